@@ -1,0 +1,136 @@
+//! The whole hub in one process on embedded storage: every function's routes merged, the web
+//! front served at `/`, presigned object URLs served at `/objects/…`. Never deployed: this is
+//! the default way to run the hub, and the test bed.
+
+mod demo;
+mod objects;
+
+use std::{net::SocketAddr, path::Path, sync::Arc};
+
+use anyhow::Context;
+use axum::{Json, Router, routing::get};
+use hubee_shared::{
+    bootstrap::{self, LocalAdapters},
+    config::LocalConfig,
+    http::{self, ApiError},
+    ports::Clock,
+    seed::Provisioning,
+    state::AppState,
+};
+use serde_json::json;
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tower_http::services::ServeDir;
+
+pub use demo::DemoCredentials;
+
+/// A running hub.
+pub struct Hub {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub adapters: LocalAdapters,
+    /// The demo credentials, when the demo referential is loaded.
+    pub demo: Option<DemoCredentials>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Hub {
+    /// Stops accepting connections, lets requests under way finish, and releases the data
+    /// directory.
+    ///
+    /// # Errors
+    /// When the server failed.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        (&mut self.task).await.context("server task")?.context("server")
+    }
+
+    /// Serves until the process gets Ctrl-C or SIGTERM.
+    ///
+    /// # Errors
+    /// When the server failed.
+    pub async fn run_until_signal(self) -> anyhow::Result<()> {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        self.stop().await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+/// Every route of the hub, the static front as fallback.
+pub fn app(state: AppState, adapters: &LocalAdapters, web_dir: &Path) -> Router {
+    let api = Router::new()
+        .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
+        .merge(hubee_auth::routes())
+        .merge(hubee_intake::routes())
+        .with_state(state)
+        .merge(objects::routes(adapters.objects.clone()));
+    let web =
+        ServeDir::new(web_dir).not_found_service(axum::routing::any(|| async { ApiError::not_found("Not Found") }));
+    http::layers(api.fallback_service(web))
+}
+
+/// Opens the data directory, loads the demo referential on first start and the provisioning
+/// file if any, and starts serving.
+///
+/// # Errors
+/// When the address cannot be bound, the data directory opened or the seed file loaded.
+pub async fn start(config: LocalConfig, clock: Arc<dyn Clock>) -> anyhow::Result<Hub> {
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("binding {}", config.addr))?;
+    let addr = listener.local_addr()?;
+    let common = config.common(addr);
+    let (state, adapters) = bootstrap::local(&config, &common, clock)?;
+    let demo = if config.demo {
+        Some(demo::ensure_loaded(&state, &config.data_dir).await?)
+    } else {
+        None
+    };
+    if let Some(path) = &config.seed {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the provisioning file {}", path.display()))?;
+        let report = Provisioning::parse(&text)?
+            .load(&state.store)
+            .await
+            .with_context(|| format!("loading {}", path.display()))?;
+        tracing::info!(
+            written = report.written,
+            unchanged = report.unchanged,
+            "provisioning file loaded"
+        );
+    }
+    let router = app(state.clone(), &adapters, &config.web_dir);
+    let (tx, rx) = oneshot::channel();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+    });
+    tracing::info!(%addr, data_dir = %config.data_dir.display(), "hub listening");
+    Ok(Hub {
+        addr,
+        state,
+        adapters,
+        demo,
+        shutdown: Some(tx),
+        task,
+    })
+}

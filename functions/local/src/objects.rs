@@ -1,0 +1,88 @@
+//! Presigned object URLs of the filesystem store (`/objects/<key>?method=…&expires=…&signature=…`),
+//! what S3 serves on AWS.
+
+use std::{collections::HashMap, sync::Arc};
+
+use axum::{
+    Router,
+    body::Body,
+    extract::{Path, Query, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use futures::TryStreamExt;
+use hubee_shared::{
+    adapters::embedded::FsObjects,
+    http::ApiError,
+    ports::{ObjectError, ObjectKey, ObjectStore, PresignMethod, PutCheck},
+};
+
+pub fn routes(objects: Arc<FsObjects>) -> Router {
+    Router::new()
+        .route("/objects/{*key}", get(get_object).put(put_object))
+        .with_state(objects)
+}
+
+fn authorise(
+    objects: &FsObjects,
+    key: &str,
+    method: PresignMethod,
+    query: &HashMap<String, String>,
+) -> Result<ObjectKey, ApiError> {
+    let key = ObjectKey::parse(key).map_err(|_| ApiError::not_found("File is not found"))?;
+    let expected = match method {
+        PresignMethod::Get => "GET",
+        PresignMethod::Put => "PUT",
+    };
+    let expires = query.get("expires").and_then(|e| e.parse().ok()).unwrap_or(0);
+    let signature = query.get("signature").map_or("", String::as_str);
+    if query.get("method").map(String::as_str) != Some(expected)
+        || !objects.verify_presigned(&key, method, expires, signature)
+    {
+        return Err(ApiError::forbidden());
+    }
+    Ok(key)
+}
+
+async fn get_object(
+    State(objects): State<Arc<FsObjects>>,
+    Path(key): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let key = authorise(&objects, &key, PresignMethod::Get, &query)?;
+    let object = match objects.get(&key, None).await {
+        Ok(o) => o,
+        Err(ObjectError::NotFound) => return Err(ApiError::not_found("File is not found")),
+        Err(e) => return Err(ApiError::internal(e)),
+    };
+    let headers = [
+        (header::CONTENT_TYPE, object.info.content_type.clone()),
+        (header::CONTENT_LENGTH, object.info.size.to_string()),
+        (
+            header::HeaderName::from_static("digest"),
+            object.info.sha256.to_base64(),
+        ),
+    ];
+    Ok((headers, Body::from_stream(object.body)).into_response())
+}
+
+async fn put_object(
+    State(objects): State<Arc<FsObjects>>,
+    Path(key): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<StatusCode, ApiError> {
+    let key = authorise(&objects, &key, PresignMethod::Put, &query)?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream");
+    let stream = Box::pin(body.into_data_stream().map_err(std::io::Error::other));
+    objects
+        .put(&key, content_type, stream, PutCheck::default())
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(StatusCode::OK)
+}

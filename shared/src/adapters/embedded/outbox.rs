@@ -1,0 +1,111 @@
+//! `OutboxMailer`: the `Mailer` port as a folder of `.eml` files, for the local hub and tests.
+//! One log line per message; the last messages stay readable in memory.
+
+use std::{
+    collections::VecDeque,
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex},
+};
+
+use anyhow::Context;
+use async_trait::async_trait;
+use lettre::{
+    Message,
+    message::{Mailbox, MultiPart},
+};
+
+use crate::ports::{Email, MailError, Mailer};
+
+const KEPT: usize = 200;
+
+#[derive(Clone)]
+pub struct OutboxMailer {
+    dir: PathBuf,
+    from: Mailbox,
+    recent: Arc<Mutex<VecDeque<Email>>>,
+}
+
+impl OutboxMailer {
+    /// # Errors
+    /// When the folder cannot be created or the sender address is invalid.
+    pub fn open(dir: &Path, from: &str) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let from = from
+            .parse()
+            .with_context(|| format!("invalid sender address {from:?}"))?;
+        Ok(Self {
+            dir: dir.to_owned(),
+            from,
+            recent: Arc::default(),
+        })
+    }
+
+    /// The last messages sent, oldest first.
+    pub fn recent(&self) -> Vec<Email> {
+        self.recent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+#[async_trait]
+impl Mailer for OutboxMailer {
+    async fn send(&self, email: &Email) -> Result<String, MailError> {
+        if email.to.is_empty() {
+            return Err(MailError::Rejected("no recipient".into()));
+        }
+        let mut builder = Message::builder().from(self.from.clone()).subject(&email.subject);
+        for to in &email.to {
+            let mailbox: Mailbox = to
+                .parse()
+                .map_err(|_| MailError::Rejected("invalid recipient address".into()))?;
+            builder = builder.to(mailbox);
+        }
+        let message = builder
+            .multipart(MultiPart::alternative_plain_html(
+                email.text.clone(),
+                email.html.clone(),
+            ))
+            .map_err(|e| MailError::Rejected(e.to_string()))?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let name = format!("{}-{id}.eml", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"));
+        let (tmp, path) = (self.dir.join(format!(".{name}.tmp")), self.dir.join(&name));
+        let bytes = message.formatted();
+        async {
+            tokio::fs::write(&tmp, &bytes).await?;
+            tokio::fs::rename(&tmp, &path).await
+        }
+        .await
+        .context("writing to the outbox")?;
+        tracing::info!(message_id = %id, file = %name, "e-mail written to the outbox");
+        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        if recent.len() == KEPT {
+            recent.pop_front();
+        }
+        recent.push_back(email.clone());
+        Ok(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_outbox_passes_the_mailer_conformance_suite() {
+        let dir = tempfile::tempdir().unwrap();
+        let mailer = OutboxMailer::open(dir.path(), "L'équipe HubEE <ne-pas-repondre@hubee.example>").unwrap();
+        crate::testkit::mailer::conformance(Arc::new(mailer.clone())).await;
+        let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
+        assert_eq!(files.len(), mailer.recent().len());
+        let eml = std::fs::read_to_string(files[0].path()).unwrap();
+        assert!(eml.contains("multipart/alternative"), "{eml}");
+    }
+}

@@ -1,0 +1,7 @@
+//! Authentication: API access tokens (JWT) and secret hashing.
+
+mod secrets;
+mod tokens;
+
+pub use secrets::{generate_secret, hash_secret, verify_secret};
+pub use tokens::{Claims, TOKEN_LIFETIME_SECS, TokenError, TokenKeys};

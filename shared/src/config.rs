@@ -1,0 +1,70 @@
+//! The typed configuration, read once from the environment at cold start. Handlers never read
+//! the environment.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use anyhow::Context;
+
+/// What every deployment needs.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The address users and e-mail links reach the hub at (`HUBEE_PUBLIC_URL`).
+    pub public_url: String,
+    /// The sender of every e-mail (`HUBEE_MAIL_FROM`).
+    pub mail_from: String,
+}
+
+pub const DEFAULT_MAIL_FROM: &str = "L'équipe HubEE <ne-pas-repondre@hubee.localhost>";
+
+/// The local hub's settings.
+#[derive(Clone, Debug)]
+pub struct LocalConfig {
+    /// `HUBEE_ADDR`, default `127.0.0.1:8080`.
+    pub addr: SocketAddr,
+    /// `HUBEE_DATA_DIR`, default `./data`.
+    pub data_dir: PathBuf,
+    /// `HUBEE_SEED`: a provisioning file loaded at start-up.
+    pub seed: Option<PathBuf>,
+    /// `HUBEE_WEB_DIR`, default `./web`: the static front served at `/`.
+    pub web_dir: PathBuf,
+    /// `HUBEE_DEMO` (default `1`; `0` to disable): load the demo referential on first start.
+    pub demo: bool,
+    /// `HUBEE_PUBLIC_URL`, default `http://<the bound address>`.
+    pub public_url: Option<String>,
+    /// `HUBEE_MAIL_FROM`.
+    pub mail_from: String,
+}
+
+impl LocalConfig {
+    /// # Errors
+    /// When a variable is set to something unusable.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let addr: SocketAddr = var("HUBEE_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:8080".into())
+            .parse()
+            .context("HUBEE_ADDR must be an address such as 127.0.0.1:8080")?;
+        let demo = match var("HUBEE_DEMO").as_deref() {
+            None | Some("1" | "true" | "yes") => true,
+            Some("0" | "false" | "no") => false,
+            Some(other) => anyhow::bail!("HUBEE_DEMO must be 1 or 0, not {other:?}"),
+        };
+        Ok(Self {
+            addr,
+            data_dir: var("HUBEE_DATA_DIR").map_or_else(|| PathBuf::from("data"), PathBuf::from),
+            seed: var("HUBEE_SEED").map(PathBuf::from),
+            web_dir: var("HUBEE_WEB_DIR").map_or_else(|| PathBuf::from("web"), PathBuf::from),
+            demo,
+            public_url: var("HUBEE_PUBLIC_URL"),
+            mail_from: var("HUBEE_MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.into()),
+        })
+    }
+
+    /// The settings every deployment shares, once the listening address is known.
+    pub fn common(&self, bound: SocketAddr) -> Config {
+        Config {
+            public_url: self.public_url.clone().unwrap_or_else(|| format!("http://{bound}")),
+            mail_from: self.mail_from.clone(),
+        }
+    }
+}

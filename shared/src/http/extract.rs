@@ -1,0 +1,148 @@
+//! Extractors whose rejections use the contract's error body.
+
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, FromRequestParts, Request},
+    http::{HeaderMap, request::Parts},
+};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::ApiError;
+use crate::{auth::Claims, domain::PartnerInfo, state::AppState};
+
+/// The largest JSON body accepted (binaries go through their own streaming routes).
+pub const MAX_JSON_BODY: usize = 1 << 20;
+
+/// The authenticated API client behind a bearer token.
+#[derive(Clone, Debug)]
+pub struct Caller(pub Claims);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .ok_or_else(ApiError::unauthorized)?;
+        let claims = state
+            .tokens
+            .verify(token.trim(), state.clock.now())
+            .map_err(|_| ApiError::unauthorized())?;
+        Ok(Caller(claims))
+    }
+}
+
+/// `METHOD /path` of the request, as validation messages name it.
+#[derive(Clone, Debug)]
+pub struct RequestLine(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestLine {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(RequestLine(format!("{} {}", parts.method, parts.uri.path())))
+    }
+}
+
+/// Refuses any query parameter: the route takes none (the contract: unknown parameters are 400).
+#[derive(Clone, Copy, Debug)]
+pub struct NoQuery;
+
+impl<S: Send + Sync> FromRequestParts<S> for NoQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        match parts.uri.query().filter(|q| !q.is_empty()) {
+            None => Ok(NoQuery),
+            Some(q) => {
+                let names: Vec<String> = q
+                    .split('&')
+                    .filter(|kv| !kv.is_empty())
+                    .map(|kv| {
+                        let name = kv.split('=').next().unwrap_or_default();
+                        format!(
+                            "[ERROR][REQUEST][{} {} @query.{name}] Unknown query parameter",
+                            parts.method,
+                            parts.uri.path()
+                        )
+                    })
+                    .collect();
+                Err(ApiError::validation(&names))
+            }
+        }
+    }
+}
+
+/// A JSON body, parsed but not yet typed: the use case validates it and lists every problem.
+#[derive(Clone, Debug)]
+pub struct JsonBody(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let line = format!("{} {}", req.method(), req.uri().path());
+        let too_large = || ApiError::payload_too_large(format!("Request body larger than {MAX_JSON_BODY} bytes"));
+        let body = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                ApiError::bad_request(e.body_text())
+            }
+        })?;
+        if body.len() > MAX_JSON_BODY {
+            return Err(too_large());
+        }
+        serde_json::from_slice(&body)
+            .map(JsonBody)
+            .map_err(|e| ApiError::validation(&[format!("[ERROR][REQUEST][{line} @body] Malformed JSON: {e}")]))
+    }
+}
+
+/// Parses a path identifier, which must be a UUID.
+///
+/// # Errors
+/// 400 in the contract's style naming the parameter.
+pub fn path_uuid(line: &RequestLine, name: &str, value: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(value).map_err(|_| {
+        ApiError::validation(&[format!(
+            "[ERROR][REQUEST][{} @path.{name}] Input string \"{value}\" is not a valid UUID",
+            line.0
+        )])
+    })
+}
+
+/// Reads the optional `editorName`, `applicationName`, `softwareVersion` headers.
+///
+/// # Errors
+/// 400 when one is longer than 50 characters or not text.
+pub fn partner_info(headers: &HeaderMap, line: &RequestLine) -> Result<Option<PartnerInfo>, ApiError> {
+    let mut problems = Vec::new();
+    let mut read = |name: &str| -> Option<String> {
+        let v = headers.get(name)?;
+        // Header values are bytes; UTF-8 is accepted (editor names carry accents).
+        match std::str::from_utf8(v.as_bytes()) {
+            Ok(s) if s.chars().count() <= 50 => Some(s.to_owned()),
+            _ => {
+                problems.push(format!(
+                    "[ERROR][REQUEST][{} @header.{name}] String is longer than 50 characters or not text",
+                    line.0
+                ));
+                None
+            }
+        }
+    };
+    let info = PartnerInfo {
+        editor_name: read("editorName"),
+        application_name: read("applicationName"),
+        software_version: read("softwareVersion"),
+    };
+    if !problems.is_empty() {
+        return Err(ApiError::validation(&problems));
+    }
+    Ok((!info.is_empty()).then_some(info))
+}

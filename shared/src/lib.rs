@@ -1,0 +1,16 @@
+//! The hub's library: everything the function crates share. Handlers in `functions/*` stay
+//! thin; the rules live here.
+
+pub mod adapters;
+pub mod auth;
+pub mod bootstrap;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod ports;
+pub mod seed;
+pub mod services;
+pub mod state;
+pub mod store;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;

@@ -1,0 +1,292 @@
+//! The provisioning file (`HUBEE_SEED`): procedures, organisations, subscriptions, API clients
+//! and accounts, loaded idempotently (loading the same file twice changes nothing). The format
+//! is documented in docs/PROVISIONING.md.
+
+use std::collections::HashSet;
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::{
+    auth::{hash_secret, verify_secret},
+    domain::{
+        AccessMode, Account, ActorType, ApiClient, BranchCode, Email, NotificationFrequency, OrgType, Organisation,
+        Procedure, ProcessCode, Scope, SecretHash, Siret, StatusPolicy, Subscription, SubscriptionStatus,
+        contract_time,
+    },
+    store::Store,
+};
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Provisioning {
+    #[serde(default)]
+    pub procedures: Vec<ProcedureSeed>,
+    #[serde(default)]
+    pub organisations: Vec<OrganisationSeed>,
+    #[serde(default)]
+    pub subscriptions: Vec<SubscriptionSeed>,
+    #[serde(default)]
+    pub api_clients: Vec<ApiClientSeed>,
+    #[serde(default)]
+    pub accounts: Vec<AccountSeed>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ProcedureSeed {
+    pub code: ProcessCode,
+    pub title: String,
+    pub operator: String,
+    #[serde(default)]
+    pub status_policy: StatusPolicy,
+    #[serde(default)]
+    pub max_attachment_size: Option<u64>,
+    #[serde(default)]
+    pub allowed_mime_types: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct OrganisationSeed {
+    pub siret: Siret,
+    pub branch_code: BranchCode,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub org_type: OrgType,
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SubscriptionSeed {
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    pub siret: Siret,
+    pub branch_code: BranchCode,
+    pub process_code: ProcessCode,
+    pub status: SubscriptionStatus,
+    pub access_mode: AccessMode,
+    pub notification_frequency: NotificationFrequency,
+    #[serde(default)]
+    pub email: Option<Email>,
+    #[serde(default, with = "contract_time::option")]
+    pub activate_date_time: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ApiClientSeed {
+    pub client_id: String,
+    pub client_secret: String,
+    pub scope: Scope,
+    pub siret: Siret,
+    pub branch_code: BranchCode,
+    #[serde(default)]
+    pub process_code: Option<ProcessCode>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AccountSeed {
+    pub email: Email,
+    #[serde(default)]
+    pub password: Option<String>,
+    pub actor_type: ActorType,
+    pub siret: Siret,
+    pub branch_code: BranchCode,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+/// What a load changed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LoadReport {
+    pub written: usize,
+    pub unchanged: usize,
+}
+
+impl Provisioning {
+    /// # Errors
+    /// When the text is not a valid provisioning file.
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        serde_json::from_str(text).context("invalid provisioning file")
+    }
+
+    /// Checks references between entries, against the file and the store.
+    async fn check(&self, store: &Store) -> anyhow::Result<()> {
+        let orgs: HashSet<(&Siret, &BranchCode)> =
+            self.organisations.iter().map(|o| (&o.siret, &o.branch_code)).collect();
+        let procs: HashSet<&ProcessCode> = self.procedures.iter().map(|p| &p.code).collect();
+        for s in &self.subscriptions {
+            if !orgs.contains(&(&s.siret, &s.branch_code))
+                && store.organisation(&s.siret, &s.branch_code).await?.is_none()
+            {
+                bail!(
+                    "subscription to {}: unknown organisation {}-{}",
+                    s.process_code,
+                    s.siret,
+                    s.branch_code
+                );
+            }
+            if !procs.contains(&s.process_code) && store.procedure(&s.process_code).await?.is_none() {
+                bail!(
+                    "subscription of {}-{}: unknown procedure {}",
+                    s.siret,
+                    s.branch_code,
+                    s.process_code
+                );
+            }
+        }
+        for c in &self.api_clients {
+            if c.client_id.is_empty()
+                || c.client_id.len() > 100
+                || c.client_id.contains(char::is_whitespace)
+                || c.client_id.contains(':')
+            {
+                bail!(
+                    "API client {:?}: a client id is 1 to 100 characters, without spaces or ':'",
+                    c.client_id
+                );
+            }
+            if c.client_secret.len() < 12 {
+                bail!("API client {}: the secret must be at least 12 characters", c.client_id);
+            }
+            if !orgs.contains(&(&c.siret, &c.branch_code))
+                && store.organisation(&c.siret, &c.branch_code).await?.is_none()
+            {
+                bail!(
+                    "API client {}: unknown organisation {}-{}",
+                    c.client_id,
+                    c.siret,
+                    c.branch_code
+                );
+            }
+            if c.scope == Scope::Si && c.process_code.is_none() {
+                bail!(
+                    "API client {}: an SI client belongs to one subscription and needs a processCode",
+                    c.client_id
+                );
+            }
+        }
+        for a in &self.accounts {
+            if !orgs.contains(&(&a.siret, &a.branch_code))
+                && store.organisation(&a.siret, &a.branch_code).await?.is_none()
+            {
+                bail!(
+                    "account {}: unknown organisation {}-{}",
+                    a.email,
+                    a.siret,
+                    a.branch_code
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates what is missing and updates what differs; loading the same file twice changes
+    /// nothing. Secrets and passwords are stored as argon2id hashes and re-hashed only when they
+    /// changed.
+    ///
+    /// # Errors
+    /// When a reference is broken or the store fails.
+    pub async fn load(&self, store: &Store) -> anyhow::Result<LoadReport> {
+        self.check(store).await?;
+        let mut report = LoadReport::default();
+        let mut count = |written: bool| {
+            if written {
+                report.written += 1;
+            } else {
+                report.unchanged += 1;
+            }
+        };
+        for o in &self.organisations {
+            let org = Organisation {
+                siret: o.siret.clone(),
+                branch_code: o.branch_code.clone(),
+                name: o.name.clone(),
+                org_type: o.org_type,
+                code: o.code.clone(),
+            };
+            count(store.save_organisation(&org).await?);
+        }
+        for p in &self.procedures {
+            let procedure = Procedure {
+                code: p.code.clone(),
+                title: p.title.clone(),
+                operator: p.operator.clone(),
+                status_policy: p.status_policy,
+                max_attachment_size: p.max_attachment_size,
+                allowed_mime_types: p.allowed_mime_types.clone(),
+            };
+            count(store.save_procedure(&procedure).await?);
+        }
+        for s in &self.subscriptions {
+            let existing = store.subscription(&s.siret, &s.branch_code, &s.process_code).await?;
+            let id = existing.map(|e| e.id).or(s.id).unwrap_or_else(Uuid::new_v4);
+            let sub = Subscription {
+                id,
+                siret: s.siret.clone(),
+                branch_code: s.branch_code.clone(),
+                process_code: s.process_code.clone(),
+                status: s.status,
+                access_mode: s.access_mode,
+                notification_frequency: s.notification_frequency,
+                email: s.email.clone(),
+                activate_date_time: s.activate_date_time,
+            };
+            count(store.save_subscription(&sub).await?);
+        }
+        for c in &self.api_clients {
+            let existing = store.api_client(&c.client_id).await?;
+            let secrets = match existing.as_ref() {
+                Some(e)
+                    if e.secrets
+                        .iter()
+                        .any(|s| s.expires.is_none() && verify_secret(&c.client_secret, &s.hash)) =>
+                {
+                    e.secrets.clone()
+                }
+                _ => vec![SecretHash {
+                    hash: hash_secret(&c.client_secret)?,
+                    created: Utc::now(),
+                    expires: None,
+                }],
+            };
+            let client = ApiClient {
+                client_id: c.client_id.clone(),
+                scopes: vec![c.scope],
+                siret: c.siret.clone(),
+                branch_code: c.branch_code.clone(),
+                process_code: c.process_code.clone(),
+                secrets,
+                disabled: false,
+            };
+            count(store.save_api_client(&client).await?);
+        }
+        for a in &self.accounts {
+            let existing = store.account(a.email.as_str()).await?;
+            let old_hash = existing.as_ref().and_then(|e| e.password_hash.clone());
+            let password_hash = match (&a.password, old_hash) {
+                (Some(p), Some(h)) if verify_secret(p, &h) => Some(h),
+                (Some(p), _) => Some(hash_secret(p)?),
+                (None, h) => h,
+            };
+            let account = Account {
+                email: a.email.clone(),
+                actor_type: a.actor_type,
+                siret: a.siret.clone(),
+                branch_code: a.branch_code.clone(),
+                first_name: a.first_name.clone(),
+                last_name: a.last_name.clone(),
+                password_hash,
+                active: existing.is_none_or(|e| e.active),
+            };
+            count(store.save_account(&account).await?);
+        }
+        Ok(report)
+    }
+}

@@ -1,0 +1,916 @@
+//! Deposit intake: the operator side of `/teledossiers/v1/folders` (CONTRACT.md, "Folder
+//! lifecycle"). Each use case is a few named steps: authorise, validate, resolve, write in one
+//! transaction, render.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::Checker;
+use crate::{
+    auth::Claims,
+    domain::{
+        Applicant, Attachment, AttachmentStatus, BranchCode, Case, CaseStatus, Folder, FolderStatus, Notification,
+        OrgRef, OrgType, OutboxItem, OutboxMessage, OutboxStatus, PartnerInfo, Procedure, ProcessCode, Scope,
+        Sha256Digest, Siret, format_time, parse_time,
+    },
+    http::ApiError,
+    ports::{ByteStream, ObjectError, ObjectKey, PutCheck, Write},
+    state::AppState,
+    store::{FolderAggregate, StoreError, Versioned},
+};
+
+/// The most cases one folder may address, and the most attachments it may hold: with the
+/// folder and its `externalId` claim, a creation stays within one 100-write transaction.
+pub const MAX_CASES: usize = 30;
+pub const MAX_ATTACHMENTS: usize = 60;
+/// How many times a use case re-reads and retries after a concurrent change.
+const RETRIES: usize = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    #[error("forbidden")]
+    Forbidden,
+    #[error("folder not found")]
+    FolderNotFound,
+    #[error("attachment not found")]
+    AttachmentNotFound,
+    /// Schema problems, one line each.
+    #[error("invalid request")]
+    Invalid(Vec<String>),
+    /// Rule violations, one message each.
+    #[error("refused")]
+    Refused(Vec<String>),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("too many concurrent changes")]
+    Busy,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Objects(ObjectError),
+}
+
+impl From<IntakeError> for ApiError {
+    fn from(e: IntakeError) -> Self {
+        match e {
+            IntakeError::Forbidden => ApiError::forbidden(),
+            IntakeError::FolderNotFound => ApiError::not_found("Folder is not found"),
+            IntakeError::AttachmentNotFound => ApiError::not_found("Binary meta-data is not found"),
+            IntakeError::Invalid(problems) => ApiError::validation(&problems),
+            IntakeError::Refused(messages) => ApiError::bad_requests(messages),
+            IntakeError::Conflict(m) => ApiError::conflict(m),
+            IntakeError::Busy => ApiError::unavailable(),
+            IntakeError::Store(e) => ApiError::internal(e),
+            IntakeError::Objects(e) => ApiError::internal(e),
+        }
+    }
+}
+
+fn refused(message: impl Into<String>) -> IntakeError {
+    IntakeError::Refused(vec![message.into()])
+}
+
+/// Only operators (and the platform) deposit folders.
+fn authorise_operator(caller: &Claims) -> Result<(), IntakeError> {
+    match caller.scope {
+        Scope::Osl | Scope::Admin => Ok(()),
+        Scope::Si | Scope::Datapass => Err(IntakeError::Forbidden),
+    }
+}
+
+/// Loads a folder the caller may act on: its operator's, or any for the platform.
+async fn owned_folder(state: &AppState, caller: &Claims, id: Uuid) -> Result<FolderAggregate, IntakeError> {
+    authorise_operator(caller)?;
+    let agg = state.store.folder(id).await?.ok_or(IntakeError::FolderNotFound)?;
+    if !caller.is_admin() && agg.folder.value.operator != caller.org() {
+        return Err(IntakeError::Forbidden);
+    }
+    Ok(agg)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Create
+// ---------------------------------------------------------------------------------------------
+
+struct NewCase {
+    external_id: String,
+    siret: Siret,
+    branch: BranchCode,
+    partner_attributes: Option<String>,
+}
+
+struct NewAttachment {
+    file_name: String,
+    attachment_type: String,
+    size: u64,
+    mime_type: String,
+    recipients: Vec<String>,
+}
+
+struct NewFolder {
+    external_id: String,
+    process_code: ProcessCode,
+    applicant: Applicant,
+    cases: Vec<NewCase>,
+    attachments: Vec<NewAttachment>,
+}
+
+fn parse_new_folder(line: &str, body: &Value) -> Result<NewFolder, IntakeError> {
+    let mut c = Checker::new(line);
+    let Some(root) = c.root(body) else {
+        return Err(IntakeError::Invalid(c.problems));
+    };
+    let external_id = c.string(root, "", "externalId", true, 30);
+    let process_code = c.parsed(root, "", "processCode", true, 30, ProcessCode::parse);
+    let applicant = c.object(root, "", "applicant", true).and_then(|a| {
+        let first = c.string(a, ".applicant", "firstName", true, 255);
+        let last = c.string(a, ".applicant", "lastName", true, 255);
+        let email = c.string(a, ".applicant", "email", false, 320);
+        Some(Applicant {
+            first_name: first?,
+            last_name: last?,
+            email,
+        })
+    });
+
+    let mut cases = Vec::new();
+    for (i, v) in c
+        .array(root, "", "cases", 1, MAX_CASES)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let at = format!(".cases[{i}]");
+        let Value::Object(case) = v else {
+            c.problem(
+                &at,
+                "Instance type does not match any allowed primitive type (allowed: [\"object\"])",
+            );
+            continue;
+        };
+        let external_id = c.string(case, &at, "externalId", true, 100);
+        let partner_attributes = c.string(case, &at, "partnerAttributes", false, 1024);
+        let recipient = c.object(case, &at, "recipient", true).and_then(|r| {
+            let rat = format!("{at}.recipient");
+            match c.string(r, &rat, "type", true, 20).as_deref() {
+                Some("SI") | None => {}
+                Some(other) => c.problem(
+                    &format!("{rat}.type"),
+                    format!("Instance value (\"{other}\") not found in enum (possible values: [\"SI\"])"),
+                ),
+            }
+            let siret = c.parsed(r, &rat, "companyRegister", true, 14, Siret::parse);
+            let branch = c.parsed(r, &rat, "branchCode", true, 10, BranchCode::parse);
+            Some((siret?, branch?))
+        });
+        if let (Some(external_id), Some((siret, branch))) = (external_id, recipient) {
+            cases.push(NewCase {
+                external_id,
+                siret,
+                branch,
+                partner_attributes,
+            });
+        }
+    }
+    let mut seen_ext = HashSet::new();
+    let mut seen_org = HashSet::new();
+    for (i, nc) in cases.iter().enumerate() {
+        if !seen_ext.insert(nc.external_id.as_str()) {
+            c.problem(
+                &format!(".cases[{i}].externalId"),
+                format!("Duplicate case externalId \"{}\"", nc.external_id),
+            );
+        }
+        if !seen_org.insert((&nc.siret, &nc.branch)) {
+            c.problem(
+                &format!(".cases[{i}].recipient"),
+                "Duplicate recipient: a folder has one case per recipient",
+            );
+        }
+    }
+
+    let mut attachments = Vec::new();
+    for (i, v) in c
+        .array(root, "", "attachments", 1, MAX_ATTACHMENTS)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let at = format!(".attachments[{i}]");
+        let Value::Object(a) = v else {
+            c.problem(
+                &at,
+                "Instance type does not match any allowed primitive type (allowed: [\"object\"])",
+            );
+            continue;
+        };
+        let file_name = c.string(a, &at, "fileName", true, 255);
+        let attachment_type = c.string(a, &at, "type", true, 100);
+        let size = c.unsigned(a, &at, "size", true);
+        let mime_type = c.string(a, &at, "mimeType", true, 255);
+        let mut recipients = Vec::new();
+        for (j, r) in c
+            .array(a, &at, "recipients", 1, MAX_CASES)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            match r.as_str() {
+                Some(ext) if seen_ext.contains(ext) || cases.is_empty() => recipients.push(ext.to_owned()),
+                Some(ext) => c.problem(
+                    &format!("{at}.recipients[{j}]"),
+                    format!("\"{ext}\" is not the externalId of a case of this folder"),
+                ),
+                None => c.problem(
+                    &format!("{at}.recipients[{j}]"),
+                    "Instance type does not match any allowed primitive type (allowed: [\"string\"])",
+                ),
+            }
+        }
+        if let (Some(file_name), Some(attachment_type), Some(size), Some(mime_type)) =
+            (file_name, attachment_type, size, mime_type)
+        {
+            attachments.push(NewAttachment {
+                file_name,
+                attachment_type,
+                size,
+                mime_type,
+                recipients,
+            });
+        }
+    }
+
+    match (c.is_ok(), external_id, process_code, applicant) {
+        (true, Some(external_id), Some(process_code), Some(applicant)) => Ok(NewFolder {
+            external_id,
+            process_code,
+            applicant,
+            cases,
+            attachments,
+        }),
+        _ => Err(IntakeError::Invalid(c.problems)),
+    }
+}
+
+/// The rules that need the referential: the operator runs the procedure, every recipient
+/// exists and has an active subscription, attachments fit the procedure's limits.
+async fn check_against_referential(
+    state: &AppState,
+    caller: &Claims,
+    new: &NewFolder,
+    now: DateTime<Utc>,
+) -> Result<Procedure, IntakeError> {
+    let procedure = state
+        .store
+        .procedure(&new.process_code)
+        .await?
+        .ok_or_else(|| refused(format!("Process {} does not exist", new.process_code)))?;
+    if !caller.is_admin() {
+        let operator = state.store.organisation(&caller.siret, &caller.branch).await?;
+        if operator.and_then(|o| o.code).as_deref() != Some(procedure.operator.as_str()) {
+            return Err(IntakeError::Forbidden);
+        }
+    }
+    let mut problems = Vec::new();
+    for nc in &new.cases {
+        let name = format!("SI-{}-{}", nc.siret, nc.branch);
+        let org = state.store.organisation(&nc.siret, &nc.branch).await?;
+        if org.is_none_or(|o| o.org_type != OrgType::Si) {
+            problems.push(format!("Case recipient {name} does not exist"));
+            continue;
+        }
+        let sub = state
+            .store
+            .subscription(&nc.siret, &nc.branch, &new.process_code)
+            .await?;
+        if !sub.is_some_and(|s| s.is_active(now)) {
+            // The contract's wording, spelling included: clients match on it.
+            problems.push(format!(
+                "Case recipient {name} does not suscribed to {}",
+                new.process_code
+            ));
+        }
+    }
+    for (i, a) in new.attachments.iter().enumerate() {
+        if a.size > procedure.max_attachment_size() {
+            problems.push(format!(
+                "Attachment {i} ({}) is larger than the {} bytes procedure {} accepts",
+                a.file_name,
+                procedure.max_attachment_size(),
+                procedure.code
+            ));
+        }
+        if !procedure.accepts_mime_type(&a.mime_type) {
+            problems.push(format!(
+                "Attachment {i} ({}): procedure {} does not accept the format {}",
+                a.file_name, procedure.code, a.mime_type
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(procedure)
+    } else {
+        Err(IntakeError::Refused(problems))
+    }
+}
+
+/// A fingerprint of the request body: object keys are sorted, so the same JSON written
+/// differently gives the same fingerprint.
+fn fingerprint(body: &Value) -> String {
+    hex::encode(Sha256::digest(body.to_string().as_bytes()))
+}
+
+/// `POST /folders`: creates a folder, or answers the existing one for a retried request.
+///
+/// # Errors
+/// `Invalid` for schema problems, `Refused` for rule violations, `Conflict` when the
+/// `externalId` is taken by a different request, `Forbidden` for a procedure the caller does
+/// not run.
+pub async fn create_folder(
+    state: &AppState,
+    caller: &Claims,
+    line: &str,
+    body: &Value,
+    partner_info: Option<PartnerInfo>,
+) -> Result<Value, IntakeError> {
+    authorise_operator(caller)?;
+    let new = parse_new_folder(line, body)?;
+    let operator = caller.org();
+    let print = fingerprint(body);
+    for _ in 0..RETRIES {
+        if let Some(existing) = existing_for_retry(state, &operator, &new.external_id, &print).await? {
+            return Ok(existing);
+        }
+        let now = state.clock.now();
+        check_against_referential(state, caller, &new, now).await?;
+        let (folder, cases, attachments) =
+            build_folder(state, &new, operator.clone(), partner_info.clone(), print.clone(), now);
+        let writes = state.store.create_folder_writes(&folder, &cases, &attachments)?;
+        match state.store.commit(writes).await {
+            Ok(()) => {
+                tracing::info!(folder_id = %folder.id, process = %folder.process_code, cases = cases.len(), attachments = attachments.len(), "folder created");
+                return Ok(render_folder(&folder, &cases, &attachments));
+            }
+            // Another request claimed the externalId meanwhile: answer as for a retry.
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(IntakeError::Busy)
+}
+
+async fn existing_for_retry(
+    state: &AppState,
+    operator: &OrgRef,
+    external_id: &str,
+    print: &str,
+) -> Result<Option<Value>, IntakeError> {
+    let Some(id) = state.store.folder_id_by_external_id(operator, external_id).await? else {
+        return Ok(None);
+    };
+    let Some(agg) = state.store.folder(id).await? else {
+        return Ok(None);
+    };
+    let f = &agg.folder.value;
+    if f.request_fingerprint == print && f.global_status == FolderStatus::HubeeReceived {
+        Ok(Some(render_aggregate(&agg)))
+    } else {
+        Err(IntakeError::Conflict(format!(
+            "Folder with externalId {external_id} already exists"
+        )))
+    }
+}
+
+fn build_folder(
+    state: &AppState,
+    new: &NewFolder,
+    operator: OrgRef,
+    partner_info: Option<PartnerInfo>,
+    fingerprint: String,
+    now: DateTime<Utc>,
+) -> (Folder, Vec<Case>, Vec<Attachment>) {
+    let folder_id = state.ids.new_id();
+    let cases: Vec<Case> = new
+        .cases
+        .iter()
+        .map(|nc| Case {
+            id: state.ids.new_id(),
+            folder_id,
+            external_id: nc.external_id.clone(),
+            process_code: new.process_code.clone(),
+            status: CaseStatus::HubeeReceived,
+            recipient: OrgRef {
+                org_type: OrgType::Si,
+                company_register: nc.siret.clone(),
+                branch_code: nc.branch.clone(),
+            },
+            create_date_time: now,
+            update_date_time: None,
+            transmission_date_time: None,
+            close_date_time: None,
+            partner_attributes: nc.partner_attributes.clone(),
+        })
+        .collect();
+    let case_by_ext: HashMap<&str, Uuid> = cases.iter().map(|c| (c.external_id.as_str(), c.id)).collect();
+    let attachments = new
+        .attachments
+        .iter()
+        .enumerate()
+        .map(|(i, na)| Attachment {
+            id: state.ids.new_id(),
+            folder_id,
+            position: u32::try_from(i).unwrap_or(u32::MAX),
+            file_name: na.file_name.clone(),
+            attachment_type: na.attachment_type.clone(),
+            size: na.size,
+            mime_type: na.mime_type.clone(),
+            status: AttachmentStatus::Pending,
+            recipients: na.recipients.clone(),
+            case_ids: na
+                .recipients
+                .iter()
+                .filter_map(|r| case_by_ext.get(r.as_str()).copied())
+                .collect(),
+            sha256: None,
+            object_key: None,
+            received_date_time: None,
+        })
+        .collect();
+    let folder = Folder {
+        id: folder_id,
+        external_id: new.external_id.clone(),
+        process_code: new.process_code.clone(),
+        global_status: FolderStatus::HubeeReceived,
+        applicant: new.applicant.clone(),
+        operator,
+        create_date_time: now,
+        update_date_time: None,
+        close_date_time: None,
+        partner_info,
+        case_ids: cases.iter().map(|c| c.id).collect(),
+        request_fingerprint: fingerprint,
+    };
+    (folder, cases, attachments)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+// ---------------------------------------------------------------------------------------------
+
+fn time_or_null(t: Option<DateTime<Utc>>) -> Value {
+    t.map_or(Value::Null, |t| format_time(t).into())
+}
+
+fn render_folder(folder: &Folder, cases: &[Case], attachments: &[Attachment]) -> Value {
+    json!({
+        "id": folder.id,
+        "externalId": folder.external_id,
+        "processCode": folder.process_code,
+        "globalStatus": folder.global_status,
+        "createDateTime": format_time(folder.create_date_time),
+        "updateDateTime": time_or_null(folder.update_date_time),
+        "closeDateTime": time_or_null(folder.close_date_time),
+        "applicant": folder.applicant,
+        "partnerInfo": folder.partner_info,
+        "cases": cases.iter().map(|c| json!({
+            "id": c.id,
+            "externalId": c.external_id,
+            "status": c.status,
+            "recipient": c.recipient,
+            "updateDateTime": time_or_null(c.update_date_time),
+            "transmissionDateTime": time_or_null(c.transmission_date_time),
+            "partnerAttributes": c.partner_attributes,
+        })).collect::<Vec<_>>(),
+        "attachments": attachments.iter().map(|a| json!({
+            "id": a.id,
+            "status": a.status,
+            "fileName": a.file_name,
+            "type": a.attachment_type,
+            "size": a.size,
+            "mimeType": a.mime_type,
+            "recipients": a.recipients,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn render_aggregate(agg: &FolderAggregate) -> Value {
+    let cases: Vec<Case> = agg.cases.iter().map(|c| c.value.clone()).collect();
+    let attachments: Vec<Attachment> = agg.attachments.iter().map(|a| a.value.clone()).collect();
+    render_folder(&agg.folder.value, &cases, &attachments)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Read
+// ---------------------------------------------------------------------------------------------
+
+/// `GET /folders/{id}`.
+///
+/// # Errors
+/// `FolderNotFound`, or `Forbidden` for another operator's folder.
+pub async fn get_folder(state: &AppState, caller: &Claims, id: Uuid) -> Result<Value, IntakeError> {
+    Ok(render_aggregate(&owned_folder(state, caller, id).await?))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Upload
+// ---------------------------------------------------------------------------------------------
+
+/// What the upload request says about the binary, besides its bytes.
+pub struct UploadHeaders<'a> {
+    /// The `digest` header: base64 SHA-256, no prefix.
+    pub digest: Option<&'a str>,
+    pub content_length: Option<u64>,
+}
+
+/// `PUT /folders/{f}/attachments/{a}`: streams the binary into the object store, checking its
+/// size and digest; the attachment becomes `RECEIVED` at once. On any failed check nothing is
+/// stored and the attachment stays `PENDING`, so the operator can retry.
+///
+/// # Errors
+/// `Refused` for a size or digest mismatch or an attachment already received.
+pub async fn upload_attachment(
+    state: &AppState,
+    caller: &Claims,
+    folder_id: Uuid,
+    attachment_id: Uuid,
+    headers: UploadHeaders<'_>,
+    body: ByteStream,
+) -> Result<(), IntakeError> {
+    let agg = owned_folder(state, caller, folder_id).await?;
+    let current = agg
+        .attachments
+        .iter()
+        .find(|a| a.value.id == attachment_id)
+        .ok_or(IntakeError::AttachmentNotFound)?;
+    ensure_pending(&current.value)?;
+    let expected_digest = headers
+        .digest
+        .map(|d| {
+            Sha256Digest::from_base64(d)
+                .map_err(|_| refused(format!("Digest {d} is not a base64-encoded SHA-256 value")))
+        })
+        .transpose()?;
+    let size_mismatch = || refused("Size does not match with attachment meta-data");
+    if headers.content_length.is_some_and(|l| l != current.value.size) {
+        return Err(size_mismatch());
+    }
+
+    // A fresh key per upload: two concurrent uploads of one attachment never overwrite each
+    // other's bytes, and the loser's object is removed below.
+    let key = ObjectKey::new([
+        "folders",
+        &folder_id.to_string(),
+        &attachment_id.to_string(),
+        &state.ids.new_id().to_string(),
+    ])
+    .map_err(IntakeError::Objects)?;
+    // Downloads answer the declared MIME type, whatever the upload's Content-Type said.
+    let check = PutCheck {
+        size: Some(current.value.size),
+        sha256: expected_digest,
+    };
+    let info = match state.objects.put(&key, &current.value.mime_type, body, check).await {
+        Ok(info) => info,
+        Err(ObjectError::SizeMismatch { .. }) => return Err(size_mismatch()),
+        Err(ObjectError::DigestMismatch { expected, .. }) => {
+            return Err(refused(format!(
+                "Digest {expected} does not match with the SHA-256 of the uploaded binary"
+            )));
+        }
+        Err(ObjectError::Body(e)) => return Err(refused(format!("The upload was interrupted: {e}"))),
+        Err(e) => return Err(IntakeError::Objects(e)),
+    };
+
+    let mut read = current.clone();
+    for _ in 0..RETRIES {
+        if let Err(e) = ensure_pending(&read.value) {
+            discard(state, &key).await;
+            return Err(e);
+        }
+        let mut received = read.value.clone();
+        received.status = AttachmentStatus::Received;
+        received.sha256 = Some(info.sha256);
+        received.object_key = Some(key.to_string());
+        received.received_date_time = Some(state.clock.now());
+        match state.store.update_attachment(&received, read.version).await {
+            Ok(()) => {
+                tracing::info!(%folder_id, %attachment_id, size = info.size, "attachment received");
+                return Ok(());
+            }
+            Err(StoreError::Conflict) => {
+                read = state
+                    .store
+                    .attachment(folder_id, attachment_id)
+                    .await?
+                    .ok_or(IntakeError::AttachmentNotFound)?;
+            }
+            Err(e) => {
+                discard(state, &key).await;
+                return Err(e.into());
+            }
+        }
+    }
+    discard(state, &key).await;
+    Err(IntakeError::Busy)
+}
+
+fn ensure_pending(a: &Attachment) -> Result<(), IntakeError> {
+    if a.status == AttachmentStatus::Pending {
+        Ok(())
+    } else {
+        Err(refused(format!(
+            "Attachment {} is {}: its binary cannot be uploaded again",
+            a.id, a.status
+        )))
+    }
+}
+
+async fn discard(state: &AppState, key: &ObjectKey) {
+    if let Err(e) = state.objects.delete(key).await {
+        tracing::warn!(error = %e, %key, "could not remove an unused object");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Status changes: complete, close, reopen
+// ---------------------------------------------------------------------------------------------
+
+/// `PATCH /folders/{id}` (and its POST override).
+///
+/// # Errors
+/// `Invalid` for a malformed body, `Refused` for a change the folder's state does not allow.
+pub async fn update_folder(
+    state: &AppState,
+    caller: &Claims,
+    id: Uuid,
+    line: &str,
+    body: &Value,
+) -> Result<(), IntakeError> {
+    let mut c = Checker::new(line);
+    let (status, close) = match c.root(body) {
+        Some(root) => (
+            c.string(root, "", "globalStatus", true, 50),
+            c.parsed(root, "", "closeDateTime", false, 40, |s| {
+                parse_time(s).ok_or_else(|| format!("\"{s}\" is not an RFC 3339 date-time"))
+            }),
+        ),
+        None => (None, None),
+    };
+    let status = match status {
+        Some(s) if c.is_ok() => s,
+        _ => return Err(IntakeError::Invalid(c.problems)),
+    };
+    for _ in 0..RETRIES {
+        let agg = owned_folder(state, caller, id).await?;
+        let writes = match FolderStatus::parse(&status) {
+            Some(FolderStatus::HubeeCompleted) => complete_writes(state, &agg).await?,
+            Some(FolderStatus::Closed) => close_writes(state, &agg, close)?,
+            Some(FolderStatus::HubeeNotified) => reopen_writes(state, &agg)?,
+            _ => {
+                return Err(refused(format!(
+                    "globalStatus {status} cannot be set on a folder (accepted: HUBEE_COMPLETED, CLOSED, HUBEE_NOTIFIED)"
+                )));
+            }
+        };
+        if writes.is_empty() {
+            return Ok(());
+        }
+        match state.store.commit(writes).await {
+            Ok(()) => {
+                tracing::info!(folder_id = %id, status = %status, "folder status changed");
+                return Ok(());
+            }
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(IntakeError::Busy)
+}
+
+/// `HUBEE_COMPLETED`: every case and the folder become `HUBEE_NOTIFIED`, with one notification
+/// and one outbox item per case. A folder already notified needs nothing (a retried request).
+async fn complete_writes(state: &AppState, agg: &FolderAggregate) -> Result<Vec<Write>, IntakeError> {
+    let folder = &agg.folder.value;
+    match folder.global_status {
+        FolderStatus::HubeeReceived => {}
+        FolderStatus::HubeeNotified if agg.cases.iter().all(|c| c.value.transmission_date_time.is_some()) => {
+            return Ok(Vec::new());
+        }
+        other => {
+            return Err(refused(format!(
+                "Folder {} is {other}: only a HUBEE_RECEIVED folder can be completed",
+                folder.id
+            )));
+        }
+    }
+    let pending: Vec<String> = agg
+        .attachments
+        .iter()
+        .filter(|a| a.value.status == AttachmentStatus::Pending)
+        .map(|a| format!("Attachment {} ({}) is still PENDING", a.value.id, a.value.file_name))
+        .collect();
+    if !pending.is_empty() {
+        return Err(IntakeError::Refused(pending));
+    }
+    let now = state.clock.now();
+    let mut updated = folder.clone();
+    updated.global_status = FolderStatus::HubeeNotified;
+    updated.update_date_time = Some(now);
+    let mut writes = vec![state.store.update_folder_write(&updated, agg.folder.version)?];
+    for Versioned { value: case, version } in &agg.cases {
+        let mut c = case.clone();
+        c.status = CaseStatus::HubeeNotified;
+        c.transmission_date_time = Some(now);
+        c.update_date_time = Some(now);
+        writes.push(state.store.update_case_write(&c, *version)?);
+        writes.push(state.store.create_notification_write(&Notification {
+            id: state.ids.new_id(),
+            recipient: c.recipient.clone(),
+            transmitter: folder.operator.clone(),
+            process_code: c.process_code.clone(),
+            case_id: Some(c.id),
+            event_id: None,
+            date_time: now,
+        })?);
+        let recipient = &c.recipient;
+        match state
+            .store
+            .subscription(&recipient.company_register, &recipient.branch_code, &c.process_code)
+            .await?
+        {
+            Some(sub) => writes.push(state.store.create_outbox_write(&OutboxItem {
+                id: state.ids.new_id(),
+                message: OutboxMessage::NewCase { case_id: c.id },
+                subscription_id: sub.id,
+                frequency: sub.notification_frequency,
+                process_code: c.process_code.clone(),
+                recipient: recipient.clone(),
+                status: OutboxStatus::Pending,
+                attempts: 0,
+                created: now,
+            })?),
+            None => tracing::warn!(case_id = %c.id, "no subscription left for a case's recipient: no e-mail queued"),
+        }
+    }
+    Ok(writes)
+}
+
+/// `CLOSED`: the folder is closed (its cases keep their statuses). Closing again only moves
+/// the close date when one is given.
+fn close_writes(
+    state: &AppState,
+    agg: &FolderAggregate,
+    close: Option<DateTime<Utc>>,
+) -> Result<Vec<Write>, IntakeError> {
+    let folder = &agg.folder.value;
+    if matches!(
+        folder.global_status,
+        FolderStatus::HubeeReceived | FolderStatus::HubeeCompleted
+    ) {
+        return Err(refused(format!(
+            "Folder {} is {}: a folder is closed once notified (delete it instead)",
+            folder.id, folder.global_status
+        )));
+    }
+    if folder.global_status == FolderStatus::Closed && close.is_none_or(|c| Some(c) == folder.close_date_time) {
+        return Ok(Vec::new());
+    }
+    let now = state.clock.now();
+    let mut updated = folder.clone();
+    updated.global_status = FolderStatus::Closed;
+    updated.close_date_time = Some(close.unwrap_or(now));
+    updated.update_date_time = Some(now);
+    Ok(vec![state.store.update_folder_write(&updated, agg.folder.version)?])
+}
+
+/// `HUBEE_NOTIFIED` on a closed folder reopens it; on a notified folder it changes nothing.
+fn reopen_writes(state: &AppState, agg: &FolderAggregate) -> Result<Vec<Write>, IntakeError> {
+    let folder = &agg.folder.value;
+    match folder.global_status {
+        FolderStatus::Closed => {}
+        FolderStatus::HubeeNotified => return Ok(Vec::new()),
+        other => {
+            return Err(refused(format!(
+                "Folder {} is {other}: only a CLOSED folder can be reopened",
+                folder.id
+            )));
+        }
+    }
+    let mut updated = folder.clone();
+    updated.global_status = FolderStatus::HubeeNotified;
+    updated.close_date_time = None;
+    updated.update_date_time = Some(state.clock.now());
+    Ok(vec![state.store.update_folder_write(&updated, agg.folder.version)?])
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delete
+// ---------------------------------------------------------------------------------------------
+
+/// `DELETE /folders/{id}`: only while `HUBEE_RECEIVED` (no event or notification exists then);
+/// removes the metadata in one transaction, then the stored binaries.
+///
+/// # Errors
+/// `Refused` once the folder was completed.
+pub async fn delete_folder(state: &AppState, caller: &Claims, id: Uuid) -> Result<(), IntakeError> {
+    for _ in 0..RETRIES {
+        let agg = owned_folder(state, caller, id).await?;
+        let status = agg.folder.value.global_status;
+        if status != FolderStatus::HubeeReceived {
+            return Err(refused(format!(
+                "Folder {id} is {status}: only a HUBEE_RECEIVED folder can be deleted"
+            )));
+        }
+        match state.store.commit(state.store.delete_folder_writes(&agg)).await {
+            Ok(()) => {
+                for key in agg.attachments.iter().filter_map(|a| a.value.object_key.as_deref()) {
+                    match ObjectKey::parse(key) {
+                        Ok(k) => discard(state, &k).await,
+                        Err(e) => tracing::warn!(error = %e, "stored object key is invalid"),
+                    }
+                }
+                tracing::info!(folder_id = %id, "folder deleted");
+                return Ok(());
+            }
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(IntakeError::Busy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body() -> Value {
+        json!({
+            "externalId": "DGS-CERTDC-1",
+            "processCode": "CERTDC",
+            "applicant": {"firstName": "Jean", "lastName": "DUPONT"},
+            "cases": [
+                {"externalId": "C1", "recipient": {"type": "SI", "companyRegister": "11001401600015", "branchCode": "75108"}},
+                {"externalId": "C2", "recipient": {"type": "SI", "companyRegister": "21750001600019", "branchCode": "75056"}}
+            ],
+            "attachments": [
+                {"fileName": "a.pdf", "type": "VA", "size": 10, "mimeType": "application/pdf", "recipients": ["C1", "C2"]}
+            ]
+        })
+    }
+
+    #[test]
+    fn a_valid_folder_request_parses_in_order() {
+        let f = parse_new_folder("POST /f", &body()).unwrap();
+        assert_eq!(
+            f.cases.iter().map(|c| c.external_id.as_str()).collect::<Vec<_>>(),
+            ["C1", "C2"]
+        );
+        assert_eq!(f.attachments[0].recipients, ["C1", "C2"]);
+    }
+
+    #[test]
+    fn every_problem_of_a_folder_request_is_listed() {
+        let mut b = body();
+        b["applicant"] = json!({"firstName": 3});
+        b["externalId"] = json!("x".repeat(31));
+        b["cases"][1]["recipient"]["companyRegister"] = json!("123");
+        b["attachments"][0]["recipients"] = json!(["C9"]);
+        b.as_object_mut().unwrap().remove("processCode");
+        let Err(IntakeError::Invalid(problems)) = parse_new_folder("POST /f", &b) else {
+            panic!("invalid")
+        };
+        let all = problems.join("\n");
+        for needle in [
+            "@body.externalId]",
+            "[\"processCode\"]",
+            "@body.applicant.firstName]",
+            "[\"lastName\"]",
+            "@body.cases[1].recipient.companyRegister]",
+            "\"C9\"",
+        ] {
+            assert!(all.contains(needle), "{needle} missing from:\n{all}");
+        }
+        assert_eq!(problems.len(), 6, "{all}");
+    }
+
+    #[test]
+    fn duplicate_cases_and_recipients_are_refused() {
+        let mut b = body();
+        b["cases"][1] = b["cases"][0].clone();
+        let Err(IntakeError::Invalid(problems)) = parse_new_folder("POST /f", &b) else {
+            panic!("invalid")
+        };
+        assert_eq!(problems.len(), 3, "{problems:?}");
+    }
+
+    #[test]
+    fn the_fingerprint_ignores_key_order() {
+        let a: Value = serde_json::from_str(r#"{"a":1,"b":{"c":2,"d":3}}"#).unwrap();
+        let b: Value = serde_json::from_str(r#"{"b":{"d":3,"c":2},"a":1}"#).unwrap();
+        assert_eq!(fingerprint(&a), fingerprint(&b));
+    }
+}

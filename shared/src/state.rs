@@ -1,0 +1,43 @@
+//! `AppState`: the ports and keys every handler uses, built once per cold start.
+
+use std::sync::Arc;
+
+use crate::{
+    auth::TokenKeys,
+    config::Config,
+    ports::{Clock, IdGenerator, Mailer, ObjectStore, Table},
+    store::Store,
+};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub objects: Arc<dyn ObjectStore>,
+    pub mailer: Arc<dyn Mailer>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGenerator>,
+    pub tokens: Arc<TokenKeys>,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    pub fn new(
+        table: Arc<dyn Table>,
+        objects: Arc<dyn ObjectStore>,
+        mailer: Arc<dyn Mailer>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+        tokens: TokenKeys,
+        config: Config,
+    ) -> Self {
+        Self {
+            store: Store::new(table),
+            objects,
+            mailer,
+            clock,
+            ids,
+            tokens: Arc::new(tokens),
+            config: Arc::new(config),
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! Folders, their cases and attachments, and the notifications and outbox items their changes
+//! write.
+
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{Store, StoreError, Versioned, from_item, keys, to_item};
+use crate::{
+    domain::{Attachment, Case, Folder, Notification, OrgRef, OutboxItem, OutboxStatus, format_time},
+    ports::{Condition, Item, Query, SK, Write},
+};
+
+/// A folder with its cases (in request order) and attachments (in request order).
+#[derive(Clone, Debug)]
+pub struct FolderAggregate {
+    pub folder: Versioned<Folder>,
+    pub cases: Vec<Versioned<Case>>,
+    pub attachments: Vec<Versioned<Attachment>>,
+}
+
+/// The condition that an item is still at the version it was read at.
+fn at_version(version: i64) -> Condition {
+    Condition::equals(super::VERSION, version)
+}
+
+impl Store {
+    /// # Errors
+    /// When the table fails or holds a corrupt item.
+    pub async fn folder(&self, id: Uuid) -> Result<Option<FolderAggregate>, StoreError> {
+        let page = self.table().query(Query::table(keys::folder_partition(id))).await?;
+        let mut folder = None;
+        let mut attachments = Vec::new();
+        for item in page.items {
+            match item.get(SK).and_then(Value::as_str) {
+                Some("FOLDER") => folder = Some(from_item::<Folder>(item)?),
+                Some(sk) if sk.starts_with(keys::ATTACHMENT_PREFIX) => attachments.push(from_item::<Attachment>(item)?),
+                _ => {}
+            }
+        }
+        let Some(folder) = folder else { return Ok(None) };
+        attachments.sort_by_key(|a| a.value.position);
+        let mut cases = Vec::with_capacity(folder.value.case_ids.len());
+        for id in &folder.value.case_ids {
+            let item = self
+                .table()
+                .get(&keys::case(*id))
+                .await?
+                .ok_or_else(|| StoreError::Corrupt(format!("case {id} is missing")))?;
+            cases.push(from_item::<Case>(item)?);
+        }
+        Ok(Some(FolderAggregate {
+            folder,
+            cases,
+            attachments,
+        }))
+    }
+
+    /// The folder an operator created with this `externalId`, if any.
+    ///
+    /// # Errors
+    /// When the table fails.
+    pub async fn folder_id_by_external_id(
+        &self,
+        operator: &OrgRef,
+        external_id: &str,
+    ) -> Result<Option<Uuid>, StoreError> {
+        let item = self
+            .table()
+            .get(&keys::folder_external_id(operator, external_id))
+            .await?;
+        Ok(item.and_then(|i| i.get("folderId")?.as_str()?.parse().ok()))
+    }
+
+    /// # Errors
+    /// When the table fails or holds a corrupt item.
+    pub async fn attachment(&self, folder: Uuid, id: Uuid) -> Result<Option<Versioned<Attachment>>, StoreError> {
+        self.table()
+            .get(&keys::folder_attachment(folder, id))
+            .await?
+            .map(from_item)
+            .transpose()
+    }
+
+    /// The writes creating a new folder with its cases and attachments; the `externalId` claim
+    /// comes first, so a concurrent creation fails on write 0.
+    ///
+    /// # Errors
+    /// When an entity does not serialise.
+    pub fn create_folder_writes(
+        &self,
+        folder: &Folder,
+        cases: &[Case],
+        attachments: &[Attachment],
+    ) -> Result<Vec<Write>, StoreError> {
+        let ext_key = keys::folder_external_id(&folder.operator, &folder.external_id);
+        let mut claim = Item::new();
+        claim.insert(crate::ports::PK.into(), ext_key.pk.into());
+        claim.insert(SK.into(), ext_key.sk.into());
+        claim.insert("folderId".into(), folder.id.to_string().into());
+        let mut writes = vec![
+            Write::create(claim),
+            Write::create(to_item(folder, "Folder", &keys::folder(folder.id), &[], 1)?),
+        ];
+        for c in cases {
+            writes.push(Write::create(case_item(c, 1)?));
+        }
+        for a in attachments {
+            writes.push(Write::create(to_item(
+                a,
+                "Attachment",
+                &keys::folder_attachment(a.folder_id, a.id),
+                &[],
+                1,
+            )?));
+        }
+        Ok(writes)
+    }
+
+    /// A folder update, if nobody changed it since `read_version`.
+    ///
+    /// # Errors
+    /// When the folder does not serialise.
+    pub fn update_folder_write(&self, folder: &Folder, read_version: i64) -> Result<Write, StoreError> {
+        let item = to_item(folder, "Folder", &keys::folder(folder.id), &[], read_version + 1)?;
+        Ok(Write::Put {
+            item,
+            condition: at_version(read_version),
+        })
+    }
+
+    /// # Errors
+    /// When the case does not serialise.
+    pub fn update_case_write(&self, case: &Case, read_version: i64) -> Result<Write, StoreError> {
+        Ok(Write::Put {
+            item: case_item(case, read_version + 1)?,
+            condition: at_version(read_version),
+        })
+    }
+
+    /// Saves an attachment if nobody changed it since `read_version`.
+    ///
+    /// # Errors
+    /// `Conflict` when it changed.
+    pub async fn update_attachment(&self, attachment: &Attachment, read_version: i64) -> Result<(), StoreError> {
+        let item = to_item(
+            attachment,
+            "Attachment",
+            &keys::folder_attachment(attachment.folder_id, attachment.id),
+            &[],
+            read_version + 1,
+        )?;
+        Ok(self.table().put(item, at_version(read_version)).await?)
+    }
+
+    /// The writes deleting a folder and everything under it, if nothing changed since read.
+    pub fn delete_folder_writes(&self, agg: &FolderAggregate) -> Vec<Write> {
+        let f = &agg.folder;
+        let mut writes = vec![
+            Write::Delete {
+                key: keys::folder(f.value.id),
+                condition: at_version(f.version),
+            },
+            Write::Delete {
+                key: keys::folder_external_id(&f.value.operator, &f.value.external_id),
+                condition: Condition::Exists,
+            },
+        ];
+        writes.extend(agg.cases.iter().map(|c| Write::Delete {
+            key: keys::case(c.value.id),
+            condition: at_version(c.version),
+        }));
+        writes.extend(agg.attachments.iter().map(|a| Write::Delete {
+            key: keys::folder_attachment(a.value.folder_id, a.value.id),
+            condition: at_version(a.version),
+        }));
+        writes
+    }
+
+    /// # Errors
+    /// When the notification does not serialise.
+    pub fn create_notification_write(&self, n: &Notification) -> Result<Write, StoreError> {
+        let sort = format!("{}#{}", format_time(n.date_time), n.id);
+        let indexes = [
+            ("GSI1PK", keys::notifications_of_org(&n.recipient)),
+            ("GSI1SK", sort.clone()),
+            (
+                "GSI2PK",
+                keys::notifications_of_org_procedure(&n.recipient, &n.process_code),
+            ),
+            ("GSI2SK", sort),
+        ];
+        Ok(Write::create(to_item(
+            n,
+            "Notification",
+            &keys::notification(n.id),
+            &indexes,
+            1,
+        )?))
+    }
+
+    /// # Errors
+    /// When the item does not serialise.
+    pub fn create_outbox_write(&self, o: &OutboxItem) -> Result<Write, StoreError> {
+        Ok(Write::create(outbox_item(o, 1)?))
+    }
+
+    /// The notifications of an organisation, newest first (one page).
+    ///
+    /// # Errors
+    /// When the table fails.
+    pub async fn notifications_of(&self, org: &OrgRef, limit: usize) -> Result<Vec<Notification>, StoreError> {
+        let q = Query::index(crate::ports::Index::Gsi1, keys::notifications_of_org(org))
+            .backward()
+            .limit(limit);
+        self.table()
+            .query(q)
+            .await?
+            .items
+            .into_iter()
+            .map(|i| from_item(i).map(|v| v.value))
+            .collect()
+    }
+
+    /// Outbox items still to process, oldest first (one page).
+    ///
+    /// # Errors
+    /// When the table fails.
+    pub async fn pending_outbox(&self, limit: usize) -> Result<Vec<Versioned<OutboxItem>>, StoreError> {
+        let q = Query::index(crate::ports::Index::Gsi3, keys::OUTBOX_PENDING).limit(limit);
+        self.table().query(q).await?.items.into_iter().map(from_item).collect()
+    }
+
+    /// Applies writes all together.
+    ///
+    /// # Errors
+    /// `Conflict` when a condition failed (nothing was written).
+    pub async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        Ok(self.table().transact_write(writes).await?)
+    }
+}
+
+fn case_item(c: &Case, version: i64) -> Result<Item, StoreError> {
+    to_item(c, "Case", &keys::case(c.id), &[], version)
+}
+
+fn outbox_item(o: &OutboxItem, version: i64) -> Result<Item, StoreError> {
+    let indexes: Vec<(&str, String)> = if o.status == OutboxStatus::Pending {
+        vec![
+            ("GSI3PK", keys::OUTBOX_PENDING.to_owned()),
+            ("GSI3SK", format!("{}#{}", format_time(o.created), o.id)),
+        ]
+    } else {
+        Vec::new()
+    };
+    to_item(o, "Outbox", &keys::outbox(o.id), &indexes, version)
+}

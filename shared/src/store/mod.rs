@@ -1,0 +1,93 @@
+//! Repositories, written once on top of the `Table` port. The key design lives in `keys` and is
+//! described, with every access pattern, in docs/ACCESS-PATTERNS.md.
+
+mod folders;
+pub mod keys;
+mod referential;
+
+use std::sync::Arc;
+
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::Value;
+
+use crate::ports::{Item, Key, PK, SK, Table, TableError};
+
+pub use folders::FolderAggregate;
+
+/// An entity with the version it was read at, for optimistic updates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Versioned<T> {
+    pub value: T,
+    pub version: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Someone else changed the item since it was read, or it already exists.
+    #[error("concurrent change")]
+    Conflict,
+    #[error(transparent)]
+    Table(TableError),
+    #[error("corrupt item: {0}")]
+    Corrupt(String),
+}
+
+impl From<TableError> for StoreError {
+    fn from(e: TableError) -> Self {
+        match e {
+            TableError::ConditionFailed | TableError::TransactionCancelled { .. } => StoreError::Conflict,
+            other => StoreError::Table(other),
+        }
+    }
+}
+
+/// Every repository, on one table.
+#[derive(Clone)]
+pub struct Store {
+    table: Arc<dyn Table>,
+}
+
+impl Store {
+    pub fn new(table: Arc<dyn Table>) -> Self {
+        Self { table }
+    }
+
+    pub fn table(&self) -> &dyn Table {
+        self.table.as_ref()
+    }
+}
+
+pub const VERSION: &str = "version";
+pub const ENTITY: &str = "entity";
+
+/// An entity as an item: its fields, its key, index keys, its kind and version.
+///
+/// # Errors
+/// When the entity does not serialise to a JSON object.
+pub fn to_item<T: Serialize>(
+    entity: &T,
+    kind: &str,
+    key: &Key,
+    indexes: &[(&str, String)],
+    version: i64,
+) -> Result<Item, StoreError> {
+    let Value::Object(mut item) = serde_json::to_value(entity).map_err(|e| StoreError::Corrupt(e.to_string()))? else {
+        return Err(StoreError::Corrupt(format!("{kind} is not an object")));
+    };
+    item.insert(PK.into(), key.pk.clone().into());
+    item.insert(SK.into(), key.sk.clone().into());
+    for (attr, value) in indexes {
+        item.insert((*attr).to_owned(), value.clone().into());
+    }
+    item.insert(ENTITY.into(), kind.into());
+    item.insert(VERSION.into(), version.into());
+    Ok(item)
+}
+
+/// # Errors
+/// When the item does not hold the entity.
+pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<Versioned<T>, StoreError> {
+    let version = item.get(VERSION).and_then(Value::as_i64).unwrap_or(0);
+    let value = serde_json::from_value(Value::Object(item)).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(Versioned { value, version })
+}

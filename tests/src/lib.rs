@@ -1,0 +1,228 @@
+//! Test support for the black-box suites: a local hub on port 0 in a temporary data directory,
+//! provisioned with a test referential, and a small client for the HubEE API.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test support: a failed step is a failed test.
+
+use std::{path::PathBuf, sync::Arc};
+
+use base64::{Engine, engine::general_purpose::STANDARD};
+use hubee_local::Hub;
+use hubee_shared::{adapters::SystemClock, config::LocalConfig, ports::Clock};
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+pub const OPERATOR_SIRET: &str = "11000000000007";
+pub const OTHER_OPERATOR_SIRET: &str = "11000024656321";
+/// Two instructing services subscribed to CERTDC, one that is not, one not in the referential.
+pub const MAIRIE_A: (&str, &str) = ("11001401600015", "75108");
+pub const MAIRIE_B: (&str, &str) = ("21000005908301", "69123");
+pub const MAIRIE_UNSUBSCRIBED: (&str, &str) = ("21000014875749", "33063");
+pub const MAIRIE_UNKNOWN: (&str, &str) = ("21000032233079", "13055");
+
+/// The secrets of the test referential (generated per run, never stored in the repository).
+pub struct Secrets {
+    pub operator: String,
+    pub other_operator: String,
+    pub si: String,
+}
+
+pub fn provisioning(s: &Secrets) -> Value {
+    json!({
+        "procedures": [
+            {"code": "CERTDC", "title": "Certificat de décès électronique", "operator": "DGS"},
+            {"code": "EtatCivil", "title": "Demande d'acte d'état civil", "operator": "DILA"}
+        ],
+        "organisations": [
+            {"siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1, "name": "Mairie A", "type": "SI"},
+            {"siret": MAIRIE_B.0, "branchCode": MAIRIE_B.1, "name": "Mairie B", "type": "SI"},
+            {"siret": MAIRIE_UNSUBSCRIBED.0, "branchCode": MAIRIE_UNSUBSCRIBED.1, "name": "Mairie C", "type": "SI"},
+            {"siret": OPERATOR_SIRET, "branchCode": "00000", "name": "DGS", "type": "OSL", "code": "DGS"},
+            {"siret": OTHER_OPERATOR_SIRET, "branchCode": "00000", "name": "DILA", "type": "OSL", "code": "DILA"}
+        ],
+        "subscriptions": [
+            {"siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1, "processCode": "CERTDC", "status": "Actif", "accessMode": "API",
+             "notificationFrequency": "unitaire", "email": "etat-civil@mairie-a.example", "activateDateTime": "2026-01-01T00:00:00.000Z"},
+            {"siret": MAIRIE_B.0, "branchCode": MAIRIE_B.1, "processCode": "CERTDC", "status": "Actif", "accessMode": "PORTAIL",
+             "notificationFrequency": "quotidienne", "email": "deces@mairie-b.example", "activateDateTime": "2026-01-01T00:00:00.000Z"},
+            {"siret": MAIRIE_UNSUBSCRIBED.0, "branchCode": MAIRIE_UNSUBSCRIBED.1, "processCode": "EtatCivil", "status": "Actif",
+             "accessMode": "PORTAIL", "notificationFrequency": "unitaire", "email": "etat-civil@mairie-c.example"}
+        ],
+        "apiClients": [
+            {"clientId": "dgs-osl", "clientSecret": s.operator, "scope": "OSL", "siret": OPERATOR_SIRET, "branchCode": "00000"},
+            {"clientId": "dila-osl", "clientSecret": s.other_operator, "scope": "OSL", "siret": OTHER_OPERATOR_SIRET, "branchCode": "00000"},
+            {"clientId": "mairie-a-certdc", "clientSecret": s.si, "scope": "SI", "siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1, "processCode": "CERTDC"}
+        ],
+        "accounts": [
+            {"email": "admin@mairie-a.example", "password": "Admin-Test-2026!", "actorType": "LOCAL_ADMIN",
+             "siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1, "firstName": "Alice", "lastName": "Martin"}
+        ]
+    })
+}
+
+/// A hub under test, with its data directory and HTTP client.
+pub struct TestHub {
+    pub hub: Option<Hub>,
+    pub base: String,
+    pub dir: TempDir,
+    pub secrets: Secrets,
+    pub http: reqwest::Client,
+    clock: Arc<dyn Clock>,
+}
+
+fn secret() -> String {
+    hubee_shared::auth::generate_secret()
+}
+
+impl TestHub {
+    pub async fn spawn() -> Self {
+        Self::spawn_with_clock(Arc::new(SystemClock)).await
+    }
+
+    pub async fn spawn_with_clock(clock: Arc<dyn Clock>) -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let secrets = Secrets {
+            operator: secret(),
+            other_operator: secret(),
+            si: secret(),
+        };
+        let seed = dir.path().join("seed.json");
+        std::fs::write(&seed, provisioning(&secrets).to_string()).expect("writing the seed");
+        let mut t = Self {
+            hub: None,
+            base: String::new(),
+            dir,
+            secrets,
+            http: reqwest::Client::new(),
+            clock,
+        };
+        t.start().await;
+        t
+    }
+
+    fn config(&self) -> LocalConfig {
+        LocalConfig {
+            addr: "127.0.0.1:0".parse().expect("address"),
+            data_dir: self.dir.path().join("data"),
+            seed: Some(self.dir.path().join("seed.json")),
+            web_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web"),
+            demo: false,
+            public_url: None,
+            mail_from: hubee_shared::config::DEFAULT_MAIL_FROM.into(),
+        }
+    }
+
+    async fn start(&mut self) {
+        let hub = hubee_local::start(self.config(), self.clock.clone())
+            .await
+            .expect("the hub starts");
+        self.base = format!("http://{}", hub.addr);
+        self.hub = Some(hub);
+    }
+
+    /// Stops the hub and starts it again on the same data directory.
+    pub async fn restart(&mut self) {
+        if let Some(hub) = self.hub.take() {
+            hub.stop().await.expect("the hub stops cleanly");
+        }
+        self.start().await;
+    }
+
+    pub fn hub(&self) -> &Hub {
+        self.hub.as_ref().expect("running")
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http.request(method, format!("{}{path}", self.base))
+    }
+
+    /// `POST /token` with HTTP Basic.
+    pub async fn token_response(&self, client_id: &str, secret: &str, scope: &str) -> Response {
+        self.request(Method::POST, "/token")
+            .header(
+                "authorization",
+                format!("Basic {}", STANDARD.encode(format!("{client_id}:{secret}"))),
+            )
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("grant_type=client_credentials&scope={scope}"))
+            .send()
+            .await
+            .expect("token request")
+    }
+
+    pub async fn token(&self, client_id: &str, secret: &str, scope: &str) -> String {
+        let r = self.token_response(client_id, secret, scope).await;
+        assert_eq!(r.status(), 200, "a token for {client_id}");
+        let body: Value = r.json().await.expect("token JSON");
+        body["access_token"].as_str().expect("access_token").to_owned()
+    }
+
+    pub async fn operator_token(&self) -> String {
+        self.token("dgs-osl", &self.secrets.operator, "OSL").await
+    }
+
+    pub async fn other_operator_token(&self) -> String {
+        self.token("dila-osl", &self.secrets.other_operator, "OSL").await
+    }
+
+    pub async fn si_token(&self) -> String {
+        self.token("mairie-a-certdc", &self.secrets.si, "SI").await
+    }
+
+    /// A request with a bearer token.
+    pub fn api(&self, token: &str, method: Method, path: &str) -> RequestBuilder {
+        self.request(method, &format!("/teledossiers/v1{path}"))
+            .bearer_auth(token)
+    }
+}
+
+/// The answer's status and JSON body (`Null` for an empty body).
+pub async fn answer(r: Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    let text = r.text().await.expect("body");
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+    };
+    (status, body)
+}
+
+/// The message of the first error of a contract error body.
+pub fn first_error(body: &Value) -> (i64, String) {
+    let e = &body["errors"][0];
+    (
+        e["code"].as_i64().unwrap_or_default(),
+        e["message"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+/// The official test kit's files, at `../shared/samples/` from the project root
+/// (`HUBEE_SAMPLES_DIR` overrides).
+pub fn samples_dir() -> PathBuf {
+    std::env::var_os("HUBEE_SAMPLES_DIR").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/samples"),
+        PathBuf::from,
+    )
+}
+
+/// A sample file: name, MIME type, bytes.
+pub fn sample(procedure: &str, name: &str) -> (String, String, Vec<u8>) {
+    let path = samples_dir().join(procedure).join(name);
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let mime = if name.ends_with(".pdf") {
+        "application/pdf"
+    } else {
+        "application/xml"
+    };
+    (name.to_owned(), mime.to_owned(), bytes)
+}
+
+pub fn sha256_base64(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    STANDARD.encode(sha2::Sha256::digest(bytes))
+}
+
+pub fn recipient(org: (&str, &str)) -> Value {
+    json!({"type": "SI", "companyRegister": org.0, "branchCode": org.1})
+}
