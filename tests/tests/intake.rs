@@ -1,6 +1,7 @@
 //! Deposit intake, black-box: an operator deposits a CERTDC folder for two instructing services
 //! with the official test kit's files, against the local hub.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a failed step is a failed test.
 use hubee_shared::{
     domain::{BranchCode, OrgRef, OrgType, OutboxMessage, OutboxStatus, Siret},
     ports::Query,

@@ -95,3 +95,79 @@ async fn issue_token(
         Err(e) => oauth_error(&e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt;
+    use hubee_shared::testkit;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn the_token_fixture_gets_a_bearer_token_through_the_router() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = testkit::state(dir.path());
+        testkit::provision(&state).await;
+        let request = testkit::fixture_request(include_str!("../../../events/apigw-auth-token.json"));
+        let response = router(state.clone()).oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+        let body: serde_json::Value =
+            serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
+        let claims = state
+            .tokens
+            .verify(body["access_token"].as_str().unwrap(), state.clock.now())
+            .unwrap();
+        assert_eq!(
+            (claims.sub.as_str(), body["scope"].as_str()),
+            ("fixture-osl", Some("OSL"))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_grant_type_or_credentials_get_oauth_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = testkit::state(dir.path());
+        testkit::provision(&state).await;
+        let post = |body: &'static str, auth: Option<&'static str>| {
+            let mut r =
+                axum::http::Request::post("/token").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+            if let Some(a) = auth {
+                r = r.header(header::AUTHORIZATION, a);
+            }
+            r.body(axum::body::Body::from(body)).unwrap()
+        };
+        let app = router(state);
+        let r = app
+            .clone()
+            .oneshot(post(
+                "scope=OSL",
+                Some("Basic Zml4dHVyZS1vc2w6Zml4dHVyZS1zZWNyZXQtbm90LXJlYWw="),
+            ))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        let r = app
+            .clone()
+            .oneshot(post(
+                "grant_type=password",
+                Some("Basic Zml4dHVyZS1vc2w6Zml4dHVyZS1zZWNyZXQtbm90LXJlYWw="),
+            ))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        let r = app
+            .clone()
+            .oneshot(post("grant_type=client_credentials", None))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert!(r.headers().contains_key(header::WWW_AUTHENTICATE));
+        let form = "grant_type=client_credentials&client_id=fixture-osl&client_secret=fixture-secret-not-real";
+        assert_eq!(
+            app.oneshot(post(form, None)).await.unwrap().status(),
+            StatusCode::OK,
+            "credentials in the form work too"
+        );
+    }
+}

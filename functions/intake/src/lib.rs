@@ -121,3 +121,47 @@ async fn upload_attachment(
     folders::upload_attachment(&state, &caller, folder_id, attachment_id, upload, Box::pin(stream)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt;
+    use hubee_shared::{
+        domain::{BranchCode, Scope, Siret},
+        testkit,
+    };
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn the_create_folder_fixture_creates_a_folder_through_the_router() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = testkit::state(dir.path());
+        testkit::provision(&state).await;
+        let token = state
+            .tokens
+            .issue(
+                "fixture-osl",
+                Scope::Osl,
+                &Siret::parse("11000000000007").unwrap(),
+                &BranchCode::parse("00000").unwrap(),
+                None,
+                state.clock.now(),
+            )
+            .unwrap();
+        let mut request = testkit::fixture_request(include_str!("../../../events/apigw-intake-create-folder.json"));
+        request
+            .headers_mut()
+            .insert(header::AUTHORIZATION, format!("Bearer {token}").parse().unwrap());
+        let response = router(state.clone()).oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let folder: serde_json::Value =
+            serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
+        assert_eq!(folder["externalId"], "FIXTURE-0001");
+        assert_eq!(folder["partnerInfo"]["editorName"], "Fixture");
+        assert_eq!(folder["attachments"][0]["status"], "PENDING");
+
+        let unauthenticated = testkit::fixture_request(include_str!("../../../events/apigw-intake-create-folder.json"));
+        let response = router(state).oneshot(unauthenticated).await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+}

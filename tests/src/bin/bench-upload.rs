@@ -1,0 +1,179 @@
+//! Benchmark: one 200 MiB attachment uploaded through the local hub (release build, its own
+//! process). Prints the hub's peak memory growth during the upload and the upload throughput as
+//! a ratio of `sha256sum` on the same file, measured in the same run.
+//!
+//! Run with `scripts/bench-upload` (builds the release binaries first).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A benchmark: a failed step aborts it.
+
+use std::{
+    io::{BufRead, BufReader, Write},
+    path::Path,
+    process::{Command, Stdio},
+    time::Instant,
+};
+
+use base64::{Engine, engine::general_purpose::STANDARD};
+use serde_json::{Value, json};
+
+const SIZE: u64 = 200 * 1024 * 1024;
+
+fn status_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.trim().strip_suffix("kB")?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{field} not in /proc/{pid}/status"))
+}
+
+fn write_file(path: &Path) {
+    // Incompressible, deterministic bytes (xorshift), written in 1 MiB blocks.
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut block = vec![0u8; 1 << 20];
+    for _ in 0..SIZE >> 20 {
+        for chunk in block.chunks_mut(8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            chunk.copy_from_slice(&x.to_le_bytes());
+        }
+        f.write_all(&block).unwrap();
+    }
+    f.flush().unwrap();
+}
+
+fn sha256sum_seconds(path: &Path) -> f64 {
+    // The faster of two runs, both on a warm page cache.
+    (0..2)
+        .map(|_| {
+            let t = Instant::now();
+            let out = Command::new("sha256sum").arg(path).output().expect("sha256sum");
+            assert!(out.status.success());
+            t.elapsed().as_secs_f64()
+        })
+        .fold(f64::MAX, f64::min)
+}
+
+#[tokio::main]
+async fn main() {
+    let hub_bin = std::env::args()
+        .nth(1)
+        .expect("usage: bench-upload <path to the hubee-local binary>");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("attachment.bin");
+    write_file(&file);
+    let sha_seconds = sha256sum_seconds(&file);
+
+    let secret = hubee_shared::auth::generate_secret();
+    let seed = json!({
+        "procedures": [{"code": "BENCH", "title": "Benchmark", "operator": "OPB"}],
+        "organisations": [
+            {"siret": "11001401600015", "branchCode": "75108", "name": "Mairie", "type": "SI"},
+            {"siret": "11000000000007", "branchCode": "00000", "name": "Operator", "type": "OSL", "code": "OPB"}
+        ],
+        "subscriptions": [{"siret": "11001401600015", "branchCode": "75108", "processCode": "BENCH", "status": "Actif",
+                           "accessMode": "API", "notificationFrequency": "aucune"}],
+        "apiClients": [{"clientId": "bench", "clientSecret": secret, "scope": "OSL", "siret": "11000000000007", "branchCode": "00000"}]
+    });
+    std::fs::write(dir.path().join("seed.json"), seed.to_string()).unwrap();
+
+    let mut hub = Command::new(&hub_bin)
+        .env("HUBEE_ADDR", "127.0.0.1:0")
+        .env("HUBEE_DATA_DIR", dir.path().join("data"))
+        .env("HUBEE_SEED", dir.path().join("seed.json"))
+        .env("HUBEE_DEMO", "0")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starting the hub");
+    let pid = hub.id();
+    let mut out = BufReader::new(hub.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    // Keep draining the hub's output so that its writes never block or fail.
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    let base = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .expect("the hub prints its address")
+        .to_owned();
+
+    let http = reqwest::Client::new();
+    let token: Value = http
+        .post(format!("{base}/token"))
+        .header(
+            "authorization",
+            format!("Basic {}", STANDARD.encode(format!("bench:{secret}"))),
+        )
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials&scope=OSL")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["access_token"].as_str().unwrap().to_owned();
+    let folder: Value = http
+        .post(format!("{base}/teledossiers/v1/folders"))
+        .bearer_auth(&token)
+        .json(&json!({
+            "externalId": "BENCH-1", "processCode": "BENCH",
+            "applicant": {"firstName": "A", "lastName": "B"},
+            "cases": [{"externalId": "C1", "recipient": {"type": "SI", "companyRegister": "11001401600015", "branchCode": "75108"}}],
+            "attachments": [{"fileName": "big.bin", "type": "T", "size": SIZE, "mimeType": "application/octet-stream", "recipients": ["C1"]}]
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = format!(
+        "{base}/teledossiers/v1/folders/{}/attachments/{}",
+        folder["id"].as_str().unwrap(),
+        folder["attachments"][0]["id"].as_str().unwrap()
+    );
+
+    // Reset the peak to the current resident size (Linux: clear_refs 5), then upload.
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").expect("resetting the hub's peak RSS");
+    let rss_before = status_kib(pid, "VmRSS:");
+    let body = tokio_util::io::ReaderStream::with_capacity(tokio::fs::File::open(&file).await.unwrap(), 256 * 1024);
+    let started = Instant::now();
+    let r = http
+        .put(&url)
+        .bearer_auth(&token)
+        .header("content-type", "application/octet-stream")
+        .header("content-length", SIZE)
+        .body(reqwest::Body::wrap_stream(body))
+        .send()
+        .await
+        .unwrap();
+    let upload_seconds = started.elapsed().as_secs_f64();
+    assert_eq!(r.status(), 204, "upload: {}", r.text().await.unwrap_or_default());
+    let peak = status_kib(pid, "VmHWM:");
+    let _ = hub.kill();
+    let _ = hub.wait();
+
+    let growth_mib = peak.saturating_sub(rss_before) as f64 / 1024.0;
+    let mib = (SIZE >> 20) as f64;
+    let ratio = sha_seconds / upload_seconds;
+    println!("| measure | value | target |");
+    println!("|---|---|---|");
+    println!("| file size | {mib:.0} MiB | |");
+    println!("| sha256sum | {sha_seconds:.2} s ({:.0} MiB/s) | |", mib / sha_seconds);
+    println!(
+        "| upload through the hub | {upload_seconds:.2} s ({:.0} MiB/s) | |",
+        mib / upload_seconds
+    );
+    println!(
+        "| throughput ratio upload / sha256sum | {ratio:.2} | >= 0.5 {} |",
+        if ratio >= 0.5 { "met" } else { "MISSED" }
+    );
+    println!("| hub RSS before upload | {:.1} MiB | |", rss_before as f64 / 1024.0);
+    println!(
+        "| hub peak RSS growth during upload | {growth_mib:.1} MiB | < 32 MiB {} |",
+        if growth_mib < 32.0 { "met" } else { "MISSED" }
+    );
+}
