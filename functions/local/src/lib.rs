@@ -78,6 +78,10 @@ pub fn app(state: AppState, adapters: &LocalAdapters, web_dir: &Path) -> Router 
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
         .merge(hubee_auth::routes())
         .merge(hubee_intake::routes())
+        .merge(hubee_search::routes())
+        .merge(hubee_status::routes())
+        .merge(hubee_attachments::routes())
+        .merge(hubee_admin::routes())
         .with_state(state)
         .merge(objects::routes(adapters.objects.clone()));
     let web =

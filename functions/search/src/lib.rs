@@ -1,0 +1,12 @@
+//! `search`: reads — the notifications listing, case and event reads.
+
+use axum::Router;
+use hubee_shared::{http, state::AppState};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}
+
+pub fn router(state: AppState) -> Router {
+    http::finish(routes()).with_state(state)
+}
