@@ -16,11 +16,7 @@ use crate::{
 /// JSON logs, one line per event, level from `RUST_LOG` (default `info`).
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .with_current_span(true)
-        .with_env_filter(filter)
-        .try_init();
+    let _ = tracing_subscriber::fmt().json().with_current_span(true).with_env_filter(filter).try_init();
 }
 
 /// Keys the local hub generates on first start and keeps in its data directory, so that
@@ -36,10 +32,7 @@ fn local_keys(data_dir: &Path) -> anyhow::Result<LocalKeys> {
     if let Ok(text) = std::fs::read_to_string(&path) {
         return serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()));
     }
-    let keys = LocalKeys {
-        token_secret: generate_secret(),
-        object_signing_key: generate_secret(),
-    };
+    let keys = LocalKeys { token_secret: generate_secret(), object_signing_key: generate_secret() };
     write_private(&path, &serde_json::to_vec_pretty(&keys)?)?;
     Ok(keys)
 }
@@ -54,9 +47,7 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("writing {}", path.display()))?;
+    let mut file = options.open(path).with_context(|| format!("writing {}", path.display()))?;
     file.write_all(bytes)?;
     file.sync_all()?;
     Ok(())

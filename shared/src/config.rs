@@ -12,6 +12,30 @@ pub struct Config {
     pub public_url: String,
     /// The sender of every e-mail (`HUBEE_MAIL_FROM`).
     pub mail_from: String,
+    /// How e-mail deliveries are retried.
+    pub delivery: DeliveryPolicy,
+}
+
+/// How the notification dispatcher retries a failed e-mail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeliveryPolicy {
+    /// Attempts before an item is parked as failed.
+    pub max_attempts: u32,
+    /// The first retry waits this long, each next one twice as long, plus up to as much again
+    /// of random jitter (`HUBEE_MAIL_RETRY_BASE_MS`).
+    pub backoff_base: std::time::Duration,
+    /// How long a dispatcher holds an item it is sending; past that, another may take it.
+    pub lease: std::time::Duration,
+}
+
+impl Default for DeliveryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 5,
+            backoff_base: std::time::Duration::from_secs(1),
+            lease: std::time::Duration::from_secs(60),
+        }
+    }
 }
 
 pub const DEFAULT_MAIL_FROM: &str = "L'équipe HubEE <ne-pas-repondre@hubee.localhost>";
@@ -33,6 +57,8 @@ pub struct LocalConfig {
     pub public_url: Option<String>,
     /// `HUBEE_MAIL_FROM`.
     pub mail_from: String,
+    /// How e-mail deliveries are retried.
+    pub delivery: DeliveryPolicy,
 }
 
 impl LocalConfig {
@@ -57,6 +83,15 @@ impl LocalConfig {
             demo,
             public_url: var("HUBEE_PUBLIC_URL"),
             mail_from: var("HUBEE_MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.into()),
+            delivery: match var("HUBEE_MAIL_RETRY_BASE_MS") {
+                None => DeliveryPolicy::default(),
+                Some(ms) => DeliveryPolicy {
+                    backoff_base: std::time::Duration::from_millis(
+                        ms.parse().context("HUBEE_MAIL_RETRY_BASE_MS must be a number of milliseconds")?,
+                    ),
+                    ..DeliveryPolicy::default()
+                },
+            },
         })
     }
 
@@ -65,6 +100,7 @@ impl LocalConfig {
         Config {
             public_url: self.public_url.clone().unwrap_or_else(|| format!("http://{bound}")),
             mail_from: self.mail_from.clone(),
+            delivery: self.delivery.clone(),
         }
     }
 }

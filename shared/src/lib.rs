@@ -12,5 +12,6 @@ pub mod seed;
 pub mod services;
 pub mod state;
 pub mod store;
+pub mod templates;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;

@@ -31,10 +31,7 @@ pub struct Key {
 
 impl Key {
     pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
-        Self {
-            pk: pk.into(),
-            sk: sk.into(),
-        }
+        Self { pk: pk.into(), sk: sk.into() }
     }
 }
 
@@ -130,20 +127,10 @@ pub struct Query {
 
 impl Query {
     pub fn table(pk: impl Into<String>) -> Self {
-        Self {
-            index: None,
-            pk: pk.into(),
-            sk: None,
-            forward: true,
-            limit: 1000,
-            cursor: None,
-        }
+        Self { index: None, pk: pk.into(), sk: None, forward: true, limit: 1000, cursor: None }
     }
     pub fn index(index: Index, pk: impl Into<String>) -> Self {
-        Self {
-            index: Some(index),
-            ..Self::table(pk)
-        }
+        Self { index: Some(index), ..Self::table(pk) }
     }
     pub fn sk(mut self, sk: SortKey) -> Self {
         self.sk = Some(sk);
@@ -201,16 +188,10 @@ pub enum Write {
 
 impl Write {
     pub fn put(item: Item) -> Self {
-        Write::Put {
-            item,
-            condition: Condition::None,
-        }
+        Write::Put { item, condition: Condition::None }
     }
     pub fn create(item: Item) -> Self {
-        Write::Put {
-            item,
-            condition: Condition::NotExists,
-        }
+        Write::Put { item, condition: Condition::NotExists }
     }
     pub fn key(&self) -> Option<Key> {
         match self {
@@ -374,10 +355,7 @@ pub enum ObjectError {
     #[error("size {actual} does not match the expected {expected}")]
     SizeMismatch { expected: u64, actual: u64 },
     #[error("digest {actual} does not match the expected {expected}")]
-    DigestMismatch {
-        expected: Sha256Digest,
-        actual: Sha256Digest,
-    },
+    DigestMismatch { expected: Sha256Digest, actual: Sha256Digest },
     #[error("range not satisfiable")]
     InvalidRange,
     /// Reading the body failed (the client went away, say).

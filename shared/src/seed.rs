@@ -12,8 +12,8 @@ use uuid::Uuid;
 use crate::{
     auth::{hash_secret, verify_secret},
     domain::{
-        AccessMode, Account, ActorType, ApiClient, BranchCode, Email, NotificationFrequency, OrgType, Organisation,
-        Procedure, ProcessCode, Scope, SecretHash, Siret, StatusPolicy, Subscription, SubscriptionStatus,
+        AccessMode, Account, ActorType, ApiClient, BranchCode, Contact, Email, NotificationFrequency, OrgType,
+        Organisation, Procedure, ProcessCode, Scope, SecretHash, Siret, StatusPolicy, Subscription, SubscriptionStatus,
         contract_time,
     },
     store::Store,
@@ -75,6 +75,14 @@ pub struct SubscriptionSeed {
     pub email: Option<Email>,
     #[serde(default, with = "contract_time::option")]
     pub activate_date_time: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub datapass_id: Option<i64>,
+    /// The contract's `localAdministrator` (`{"email": …}`, names optional); the account itself
+    /// goes in `accounts`.
+    #[serde(default)]
+    pub local_administrator: Option<Contact>,
+    #[serde(default)]
+    pub delegation_actor: Option<Contact>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -125,20 +133,10 @@ impl Provisioning {
             if !orgs.contains(&(&s.siret, &s.branch_code))
                 && store.organisation(&s.siret, &s.branch_code).await?.is_none()
             {
-                bail!(
-                    "subscription to {}: unknown organisation {}-{}",
-                    s.process_code,
-                    s.siret,
-                    s.branch_code
-                );
+                bail!("subscription to {}: unknown organisation {}-{}", s.process_code, s.siret, s.branch_code);
             }
             if !procs.contains(&s.process_code) && store.procedure(&s.process_code).await?.is_none() {
-                bail!(
-                    "subscription of {}-{}: unknown procedure {}",
-                    s.siret,
-                    s.branch_code,
-                    s.process_code
-                );
+                bail!("subscription of {}-{}: unknown procedure {}", s.siret, s.branch_code, s.process_code);
             }
         }
         for c in &self.api_clients {
@@ -147,10 +145,7 @@ impl Provisioning {
                 || c.client_id.contains(char::is_whitespace)
                 || c.client_id.contains(':')
             {
-                bail!(
-                    "API client {:?}: a client id is 1 to 100 characters, without spaces or ':'",
-                    c.client_id
-                );
+                bail!("API client {:?}: a client id is 1 to 100 characters, without spaces or ':'", c.client_id);
             }
             if c.client_secret.len() < 12 {
                 bail!("API client {}: the secret must be at least 12 characters", c.client_id);
@@ -158,30 +153,17 @@ impl Provisioning {
             if !orgs.contains(&(&c.siret, &c.branch_code))
                 && store.organisation(&c.siret, &c.branch_code).await?.is_none()
             {
-                bail!(
-                    "API client {}: unknown organisation {}-{}",
-                    c.client_id,
-                    c.siret,
-                    c.branch_code
-                );
+                bail!("API client {}: unknown organisation {}-{}", c.client_id, c.siret, c.branch_code);
             }
             if c.scope == Scope::Si && c.process_code.is_none() {
-                bail!(
-                    "API client {}: an SI client belongs to one subscription and needs a processCode",
-                    c.client_id
-                );
+                bail!("API client {}: an SI client belongs to one subscription and needs a processCode", c.client_id);
             }
         }
         for a in &self.accounts {
             if !orgs.contains(&(&a.siret, &a.branch_code))
                 && store.organisation(&a.siret, &a.branch_code).await?.is_none()
             {
-                bail!(
-                    "account {}: unknown organisation {}-{}",
-                    a.email,
-                    a.siret,
-                    a.branch_code
-                );
+                bail!("account {}: unknown organisation {}-{}", a.email, a.siret, a.branch_code);
             }
         }
         Ok(())
@@ -226,17 +208,40 @@ impl Provisioning {
         }
         for s in &self.subscriptions {
             let existing = store.subscription(&s.siret, &s.branch_code, &s.process_code).await?;
-            let id = existing.map(|e| e.id).or(s.id).unwrap_or_else(Uuid::new_v4);
-            let sub = Subscription {
-                id,
-                siret: s.siret.clone(),
-                branch_code: s.branch_code.clone(),
-                process_code: s.process_code.clone(),
-                status: s.status,
-                access_mode: s.access_mode,
-                notification_frequency: s.notification_frequency,
-                email: s.email.clone(),
-                activate_date_time: s.activate_date_time,
+            // What the file does not say is kept as the API last set it, so that loading the
+            // same file again changes nothing.
+            let sub = match existing {
+                Some(e) => Subscription {
+                    status: s.status,
+                    access_mode: Some(s.access_mode),
+                    notification_frequency: s.notification_frequency,
+                    email: s.email.clone(),
+                    activate_date_time: s.activate_date_time,
+                    datapass_id: s.datapass_id.or(e.datapass_id),
+                    local_administrator: s.local_administrator.clone().or(e.local_administrator),
+                    delegation_actor: s.delegation_actor.clone().or(e.delegation_actor),
+                    ..e
+                },
+                None => Subscription {
+                    id: s.id.unwrap_or_else(Uuid::new_v4),
+                    siret: s.siret.clone(),
+                    branch_code: s.branch_code.clone(),
+                    process_code: s.process_code.clone(),
+                    status: s.status,
+                    access_mode: Some(s.access_mode),
+                    notification_frequency: s.notification_frequency,
+                    email: s.email.clone(),
+                    activate_date_time: s.activate_date_time,
+                    datapass_id: s.datapass_id,
+                    local_administrator: s.local_administrator.clone(),
+                    delegation_actor: s.delegation_actor.clone(),
+                    rejection_reason: None,
+                    validate_date_time: None,
+                    reject_date_time: None,
+                    end_date_time: None,
+                    update_date_time: None,
+                    create_date_time: None,
+                },
             };
             count(store.save_subscription(&sub).await?);
         }
@@ -244,17 +249,11 @@ impl Provisioning {
             let existing = store.api_client(&c.client_id).await?;
             let secrets = match existing.as_ref() {
                 Some(e)
-                    if e.secrets
-                        .iter()
-                        .any(|s| s.expires.is_none() && verify_secret(&c.client_secret, &s.hash)) =>
+                    if e.secrets.iter().any(|s| s.expires.is_none() && verify_secret(&c.client_secret, &s.hash)) =>
                 {
                     e.secrets.clone()
                 }
-                _ => vec![SecretHash {
-                    hash: hash_secret(&c.client_secret)?,
-                    created: Utc::now(),
-                    expires: None,
-                }],
+                _ => vec![SecretHash { hash: hash_secret(&c.client_secret)?, created: Utc::now(), expires: None }],
             };
             let client = ApiClient {
                 client_id: c.client_id.clone(),

@@ -12,6 +12,8 @@ use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
+pub mod folders;
+
 pub const OPERATOR_SIRET: &str = "11000000000007";
 pub const OTHER_OPERATOR_SIRET: &str = "11000024656321";
 /// Two instructing services subscribed to CERTDC, one that is not, one not in the referential.
@@ -19,26 +21,42 @@ pub const MAIRIE_A: (&str, &str) = ("11001401600015", "75108");
 pub const MAIRIE_B: (&str, &str) = ("21000005908301", "69123");
 pub const MAIRIE_UNSUBSCRIBED: (&str, &str) = ("21000014875749", "33063");
 pub const MAIRIE_UNKNOWN: (&str, &str) = ("21000032233079", "13055");
+/// The platform (DINUM), behind the ADMIN and DATAPASS clients.
+pub const PLATFORM: (&str, &str) = ("13002526500013", "00000");
+/// A procedure (run by DILA) that the provisioning subscribes nobody to: the subscriptions
+/// suite creates its own.
+pub const PACS: &str = "depotDossierPACS";
 
 /// The secrets of the test referential (generated per run, never stored in the repository).
 pub struct Secrets {
     pub operator: String,
     pub other_operator: String,
     pub si: String,
+    /// Mairie B's CERTDC client.
+    pub si_b: String,
+    /// Mairie A's client for another procedure (EtatCivil).
+    pub si_other_procedure: String,
+    /// Mairie A's client for the strict procedure.
+    pub si_strict: String,
+    pub admin: String,
+    pub datapass: String,
 }
 
 pub fn provisioning(s: &Secrets) -> Value {
     json!({
         "procedures": [
             {"code": "CERTDC", "title": "Certificat de décès électronique", "operator": "DGS"},
-            {"code": "EtatCivil", "title": "Demande d'acte d'état civil", "operator": "DILA"}
+            {"code": "EtatCivil", "title": "Demande d'acte d'état civil", "operator": "DILA"},
+            {"code": "STRICTDEMO", "title": "Démarche au workflow strict", "operator": "DGS", "statusPolicy": "strict"},
+            {"code": PACS, "title": "Dépôt de dossier de PACS", "operator": "DILA"}
         ],
         "organisations": [
             {"siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1, "name": "Mairie A", "type": "SI"},
             {"siret": MAIRIE_B.0, "branchCode": MAIRIE_B.1, "name": "Mairie B", "type": "SI"},
             {"siret": MAIRIE_UNSUBSCRIBED.0, "branchCode": MAIRIE_UNSUBSCRIBED.1, "name": "Mairie C", "type": "SI"},
             {"siret": OPERATOR_SIRET, "branchCode": "00000", "name": "DGS", "type": "OSL", "code": "DGS"},
-            {"siret": OTHER_OPERATOR_SIRET, "branchCode": "00000", "name": "DILA", "type": "OSL", "code": "DILA"}
+            {"siret": OTHER_OPERATOR_SIRET, "branchCode": "00000", "name": "DILA", "type": "OSL", "code": "DILA"},
+            {"siret": PLATFORM.0, "branchCode": PLATFORM.1, "name": "DINUM", "type": "ADMIN"}
         ],
         "subscriptions": [
             {"siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1, "processCode": "CERTDC", "status": "Actif", "accessMode": "API",
@@ -46,12 +64,19 @@ pub fn provisioning(s: &Secrets) -> Value {
             {"siret": MAIRIE_B.0, "branchCode": MAIRIE_B.1, "processCode": "CERTDC", "status": "Actif", "accessMode": "PORTAIL",
              "notificationFrequency": "quotidienne", "email": "deces@mairie-b.example", "activateDateTime": "2026-01-01T00:00:00.000Z"},
             {"siret": MAIRIE_UNSUBSCRIBED.0, "branchCode": MAIRIE_UNSUBSCRIBED.1, "processCode": "EtatCivil", "status": "Actif",
-             "accessMode": "PORTAIL", "notificationFrequency": "unitaire", "email": "etat-civil@mairie-c.example"}
+             "accessMode": "PORTAIL", "notificationFrequency": "unitaire", "email": "etat-civil@mairie-c.example"},
+            {"siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1, "processCode": "STRICTDEMO", "status": "Actif", "accessMode": "API",
+             "notificationFrequency": "aucune"}
         ],
         "apiClients": [
             {"clientId": "dgs-osl", "clientSecret": s.operator, "scope": "OSL", "siret": OPERATOR_SIRET, "branchCode": "00000"},
             {"clientId": "dila-osl", "clientSecret": s.other_operator, "scope": "OSL", "siret": OTHER_OPERATOR_SIRET, "branchCode": "00000"},
-            {"clientId": "mairie-a-certdc", "clientSecret": s.si, "scope": "SI", "siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1, "processCode": "CERTDC"}
+            {"clientId": "mairie-a-certdc", "clientSecret": s.si, "scope": "SI", "siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1, "processCode": "CERTDC"},
+            {"clientId": "mairie-b-certdc", "clientSecret": s.si_b, "scope": "SI", "siret": MAIRIE_B.0, "branchCode": MAIRIE_B.1, "processCode": "CERTDC"},
+            {"clientId": "mairie-a-etatcivil", "clientSecret": s.si_other_procedure, "scope": "SI", "siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1, "processCode": "EtatCivil"},
+            {"clientId": "mairie-a-strict", "clientSecret": s.si_strict, "scope": "SI", "siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1, "processCode": "STRICTDEMO"},
+            {"clientId": "hubee-admin", "clientSecret": s.admin, "scope": "ADMIN", "siret": PLATFORM.0, "branchCode": PLATFORM.1},
+            {"clientId": "datapass", "clientSecret": s.datapass, "scope": "DATAPASS", "siret": PLATFORM.0, "branchCode": PLATFORM.1}
         ],
         "accounts": [
             {"email": "admin@mairie-a.example", "password": "Admin-Test-2026!", "actorType": "LOCAL_ADMIN",
@@ -85,17 +110,15 @@ impl TestHub {
             operator: secret(),
             other_operator: secret(),
             si: secret(),
+            si_b: secret(),
+            si_other_procedure: secret(),
+            si_strict: secret(),
+            admin: secret(),
+            datapass: secret(),
         };
         let seed = dir.path().join("seed.json");
         std::fs::write(&seed, provisioning(&secrets).to_string()).expect("writing the seed");
-        let mut t = Self {
-            hub: None,
-            base: String::new(),
-            dir,
-            secrets,
-            http: reqwest::Client::new(),
-            clock,
-        };
+        let mut t = Self { hub: None, base: String::new(), dir, secrets, http: reqwest::Client::new(), clock };
         t.start().await;
         t
     }
@@ -109,13 +132,12 @@ impl TestHub {
             demo: false,
             public_url: None,
             mail_from: hubee_shared::config::DEFAULT_MAIL_FROM.into(),
+            delivery: hubee_shared::config::DeliveryPolicy::default(),
         }
     }
 
     async fn start(&mut self) {
-        let hub = hubee_local::start(self.config(), self.clock.clone())
-            .await
-            .expect("the hub starts");
+        let hub = hubee_local::start(self.config(), self.clock.clone()).await.expect("the hub starts");
         self.base = format!("http://{}", hub.addr);
         self.hub = Some(hub);
     }
@@ -139,10 +161,7 @@ impl TestHub {
     /// `POST /token` with HTTP Basic.
     pub async fn token_response(&self, client_id: &str, secret: &str, scope: &str) -> Response {
         self.request(Method::POST, "/token")
-            .header(
-                "authorization",
-                format!("Basic {}", STANDARD.encode(format!("{client_id}:{secret}"))),
-            )
+            .header("authorization", format!("Basic {}", STANDARD.encode(format!("{client_id}:{secret}"))))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(format!("grant_type=client_credentials&scope={scope}"))
             .send()
@@ -169,10 +188,51 @@ impl TestHub {
         self.token("mairie-a-certdc", &self.secrets.si, "SI").await
     }
 
+    pub async fn si_b_token(&self) -> String {
+        self.token("mairie-b-certdc", &self.secrets.si_b, "SI").await
+    }
+
+    pub async fn si_other_procedure_token(&self) -> String {
+        self.token("mairie-a-etatcivil", &self.secrets.si_other_procedure, "SI").await
+    }
+
+    pub async fn si_strict_token(&self) -> String {
+        self.token("mairie-a-strict", &self.secrets.si_strict, "SI").await
+    }
+
+    pub async fn admin_token(&self) -> String {
+        self.token("hubee-admin", &self.secrets.admin, "ADMIN").await
+    }
+
+    pub async fn datapass_token(&self) -> String {
+        self.token("datapass", &self.secrets.datapass, "DATAPASS").await
+    }
+
+    /// A request to the subscriptions referential (`/referential/v1{path}`) with a bearer token.
+    pub fn referential(&self, token: &str, method: Method, path: &str) -> RequestBuilder {
+        self.request(method, &format!("/referential/v1{path}")).bearer_auth(token)
+    }
+
+    /// The e-mails this hub (since its last start) sent to an address, oldest first.
+    pub fn emails_to(&self, address: &str) -> Vec<hubee_shared::ports::Email> {
+        self.hub().adapters.outbox.recent().into_iter().filter(|e| e.to.iter().any(|t| t == address)).collect()
+    }
+
+    /// Waits (up to 10 s) until `count` e-mails reached the address, and returns them.
+    pub async fn wait_for_emails(&self, address: &str, count: usize) -> Vec<hubee_shared::ports::Email> {
+        for _ in 0..200 {
+            let emails = self.emails_to(address);
+            if emails.len() >= count {
+                return emails;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("{count} e-mail(s) to {address} expected, got {:?}", self.emails_to(address));
+    }
+
     /// A request with a bearer token.
     pub fn api(&self, token: &str, method: Method, path: &str) -> RequestBuilder {
-        self.request(method, &format!("/teledossiers/v1{path}"))
-            .bearer_auth(token)
+        self.request(method, &format!("/teledossiers/v1{path}")).bearer_auth(token)
     }
 }
 
@@ -191,30 +251,21 @@ pub async fn answer(r: Response) -> (u16, Value) {
 /// The message of the first error of a contract error body.
 pub fn first_error(body: &Value) -> (i64, String) {
     let e = &body["errors"][0];
-    (
-        e["code"].as_i64().unwrap_or_default(),
-        e["message"].as_str().unwrap_or_default().to_owned(),
-    )
+    (e["code"].as_i64().unwrap_or_default(), e["message"].as_str().unwrap_or_default().to_owned())
 }
 
 /// The official test kit's files, at `../shared/samples/` from the project root
 /// (`HUBEE_SAMPLES_DIR` overrides).
 pub fn samples_dir() -> PathBuf {
-    std::env::var_os("HUBEE_SAMPLES_DIR").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/samples"),
-        PathBuf::from,
-    )
+    std::env::var_os("HUBEE_SAMPLES_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/samples"), PathBuf::from)
 }
 
 /// A sample file: name, MIME type, bytes.
 pub fn sample(procedure: &str, name: &str) -> (String, String, Vec<u8>) {
     let path = samples_dir().join(procedure).join(name);
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    let mime = if name.ends_with(".pdf") {
-        "application/pdf"
-    } else {
-        "application/xml"
-    };
+    let mime = if name.ends_with(".pdf") { "application/pdf" } else { "application/xml" };
     (name.to_owned(), mime.to_owned(), bytes)
 }
 

@@ -6,90 +6,9 @@ use hubee_shared::{
     domain::{BranchCode, OrgRef, OrgType, OutboxMessage, OutboxStatus, Siret},
     ports::Query,
 };
-use hubee_tests::*;
+use hubee_tests::{folders::*, *};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-const DD_PDF: &str = "ER20190860001_20190517_1512_DD.pdf";
-const DD_XML: &str = "ER20190860001_20190517_1512_DD.xml";
-const VA_PDF: &str = "ER20190860001_20190517_1512_VA.pdf";
-const VA_XML: &str = "ER20190860001_20190517_1512_VA.xml";
-
-/// The CERTDC kit as a folder: two recipients, four attachments, the first sent to both cases.
-fn certdc_folder(external_id: &str) -> (Value, Vec<(String, String, Vec<u8>)>) {
-    let files: Vec<_> = [VA_PDF, VA_XML, DD_PDF, DD_XML]
-        .iter()
-        .map(|n| sample("CERTDC", n))
-        .collect();
-    let recipients = [json!(["C-A", "C-B"]), json!(["C-A"]), json!(["C-A"]), json!(["C-B"])];
-    let attachments: Vec<Value> = files
-        .iter()
-        .zip(recipients)
-        .map(|((name, mime, bytes), rec)| {
-            json!({"fileName": name, "type": if name.contains("_VA") { "VA_CertificatdeDeces" } else { "DD_CertificatdeDeces" },
-                   "size": bytes.len(), "mimeType": mime, "recipients": rec})
-        })
-        .collect();
-    let body = json!({
-        "externalId": external_id,
-        "processCode": "CERTDC",
-        "applicant": {"firstName": "Camille", "lastName": "TESTEUR", "email": null},
-        "cases": [
-            {"externalId": "C-A", "recipient": recipient(MAIRIE_A)},
-            {"externalId": "C-B", "recipient": recipient(MAIRIE_B)}
-        ],
-        "attachments": attachments
-    });
-    (body, files)
-}
-
-async fn create(t: &TestHub, token: &str, body: &Value) -> (u16, Value) {
-    answer(t.api(token, Method::POST, "/folders").json(body).send().await.unwrap()).await
-}
-
-async fn upload(
-    t: &TestHub,
-    token: &str,
-    folder: &Value,
-    index: usize,
-    bytes: Vec<u8>,
-    digest: Option<String>,
-) -> (u16, Value) {
-    let path = format!(
-        "/folders/{}/attachments/{}",
-        folder["id"].as_str().unwrap(),
-        folder["attachments"][index]["id"].as_str().unwrap()
-    );
-    let mut req = t
-        .api(token, Method::PUT, &path)
-        .header("content-type", "application/octet-stream")
-        .body(bytes);
-    if let Some(d) = digest {
-        req = req.header("digest", d);
-    }
-    answer(req.send().await.unwrap()).await
-}
-
-async fn get_folder(t: &TestHub, token: &str, id: &str) -> (u16, Value) {
-    answer(
-        t.api(token, Method::GET, &format!("/folders/{id}"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-}
-
-async fn patch_folder(t: &TestHub, token: &str, id: &str, body: Value) -> (u16, Value) {
-    answer(
-        t.api(token, Method::PATCH, &format!("/folders/{id}"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-}
 
 fn org(o: (&str, &str)) -> OrgRef {
     OrgRef {
@@ -112,33 +31,15 @@ async fn an_operator_deposits_a_certdc_folder_for_two_mairies_and_both_are_notif
     assert_eq!(folder["globalStatus"], "HUBEE_RECEIVED");
     assert_eq!(folder["cases"][0]["externalId"], "C-A");
     assert_eq!(folder["cases"][1]["recipient"]["companyRegister"], MAIRIE_B.0);
-    let names: Vec<_> = folder["attachments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["fileName"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        names,
-        [VA_PDF, VA_XML, DD_PDF, DD_XML],
-        "attachments keep the request order"
-    );
-    assert!(
-        folder["attachments"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|a| a["status"] == "PENDING")
-    );
+    let names: Vec<_> =
+        folder["attachments"].as_array().unwrap().iter().map(|a| a["fileName"].as_str().unwrap()).collect();
+    assert_eq!(names, [VA_PDF, VA_XML, DD_PDF, DD_XML], "attachments keep the request order");
+    assert!(folder["attachments"].as_array().unwrap().iter().all(|a| a["status"] == "PENDING"));
     assert_eq!(folder["attachments"][0]["recipients"], json!(["C-A", "C-B"]));
 
     // A retried POST answers the same folder; a different body with the same externalId is 409.
     let (status, again) = create(&t, &token, &body).await;
-    assert_eq!(
-        (status, &again["id"]),
-        (201, &folder["id"]),
-        "a retry returns the existing folder"
-    );
+    assert_eq!((status, &again["id"]), (201, &folder["id"]), "a retry returns the existing folder");
     let mut changed = body.clone();
     changed["applicant"]["lastName"] = json!("AUTRE");
     let (status, err) = create(&t, &token, &changed).await;
@@ -147,22 +48,13 @@ async fn an_operator_deposits_a_certdc_folder_for_two_mairies_and_both_are_notif
     // Wrong size, then wrong digest: refused, nothing stored, still PENDING; then retried.
     let (va_name, _, va) = &files[0];
     let (status, err) = upload(&t, &token, &folder, 0, va[..va.len() - 1].to_vec(), None).await;
-    assert_eq!(
-        (status, first_error(&err).1.as_str()),
-        (400, "Size does not match with attachment meta-data")
-    );
+    assert_eq!((status, first_error(&err).1.as_str()), (400, "Size does not match with attachment meta-data"));
     let wrong = sha256_base64(b"something else");
     let (status, err) = upload(&t, &token, &folder, 0, va.clone(), Some(wrong.clone())).await;
     assert_eq!(status, 400);
-    assert!(
-        first_error(&err).1.contains(&wrong),
-        "the message names the digest: {err}"
-    );
+    assert!(first_error(&err).1.contains(&wrong), "the message names the digest: {err}");
     let (_, now) = get_folder(&t, &token, &id).await;
-    assert_eq!(
-        now["attachments"][0]["status"], "PENDING",
-        "{va_name} stays PENDING after failed uploads"
-    );
+    assert_eq!(now["attachments"][0]["status"], "PENDING", "{va_name} stays PENDING after failed uploads");
     let objects = t.dir.path().join("data/objects/folders");
     assert!(!objects.exists() || walk(&objects) == 0, "failed uploads store nothing");
 
@@ -170,44 +62,23 @@ async fn an_operator_deposits_a_certdc_folder_for_two_mairies_and_both_are_notif
     let (status, _) = upload(&t, &token, &folder, 0, va.clone(), Some(sha256_base64(va))).await;
     assert_eq!(status, 204);
     let (status, err) = upload(&t, &token, &folder, 0, va.clone(), None).await;
-    assert_eq!(
-        status, 400,
-        "a second upload of a RECEIVED attachment is refused: {err}"
-    );
+    assert_eq!(status, 400, "a second upload of a RECEIVED attachment is refused: {err}");
     let (status, _) = upload(&t, &token, &folder, 1, files[1].2.clone(), None).await;
     assert_eq!(status, 204);
-    let (status, _) = upload(
-        &t,
-        &token,
-        &folder,
-        2,
-        files[2].2.clone(),
-        Some(sha256_base64(&files[2].2)),
-    )
-    .await;
+    let (status, _) = upload(&t, &token, &folder, 2, files[2].2.clone(), Some(sha256_base64(&files[2].2))).await;
     assert_eq!(status, 204);
 
     // Completing with a pending attachment is refused and names it.
     let (status, err) = patch_folder(&t, &token, &id, json!({"globalStatus": "HUBEE_COMPLETED"})).await;
     assert_eq!(status, 400);
-    assert!(
-        first_error(&err).1.contains(DD_XML),
-        "the pending attachment is named: {err}"
-    );
+    assert!(first_error(&err).1.contains(DD_XML), "the pending attachment is named: {err}");
     let (_, now) = get_folder(&t, &token, &id).await;
     assert_eq!(now["globalStatus"], "HUBEE_RECEIVED");
 
     let (status, _) = upload(&t, &token, &folder, 3, files[3].2.clone(), None).await;
     assert_eq!(status, 204);
     let (_, now) = get_folder(&t, &token, &id).await;
-    assert!(
-        now["attachments"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|a| a["status"] == "RECEIVED"),
-        "{now}"
-    );
+    assert!(now["attachments"].as_array().unwrap().iter().all(|a| a["status"] == "RECEIVED"), "{now}");
 
     // Complete through the POST override.
     let r = t
@@ -222,10 +93,7 @@ async fn an_operator_deposits_a_certdc_folder_for_two_mairies_and_both_are_notif
     assert_eq!(done["globalStatus"], "HUBEE_NOTIFIED");
     for c in done["cases"].as_array().unwrap() {
         assert_eq!(c["status"], "HUBEE_NOTIFIED");
-        assert!(
-            c["transmissionDateTime"].is_string(),
-            "the transmission date is set: {c}"
-        );
+        assert!(c["transmissionDateTime"].is_string(), "the transmission date is set: {c}");
     }
     let (status, _) = create(&t, &token, &body).await;
     assert_eq!(status, 409, "once completed, the externalId cannot be reused");
@@ -235,35 +103,28 @@ async fn an_operator_deposits_a_certdc_folder_for_two_mairies_and_both_are_notif
     for (mairie, case) in [(MAIRIE_A, &done["cases"][0]), (MAIRIE_B, &done["cases"][1])] {
         let inbox = store.notifications_of(&org(mairie), 10).await.unwrap();
         assert_eq!(inbox.len(), 1, "one notification for {mairie:?}");
-        assert_eq!(
-            inbox[0].case_id.map(|c| c.to_string()),
-            case["id"].as_str().map(str::to_owned)
-        );
+        assert_eq!(inbox[0].case_id.map(|c| c.to_string()), case["id"].as_str().map(str::to_owned));
         assert_eq!(inbox[0].event_id, None);
         assert_eq!(inbox[0].transmitter.company_register.as_str(), OPERATOR_SIRET);
     }
-    let outbox = store.pending_outbox(10).await.unwrap();
-    assert_eq!(outbox.len(), 2, "one outbox item per case");
-    let mut queued: Vec<_> = outbox
-        .iter()
-        .map(|o| (o.value.recipient.company_register.to_string(), o.value.frequency))
-        .collect();
-    queued.sort_by(|a, b| a.0.cmp(&b.0));
-    assert_eq!(queued[0].0, MAIRIE_A.0);
+    // Mairie A (unitaire) gets its e-mail from the dispatcher; Mairie B's (quotidienne) item
+    // waits for the morning digest.
+    let emails = t.wait_for_emails("etat-civil@mairie-a.example", 1).await;
     assert!(
-        outbox.iter().all(
-            |o| o.value.status == OutboxStatus::Pending && matches!(o.value.message, OutboxMessage::NewCase { .. })
-        )
+        emails[0].subject.contains("DGS-CERTDC-0001") || emails[0].subject.contains("C-A"),
+        "{}",
+        emails[0].subject
     );
+    let waiting = store.digest_pending_page(10, None).await.unwrap().0;
+    assert_eq!(waiting.len(), 1, "one item waits for B's digest");
+    assert_eq!(waiting[0].value.recipient.company_register.as_str(), MAIRIE_B.0);
+    assert!(matches!(waiting[0].value.message, OutboxMessage::NewCase { .. }));
+    assert_eq!(waiting[0].value.status, OutboxStatus::Pending);
 
-    // Completing again is a harmless retry: nothing more is written.
-    assert_eq!(
-        patch_folder(&t, &token, &id, json!({"globalStatus": "HUBEE_COMPLETED"}))
-            .await
-            .0,
-        204
-    );
-    assert_eq!(store.pending_outbox(10).await.unwrap().len(), 2);
+    // Completing again is a harmless retry: nothing more is written or sent.
+    assert_eq!(patch_folder(&t, &token, &id, json!({"globalStatus": "HUBEE_COMPLETED"})).await.0, 204);
+    assert_eq!(store.digest_pending_page(10, None).await.unwrap().0.len(), 1);
+    assert!(store.pending_outbox(10).await.unwrap().is_empty(), "nothing left to send");
 
     // A restart on the same data directory keeps everything, and the binaries.
     t.restart().await;
@@ -271,18 +132,14 @@ async fn an_operator_deposits_a_certdc_folder_for_two_mairies_and_both_are_notif
     let (status, after) = get_folder(&t, &token, &id).await;
     assert_eq!(status, 200);
     assert_eq!(after, done, "the folder reads the same after a restart");
-    assert_eq!(t.hub().state.store.pending_outbox(10).await.unwrap().len(), 2);
+    assert_eq!(t.hub().state.store.digest_pending_page(10, None).await.unwrap().0.len(), 1);
     assert_eq!(walk(&objects), 4, "the four binaries are kept");
+    assert_eq!(t.emails_to("etat-civil@mairie-a.example").len(), 0, "nothing is sent twice after a restart");
 }
 
 fn walk(dir: &std::path::Path) -> usize {
     std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 })
-                .sum()
-        })
+        .map(|entries| entries.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum())
         .unwrap_or(0)
 }
 
@@ -295,19 +152,12 @@ async fn recipients_must_exist_and_be_subscribed() {
     body["cases"][1]["recipient"] = recipient(MAIRIE_UNSUBSCRIBED);
     let (status, err) = create(&t, &token, &body).await;
     assert_eq!(status, 400);
-    let messages: Vec<_> = err["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["message"].as_str().unwrap().to_owned())
-        .collect();
+    let messages: Vec<_> =
+        err["errors"].as_array().unwrap().iter().map(|e| e["message"].as_str().unwrap().to_owned()).collect();
     assert_eq!(
         messages,
         [
-            format!(
-                "Case recipient SI-{}-{} does not exist",
-                MAIRIE_UNKNOWN.0, MAIRIE_UNKNOWN.1
-            ),
+            format!("Case recipient SI-{}-{} does not exist", MAIRIE_UNKNOWN.0, MAIRIE_UNKNOWN.1),
             format!(
                 "Case recipient SI-{}-{} does not suscribed to CERTDC",
                 MAIRIE_UNSUBSCRIBED.0, MAIRIE_UNSUBSCRIBED.1
@@ -315,12 +165,7 @@ async fn recipients_must_exist_and_be_subscribed() {
         ]
     );
     let table = t.hub().state.store.table();
-    let folders = table
-        .query(Query::table(format!(
-            "FOLDEREXT#{OPERATOR_SIRET}#00000#DGS-CERTDC-0002"
-        )))
-        .await
-        .unwrap();
+    let folders = table.query(Query::table(format!("FOLDEREXT#{OPERATOR_SIRET}#00000#DGS-CERTDC-0002"))).await.unwrap();
     assert!(folders.items.is_empty(), "a refused folder is not stored");
 }
 
@@ -335,12 +180,7 @@ async fn a_malformed_folder_gets_every_problem_listed() {
     let (code, message) = first_error(&err);
     assert_eq!(code, 400);
     assert!(message.starts_with("Bad Request : Validation failed."), "{message}");
-    for needle in [
-        "@body.applicant]",
-        "@body.cases]",
-        "@body.attachments[0]]",
-        "@body.attachments[0].size]",
-    ] {
+    for needle in ["@body.applicant]", "@body.cases]", "@body.attachments[0]]", "@body.attachments[0].size]"] {
         assert!(message.contains(needle), "{needle} in {message}");
     }
 
@@ -352,37 +192,19 @@ async fn a_malformed_folder_gets_every_problem_listed() {
         .await
         .unwrap();
     let (status, err) = answer(r).await;
-    assert_eq!(
-        (status, first_error(&err).0),
-        (400, 400),
-        "malformed JSON gets the contract body: {err}"
-    );
+    assert_eq!((status, first_error(&err).0), (400, 400), "malformed JSON gets the contract body: {err}");
 
     let (status, err) = answer(t.api(&token, Method::GET, "/folders/dddddd").send().await.unwrap()).await;
     assert_eq!(status, 400);
-    assert!(
-        first_error(&err)
-            .1
-            .contains("@path.folderId] Input string \"dddddd\" is not a valid UUID"),
-        "{err}"
-    );
+    assert!(first_error(&err).1.contains("@path.folderId] Input string \"dddddd\" is not a valid UUID"), "{err}");
 
-    let (status, _) = answer(
-        t.api(&token, Method::GET, &format!("/folders/{}?foo=1", uuid::Uuid::new_v4()))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) =
+        answer(t.api(&token, Method::GET, &format!("/folders/{}?foo=1", uuid::Uuid::new_v4())).send().await.unwrap())
+            .await;
     assert_eq!(status, 400, "unknown query parameters are refused");
 
-    let (status, err) = answer(
-        t.api(&token, Method::GET, &format!("/folders/{}", uuid::Uuid::new_v4()))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, err) =
+        answer(t.api(&token, Method::GET, &format!("/folders/{}", uuid::Uuid::new_v4())).send().await.unwrap()).await;
     assert_eq!((status, first_error(&err).1.as_str()), (404, "Folder is not found"));
 
     let (status, err) = answer(t.api(&token, Method::PUT, "/folders").send().await.unwrap()).await;
@@ -395,11 +217,7 @@ async fn a_malformed_folder_gets_every_problem_listed() {
             .unwrap(),
     )
     .await;
-    assert_eq!(
-        (status, first_error(&err).0),
-        (405, 405),
-        "a POST without the override is not a PATCH"
-    );
+    assert_eq!((status, first_error(&err).0), (405, 405), "a POST without the override is not a PATCH");
 }
 
 #[tokio::test]
@@ -408,50 +226,26 @@ async fn tokens_are_checked_and_folders_belong_to_their_operator() {
 
     // Missing, forged and wrong credentials.
     let (status, err) = answer(
-        t.request(
-            Method::GET,
-            &format!("/teledossiers/v1/folders/{}", uuid::Uuid::new_v4()),
-        )
-        .send()
-        .await
-        .unwrap(),
+        t.request(Method::GET, &format!("/teledossiers/v1/folders/{}", uuid::Uuid::new_v4())).send().await.unwrap(),
     )
     .await;
     assert_eq!(status, 401);
-    assert_eq!(
-        first_error(&err),
-        (900_901, hubee_shared::http::INVALID_CREDENTIALS.to_owned())
-    );
+    assert_eq!(first_error(&err), (900_901, hubee_shared::http::INVALID_CREDENTIALS.to_owned()));
     let token = t.operator_token().await;
     let mut forged = token.clone();
     forged.replace_range(forged.len() - 4.., "AAAA");
-    let (status, err) = answer(
-        t.api(&forged, Method::POST, "/folders")
-            .json(&json!({}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, err) = answer(t.api(&forged, Method::POST, "/folders").json(&json!({})).send().await.unwrap()).await;
     assert_eq!((status, first_error(&err).0), (401, 900_901));
     let (status, err) = answer(t.token_response("dgs-osl", "not-the-secret", "OSL").await).await;
     assert_eq!((status, err["error"].as_str()), (401, Some("invalid_client")));
     let (status, err) = answer(t.token_response("nobody", "not-the-secret", "OSL").await).await;
-    assert_eq!(
-        (status, err["error"].as_str()),
-        (401, Some("invalid_client")),
-        "an unknown client answers the same"
-    );
+    assert_eq!((status, err["error"].as_str()), (401, Some("invalid_client")), "an unknown client answers the same");
     let (status, err) = answer(t.token_response("dgs-osl", &t.secrets.operator, "SI").await).await;
     assert_eq!((status, err["error"].as_str()), (400, Some("invalid_scope")));
     let (status, ok) = answer(t.token_response("dgs-osl", &t.secrets.operator, "OSL").await).await;
     assert_eq!(status, 200);
     assert_eq!(
-        (
-            ok["token_type"].as_str(),
-            ok["expires_in"].as_i64(),
-            ok["scope"].as_str()
-        ),
+        (ok["token_type"].as_str(), ok["expires_in"].as_i64(), ok["scope"].as_str()),
         (Some("Bearer"), Some(3600), Some("OSL"))
     );
 
@@ -464,22 +258,9 @@ async fn tokens_are_checked_and_folders_belong_to_their_operator() {
     let forbidden = (403, "Unauthorized user".to_owned());
     let (status, err) = get_folder(&t, &other, id).await;
     assert_eq!((status, first_error(&err).1), forbidden.clone());
-    assert_eq!(
-        patch_folder(&t, &other, id, json!({"globalStatus": "CLOSED"})).await.0,
-        403
-    );
+    assert_eq!(patch_folder(&t, &other, id, json!({"globalStatus": "CLOSED"})).await.0, 403);
     assert_eq!(upload(&t, &other, &folder, 0, files[0].2.clone(), None).await.0, 403);
-    assert_eq!(
-        answer(
-            t.api(&other, Method::DELETE, &format!("/folders/{id}"))
-                .send()
-                .await
-                .unwrap()
-        )
-        .await
-        .0,
-        403
-    );
+    assert_eq!(answer(t.api(&other, Method::DELETE, &format!("/folders/{id}")).send().await.unwrap()).await.0, 403);
     let (body2, _) = certdc_folder("DILA-TRIES-CERTDC");
     assert_eq!(create(&t, &other, &body2).await.0, 403, "DILA does not run CERTDC");
     let si = t.si_token().await;
@@ -502,18 +283,10 @@ async fn a_folder_is_deleted_before_completion_and_closed_and_reopened_after() {
         400,
         "a folder is closed once notified"
     );
-    let r = t
-        .api(&token, Method::DELETE, &format!("/folders/{id}"))
-        .send()
-        .await
-        .unwrap();
+    let r = t.api(&token, Method::DELETE, &format!("/folders/{id}")).send().await.unwrap();
     assert_eq!(r.status(), 204);
     assert_eq!(get_folder(&t, &token, &id).await.0, 404);
-    assert_eq!(
-        walk(&t.dir.path().join("data/objects/folders")),
-        0,
-        "the binaries are deleted"
-    );
+    assert_eq!(walk(&t.dir.path().join("data/objects/folders")), 0, "the binaries are deleted");
     let (status, again) = create(&t, &token, &body).await;
     assert_eq!(status, 201);
     assert_ne!(again["id"], folder["id"]);
@@ -523,19 +296,8 @@ async fn a_folder_is_deleted_before_completion_and_closed_and_reopened_after() {
     for (i, (_, _, bytes)) in files.iter().enumerate() {
         assert_eq!(upload(&t, &token, &again, i, bytes.clone(), None).await.0, 204);
     }
-    assert_eq!(
-        patch_folder(&t, &token, &id, json!({"globalStatus": "HUBEE_COMPLETED"}))
-            .await
-            .0,
-        204
-    );
-    let (status, err) = answer(
-        t.api(&token, Method::DELETE, &format!("/folders/{id}"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    assert_eq!(patch_folder(&t, &token, &id, json!({"globalStatus": "HUBEE_COMPLETED"})).await.0, 204);
+    let (status, err) = answer(t.api(&token, Method::DELETE, &format!("/folders/{id}")).send().await.unwrap()).await;
     assert_eq!(status, 400, "{err}");
     let (status, _) = patch_folder(
         &t,
@@ -550,29 +312,15 @@ async fn a_folder_is_deleted_before_completion_and_closed_and_reopened_after() {
         (closed["globalStatus"].as_str(), closed["closeDateTime"].as_str()),
         (Some("CLOSED"), Some("2026-11-20T09:00:00.000Z"))
     );
-    assert_eq!(
-        closed["cases"][0]["status"], "HUBEE_NOTIFIED",
-        "closing a folder leaves its cases alone"
-    );
-    assert_eq!(
-        patch_folder(&t, &token, &id, json!({"globalStatus": "HUBEE_NOTIFIED"}))
-            .await
-            .0,
-        204
-    );
+    assert_eq!(closed["cases"][0]["status"], "HUBEE_NOTIFIED", "closing a folder leaves its cases alone");
+    assert_eq!(patch_folder(&t, &token, &id, json!({"globalStatus": "HUBEE_NOTIFIED"})).await.0, 204);
     let (_, reopened) = get_folder(&t, &token, &id).await;
-    assert_eq!(
-        (reopened["globalStatus"].as_str(), &reopened["closeDateTime"]),
-        (Some("HUBEE_NOTIFIED"), &Value::Null)
-    );
+    assert_eq!((reopened["globalStatus"].as_str(), &reopened["closeDateTime"]), (Some("HUBEE_NOTIFIED"), &Value::Null));
     let (status, err) = patch_folder(&t, &token, &id, json!({"globalStatus": "DONE"})).await;
     assert_eq!(status, 400, "{err}");
     let (status, err) = patch_folder(&t, &token, &id, json!({"closeDateTime": "yesterday"})).await;
     assert_eq!(status, 400);
-    assert!(
-        first_error(&err).1.contains("globalStatus") && first_error(&err).1.contains("closeDateTime"),
-        "{err}"
-    );
+    assert!(first_error(&err).1.contains("globalStatus") && first_error(&err).1.contains("closeDateTime"), "{err}");
 }
 
 #[tokio::test]
@@ -610,10 +358,7 @@ async fn the_provisioning_file_loads_twice_without_change() {
     let text = std::fs::read_to_string(t.dir.path().join("seed.json")).unwrap();
     let seed = hubee_shared::seed::Provisioning::parse(&text).unwrap();
     let report = seed.load(&t.hub().state.store).await.unwrap();
-    assert_eq!(
-        report.written, 0,
-        "loading the same file again changes nothing: {report:?}"
-    );
+    assert_eq!(report.written, 0, "loading the same file again changes nothing: {report:?}");
     assert!(report.unchanged > 0);
     // The secrets loaded the first time still work.
     t.operator_token().await;
@@ -627,12 +372,6 @@ async fn the_health_check_and_the_front_page_answer() {
     let page = t.request(Method::GET, "/").send().await.unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("HubEE"));
-    let (status, err) = answer(
-        t.request(Method::GET, "/teledossiers/v1/nothing-here")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, err) = answer(t.request(Method::GET, "/teledossiers/v1/nothing-here").send().await.unwrap()).await;
     assert_eq!((status, first_error(&err).0), (404, 404));
 }

@@ -46,16 +46,10 @@ fn oauth_error(e: &TokenError) -> Response {
         TokenError::InvalidScope(d) => (StatusCode::BAD_REQUEST, d.clone()),
         TokenError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "please retry later".into()),
     };
-    let mut response = (
-        status,
-        Json(json!({"error": e.to_string(), "error_description": description})),
-    )
-        .into_response();
+    let mut response =
+        (status, Json(json!({"error": e.to_string(), "error_description": description}))).into_response();
     if status == StatusCode::UNAUTHORIZED {
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Basic realm=\"hubee\""),
-        );
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"hubee\""));
     }
     response
 }
@@ -66,9 +60,7 @@ async fn issue_token(
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Response {
     let Ok(Form(form)) = form else {
-        return oauth_error(&TokenError::InvalidRequest(
-            "the body must be application/x-www-form-urlencoded".into(),
-        ));
+        return oauth_error(&TokenError::InvalidRequest("the body must be application/x-www-form-urlencoded".into()));
     };
     // Basic auth, or the credentials in the form (RFC 6749 §2.3.1 allows both).
     let (client_id, client_secret) = match basic_credentials(&headers) {
@@ -87,9 +79,7 @@ async fn issue_token(
     match client_credentials(&state.store, &state.tokens, request, state.clock.now()).await {
         Ok(token) => {
             let mut response = Json(token).into_response();
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
         Err(e) => oauth_error(&e),
@@ -114,14 +104,8 @@ mod tests {
         assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
         let body: serde_json::Value =
             serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
-        let claims = state
-            .tokens
-            .verify(body["access_token"].as_str().unwrap(), state.clock.now())
-            .unwrap();
-        assert_eq!(
-            (claims.sub.as_str(), body["scope"].as_str()),
-            ("fixture-osl", Some("OSL"))
-        );
+        let claims = state.tokens.verify(body["access_token"].as_str().unwrap(), state.clock.now()).unwrap();
+        assert_eq!((claims.sub.as_str(), body["scope"].as_str()), ("fixture-osl", Some("OSL")));
     }
 
     #[tokio::test]
@@ -140,27 +124,17 @@ mod tests {
         let app = router(state);
         let r = app
             .clone()
-            .oneshot(post(
-                "scope=OSL",
-                Some("Basic Zml4dHVyZS1vc2w6Zml4dHVyZS1zZWNyZXQtbm90LXJlYWw="),
-            ))
+            .oneshot(post("scope=OSL", Some("Basic Zml4dHVyZS1vc2w6Zml4dHVyZS1zZWNyZXQtbm90LXJlYWw=")))
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
         let r = app
             .clone()
-            .oneshot(post(
-                "grant_type=password",
-                Some("Basic Zml4dHVyZS1vc2w6Zml4dHVyZS1zZWNyZXQtbm90LXJlYWw="),
-            ))
+            .oneshot(post("grant_type=password", Some("Basic Zml4dHVyZS1vc2w6Zml4dHVyZS1zZWNyZXQtbm90LXJlYWw=")))
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-        let r = app
-            .clone()
-            .oneshot(post("grant_type=client_credentials", None))
-            .await
-            .unwrap();
+        let r = app.clone().oneshot(post("grant_type=client_credentials", None)).await.unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
         assert!(r.headers().contains_key(header::WWW_AUTHENTICATE));
         let form = "grant_type=client_credentials&client_id=fixture-osl&client_secret=fixture-secret-not-real";

@@ -11,7 +11,7 @@ use axum::{
 use futures::TryStreamExt;
 use hubee_shared::{
     http::{self, ApiError, Caller, JsonBody, NoQuery, RequestLine, partner_info, path_uuid},
-    services::folders::{self, UploadHeaders},
+    services::{UploadHeaders, folders},
     state::AppState,
 };
 
@@ -20,15 +20,9 @@ pub fn routes() -> Router<AppState> {
         .route("/teledossiers/v1/folders", post(create_folder))
         .route(
             "/teledossiers/v1/folders/{folderId}",
-            axum::routing::get(get_folder)
-                .patch(update_folder)
-                .post(update_folder_override)
-                .delete(delete_folder),
+            axum::routing::get(get_folder).patch(update_folder).post(update_folder_override).delete(delete_folder),
         )
-        .route(
-            "/teledossiers/v1/folders/{folderId}/attachments/{attachmentId}",
-            put(upload_attachment),
-        )
+        .route("/teledossiers/v1/folders/{folderId}/attachments/{attachmentId}", put(upload_attachment))
 }
 
 pub fn router(state: AppState) -> Router {
@@ -113,9 +107,7 @@ async fn upload_attachment(
     let attachment_id = path_uuid(&line, "attachmentId", &attachment_id)?;
     let upload = UploadHeaders {
         digest: headers.get("digest").and_then(|v| v.to_str().ok()),
-        content_length: headers
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok()?.parse().ok()),
+        content_length: headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok()),
     };
     let stream = body.into_data_stream().map_err(std::io::Error::other);
     folders::upload_attachment(&state, &caller, folder_id, attachment_id, upload, Box::pin(stream)).await?;
@@ -149,9 +141,7 @@ mod tests {
             )
             .unwrap();
         let mut request = testkit::fixture_request(include_str!("../../../events/apigw-intake-create-folder.json"));
-        request
-            .headers_mut()
-            .insert(header::AUTHORIZATION, format!("Bearer {token}").parse().unwrap());
+        request.headers_mut().insert(header::AUTHORIZATION, format!("Bearer {token}").parse().unwrap());
         let response = router(state.clone()).oneshot(request).await.unwrap();
         assert_eq!(response.status(), StatusCode::CREATED);
         let folder: serde_json::Value =

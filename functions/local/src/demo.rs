@@ -36,11 +36,7 @@ impl std::fmt::Display for DemoCredentials {
 /// A password that meets the portal's rule (8+ characters, a digit, an upper-case letter, a
 /// special character).
 fn demo_password() -> String {
-    let random: String = generate_secret()
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .take(12)
-        .collect();
+    let random: String = generate_secret().chars().filter(char::is_ascii_alphanumeric).take(12).collect();
     format!("Demo-{random}7!")
 }
 
@@ -65,19 +61,9 @@ pub async fn ensure_loaded(state: &AppState, data_dir: &Path) -> anyhow::Result<
         api_clients: seed
             .api_clients
             .iter()
-            .map(|c| {
-                (
-                    c.client_id.clone(),
-                    c.client_secret.clone(),
-                    c.scope.as_str().to_owned(),
-                )
-            })
+            .map(|c| (c.client_id.clone(), c.client_secret.clone(), c.scope.as_str().to_owned()))
             .collect(),
-        accounts: seed
-            .accounts
-            .iter()
-            .map(|a| (a.email.to_string(), a.password.clone().unwrap_or_default()))
-            .collect(),
+        accounts: seed.accounts.iter().map(|a| (a.email.to_string(), a.password.clone().unwrap_or_default())).collect(),
     };
     write_private(&path, &serde_json::to_vec_pretty(&credentials)?)?;
     Ok(credentials)

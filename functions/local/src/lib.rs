@@ -4,6 +4,7 @@
 
 mod demo;
 mod objects;
+mod schedule;
 
 use std::{net::SocketAddr, path::Path, sync::Arc};
 
@@ -32,6 +33,8 @@ pub struct Hub {
     pub demo: Option<DemoCredentials>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    /// The dispatcher and the timer (see `schedule`).
+    background: Vec<JoinHandle<()>>,
 }
 
 impl Hub {
@@ -43,6 +46,9 @@ impl Hub {
     pub async fn stop(mut self) -> anyhow::Result<()> {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
+        }
+        for task in &self.background {
+            task.abort();
         }
         (&mut self.task).await.context("server task")?.context("server")
     }
@@ -95,17 +101,11 @@ pub fn app(state: AppState, adapters: &LocalAdapters, web_dir: &Path) -> Router 
 /// # Errors
 /// When the address cannot be bound, the data directory opened or the seed file loaded.
 pub async fn start(config: LocalConfig, clock: Arc<dyn Clock>) -> anyhow::Result<Hub> {
-    let listener = TcpListener::bind(config.addr)
-        .await
-        .with_context(|| format!("binding {}", config.addr))?;
+    let listener = TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
     let addr = listener.local_addr()?;
     let common = config.common(addr);
     let (state, adapters) = bootstrap::local(&config, &common, clock)?;
-    let demo = if config.demo {
-        Some(demo::ensure_loaded(&state, &config.data_dir).await?)
-    } else {
-        None
-    };
+    let demo = if config.demo { Some(demo::ensure_loaded(&state, &config.data_dir).await?) } else { None };
     if let Some(path) = &config.seed {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading the provisioning file {}", path.display()))?;
@@ -113,12 +113,9 @@ pub async fn start(config: LocalConfig, clock: Arc<dyn Clock>) -> anyhow::Result
             .load(&state.store)
             .await
             .with_context(|| format!("loading {}", path.display()))?;
-        tracing::info!(
-            written = report.written,
-            unchanged = report.unchanged,
-            "provisioning file loaded"
-        );
+        tracing::info!(written = report.written, unchanged = report.unchanged, "provisioning file loaded");
     }
+    let background = schedule::spawn(state.clone());
     let router = app(state.clone(), &adapters, &config.web_dir);
     let (tx, rx) = oneshot::channel();
     let task = tokio::spawn(async move {
@@ -129,12 +126,5 @@ pub async fn start(config: LocalConfig, clock: Arc<dyn Clock>) -> anyhow::Result
             .await
     });
     tracing::info!(%addr, data_dir = %config.data_dir.display(), "hub listening");
-    Ok(Hub {
-        addr,
-        state,
-        adapters,
-        demo,
-        shutdown: Some(tx),
-        task,
-    })
+    Ok(Hub { addr, state, adapters, demo, shutdown: Some(tx), task, background })
 }

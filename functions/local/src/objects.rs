@@ -19,9 +19,7 @@ use hubee_shared::{
 };
 
 pub fn routes(objects: Arc<FsObjects>) -> Router {
-    Router::new()
-        .route("/objects/{*key}", get(get_object).put(put_object))
-        .with_state(objects)
+    Router::new().route("/objects/{*key}", get(get_object).put(put_object)).with_state(objects)
 }
 
 fn authorise(
@@ -59,10 +57,7 @@ async fn get_object(
     let headers = [
         (header::CONTENT_TYPE, object.info.content_type.clone()),
         (header::CONTENT_LENGTH, object.info.size.to_string()),
-        (
-            header::HeaderName::from_static("digest"),
-            object.info.sha256.to_base64(),
-        ),
+        (header::HeaderName::from_static("digest"), object.info.sha256.to_base64()),
     ];
     Ok((headers, Body::from_stream(object.body)).into_response())
 }
@@ -75,14 +70,9 @@ async fn put_object(
     body: Body,
 ) -> Result<StatusCode, ApiError> {
     let key = authorise(&objects, &key, PresignMethod::Put, &query)?;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/octet-stream");
+    let content_type =
+        headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/octet-stream");
     let stream = Box::pin(body.into_data_stream().map_err(std::io::Error::other));
-    objects
-        .put(&key, content_type, stream, PutCheck::default())
-        .await
-        .map_err(ApiError::internal)?;
+    objects.put(&key, content_type, stream, PutCheck::default()).await.map_err(ApiError::internal)?;
     Ok(StatusCode::OK)
 }

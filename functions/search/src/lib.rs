@@ -1,12 +1,113 @@
 //! `search`: reads — the notifications listing, case and event reads.
 
-use axum::Router;
-use hubee_shared::{http, state::AppState};
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    routing::get,
+};
+use hubee_shared::{
+    domain::ProcessCode,
+    http::{self, ApiError, Caller, NoQuery, QueryParams, RequestLine, path_uuid},
+    services::{
+        cases, events,
+        notifications::{self, ListNotifications},
+    },
+    state::AppState,
+};
+use serde_json::Value;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/teledossiers/v1/notifications", get(list_notifications))
+        .route("/teledossiers/v1/cases/{caseId}", get(get_case))
+        .route("/teledossiers/v1/cases/{caseId}/events/{eventId}", get(get_event))
 }
 
 pub fn router(state: AppState) -> Router {
     http::finish(routes()).with_state(state)
+}
+
+fn process_codes(query: &QueryParams, name: &str) -> Result<Vec<ProcessCode>, ApiError> {
+    query
+        .all(name)
+        .iter()
+        .map(|c| {
+            ProcessCode::parse(c).map_err(|e| ApiError::validation(&[format!("[ERROR][REQUEST] @query.{name}: {e}")]))
+        })
+        .collect()
+}
+
+async fn list_notifications(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    query: QueryParams,
+) -> Result<Json<Value>, ApiError> {
+    query.only(&["maxResult", "processCode", "processPriority", "eventDetails"])?;
+    query.boolean("eventDetails")?;
+    let params = ListNotifications {
+        max_result: query.number("maxResult")?,
+        process_codes: process_codes(&query, "processCode")?,
+        process_priority: process_codes(&query, "processPriority")?,
+    };
+    Ok(Json(notifications::list(&state, &caller, &params).await?))
+}
+
+async fn get_case(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    query: QueryParams,
+    line: RequestLine,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let lite = query.only(&["lite"])?.boolean("lite")?.unwrap_or(false);
+    let id = path_uuid(&line, "caseId", &id)?;
+    Ok(Json(cases::get_case(&state, &caller, id, lite).await?))
+}
+
+async fn get_event(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    _: NoQuery,
+    line: RequestLine,
+    Path((case_id, event_id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let case_id = path_uuid(&line, "caseId", &case_id)?;
+    let event_id = path_uuid(&line, "eventId", &event_id)?;
+    Ok(Json(events::get_event(&state, &caller, case_id, event_id).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::StatusCode;
+    use hubee_shared::testkit::{self, FIXTURE_CASE_ID, bearer, deposit_case, fixture, json_body, provision};
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn the_search_fixtures_list_notifications_and_read_a_case_through_the_router() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = testkit::state(dir.path());
+        provision(&state).await;
+        let (case, attachment) = deposit_case(&state, b"%PDF-1.4 fixture").await;
+        let si = bearer(&state, "fixture-si");
+
+        let request = fixture(include_str!("../../../events/apigw-search-list-notifications.json"), &[], &si);
+        let response = router(state.clone()).oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let list = json_body(response).await;
+        assert_eq!(list.as_array().unwrap().len(), 1);
+        assert_eq!(list[0]["caseId"], case.to_string());
+
+        let ids = [(FIXTURE_CASE_ID, case.to_string())];
+        let request = fixture(include_str!("../../../events/apigw-search-get-case.json"), &ids, &si);
+        let response = router(state.clone()).oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = json_body(response).await;
+        assert_eq!(body["attachments"][0]["id"], attachment.to_string());
+        assert_eq!(body["events"], serde_json::json!([]));
+
+        let other_case = [(FIXTURE_CASE_ID, uuid::Uuid::new_v4().to_string())];
+        let request = fixture(include_str!("../../../events/apigw-search-get-case.json"), &other_case, &si);
+        assert_eq!(router(state).oneshot(request).await.unwrap().status(), StatusCode::NOT_FOUND);
+    }
 }

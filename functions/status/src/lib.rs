@@ -1,12 +1,179 @@
-//! `status`: status transitions and events — case status changes, events, acknowledgements, notification deletion.
+//! `status`: status transitions and events — case status changes, events, acknowledgements,
+//! notification deletion.
 
-use axum::Router;
-use hubee_shared::{http, state::AppState};
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{delete, patch, post},
+};
+use hubee_shared::{
+    http::{self, ApiError, Caller, JsonBody, NoQuery, RequestLine, partner_info, path_uuid},
+    services::{cases, events, notifications},
+    state::AppState,
+};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/teledossiers/v1/notifications/{notificationId}", delete(delete_notification))
+        .route("/teledossiers/v1/cases/{caseId}", patch(update_case).post(update_case_override))
+        .route("/teledossiers/v1/cases/{caseId}/events", post(create_event))
+        .route(
+            "/teledossiers/v1/cases/{caseId}/events/{eventId}",
+            patch(update_event).post(update_event_override).delete(delete_event),
+        )
 }
 
 pub fn router(state: AppState) -> Router {
     http::finish(routes()).with_state(state)
+}
+
+async fn delete_notification(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    _: NoQuery,
+    line: RequestLine,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = path_uuid(&line, "notificationId", &id)?;
+    notifications::delete(&state, &caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn update_case(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    _: NoQuery,
+    line: RequestLine,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<StatusCode, ApiError> {
+    let id = path_uuid(&line, "caseId", &id)?;
+    cases::update_case(&state, &caller, id, &line.0, &body).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST` with `X-HTTP-Method-Override: PATCH` is a PATCH.
+async fn update_case_override(
+    state: State<AppState>,
+    caller: Caller,
+    query: NoQuery,
+    line: RequestLine,
+    headers: HeaderMap,
+    path: Path<String>,
+    body: JsonBody,
+) -> Result<StatusCode, ApiError> {
+    if !http::is_patch_override(&headers) {
+        return Err(ApiError::method_not_allowed());
+    }
+    update_case(state, caller, query, line, path, body).await
+}
+
+async fn create_event(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    _: NoQuery,
+    line: RequestLine,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let id = path_uuid(&line, "caseId", &id)?;
+    let partner = partner_info(&headers, &line)?;
+    let event = events::create_event(&state, &caller, id, &line.0, &body, partner).await?;
+    Ok((StatusCode::CREATED, Json(event)).into_response())
+}
+
+fn event_path(
+    line: &RequestLine,
+    (case_id, event_id): &(String, String),
+) -> Result<(uuid::Uuid, uuid::Uuid), ApiError> {
+    Ok((path_uuid(line, "caseId", case_id)?, path_uuid(line, "eventId", event_id)?))
+}
+
+async fn update_event(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    _: NoQuery,
+    line: RequestLine,
+    Path(ids): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> Result<StatusCode, ApiError> {
+    let (case_id, event_id) = event_path(&line, &ids)?;
+    events::update_event(&state, &caller, case_id, event_id, &line.0, &body).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST` with `X-HTTP-Method-Override: PATCH` is a PATCH.
+async fn update_event_override(
+    state: State<AppState>,
+    caller: Caller,
+    query: NoQuery,
+    line: RequestLine,
+    headers: HeaderMap,
+    path: Path<(String, String)>,
+    body: JsonBody,
+) -> Result<StatusCode, ApiError> {
+    if !http::is_patch_override(&headers) {
+        return Err(ApiError::method_not_allowed());
+    }
+    update_event(state, caller, query, line, path, body).await
+}
+
+async fn delete_event(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    _: NoQuery,
+    line: RequestLine,
+    Path(ids): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let (case_id, event_id) = event_path(&line, &ids)?;
+    events::delete_event(&state, &caller, case_id, event_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hubee_shared::testkit::{
+        self, FIXTURE_CASE_ID, FIXTURE_NOTIFICATION_ID, bearer, claims, deposit_case, fixture, json_body, provision,
+    };
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn the_status_fixtures_post_an_event_patch_the_case_and_delete_a_notification_through_the_router() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = testkit::state(dir.path());
+        provision(&state).await;
+        let (case, _) = deposit_case(&state, b"%PDF-1.4 fixture").await;
+        let si = bearer(&state, "fixture-si");
+        let ids = [(FIXTURE_CASE_ID, case.to_string())];
+
+        let request = fixture(include_str!("../../../events/apigw-status-create-event.json"), &ids, &si);
+        let response = router(state.clone()).oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        assert_eq!(json_body(response).await["caseNewStatus"], "SI_RECEIVED");
+        assert_eq!(state.store.case(case).await.unwrap().unwrap().value.status.as_str(), "SI_RECEIVED");
+
+        let request = fixture(include_str!("../../../events/apigw-status-patch-case.json"), &ids, &si);
+        assert_eq!(router(state.clone()).oneshot(request).await.unwrap().status(), StatusCode::NO_CONTENT);
+        assert_eq!(state.store.case(case).await.unwrap().unwrap().value.status.as_str(), "IN_PROGRESS");
+
+        let org = claims(&state, "fixture-si").org();
+        let page = state.store.notifications_page(&org, None, 10, None).await.unwrap();
+        let id = page.items[0].value.id.to_string();
+        let request = fixture(
+            include_str!("../../../events/apigw-status-delete-notification.json"),
+            &[(FIXTURE_NOTIFICATION_ID, id.clone())],
+            &si,
+        );
+        assert_eq!(router(state.clone()).oneshot(request).await.unwrap().status(), StatusCode::NO_CONTENT);
+        let request = fixture(
+            include_str!("../../../events/apigw-status-delete-notification.json"),
+            &[(FIXTURE_NOTIFICATION_ID, id)],
+            &si,
+        );
+        assert_eq!(router(state).oneshot(request).await.unwrap().status(), StatusCode::NOT_FOUND);
+    }
 }

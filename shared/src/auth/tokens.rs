@@ -34,11 +34,7 @@ impl Claims {
             Scope::Si => OrgType::Si,
             Scope::Admin | Scope::Datapass => OrgType::Admin,
         };
-        OrgRef {
-            org_type,
-            company_register: self.siret.clone(),
-            branch_code: self.branch.clone(),
-        }
+        OrgRef { org_type, company_register: self.siret.clone(), branch_code: self.branch.clone() }
     }
 
     pub fn is_admin(&self) -> bool {
@@ -68,11 +64,7 @@ impl TokenKeys {
         validation.validate_exp = false;
         validation.required_spec_claims = ["exp", "iss", "sub"].iter().map(|s| (*s).to_owned()).collect();
         validation.set_issuer(&[ISSUER]);
-        Self {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            validation,
-        }
+        Self { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), validation }
     }
 
     /// A token for `sub` valid [`TOKEN_LIFETIME_SECS`] from `now`.
@@ -129,14 +121,8 @@ mod tests {
         let claims = keys.verify(&t, now).unwrap();
         assert_eq!((claims.sub.as_str(), claims.scope), ("dgs-osl", Scope::Osl));
         assert!(keys.verify(&t, now + chrono::Duration::seconds(3599)).is_ok());
-        assert!(matches!(
-            keys.verify(&t, now + chrono::Duration::seconds(3600)),
-            Err(TokenError::Expired)
-        ));
-        assert!(
-            TokenKeys::new(b"secret-two").verify(&t, now).is_err(),
-            "another key rejects it"
-        );
+        assert!(matches!(keys.verify(&t, now + chrono::Duration::seconds(3600)), Err(TokenError::Expired)));
+        assert!(TokenKeys::new(b"secret-two").verify(&t, now).is_err(), "another key rejects it");
         assert!(keys.verify("not.a.token", now).is_err());
     }
 }

@@ -170,6 +170,24 @@ pub struct Attachment {
     pub object_key: Option<String>,
     #[serde(default, with = "contract_time::option")]
     pub received_date_time: Option<DateTime<Utc>>,
+    /// Set for a file deposited with an event (`ATTACH_DEPOSIT`) rather than with the folder.
+    #[serde(default)]
+    pub event: Option<EventRef>,
+}
+
+impl Attachment {
+    /// Whether this folder attachment is addressed to the case.
+    pub fn is_for_case(&self, case: Uuid) -> bool {
+        self.case_ids.contains(&case)
+    }
+}
+
+/// The event an attachment was deposited with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventRef {
+    pub case_id: Uuid,
+    pub event_id: Uuid,
 }
 
 /// An item in a party's inbox, telling it to look at a case or an event.
@@ -200,15 +218,27 @@ pub enum OutboxMessage {
         #[serde(rename = "caseId")]
         case_id: Uuid,
     },
+    /// The summary of a subscription's dossiers up to a scheduled time (`quotidienne`,
+    /// `biquotidienne`): the items it gathers are closed into it.
+    Digest {
+        #[serde(rename = "caseIds")]
+        case_ids: Vec<Uuid>,
+        #[serde(with = "contract_time")]
+        until: DateTime<Utc>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OutboxStatus {
+    /// To process: to send now (`unitaire`, digests), or to gather into the next digest.
     Pending,
+    /// A digest being gathered; sent once complete.
+    Assembling,
     Sent,
+    /// Parked after the last retry failed; `last_error` says why.
     Failed,
-    /// Nothing to send (a subscription that asked for no e-mail).
+    /// Nothing to send (a subscription that asked for no e-mail), or gathered into a digest.
     Closed,
 }
 
@@ -225,8 +255,153 @@ pub struct OutboxItem {
     pub process_code: ProcessCode,
     pub recipient: OrgRef,
     pub status: OutboxStatus,
+    /// Delivery attempts so far.
     #[serde(default)]
     pub attempts: u32,
     #[serde(with = "contract_time")]
     pub created: DateTime<Utc>,
+    /// While set and in the future, a dispatcher holds the item; past it, the item is free
+    /// again (the holder died): another dispatcher may take it.
+    #[serde(default, with = "contract_time::option")]
+    pub lease_until: Option<DateTime<Utc>>,
+    /// Not to be retried before this time (backoff after a failure).
+    #[serde(default, with = "contract_time::option")]
+    pub retry_after: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub last_error: Option<String>,
+    /// When it was sent, failed for good, or closed.
+    #[serde(default, with = "contract_time::option")]
+    pub done_at: Option<DateTime<Utc>>,
+    /// The address it was sent to.
+    #[serde(default)]
+    pub sent_to: Option<String>,
+    #[serde(default)]
+    pub message_id: Option<String>,
+    /// The digest this item was gathered into.
+    #[serde(default)]
+    pub digest_id: Option<Uuid>,
+}
+
+impl OutboxItem {
+    /// A new item to process.
+    pub fn new(
+        id: Uuid,
+        message: OutboxMessage,
+        subscription: &super::Subscription,
+        recipient: OrgRef,
+        created: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            message,
+            subscription_id: subscription.id,
+            frequency: subscription.notification_frequency,
+            process_code: subscription.process_code.clone(),
+            recipient,
+            status: OutboxStatus::Pending,
+            attempts: 0,
+            created,
+            lease_until: None,
+            retry_after: None,
+            last_error: None,
+            done_at: None,
+            sent_to: None,
+            message_id: None,
+            digest_id: None,
+        }
+    }
+
+    /// Whether it waits for a digest rather than being sent on its own.
+    pub fn awaits_digest(&self) -> bool {
+        !matches!(self.message, OutboxMessage::Digest { .. })
+            && matches!(self.frequency, NotificationFrequency::Quotidienne | NotificationFrequency::Biquotidienne)
+    }
+}
+
+status_enum!(
+    /// The nature of an event.
+    ActionType {
+        StatusUpdate = "STATUS_UPDATE",
+        AttachDeposit = "ATTACH_DEPOSIT",
+        AttachDl = "ATTACH_DL",
+        AttachDlAll = "ATTACH_DL_ALL",
+        ComAdd = "COM_ADD",
+        SendingMessage = "SENDING_MESSAGE",
+    }
+);
+
+status_enum!(
+    /// Where an event stands: files still to upload, sent, acknowledged by the other party.
+    EventStatus {
+        InProgress = "IN_PROGRESS",
+        Sent = "SENT",
+        Received = "RECEIVED",
+    }
+);
+
+/// An exchange on a case between its operator and its recipient.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub folder_id: Uuid,
+    pub action_type: ActionType,
+    pub transmitter: OrgRef,
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Internal: shown only to the transmitter's organisation.
+    #[serde(default)]
+    pub comment: Option<String>,
+    #[serde(default)]
+    pub author: Option<String>,
+    pub notification: bool,
+    pub status: EventStatus,
+    /// What the transmitter believed the case's status was (informative).
+    #[serde(default)]
+    pub case_current_status: Option<String>,
+    #[serde(default)]
+    pub case_new_status: Option<CaseStatus>,
+    #[serde(default)]
+    pub partner_attributes: Option<String>,
+    #[serde(default)]
+    pub partner_info: Option<PartnerInfo>,
+    /// Its files, in request order.
+    #[serde(default)]
+    pub attachment_ids: Vec<Uuid>,
+    #[serde(with = "contract_time")]
+    pub create_date_time: DateTime<Utc>,
+    #[serde(with = "contract_time")]
+    pub update_date_time: DateTime<Utc>,
+}
+
+/// How a case status change came about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ChangeSource {
+    /// `PATCH /cases/{id}`.
+    Patch,
+    /// An event's `caseNewStatus`.
+    Event,
+    /// The folder's completion.
+    Completion,
+}
+
+/// One recorded case status change: who, when, from what to what.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusChange {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub from: CaseStatus,
+    pub to: CaseStatus,
+    /// The organisation that asked for it.
+    pub actor: OrgRef,
+    /// The API client (or, later, the portal account) that asked for it.
+    pub actor_id: String,
+    pub source: ChangeSource,
+    #[serde(default)]
+    pub event_id: Option<Uuid>,
+    #[serde(with = "contract_time")]
+    pub date_time: DateTime<Utc>,
 }

@@ -13,11 +13,7 @@ macro_rules! string_newtype {
             /// When the value is not valid.
             pub fn parse(s: &str) -> Result<Self, String> {
                 #[allow(clippy::redundant_closure_call)]
-                if ($parse)(s) {
-                    Ok(Self(s.to_owned()))
-                } else {
-                    Err(format!("{:?} is not a valid {}", s, $what))
-                }
+                if ($parse)(s) { Ok(Self(s.to_owned())) } else { Err(format!("{:?} is not a valid {}", s, $what)) }
             }
             pub fn as_str(&self) -> &str {
                 &self.0
@@ -109,14 +105,8 @@ impl Email {
                     && !domain.starts_with('.')
                     && !domain.ends_with('.')
             })
-            && !s
-                .chars()
-                .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>');
-        if ok {
-            Ok(Self(s.to_lowercase()))
-        } else {
-            Err(format!("{s:?} is not a valid e-mail address"))
-        }
+            && !s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>');
+        if ok { Ok(Self(s.to_lowercase())) } else { Err(format!("{s:?} is not a valid e-mail address")) }
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -148,9 +138,7 @@ impl Sha256Digest {
     /// When the text is not the base64 of 32 bytes.
     pub fn from_base64(s: &str) -> Result<Self, String> {
         let bytes = STANDARD.decode(s.trim()).map_err(|_| format!("{s:?} is not base64"))?;
-        let arr: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| format!("{s:?} is not the base64 of a SHA-256 digest"))?;
+        let arr: [u8; 32] = bytes.try_into().map_err(|_| format!("{s:?} is not the base64 of a SHA-256 digest"))?;
         Ok(Self(arr))
     }
     pub fn to_base64(&self) -> String {
@@ -201,10 +189,7 @@ mod tests {
 
     #[test]
     fn emails_are_lower_cased_and_shape_checked() {
-        assert_eq!(
-            Email::parse(" Alice@Mairie-A.example ").unwrap().as_str(),
-            "alice@mairie-a.example"
-        );
+        assert_eq!(Email::parse(" Alice@Mairie-A.example ").unwrap().as_str(), "alice@mairie-a.example");
         for bad in ["alice", "alice@", "@x.fr", "a@b", "a b@c.fr", "a@.fr", "a@b@c.fr"] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }

@@ -5,8 +5,10 @@ mod folder;
 mod ids;
 mod referential;
 mod time;
+mod transitions;
 
 pub use folder::*;
 pub use ids::*;
 pub use referential::*;
 pub use time::*;
+pub use transitions::*;

@@ -57,11 +57,7 @@ pub struct Organisation {
 
 impl Organisation {
     pub fn org_ref(&self) -> OrgRef {
-        OrgRef {
-            org_type: self.org_type,
-            company_register: self.siret.clone(),
-            branch_code: self.branch_code.clone(),
-        }
+        OrgRef { org_type: self.org_type, company_register: self.siret.clone(), branch_code: self.branch_code.clone() }
     }
 }
 
@@ -106,6 +102,26 @@ impl Procedure {
     }
 }
 
+/// Writes a contract enum's text and parses it back, the serde names staying the reference.
+macro_rules! contract_text {
+    ($name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SubscriptionStatus {
     Actif,
@@ -114,6 +130,7 @@ pub enum SubscriptionStatus {
     Refuse,
     Suspendu,
 }
+contract_text!(SubscriptionStatus { Actif = "Actif", Inactif = "Inactif", Refuse = "Refusé", Suspendu = "Suspendu" });
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AccessMode {
@@ -122,6 +139,7 @@ pub enum AccessMode {
     #[serde(rename = "API")]
     Api,
 }
+contract_text!(AccessMode { Portail = "PORTAIL", Api = "API" });
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -131,8 +149,34 @@ pub enum NotificationFrequency {
     Biquotidienne,
     Aucune,
 }
+contract_text!(NotificationFrequency {
+    Unitaire = "unitaire",
+    Quotidienne = "quotidienne",
+    Biquotidienne = "biquotidienne",
+    Aucune = "aucune",
+});
 
-/// One organisation's subscription to one procedure.
+/// A person a subscription names: its local administrator or its technical delegate. The
+/// contract's `LocalAdministrator` / `DelegationActor`; only the e-mail is required (a
+/// subscription provisioned before the API knows no more).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Contact {
+    pub email: Email,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mobile_number: Option<String>,
+}
+
+/// One organisation's subscription to one procedure: the contract's `Subscription`, the
+/// subscriber (always an SI) kept flat as `siret` / `branchCode`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Subscription {
@@ -141,13 +185,35 @@ pub struct Subscription {
     pub branch_code: BranchCode,
     pub process_code: ProcessCode,
     pub status: SubscriptionStatus,
-    pub access_mode: AccessMode,
+    /// Nullable in the contract; every provisioned subscription has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_mode: Option<AccessMode>,
     pub notification_frequency: NotificationFrequency,
     /// The address new-dossier e-mails go to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<Email>,
     #[serde(default, with = "contract_time::option", skip_serializing_if = "Option::is_none")]
     pub activate_date_time: Option<DateTime<Utc>>,
+    /// The DataPass habilitation the subscription comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datapass_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_administrator: Option<Contact>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delegation_actor: Option<Contact>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejection_reason: Option<String>,
+    #[serde(default, with = "contract_time::option", skip_serializing_if = "Option::is_none")]
+    pub validate_date_time: Option<DateTime<Utc>>,
+    #[serde(default, with = "contract_time::option", skip_serializing_if = "Option::is_none")]
+    pub reject_date_time: Option<DateTime<Utc>>,
+    #[serde(default, with = "contract_time::option", skip_serializing_if = "Option::is_none")]
+    pub end_date_time: Option<DateTime<Utc>>,
+    #[serde(default, with = "contract_time::option", skip_serializing_if = "Option::is_none")]
+    pub update_date_time: Option<DateTime<Utc>>,
+    /// When the API created it; absent for provisioned subscriptions.
+    #[serde(default, with = "contract_time::option", skip_serializing_if = "Option::is_none")]
+    pub create_date_time: Option<DateTime<Utc>>,
 }
 
 impl Subscription {
@@ -159,6 +225,27 @@ impl Subscription {
             SubscriptionStatus::Inactif => self.activate_date_time.is_some_and(|d| d <= now),
             SubscriptionStatus::Refuse | SubscriptionStatus::Suspendu => false,
         }
+    }
+
+    /// The status as clients see it at `now`: an `Inactif` subscription whose activation date
+    /// has come is `Actif`, whether or not the scheduled activation has stored it yet.
+    pub fn effective_status(&self, now: DateTime<Utc>) -> SubscriptionStatus {
+        if self.status == SubscriptionStatus::Inactif && self.is_active(now) {
+            SubscriptionStatus::Actif
+        } else {
+            self.status
+        }
+    }
+
+    /// The activation date it waits for, when `Inactif` with one (the sparse activation index
+    /// holds it then).
+    pub fn awaits_activation(&self) -> Option<DateTime<Utc>> {
+        (self.status == SubscriptionStatus::Inactif).then_some(self.activate_date_time).flatten()
+    }
+
+    /// The subscriber as the contract writes it.
+    pub fn subscriber(&self) -> OrgRef {
+        OrgRef { org_type: OrgType::Si, company_register: self.siret.clone(), branch_code: self.branch_code.clone() }
     }
 }
 
@@ -266,10 +353,19 @@ mod tests {
             branch_code: BranchCode::parse("75108").unwrap(),
             process_code: ProcessCode::parse("CERTDC").unwrap(),
             status,
-            access_mode: AccessMode::Api,
+            access_mode: Some(AccessMode::Api),
             notification_frequency: NotificationFrequency::Unitaire,
             email: None,
             activate_date_time: activate.and_then(crate::domain::parse_time),
+            datapass_id: None,
+            local_administrator: None,
+            delegation_actor: None,
+            rejection_reason: None,
+            validate_date_time: None,
+            reject_date_time: None,
+            end_date_time: None,
+            update_date_time: None,
+            create_date_time: None,
         }
     }
 
@@ -281,5 +377,34 @@ mod tests {
         assert!(sub(SubscriptionStatus::Inactif, Some("2026-06-01T00:00:00Z")).is_active(now));
         assert!(!sub(SubscriptionStatus::Inactif, Some("2026-06-01T00:00:01Z")).is_active(now));
         assert!(!sub(SubscriptionStatus::Suspendu, Some("2026-01-01T00:00:00Z")).is_active(now));
+    }
+
+    #[test]
+    fn reads_show_an_inactive_subscription_active_once_its_date_has_come() {
+        let now = crate::domain::parse_time("2026-06-01T00:00:00Z").unwrap();
+        let due = sub(SubscriptionStatus::Inactif, Some("2026-05-31T23:59:59Z"));
+        assert_eq!(due.effective_status(now), SubscriptionStatus::Actif);
+        assert!(due.awaits_activation().is_some(), "stored Inactif, it stays in the activation index");
+        let later = sub(SubscriptionStatus::Inactif, Some("2026-06-01T00:00:01Z"));
+        assert_eq!(later.effective_status(now), SubscriptionStatus::Inactif);
+        assert_eq!(sub(SubscriptionStatus::Inactif, None).effective_status(now), SubscriptionStatus::Inactif);
+        let suspended = sub(SubscriptionStatus::Suspendu, Some("2026-01-01T00:00:00Z"));
+        assert_eq!(suspended.effective_status(now), SubscriptionStatus::Suspendu);
+        assert_eq!(suspended.awaits_activation(), None);
+    }
+
+    #[test]
+    fn contract_texts_are_the_serde_names() {
+        for s in SubscriptionStatus::ALL {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+            assert_eq!(SubscriptionStatus::parse(s.as_str()), Some(*s));
+        }
+        for m in AccessMode::ALL {
+            assert_eq!(serde_json::to_value(m).unwrap(), m.as_str());
+        }
+        for f in NotificationFrequency::ALL {
+            assert_eq!(serde_json::to_value(f).unwrap(), f.as_str());
+        }
+        assert_eq!(SubscriptionStatus::parse("Refusé"), Some(SubscriptionStatus::Refuse));
     }
 }

@@ -21,10 +21,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            errors: vec![(u32::from(status.as_u16()), message.into())],
-        }
+        Self { status, errors: vec![(u32::from(status.as_u16()), message.into())] }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -33,10 +30,7 @@ impl ApiError {
 
     /// Several independent problems, one entry each.
     pub fn bad_requests(messages: impl IntoIterator<Item = String>) -> Self {
-        Self {
-            status: StatusCode::BAD_REQUEST,
-            errors: messages.into_iter().map(|m| (400, m)).collect(),
-        }
+        Self { status: StatusCode::BAD_REQUEST, errors: messages.into_iter().map(|m| (400, m)).collect() }
     }
 
     /// Schema problems of a request, in the contract's style: one message, one line each.
@@ -50,10 +44,7 @@ impl ApiError {
     }
 
     pub fn unauthorized() -> Self {
-        Self {
-            status: StatusCode::UNAUTHORIZED,
-            errors: vec![(900_901, INVALID_CREDENTIALS.into())],
-        }
+        Self { status: StatusCode::UNAUTHORIZED, errors: vec![(900_901, INVALID_CREDENTIALS.into())] }
     }
 
     pub fn forbidden() -> Self {
@@ -89,11 +80,8 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let errors: Vec<_> = self
-            .errors
-            .iter()
-            .map(|(code, message)| json!({"code": code, "message": message}))
-            .collect();
+        let errors: Vec<_> =
+            self.errors.iter().map(|(code, message)| json!({"code": code, "message": message})).collect();
         (self.status, Json(json!({ "errors": errors }))).into_response()
     }
 }

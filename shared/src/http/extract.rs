@@ -28,10 +28,7 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .ok_or_else(ApiError::unauthorized)?;
-        let claims = state
-            .tokens
-            .verify(token.trim(), state.clock.now())
-            .map_err(|_| ApiError::unauthorized())?;
+        let claims = state.tokens.verify(token.trim(), state.clock.now()).map_err(|_| ApiError::unauthorized())?;
         Ok(Caller(claims))
     }
 }

@@ -1,11 +1,15 @@
 //! HTTP glue shared by every router: the contract's error body, extractors that reject in that
 //! shape, fallbacks and the common layers.
 
+mod download;
 mod error;
 mod extract;
+mod query;
 
+pub use download::{content_disposition, download_response};
 pub use error::{ApiError, INVALID_CREDENTIALS};
 pub use extract::{Caller, JsonBody, NoQuery, RequestLine, partner_info, path_uuid};
+pub use query::QueryParams;
 
 use axum::{Router, http::HeaderName};
 use tower_http::{
@@ -27,16 +31,10 @@ pub fn layers<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> 
     router
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-                let id = req
-                    .headers()
-                    .get(&REQUEST_ID)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("-");
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
-            }),
-        )
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
 }
 

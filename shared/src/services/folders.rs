@@ -9,16 +9,19 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::Checker;
+use super::{
+    Checker, ExchangeError,
+    binaries::{self, UploadHeaders},
+    refused, time_or_null,
+};
 use crate::{
     auth::Claims,
     domain::{
         Applicant, Attachment, AttachmentStatus, BranchCode, Case, CaseStatus, Folder, FolderStatus, Notification,
-        OrgRef, OrgType, OutboxItem, OutboxMessage, OutboxStatus, PartnerInfo, Procedure, ProcessCode, Scope,
-        Sha256Digest, Siret, format_time, parse_time,
+        OrgRef, OrgType, OutboxItem, OutboxMessage, PartnerInfo, Procedure, ProcessCode, Scope, Siret, format_time,
+        parse_time,
     },
-    http::ApiError,
-    ports::{ByteStream, ObjectError, ObjectKey, PutCheck, Write},
+    ports::{ByteStream, Write},
     state::AppState,
     store::{FolderAggregate, StoreError, Versioned},
 };
@@ -27,67 +30,21 @@ use crate::{
 /// folder and its `externalId` claim, a creation stays within one 100-write transaction.
 pub const MAX_CASES: usize = 30;
 pub const MAX_ATTACHMENTS: usize = 60;
-/// How many times a use case re-reads and retries after a concurrent change.
-const RETRIES: usize = 5;
-
-#[derive(Debug, thiserror::Error)]
-pub enum IntakeError {
-    #[error("forbidden")]
-    Forbidden,
-    #[error("folder not found")]
-    FolderNotFound,
-    #[error("attachment not found")]
-    AttachmentNotFound,
-    /// Schema problems, one line each.
-    #[error("invalid request")]
-    Invalid(Vec<String>),
-    /// Rule violations, one message each.
-    #[error("refused")]
-    Refused(Vec<String>),
-    #[error("conflict: {0}")]
-    Conflict(String),
-    #[error("too many concurrent changes")]
-    Busy,
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Objects(ObjectError),
-}
-
-impl From<IntakeError> for ApiError {
-    fn from(e: IntakeError) -> Self {
-        match e {
-            IntakeError::Forbidden => ApiError::forbidden(),
-            IntakeError::FolderNotFound => ApiError::not_found("Folder is not found"),
-            IntakeError::AttachmentNotFound => ApiError::not_found("Binary meta-data is not found"),
-            IntakeError::Invalid(problems) => ApiError::validation(&problems),
-            IntakeError::Refused(messages) => ApiError::bad_requests(messages),
-            IntakeError::Conflict(m) => ApiError::conflict(m),
-            IntakeError::Busy => ApiError::unavailable(),
-            IntakeError::Store(e) => ApiError::internal(e),
-            IntakeError::Objects(e) => ApiError::internal(e),
-        }
-    }
-}
-
-fn refused(message: impl Into<String>) -> IntakeError {
-    IntakeError::Refused(vec![message.into()])
-}
 
 /// Only operators (and the platform) deposit folders.
-fn authorise_operator(caller: &Claims) -> Result<(), IntakeError> {
+fn authorise_operator(caller: &Claims) -> Result<(), ExchangeError> {
     match caller.scope {
         Scope::Osl | Scope::Admin => Ok(()),
-        Scope::Si | Scope::Datapass => Err(IntakeError::Forbidden),
+        Scope::Si | Scope::Datapass => Err(ExchangeError::Forbidden),
     }
 }
 
 /// Loads a folder the caller may act on: its operator's, or any for the platform.
-async fn owned_folder(state: &AppState, caller: &Claims, id: Uuid) -> Result<FolderAggregate, IntakeError> {
+async fn owned_folder(state: &AppState, caller: &Claims, id: Uuid) -> Result<FolderAggregate, ExchangeError> {
     authorise_operator(caller)?;
-    let agg = state.store.folder(id).await?.ok_or(IntakeError::FolderNotFound)?;
+    let agg = state.store.folder(id).await?.ok_or(ExchangeError::FolderNotFound)?;
     if !caller.is_admin() && agg.folder.value.operator != caller.org() {
-        return Err(IntakeError::Forbidden);
+        return Err(ExchangeError::Forbidden);
     }
     Ok(agg)
 }
@@ -119,10 +76,10 @@ struct NewFolder {
     attachments: Vec<NewAttachment>,
 }
 
-fn parse_new_folder(line: &str, body: &Value) -> Result<NewFolder, IntakeError> {
+fn parse_new_folder(line: &str, body: &Value) -> Result<NewFolder, ExchangeError> {
     let mut c = Checker::new(line);
     let Some(root) = c.root(body) else {
-        return Err(IntakeError::Invalid(c.problems));
+        return Err(ExchangeError::Invalid(c.problems));
     };
     let external_id = c.string(root, "", "externalId", true, 30);
     let process_code = c.parsed(root, "", "processCode", true, 30, ProcessCode::parse);
@@ -130,26 +87,14 @@ fn parse_new_folder(line: &str, body: &Value) -> Result<NewFolder, IntakeError> 
         let first = c.string(a, ".applicant", "firstName", true, 255);
         let last = c.string(a, ".applicant", "lastName", true, 255);
         let email = c.string(a, ".applicant", "email", false, 320);
-        Some(Applicant {
-            first_name: first?,
-            last_name: last?,
-            email,
-        })
+        Some(Applicant { first_name: first?, last_name: last?, email })
     });
 
     let mut cases = Vec::new();
-    for (i, v) in c
-        .array(root, "", "cases", 1, MAX_CASES)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, v) in c.array(root, "", "cases", 1, MAX_CASES).into_iter().flatten().enumerate() {
         let at = format!(".cases[{i}]");
         let Value::Object(case) = v else {
-            c.problem(
-                &at,
-                "Instance type does not match any allowed primitive type (allowed: [\"object\"])",
-            );
+            c.problem(&at, "Instance type does not match any allowed primitive type (allowed: [\"object\"])");
             continue;
         };
         let external_id = c.string(case, &at, "externalId", true, 100);
@@ -168,44 +113,25 @@ fn parse_new_folder(line: &str, body: &Value) -> Result<NewFolder, IntakeError> 
             Some((siret?, branch?))
         });
         if let (Some(external_id), Some((siret, branch))) = (external_id, recipient) {
-            cases.push(NewCase {
-                external_id,
-                siret,
-                branch,
-                partner_attributes,
-            });
+            cases.push(NewCase { external_id, siret, branch, partner_attributes });
         }
     }
     let mut seen_ext = HashSet::new();
     let mut seen_org = HashSet::new();
     for (i, nc) in cases.iter().enumerate() {
         if !seen_ext.insert(nc.external_id.as_str()) {
-            c.problem(
-                &format!(".cases[{i}].externalId"),
-                format!("Duplicate case externalId \"{}\"", nc.external_id),
-            );
+            c.problem(&format!(".cases[{i}].externalId"), format!("Duplicate case externalId \"{}\"", nc.external_id));
         }
         if !seen_org.insert((&nc.siret, &nc.branch)) {
-            c.problem(
-                &format!(".cases[{i}].recipient"),
-                "Duplicate recipient: a folder has one case per recipient",
-            );
+            c.problem(&format!(".cases[{i}].recipient"), "Duplicate recipient: a folder has one case per recipient");
         }
     }
 
     let mut attachments = Vec::new();
-    for (i, v) in c
-        .array(root, "", "attachments", 1, MAX_ATTACHMENTS)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, v) in c.array(root, "", "attachments", 1, MAX_ATTACHMENTS).into_iter().flatten().enumerate() {
         let at = format!(".attachments[{i}]");
         let Value::Object(a) = v else {
-            c.problem(
-                &at,
-                "Instance type does not match any allowed primitive type (allowed: [\"object\"])",
-            );
+            c.problem(&at, "Instance type does not match any allowed primitive type (allowed: [\"object\"])");
             continue;
         };
         let file_name = c.string(a, &at, "fileName", true, 255);
@@ -213,12 +139,7 @@ fn parse_new_folder(line: &str, body: &Value) -> Result<NewFolder, IntakeError> 
         let size = c.unsigned(a, &at, "size", true);
         let mime_type = c.string(a, &at, "mimeType", true, 255);
         let mut recipients = Vec::new();
-        for (j, r) in c
-            .array(a, &at, "recipients", 1, MAX_CASES)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
+        for (j, r) in c.array(a, &at, "recipients", 1, MAX_CASES).into_iter().flatten().enumerate() {
             match r.as_str() {
                 Some(ext) if seen_ext.contains(ext) || cases.is_empty() => recipients.push(ext.to_owned()),
                 Some(ext) => c.problem(
@@ -234,25 +155,15 @@ fn parse_new_folder(line: &str, body: &Value) -> Result<NewFolder, IntakeError> 
         if let (Some(file_name), Some(attachment_type), Some(size), Some(mime_type)) =
             (file_name, attachment_type, size, mime_type)
         {
-            attachments.push(NewAttachment {
-                file_name,
-                attachment_type,
-                size,
-                mime_type,
-                recipients,
-            });
+            attachments.push(NewAttachment { file_name, attachment_type, size, mime_type, recipients });
         }
     }
 
     match (c.is_ok(), external_id, process_code, applicant) {
-        (true, Some(external_id), Some(process_code), Some(applicant)) => Ok(NewFolder {
-            external_id,
-            process_code,
-            applicant,
-            cases,
-            attachments,
-        }),
-        _ => Err(IntakeError::Invalid(c.problems)),
+        (true, Some(external_id), Some(process_code), Some(applicant)) => {
+            Ok(NewFolder { external_id, process_code, applicant, cases, attachments })
+        }
+        _ => Err(ExchangeError::Invalid(c.problems)),
     }
 }
 
@@ -263,7 +174,7 @@ async fn check_against_referential(
     caller: &Claims,
     new: &NewFolder,
     now: DateTime<Utc>,
-) -> Result<Procedure, IntakeError> {
+) -> Result<Procedure, ExchangeError> {
     let procedure = state
         .store
         .procedure(&new.process_code)
@@ -272,7 +183,7 @@ async fn check_against_referential(
     if !caller.is_admin() {
         let operator = state.store.organisation(&caller.siret, &caller.branch).await?;
         if operator.and_then(|o| o.code).as_deref() != Some(procedure.operator.as_str()) {
-            return Err(IntakeError::Forbidden);
+            return Err(ExchangeError::Forbidden);
         }
     }
     let mut problems = Vec::new();
@@ -283,39 +194,16 @@ async fn check_against_referential(
             problems.push(format!("Case recipient {name} does not exist"));
             continue;
         }
-        let sub = state
-            .store
-            .subscription(&nc.siret, &nc.branch, &new.process_code)
-            .await?;
+        let sub = state.store.subscription(&nc.siret, &nc.branch, &new.process_code).await?;
         if !sub.is_some_and(|s| s.is_active(now)) {
             // The contract's wording, spelling included: clients match on it.
-            problems.push(format!(
-                "Case recipient {name} does not suscribed to {}",
-                new.process_code
-            ));
+            problems.push(format!("Case recipient {name} does not suscribed to {}", new.process_code));
         }
     }
     for (i, a) in new.attachments.iter().enumerate() {
-        if a.size > procedure.max_attachment_size() {
-            problems.push(format!(
-                "Attachment {i} ({}) is larger than the {} bytes procedure {} accepts",
-                a.file_name,
-                procedure.max_attachment_size(),
-                procedure.code
-            ));
-        }
-        if !procedure.accepts_mime_type(&a.mime_type) {
-            problems.push(format!(
-                "Attachment {i} ({}): procedure {} does not accept the format {}",
-                a.file_name, procedure.code, a.mime_type
-            ));
-        }
+        problems.extend(super::file_problems(&procedure, i, &a.file_name, a.size, &a.mime_type));
     }
-    if problems.is_empty() {
-        Ok(procedure)
-    } else {
-        Err(IntakeError::Refused(problems))
-    }
+    if problems.is_empty() { Ok(procedure) } else { Err(ExchangeError::Refused(problems)) }
 }
 
 /// A fingerprint of the request body: object keys are sorted, so the same JSON written
@@ -336,12 +224,12 @@ pub async fn create_folder(
     line: &str,
     body: &Value,
     partner_info: Option<PartnerInfo>,
-) -> Result<Value, IntakeError> {
+) -> Result<Value, ExchangeError> {
     authorise_operator(caller)?;
     let new = parse_new_folder(line, body)?;
     let operator = caller.org();
     let print = fingerprint(body);
-    for _ in 0..RETRIES {
+    for _ in 0..super::RETRIES {
         if let Some(existing) = existing_for_retry(state, &operator, &new.external_id, &print).await? {
             return Ok(existing);
         }
@@ -360,7 +248,7 @@ pub async fn create_folder(
             Err(e) => return Err(e.into()),
         }
     }
-    Err(IntakeError::Busy)
+    Err(ExchangeError::Busy)
 }
 
 async fn existing_for_retry(
@@ -368,7 +256,7 @@ async fn existing_for_retry(
     operator: &OrgRef,
     external_id: &str,
     print: &str,
-) -> Result<Option<Value>, IntakeError> {
+) -> Result<Option<Value>, ExchangeError> {
     let Some(id) = state.store.folder_id_by_external_id(operator, external_id).await? else {
         return Ok(None);
     };
@@ -379,9 +267,7 @@ async fn existing_for_retry(
     if f.request_fingerprint == print && f.global_status == FolderStatus::HubeeReceived {
         Ok(Some(render_aggregate(&agg)))
     } else {
-        Err(IntakeError::Conflict(format!(
-            "Folder with externalId {external_id} already exists"
-        )))
+        Err(ExchangeError::Conflict(format!("Folder with externalId {external_id} already exists")))
     }
 }
 
@@ -430,14 +316,11 @@ fn build_folder(
             mime_type: na.mime_type.clone(),
             status: AttachmentStatus::Pending,
             recipients: na.recipients.clone(),
-            case_ids: na
-                .recipients
-                .iter()
-                .filter_map(|r| case_by_ext.get(r.as_str()).copied())
-                .collect(),
+            case_ids: na.recipients.iter().filter_map(|r| case_by_ext.get(r.as_str()).copied()).collect(),
             sha256: None,
             object_key: None,
             received_date_time: None,
+            event: None,
         })
         .collect();
     let folder = Folder {
@@ -461,10 +344,6 @@ fn build_folder(
 // Rendering
 // ---------------------------------------------------------------------------------------------
 
-fn time_or_null(t: Option<DateTime<Utc>>) -> Value {
-    t.map_or(Value::Null, |t| format_time(t).into())
-}
-
 fn render_folder(folder: &Folder, cases: &[Case], attachments: &[Attachment]) -> Value {
     json!({
         "id": folder.id,
@@ -485,15 +364,11 @@ fn render_folder(folder: &Folder, cases: &[Case], attachments: &[Attachment]) ->
             "transmissionDateTime": time_or_null(c.transmission_date_time),
             "partnerAttributes": c.partner_attributes,
         })).collect::<Vec<_>>(),
-        "attachments": attachments.iter().map(|a| json!({
-            "id": a.id,
-            "status": a.status,
-            "fileName": a.file_name,
-            "type": a.attachment_type,
-            "size": a.size,
-            "mimeType": a.mime_type,
-            "recipients": a.recipients,
-        })).collect::<Vec<_>>(),
+        "attachments": attachments.iter().map(|a| {
+            let mut rendered = super::cases::render_attachment(a);
+            rendered["recipients"] = json!(a.recipients);
+            rendered
+        }).collect::<Vec<_>>(),
     })
 }
 
@@ -511,7 +386,7 @@ fn render_aggregate(agg: &FolderAggregate) -> Value {
 ///
 /// # Errors
 /// `FolderNotFound`, or `Forbidden` for another operator's folder.
-pub async fn get_folder(state: &AppState, caller: &Claims, id: Uuid) -> Result<Value, IntakeError> {
+pub async fn get_folder(state: &AppState, caller: &Claims, id: Uuid) -> Result<Value, ExchangeError> {
     Ok(render_aggregate(&owned_folder(state, caller, id).await?))
 }
 
@@ -519,16 +394,7 @@ pub async fn get_folder(state: &AppState, caller: &Claims, id: Uuid) -> Result<V
 // Upload
 // ---------------------------------------------------------------------------------------------
 
-/// What the upload request says about the binary, besides its bytes.
-pub struct UploadHeaders<'a> {
-    /// The `digest` header: base64 SHA-256, no prefix.
-    pub digest: Option<&'a str>,
-    pub content_length: Option<u64>,
-}
-
-/// `PUT /folders/{f}/attachments/{a}`: streams the binary into the object store, checking its
-/// size and digest; the attachment becomes `RECEIVED` at once. On any failed check nothing is
-/// stored and the attachment stays `PENDING`, so the operator can retry.
+/// `PUT /folders/{f}/attachments/{a}`: see [`binaries::receive`].
 ///
 /// # Errors
 /// `Refused` for a size or digest mismatch or an attachment already received.
@@ -539,100 +405,11 @@ pub async fn upload_attachment(
     attachment_id: Uuid,
     headers: UploadHeaders<'_>,
     body: ByteStream,
-) -> Result<(), IntakeError> {
+) -> Result<(), ExchangeError> {
     let agg = owned_folder(state, caller, folder_id).await?;
-    let current = agg
-        .attachments
-        .iter()
-        .find(|a| a.value.id == attachment_id)
-        .ok_or(IntakeError::AttachmentNotFound)?;
-    ensure_pending(&current.value)?;
-    let expected_digest = headers
-        .digest
-        .map(|d| {
-            Sha256Digest::from_base64(d)
-                .map_err(|_| refused(format!("Digest {d} is not a base64-encoded SHA-256 value")))
-        })
-        .transpose()?;
-    let size_mismatch = || refused("Size does not match with attachment meta-data");
-    if headers.content_length.is_some_and(|l| l != current.value.size) {
-        return Err(size_mismatch());
-    }
-
-    // A fresh key per upload: two concurrent uploads of one attachment never overwrite each
-    // other's bytes, and the loser's object is removed below.
-    let key = ObjectKey::new([
-        "folders",
-        &folder_id.to_string(),
-        &attachment_id.to_string(),
-        &state.ids.new_id().to_string(),
-    ])
-    .map_err(IntakeError::Objects)?;
-    // Downloads answer the declared MIME type, whatever the upload's Content-Type said.
-    let check = PutCheck {
-        size: Some(current.value.size),
-        sha256: expected_digest,
-    };
-    let info = match state.objects.put(&key, &current.value.mime_type, body, check).await {
-        Ok(info) => info,
-        Err(ObjectError::SizeMismatch { .. }) => return Err(size_mismatch()),
-        Err(ObjectError::DigestMismatch { expected, .. }) => {
-            return Err(refused(format!(
-                "Digest {expected} does not match with the SHA-256 of the uploaded binary"
-            )));
-        }
-        Err(ObjectError::Body(e)) => return Err(refused(format!("The upload was interrupted: {e}"))),
-        Err(e) => return Err(IntakeError::Objects(e)),
-    };
-
-    let mut read = current.clone();
-    for _ in 0..RETRIES {
-        if let Err(e) = ensure_pending(&read.value) {
-            discard(state, &key).await;
-            return Err(e);
-        }
-        let mut received = read.value.clone();
-        received.status = AttachmentStatus::Received;
-        received.sha256 = Some(info.sha256);
-        received.object_key = Some(key.to_string());
-        received.received_date_time = Some(state.clock.now());
-        match state.store.update_attachment(&received, read.version).await {
-            Ok(()) => {
-                tracing::info!(%folder_id, %attachment_id, size = info.size, "attachment received");
-                return Ok(());
-            }
-            Err(StoreError::Conflict) => {
-                read = state
-                    .store
-                    .attachment(folder_id, attachment_id)
-                    .await?
-                    .ok_or(IntakeError::AttachmentNotFound)?;
-            }
-            Err(e) => {
-                discard(state, &key).await;
-                return Err(e.into());
-            }
-        }
-    }
-    discard(state, &key).await;
-    Err(IntakeError::Busy)
-}
-
-fn ensure_pending(a: &Attachment) -> Result<(), IntakeError> {
-    if a.status == AttachmentStatus::Pending {
-        Ok(())
-    } else {
-        Err(refused(format!(
-            "Attachment {} is {}: its binary cannot be uploaded again",
-            a.id, a.status
-        )))
-    }
-}
-
-async fn discard(state: &AppState, key: &ObjectKey) {
-    if let Err(e) = state.objects.delete(key).await {
-        tracing::warn!(error = %e, %key, "could not remove an unused object");
-    }
+    let current =
+        agg.attachments.into_iter().find(|a| a.value.id == attachment_id).ok_or(ExchangeError::AttachmentNotFound)?;
+    binaries::receive(state, current, headers, body).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -649,7 +426,7 @@ pub async fn update_folder(
     id: Uuid,
     line: &str,
     body: &Value,
-) -> Result<(), IntakeError> {
+) -> Result<(), ExchangeError> {
     let mut c = Checker::new(line);
     let (status, close) = match c.root(body) {
         Some(root) => (
@@ -662,9 +439,9 @@ pub async fn update_folder(
     };
     let status = match status {
         Some(s) if c.is_ok() => s,
-        _ => return Err(IntakeError::Invalid(c.problems)),
+        _ => return Err(ExchangeError::Invalid(c.problems)),
     };
-    for _ in 0..RETRIES {
+    for _ in 0..super::RETRIES {
         let agg = owned_folder(state, caller, id).await?;
         let writes = match FolderStatus::parse(&status) {
             Some(FolderStatus::HubeeCompleted) => complete_writes(state, &agg).await?,
@@ -688,12 +465,12 @@ pub async fn update_folder(
             Err(e) => return Err(e.into()),
         }
     }
-    Err(IntakeError::Busy)
+    Err(ExchangeError::Busy)
 }
 
 /// `HUBEE_COMPLETED`: every case and the folder become `HUBEE_NOTIFIED`, with one notification
 /// and one outbox item per case. A folder already notified needs nothing (a retried request).
-async fn complete_writes(state: &AppState, agg: &FolderAggregate) -> Result<Vec<Write>, IntakeError> {
+async fn complete_writes(state: &AppState, agg: &FolderAggregate) -> Result<Vec<Write>, ExchangeError> {
     let folder = &agg.folder.value;
     match folder.global_status {
         FolderStatus::HubeeReceived => {}
@@ -714,7 +491,7 @@ async fn complete_writes(state: &AppState, agg: &FolderAggregate) -> Result<Vec<
         .map(|a| format!("Attachment {} ({}) is still PENDING", a.value.id, a.value.file_name))
         .collect();
     if !pending.is_empty() {
-        return Err(IntakeError::Refused(pending));
+        return Err(ExchangeError::Refused(pending));
     }
     let now = state.clock.now();
     let mut updated = folder.clone();
@@ -737,22 +514,14 @@ async fn complete_writes(state: &AppState, agg: &FolderAggregate) -> Result<Vec<
             date_time: now,
         })?);
         let recipient = &c.recipient;
-        match state
-            .store
-            .subscription(&recipient.company_register, &recipient.branch_code, &c.process_code)
-            .await?
-        {
-            Some(sub) => writes.push(state.store.create_outbox_write(&OutboxItem {
-                id: state.ids.new_id(),
-                message: OutboxMessage::NewCase { case_id: c.id },
-                subscription_id: sub.id,
-                frequency: sub.notification_frequency,
-                process_code: c.process_code.clone(),
-                recipient: recipient.clone(),
-                status: OutboxStatus::Pending,
-                attempts: 0,
-                created: now,
-            })?),
+        match state.store.subscription(&recipient.company_register, &recipient.branch_code, &c.process_code).await? {
+            Some(sub) => writes.push(state.store.create_outbox_write(&OutboxItem::new(
+                state.ids.new_id(),
+                OutboxMessage::NewCase { case_id: c.id },
+                &sub,
+                recipient.clone(),
+                now,
+            ))?),
             None => tracing::warn!(case_id = %c.id, "no subscription left for a case's recipient: no e-mail queued"),
         }
     }
@@ -765,12 +534,9 @@ fn close_writes(
     state: &AppState,
     agg: &FolderAggregate,
     close: Option<DateTime<Utc>>,
-) -> Result<Vec<Write>, IntakeError> {
+) -> Result<Vec<Write>, ExchangeError> {
     let folder = &agg.folder.value;
-    if matches!(
-        folder.global_status,
-        FolderStatus::HubeeReceived | FolderStatus::HubeeCompleted
-    ) {
+    if matches!(folder.global_status, FolderStatus::HubeeReceived | FolderStatus::HubeeCompleted) {
         return Err(refused(format!(
             "Folder {} is {}: a folder is closed once notified (delete it instead)",
             folder.id, folder.global_status
@@ -788,16 +554,13 @@ fn close_writes(
 }
 
 /// `HUBEE_NOTIFIED` on a closed folder reopens it; on a notified folder it changes nothing.
-fn reopen_writes(state: &AppState, agg: &FolderAggregate) -> Result<Vec<Write>, IntakeError> {
+fn reopen_writes(state: &AppState, agg: &FolderAggregate) -> Result<Vec<Write>, ExchangeError> {
     let folder = &agg.folder.value;
     match folder.global_status {
         FolderStatus::Closed => {}
         FolderStatus::HubeeNotified => return Ok(Vec::new()),
         other => {
-            return Err(refused(format!(
-                "Folder {} is {other}: only a CLOSED folder can be reopened",
-                folder.id
-            )));
+            return Err(refused(format!("Folder {} is {other}: only a CLOSED folder can be reopened", folder.id)));
         }
     }
     let mut updated = folder.clone();
@@ -816,23 +579,16 @@ fn reopen_writes(state: &AppState, agg: &FolderAggregate) -> Result<Vec<Write>, 
 ///
 /// # Errors
 /// `Refused` once the folder was completed.
-pub async fn delete_folder(state: &AppState, caller: &Claims, id: Uuid) -> Result<(), IntakeError> {
-    for _ in 0..RETRIES {
+pub async fn delete_folder(state: &AppState, caller: &Claims, id: Uuid) -> Result<(), ExchangeError> {
+    for _ in 0..super::RETRIES {
         let agg = owned_folder(state, caller, id).await?;
         let status = agg.folder.value.global_status;
         if status != FolderStatus::HubeeReceived {
-            return Err(refused(format!(
-                "Folder {id} is {status}: only a HUBEE_RECEIVED folder can be deleted"
-            )));
+            return Err(refused(format!("Folder {id} is {status}: only a HUBEE_RECEIVED folder can be deleted")));
         }
         match state.store.commit(state.store.delete_folder_writes(&agg)).await {
             Ok(()) => {
-                for key in agg.attachments.iter().filter_map(|a| a.value.object_key.as_deref()) {
-                    match ObjectKey::parse(key) {
-                        Ok(k) => discard(state, &k).await,
-                        Err(e) => tracing::warn!(error = %e, "stored object key is invalid"),
-                    }
-                }
+                binaries::discard_all(state, agg.attachments.iter().map(|a| &a.value).collect()).await;
                 tracing::info!(folder_id = %id, "folder deleted");
                 return Ok(());
             }
@@ -840,7 +596,7 @@ pub async fn delete_folder(state: &AppState, caller: &Claims, id: Uuid) -> Resul
             Err(e) => return Err(e.into()),
         }
     }
-    Err(IntakeError::Busy)
+    Err(ExchangeError::Busy)
 }
 
 #[cfg(test)]
@@ -865,10 +621,7 @@ mod tests {
     #[test]
     fn a_valid_folder_request_parses_in_order() {
         let f = parse_new_folder("POST /f", &body()).unwrap();
-        assert_eq!(
-            f.cases.iter().map(|c| c.external_id.as_str()).collect::<Vec<_>>(),
-            ["C1", "C2"]
-        );
+        assert_eq!(f.cases.iter().map(|c| c.external_id.as_str()).collect::<Vec<_>>(), ["C1", "C2"]);
         assert_eq!(f.attachments[0].recipients, ["C1", "C2"]);
     }
 
@@ -880,9 +633,7 @@ mod tests {
         b["cases"][1]["recipient"]["companyRegister"] = json!("123");
         b["attachments"][0]["recipients"] = json!(["C9"]);
         b.as_object_mut().unwrap().remove("processCode");
-        let Err(IntakeError::Invalid(problems)) = parse_new_folder("POST /f", &b) else {
-            panic!("invalid")
-        };
+        let Err(ExchangeError::Invalid(problems)) = parse_new_folder("POST /f", &b) else { panic!("invalid") };
         let all = problems.join("\n");
         for needle in [
             "@body.externalId]",
@@ -901,9 +652,7 @@ mod tests {
     fn duplicate_cases_and_recipients_are_refused() {
         let mut b = body();
         b["cases"][1] = b["cases"][0].clone();
-        let Err(IntakeError::Invalid(problems)) = parse_new_folder("POST /f", &b) else {
-            panic!("invalid")
-        };
+        let Err(ExchangeError::Invalid(problems)) = parse_new_folder("POST /f", &b) else { panic!("invalid") };
         assert_eq!(problems.len(), 3, "{problems:?}");
     }
 

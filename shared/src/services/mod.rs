@@ -1,7 +1,55 @@
 //! The use cases, one module per capability. Handlers call exactly one of these.
 
+mod binaries;
+pub mod cases;
+mod error;
+pub mod events;
 pub mod folders;
+pub mod notifications;
+pub mod notify;
+pub mod subscriptions;
 pub mod token;
 mod validate;
 
+pub use binaries::{Download, UploadHeaders};
+pub use error::{ExchangeError, refused};
 pub use validate::Checker;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::domain::{Procedure, format_time};
+
+/// How many times a use case re-reads and retries after a concurrent change before answering
+/// 503.
+pub(crate) const RETRIES: usize = 5;
+
+/// An optional date as the contract writes it, or `null`.
+pub(crate) fn time_or_null(t: Option<DateTime<Utc>>) -> Value {
+    t.map_or(Value::Null, |t| format_time(t).into())
+}
+
+/// What a procedure's limits refuse in a declared file (`index` as the request numbers it).
+pub(crate) fn file_problems(
+    procedure: &Procedure,
+    index: usize,
+    file_name: &str,
+    size: u64,
+    mime_type: &str,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    if size > procedure.max_attachment_size() {
+        problems.push(format!(
+            "Attachment {index} ({file_name}) is larger than the {} bytes procedure {} accepts",
+            procedure.max_attachment_size(),
+            procedure.code
+        ));
+    }
+    if !procedure.accepts_mime_type(mime_type) {
+        problems.push(format!(
+            "Attachment {index} ({file_name}): procedure {} does not accept the format {mime_type}",
+            procedure.code
+        ));
+    }
+    problems
+}

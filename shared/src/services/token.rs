@@ -80,22 +80,13 @@ pub async fn client_credentials(
             let scope = Scope::parse(requested)
                 .ok_or_else(|| TokenError::InvalidScope(format!("unknown scope {requested:?}")))?;
             if !client.scopes.contains(&scope) {
-                return Err(TokenError::InvalidScope(format!(
-                    "the client does not hold the scope {requested}"
-                )));
+                return Err(TokenError::InvalidScope(format!("the client does not hold the scope {requested}")));
             }
             scope
         }
     };
     let access_token = keys
-        .issue(
-            &client.client_id,
-            scope,
-            &client.siret,
-            &client.branch_code,
-            client.process_code.as_ref(),
-            now,
-        )
+        .issue(&client.client_id, scope, &client.siret, &client.branch_code, client.process_code.as_ref(), now)
         .map_err(|e| {
             tracing::error!(error = %e, "signing a token");
             TokenError::Unavailable

@@ -24,15 +24,11 @@ fn type_name(v: &Value) -> &'static str {
 impl<'a> Checker<'a> {
     /// `line` is `METHOD /path`.
     pub fn new(line: &'a str) -> Self {
-        Self {
-            line,
-            problems: Vec::new(),
-        }
+        Self { line, problems: Vec::new() }
     }
 
     pub fn problem(&mut self, at: &str, message: impl std::fmt::Display) {
-        self.problems
-            .push(format!("[ERROR][REQUEST][{} @body{at}] {message}", self.line));
+        self.problems.push(format!("[ERROR][REQUEST][{} @body{at}] {message}", self.line));
     }
 
     fn wrong_type(&mut self, at: &str, v: &Value, allowed: &str) {
@@ -101,10 +97,7 @@ impl<'a> Checker<'a> {
             Value::String(s) => {
                 let len = s.chars().count();
                 if len > max {
-                    self.problem(
-                        &here,
-                        format!("String is too long (length: {len}, maximum allowed: {max})"),
-                    );
+                    self.problem(&here, format!("String is too long (length: {len}, maximum allowed: {max})"));
                     None
                 } else if required && s.trim().is_empty() {
                     self.problem(&here, "String is empty");

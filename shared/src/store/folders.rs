@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{Store, StoreError, Versioned, from_item, keys, to_item};
 use crate::{
-    domain::{Attachment, Case, Folder, Notification, OrgRef, OutboxItem, OutboxStatus, format_time},
+    domain::{Attachment, Case, Folder, Notification, OrgRef, format_time},
     ports::{Condition, Item, Query, SK, Write},
 };
 
@@ -19,7 +19,7 @@ pub struct FolderAggregate {
 }
 
 /// The condition that an item is still at the version it was read at.
-fn at_version(version: i64) -> Condition {
+pub(super) fn at_version(version: i64) -> Condition {
     Condition::equals(super::VERSION, version)
 }
 
@@ -48,11 +48,7 @@ impl Store {
                 .ok_or_else(|| StoreError::Corrupt(format!("case {id} is missing")))?;
             cases.push(from_item::<Case>(item)?);
         }
-        Ok(Some(FolderAggregate {
-            folder,
-            cases,
-            attachments,
-        }))
+        Ok(Some(FolderAggregate { folder, cases, attachments }))
     }
 
     /// The folder an operator created with this `externalId`, if any.
@@ -64,21 +60,14 @@ impl Store {
         operator: &OrgRef,
         external_id: &str,
     ) -> Result<Option<Uuid>, StoreError> {
-        let item = self
-            .table()
-            .get(&keys::folder_external_id(operator, external_id))
-            .await?;
+        let item = self.table().get(&keys::folder_external_id(operator, external_id)).await?;
         Ok(item.and_then(|i| i.get("folderId")?.as_str()?.parse().ok()))
     }
 
     /// # Errors
     /// When the table fails or holds a corrupt item.
     pub async fn attachment(&self, folder: Uuid, id: Uuid) -> Result<Option<Versioned<Attachment>>, StoreError> {
-        self.table()
-            .get(&keys::folder_attachment(folder, id))
-            .await?
-            .map(from_item)
-            .transpose()
+        self.table().get(&keys::folder_attachment(folder, id)).await?.map(from_item).transpose()
     }
 
     /// The writes creating a new folder with its cases and attachments; the `externalId` claim
@@ -97,21 +86,13 @@ impl Store {
         claim.insert(crate::ports::PK.into(), ext_key.pk.into());
         claim.insert(SK.into(), ext_key.sk.into());
         claim.insert("folderId".into(), folder.id.to_string().into());
-        let mut writes = vec![
-            Write::create(claim),
-            Write::create(to_item(folder, "Folder", &keys::folder(folder.id), &[], 1)?),
-        ];
+        let mut writes =
+            vec![Write::create(claim), Write::create(to_item(folder, "Folder", &keys::folder(folder.id), &[], 1)?)];
         for c in cases {
             writes.push(Write::create(case_item(c, 1)?));
         }
         for a in attachments {
-            writes.push(Write::create(to_item(
-                a,
-                "Attachment",
-                &keys::folder_attachment(a.folder_id, a.id),
-                &[],
-                1,
-            )?));
+            writes.push(create_attachment_write(a)?);
         }
         Ok(writes)
     }
@@ -122,19 +103,13 @@ impl Store {
     /// When the folder does not serialise.
     pub fn update_folder_write(&self, folder: &Folder, read_version: i64) -> Result<Write, StoreError> {
         let item = to_item(folder, "Folder", &keys::folder(folder.id), &[], read_version + 1)?;
-        Ok(Write::Put {
-            item,
-            condition: at_version(read_version),
-        })
+        Ok(Write::Put { item, condition: at_version(read_version) })
     }
 
     /// # Errors
     /// When the case does not serialise.
     pub fn update_case_write(&self, case: &Case, read_version: i64) -> Result<Write, StoreError> {
-        Ok(Write::Put {
-            item: case_item(case, read_version + 1)?,
-            condition: at_version(read_version),
-        })
+        Ok(Write::Put { item: case_item(case, read_version + 1)?, condition: at_version(read_version) })
     }
 
     /// Saves an attachment if nobody changed it since `read_version`.
@@ -142,13 +117,7 @@ impl Store {
     /// # Errors
     /// `Conflict` when it changed.
     pub async fn update_attachment(&self, attachment: &Attachment, read_version: i64) -> Result<(), StoreError> {
-        let item = to_item(
-            attachment,
-            "Attachment",
-            &keys::folder_attachment(attachment.folder_id, attachment.id),
-            &[],
-            read_version + 1,
-        )?;
+        let item = to_item(attachment, "Attachment", &attachment_key(attachment), &[], read_version + 1)?;
         Ok(self.table().put(item, at_version(read_version)).await?)
     }
 
@@ -156,19 +125,15 @@ impl Store {
     pub fn delete_folder_writes(&self, agg: &FolderAggregate) -> Vec<Write> {
         let f = &agg.folder;
         let mut writes = vec![
-            Write::Delete {
-                key: keys::folder(f.value.id),
-                condition: at_version(f.version),
-            },
+            Write::Delete { key: keys::folder(f.value.id), condition: at_version(f.version) },
             Write::Delete {
                 key: keys::folder_external_id(&f.value.operator, &f.value.external_id),
                 condition: Condition::Exists,
             },
         ];
-        writes.extend(agg.cases.iter().map(|c| Write::Delete {
-            key: keys::case(c.value.id),
-            condition: at_version(c.version),
-        }));
+        writes.extend(
+            agg.cases.iter().map(|c| Write::Delete { key: keys::case(c.value.id), condition: at_version(c.version) }),
+        );
         writes.extend(agg.attachments.iter().map(|a| Write::Delete {
             key: keys::folder_attachment(a.value.folder_id, a.value.id),
             condition: at_version(a.version),
@@ -183,25 +148,10 @@ impl Store {
         let indexes = [
             ("GSI1PK", keys::notifications_of_org(&n.recipient)),
             ("GSI1SK", sort.clone()),
-            (
-                "GSI2PK",
-                keys::notifications_of_org_procedure(&n.recipient, &n.process_code),
-            ),
+            ("GSI2PK", keys::notifications_of_org_procedure(&n.recipient, &n.process_code)),
             ("GSI2SK", sort),
         ];
-        Ok(Write::create(to_item(
-            n,
-            "Notification",
-            &keys::notification(n.id),
-            &indexes,
-            1,
-        )?))
-    }
-
-    /// # Errors
-    /// When the item does not serialise.
-    pub fn create_outbox_write(&self, o: &OutboxItem) -> Result<Write, StoreError> {
-        Ok(Write::create(outbox_item(o, 1)?))
+        Ok(Write::create(to_item(n, "Notification", &keys::notification(n.id), &indexes, 1)?))
     }
 
     /// The notifications of an organisation, newest first (one page).
@@ -209,25 +159,8 @@ impl Store {
     /// # Errors
     /// When the table fails.
     pub async fn notifications_of(&self, org: &OrgRef, limit: usize) -> Result<Vec<Notification>, StoreError> {
-        let q = Query::index(crate::ports::Index::Gsi1, keys::notifications_of_org(org))
-            .backward()
-            .limit(limit);
-        self.table()
-            .query(q)
-            .await?
-            .items
-            .into_iter()
-            .map(|i| from_item(i).map(|v| v.value))
-            .collect()
-    }
-
-    /// Outbox items still to process, oldest first (one page).
-    ///
-    /// # Errors
-    /// When the table fails.
-    pub async fn pending_outbox(&self, limit: usize) -> Result<Vec<Versioned<OutboxItem>>, StoreError> {
-        let q = Query::index(crate::ports::Index::Gsi3, keys::OUTBOX_PENDING).limit(limit);
-        self.table().query(q).await?.items.into_iter().map(from_item).collect()
+        let q = Query::index(crate::ports::Index::Gsi1, keys::notifications_of_org(org)).backward().limit(limit);
+        self.table().query(q).await?.items.into_iter().map(|i| from_item(i).map(|v| v.value)).collect()
     }
 
     /// Applies writes all together.
@@ -235,22 +168,29 @@ impl Store {
     /// # Errors
     /// `Conflict` when a condition failed (nothing was written).
     pub async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        Ok(self.table().transact_write(writes).await?)
+        let outbox = writes.iter().any(|w| w.key().is_some_and(|k| k.sk == keys::OUTBOX_SK));
+        self.table().transact_write(writes).await?;
+        if outbox {
+            self.signal_outbox();
+        }
+        Ok(())
     }
 }
 
-fn case_item(c: &Case, version: i64) -> Result<Item, StoreError> {
-    to_item(c, "Case", &keys::case(c.id), &[], version)
+/// Where an attachment is stored: under its folder, or under its event's case.
+pub fn attachment_key(a: &Attachment) -> crate::ports::Key {
+    match a.event {
+        None => keys::folder_attachment(a.folder_id, a.id),
+        Some(e) => keys::event_attachment(e.case_id, e.event_id, a.id),
+    }
 }
 
-fn outbox_item(o: &OutboxItem, version: i64) -> Result<Item, StoreError> {
-    let indexes: Vec<(&str, String)> = if o.status == OutboxStatus::Pending {
-        vec![
-            ("GSI3PK", keys::OUTBOX_PENDING.to_owned()),
-            ("GSI3SK", format!("{}#{}", format_time(o.created), o.id)),
-        ]
-    } else {
-        Vec::new()
-    };
-    to_item(o, "Outbox", &keys::outbox(o.id), &indexes, version)
+/// # Errors
+/// When the attachment does not serialise.
+pub fn create_attachment_write(a: &Attachment) -> Result<Write, StoreError> {
+    Ok(Write::create(to_item(a, "Attachment", &attachment_key(a), &[], 1)?))
+}
+
+pub(super) fn case_item(c: &Case, version: i64) -> Result<Item, StoreError> {
+    to_item(c, "Case", &keys::case(c.id), &[], version)
 }

@@ -1,10 +1,11 @@
 //! The single-table key design: one function per item kind, so that no key string is spelt
 //! twice. See docs/ACCESS-PATTERNS.md.
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::{
-    domain::{BranchCode, OrgRef, ProcessCode, Siret, org_key},
+    domain::{BranchCode, OrgRef, ProcessCode, Siret, format_time, org_key},
     ports::Key,
 };
 
@@ -38,8 +39,9 @@ pub fn notifications_of_org_procedure(org: &OrgRef, process: &ProcessCode) -> St
     format!("NOTIFS#{}#{process}", org.key())
 }
 
+pub const OUTBOX_SK: &str = "OUTBOX";
 pub fn outbox(id: Uuid) -> Key {
-    Key::new(format!("OUTBOX#{id}"), "OUTBOX")
+    Key::new(format!("OUTBOX#{id}"), OUTBOX_SK)
 }
 /// GSI3: outbox items still to process, oldest first (sparse: only pending items carry it).
 pub const OUTBOX_PENDING: &str = "OUTBOX#PENDING";
@@ -64,9 +66,22 @@ pub fn subscription(siret: &Siret, branch: &BranchCode, process: &ProcessCode) -
 pub fn subscription_by_id(id: Uuid) -> String {
     format!("SUB#{id}")
 }
+pub const SUBSCRIPTION_BY_ID_SK: &str = "SUB";
 /// GSI2: the subscriptions of a procedure.
 pub fn subscriptions_of_procedure(process: &ProcessCode) -> String {
     format!("PROCSUBS#{process}")
+}
+/// GSI3: subscriptions waiting for their activation date (sparse: only `Inactif` ones with a
+/// date carry it), by date.
+pub const SUBSCRIPTION_ACTIVATIONS: &str = "SUBACTIVATION";
+pub fn subscription_activation(at: DateTime<Utc>, id: Uuid) -> String {
+    format!("{}#{id}", format_time(at))
+}
+/// The sort key range of the activations due at `now`: every date up to `now` included. The
+/// lower bound is not empty (DynamoDB refuses empty key values); every date sorts after it.
+pub fn activations_due_until(now: DateTime<Utc>) -> (String, String) {
+    // `~` sorts after the UUID's characters, so every activation at exactly `now` is inside.
+    ("0".to_owned(), format!("{}#~", format_time(now)))
 }
 pub fn api_client(client_id: &str) -> Key {
     Key::new(format!("CLIENT#{client_id}"), "CLIENT")
@@ -77,4 +92,29 @@ pub fn account(email: &str) -> Key {
 /// Marks the one-time loading of the demo referential.
 pub fn demo_marker() -> Key {
     Key::new("META#DEMO", "META")
+}
+
+/// Events, their files and the status history live in their case's partition, so that one
+/// Query reads a case with everything that happened to it.
+pub fn case_partition(id: Uuid) -> String {
+    format!("CASE#{id}")
+}
+pub const EVENT_PREFIX: &str = "EVENT#";
+pub fn event(case: Uuid, event: Uuid) -> Key {
+    Key::new(case_partition(case), format!("{EVENT_PREFIX}{event}"))
+}
+pub const EVENT_ATTACHMENT_PREFIX: &str = "EVATT#";
+pub fn event_attachment(case: Uuid, event: Uuid, attachment: Uuid) -> Key {
+    Key::new(case_partition(case), format!("{EVENT_ATTACHMENT_PREFIX}{event}#{attachment}"))
+}
+pub const HISTORY_PREFIX: &str = "HIST#";
+/// A recorded status change, in time order.
+pub fn status_change(case: Uuid, at: &str, id: Uuid) -> Key {
+    Key::new(case_partition(case), format!("{HISTORY_PREFIX}{at}#{id}"))
+}
+/// GSI3: outbox items waiting for their subscription's next digest.
+pub const DIGEST_PENDING: &str = "DIGEST#PENDING";
+/// GSI1: the e-mails sent and failed for a subscription, by date.
+pub fn deliveries(subscription: Uuid) -> String {
+    format!("DELIVERIES#{subscription}")
 }

@@ -1,9 +1,12 @@
 //! Repositories, written once on top of the `Table` port. The key design lives in `keys` and is
 //! described, with every access pattern, in docs/ACCESS-PATTERNS.md.
 
+mod cases;
 mod folders;
 pub mod keys;
+mod outbox;
 mod referential;
+mod subscriptions;
 
 use std::sync::Arc;
 
@@ -12,7 +15,8 @@ use serde_json::Value;
 
 use crate::ports::{Item, Key, PK, SK, Table, TableError};
 
-pub use folders::FolderAggregate;
+pub use cases::{CaseRecord, NotificationPage};
+pub use folders::{FolderAggregate, attachment_key, create_attachment_write};
 
 /// An entity with the version it was read at, for optimistic updates.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,11 +49,23 @@ impl From<TableError> for StoreError {
 #[derive(Clone)]
 pub struct Store {
     table: Arc<dyn Table>,
+    outbox_written: Arc<tokio::sync::Notify>,
 }
 
 impl Store {
     pub fn new(table: Arc<dyn Table>) -> Self {
-        Self { table }
+        Self { table, outbox_written: Arc::default() }
+    }
+
+    /// Signalled after every commit that wrote an outbox item: the local hub's dispatcher
+    /// waits on it (on AWS, the table's stream plays this part).
+    pub fn outbox_written(&self) -> Arc<tokio::sync::Notify> {
+        Arc::clone(&self.outbox_written)
+    }
+
+    fn signal_outbox(&self) {
+        // One permit is kept when nobody waits: a commit during a sweep is not missed.
+        self.outbox_written.notify_one();
     }
 
     pub fn table(&self) -> &dyn Table {

@@ -1,20 +1,20 @@
-//! Organisations, procedures, subscriptions, API clients and accounts.
+//! Organisations, procedures, API clients and accounts (subscriptions: `subscriptions.rs`).
 
 use serde::{Serialize, de::DeserializeOwned};
 
 use super::{Store, StoreError, Versioned, from_item, keys, to_item};
 use crate::{
-    domain::{Account, ApiClient, BranchCode, Organisation, Procedure, ProcessCode, Siret, Subscription},
-    ports::{Condition, Key},
+    domain::{Account, ApiClient, BranchCode, Organisation, Procedure, ProcessCode, Siret},
+    ports::{Condition, Key, Write},
 };
 
 impl Store {
-    async fn read<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<Versioned<T>>, StoreError> {
+    pub(super) async fn read<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<Versioned<T>>, StoreError> {
         self.table().get(key).await?.map(from_item).transpose()
     }
 
     /// Writes `value` unless the stored one is equal; returns whether it wrote.
-    async fn upsert<T: Serialize + DeserializeOwned + PartialEq>(
+    pub(super) async fn upsert<T: Serialize + DeserializeOwned + PartialEq>(
         &self,
         value: &T,
         kind: &str,
@@ -27,9 +27,7 @@ impl Store {
             Some(c) => (c.version + 1, Condition::equals(super::VERSION, c.version)),
             None => (1, Condition::NotExists),
         };
-        self.table()
-            .put(to_item(value, kind, key, indexes, version)?, condition)
-            .await?;
+        self.table().put(to_item(value, kind, key, indexes, version)?, condition).await?;
         Ok(true)
     }
 
@@ -48,13 +46,7 @@ impl Store {
             ("GSI1PK", keys::ALL_ORGANISATIONS.to_owned()),
             ("GSI1SK", crate::domain::org_key(&org.siret, &org.branch_code)),
         ];
-        self.upsert(
-            org,
-            "Organisation",
-            &keys::organisation(&org.siret, &org.branch_code),
-            &indexes,
-        )
-        .await
+        self.upsert(org, "Organisation", &keys::organisation(&org.siret, &org.branch_code), &indexes).await
     }
 
     /// # Errors
@@ -66,43 +58,8 @@ impl Store {
     /// # Errors
     /// `Conflict` on a concurrent change.
     pub async fn save_procedure(&self, p: &Procedure) -> Result<bool, StoreError> {
-        let indexes = [
-            ("GSI1PK", keys::ALL_PROCEDURES.to_owned()),
-            ("GSI1SK", p.code.to_string()),
-        ];
+        let indexes = [("GSI1PK", keys::ALL_PROCEDURES.to_owned()), ("GSI1SK", p.code.to_string())];
         self.upsert(p, "Procedure", &keys::procedure(&p.code), &indexes).await
-    }
-
-    /// # Errors
-    /// When the table fails.
-    pub async fn subscription(
-        &self,
-        siret: &Siret,
-        branch: &BranchCode,
-        process: &ProcessCode,
-    ) -> Result<Option<Subscription>, StoreError> {
-        Ok(self
-            .read(&keys::subscription(siret, branch, process))
-            .await?
-            .map(|v| v.value))
-    }
-
-    /// # Errors
-    /// `Conflict` on a concurrent change.
-    pub async fn save_subscription(&self, s: &Subscription) -> Result<bool, StoreError> {
-        let indexes = [
-            ("GSI1PK", keys::subscription_by_id(s.id)),
-            ("GSI1SK", "SUB".to_owned()),
-            ("GSI2PK", keys::subscriptions_of_procedure(&s.process_code)),
-            ("GSI2SK", crate::domain::org_key(&s.siret, &s.branch_code)),
-        ];
-        self.upsert(
-            s,
-            "Subscription",
-            &keys::subscription(&s.siret, &s.branch_code, &s.process_code),
-            &indexes,
-        )
-        .await
     }
 
     /// # Errors
@@ -114,12 +71,9 @@ impl Store {
     /// # Errors
     /// `Conflict` on a concurrent change.
     pub async fn save_api_client(&self, c: &ApiClient) -> Result<bool, StoreError> {
-        let indexes = [
-            ("GSI1PK", keys::org_partition(&c.siret, &c.branch_code)),
-            ("GSI1SK", format!("CLIENT#{}", c.client_id)),
-        ];
-        self.upsert(c, "ApiClient", &keys::api_client(&c.client_id), &indexes)
-            .await
+        let indexes =
+            [("GSI1PK", keys::org_partition(&c.siret, &c.branch_code)), ("GSI1SK", format!("CLIENT#{}", c.client_id))];
+        self.upsert(c, "ApiClient", &keys::api_client(&c.client_id), &indexes).await
     }
 
     /// # Errors
@@ -131,11 +85,18 @@ impl Store {
     /// # Errors
     /// `Conflict` on a concurrent change.
     pub async fn save_account(&self, a: &Account) -> Result<bool, StoreError> {
-        let indexes = [
-            ("GSI1PK", keys::org_partition(&a.siret, &a.branch_code)),
-            ("GSI1SK", format!("ACCOUNT#{}", a.email)),
-        ];
-        self.upsert(a, "Account", &keys::account(a.email.as_str()), &indexes)
-            .await
+        self.upsert(a, "Account", &keys::account(a.email.as_str()), &account_indexes(a)).await
     }
+
+    /// The write creating an account, failing if one exists with that e-mail meanwhile.
+    ///
+    /// # Errors
+    /// When the account does not serialise.
+    pub fn create_account_write(&self, a: &Account) -> Result<Write, StoreError> {
+        Ok(Write::create(to_item(a, "Account", &keys::account(a.email.as_str()), &account_indexes(a), 1)?))
+    }
+}
+
+fn account_indexes(a: &Account) -> [(&'static str, String); 2] {
+    [("GSI1PK", keys::org_partition(&a.siret, &a.branch_code)), ("GSI1SK", format!("ACCOUNT#{}", a.email))]
 }

@@ -14,14 +14,8 @@ pub async fn conformance(mailer: Arc<dyn Mailer>) {
     let a = mailer.send(&email).await.unwrap();
     let b = mailer.send(&email).await.unwrap();
     assert_ne!(a, b, "each message gets its own id");
-    let bad = Email {
-        to: vec!["not an address".into()],
-        ..email.clone()
-    };
-    assert!(
-        matches!(mailer.send(&bad).await, Err(MailError::Rejected(_))),
-        "an invalid address is rejected"
-    );
+    let bad = Email { to: vec!["not an address".into()], ..email.clone() };
+    assert!(matches!(mailer.send(&bad).await, Err(MailError::Rejected(_))), "an invalid address is rejected");
     let nobody = Email { to: vec![], ..email };
     assert!(
         matches!(mailer.send(&nobody).await, Err(MailError::Rejected(_))),

@@ -25,15 +25,7 @@ pub fn state(dir: &Path) -> AppState {
     let clock = Arc::new(SystemClock);
     AppState::new(
         Arc::new(SqliteTable::in_memory().unwrap()),
-        Arc::new(
-            FsObjects::open(
-                &dir.join("objects"),
-                "http://127.0.0.1:1",
-                b"test".to_vec(),
-                clock.clone(),
-            )
-            .unwrap(),
-        ),
+        Arc::new(FsObjects::open(&dir.join("objects"), "http://127.0.0.1:1", b"test".to_vec(), clock.clone()).unwrap()),
         Arc::new(OutboxMailer::open(&dir.join("outbox"), DEFAULT_MAIL_FROM).unwrap()),
         clock,
         Arc::new(RandomIds),
@@ -41,6 +33,11 @@ pub fn state(dir: &Path) -> AppState {
         Config {
             public_url: "http://127.0.0.1:1".into(),
             mail_from: DEFAULT_MAIL_FROM.into(),
+            // Retries a millisecond apart: tests do not wait for real backoffs.
+            delivery: crate::config::DeliveryPolicy {
+                backoff_base: std::time::Duration::from_millis(1),
+                ..Default::default()
+            },
         },
     )
 }
@@ -64,11 +61,124 @@ pub async fn provision(state: &AppState) {
         "subscriptions": [{"siret": "11001401600015", "branchCode": "75108", "processCode": "CERTDC", "status": "Actif",
                            "accessMode": "API", "notificationFrequency": "unitaire", "email": "etat-civil@mairie-a.example"}],
         "apiClients": [{"clientId": "fixture-osl", "clientSecret": "fixture-secret-not-real", "scope": "OSL",
-                        "siret": "11000000000007", "branchCode": "00000"}]
+                        "siret": "11000000000007", "branchCode": "00000"},
+                       {"clientId": "fixture-si", "clientSecret": "fixture-si-secret-not-real", "scope": "SI",
+                        "siret": "11001401600015", "branchCode": "75108", "processCode": "CERTDC"}]
     });
-    crate::seed::Provisioning::parse(&seed.to_string())
-        .unwrap()
-        .load(&state.store)
+    crate::seed::Provisioning::parse(&seed.to_string()).unwrap().load(&state.store).await.unwrap();
+}
+
+/// Claims of a client of the [`provision`]ed referential: `fixture-osl` (the operator) or
+/// `fixture-si` (Mairie A's CERTDC client).
+pub fn claims(state: &AppState, client: &str) -> crate::auth::Claims {
+    use crate::domain::{BranchCode, ProcessCode, Scope, Siret};
+    let (scope, siret, branch, process) = match client {
+        "fixture-si" => (Scope::Si, "11001401600015", "75108", Some(ProcessCode::parse("CERTDC").unwrap())),
+        _ => (Scope::Osl, "11000000000007", "00000", None),
+    };
+    let token = state
+        .tokens
+        .issue(
+            client,
+            scope,
+            &Siret::parse(siret).unwrap(),
+            &BranchCode::parse(branch).unwrap(),
+            process.as_ref(),
+            state.clock.now(),
+        )
+        .unwrap();
+    state.tokens.verify(&token, state.clock.now()).unwrap()
+}
+
+/// A bearer token for a client of the [`provision`]ed referential (see [`claims`]).
+pub fn bearer(state: &AppState, client: &str) -> String {
+    let c = claims(state, client);
+    let token =
+        state.tokens.issue(&c.sub, c.scope, &c.siret, &c.branch, c.process_code.as_ref(), state.clock.now()).unwrap();
+    format!("Bearer {token}")
+}
+
+/// Deposits and completes a folder with one attachment (`bytes`) for Mairie A; returns the
+/// case id and the attachment id.
+pub async fn deposit_case(state: &AppState, bytes: &'static [u8]) -> (uuid::Uuid, uuid::Uuid) {
+    use crate::services::{UploadHeaders, folders};
+    let op = claims(state, "fixture-osl");
+    let body = serde_json::json!({
+        "externalId": uuid::Uuid::new_v4().simple().to_string()[..20], "processCode": "CERTDC",
+        "applicant": {"firstName": "Camille", "lastName": "FIXTURE"},
+        "cases": [{"externalId": "A", "recipient": {"type": "SI", "companyRegister": "11001401600015", "branchCode": "75108"}}],
+        "attachments": [{"fileName": "certificat.pdf", "type": "VA", "size": bytes.len(), "mimeType": "application/pdf", "recipients": ["A"]}]
+    });
+    let folder = folders::create_folder(state, &op, "POST /f", &body, None).await.unwrap();
+    let folder_id: uuid::Uuid = folder["id"].as_str().unwrap().parse().unwrap();
+    let attachment: uuid::Uuid = folder["attachments"][0]["id"].as_str().unwrap().parse().unwrap();
+    let stream = Box::pin(futures::stream::iter([Ok(bytes::Bytes::from_static(bytes))]));
+    let headers = UploadHeaders { digest: None, content_length: None };
+    folders::upload_attachment(state, &op, folder_id, attachment, headers, stream).await.unwrap();
+    folders::update_folder(state, &op, folder_id, "PATCH /f", &serde_json::json!({"globalStatus": "HUBEE_COMPLETED"}))
         .await
         .unwrap();
+    let case = folder["cases"][0]["id"].as_str().unwrap().parse().unwrap();
+    (case, attachment)
+}
+
+/// The placeholders the `events/` fixtures use for ids known only at test time.
+pub const FIXTURE_CASE_ID: &str = "00000000-0000-4000-8000-00000000ca5e";
+pub const FIXTURE_ATTACHMENT_ID: &str = "00000000-0000-4000-8000-0000000a77ac";
+pub const FIXTURE_NOTIFICATION_ID: &str = "00000000-0000-4000-8000-0000000e071f";
+
+/// A fixture of `events/` with its placeholder ids replaced and the given `Authorization`.
+pub fn fixture(event_json: &str, ids: &[(&str, String)], authorization: &str) -> axum::http::Request<axum::body::Body> {
+    let mut text = event_json.to_owned();
+    for (placeholder, id) in ids {
+        text = text.replace(placeholder, id);
+    }
+    let mut request = fixture_request(&text);
+    request.headers_mut().insert(axum::http::header::AUTHORIZATION, authorization.parse().unwrap());
+    request
+}
+
+/// A response's JSON body.
+pub async fn json_body(response: axum::response::Response) -> serde_json::Value {
+    use http_body_util::BodyExt;
+    serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap()
+}
+
+/// A state like [`state`] with a given clock and mailer.
+pub fn state_with(dir: &Path, clock: Arc<dyn crate::ports::Clock>, mailer: Arc<dyn crate::ports::Mailer>) -> AppState {
+    let base = state(dir);
+    AppState { clock, mailer, ..base }
+}
+
+/// A mailer that records what it sends, and fails the first `failures` sends (or all of them).
+#[derive(Default)]
+pub struct RecordingMailer {
+    pub sent: std::sync::Mutex<Vec<crate::ports::Email>>,
+    pub attempts: std::sync::atomic::AtomicUsize,
+    /// How many sends fail before they succeed; `usize::MAX` for a bouncing address.
+    pub failures: usize,
+}
+
+impl RecordingMailer {
+    pub fn failing(failures: usize) -> Self {
+        Self { failures, ..Self::default() }
+    }
+    pub fn sent(&self) -> Vec<crate::ports::Email> {
+        self.sent.lock().unwrap().clone()
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::ports::Mailer for RecordingMailer {
+    async fn send(&self, email: &crate::ports::Email) -> Result<String, crate::ports::MailError> {
+        let n = self.attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if n < self.failures {
+            return Err(crate::ports::MailError::Unavailable(anyhow::anyhow!(
+                "550 mailbox unavailable (attempt {})",
+                n + 1
+            )));
+        }
+        self.sent.lock().unwrap().push(email.clone());
+        Ok(format!("recorded-{n}"))
+    }
 }

@@ -35,10 +35,7 @@ pub async fn conformance(store: Arc<dyn ObjectStore>) {
     let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
     let chunks: Vec<Vec<u8>> = data.chunks(7_001).map(<[u8]>::to_vec).collect();
 
-    assert!(
-        matches!(s.head(&key).await, Err(ObjectError::NotFound)),
-        "a missing object is NotFound"
-    );
+    assert!(matches!(s.head(&key).await, Err(ObjectError::NotFound)), "a missing object is NotFound");
     assert!(matches!(s.get(&key, None).await, Err(ObjectError::NotFound)));
 
     let info = s
@@ -46,10 +43,7 @@ pub async fn conformance(store: Arc<dyn ObjectStore>) {
             &key,
             "application/pdf",
             body_of(chunks.clone()),
-            PutCheck {
-                size: Some(data.len() as u64),
-                sha256: Some(digest(&data)),
-            },
+            PutCheck { size: Some(data.len() as u64), sha256: Some(digest(&data)) },
         )
         .await
         .unwrap();
@@ -58,134 +52,49 @@ pub async fn conformance(store: Arc<dyn ObjectStore>) {
     assert_eq!(s.head(&key).await.unwrap(), info, "head reports what put stored");
     assert_eq!(s.head(&key).await.unwrap().content_type, "application/pdf");
     assert_eq!(read_all(s, &key, None).await, data, "get returns the bytes");
-    assert_eq!(
-        read_all(s, &key, Some(10..20)).await,
-        data[10..20],
-        "get serves a range"
-    );
+    assert_eq!(read_all(s, &key, Some(10..20)).await, data[10..20], "get serves a range");
     let tail = s.get(&key, Some(299_990..300_000)).await.unwrap();
     assert_eq!(tail.range, 299_990..300_000);
-    assert!(matches!(
-        s.get(&key, Some(10..400_000)).await,
-        Err(ObjectError::InvalidRange)
-    ));
+    assert!(matches!(s.get(&key, Some(10..400_000)).await, Err(ObjectError::InvalidRange)));
 
     // Failed checks store nothing and leave the previous object alone.
     let other = b"other bytes".to_vec();
-    let r = s
-        .put(
-            &key,
-            "text/plain",
-            body_of(vec![other.clone()]),
-            PutCheck {
-                size: Some(5),
-                sha256: None,
-            },
-        )
-        .await;
+    let r = s.put(&key, "text/plain", body_of(vec![other.clone()]), PutCheck { size: Some(5), sha256: None }).await;
     assert!(
         matches!(r, Err(ObjectError::SizeMismatch { expected: 5, .. })),
         "a longer body fails the size check, got {r:?}"
     );
-    let r = s
-        .put(
-            &key,
-            "text/plain",
-            body_of(vec![other.clone()]),
-            PutCheck {
-                size: Some(50),
-                sha256: None,
-            },
-        )
-        .await;
+    let r = s.put(&key, "text/plain", body_of(vec![other.clone()]), PutCheck { size: Some(50), sha256: None }).await;
     assert!(
-        matches!(
-            r,
-            Err(ObjectError::SizeMismatch {
-                expected: 50,
-                actual: 11
-            })
-        ),
+        matches!(r, Err(ObjectError::SizeMismatch { expected: 50, actual: 11 })),
         "a shorter body fails the size check"
     );
     let r = s
-        .put(
-            &key,
-            "text/plain",
-            body_of(vec![other.clone()]),
-            PutCheck {
-                size: None,
-                sha256: Some(digest(b"x")),
-            },
-        )
+        .put(&key, "text/plain", body_of(vec![other.clone()]), PutCheck { size: None, sha256: Some(digest(b"x")) })
         .await;
-    assert!(
-        matches!(r, Err(ObjectError::DigestMismatch { .. })),
-        "a wrong digest fails"
-    );
-    let failing: ByteStream = Box::pin(stream::iter(vec![
-        Ok(Bytes::from_static(b"abc")),
-        Err(std::io::Error::other("client gone")),
-    ]));
-    assert!(matches!(
-        s.put(&key, "text/plain", failing, PutCheck::default()).await,
-        Err(ObjectError::Body(_))
-    ));
-    assert_eq!(
-        read_all(s, &key, None).await,
-        data,
-        "failed puts leave the previous object as it was"
-    );
+    assert!(matches!(r, Err(ObjectError::DigestMismatch { .. })), "a wrong digest fails");
+    let failing: ByteStream =
+        Box::pin(stream::iter(vec![Ok(Bytes::from_static(b"abc")), Err(std::io::Error::other("client gone"))]));
+    assert!(matches!(s.put(&key, "text/plain", failing, PutCheck::default()).await, Err(ObjectError::Body(_))));
+    assert_eq!(read_all(s, &key, None).await, data, "failed puts leave the previous object as it was");
     let fresh = ObjectKey::new(["conformance", &run, "never"]).unwrap();
-    let _ = s
-        .put(
-            &fresh,
-            "text/plain",
-            body_of(vec![other.clone()]),
-            PutCheck {
-                size: Some(1),
-                sha256: None,
-            },
-        )
-        .await;
-    assert!(
-        matches!(s.head(&fresh).await, Err(ObjectError::NotFound)),
-        "a failed put creates nothing"
-    );
+    let _ = s.put(&fresh, "text/plain", body_of(vec![other.clone()]), PutCheck { size: Some(1), sha256: None }).await;
+    assert!(matches!(s.head(&fresh).await, Err(ObjectError::NotFound)), "a failed put creates nothing");
 
     // Empty objects and overwrites.
     let empty = ObjectKey::new(["conformance", &run, "empty"]).unwrap();
     let e = s
-        .put(
-            &empty,
-            "application/octet-stream",
-            body_of(vec![]),
-            PutCheck {
-                size: Some(0),
-                sha256: None,
-            },
-        )
+        .put(&empty, "application/octet-stream", body_of(vec![]), PutCheck { size: Some(0), sha256: None })
         .await
         .unwrap();
     assert_eq!(e.sha256, digest(b""));
-    s.put(&key, "text/plain", body_of(vec![other.clone()]), PutCheck::default())
-        .await
-        .unwrap();
+    s.put(&key, "text/plain", body_of(vec![other.clone()]), PutCheck::default()).await.unwrap();
     assert_eq!(read_all(s, &key, None).await, other, "a put replaces the object");
 
     // Presigned URLs name the object and differ per method.
-    let get = s
-        .presign(&key, PresignMethod::Get, Duration::from_secs(300))
-        .await
-        .unwrap();
-    let put = s
-        .presign(&key, PresignMethod::Put, Duration::from_secs(300))
-        .await
-        .unwrap();
-    assert!(
-        get.starts_with("http") && get.contains(&run),
-        "a presigned URL names the object: {get}"
-    );
+    let get = s.presign(&key, PresignMethod::Get, Duration::from_secs(300)).await.unwrap();
+    let put = s.presign(&key, PresignMethod::Put, Duration::from_secs(300)).await.unwrap();
+    assert!(get.starts_with("http") && get.contains(&run), "a presigned URL names the object: {get}");
     assert_ne!(get, put);
 
     // Delete is idempotent.

@@ -14,10 +14,7 @@ fn item(v: Value) -> Item {
 }
 
 fn sks(items: &[Item]) -> Vec<String> {
-    items
-        .iter()
-        .map(|i| i["SK"].as_str().unwrap_or_default().to_owned())
-        .collect()
+    items.iter().map(|i| i["SK"].as_str().unwrap_or_default().to_owned()).collect()
 }
 
 /// Runs every check on an empty table. Keys are prefixed with a random run id, so a shared
@@ -29,43 +26,21 @@ pub async fn conformance(table: Arc<dyn Table>) {
 
     // get / put / conditions
     let a = item(json!({"PK": p("A"), "SK": "1", "n": 1, "s": "x", "l": [1, "two"], "m": {"k": true}, "z": null}));
-    assert!(
-        t.get(&Key::new(p("A"), "1")).await.unwrap().is_none(),
-        "a missing item reads as None"
-    );
+    assert!(t.get(&Key::new(p("A"), "1")).await.unwrap().is_none(), "a missing item reads as None");
     t.put(a.clone(), Condition::NotExists).await.unwrap();
-    assert_eq!(
-        t.get(&Key::new(p("A"), "1")).await.unwrap(),
-        Some(a.clone()),
-        "an item reads back as written"
-    );
+    assert_eq!(t.get(&Key::new(p("A"), "1")).await.unwrap(), Some(a.clone()), "an item reads back as written");
     assert!(
-        matches!(
-            t.put(a.clone(), Condition::NotExists).await,
-            Err(TableError::ConditionFailed)
-        ),
+        matches!(t.put(a.clone(), Condition::NotExists).await, Err(TableError::ConditionFailed)),
         "a create over an existing item fails"
     );
     let mut a2 = a.clone();
     a2.insert("n".into(), json!(2));
-    assert!(matches!(
-        t.put(a2.clone(), Condition::equals("n", 5)).await,
-        Err(TableError::ConditionFailed)
-    ));
-    assert_eq!(
-        t.get(&Key::new(p("A"), "1")).await.unwrap(),
-        Some(a.clone()),
-        "a failed put writes nothing"
-    );
+    assert!(matches!(t.put(a2.clone(), Condition::equals("n", 5)).await, Err(TableError::ConditionFailed)));
+    assert_eq!(t.get(&Key::new(p("A"), "1")).await.unwrap(), Some(a.clone()), "a failed put writes nothing");
     t.put(a2.clone(), Condition::equals("n", 1)).await.unwrap();
-    assert_eq!(
-        t.get(&Key::new(p("A"), "1")).await.unwrap(),
-        Some(a2.clone()),
-        "a put replaces the item"
-    );
+    assert_eq!(t.get(&Key::new(p("A"), "1")).await.unwrap(), Some(a2.clone()), "a put replaces the item");
     assert!(matches!(
-        t.put(item(json!({"PK": p("none"), "SK": "1"})), Condition::Exists)
-            .await,
+        t.put(item(json!({"PK": p("none"), "SK": "1"})), Condition::Exists).await,
         Err(TableError::ConditionFailed)
     ));
 
@@ -74,18 +49,10 @@ pub async fn conformance(table: Arc<dyn Table>) {
         t.delete(&Key::new(p("A"), "1"), Condition::equals("n", 1)).await,
         Err(TableError::ConditionFailed)
     ));
-    t.delete(&Key::new(p("A"), "1"), Condition::equals("n", 2))
-        .await
-        .unwrap();
-    assert!(
-        t.get(&Key::new(p("A"), "1")).await.unwrap().is_none(),
-        "a deleted item is gone"
-    );
+    t.delete(&Key::new(p("A"), "1"), Condition::equals("n", 2)).await.unwrap();
+    assert!(t.get(&Key::new(p("A"), "1")).await.unwrap().is_none(), "a deleted item is gone");
     t.delete(&Key::new(p("A"), "1"), Condition::None).await.unwrap();
-    assert!(matches!(
-        t.delete(&Key::new(p("A"), "1"), Condition::Exists).await,
-        Err(TableError::ConditionFailed)
-    ));
+    assert!(matches!(t.delete(&Key::new(p("A"), "1"), Condition::Exists).await, Err(TableError::ConditionFailed)));
 
     // atomic counters
     let c = Key::new(p("C"), "count");
@@ -98,41 +65,22 @@ pub async fn conformance(table: Arc<dyn Table>) {
     futures::future::join_all(adds).await.into_iter().for_each(|r| {
         r.unwrap();
     });
-    assert_eq!(
-        t.get(&c).await.unwrap().unwrap()["n"].as_i64(),
-        Some(22),
-        "concurrent adds all count"
-    );
+    assert_eq!(t.get(&c).await.unwrap().unwrap()["n"].as_i64(), Some(22), "concurrent adds all count");
 
     // queries on the table
     for sk in ["a#1", "a#2", "a#3", "b#1", "b#2", "c"] {
-        t.put(item(json!({"PK": p("Q"), "SK": sk, "v": sk})), Condition::None)
-            .await
-            .unwrap();
+        t.put(item(json!({"PK": p("Q"), "SK": sk, "v": sk})), Condition::None).await.unwrap();
     }
     let all = t.query(Query::table(p("Q"))).await.unwrap();
-    assert_eq!(
-        sks(&all.items),
-        ["a#1", "a#2", "a#3", "b#1", "b#2", "c"],
-        "a query returns the partition in key order"
-    );
+    assert_eq!(sks(&all.items), ["a#1", "a#2", "a#3", "b#1", "b#2", "c"], "a query returns the partition in key order");
     assert!(all.cursor.is_none(), "the last page has no cursor");
     let back = t.query(Query::table(p("Q")).backward()).await.unwrap();
     assert_eq!(sks(&back.items), ["c", "b#2", "b#1", "a#3", "a#2", "a#1"]);
-    let pre = t
-        .query(Query::table(p("Q")).sk(SortKey::BeginsWith("a#".into())))
-        .await
-        .unwrap();
+    let pre = t.query(Query::table(p("Q")).sk(SortKey::BeginsWith("a#".into()))).await.unwrap();
     assert_eq!(sks(&pre.items), ["a#1", "a#2", "a#3"]);
-    let pre_back = t
-        .query(Query::table(p("Q")).sk(SortKey::BeginsWith("b#".into())).backward())
-        .await
-        .unwrap();
+    let pre_back = t.query(Query::table(p("Q")).sk(SortKey::BeginsWith("b#".into())).backward()).await.unwrap();
     assert_eq!(sks(&pre_back.items), ["b#2", "b#1"]);
-    let between = t
-        .query(Query::table(p("Q")).sk(SortKey::Between("a#2".into(), "b#1".into())))
-        .await
-        .unwrap();
+    let between = t.query(Query::table(p("Q")).sk(SortKey::Between("a#2".into(), "b#1".into()))).await.unwrap();
     assert_eq!(sks(&between.items), ["a#2", "a#3", "b#1"], "between is inclusive");
     let eq = t.query(Query::table(p("Q")).sk(SortKey::Eq("c".into()))).await.unwrap();
     assert_eq!(sks(&eq.items), ["c"]);
@@ -159,33 +107,15 @@ pub async fn conformance(table: Arc<dyn Table>) {
         if !forward {
             expected.reverse();
         }
-        assert_eq!(
-            seen, expected,
-            "pages follow each other without gap or repeat (forward: {forward})"
-        );
+        assert_eq!(seen, expected, "pages follow each other without gap or repeat (forward: {forward})");
     }
-    let paged = t
-        .query(Query::table(p("Q")).sk(SortKey::BeginsWith("a#".into())).limit(2))
-        .await
-        .unwrap();
-    let rest = t
-        .query(
-            Query::table(p("Q"))
-                .sk(SortKey::BeginsWith("a#".into()))
-                .limit(2)
-                .after(paged.cursor),
-        )
-        .await
-        .unwrap();
+    let paged = t.query(Query::table(p("Q")).sk(SortKey::BeginsWith("a#".into())).limit(2)).await.unwrap();
+    let rest =
+        t.query(Query::table(p("Q")).sk(SortKey::BeginsWith("a#".into())).limit(2).after(paged.cursor)).await.unwrap();
     assert_eq!(sks(&rest.items), ["a#3"], "a cursor keeps the key condition");
 
     // indexes: sparse, ordered, paginated, several items under one index key
-    for (pk, isk) in [
-        ("I1", "2026-01-02"),
-        ("I2", "2026-01-01"),
-        ("I3", "2026-01-03"),
-        ("I4", "2026-01-02"),
-    ] {
+    for (pk, isk) in [("I1", "2026-01-02"), ("I2", "2026-01-01"), ("I3", "2026-01-03"), ("I4", "2026-01-02")] {
         t.put(
             item(
                 json!({"PK": p(pk), "SK": "x", "GSI1PK": p("ORG"), "GSI1SK": isk, "GSI2PK": p("OTHER"), "GSI2SK": pk}),
@@ -195,22 +125,13 @@ pub async fn conformance(table: Arc<dyn Table>) {
         .await
         .unwrap();
     }
-    t.put(
-        item(json!({"PK": p("I5"), "SK": "x", "GSI2PK": p("OTHER"), "GSI2SK": "I5"})),
-        Condition::None,
-    )
-    .await
-    .unwrap();
+    t.put(item(json!({"PK": p("I5"), "SK": "x", "GSI2PK": p("OTHER"), "GSI2SK": "I5"})), Condition::None)
+        .await
+        .unwrap();
     let pks = |items: &[Item]| {
         items
             .iter()
-            .map(|i| {
-                i["PK"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .trim_start_matches(&format!("{run}#"))
-                    .to_owned()
-            })
+            .map(|i| i["PK"].as_str().unwrap_or_default().trim_start_matches(&format!("{run}#")).to_owned())
             .collect::<Vec<_>>()
     };
     let ix = t.query(Query::index(Index::Gsi1, p("ORG")).backward()).await.unwrap();
@@ -220,10 +141,7 @@ pub async fn conformance(table: Arc<dyn Table>) {
     let mut seen = Vec::new();
     let mut cursor = None;
     loop {
-        let page = t
-            .query(Query::index(Index::Gsi1, p("ORG")).limit(1).after(cursor.take()))
-            .await
-            .unwrap();
+        let page = t.query(Query::index(Index::Gsi1, p("ORG")).limit(1).after(cursor.take())).await.unwrap();
         seen.extend(pks(&page.items));
         match page.cursor {
             Some(c) => cursor = Some(c),
@@ -231,35 +149,16 @@ pub async fn conformance(table: Arc<dyn Table>) {
         }
     }
     seen.sort();
-    assert_eq!(
-        seen,
-        ["I1", "I2", "I3", "I4"],
-        "index pages cover items sharing a sort key exactly once"
-    );
+    assert_eq!(seen, ["I1", "I2", "I3", "I4"], "index pages cover items sharing a sort key exactly once");
     let between = t
         .query(Query::index(Index::Gsi1, p("ORG")).sk(SortKey::Between("2026-01-02".into(), "2026-01-03".into())))
         .await
         .unwrap();
     assert_eq!(between.items.len(), 3);
-    assert_eq!(
-        t.query(Query::index(Index::Gsi2, p("OTHER")))
-            .await
-            .unwrap()
-            .items
-            .len(),
-        5
-    );
-    assert!(
-        t.query(Query::index(Index::Gsi3, p("ORG")))
-            .await
-            .unwrap()
-            .items
-            .is_empty()
-    );
+    assert_eq!(t.query(Query::index(Index::Gsi2, p("OTHER"))).await.unwrap().items.len(), 5);
+    assert!(t.query(Query::index(Index::Gsi3, p("ORG"))).await.unwrap().items.is_empty());
     // Leaving an index: the item no longer carries its key.
-    t.put(item(json!({"PK": p("I1"), "SK": "x"})), Condition::None)
-        .await
-        .unwrap();
+    t.put(item(json!({"PK": p("I1"), "SK": "x"})), Condition::None).await.unwrap();
     assert_eq!(
         t.query(Query::index(Index::Gsi1, p("ORG"))).await.unwrap().items.len(),
         3,
@@ -269,40 +168,16 @@ pub async fn conformance(table: Arc<dyn Table>) {
     // transactions
     let tx_ok = vec![
         Write::create(item(json!({"PK": p("T"), "SK": "1"}))),
-        Write::Put {
-            item: item(json!({"PK": p("T"), "SK": "2", "v": 1})),
-            condition: Condition::None,
-        },
-        Write::Add {
-            key: Key::new(p("T"), "count"),
-            attr: "n".into(),
-            delta: 2,
-        },
-        Write::Check {
-            key: c.clone(),
-            condition: Condition::equals("n", 22),
-        },
+        Write::Put { item: item(json!({"PK": p("T"), "SK": "2", "v": 1})), condition: Condition::None },
+        Write::Add { key: Key::new(p("T"), "count"), attr: "n".into(), delta: 2 },
+        Write::Check { key: c.clone(), condition: Condition::equals("n", 22) },
     ];
     t.transact_write(tx_ok).await.unwrap();
-    assert_eq!(
-        t.query(Query::table(p("T"))).await.unwrap().items.len(),
-        3,
-        "a transaction applies every write"
-    );
+    assert_eq!(t.query(Query::table(p("T"))).await.unwrap().items.len(), 3, "a transaction applies every write");
     let tx_bad = vec![
-        Write::Put {
-            item: item(json!({"PK": p("T"), "SK": "3"})),
-            condition: Condition::None,
-        },
-        Write::Delete {
-            key: Key::new(p("T"), "2"),
-            condition: Condition::None,
-        },
-        Write::Add {
-            key: Key::new(p("T"), "count"),
-            attr: "n".into(),
-            delta: 5,
-        },
+        Write::Put { item: item(json!({"PK": p("T"), "SK": "3"})), condition: Condition::None },
+        Write::Delete { key: Key::new(p("T"), "2"), condition: Condition::None },
+        Write::Add { key: Key::new(p("T"), "count"), attr: "n".into(), delta: 5 },
         Write::create(item(json!({"PK": p("T"), "SK": "1"}))),
     ];
     match t.transact_write(tx_bad).await {
@@ -310,53 +185,28 @@ pub async fn conformance(table: Arc<dyn Table>) {
         other => panic!("a transaction with a failed condition is cancelled, got {other:?}"),
     }
     let after = t.query(Query::table(p("T"))).await.unwrap();
-    assert_eq!(
-        sks(&after.items),
-        ["1", "2", "count"],
-        "a cancelled transaction writes nothing"
-    );
-    assert_eq!(
-        after.items[2]["n"].as_i64(),
-        Some(2),
-        "a cancelled transaction adds nothing"
-    );
+    assert_eq!(sks(&after.items), ["1", "2", "count"], "a cancelled transaction writes nothing");
+    assert_eq!(after.items[2]["n"].as_i64(), Some(2), "a cancelled transaction adds nothing");
     let check_fails = vec![
         Write::put(item(json!({"PK": p("T"), "SK": "4"}))),
-        Write::Check {
-            key: Key::new(p("T"), "missing"),
-            condition: Condition::Exists,
-        },
+        Write::Check { key: Key::new(p("T"), "missing"), condition: Condition::Exists },
     ];
-    assert!(matches!(
-        t.transact_write(check_fails).await,
-        Err(TableError::TransactionCancelled { .. })
-    ));
+    assert!(matches!(t.transact_write(check_fails).await, Err(TableError::TransactionCancelled { .. })));
     assert!(t.get(&Key::new(p("T"), "4")).await.unwrap().is_none());
     let same_item = vec![
         Write::put(item(json!({"PK": p("T"), "SK": "5"}))),
-        Write::Delete {
-            key: Key::new(p("T"), "5"),
-            condition: Condition::None,
-        },
+        Write::Delete { key: Key::new(p("T"), "5"), condition: Condition::None },
     ];
     assert!(
         matches!(t.transact_write(same_item).await, Err(TableError::Invalid(_))),
         "two writes on one item are refused"
     );
-    let too_many = (0..101)
-        .map(|i| Write::put(item(json!({"PK": p("T"), "SK": format!("many{i}")}))))
-        .collect();
+    let too_many = (0..101).map(|i| Write::put(item(json!({"PK": p("T"), "SK": format!("many{i}")})))).collect();
     assert!(
         matches!(t.transact_write(too_many).await, Err(TableError::Invalid(_))),
         "more than 100 writes are refused"
     );
-    let hundred = (0..100)
-        .map(|i| Write::put(item(json!({"PK": p("H"), "SK": format!("{i:03}")}))))
-        .collect();
+    let hundred = (0..100).map(|i| Write::put(item(json!({"PK": p("H"), "SK": format!("{i:03}")})))).collect();
     t.transact_write(hundred).await.unwrap();
-    assert_eq!(
-        t.query(Query::table(p("H"))).await.unwrap().items.len(),
-        100,
-        "100 writes fit in one transaction"
-    );
+    assert_eq!(t.query(Query::table(p("H"))).await.unwrap().items.len(), 100, "100 writes fit in one transaction");
 }

@@ -57,9 +57,7 @@ fn sha256sum_seconds(path: &Path) -> f64 {
 
 #[tokio::main]
 async fn main() {
-    let hub_bin = std::env::args()
-        .nth(1)
-        .expect("usage: bench-upload <path to the hubee-local binary>");
+    let hub_bin = std::env::args().nth(1).expect("usage: bench-upload <path to the hubee-local binary>");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("attachment.bin");
     write_file(&file);
@@ -93,19 +91,13 @@ async fn main() {
     out.read_line(&mut first).unwrap();
     // Keep draining the hub's output so that its writes never block or fail.
     std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-    let base = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .expect("the hub prints its address")
-        .to_owned();
+    let base =
+        first.split_whitespace().find(|w| w.starts_with("http://")).expect("the hub prints its address").to_owned();
 
     let http = reqwest::Client::new();
     let token: Value = http
         .post(format!("{base}/token"))
-        .header(
-            "authorization",
-            format!("Basic {}", STANDARD.encode(format!("bench:{secret}"))),
-        )
+        .header("authorization", format!("Basic {}", STANDARD.encode(format!("bench:{secret}"))))
         .header("content-type", "application/x-www-form-urlencoded")
         .body("grant_type=client_credentials&scope=OSL")
         .send()
@@ -163,10 +155,7 @@ async fn main() {
     println!("|---|---|---|");
     println!("| file size | {mib:.0} MiB | |");
     println!("| sha256sum | {sha_seconds:.2} s ({:.0} MiB/s) | |", mib / sha_seconds);
-    println!(
-        "| upload through the hub | {upload_seconds:.2} s ({:.0} MiB/s) | |",
-        mib / upload_seconds
-    );
+    println!("| upload through the hub | {upload_seconds:.2} s ({:.0} MiB/s) | |", mib / upload_seconds);
     println!(
         "| throughput ratio upload / sha256sum | {ratio:.2} | >= 0.5 {} |",
         if ratio >= 0.5 { "met" } else { "MISSED" }

@@ -59,13 +59,7 @@ impl FsObjects {
         for entry in std::fs::read_dir(&tmp)?.flatten() {
             let _ = std::fs::remove_file(entry.path());
         }
-        Ok(Self {
-            root: root.to_owned(),
-            tmp,
-            base_url: base_url.trim_end_matches('/').to_owned(),
-            signing_key,
-            clock,
-        })
+        Ok(Self { root: root.to_owned(), tmp, base_url: base_url.trim_end_matches('/').to_owned(), signing_key, clock })
     }
 
     fn path(&self, key: &ObjectKey) -> PathBuf {
@@ -116,16 +110,9 @@ impl FsObjects {
         }
         let sha256 = Sha256Digest(hasher.finalize().into());
         if let Some(expected) = check.sha256.filter(|e| *e != sha256) {
-            return Err(ObjectError::DigestMismatch {
-                expected,
-                actual: sha256,
-            });
+            return Err(ObjectError::DigestMismatch { expected, actual: sha256 });
         }
-        let info = ObjectInfo {
-            size,
-            sha256,
-            content_type: content_type.to_owned(),
-        };
+        let info = ObjectInfo { size, sha256, content_type: content_type.to_owned() };
         let header = encode_header(&info)?;
         out.flush().await.map_err(io_err)?;
         let mut file = out.into_inner();
@@ -141,12 +128,9 @@ fn io_err(e: std::io::Error) -> ObjectError {
 }
 
 fn encode_header(info: &ObjectInfo) -> Result<Vec<u8>, ObjectError> {
-    let json = serde_json::to_vec(&Header {
-        size: info.size,
-        sha256: info.sha256,
-        content_type: info.content_type.clone(),
-    })
-    .map_err(|e| ObjectError::Unavailable(e.into()))?;
+    let json =
+        serde_json::to_vec(&Header { size: info.size, sha256: info.sha256, content_type: info.content_type.clone() })
+            .map_err(|e| ObjectError::Unavailable(e.into()))?;
     let mut header = MAGIC.to_vec();
     header.extend_from_slice(&json);
     if header.len() as u64 >= HEADER_LEN {
@@ -166,19 +150,9 @@ async fn open_object(path: &Path) -> Result<(File, ObjectInfo), ObjectError> {
     file.read_exact(&mut header).await.map_err(io_err)?;
     let corrupt = || ObjectError::Unavailable(anyhow::anyhow!("corrupt object header in {}", path.display()));
     let json = header.strip_prefix(MAGIC).ok_or_else(corrupt)?;
-    let h: Header = serde_json::Deserializer::from_slice(json)
-        .into_iter()
-        .next()
-        .and_then(Result::ok)
-        .ok_or_else(corrupt)?;
-    Ok((
-        file,
-        ObjectInfo {
-            size: h.size,
-            sha256: h.sha256,
-            content_type: h.content_type,
-        },
-    ))
+    let h: Header =
+        serde_json::Deserializer::from_slice(json).into_iter().next().and_then(Result::ok).ok_or_else(corrupt)?;
+    Ok((file, ObjectInfo { size: h.size, sha256: h.sha256, content_type: h.content_type }))
 }
 
 #[async_trait]
@@ -221,15 +195,9 @@ impl ObjectStore for FsObjects {
             Some(r) if r.start < r.end && r.end <= info.size => r,
             Some(_) => return Err(ObjectError::InvalidRange),
         };
-        file.seek(SeekFrom::Start(HEADER_LEN + range.start))
-            .await
-            .map_err(io_err)?;
+        file.seek(SeekFrom::Start(HEADER_LEN + range.start)).await.map_err(io_err)?;
         let body = ReaderStream::with_capacity(file.take(range.end - range.start), READ_CHUNK);
-        Ok(ObjectBody {
-            info,
-            range,
-            body: Box::pin(body),
-        })
+        Ok(ObjectBody { info, range, body: Box::pin(body) })
     }
 
     async fn head(&self, key: &ObjectKey) -> Result<ObjectInfo, ObjectError> {
@@ -257,11 +225,7 @@ impl ObjectStore for FsObjects {
             PresignMethod::Get => "GET",
             PresignMethod::Put => "PUT",
         };
-        Ok(format!(
-            "{}/objects/{}?method={m}&expires={expires}&signature={sig}",
-            self.base_url,
-            key.as_str()
-        ))
+        Ok(format!("{}/objects/{}?method={m}&expires={expires}&signature={sig}", self.base_url, key.as_str()))
     }
 }
 
@@ -285,18 +249,10 @@ mod tests {
         let clock = crate::adapters::ManualClock::new(chrono::Utc::now());
         let store = FsObjects::open(dir.path(), "http://h", b"k".to_vec(), Arc::new(clock.clone())).unwrap();
         let key = ObjectKey::new(["a", "b"]).unwrap();
-        let url = store
-            .presign(&key, PresignMethod::Get, Duration::from_secs(60))
-            .await
-            .unwrap();
+        let url = store.presign(&key, PresignMethod::Get, Duration::from_secs(60)).await.unwrap();
         let query = url.split_once('?').unwrap().1;
-        let field = |name: &str| {
-            query
-                .split('&')
-                .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
-                .unwrap()
-                .to_owned()
-        };
+        let field =
+            |name: &str| query.split('&').find_map(|kv| kv.strip_prefix(&format!("{name}="))).unwrap().to_owned();
         let (expires, sig) = (field("expires").parse().unwrap(), field("signature"));
         assert!(url.starts_with("http://h/objects/a/b?"));
         assert!(store.verify_presigned(&key, PresignMethod::Get, expires, &sig));

@@ -2,8 +2,12 @@
 
 mod fs;
 mod outbox;
+#[cfg(feature = "smtp")]
+mod smtp;
 mod sqlite;
 
 pub use fs::FsObjects;
 pub use outbox::OutboxMailer;
+#[cfg(feature = "smtp")]
+pub use smtp::SmtpMailer;
 pub use sqlite::SqliteTable;

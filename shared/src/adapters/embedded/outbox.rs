@@ -30,24 +30,13 @@ impl OutboxMailer {
     /// When the folder cannot be created or the sender address is invalid.
     pub fn open(dir: &Path, from: &str) -> anyhow::Result<Self> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let from = from
-            .parse()
-            .with_context(|| format!("invalid sender address {from:?}"))?;
-        Ok(Self {
-            dir: dir.to_owned(),
-            from,
-            recent: Arc::default(),
-        })
+        let from = from.parse().with_context(|| format!("invalid sender address {from:?}"))?;
+        Ok(Self { dir: dir.to_owned(), from, recent: Arc::default() })
     }
 
     /// The last messages sent, oldest first.
     pub fn recent(&self) -> Vec<Email> {
-        self.recent
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .cloned()
-            .collect()
+        self.recent.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned().collect()
     }
 
     pub fn dir(&self) -> &Path {
@@ -55,25 +44,28 @@ impl OutboxMailer {
     }
 }
 
+/// The MIME message for an e-mail: multipart text and HTML.
+///
+/// # Errors
+/// `Rejected` when there is no recipient or an address is invalid.
+pub(super) fn message(from: &Mailbox, email: &Email) -> Result<Message, MailError> {
+    if email.to.is_empty() {
+        return Err(MailError::Rejected("no recipient".into()));
+    }
+    let mut builder = Message::builder().from(from.clone()).subject(&email.subject);
+    for to in &email.to {
+        let mailbox: Mailbox = to.parse().map_err(|_| MailError::Rejected("invalid recipient address".into()))?;
+        builder = builder.to(mailbox);
+    }
+    builder
+        .multipart(MultiPart::alternative_plain_html(email.text.clone(), email.html.clone()))
+        .map_err(|e| MailError::Rejected(e.to_string()))
+}
+
 #[async_trait]
 impl Mailer for OutboxMailer {
     async fn send(&self, email: &Email) -> Result<String, MailError> {
-        if email.to.is_empty() {
-            return Err(MailError::Rejected("no recipient".into()));
-        }
-        let mut builder = Message::builder().from(self.from.clone()).subject(&email.subject);
-        for to in &email.to {
-            let mailbox: Mailbox = to
-                .parse()
-                .map_err(|_| MailError::Rejected("invalid recipient address".into()))?;
-            builder = builder.to(mailbox);
-        }
-        let message = builder
-            .multipart(MultiPart::alternative_plain_html(
-                email.text.clone(),
-                email.html.clone(),
-            ))
-            .map_err(|e| MailError::Rejected(e.to_string()))?;
+        let message = message(&self.from, email)?;
         let id = uuid::Uuid::new_v4().to_string();
         let name = format!("{}-{id}.eml", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"));
         let (tmp, path) = (self.dir.join(format!(".{name}.tmp")), self.dir.join(&name));

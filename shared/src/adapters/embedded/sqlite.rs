@@ -49,8 +49,7 @@ impl SqliteTable {
     pub fn open(path: &Path) -> anyhow::Result<Self> {
         let conn = Connection::open(path).with_context(|| format!("opening {}", path.display()))?;
         // FULL: a commit survives a power cut, not only a process crash.
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
-            .context("configuring SQLite")?;
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;").context("configuring SQLite")?;
         Self::init(conn)
     }
 
@@ -64,9 +63,7 @@ impl SqliteTable {
 
     fn init(conn: Connection) -> anyhow::Result<Self> {
         conn.execute_batch(SCHEMA).context("creating the schema")?;
-        Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
-        })
+        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
     }
 
     /// Runs blocking SQLite work off the async threads.
@@ -91,11 +88,7 @@ fn sql_err(e: rusqlite::Error) -> TableError {
 
 fn read(conn: &Connection, key: &Key) -> Result<Option<Item>, TableError> {
     let data: Option<String> = conn
-        .query_row(
-            "SELECT data FROM items WHERE pk = ?1 AND sk = ?2",
-            [&key.pk, &key.sk],
-            |r| r.get(0),
-        )
+        .query_row("SELECT data FROM items WHERE pk = ?1 AND sk = ?2", [&key.pk, &key.sk], |r| r.get(0))
         .optional()
         .map_err(sql_err)?;
     data.map(|d| decode_item(&d)).transpose()
@@ -116,11 +109,7 @@ fn index_columns(item: &Item) -> Vec<Option<String>> {
             let pk = item.get(ix.pk_attr()).and_then(Value::as_str).map(str::to_owned);
             let sk = item.get(ix.sk_attr()).and_then(Value::as_str).map(str::to_owned);
             // Like DynamoDB: an item is in the index only with both of its key attributes.
-            if pk.is_some() && sk.is_some() {
-                [pk, sk]
-            } else {
-                [None, None]
-            }
+            if pk.is_some() && sk.is_some() { [pk, sk] } else { [None, None] }
         })
         .collect()
 }
@@ -132,17 +121,14 @@ fn write_item(conn: &Connection, item: &Item) -> Result<(), TableError> {
     conn.execute(
         "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk, data)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        rusqlite::params![
-            key.pk, key.sk, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], data
-        ],
+        rusqlite::params![key.pk, key.sk, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], data],
     )
     .map_err(sql_err)?;
     Ok(())
 }
 
 fn remove(conn: &Connection, key: &Key) -> Result<(), TableError> {
-    conn.execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", [&key.pk, &key.sk])
-        .map_err(sql_err)?;
+    conn.execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", [&key.pk, &key.sk]).map_err(sql_err)?;
     Ok(())
 }
 
@@ -155,13 +141,9 @@ fn add_to(conn: &Connection, key: &Key, attr: &str, delta: i64) -> Result<i64, T
     });
     let current = match item.get(attr) {
         None => 0,
-        Some(v) => v
-            .as_i64()
-            .ok_or_else(|| TableError::Invalid(format!("attribute {attr} is not an integer")))?,
+        Some(v) => v.as_i64().ok_or_else(|| TableError::Invalid(format!("attribute {attr} is not an integer")))?,
     };
-    let next = current
-        .checked_add(delta)
-        .ok_or_else(|| TableError::Invalid(format!("attribute {attr} overflows")))?;
+    let next = current.checked_add(delta).ok_or_else(|| TableError::Invalid(format!("attribute {attr} overflows")))?;
     item.insert(attr.to_owned(), Value::from(next));
     write_item(conn, &item)?;
     Ok(next)
@@ -203,11 +185,7 @@ fn encode_cursor(index: Option<Index>, item: &Item) -> Result<Cursor, TableError
     let parts: Vec<String> = match index {
         None => vec![key.sk],
         Some(ix) => {
-            let isk = item
-                .get(ix.sk_attr())
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
+            let isk = item.get(ix.sk_attr()).and_then(Value::as_str).unwrap_or_default().to_owned();
             vec![isk, key.pk, key.sk]
         }
     };
@@ -220,11 +198,7 @@ fn decode_cursor(index: Option<Index>, cursor: &Cursor) -> Result<Vec<String>, T
     let bytes = URL_SAFE_NO_PAD.decode(&cursor.0).map_err(|_| invalid())?;
     let parts: Vec<String> = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
     let expected = if index.is_some() { 3 } else { 1 };
-    if parts.len() == expected {
-        Ok(parts)
-    } else {
-        Err(invalid())
-    }
+    if parts.len() == expected { Ok(parts) } else { Err(invalid()) }
 }
 
 fn run_query(conn: &Connection, q: &Query) -> Result<Page, TableError> {
@@ -251,9 +225,7 @@ fn run_query(conn: &Connection, q: &Query) -> Result<Page, TableError> {
             args.push(SqlValue::Text(v.clone()));
         }
         Some(SortKey::BeginsWith(p)) => {
-            sql.push_str(&format!(
-                " AND {sk_col} >= ? AND {sk_col} < ? AND substr({sk_col}, 1, length(?)) = ?"
-            ));
+            sql.push_str(&format!(" AND {sk_col} >= ? AND {sk_col} < ? AND substr({sk_col}, 1, length(?)) = ?"));
             args.push(SqlValue::Text(p.clone()));
             args.push(SqlValue::Text(format!("{p}{MAX_CHAR}")));
             args.push(SqlValue::Text(p.clone()));
@@ -276,11 +248,7 @@ fn run_query(conn: &Connection, q: &Query) -> Result<Page, TableError> {
         args.extend(parts.into_iter().map(SqlValue::Text));
     }
     let dir = if q.forward { "ASC" } else { "DESC" };
-    let order = if tie.is_empty() {
-        format!("{sk_col} {dir}")
-    } else {
-        format!("{sk_col} {dir}, pk {dir}, sk {dir}")
-    };
+    let order = if tie.is_empty() { format!("{sk_col} {dir}") } else { format!("{sk_col} {dir}, pk {dir}, sk {dir}") };
     let limit = q.limit.max(1);
     sql.push_str(&format!(" ORDER BY {order} LIMIT {}", limit + 1));
 
@@ -291,11 +259,7 @@ fn run_query(conn: &Connection, q: &Query) -> Result<Page, TableError> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(sql_err)?;
     let more = rows.len() > limit;
-    let items = rows
-        .iter()
-        .take(limit)
-        .map(|d| decode_item(d))
-        .collect::<Result<Vec<_>, _>>()?;
+    let items = rows.iter().take(limit).map(|d| decode_item(d)).collect::<Result<Vec<_>, _>>()?;
     let cursor = match (more, items.last()) {
         (true, Some(last)) => Some(encode_cursor(q.index, last)?),
         _ => None,
@@ -357,13 +321,9 @@ impl Table for SqliteTable {
         }
         let mut seen = HashSet::new();
         for w in &writes {
-            let key = w
-                .key()
-                .ok_or_else(|| TableError::Invalid("an item needs string PK and SK attributes".into()))?;
+            let key = w.key().ok_or_else(|| TableError::Invalid("an item needs string PK and SK attributes".into()))?;
             if !seen.insert(key) {
-                return Err(TableError::Invalid(
-                    "two writes on the same item in one transaction".into(),
-                ));
+                return Err(TableError::Invalid("two writes on the same item in one transaction".into()));
             }
         }
         self.run(move |c| {
@@ -408,11 +368,7 @@ mod tests {
         let mut item = Item::new();
         item.insert(PK.into(), "A".into());
         item.insert(SK.into(), "B".into());
-        SqliteTable::open(&path)
-            .unwrap()
-            .put(item.clone(), Condition::None)
-            .await
-            .unwrap();
+        SqliteTable::open(&path).unwrap().put(item.clone(), Condition::None).await.unwrap();
         let again = SqliteTable::open(&path).unwrap();
         assert_eq!(again.get(&Key::new("A", "B")).await.unwrap(), Some(item));
     }

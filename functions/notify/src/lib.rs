@@ -1,0 +1,126 @@
+//! `notify`: notification dispatch. Triggered by the table's DynamoDB stream (outbox items;
+//! partial batch failures reported) and by EventBridge schedules (digests at 08:00 and 14:00
+//! Paris time, and a sweep of anything left).
+
+use aws_lambda_events::{
+    dynamodb::Event as StreamEvent,
+    streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse},
+};
+use hubee_shared::{services::notify, state::AppState};
+use lambda_runtime::{Diagnostic, LambdaEvent};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// The outbox item a stream record is about: an outbox item's key, in a record that was not a
+/// deletion.
+fn outbox_id(record: &aws_lambda_events::dynamodb::EventRecord) -> Option<Uuid> {
+    if record.event_name == "REMOVE" {
+        return None;
+    }
+    let keys = &record.change.keys;
+    let text = |name: &str| match keys.get(name) {
+        Some(serde_dynamo::AttributeValue::S(s)) => Some(s.as_str()),
+        _ => None,
+    };
+    if text("SK")? != "OUTBOX" {
+        return None;
+    }
+    text("PK")?.strip_prefix("OUTBOX#")?.parse().ok()
+}
+
+/// Delivers the outbox items of a stream batch; the records whose item could not be processed
+/// are reported, so that only they are delivered again.
+pub async fn handle_stream(state: &AppState, event: StreamEvent) -> DynamoDbEventResponse {
+    let items: Vec<(Uuid, Option<String>)> =
+        event.records.iter().filter_map(|r| Some((outbox_id(r)?, r.change.sequence_number.clone()))).collect();
+    let failed = notify::handle(state, items.iter().map(|(id, _)| *id).collect()).await;
+    let mut response = DynamoDbEventResponse::default();
+    response.batch_item_failures = items
+        .into_iter()
+        .filter(|(id, _)| failed.contains(id))
+        .map(|(_, sequence)| {
+            let mut failure = DynamoDbBatchItemFailure::default();
+            failure.item_identifier = sequence;
+            failure
+        })
+        .collect();
+    response
+}
+
+/// A scheduled run: the digests due, then whatever is left to send.
+///
+/// # Errors
+/// When the store fails (the schedule retries, then sends the event to its failure
+/// destination).
+pub async fn handle_schedule(state: &AppState) -> Result<Value, Diagnostic> {
+    let digests = notify::send_digests(state).await.map_err(retryable)?;
+    let swept = notify::sweep(state).await.map_err(retryable)?;
+    Ok(json!({"digests": digests, "swept": swept}))
+}
+
+fn retryable(e: impl std::fmt::Display) -> Diagnostic {
+    Diagnostic { error_type: "Retryable".into(), error_message: e.to_string() }
+}
+
+/// The function's entry point: a stream batch (`Records`) or a schedule (`detail-type`).
+///
+/// # Errors
+/// `NonRetryable` for an event of another shape.
+pub async fn dispatch(state: &AppState, event: LambdaEvent<Value>) -> Result<Value, Diagnostic> {
+    let payload = event.payload;
+    if payload.get("Records").is_some() {
+        let stream: StreamEvent = serde_json::from_value(payload)
+            .map_err(|e| Diagnostic { error_type: "NonRetryable".into(), error_message: e.to_string() })?;
+        let response = handle_stream(state, stream).await;
+        return serde_json::to_value(response).map_err(retryable);
+    }
+    if payload.get("detail-type").is_some() {
+        return handle_schedule(state).await;
+    }
+    Err(Diagnostic { error_type: "NonRetryable".into(), error_message: "neither a stream batch nor a schedule".into() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hubee_shared::testkit::{self, deposit_case, provision};
+
+    #[tokio::test]
+    async fn the_stream_fixture_is_fed_through_the_real_handler() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = testkit::state(dir.path());
+        provision(&state).await;
+        deposit_case(&state, b"%PDF-1.4 fixture").await;
+        let item = state.store.pending_outbox(10).await.unwrap().remove(0).value;
+        let fixture = include_str!("../../../events/dynamodb-stream-outbox.json")
+            .replace("00000000-0000-4000-8000-00000000b0c5", &item.id.to_string());
+        let event: StreamEvent = serde_json::from_str(&fixture).unwrap();
+        assert_eq!(event.records.len(), 3, "an outbox insert, a case update and a removal");
+
+        let response = handle_stream(&state, event.clone()).await;
+        assert!(response.batch_item_failures.is_empty());
+        let sent = state.store.outbox_item(item.id).await.unwrap().unwrap().value;
+        assert_eq!(sent.status, hubee_shared::domain::OutboxStatus::Sent);
+        let outbox = std::fs::read_dir(dir.path().join("outbox")).unwrap().count();
+        assert_eq!(outbox, 1, "one e-mail in the outbox");
+
+        // Delivered again (the stream is at-least-once): nothing more is sent.
+        assert!(handle_stream(&state, event).await.batch_item_failures.is_empty());
+        assert_eq!(std::fs::read_dir(dir.path().join("outbox")).unwrap().count(), 1);
+    }
+
+    #[tokio::test]
+    async fn the_schedule_fixture_runs_the_digests_and_the_sweep() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = testkit::state(dir.path());
+        provision(&state).await;
+        deposit_case(&state, b"%PDF-1.4 fixture").await;
+        let payload: Value =
+            serde_json::from_str(include_str!("../../../events/eventbridge-notify-schedule.json")).unwrap();
+        let event = LambdaEvent::new(payload, lambda_runtime::Context::default());
+        let result = dispatch(&state, event).await.unwrap();
+        assert_eq!(result["swept"], 1, "{result}");
+        let other = LambdaEvent::new(json!({"hello": 1}), lambda_runtime::Context::default());
+        assert_eq!(dispatch(&state, other).await.unwrap_err().error_type, "NonRetryable");
+    }
+}

@@ -1,0 +1,246 @@
+//! The case side of the exchange: who may act on a case, reading it, changing its status (by
+//! `PATCH` or by an event's `caseNewStatus`), and downloading its attachments.
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{Checker, Download, ExchangeError, binaries, refused, time_or_null};
+use crate::{
+    auth::Claims,
+    domain::{
+        Attachment, Case, CaseStatus, ChangeSource, Event, Folder, Party, Scope, StatusChange, StatusPolicy,
+        check_transition, format_time,
+    },
+    ports::Write,
+    state::AppState,
+    store::{CaseRecord, StoreError, Versioned},
+};
+
+/// A case as one caller may see it: the case with its history, its folder, and the caller's
+/// part in it.
+pub struct CaseAccess {
+    pub record: CaseRecord,
+    pub folder: Folder,
+    pub folder_attachments: Vec<Versioned<Attachment>>,
+    pub party: Party,
+}
+
+impl CaseAccess {
+    pub fn case(&self) -> &Case {
+        &self.record.case.value
+    }
+
+    /// The status policy of the case's procedure.
+    async fn policy(&self, state: &AppState) -> Result<StatusPolicy, ExchangeError> {
+        Ok(state.store.procedure(&self.case().process_code).await?.map(|p| p.status_policy).unwrap_or_default())
+    }
+}
+
+/// The caller's part in a case: the folder's operator, the case's recipient (for an SI client,
+/// only for its own procedure), or the platform.
+fn party_of(caller: &Claims, case: &Case, folder: &Folder) -> Option<Party> {
+    let org = caller.org().key();
+    match caller.scope {
+        Scope::Admin => Some(Party::Platform),
+        Scope::Osl if org == folder.operator.key() => Some(Party::Operator),
+        Scope::Si if org == case.recipient.key() && caller.process_code.as_ref() == Some(&case.process_code) => {
+            Some(Party::Recipient)
+        }
+        _ => None,
+    }
+}
+
+/// Loads a case the caller is a party to.
+///
+/// # Errors
+/// `CaseNotFound` (also for a case not transmitted yet, to its recipient), `Forbidden`.
+pub async fn access(state: &AppState, caller: &Claims, id: Uuid) -> Result<CaseAccess, ExchangeError> {
+    let record = state.store.case_record(id).await?.ok_or(ExchangeError::CaseNotFound)?;
+    let agg = state.store.folder(record.case.value.folder_id).await?.ok_or(ExchangeError::CaseNotFound)?;
+    let party = party_of(caller, &record.case.value, &agg.folder.value).ok_or(ExchangeError::Forbidden)?;
+    // Until its folder is completed, a case exists only for its operator.
+    if party == Party::Recipient && record.case.value.status == CaseStatus::HubeeReceived {
+        return Err(ExchangeError::CaseNotFound);
+    }
+    Ok(CaseAccess { record, folder: agg.folder.value, folder_attachments: agg.attachments, party })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+// ---------------------------------------------------------------------------------------------
+
+/// An attachment in the contract's `Attachment` shape.
+pub fn render_attachment(a: &Attachment) -> Value {
+    json!({
+        "id": a.id,
+        "status": a.status,
+        "fileName": a.file_name,
+        "type": a.attachment_type,
+        "size": a.size,
+        "mimeType": a.mime_type,
+    })
+}
+
+/// An event as `viewer` may see it: the internal comment only for its transmitter's organisation.
+pub fn render_event(event: &Event, files: &[&Versioned<Attachment>], viewer: &Claims) -> Value {
+    let own = viewer.org().key() == event.transmitter.key();
+    json!({
+        "id": event.id,
+        "transmitter": event.transmitter,
+        "message": event.message,
+        "comment": if own { event.comment.clone() } else { None },
+        "actionType": event.action_type,
+        "author": event.author,
+        "notification": event.notification,
+        "createDateTime": format_time(event.create_date_time),
+        "updateDateTime": format_time(event.update_date_time),
+        "status": event.status,
+        "caseCurrentStatus": event.case_current_status,
+        "caseNewStatus": event.case_new_status,
+        "partnerAttributes": event.partner_attributes,
+        "attachments": files.iter().map(|a| render_attachment(&a.value)).collect::<Vec<_>>(),
+        "partnerInfo": event.partner_info,
+    })
+}
+
+fn render_case(access: &CaseAccess, viewer: &Claims, lite: bool) -> Value {
+    let case = access.case();
+    let mut body = json!({
+        "id": case.id,
+        "status": case.status,
+        "recipient": case.recipient,
+        "externalId": case.external_id,
+        "processCode": case.process_code,
+        "createDateTime": format_time(case.create_date_time),
+        "updateDateTime": time_or_null(case.update_date_time),
+        "transmissionDateTime": time_or_null(case.transmission_date_time),
+        "closeDateTime": time_or_null(case.close_date_time),
+        "partnerAttributes": case.partner_attributes,
+        "applicant": access.folder.applicant,
+        "attachments": access.folder_attachments.iter()
+            .filter(|a| a.value.is_for_case(case.id))
+            .map(|a| render_attachment(&a.value))
+            .collect::<Vec<_>>(),
+    });
+    if !lite {
+        body["events"] = access
+            .record
+            .events
+            .iter()
+            .map(|e| render_event(&e.value, &access.record.attachments_of(&e.value), viewer))
+            .collect::<Vec<_>>()
+            .into();
+    }
+    body
+}
+
+// ---------------------------------------------------------------------------------------------
+// Use cases
+// ---------------------------------------------------------------------------------------------
+
+/// `GET /cases/{id}` (`lite` leaves the events out).
+///
+/// # Errors
+/// `CaseNotFound`, `Forbidden`.
+pub async fn get_case(state: &AppState, caller: &Claims, id: Uuid, lite: bool) -> Result<Value, ExchangeError> {
+    let access = access(state, caller, id).await?;
+    Ok(render_case(&access, caller, lite))
+}
+
+/// The writes changing a case's status, with the record of who did it; nothing when the case
+/// already has that status.
+///
+/// # Errors
+/// `Refused` when the procedure's policy does not allow the change.
+pub fn status_change_writes(
+    state: &AppState,
+    access: &CaseAccess,
+    policy: StatusPolicy,
+    to: CaseStatus,
+    caller: &Claims,
+    source: ChangeSource,
+    event_id: Option<Uuid>,
+) -> Result<Vec<Write>, ExchangeError> {
+    let Versioned { value: case, version } = &access.record.case;
+    check_transition(policy, case.status, to, access.party).map_err(refused)?;
+    if case.status == to {
+        return Ok(Vec::new());
+    }
+    let now = state.clock.now();
+    let mut changed = case.clone();
+    changed.status = to;
+    changed.update_date_time = Some(now);
+    match to {
+        CaseStatus::Closed => changed.close_date_time = Some(now),
+        CaseStatus::HubeeNotified => changed.close_date_time = None,
+        _ => {}
+    }
+    let record = StatusChange {
+        id: state.ids.new_id(),
+        case_id: case.id,
+        from: case.status,
+        to,
+        actor: caller.org(),
+        actor_id: caller.sub.clone(),
+        source,
+        event_id,
+        date_time: now,
+    };
+    Ok(vec![state.store.update_case_write(&changed, *version)?, state.store.record_status_change_write(&record)?])
+}
+
+/// `PATCH /cases/{id}` (and its POST override): `{"status": …}`.
+///
+/// # Errors
+/// `Invalid` for a malformed body, `Refused` for a change the policy does not allow.
+pub async fn update_case(
+    state: &AppState,
+    caller: &Claims,
+    id: Uuid,
+    line: &str,
+    body: &Value,
+) -> Result<(), ExchangeError> {
+    let mut c = Checker::new(line);
+    let status = c.root(body).and_then(|root| {
+        c.parsed(root, "", "status", true, 50, |s| {
+            CaseStatus::parse(s).ok_or_else(|| format!("Instance value (\"{s}\") is not a case status"))
+        })
+    });
+    let Some(status) = status.filter(|_| c.is_ok()) else { return Err(ExchangeError::Invalid(c.problems)) };
+    for _ in 0..super::RETRIES {
+        let access = access(state, caller, id).await?;
+        let policy = access.policy(state).await?;
+        let writes = status_change_writes(state, &access, policy, status, caller, ChangeSource::Patch, None)?;
+        if writes.is_empty() {
+            return Ok(());
+        }
+        match state.store.commit(writes).await {
+            Ok(()) => {
+                tracing::info!(case_id = %id, %status, "case status changed");
+                return Ok(());
+            }
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ExchangeError::Busy)
+}
+
+/// `GET /cases/{c}/attachments/{a}`: a folder attachment addressed to this case.
+///
+/// # Errors
+/// `FileNotFound` for an attachment not addressed to the case or not received.
+pub async fn download_case_attachment(
+    state: &AppState,
+    caller: &Claims,
+    case_id: Uuid,
+    attachment_id: Uuid,
+) -> Result<Download, ExchangeError> {
+    let access = access(state, caller, case_id).await?;
+    let a = access
+        .folder_attachments
+        .iter()
+        .find(|a| a.value.id == attachment_id && a.value.is_for_case(case_id))
+        .ok_or(ExchangeError::FileNotFound)?;
+    binaries::open(state, &a.value).await
+}

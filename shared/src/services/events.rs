@@ -1,0 +1,472 @@
+//! Events: exchanges on a case between its operator and its recipient (CONTRACT.md, "Events").
+//! Creating one, sending it (its `caseNewStatus` applied, the other party notified),
+//! acknowledging it, deleting an unsent deposit, and the files of an `ATTACH_DEPOSIT`.
+
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{
+    Checker, Download, ExchangeError, UploadHeaders, binaries,
+    cases::{self, CaseAccess, render_event},
+    refused,
+};
+use crate::{
+    auth::Claims,
+    domain::{
+        ActionType, Attachment, AttachmentStatus, CaseStatus, ChangeSource, Event, EventRef, EventStatus, Notification,
+        OrgRef, OutboxItem, OutboxMessage, PartnerInfo, Party, Procedure, StatusPolicy,
+    },
+    ports::{ByteStream, Write},
+    state::AppState,
+    store::{StoreError, Versioned, create_attachment_write},
+};
+
+/// The most files one event may carry.
+pub const MAX_EVENT_ATTACHMENTS: usize = 60;
+
+struct NewFile {
+    file_name: String,
+    attachment_type: String,
+    size: u64,
+    mime_type: String,
+}
+
+struct NewEvent {
+    action_type: ActionType,
+    notification: bool,
+    message: Option<String>,
+    comment: Option<String>,
+    author: Option<String>,
+    case_current_status: Option<String>,
+    case_new_status: Option<CaseStatus>,
+    partner_attributes: Option<String>,
+    files: Vec<NewFile>,
+}
+
+fn parse_new_event(line: &str, body: &Value) -> Result<NewEvent, ExchangeError> {
+    let mut c = Checker::new(line);
+    let Some(root) = c.root(body) else { return Err(ExchangeError::Invalid(c.problems)) };
+    let action_type = c.parsed(root, "", "actionType", true, 100, |s| {
+        ActionType::parse(s).ok_or_else(|| {
+            let all: Vec<_> = ActionType::ALL.iter().map(|a| a.as_str()).collect();
+            format!("Instance value (\"{s}\") not found in enum (possible values: {all:?})")
+        })
+    });
+    let notification = match root.get("notification") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            c.problem(
+                ".notification",
+                "Instance type does not match any allowed primitive type (allowed: [\"boolean\"])",
+            );
+            false
+        }
+    };
+    let message = c.string(root, "", "message", false, 1000);
+    let comment = c.string(root, "", "comment", false, 1000);
+    let author = c.string(root, "", "author", false, 255);
+    let case_current_status = c.string(root, "", "caseCurrentStatus", false, 15);
+    let case_new_status = c.parsed(root, "", "caseNewStatus", false, 15, |s| {
+        CaseStatus::parse(s).ok_or_else(|| format!("Instance value (\"{s}\") is not a case status"))
+    });
+    let partner_attributes = c.string(root, "", "partnerAttributes", false, 1024);
+    let mut files = Vec::new();
+    for (i, v) in c.array(root, "", "attachments", 0, MAX_EVENT_ATTACHMENTS).into_iter().flatten().enumerate() {
+        let at = format!(".attachments[{i}]");
+        let Value::Object(a) = v else {
+            c.problem(&at, "Instance type does not match any allowed primitive type (allowed: [\"object\"])");
+            continue;
+        };
+        let file_name = c.string(a, &at, "fileName", true, 255);
+        let attachment_type = c.string(a, &at, "type", true, 100);
+        let size = c.unsigned(a, &at, "size", true);
+        let mime_type = c.string(a, &at, "mimeType", true, 255);
+        if let (Some(file_name), Some(attachment_type), Some(size), Some(mime_type)) =
+            (file_name, attachment_type, size, mime_type)
+        {
+            files.push(NewFile { file_name, attachment_type, size, mime_type });
+        }
+    }
+    match action_type {
+        Some(ActionType::AttachDeposit) if files.is_empty() && c.is_ok() => {
+            c.problem(".attachments", "An ATTACH_DEPOSIT event carries at least one attachment");
+        }
+        Some(t) if t != ActionType::AttachDeposit && !files.is_empty() => {
+            c.problem(".attachments", format!("Only ATTACH_DEPOSIT events carry attachments, not {t}"));
+        }
+        _ => {}
+    }
+    match action_type.filter(|_| c.is_ok()) {
+        Some(action_type) => Ok(NewEvent {
+            action_type,
+            notification,
+            message,
+            comment,
+            author,
+            case_current_status,
+            case_new_status,
+            partner_attributes,
+            files,
+        }),
+        None => Err(ExchangeError::Invalid(c.problems)),
+    }
+}
+
+fn check_files(procedure: Option<&Procedure>, files: &[NewFile]) -> Result<(), ExchangeError> {
+    let Some(p) = procedure else { return Ok(()) };
+    let problems: Vec<String> = files
+        .iter()
+        .enumerate()
+        .flat_map(|(i, f)| super::file_problems(p, i, &f.file_name, f.size, &f.mime_type))
+        .collect();
+    if problems.is_empty() { Ok(()) } else { Err(ExchangeError::Refused(problems)) }
+}
+
+/// The party on the other side of the case from `org`.
+fn other_party(access: &CaseAccess, transmitter: &OrgRef) -> OrgRef {
+    let case = access.case();
+    if transmitter.key() == access.folder.operator.key() {
+        case.recipient.clone()
+    } else {
+        access.folder.operator.clone()
+    }
+}
+
+fn notification_write(
+    state: &AppState,
+    access: &CaseAccess,
+    recipient: OrgRef,
+    transmitter: OrgRef,
+    event: &Event,
+) -> Result<Write, ExchangeError> {
+    let case = access.case();
+    Ok(state.store.create_notification_write(&Notification {
+        id: state.ids.new_id(),
+        recipient,
+        transmitter,
+        process_code: case.process_code.clone(),
+        case_id: Some(case.id),
+        event_id: Some(event.id),
+        date_time: state.clock.now(),
+    })?)
+}
+
+/// What happens when an event becomes `SENT`: its `caseNewStatus` is applied, the other party
+/// is notified if asked, and an operator reopening the case queues the recipient's e-mail.
+async fn sent_writes(
+    state: &AppState,
+    access: &CaseAccess,
+    policy: StatusPolicy,
+    event: &Event,
+    caller: &Claims,
+) -> Result<Vec<Write>, ExchangeError> {
+    let mut writes = Vec::new();
+    let case = access.case();
+    if let Some(to) = event.case_new_status {
+        writes.extend(cases::status_change_writes(
+            state,
+            access,
+            policy,
+            to,
+            caller,
+            ChangeSource::Event,
+            Some(event.id),
+        )?);
+        let reopens = to == CaseStatus::HubeeNotified && case.status != CaseStatus::HubeeNotified;
+        if reopens && access.party == Party::Operator {
+            let r = &case.recipient;
+            match state.store.subscription(&r.company_register, &r.branch_code, &case.process_code).await? {
+                Some(sub) => writes.push(state.store.create_outbox_write(&OutboxItem::new(
+                    state.ids.new_id(),
+                    OutboxMessage::ReopenedCase { case_id: case.id },
+                    &sub,
+                    r.clone(),
+                    state.clock.now(),
+                ))?),
+                None => {
+                    tracing::warn!(case_id = %case.id, "no subscription left for a reopened case: no e-mail queued")
+                }
+            }
+        }
+    }
+    if event.notification && access.party != Party::Platform {
+        let to = other_party(access, &event.transmitter);
+        writes.push(notification_write(state, access, to, event.transmitter.clone(), event)?);
+    }
+    Ok(writes)
+}
+
+/// `POST /cases/{id}/events`.
+///
+/// # Errors
+/// `Invalid` for a malformed body, `Refused` for a status change the policy refuses.
+pub async fn create_event(
+    state: &AppState,
+    caller: &Claims,
+    case_id: Uuid,
+    line: &str,
+    body: &Value,
+    partner_info: Option<PartnerInfo>,
+) -> Result<Value, ExchangeError> {
+    let new = parse_new_event(line, body)?;
+    for _ in 0..super::RETRIES {
+        let access = cases::access(state, caller, case_id).await?;
+        let case = access.case();
+        if case.status == CaseStatus::HubeeReceived {
+            return Err(refused("The case is not transmitted yet: its folder must be completed first"));
+        }
+        let procedure = state.store.procedure(&case.process_code).await?;
+        check_files(procedure.as_ref(), &new.files)?;
+        let now = state.clock.now();
+        let event_id = state.ids.new_id();
+        let files: Vec<Attachment> = new
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| Attachment {
+                id: state.ids.new_id(),
+                folder_id: case.folder_id,
+                position: u32::try_from(i).unwrap_or(u32::MAX),
+                file_name: f.file_name.clone(),
+                attachment_type: f.attachment_type.clone(),
+                size: f.size,
+                mime_type: f.mime_type.clone(),
+                status: AttachmentStatus::Pending,
+                recipients: Vec::new(),
+                case_ids: vec![case_id],
+                sha256: None,
+                object_key: None,
+                received_date_time: None,
+                event: Some(EventRef { case_id, event_id }),
+            })
+            .collect();
+        let event = Event {
+            id: event_id,
+            case_id,
+            folder_id: case.folder_id,
+            action_type: new.action_type,
+            transmitter: caller.org(),
+            message: new.message.clone(),
+            comment: new.comment.clone(),
+            author: new.author.clone(),
+            notification: new.notification,
+            status: if new.action_type == ActionType::AttachDeposit {
+                EventStatus::InProgress
+            } else {
+                EventStatus::Sent
+            },
+            case_current_status: new.case_current_status.clone(),
+            case_new_status: new.case_new_status,
+            partner_attributes: new.partner_attributes.clone(),
+            partner_info: partner_info.clone(),
+            attachment_ids: files.iter().map(|f| f.id).collect(),
+            create_date_time: now,
+            update_date_time: now,
+        };
+        let mut writes = vec![state.store.create_event_write(&event)?];
+        for f in &files {
+            writes.push(create_attachment_write(f)?);
+        }
+        if event.status == EventStatus::Sent {
+            let policy = procedure.map(|p| p.status_policy).unwrap_or_default();
+            writes.extend(sent_writes(state, &access, policy, &event, caller).await?);
+        }
+        match state.store.commit(writes).await {
+            Ok(()) => {
+                tracing::info!(%case_id, event_id = %event.id, action = %event.action_type, "event created");
+                let versioned: Vec<Versioned<Attachment>> =
+                    files.into_iter().map(|value| Versioned { value, version: 1 }).collect();
+                let refs: Vec<&Versioned<Attachment>> = versioned.iter().collect();
+                return Ok(render_event(&event, &refs, caller));
+            }
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ExchangeError::Busy)
+}
+
+/// Loads a case and one of its events.
+async fn access_event(
+    state: &AppState,
+    caller: &Claims,
+    case_id: Uuid,
+    event_id: Uuid,
+) -> Result<(CaseAccess, Versioned<Event>), ExchangeError> {
+    let access = cases::access(state, caller, case_id).await?;
+    let event = access.record.event(event_id).cloned().ok_or(ExchangeError::EventNotFound)?;
+    Ok((access, event))
+}
+
+fn is_transmitter(caller: &Claims, event: &Event) -> bool {
+    caller.org().key() == event.transmitter.key()
+}
+
+/// `GET /cases/{c}/events/{e}`.
+///
+/// # Errors
+/// `CaseNotFound`, `EventNotFound`, `Forbidden`.
+pub async fn get_event(
+    state: &AppState,
+    caller: &Claims,
+    case_id: Uuid,
+    event_id: Uuid,
+) -> Result<Value, ExchangeError> {
+    let (access, event) = access_event(state, caller, case_id, event_id).await?;
+    Ok(render_event(&event.value, &access.record.attachments_of(&event.value), caller))
+}
+
+/// `PATCH /cases/{c}/events/{e}` (and its POST override): `SENT` by the transmitter once every
+/// file is received, `RECEIVED` by the other party as acknowledgement.
+///
+/// # Errors
+/// `Refused` for files still pending or an event not sent yet, `Forbidden` for the wrong party.
+pub async fn update_event(
+    state: &AppState,
+    caller: &Claims,
+    case_id: Uuid,
+    event_id: Uuid,
+    line: &str,
+    body: &Value,
+) -> Result<(), ExchangeError> {
+    let mut c = Checker::new(line);
+    let status = c.root(body).and_then(|root| {
+        c.parsed(root, "", "status", true, 12, |s| match EventStatus::parse(s) {
+            Some(s @ (EventStatus::Sent | EventStatus::Received)) => Ok(s),
+            _ => Err(format!("Instance value (\"{s}\") not found in enum (possible values: [\"SENT\",\"RECEIVED\"])")),
+        })
+    });
+    let Some(status) = status.filter(|_| c.is_ok()) else { return Err(ExchangeError::Invalid(c.problems)) };
+    for _ in 0..super::RETRIES {
+        let (access, Versioned { value: event, version }) = access_event(state, caller, case_id, event_id).await?;
+        let now = state.clock.now();
+        let mut changed = event.clone();
+        changed.status = status;
+        changed.update_date_time = now;
+        let writes = match (status, event.status) {
+            (EventStatus::Sent, _) if !is_transmitter(caller, &event) => return Err(ExchangeError::Forbidden),
+            (EventStatus::Sent, EventStatus::Sent | EventStatus::Received) => return Ok(()),
+            (EventStatus::Sent, _) => {
+                let pending: Vec<String> = access
+                    .record
+                    .attachments_of(&event)
+                    .iter()
+                    .filter(|a| a.value.status != AttachmentStatus::Received)
+                    .map(|a| format!("Attachment {} ({}) is still {}", a.value.id, a.value.file_name, a.value.status))
+                    .collect();
+                if !pending.is_empty() {
+                    return Err(ExchangeError::Refused(pending));
+                }
+                let policy = state.store.procedure(&access.case().process_code).await?.map(|p| p.status_policy);
+                let mut writes = vec![state.store.update_event_write(&changed, version)?];
+                writes.extend(sent_writes(state, &access, policy.unwrap_or_default(), &changed, caller).await?);
+                writes
+            }
+            (_, _) if is_transmitter(caller, &event) || access.party == Party::Platform => {
+                return Err(ExchangeError::Forbidden);
+            }
+            (_, EventStatus::InProgress) => return Err(refused(format!("Event {event_id} is not sent yet"))),
+            (_, EventStatus::Received) => return Ok(()),
+            (_, EventStatus::Sent) => vec![
+                state.store.update_event_write(&changed, version)?,
+                notification_write(state, &access, event.transmitter.clone(), caller.org(), &changed)?,
+            ],
+        };
+        match state.store.commit(writes).await {
+            Ok(()) => {
+                tracing::info!(%case_id, %event_id, %status, "event status changed");
+                return Ok(());
+            }
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ExchangeError::Busy)
+}
+
+/// `DELETE /cases/{c}/events/{e}`: the transmitter withdraws an `ATTACH_DEPOSIT` not sent yet.
+///
+/// # Errors
+/// `Refused` for any other event, `Forbidden` for anyone but the transmitter.
+pub async fn delete_event(
+    state: &AppState,
+    caller: &Claims,
+    case_id: Uuid,
+    event_id: Uuid,
+) -> Result<(), ExchangeError> {
+    for _ in 0..super::RETRIES {
+        let (access, event) = access_event(state, caller, case_id, event_id).await?;
+        if !is_transmitter(caller, &event.value) {
+            return Err(ExchangeError::Forbidden);
+        }
+        if event.value.action_type != ActionType::AttachDeposit || event.value.status != EventStatus::InProgress {
+            return Err(refused(format!(
+                "Event {event_id} is a {} {}: only an ATTACH_DEPOSIT event still IN_PROGRESS can be deleted",
+                event.value.status, event.value.action_type
+            )));
+        }
+        let files = access.record.attachments_of(&event.value);
+        match state.store.commit(state.store.delete_event_writes(&event, &files)).await {
+            Ok(()) => {
+                binaries::discard_all(state, files.iter().map(|a| &a.value).collect()).await;
+                tracing::info!(%case_id, %event_id, "event deleted");
+                return Ok(());
+            }
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ExchangeError::Busy)
+}
+
+/// `PUT /cases/{c}/events/{e}/attachments/{a}`: the transmitter uploads a file of its deposit.
+///
+/// # Errors
+/// As for folder uploads; `Refused` once the event is sent.
+pub async fn upload_event_attachment(
+    state: &AppState,
+    caller: &Claims,
+    case_id: Uuid,
+    event_id: Uuid,
+    attachment_id: Uuid,
+    headers: UploadHeaders<'_>,
+    body: ByteStream,
+) -> Result<(), ExchangeError> {
+    let (access, event) = access_event(state, caller, case_id, event_id).await?;
+    if !is_transmitter(caller, &event.value) {
+        return Err(ExchangeError::Forbidden);
+    }
+    let current = access
+        .record
+        .attachments_of(&event.value)
+        .into_iter()
+        .find(|a| a.value.id == attachment_id)
+        .cloned()
+        .ok_or(ExchangeError::AttachmentNotFound)?;
+    if event.value.status != EventStatus::InProgress {
+        return Err(refused(format!("Event {event_id} is {}: its files cannot change", event.value.status)));
+    }
+    binaries::receive(state, current, headers, body).await
+}
+
+/// `GET /cases/{c}/events/{e}/attachments/{a}`.
+///
+/// # Errors
+/// `FileNotFound` for a file that is not the event's or not received.
+pub async fn download_event_attachment(
+    state: &AppState,
+    caller: &Claims,
+    case_id: Uuid,
+    event_id: Uuid,
+    attachment_id: Uuid,
+) -> Result<Download, ExchangeError> {
+    let (access, event) = access_event(state, caller, case_id, event_id).await?;
+    let file = access
+        .record
+        .attachments_of(&event.value)
+        .into_iter()
+        .find(|a| a.value.id == attachment_id)
+        .ok_or(ExchangeError::FileNotFound)?;
+    binaries::open(state, &file.value).await
+}
