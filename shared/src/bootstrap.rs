@@ -83,10 +83,17 @@ pub fn local(
         Arc::clone(&clock),
     )?);
     let outbox = OutboxMailer::open(&dir.join("outbox"), &common.mail_from)?;
+    let mailer: Arc<dyn crate::ports::Mailer> = match &config.smtp_url {
+        None => Arc::new(outbox.clone()),
+        #[cfg(feature = "smtp")]
+        Some(url) => Arc::new(crate::adapters::embedded::SmtpMailer::open(url, &common.mail_from)?),
+        #[cfg(not(feature = "smtp"))]
+        Some(_) => anyhow::bail!("HUBEE_SMTP_URL is set but this build has no SMTP support (feature smtp)"),
+    };
     let state = AppState::new(
         Arc::new(table),
         objects.clone(),
-        Arc::new(outbox.clone()),
+        mailer,
         clock,
         Arc::new(RandomIds),
         TokenKeys::new(keys.token_secret.as_bytes()),

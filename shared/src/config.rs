@@ -59,6 +59,10 @@ pub struct LocalConfig {
     pub mail_from: String,
     /// How e-mail deliveries are retried.
     pub delivery: DeliveryPolicy,
+    /// `HUBEE_SMTP_URL`: send e-mails through this SMTP server (`smtp://host:port`,
+    /// `smtp://host:587?tls=required`, `smtps://user:password@host`) instead of writing them to
+    /// the outbox folder.
+    pub smtp_url: Option<String>,
 }
 
 impl LocalConfig {
@@ -83,6 +87,7 @@ impl LocalConfig {
             demo,
             public_url: var("HUBEE_PUBLIC_URL"),
             mail_from: var("HUBEE_MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.into()),
+            smtp_url: var("HUBEE_SMTP_URL"),
             delivery: match var("HUBEE_MAIL_RETRY_BASE_MS") {
                 None => DeliveryPolicy::default(),
                 Some(ms) => DeliveryPolicy {

@@ -62,7 +62,7 @@ pub fn provisioning(s: &Secrets) -> Value {
             {"siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1, "processCode": "CERTDC", "status": "Actif", "accessMode": "API",
              "notificationFrequency": "unitaire", "email": "etat-civil@mairie-a.example", "activateDateTime": "2026-01-01T00:00:00.000Z"},
             {"siret": MAIRIE_B.0, "branchCode": MAIRIE_B.1, "processCode": "CERTDC", "status": "Actif", "accessMode": "PORTAIL",
-             "notificationFrequency": "quotidienne", "email": "deces@mairie-b.example", "activateDateTime": "2026-01-01T00:00:00.000Z"},
+             "notificationFrequency": "unitaire", "email": "deces@mairie-b.example", "activateDateTime": "2026-01-01T00:00:00.000Z"},
             {"siret": MAIRIE_UNSUBSCRIBED.0, "branchCode": MAIRIE_UNSUBSCRIBED.1, "processCode": "EtatCivil", "status": "Actif",
              "accessMode": "PORTAIL", "notificationFrequency": "unitaire", "email": "etat-civil@mairie-c.example"},
             {"siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1, "processCode": "STRICTDEMO", "status": "Actif", "accessMode": "API",
@@ -133,6 +133,7 @@ impl TestHub {
             public_url: None,
             mail_from: hubee_shared::config::DEFAULT_MAIL_FROM.into(),
             delivery: hubee_shared::config::DeliveryPolicy::default(),
+            smtp_url: None,
         }
     }
 

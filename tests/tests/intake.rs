@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a failed step is a failed test.
 use hubee_shared::{
-    domain::{BranchCode, OrgRef, OrgType, OutboxMessage, OutboxStatus, Siret},
+    domain::{BranchCode, OrgRef, OrgType, Siret},
     ports::Query,
 };
 use hubee_tests::{folders::*, *};
@@ -107,24 +107,32 @@ async fn an_operator_deposits_a_certdc_folder_for_two_mairies_and_both_are_notif
         assert_eq!(inbox[0].event_id, None);
         assert_eq!(inbox[0].transmitter.company_register.as_str(), OPERATOR_SIRET);
     }
-    // Mairie A (unitaire) gets its e-mail from the dispatcher; Mairie B's (quotidienne) item
-    // waits for the morning digest.
-    let emails = t.wait_for_emails("etat-civil@mairie-a.example", 1).await;
+    // Each subscription's address gets exactly one e-mail, written to the outbox folder: the
+    // procedure, the dossier number, a link to the dossier, no applicant data.
+    for (address, case) in
+        [("etat-civil@mairie-a.example", &done["cases"][0]), ("deces@mairie-b.example", &done["cases"][1])]
+    {
+        let emails = t.wait_for_emails(address, 1).await;
+        assert_eq!(emails.len(), 1, "one e-mail to {address}");
+        let number = case["externalId"].as_str().unwrap();
+        assert_eq!(emails[0].subject, format!("Nouveau télédossier « Certificat de décès électronique » n° {number}"));
+        assert!(emails[0].text.contains(&format!("/dossiers/{}", case["id"].as_str().unwrap())), "{}", emails[0].text);
+        for body in [&emails[0].text, &emails[0].html] {
+            assert!(!body.contains("TESTEUR") && !body.contains("Camille"), "no applicant data: {body}");
+        }
+    }
+    let eml = eml_files(&t);
+    assert_eq!(eml.len(), 2, "two .eml files in the outbox folder");
     assert!(
-        emails[0].subject.contains("DGS-CERTDC-0001") || emails[0].subject.contains("C-A"),
-        "{}",
-        emails[0].subject
+        eml.iter().any(|m| m.contains("To: etat-civil@mairie-a.example"))
+            && eml.iter().any(|m| m.contains("To: deces@mairie-b.example"))
     );
-    let waiting = store.digest_pending_page(10, None).await.unwrap().0;
-    assert_eq!(waiting.len(), 1, "one item waits for B's digest");
-    assert_eq!(waiting[0].value.recipient.company_register.as_str(), MAIRIE_B.0);
-    assert!(matches!(waiting[0].value.message, OutboxMessage::NewCase { .. }));
-    assert_eq!(waiting[0].value.status, OutboxStatus::Pending);
 
     // Completing again is a harmless retry: nothing more is written or sent.
     assert_eq!(patch_folder(&t, &token, &id, json!({"globalStatus": "HUBEE_COMPLETED"})).await.0, 204);
-    assert_eq!(store.digest_pending_page(10, None).await.unwrap().0.len(), 1);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(store.pending_outbox(10).await.unwrap().is_empty(), "nothing left to send");
+    assert_eq!(eml_files(&t).len(), 2);
 
     // A restart on the same data directory keeps everything, and the binaries.
     t.restart().await;
@@ -132,9 +140,19 @@ async fn an_operator_deposits_a_certdc_folder_for_two_mairies_and_both_are_notif
     let (status, after) = get_folder(&t, &token, &id).await;
     assert_eq!(status, 200);
     assert_eq!(after, done, "the folder reads the same after a restart");
-    assert_eq!(t.hub().state.store.digest_pending_page(10, None).await.unwrap().0.len(), 1);
     assert_eq!(walk(&objects), 4, "the four binaries are kept");
-    assert_eq!(t.emails_to("etat-civil@mairie-a.example").len(), 0, "nothing is sent twice after a restart");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(eml_files(&t).len(), 2, "nothing is sent twice after a restart");
+}
+
+/// The messages in the hub's outbox folder.
+fn eml_files(t: &TestHub) -> Vec<String> {
+    std::fs::read_dir(t.dir.path().join("data/outbox"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect()
 }
 
 fn walk(dir: &std::path::Path) -> usize {
