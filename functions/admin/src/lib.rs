@@ -249,4 +249,25 @@ mod tests {
         let (status, _, _) = send(&state, request("DELETE", &path, &admin, None)).await;
         assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     }
+
+    #[tokio::test]
+    async fn the_get_and_update_fixtures_read_and_change_a_subscription_through_the_router() {
+        let (_dir, state) = state().await;
+        let request = with_token(testkit::fixture_request(CREATE_FIXTURE), &token(&state, Scope::Datapass));
+        let (_, _, created) = send(&state, request).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let fixture = |text: &str| testkit::fixture_request(&text.replace("00000000-0000-4000-8000-0000000005ab", &id));
+
+        let get = include_str!("../../../events/apigw-admin-get-subscription.json");
+        let (status, _, read) = send(&state, with_token(fixture(get), &token(&state, Scope::Admin))).await;
+        assert_eq!((status, read["id"].as_str()), (StatusCode::OK, Some(id.as_str())));
+
+        let update = include_str!("../../../events/apigw-admin-update-subscription.json");
+        let (status, _, updated) = send(&state, with_token(fixture(update), &token(&state, Scope::Admin))).await;
+        assert_eq!(status, StatusCode::OK, "{updated}");
+        assert_eq!(updated["notificationFrequency"], "quotidienne");
+        assert_eq!(updated["status"], "Inactif", "a body without status keeps it");
+        let (status, _, _) = send(&state, with_token(fixture(update), &token(&state, Scope::Osl))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
 }

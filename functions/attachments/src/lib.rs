@@ -109,4 +109,32 @@ mod tests {
             router(state.clone()).oneshot(fixture(event, &unknown, &bearer(&state, "fixture-si"))).await.unwrap();
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
     }
+
+    #[tokio::test]
+    async fn the_event_attachment_fixtures_upload_then_download_a_deposit_file_through_the_router() {
+        use hubee_shared::testkit::{FIXTURE_EVENT_ID, deposit_event};
+        let dir = tempfile::tempdir().unwrap();
+        let state = testkit::state(dir.path());
+        provision(&state).await;
+        let (case, _) = deposit_case(&state, b"%PDF-1.4 fixture").await;
+        let (event, file) = deposit_event(&state, case, 16).await;
+        let ids = [
+            (FIXTURE_CASE_ID, case.to_string()),
+            (FIXTURE_EVENT_ID, event.to_string()),
+            (FIXTURE_ATTACHMENT_ID, file.to_string()),
+        ];
+        let upload = include_str!("../../../events/apigw-attachments-upload-event-attachment.json");
+        let response =
+            router(state.clone()).oneshot(fixture(upload, &ids, &bearer(&state, "fixture-si"))).await.unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        let again = router(state.clone()).oneshot(fixture(upload, &ids, &bearer(&state, "fixture-si"))).await.unwrap();
+        assert_eq!(again.status(), StatusCode::BAD_REQUEST, "a received file is not uploaded twice");
+
+        let download = include_str!("../../../events/apigw-attachments-download-event-attachment.json");
+        let response =
+            router(state.clone()).oneshot(fixture(download, &ids, &bearer(&state, "fixture-osl"))).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["digest"], "xcLovmrQglpW3tHxoVPOrxHcBgq0SxIKlEBqCCB7q8I=");
+        assert_eq!(&response.into_body().collect().await.unwrap().to_bytes()[..], b"%PDF-1.4 fixture");
+    }
 }

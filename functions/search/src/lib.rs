@@ -110,4 +110,25 @@ mod tests {
         let request = fixture(include_str!("../../../events/apigw-search-get-case.json"), &other_case, &si);
         assert_eq!(router(state).oneshot(request).await.unwrap().status(), StatusCode::NOT_FOUND);
     }
+
+    #[tokio::test]
+    async fn the_get_event_fixture_reads_an_event_through_the_router() {
+        use hubee_shared::testkit::{FIXTURE_EVENT_ID, deposit_event};
+        let dir = tempfile::tempdir().unwrap();
+        let state = testkit::state(dir.path());
+        provision(&state).await;
+        let (case, _) = deposit_case(&state, b"%PDF-1.4 fixture").await;
+        let (event, file) = deposit_event(&state, case, 3).await;
+        let ids = [(FIXTURE_CASE_ID, case.to_string()), (FIXTURE_EVENT_ID, event.to_string())];
+        let request =
+            fixture(include_str!("../../../events/apigw-search-get-event.json"), &ids, &bearer(&state, "fixture-osl"));
+        let response = router(state).oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = json_body(response).await;
+        assert_eq!(
+            (body["actionType"].as_str(), body["status"].as_str()),
+            (Some("ATTACH_DEPOSIT"), Some("IN_PROGRESS"))
+        );
+        assert_eq!(body["attachments"][0]["id"], file.to_string());
+    }
 }

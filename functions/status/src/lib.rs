@@ -176,4 +176,43 @@ mod tests {
         );
         assert_eq!(router(state).oneshot(request).await.unwrap().status(), StatusCode::NOT_FOUND);
     }
+
+    #[tokio::test]
+    async fn the_event_fixtures_send_acknowledge_and_delete_events_through_the_router() {
+        use hubee_shared::{
+            services::{UploadHeaders, events},
+            testkit::{FIXTURE_EVENT_ID, deposit_event},
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let state = testkit::state(dir.path());
+        provision(&state).await;
+        let (case, _) = deposit_case(&state, b"%PDF-1.4 fixture").await;
+        let (event, file) = deposit_event(&state, case, 3).await;
+        let stream = Box::pin(futures::stream::iter([Ok(bytes::Bytes::from_static(b"pdf"))]));
+        let headers = UploadHeaders { digest: None, content_length: None };
+        events::upload_event_attachment(&state, &claims(&state, "fixture-si"), case, event, file, headers, stream)
+            .await
+            .unwrap();
+        let ids = [(FIXTURE_CASE_ID, case.to_string()), (FIXTURE_EVENT_ID, event.to_string())];
+
+        let send = include_str!("../../../events/apigw-status-send-event-override.json");
+        let response = router(state.clone()).oneshot(fixture(send, &ids, &bearer(&state, "fixture-si"))).await.unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        let acknowledge = include_str!("../../../events/apigw-status-acknowledge-event.json");
+        let response =
+            router(state.clone()).oneshot(fixture(acknowledge, &ids, &bearer(&state, "fixture-osl"))).await.unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        assert_eq!(state.store.event(case, event).await.unwrap().unwrap().value.status.as_str(), "RECEIVED");
+
+        let delete = include_str!("../../../events/apigw-status-delete-event.json");
+        let response =
+            router(state.clone()).oneshot(fixture(delete, &ids, &bearer(&state, "fixture-si"))).await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "a sent event is not deleted");
+        let (unsent, _) = deposit_event(&state, case, 3).await;
+        let ids = [(FIXTURE_CASE_ID, case.to_string()), (FIXTURE_EVENT_ID, unsent.to_string())];
+        let response =
+            router(state.clone()).oneshot(fixture(delete, &ids, &bearer(&state, "fixture-si"))).await.unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        assert!(state.store.event(case, unsent).await.unwrap().is_none());
+    }
 }

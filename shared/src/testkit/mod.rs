@@ -182,3 +182,14 @@ impl crate::ports::Mailer for RecordingMailer {
         Ok(format!("recorded-{n}"))
     }
 }
+pub const FIXTURE_EVENT_ID: &str = "00000000-0000-4000-8000-0000000e7e07";
+
+/// Posts an `ATTACH_DEPOSIT` event with one file of `size` bytes as Mairie A's client on the
+/// case; returns the event id and the file's id.
+pub async fn deposit_event(state: &AppState, case: uuid::Uuid, size: usize) -> (uuid::Uuid, uuid::Uuid) {
+    let si = claims(state, "fixture-si");
+    let body = serde_json::json!({"actionType": "ATTACH_DEPOSIT", "notification": true,
+        "attachments": [{"fileName": "complement.pdf", "type": "PJ", "size": size, "mimeType": "application/pdf"}]});
+    let event = crate::services::events::create_event(state, &si, case, "POST /e", &body, None).await.unwrap();
+    (event["id"].as_str().unwrap().parse().unwrap(), event["attachments"][0]["id"].as_str().unwrap().parse().unwrap())
+}
