@@ -46,16 +46,18 @@ pub enum Index {
     Gsi1,
     Gsi2,
     Gsi3,
+    Gsi4,
 }
 
 impl Index {
-    pub const ALL: [Index; 3] = [Index::Gsi1, Index::Gsi2, Index::Gsi3];
+    pub const ALL: [Index; 4] = [Index::Gsi1, Index::Gsi2, Index::Gsi3, Index::Gsi4];
 
     pub fn name(self) -> &'static str {
         match self {
             Index::Gsi1 => "GSI1",
             Index::Gsi2 => "GSI2",
             Index::Gsi3 => "GSI3",
+            Index::Gsi4 => "GSI4",
         }
     }
     pub fn pk_attr(self) -> &'static str {
@@ -63,6 +65,7 @@ impl Index {
             Index::Gsi1 => "GSI1PK",
             Index::Gsi2 => "GSI2PK",
             Index::Gsi3 => "GSI3PK",
+            Index::Gsi4 => "GSI4PK",
         }
     }
     pub fn sk_attr(self) -> &'static str {
@@ -70,6 +73,7 @@ impl Index {
             Index::Gsi1 => "GSI1SK",
             Index::Gsi2 => "GSI2SK",
             Index::Gsi3 => "GSI3SK",
+            Index::Gsi4 => "GSI4SK",
         }
     }
 }

@@ -10,7 +10,7 @@ use super::{NotificationFrequency, OrgRef, ProcessCode, Sha256Digest, contract_t
 macro_rules! status_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         pub enum $name {
             $(#[serde(rename = $text)] $variant),+
         }
@@ -143,6 +143,83 @@ pub struct Case {
     pub close_date_time: Option<DateTime<Utc>>,
     #[serde(default)]
     pub partner_attributes: Option<String>,
+    /// The folder's applicant, kept on the case for the inbox (the person concerned).
+    #[serde(default)]
+    pub applicant: Option<Applicant>,
+}
+
+impl Case {
+    /// The inbox tab the case shows under; `None` until it is transmitted.
+    pub fn tab(&self) -> Option<InboxTab> {
+        self.transmission_date_time.and(self.status.tab())
+    }
+
+    /// The applicant's name as the inbox searches it (see [`search_key`]): `nom prénom`.
+    pub fn search_name(&self) -> Option<String> {
+        self.applicant.as_ref().map(|a| search_key(&format!("{} {}", a.last_name, a.first_name)))
+    }
+}
+
+status_enum!(
+    /// The portal inbox's tabs (PORTAL.md): Nouveaux, Reçus, En cours, En attente de
+    /// compléments, Refusés, Traités, Clos, Erreur d'intégration; archived cases leave the inbox.
+    InboxTab {
+        Nouveau = "NOUVEAU",
+        Recu = "RECU",
+        EnCours = "EN_COURS",
+        EnAttente = "EN_ATTENTE",
+        Refuse = "REFUSE",
+        Traite = "TRAITE",
+        Clos = "CLOS",
+        Erreur = "ERREUR",
+        Archive = "ARCHIVE",
+    }
+);
+
+impl CaseStatus {
+    /// The tab of a transmitted case with this status.
+    pub fn tab(self) -> Option<InboxTab> {
+        Some(match self {
+            CaseStatus::HubeeReceived => return None,
+            CaseStatus::HubeeNotified | CaseStatus::Sent => InboxTab::Nouveau,
+            CaseStatus::SiReceived => InboxTab::Recu,
+            CaseStatus::InProgress => InboxTab::EnCours,
+            CaseStatus::AddAwaiting => InboxTab::EnAttente,
+            CaseStatus::Refused => InboxTab::Refuse,
+            CaseStatus::Done => InboxTab::Traite,
+            CaseStatus::Closed => InboxTab::Clos,
+            CaseStatus::SiIntgError => InboxTab::Erreur,
+            CaseStatus::Archived => InboxTab::Archive,
+        })
+    }
+}
+
+/// Text as the inbox compares it: accents and case dropped (`Élodie Lefèvre-Œuvray` →
+/// `elodie lefevre oeuvray`), anything but letters and digits a single space.
+pub fn search_key(text: &str) -> String {
+    use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
+    let mut out = String::with_capacity(text.len());
+    let mut space = true;
+    for c in text.nfd().filter(|c| !is_combining_mark(*c)) {
+        let expanded: &[char] = match c {
+            'œ' | 'Œ' => &['o', 'e'],
+            'æ' | 'Æ' => &['a', 'e'],
+            'ß' => &['s', 's'],
+            _ => &[],
+        };
+        if !expanded.is_empty() {
+            out.extend(expanded);
+            space = false;
+        } else if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+            space = false;
+        } else if !space {
+            out.push(' ');
+            space = true;
+        }
+    }
+    out.truncate(out.trim_end().len());
+    out
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -404,4 +481,24 @@ pub struct StatusChange {
     pub event_id: Option<Uuid>,
     #[serde(with = "contract_time")]
     pub date_time: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_keys_drop_accents_case_and_punctuation() {
+        assert_eq!(search_key("Élodie LEFÈVRE-Œuvray"), "elodie lefevre oeuvray");
+        assert_eq!(search_key("  d'Artagnan   Jean-Noël "), "d artagnan jean noel");
+        assert_eq!(search_key("Çà et là"), "ca et la");
+    }
+
+    #[test]
+    fn every_transmitted_status_has_a_tab() {
+        for s in CaseStatus::ALL {
+            assert_eq!(s.tab().is_none(), *s == CaseStatus::HubeeReceived, "{s}");
+        }
+        assert_eq!(CaseStatus::Sent.tab(), Some(InboxTab::Nouveau));
+    }
 }

@@ -186,7 +186,9 @@ pub fn status_change_writes(
         event_id,
         date_time: now,
     };
-    Ok(vec![state.store.update_case_write(&changed, *version)?, state.store.record_status_change_write(&record)?])
+    let mut writes = state.store.update_case_writes(case, &changed, *version)?;
+    writes.push(state.store.record_status_change_write(&record)?);
+    Ok(writes)
 }
 
 /// `PATCH /cases/{id}` (and its POST override): `{"status": …}`.

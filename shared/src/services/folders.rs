@@ -26,9 +26,11 @@ use crate::{
     store::{FolderAggregate, StoreError, Versioned},
 };
 
-/// The most cases one folder may address, and the most attachments it may hold: with the
-/// folder and its `externalId` claim, a creation stays within one 100-write transaction.
-pub const MAX_CASES: usize = 30;
+/// The most cases one folder may address, and the most attachments it may hold: a creation
+/// (the claim, the folder, its cases and attachments: 2 + 24 + 60) and a completion (the folder,
+/// then per case the case, its inbox counter, notification and outbox item: 1 + 4 × 24) each
+/// stay within one 100-write transaction.
+pub const MAX_CASES: usize = 24;
 pub const MAX_ATTACHMENTS: usize = 60;
 
 /// Only operators (and the platform) deposit folders.
@@ -299,6 +301,7 @@ fn build_folder(
             transmission_date_time: None,
             close_date_time: None,
             partner_attributes: nc.partner_attributes.clone(),
+            applicant: Some(new.applicant.clone()),
         })
         .collect();
     let case_by_ext: HashMap<&str, Uuid> = cases.iter().map(|c| (c.external_id.as_str(), c.id)).collect();
@@ -503,7 +506,7 @@ async fn complete_writes(state: &AppState, agg: &FolderAggregate) -> Result<Vec<
         c.status = CaseStatus::HubeeNotified;
         c.transmission_date_time = Some(now);
         c.update_date_time = Some(now);
-        writes.push(state.store.update_case_write(&c, *version)?);
+        writes.extend(state.store.update_case_writes(case, &c, *version)?);
         writes.push(state.store.create_notification_write(&Notification {
             id: state.ids.new_id(),
             recipient: c.recipient.clone(),
@@ -646,6 +649,15 @@ mod tests {
             assert!(all.contains(needle), "{needle} missing from:\n{all}");
         }
         assert_eq!(problems.len(), 6, "{all}");
+    }
+
+    #[test]
+    fn a_folder_addresses_at_most_max_cases_recipients() {
+        let mut b = body();
+        let case = b["cases"][0].clone();
+        b["cases"] = Value::Array(vec![case; MAX_CASES + 1]);
+        let Err(ExchangeError::Invalid(problems)) = parse_new_folder("POST /f", &b) else { panic!("invalid") };
+        assert!(problems[0].contains("Array is too long (must have at most 24 elements"), "{problems:?}");
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod cases;
 mod error;
 pub mod events;
 pub mod folders;
+pub mod inbox;
 pub mod notifications;
 pub mod notify;
 pub mod subscriptions;

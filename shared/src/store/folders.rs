@@ -106,10 +106,24 @@ impl Store {
         Ok(Write::Put { item, condition: at_version(read_version) })
     }
 
+    /// A case update, if nobody changed it since `read_version`, with the inbox counters it
+    /// moves (the tab it leaves and the tab it enters).
+    ///
     /// # Errors
     /// When the case does not serialise.
-    pub fn update_case_write(&self, case: &Case, read_version: i64) -> Result<Write, StoreError> {
-        Ok(Write::Put { item: case_item(case, read_version + 1)?, condition: at_version(read_version) })
+    pub fn update_case_writes(&self, before: &Case, after: &Case, read_version: i64) -> Result<Vec<Write>, StoreError> {
+        let mut writes =
+            vec![Write::Put { item: case_item(after, read_version + 1)?, condition: at_version(read_version) }];
+        if before.tab() != after.tab() {
+            let counter = |tab, delta| Write::Add {
+                key: keys::inbox_counter(&after.recipient, &after.process_code, tab),
+                attr: keys::COUNTER_ATTR.into(),
+                delta,
+            };
+            writes.extend(before.tab().map(|t| counter(t, -1)));
+            writes.extend(after.tab().map(|t| counter(t, 1)));
+        }
+        Ok(writes)
     }
 
     /// Saves an attachment if nobody changed it since `read_version`.
@@ -191,6 +205,21 @@ pub fn create_attachment_write(a: &Attachment) -> Result<Write, StoreError> {
     Ok(Write::create(to_item(a, "Attachment", &attachment_key(a), &[], 1)?))
 }
 
+/// A case with its inbox index entries once it is transmitted.
 pub(super) fn case_item(c: &Case, version: i64) -> Result<Item, StoreError> {
-    to_item(c, "Case", &keys::case(c.id), &[], version)
+    let mut indexes = Vec::new();
+    if let (Some(tab), Some(sent)) = (c.tab(), c.transmission_date_time) {
+        let by_date = format!("{}#{}", format_time(sent), c.id);
+        indexes.push(("GSI1PK", keys::inbox(&c.recipient, &c.process_code)));
+        indexes.push(("GSI1SK", by_date.clone()));
+        indexes.push(("GSI2PK", keys::inbox_tab(&c.recipient, &c.process_code, tab)));
+        indexes.push(("GSI2SK", by_date.clone()));
+        if let Some(name) = c.search_name() {
+            indexes.push(("GSI3PK", keys::inbox_name(&c.recipient, &c.process_code)));
+            indexes.push(("GSI3SK", format!("{name}#{by_date}")));
+        }
+        indexes.push(("GSI4PK", keys::inbox_number(&c.recipient, &c.external_id)));
+        indexes.push(("GSI4SK", format!("{}#{}", c.process_code, c.id)));
+    }
+    to_item(c, "Case", &keys::case(c.id), &indexes, version)
 }

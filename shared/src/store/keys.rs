@@ -118,3 +118,28 @@ pub const DIGEST_PENDING: &str = "DIGEST#PENDING";
 pub fn deliveries(subscription: Uuid) -> String {
     format!("DELIVERIES#{subscription}")
 }
+
+/// The portal inbox of an organisation for one procedure (case index entries, only once the
+/// case is transmitted): GSI1 by transmission date, GSI2 by tab and date, GSI3 by applicant
+/// name, GSI4 by dossier number across the organisation's procedures.
+pub fn inbox(org: &OrgRef, process: &ProcessCode) -> String {
+    format!("INBOX#{}#{process}", org.key())
+}
+pub fn inbox_tab(org: &OrgRef, process: &ProcessCode, tab: crate::domain::InboxTab) -> String {
+    format!("INBOXTAB#{}#{process}#{tab}", org.key())
+}
+pub fn inbox_name(org: &OrgRef, process: &ProcessCode) -> String {
+    format!("INBOXNAME#{}#{process}", org.key())
+}
+pub fn inbox_number(org: &OrgRef, number: &str) -> String {
+    format!("INBOXNUM#{}#{}", org.key(), number.trim().to_uppercase())
+}
+/// The per-tab case counters of an organisation for one procedure, one item per tab (so that a
+/// status change moves two different items in one transaction).
+pub fn inbox_counters(org: &OrgRef, process: &ProcessCode) -> String {
+    format!("COUNT#{}#{process}", org.key())
+}
+pub fn inbox_counter(org: &OrgRef, process: &ProcessCode, tab: crate::domain::InboxTab) -> Key {
+    Key::new(inbox_counters(org, process), format!("TAB#{tab}"))
+}
+pub const COUNTER_ATTR: &str = "count";

@@ -3,6 +3,7 @@
 
 mod cases;
 mod folders;
+mod inbox;
 pub mod keys;
 mod outbox;
 mod referential;
@@ -17,6 +18,7 @@ use crate::ports::{Item, Key, PK, SK, Table, TableError};
 
 pub use cases::{CaseRecord, NotificationPage};
 pub use folders::{FolderAggregate, attachment_key, create_attachment_write};
+pub use inbox::InboxIndex;
 
 /// An entity with the version it was read at, for optimistic updates.
 #[derive(Clone, Debug, PartialEq)]

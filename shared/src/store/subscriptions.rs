@@ -146,3 +146,19 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// The subscriptions of an organisation (one per procedure): a Query on its partition.
+    ///
+    /// # Errors
+    /// When the table fails or holds a corrupt item.
+    pub async fn subscriptions_of_organisation(
+        &self,
+        siret: &crate::domain::Siret,
+        branch: &crate::domain::BranchCode,
+    ) -> Result<Vec<Subscription>, StoreError> {
+        let q = crate::ports::Query::table(keys::org_partition(siret, branch))
+            .sk(crate::ports::SortKey::BeginsWith("SUB#".into()));
+        self.table().query(q).await?.items.into_iter().map(|i| from_item(i).map(|v| v.value)).collect()
+    }
+}

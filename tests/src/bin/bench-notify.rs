@@ -19,7 +19,7 @@ use serde_json::json;
 
 const CASES: usize = 10_000;
 const MAIRIES: usize = 100;
-const CASES_PER_FOLDER: usize = 25;
+const CASES_PER_FOLDER: usize = 20;
 
 /// Fictional SIRETs that pass the Luhn check: 9-digit SIREN `2100xxxxx`, 5-digit NIC, check
 /// digit adjusted.

@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS items (
     gsi1pk TEXT, gsi1sk TEXT,
     gsi2pk TEXT, gsi2sk TEXT,
     gsi3pk TEXT, gsi3sk TEXT,
+    gsi4pk TEXT, gsi4sk TEXT,
     data TEXT NOT NULL,
     PRIMARY KEY (pk, sk)
 ) WITHOUT ROWID;
@@ -32,6 +33,9 @@ CREATE INDEX IF NOT EXISTS gsi1 ON items (gsi1pk, gsi1sk, pk, sk) WHERE gsi1pk I
 CREATE INDEX IF NOT EXISTS gsi2 ON items (gsi2pk, gsi2sk, pk, sk) WHERE gsi2pk IS NOT NULL;
 CREATE INDEX IF NOT EXISTS gsi3 ON items (gsi3pk, gsi3sk, pk, sk) WHERE gsi3pk IS NOT NULL;
 ";
+
+/// Indexes added after the first schema: the columns are added to older files on open.
+const LATER_INDEXES: &[u8] = &[4];
 
 /// The highest code point: `prefix + MAX_CHAR` bounds every string that begins with `prefix`.
 const MAX_CHAR: char = '\u{10FFFF}';
@@ -63,6 +67,20 @@ impl SqliteTable {
 
     fn init(conn: Connection) -> anyhow::Result<Self> {
         conn.execute_batch(SCHEMA).context("creating the schema")?;
+        for n in LATER_INDEXES {
+            let present: bool = conn
+                .prepare("SELECT 1 FROM pragma_table_info('items') WHERE name = ?1")?
+                .exists([format!("gsi{n}pk")])?;
+            if !present {
+                conn.execute_batch(&format!(
+                    "ALTER TABLE items ADD COLUMN gsi{n}pk TEXT; ALTER TABLE items ADD COLUMN gsi{n}sk TEXT;"
+                ))?;
+            }
+            conn.execute_batch(&format!(
+                "CREATE INDEX IF NOT EXISTS gsi{n} ON items (gsi{n}pk, gsi{n}sk, pk, sk) WHERE gsi{n}pk IS NOT NULL;"
+            ))
+            .context("creating an index")?;
+        }
         Ok(Self { conn: Arc::new(Mutex::new(conn)) })
     }
 
@@ -119,9 +137,9 @@ fn write_item(conn: &Connection, item: &Item) -> Result<(), TableError> {
     let cols = index_columns(item);
     let data = serde_json::to_string(item).map_err(|e| TableError::Invalid(e.to_string()))?;
     conn.execute(
-        "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk, data)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        rusqlite::params![key.pk, key.sk, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], data],
+        "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk, gsi4pk, gsi4sk, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        rusqlite::params![key.pk, key.sk, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7], data],
     )
     .map_err(sql_err)?;
     Ok(())
@@ -209,6 +227,7 @@ fn run_query(conn: &Connection, q: &Query) -> Result<Page, TableError> {
                 Index::Gsi1 => 1,
                 Index::Gsi2 => 2,
                 Index::Gsi3 => 3,
+                Index::Gsi4 => 4,
             };
             (format!("gsi{n}pk"), format!("gsi{n}sk"), ", pk, sk".to_owned())
         }

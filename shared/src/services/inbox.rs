@@ -1,0 +1,223 @@
+//! The portal inbox ("Télédossiers"): an organisation's transmitted cases in the procedures a
+//! user may see, newest transmission first, filtered by tab, dates, name prefix or exact dossier
+//! number, with per-tab counts read from the counters every change maintains.
+//!
+//! Each (organisation, procedure) is one index partition; a user seeing several procedures gets
+//! their pages merged. The cursor is the last sort key returned, so that each partition resumes
+//! below it: pages never skip or repeat a case, whatever is added meanwhile above them.
+
+use std::collections::{BTreeMap, HashMap};
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::{ExchangeError, time_or_null};
+use crate::{
+    domain::{Case, InboxTab, OrgRef, ProcessCode, format_time, search_key},
+    ports::SortKey,
+    state::AppState,
+    store::{InboxIndex, Versioned},
+};
+
+pub const DEFAULT_LIMIT: usize = 25;
+pub const MAX_LIMIT: usize = 100;
+/// How far a name search reads in each partition for one page (tab and date filters apply
+/// after the name): past it, the page ends and the cursor resumes there.
+const NAME_SCAN: usize = 500;
+/// The highest code point: `prefix + MAX_CHAR` bounds every key that begins with `prefix`.
+const MAX_CHAR: char = '\u{10FFFF}';
+
+#[derive(Clone, Debug, Default)]
+pub struct InboxQuery {
+    pub tab: Option<InboxTab>,
+    /// A name prefix, or an exact dossier number.
+    pub q: Option<String>,
+    /// Transmitted at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Transmitted before.
+    pub to: Option<DateTime<Utc>>,
+    /// `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+    pub limit: Option<usize>,
+}
+
+fn date_key(c: &Case) -> String {
+    format!("{}#{}", c.transmission_date_time.map(format_time).unwrap_or_default(), c.id)
+}
+
+fn name_key(c: &Case) -> String {
+    format!("{}#{}", c.search_name().unwrap_or_default(), date_key(c))
+}
+
+fn encode_cursor(key: &str) -> String {
+    URL_SAFE_NO_PAD.encode(key)
+}
+
+fn decode_cursor(cursor: &str) -> Result<String, ExchangeError> {
+    URL_SAFE_NO_PAD.decode(cursor).ok().and_then(|b| String::from_utf8(b).ok()).ok_or_else(|| {
+        ExchangeError::Invalid(vec!["[ERROR][REQUEST] @query.cursor: not a cursor this inbox issued".into()])
+    })
+}
+
+/// The inbox page, as `{items, counts, nextCursor}`.
+///
+/// # Errors
+/// `Invalid` for a cursor the hub did not issue; store failures.
+pub async fn list(
+    state: &AppState,
+    org: &OrgRef,
+    visible: &[ProcessCode],
+    query: &InboxQuery,
+) -> Result<Value, ExchangeError> {
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    let cursor = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    let text = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+
+    let (cases, next) = match text {
+        Some(q) => match by_number(state, org, visible, q).await? {
+            found if !found.is_empty() => (found, None),
+            _ => by_name(state, org, visible, &search_key(q), query, cursor, limit).await?,
+        },
+        None => by_date(state, org, visible, query, cursor, limit).await?,
+    };
+
+    let mut titles = HashMap::new();
+    for code in visible {
+        let title = state.store.procedure(code).await?.map_or_else(|| code.to_string(), |p| p.title);
+        titles.insert(code.clone(), title);
+    }
+    let items: Vec<Value> = cases.iter().map(|c| render_row(c, &titles)).collect();
+    Ok(
+        json!({"items": items, "counts": counts(state, org, visible).await?, "nextCursor": next.map(|k| encode_cursor(&k))}),
+    )
+}
+
+async fn by_number(
+    state: &AppState,
+    org: &OrgRef,
+    visible: &[ProcessCode],
+    number: &str,
+) -> Result<Vec<Case>, ExchangeError> {
+    let found = state.store.cases_by_number(org, number).await?;
+    Ok(found.into_iter().map(|v| v.value).filter(|c| visible.contains(&c.process_code)).collect())
+}
+
+/// Newest first: one index partition per procedure (by tab when one is asked), bounded by the
+/// dates and the cursor, merged.
+async fn by_date(
+    state: &AppState,
+    org: &OrgRef,
+    visible: &[ProcessCode],
+    query: &InboxQuery,
+    cursor: Option<String>,
+    limit: usize,
+) -> Result<(Vec<Case>, Option<String>), ExchangeError> {
+    let lower = query.from.map(format_time).unwrap_or_default();
+    let mut upper = query.to.map_or_else(|| MAX_CHAR.to_string(), format_time);
+    if let Some(c) = &cursor {
+        upper = upper.min(c.clone());
+    }
+    let index = query.tab.map_or(InboxIndex::All, InboxIndex::Tab);
+    let mut all: Vec<Case> = Vec::new();
+    for code in visible {
+        let page = state
+            .store
+            .inbox_page(org, code, index, Some(SortKey::Between(lower.clone(), upper.clone())), true, limit + 1)
+            .await?;
+        all.extend(
+            page.into_iter().map(|v: Versioned<Case>| v.value).filter(|c| cursor.as_ref() != Some(&date_key(c))),
+        );
+    }
+    all.sort_by_key(|c| std::cmp::Reverse(date_key(c)));
+    let more = all.len() > limit;
+    all.truncate(limit);
+    let next = if more { all.last().map(date_key) } else { None };
+    Ok((all, next))
+}
+
+/// Names beginning with the prefix, in name order (then newest first for one name), the tab and
+/// dates applied to what the name index returns.
+async fn by_name(
+    state: &AppState,
+    org: &OrgRef,
+    visible: &[ProcessCode],
+    prefix: &str,
+    query: &InboxQuery,
+    cursor: Option<String>,
+    limit: usize,
+) -> Result<(Vec<Case>, Option<String>), ExchangeError> {
+    let lower = cursor.clone().unwrap_or_else(|| prefix.to_owned());
+    let upper = format!("{prefix}{MAX_CHAR}");
+    let mut all: Vec<Case> = Vec::new();
+    let mut truncated_at: Option<String> = None;
+    for code in visible {
+        let page = state
+            .store
+            .inbox_page(
+                org,
+                code,
+                InboxIndex::Name(prefix),
+                Some(SortKey::Between(lower.clone(), upper.clone())),
+                false,
+                NAME_SCAN,
+            )
+            .await?;
+        if page.len() == NAME_SCAN {
+            let last = page.last().map(|v| name_key(&v.value));
+            truncated_at = match (truncated_at, last) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        all.extend(page.into_iter().map(|v| v.value).filter(|c| {
+            cursor.as_ref() != Some(&name_key(c))
+                && query.tab.is_none_or(|t| c.tab() == Some(t))
+                && query.from.is_none_or(|f| c.transmission_date_time.is_some_and(|d| d >= f))
+                && query.to.is_none_or(|t| c.transmission_date_time.is_some_and(|d| d < t))
+        }));
+    }
+    // Keys past a partition's scan limit are not known yet: stop the page there.
+    if let Some(stop) = &truncated_at {
+        all.retain(|c| &name_key(c) <= stop);
+    }
+    all.sort_by(|a, b| {
+        (a.search_name(), std::cmp::Reverse(date_key(a))).cmp(&(b.search_name(), std::cmp::Reverse(date_key(b))))
+    });
+    let more = all.len() > limit || truncated_at.is_some();
+    all.truncate(limit);
+    let next = if more { all.last().map(name_key).or(truncated_at) } else { None };
+    Ok((all, next))
+}
+
+/// Per-tab counts over the visible procedures, from the maintained counters, and `TOUS`.
+async fn counts(state: &AppState, org: &OrgRef, visible: &[ProcessCode]) -> Result<Value, ExchangeError> {
+    let mut total: BTreeMap<InboxTab, i64> = InboxTab::ALL.iter().map(|t| (*t, 0)).collect();
+    for code in visible {
+        for (tab, n) in state.store.inbox_counts(org, code).await? {
+            *total.entry(tab).or_default() += n;
+        }
+    }
+    let all: i64 = total.iter().filter(|(t, _)| **t != InboxTab::Archive).map(|(_, n)| n).sum();
+    let mut out: serde_json::Map<String, Value> = total
+        .into_iter()
+        .filter(|(t, _)| *t != InboxTab::Archive)
+        .map(|(t, n)| (t.as_str().to_owned(), n.into()))
+        .collect();
+    out.insert("TOUS".into(), all.into());
+    Ok(Value::Object(out))
+}
+
+fn render_row(c: &Case, titles: &HashMap<ProcessCode, String>) -> Value {
+    json!({
+        "id": c.id,
+        "status": c.status,
+        "tab": c.tab(),
+        "processCode": c.process_code,
+        "procedureTitle": titles.get(&c.process_code),
+        "concerned": c.applicant.as_ref().map(|a| json!({"lastName": a.last_name, "firstName": a.first_name})),
+        "number": c.external_id,
+        "transmissionDateTime": time_or_null(c.transmission_date_time),
+        "updateDateTime": time_or_null(c.update_date_time),
+    })
+}

@@ -1,0 +1,83 @@
+//! The portal inbox: transmitted cases of an organisation per procedure, by date, tab, name or
+//! number, and the per-tab counters maintained with every change.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::{Store, StoreError, Versioned, from_item, keys};
+use crate::{
+    domain::{Case, InboxTab, OrgRef, ProcessCode},
+    ports::{Index, Query, SK, SortKey},
+};
+
+/// Which inbox index to read, for one organisation and procedure.
+#[derive(Clone, Copy, Debug)]
+pub enum InboxIndex<'a> {
+    /// Every transmitted case, by transmission date.
+    All,
+    /// One tab, by transmission date.
+    Tab(InboxTab),
+    /// Names beginning with a search key, by name then date.
+    Name(&'a str),
+}
+
+impl Store {
+    /// One page of an inbox index, `sk` bounding its sort keys (`<date>#<id>`, or
+    /// `<name>#<date>#<id>` for names).
+    ///
+    /// # Errors
+    /// When the table fails or holds a corrupt item.
+    pub async fn inbox_page(
+        &self,
+        org: &OrgRef,
+        process: &ProcessCode,
+        index: InboxIndex<'_>,
+        sk: Option<SortKey>,
+        newest_first: bool,
+        limit: usize,
+    ) -> Result<Vec<Versioned<Case>>, StoreError> {
+        let (ix, pk) = match index {
+            InboxIndex::All => (Index::Gsi1, keys::inbox(org, process)),
+            InboxIndex::Tab(tab) => (Index::Gsi2, keys::inbox_tab(org, process, tab)),
+            InboxIndex::Name(_) => (Index::Gsi3, keys::inbox_name(org, process)),
+        };
+        let mut q = Query::index(ix, pk).limit(limit);
+        if let Some(sk) = sk {
+            q = q.sk(sk);
+        }
+        if newest_first {
+            q = q.backward();
+        }
+        self.table().query(q).await?.items.into_iter().map(from_item).collect()
+    }
+
+    /// The transmitted cases of an organisation with this dossier number (any procedure).
+    ///
+    /// # Errors
+    /// When the table fails or holds a corrupt item.
+    pub async fn cases_by_number(&self, org: &OrgRef, number: &str) -> Result<Vec<Versioned<Case>>, StoreError> {
+        let q = Query::index(Index::Gsi4, keys::inbox_number(org, number)).limit(100);
+        self.table().query(q).await?.items.into_iter().map(from_item).collect()
+    }
+
+    /// The per-tab counters of an organisation for one procedure (tabs never used are absent).
+    ///
+    /// # Errors
+    /// When the table fails.
+    pub async fn inbox_counts(
+        &self,
+        org: &OrgRef,
+        process: &ProcessCode,
+    ) -> Result<BTreeMap<InboxTab, i64>, StoreError> {
+        let page = self.table().query(Query::table(keys::inbox_counters(org, process))).await?;
+        Ok(page
+            .items
+            .iter()
+            .filter_map(|item| {
+                let tab = InboxTab::parse(item.get(SK)?.as_str()?.strip_prefix("TAB#")?)?;
+                Some((tab, item.get(keys::COUNTER_ATTR).and_then(Value::as_i64).unwrap_or(0)))
+            })
+            .collect())
+    }
+}
