@@ -171,7 +171,7 @@ async fn tabs_and_counts_follow_every_status_change() {
         clock.advance(Duration::minutes(1));
         ids.push(transmit(&state, "CERTDC", &format!("T-{i}"), *name, A).await);
     }
-    let si = claims(&state, Scope::Si, A, Some("CERTDC"));
+    let si = hubee_shared::services::actor::Actor::from(&claims(&state, Scope::Si, A, Some("CERTDC")));
     for (id, status) in [(ids[0], "SI_RECEIVED"), (ids[1], "IN_PROGRESS"), (ids[2], "IN_PROGRESS")] {
         cases::update_case(&state, &si, id, "PATCH /c", &json!({"status": status})).await.unwrap();
     }

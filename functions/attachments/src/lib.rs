@@ -12,6 +12,7 @@ use axum::{
 use futures::TryStreamExt;
 use hubee_shared::{
     http::{self, ApiError, Caller, NoQuery, RequestLine, download_response, path_uuid},
+    services::actor::Actor,
     services::{UploadHeaders, cases, events},
     state::AppState,
 };
@@ -38,7 +39,7 @@ async fn download_case_attachment(
 ) -> Result<Response, ApiError> {
     let case_id = path_uuid(&line, "caseId", &case_id)?;
     let attachment_id = path_uuid(&line, "attachmentId", &attachment_id)?;
-    Ok(download_response(cases::download_case_attachment(&state, &caller, case_id, attachment_id).await?))
+    Ok(download_response(cases::download_case_attachment(&state, &Actor::from(&caller), case_id, attachment_id).await?))
 }
 
 async fn download_event_attachment(
@@ -51,7 +52,9 @@ async fn download_event_attachment(
     let case_id = path_uuid(&line, "caseId", &case_id)?;
     let event_id = path_uuid(&line, "eventId", &event_id)?;
     let attachment_id = path_uuid(&line, "attachmentId", &attachment_id)?;
-    Ok(download_response(events::download_event_attachment(&state, &caller, case_id, event_id, attachment_id).await?))
+    Ok(download_response(
+        events::download_event_attachment(&state, &Actor::from(&caller), case_id, event_id, attachment_id).await?,
+    ))
 }
 
 async fn upload_event_attachment(
@@ -71,7 +74,8 @@ async fn upload_event_attachment(
         content_length: headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok()),
     };
     let stream = Box::pin(body.into_data_stream().map_err(std::io::Error::other));
-    events::upload_event_attachment(&state, &caller, case_id, event_id, attachment_id, upload, stream).await?;
+    events::upload_event_attachment(&state, &Actor::from(&caller), case_id, event_id, attachment_id, upload, stream)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -8,6 +8,7 @@ use axum::{
 use hubee_shared::{
     domain::ProcessCode,
     http::{self, ApiError, Caller, NoQuery, QueryParams, RequestLine, path_uuid},
+    services::actor::Actor,
     services::{
         cases, events,
         notifications::{self, ListNotifications},
@@ -61,7 +62,7 @@ async fn get_case(
 ) -> Result<Json<Value>, ApiError> {
     let lite = query.only(&["lite"])?.boolean("lite")?.unwrap_or(false);
     let id = path_uuid(&line, "caseId", &id)?;
-    Ok(Json(cases::get_case(&state, &caller, id, lite).await?))
+    Ok(Json(cases::get_case(&state, &Actor::from(&caller), id, lite).await?))
 }
 
 async fn get_event(
@@ -73,7 +74,7 @@ async fn get_event(
 ) -> Result<Json<Value>, ApiError> {
     let case_id = path_uuid(&line, "caseId", &case_id)?;
     let event_id = path_uuid(&line, "eventId", &event_id)?;
-    Ok(Json(events::get_event(&state, &caller, case_id, event_id).await?))
+    Ok(Json(events::get_event(&state, &Actor::from(&caller), case_id, event_id).await?))
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use axum::{
 };
 use hubee_shared::{
     http::{self, ApiError, Caller, JsonBody, NoQuery, RequestLine, partner_info, path_uuid},
+    services::actor::Actor,
     services::{cases, events, notifications},
     state::AppState,
 };
@@ -50,7 +51,7 @@ async fn update_case(
     JsonBody(body): JsonBody,
 ) -> Result<StatusCode, ApiError> {
     let id = path_uuid(&line, "caseId", &id)?;
-    cases::update_case(&state, &caller, id, &line.0, &body).await?;
+    cases::update_case(&state, &Actor::from(&caller), id, &line.0, &body).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -81,7 +82,7 @@ async fn create_event(
 ) -> Result<Response, ApiError> {
     let id = path_uuid(&line, "caseId", &id)?;
     let partner = partner_info(&headers, &line)?;
-    let event = events::create_event(&state, &caller, id, &line.0, &body, partner).await?;
+    let event = events::create_event(&state, &Actor::from(&caller), id, &line.0, &body, partner).await?;
     Ok((StatusCode::CREATED, Json(event)).into_response())
 }
 
@@ -101,7 +102,7 @@ async fn update_event(
     JsonBody(body): JsonBody,
 ) -> Result<StatusCode, ApiError> {
     let (case_id, event_id) = event_path(&line, &ids)?;
-    events::update_event(&state, &caller, case_id, event_id, &line.0, &body).await?;
+    events::update_event(&state, &Actor::from(&caller), case_id, event_id, &line.0, &body).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -129,7 +130,7 @@ async fn delete_event(
     Path(ids): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let (case_id, event_id) = event_path(&line, &ids)?;
-    events::delete_event(&state, &caller, case_id, event_id).await?;
+    events::delete_event(&state, &Actor::from(&caller), case_id, event_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -190,9 +191,17 @@ mod tests {
         let (event, file) = deposit_event(&state, case, 3).await;
         let stream = Box::pin(futures::stream::iter([Ok(bytes::Bytes::from_static(b"pdf"))]));
         let headers = UploadHeaders { digest: None, content_length: None };
-        events::upload_event_attachment(&state, &claims(&state, "fixture-si"), case, event, file, headers, stream)
-            .await
-            .unwrap();
+        events::upload_event_attachment(
+            &state,
+            &(&claims(&state, "fixture-si")).into(),
+            case,
+            event,
+            file,
+            headers,
+            stream,
+        )
+        .await
+        .unwrap();
         let ids = [(FIXTURE_CASE_ID, case.to_string()), (FIXTURE_EVENT_ID, event.to_string())];
 
         let send = include_str!("../../../events/apigw-status-send-event-override.json");

@@ -502,3 +502,35 @@ mod tests {
         assert_eq!(CaseStatus::Sent.tab(), Some(InboxTab::Nouveau));
     }
 }
+
+/// What a person did on a case that is not an exchange with the operator: consulting it,
+/// downloading its files, writing an internal comment. Kept in the case's history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum LogKind {
+    Consulted,
+    Downloaded {
+        #[serde(rename = "fileName")]
+        file_name: String,
+    },
+    DownloadedAll,
+    Comment {
+        text: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogEntry {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    #[serde(flatten)]
+    pub kind: LogKind,
+    pub actor: OrgRef,
+    /// The account's e-mail (or client id).
+    pub actor_id: String,
+    #[serde(default)]
+    pub actor_name: Option<String>,
+    #[serde(with = "contract_time")]
+    pub date_time: DateTime<Utc>,
+}

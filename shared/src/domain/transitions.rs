@@ -35,7 +35,8 @@ pub fn check_transition(policy: StatusPolicy, from: CaseStatus, to: CaseStatus, 
         // The operator closes a case, and reopens it.
         (Party::Operator, Closed | HubeeNotified) => true,
         (Party::Recipient, Sent) => from == HubeeNotified,
-        (Party::Recipient, SiReceived) => from == Sent,
+        // The portal acknowledges a new case directly; software fetches it (SENT) first.
+        (Party::Recipient, SiReceived) => matches!(from, HubeeNotified | Sent),
         (Party::Recipient, InProgress) => matches!(from, SiReceived | AddAwaiting),
         (Party::Recipient, AddAwaiting | Refused | Done) => matches!(from, InProgress | AddAwaiting),
         (Party::Recipient, SiIntgError) => matches!(from, Sent | SiReceived | InProgress),

@@ -4,12 +4,15 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Checker, Download, ExchangeError, binaries, refused, time_or_null};
+use super::{
+    Checker, Download, ExchangeError,
+    actor::{Actor, Side},
+    binaries, refused, time_or_null,
+};
 use crate::{
-    auth::Claims,
     domain::{
-        Attachment, Case, CaseStatus, ChangeSource, Event, Folder, Party, Scope, StatusChange, StatusPolicy,
-        check_transition, format_time,
+        Attachment, Case, CaseStatus, ChangeSource, Event, Folder, Party, StatusChange, StatusPolicy, check_transition,
+        format_time,
     },
     ports::Write,
     state::AppState,
@@ -36,28 +39,26 @@ impl CaseAccess {
     }
 }
 
-/// The caller's part in a case: the folder's operator, the case's recipient (for an SI client,
-/// only for its own procedure), or the platform.
-fn party_of(caller: &Claims, case: &Case, folder: &Folder) -> Option<Party> {
-    let org = caller.org().key();
-    match caller.scope {
-        Scope::Admin => Some(Party::Platform),
-        Scope::Osl if org == folder.operator.key() => Some(Party::Operator),
-        Scope::Si if org == case.recipient.key() && caller.process_code.as_ref() == Some(&case.process_code) => {
-            Some(Party::Recipient)
-        }
+/// The actor's part in a case: the folder's operator, the case's recipient (only for the
+/// procedures it sees: an SI client, its own), or the platform.
+fn party_of(actor: &Actor, case: &Case, folder: &Folder) -> Option<Party> {
+    let org = actor.org.key();
+    match actor.side {
+        Side::Platform => Some(Party::Platform),
+        Side::Operator if org == folder.operator.key() => Some(Party::Operator),
+        Side::Recipient if org == case.recipient.key() && actor.sees(&case.process_code) => Some(Party::Recipient),
         _ => None,
     }
 }
 
-/// Loads a case the caller is a party to.
+/// Loads a case the actor is a party to.
 ///
 /// # Errors
 /// `CaseNotFound` (also for a case not transmitted yet, to its recipient), `Forbidden`.
-pub async fn access(state: &AppState, caller: &Claims, id: Uuid) -> Result<CaseAccess, ExchangeError> {
+pub async fn access(state: &AppState, actor: &Actor, id: Uuid) -> Result<CaseAccess, ExchangeError> {
     let record = state.store.case_record(id).await?.ok_or(ExchangeError::CaseNotFound)?;
     let agg = state.store.folder(record.case.value.folder_id).await?.ok_or(ExchangeError::CaseNotFound)?;
-    let party = party_of(caller, &record.case.value, &agg.folder.value).ok_or(ExchangeError::Forbidden)?;
+    let party = party_of(actor, &record.case.value, &agg.folder.value).ok_or(ExchangeError::Forbidden)?;
     // Until its folder is completed, a case exists only for its operator.
     if party == Party::Recipient && record.case.value.status == CaseStatus::HubeeReceived {
         return Err(ExchangeError::CaseNotFound);
@@ -82,8 +83,8 @@ pub fn render_attachment(a: &Attachment) -> Value {
 }
 
 /// An event as `viewer` may see it: the internal comment only for its transmitter's organisation.
-pub fn render_event(event: &Event, files: &[&Versioned<Attachment>], viewer: &Claims) -> Value {
-    let own = viewer.org().key() == event.transmitter.key();
+pub fn render_event(event: &Event, files: &[&Versioned<Attachment>], viewer: &Actor) -> Value {
+    let own = viewer.org.key() == event.transmitter.key();
     json!({
         "id": event.id,
         "transmitter": event.transmitter,
@@ -103,7 +104,7 @@ pub fn render_event(event: &Event, files: &[&Versioned<Attachment>], viewer: &Cl
     })
 }
 
-fn render_case(access: &CaseAccess, viewer: &Claims, lite: bool) -> Value {
+fn render_case(access: &CaseAccess, viewer: &Actor, lite: bool) -> Value {
     let case = access.case();
     let mut body = json!({
         "id": case.id,
@@ -142,9 +143,9 @@ fn render_case(access: &CaseAccess, viewer: &Claims, lite: bool) -> Value {
 ///
 /// # Errors
 /// `CaseNotFound`, `Forbidden`.
-pub async fn get_case(state: &AppState, caller: &Claims, id: Uuid, lite: bool) -> Result<Value, ExchangeError> {
-    let access = access(state, caller, id).await?;
-    Ok(render_case(&access, caller, lite))
+pub async fn get_case(state: &AppState, actor: &Actor, id: Uuid, lite: bool) -> Result<Value, ExchangeError> {
+    let access = access(state, actor, id).await?;
+    Ok(render_case(&access, actor, lite))
 }
 
 /// The writes changing a case's status, with the record of who did it; nothing when the case
@@ -157,7 +158,7 @@ pub fn status_change_writes(
     access: &CaseAccess,
     policy: StatusPolicy,
     to: CaseStatus,
-    caller: &Claims,
+    actor: &Actor,
     source: ChangeSource,
     event_id: Option<Uuid>,
 ) -> Result<Vec<Write>, ExchangeError> {
@@ -180,8 +181,8 @@ pub fn status_change_writes(
         case_id: case.id,
         from: case.status,
         to,
-        actor: caller.org(),
-        actor_id: caller.sub.clone(),
+        actor: actor.org.clone(),
+        actor_id: actor.id.clone(),
         source,
         event_id,
         date_time: now,
@@ -197,7 +198,7 @@ pub fn status_change_writes(
 /// `Invalid` for a malformed body, `Refused` for a change the policy does not allow.
 pub async fn update_case(
     state: &AppState,
-    caller: &Claims,
+    actor: &Actor,
     id: Uuid,
     line: &str,
     body: &Value,
@@ -210,9 +211,9 @@ pub async fn update_case(
     });
     let Some(status) = status.filter(|_| c.is_ok()) else { return Err(ExchangeError::Invalid(c.problems)) };
     for _ in 0..super::RETRIES {
-        let access = access(state, caller, id).await?;
+        let access = access(state, actor, id).await?;
         let policy = access.policy(state).await?;
-        let writes = status_change_writes(state, &access, policy, status, caller, ChangeSource::Patch, None)?;
+        let writes = status_change_writes(state, &access, policy, status, actor, ChangeSource::Patch, None)?;
         if writes.is_empty() {
             return Ok(());
         }
@@ -234,11 +235,11 @@ pub async fn update_case(
 /// `FileNotFound` for an attachment not addressed to the case or not received.
 pub async fn download_case_attachment(
     state: &AppState,
-    caller: &Claims,
+    actor: &Actor,
     case_id: Uuid,
     attachment_id: Uuid,
 ) -> Result<Download, ExchangeError> {
-    let access = access(state, caller, case_id).await?;
+    let access = access(state, actor, case_id).await?;
     let a = access
         .folder_attachments
         .iter()

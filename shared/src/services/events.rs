@@ -6,12 +6,13 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::{
-    Checker, Download, ExchangeError, UploadHeaders, binaries,
+    Checker, Download, ExchangeError, UploadHeaders,
+    actor::Actor,
+    binaries,
     cases::{self, CaseAccess, render_event},
     refused,
 };
 use crate::{
-    auth::Claims,
     domain::{
         ActionType, Attachment, AttachmentStatus, CaseStatus, ChangeSource, Event, EventRef, EventStatus, Notification,
         OrgRef, OutboxItem, OutboxMessage, PartnerInfo, Party, Procedure, StatusPolicy,
@@ -159,7 +160,7 @@ async fn sent_writes(
     access: &CaseAccess,
     policy: StatusPolicy,
     event: &Event,
-    caller: &Claims,
+    actor: &Actor,
 ) -> Result<Vec<Write>, ExchangeError> {
     let mut writes = Vec::new();
     let case = access.case();
@@ -169,7 +170,7 @@ async fn sent_writes(
             access,
             policy,
             to,
-            caller,
+            actor,
             ChangeSource::Event,
             Some(event.id),
         )?);
@@ -203,7 +204,7 @@ async fn sent_writes(
 /// `Invalid` for a malformed body, `Refused` for a status change the policy refuses.
 pub async fn create_event(
     state: &AppState,
-    caller: &Claims,
+    actor: &Actor,
     case_id: Uuid,
     line: &str,
     body: &Value,
@@ -211,7 +212,7 @@ pub async fn create_event(
 ) -> Result<Value, ExchangeError> {
     let new = parse_new_event(line, body)?;
     for _ in 0..super::RETRIES {
-        let access = cases::access(state, caller, case_id).await?;
+        let access = cases::access(state, actor, case_id).await?;
         let case = access.case();
         if case.status == CaseStatus::HubeeReceived {
             return Err(refused("The case is not transmitted yet: its folder must be completed first"));
@@ -246,10 +247,10 @@ pub async fn create_event(
             case_id,
             folder_id: case.folder_id,
             action_type: new.action_type,
-            transmitter: caller.org(),
+            transmitter: actor.org.clone(),
             message: new.message.clone(),
             comment: new.comment.clone(),
-            author: new.author.clone(),
+            author: new.author.clone().or_else(|| actor.name.clone()),
             notification: new.notification,
             status: if new.action_type == ActionType::AttachDeposit {
                 EventStatus::InProgress
@@ -270,7 +271,7 @@ pub async fn create_event(
         }
         if event.status == EventStatus::Sent {
             let policy = procedure.map(|p| p.status_policy).unwrap_or_default();
-            writes.extend(sent_writes(state, &access, policy, &event, caller).await?);
+            writes.extend(sent_writes(state, &access, policy, &event, actor).await?);
         }
         match state.store.commit(writes).await {
             Ok(()) => {
@@ -278,7 +279,7 @@ pub async fn create_event(
                 let versioned: Vec<Versioned<Attachment>> =
                     files.into_iter().map(|value| Versioned { value, version: 1 }).collect();
                 let refs: Vec<&Versioned<Attachment>> = versioned.iter().collect();
-                return Ok(render_event(&event, &refs, caller));
+                return Ok(render_event(&event, &refs, actor));
             }
             Err(StoreError::Conflict) => continue,
             Err(e) => return Err(e.into()),
@@ -290,31 +291,26 @@ pub async fn create_event(
 /// Loads a case and one of its events.
 async fn access_event(
     state: &AppState,
-    caller: &Claims,
+    actor: &Actor,
     case_id: Uuid,
     event_id: Uuid,
 ) -> Result<(CaseAccess, Versioned<Event>), ExchangeError> {
-    let access = cases::access(state, caller, case_id).await?;
+    let access = cases::access(state, actor, case_id).await?;
     let event = access.record.event(event_id).cloned().ok_or(ExchangeError::EventNotFound)?;
     Ok((access, event))
 }
 
-fn is_transmitter(caller: &Claims, event: &Event) -> bool {
-    caller.org().key() == event.transmitter.key()
+fn is_transmitter(actor: &Actor, event: &Event) -> bool {
+    actor.org.key() == event.transmitter.key()
 }
 
 /// `GET /cases/{c}/events/{e}`.
 ///
 /// # Errors
 /// `CaseNotFound`, `EventNotFound`, `Forbidden`.
-pub async fn get_event(
-    state: &AppState,
-    caller: &Claims,
-    case_id: Uuid,
-    event_id: Uuid,
-) -> Result<Value, ExchangeError> {
-    let (access, event) = access_event(state, caller, case_id, event_id).await?;
-    Ok(render_event(&event.value, &access.record.attachments_of(&event.value), caller))
+pub async fn get_event(state: &AppState, actor: &Actor, case_id: Uuid, event_id: Uuid) -> Result<Value, ExchangeError> {
+    let (access, event) = access_event(state, actor, case_id, event_id).await?;
+    Ok(render_event(&event.value, &access.record.attachments_of(&event.value), actor))
 }
 
 /// `PATCH /cases/{c}/events/{e}` (and its POST override): `SENT` by the transmitter once every
@@ -324,7 +320,7 @@ pub async fn get_event(
 /// `Refused` for files still pending or an event not sent yet, `Forbidden` for the wrong party.
 pub async fn update_event(
     state: &AppState,
-    caller: &Claims,
+    actor: &Actor,
     case_id: Uuid,
     event_id: Uuid,
     line: &str,
@@ -339,13 +335,13 @@ pub async fn update_event(
     });
     let Some(status) = status.filter(|_| c.is_ok()) else { return Err(ExchangeError::Invalid(c.problems)) };
     for _ in 0..super::RETRIES {
-        let (access, Versioned { value: event, version }) = access_event(state, caller, case_id, event_id).await?;
+        let (access, Versioned { value: event, version }) = access_event(state, actor, case_id, event_id).await?;
         let now = state.clock.now();
         let mut changed = event.clone();
         changed.status = status;
         changed.update_date_time = now;
         let writes = match (status, event.status) {
-            (EventStatus::Sent, _) if !is_transmitter(caller, &event) => return Err(ExchangeError::Forbidden),
+            (EventStatus::Sent, _) if !is_transmitter(actor, &event) => return Err(ExchangeError::Forbidden),
             (EventStatus::Sent, EventStatus::Sent | EventStatus::Received) => return Ok(()),
             (EventStatus::Sent, _) => {
                 let pending: Vec<String> = access
@@ -360,17 +356,17 @@ pub async fn update_event(
                 }
                 let policy = state.store.procedure(&access.case().process_code).await?.map(|p| p.status_policy);
                 let mut writes = vec![state.store.update_event_write(&changed, version)?];
-                writes.extend(sent_writes(state, &access, policy.unwrap_or_default(), &changed, caller).await?);
+                writes.extend(sent_writes(state, &access, policy.unwrap_or_default(), &changed, actor).await?);
                 writes
             }
-            (_, _) if is_transmitter(caller, &event) || access.party == Party::Platform => {
+            (_, _) if is_transmitter(actor, &event) || access.party == Party::Platform => {
                 return Err(ExchangeError::Forbidden);
             }
             (_, EventStatus::InProgress) => return Err(refused(format!("Event {event_id} is not sent yet"))),
             (_, EventStatus::Received) => return Ok(()),
             (_, EventStatus::Sent) => vec![
                 state.store.update_event_write(&changed, version)?,
-                notification_write(state, &access, event.transmitter.clone(), caller.org(), &changed)?,
+                notification_write(state, &access, event.transmitter.clone(), actor.org.clone(), &changed)?,
             ],
         };
         match state.store.commit(writes).await {
@@ -389,15 +385,10 @@ pub async fn update_event(
 ///
 /// # Errors
 /// `Refused` for any other event, `Forbidden` for anyone but the transmitter.
-pub async fn delete_event(
-    state: &AppState,
-    caller: &Claims,
-    case_id: Uuid,
-    event_id: Uuid,
-) -> Result<(), ExchangeError> {
+pub async fn delete_event(state: &AppState, actor: &Actor, case_id: Uuid, event_id: Uuid) -> Result<(), ExchangeError> {
     for _ in 0..super::RETRIES {
-        let (access, event) = access_event(state, caller, case_id, event_id).await?;
-        if !is_transmitter(caller, &event.value) {
+        let (access, event) = access_event(state, actor, case_id, event_id).await?;
+        if !is_transmitter(actor, &event.value) {
             return Err(ExchangeError::Forbidden);
         }
         if event.value.action_type != ActionType::AttachDeposit || event.value.status != EventStatus::InProgress {
@@ -426,15 +417,15 @@ pub async fn delete_event(
 /// As for folder uploads; `Refused` once the event is sent.
 pub async fn upload_event_attachment(
     state: &AppState,
-    caller: &Claims,
+    actor: &Actor,
     case_id: Uuid,
     event_id: Uuid,
     attachment_id: Uuid,
     headers: UploadHeaders<'_>,
     body: ByteStream,
 ) -> Result<(), ExchangeError> {
-    let (access, event) = access_event(state, caller, case_id, event_id).await?;
-    if !is_transmitter(caller, &event.value) {
+    let (access, event) = access_event(state, actor, case_id, event_id).await?;
+    if !is_transmitter(actor, &event.value) {
         return Err(ExchangeError::Forbidden);
     }
     let current = access
@@ -456,12 +447,12 @@ pub async fn upload_event_attachment(
 /// `FileNotFound` for a file that is not the event's or not received.
 pub async fn download_event_attachment(
     state: &AppState,
-    caller: &Claims,
+    actor: &Actor,
     case_id: Uuid,
     event_id: Uuid,
     attachment_id: Uuid,
 ) -> Result<Download, ExchangeError> {
-    let (access, event) = access_event(state, caller, case_id, event_id).await?;
+    let (access, event) = access_event(state, actor, case_id, event_id).await?;
     let file = access
         .record
         .attachments_of(&event.value)

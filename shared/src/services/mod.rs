@@ -1,7 +1,9 @@
 //! The use cases, one module per capability. Handlers call exactly one of these.
 
+pub mod actor;
 mod binaries;
 pub mod cases;
+pub mod dossier;
 mod error;
 pub mod events;
 pub mod folders;

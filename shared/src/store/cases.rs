@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{Store, StoreError, Versioned, folders::at_version, from_item, keys, to_item};
 use crate::{
-    domain::{Attachment, Case, Event, Notification, OrgRef, ProcessCode, StatusChange, format_time},
+    domain::{Attachment, Case, Event, LogEntry, Notification, OrgRef, ProcessCode, StatusChange, format_time},
     ports::{Condition, Cursor, Index, Query, SK, Write},
 };
 
@@ -17,6 +17,8 @@ pub struct CaseRecord {
     pub events: Vec<Versioned<Event>>,
     pub event_attachments: Vec<Versioned<Attachment>>,
     pub history: Vec<StatusChange>,
+    /// Consultations, downloads and comments, in time order.
+    pub log: Vec<LogEntry>,
 }
 
 impl CaseRecord {
@@ -49,7 +51,8 @@ impl Store {
     /// When the table fails or holds a corrupt item.
     pub async fn case_record(&self, id: Uuid) -> Result<Option<CaseRecord>, StoreError> {
         let mut case = None;
-        let (mut events, mut event_attachments, mut history) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut events, mut event_attachments, mut history, mut log) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut cursor = None;
         loop {
             let page = self.table().query(Query::table(keys::case_partition(id)).after(cursor.take())).await?;
@@ -63,6 +66,8 @@ impl Store {
                     event_attachments.push(from_item::<Attachment>(item)?);
                 } else if sk.starts_with(keys::HISTORY_PREFIX) {
                     history.push(from_item::<StatusChange>(item)?.value);
+                } else if sk.starts_with(keys::LOG_PREFIX) {
+                    log.push(from_item::<LogEntry>(item)?.value);
                 }
             }
             match page.cursor {
@@ -72,7 +77,7 @@ impl Store {
         }
         let Some(case) = case else { return Ok(None) };
         events.sort_by_key(|e| (e.value.create_date_time, e.value.id));
-        Ok(Some(CaseRecord { case, events, event_attachments, history }))
+        Ok(Some(CaseRecord { case, events, event_attachments, history, log }))
     }
 
     /// # Errors
@@ -123,6 +128,13 @@ impl Store {
     pub fn record_status_change_write(&self, change: &StatusChange) -> Result<Write, StoreError> {
         let key = keys::status_change(change.case_id, &format_time(change.date_time), change.id);
         Ok(Write::create(to_item(change, "StatusChange", &key, &[], 1)?))
+    }
+
+    /// # Errors
+    /// When the entry does not serialise.
+    pub fn record_log_write(&self, entry: &LogEntry) -> Result<Write, StoreError> {
+        let key = keys::case_log(entry.case_id, &format_time(entry.date_time), entry.id);
+        Ok(Write::create(to_item(entry, "LogEntry", &key, &[], 1)?))
     }
 
     /// # Errors

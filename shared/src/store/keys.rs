@@ -143,3 +143,9 @@ pub fn inbox_counter(org: &OrgRef, process: &ProcessCode, tab: crate::domain::In
     Key::new(inbox_counters(org, process), format!("TAB#{tab}"))
 }
 pub const COUNTER_ATTR: &str = "count";
+
+pub const LOG_PREFIX: &str = "LOG#";
+/// A consultation, download or comment, in time order.
+pub fn case_log(case: Uuid, at: &str, id: Uuid) -> Key {
+    Key::new(case_partition(case), format!("{LOG_PREFIX}{at}#{id}"))
+}

@@ -190,6 +190,7 @@ pub async fn deposit_event(state: &AppState, case: uuid::Uuid, size: usize) -> (
     let si = claims(state, "fixture-si");
     let body = serde_json::json!({"actionType": "ATTACH_DEPOSIT", "notification": true,
         "attachments": [{"fileName": "complement.pdf", "type": "PJ", "size": size, "mimeType": "application/pdf"}]});
-    let event = crate::services::events::create_event(state, &si, case, "POST /e", &body, None).await.unwrap();
+    let event =
+        crate::services::events::create_event(state, &(&si).into(), case, "POST /e", &body, None).await.unwrap();
     (event["id"].as_str().unwrap().parse().unwrap(), event["attachments"][0]["id"].as_str().unwrap().parse().unwrap())
 }

@@ -1,0 +1,67 @@
+//! Who acts on the exchange: an API client (from its token) or a person signed in to the
+//! portal. The case and event use cases take an `Actor`, so that both go through the same rules.
+
+use crate::{
+    auth::Claims,
+    domain::{OrgRef, ProcessCode, Scope},
+};
+
+/// The side an actor takes in the exchange.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// An online-service operator: the sender of folders.
+    Operator,
+    /// An instructing service: the recipient of cases.
+    Recipient,
+    /// The platform itself (ADMIN scope).
+    Platform,
+    /// No part in any case (the DATAPASS scope).
+    Outsider,
+}
+
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub org: OrgRef,
+    pub side: Side,
+    /// The API client id, or the account's e-mail: what the records name.
+    pub id: String,
+    /// A person's name, written as the author of the events it creates.
+    pub name: Option<String>,
+    /// The procedures it may act on; `None` for any procedure of its organisation.
+    pub procedures: Option<Vec<ProcessCode>>,
+    /// Whether it may download and change dossiers, not only read them (the portal's
+    /// "Gestion des télédossiers" role; API clients always may).
+    pub manages: bool,
+}
+
+impl Actor {
+    /// A person of an instructing service, seeing the given procedures.
+    pub fn portal_user(org: OrgRef, email: &str, name: &str, procedures: Vec<ProcessCode>, manages: bool) -> Self {
+        Self {
+            org,
+            side: Side::Recipient,
+            id: email.to_owned(),
+            name: Some(name.to_owned()),
+            procedures: Some(procedures),
+            manages,
+        }
+    }
+
+    /// Whether it may act on a procedure of its organisation.
+    pub fn sees(&self, process: &ProcessCode) -> bool {
+        self.procedures.as_ref().is_none_or(|p| p.contains(process))
+    }
+}
+
+impl From<&Claims> for Actor {
+    /// An SI client belongs to one subscription: it acts on that procedure only.
+    fn from(c: &Claims) -> Self {
+        let (side, procedures) = match c.scope {
+            Scope::Osl => (Side::Operator, None),
+            Scope::Si => (Side::Recipient, Some(c.process_code.iter().cloned().collect())),
+            Scope::Admin => (Side::Platform, None),
+            Scope::Datapass => (Side::Outsider, Some(Vec::new())),
+        };
+        Self { org: c.org(), side, id: c.sub.clone(), name: None, procedures, manages: true }
+    }
+}
