@@ -131,3 +131,63 @@ async fn a_bulk_action_reports_each_dossier() {
     assert!(dossier::bulk(&state, &a, &vec![ids[0]; 501], Action::ConfirmReception, None).await.is_err());
     assert!(dossier::bulk(&state, &a, &[], Action::ConfirmReception, None).await.is_err());
 }
+
+/// The entries of a zip: name and bytes.
+async fn unzip(bytes: Vec<u8>) -> Vec<(String, Vec<u8>)> {
+    let reader = async_zip::base::read::mem::ZipFileReader::new(bytes).await.unwrap();
+    let mut out = Vec::new();
+    for i in 0..reader.file().entries().len() {
+        let name = reader.file().entries()[i].filename().as_str().unwrap().to_owned();
+        let mut data = Vec::new();
+        reader.reader_with_entry(i).await.unwrap().read_to_end_checked(&mut data).await.unwrap();
+        out.push((name, data));
+    }
+    out
+}
+
+async fn collect(mut body: hubee_shared::ports::ByteStream) -> Vec<u8> {
+    use futures::StreamExt;
+    let mut out = Vec::new();
+    while let Some(chunk) = body.next().await {
+        out.extend_from_slice(&chunk.unwrap());
+    }
+    out
+}
+
+#[tokio::test]
+async fn downloading_everything_streams_a_zip_with_its_manifest_and_moves_the_dossier_to_en_cours() {
+    let (_dir, state) = bed().await;
+    let (case, attachment) = deposit_case(&state, b"%PDF-1.4 fixture").await;
+    let a = agent(&["CERTDC"], true);
+    dossier::act(&state, &a, case, Action::ConfirmReception, None).await.unwrap();
+
+    let one = dossier::download_file(&state, &a, case, attachment).await.unwrap();
+    assert_eq!(collect(one.body).await, b"%PDF-1.4 fixture");
+    let archive = dossier::download_all(&state, &a, case).await.unwrap();
+    assert!(archive.file_name.ends_with(".zip"));
+    let entries = unzip(collect(archive.body).await).await;
+    assert_eq!(entries.iter().map(|e| e.0.as_str()).collect::<Vec<_>>(), ["manifest.csv", "certificat.pdf"]);
+    let manifest = String::from_utf8(entries[0].1.clone()).unwrap();
+    assert!(
+        manifest.contains("certificat.pdf;16;c5c2e8be6ad0825a56ded1f1a153ceaf11dc060ab44b120a94406a08207babc2"),
+        "{manifest}"
+    );
+    assert_eq!(entries[1].1, b"%PDF-1.4 fixture");
+
+    // Both downloads are in the history; the dossier is now "En cours".
+    let history = dossier::history(&state, &a, case).await.unwrap();
+    let actions: Vec<_> =
+        history["entries"].as_array().unwrap().iter().filter_map(|e| e["actionType"].as_str()).collect();
+    assert!(actions.contains(&"ATTACH_DL") && actions.contains(&"ATTACH_DL_ALL"), "{actions:?}");
+    assert_eq!(history["status"], "IN_PROGRESS");
+
+    // Several dossiers: a folder per dossier; a consultation-only user downloads nothing.
+    let (second, _) = deposit_case(&state, b"%PDF-1.4 second!").await;
+    let archive = dossier::download_many(&state, &a, &[case, second]).await.unwrap();
+    let names: Vec<_> = unzip(collect(archive.body).await).await.into_iter().map(|e| e.0).collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert_eq!(names, ["manifest.csv", "A/certificat.pdf", "A (2)/certificat.pdf"], "a folder per dossier");
+    let reader = agent(&["CERTDC"], false);
+    assert!(dossier::download_all(&state, &reader, case).await.is_err());
+    assert!(dossier::download_file(&state, &reader, case, attachment).await.is_err());
+}

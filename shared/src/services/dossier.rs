@@ -264,3 +264,140 @@ pub async fn history(state: &AppState, actor: &Actor, case_id: Uuid) -> Result<V
         "entries": entries.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
     }))
 }
+
+// ---------------------------------------------------------------------------------------------
+// Downloads
+// ---------------------------------------------------------------------------------------------
+
+/// Every received file of a dossier: its folder attachments, then the files of the events.
+fn received_files(access: &cases::CaseAccess) -> Vec<&crate::domain::Attachment> {
+    let case = access.case();
+    let folder_files = access.folder_attachments.iter().map(|a| &a.value).filter(|a| a.is_for_case(case.id));
+    let event_files = access.record.event_attachments.iter().map(|a| &a.value);
+    folder_files.chain(event_files).filter(|a| a.status == crate::domain::AttachmentStatus::Received).collect()
+}
+
+/// Records a download as an event for the operator (not notified), moving the dossier to
+/// "En cours" when every file was taken and the workflow allows it.
+async fn record_download(
+    state: &AppState,
+    actor: &Actor,
+    access: &cases::CaseAccess,
+    action: crate::domain::ActionType,
+    message: String,
+) -> Result<(), ExchangeError> {
+    let status = access.case().status;
+    let start = action == crate::domain::ActionType::AttachDlAll && Action::StartProcessing.allowed_from(status);
+    let body = json!({
+        "actionType": action,
+        "notification": false,
+        "caseCurrentStatus": status,
+        "caseNewStatus": if start { Some(CaseStatus::InProgress) } else { None },
+        "message": message,
+    });
+    events::create_event(state, actor, access.case().id, "PORTAIL", &body, None).await?;
+    Ok(())
+}
+
+fn require_manager(actor: &Actor) -> Result<(), ExchangeError> {
+    if actor.manages { Ok(()) } else { Err(ExchangeError::Forbidden) }
+}
+
+/// One file of a dossier (a folder attachment or a deposit's file), recorded as `ATTACH_DL`.
+///
+/// # Errors
+/// `Forbidden` for a consultation-only user, `FileNotFound`.
+pub async fn download_file(
+    state: &AppState,
+    actor: &Actor,
+    case_id: Uuid,
+    attachment_id: Uuid,
+) -> Result<super::Download, ExchangeError> {
+    require_manager(actor)?;
+    let access = cases::access(state, actor, case_id).await?;
+    let file = received_files(&access)
+        .into_iter()
+        .find(|a| a.id == attachment_id)
+        .cloned()
+        .ok_or(ExchangeError::FileNotFound)?;
+    let download = super::binaries::open(state, &file).await?;
+    record_download(state, actor, &access, crate::domain::ActionType::AttachDl, file.file_name.clone()).await?;
+    Ok(download)
+}
+
+/// An archive to stream, with the name to offer.
+pub struct Archive {
+    pub file_name: String,
+    pub body: crate::ports::ByteStream,
+}
+
+fn archive_entries(
+    taken: &mut std::collections::HashSet<String>,
+    dir: Option<&str>,
+    files: &[&crate::domain::Attachment],
+) -> Vec<super::archive::ArchiveEntry> {
+    files
+        .iter()
+        .filter_map(|a| {
+            let key = crate::ports::ObjectKey::parse(a.object_key.as_deref()?).ok()?;
+            Some(super::archive::ArchiveEntry {
+                path: super::archive::entry_path(taken, dir, &a.file_name),
+                key,
+                size: a.size,
+                sha256: a.sha256?,
+            })
+        })
+        .collect()
+}
+
+/// "Télécharger tous les éléments": every file of the dossier as one zip, recorded as
+/// `ATTACH_DL_ALL`; the dossier moves to "En cours" when the workflow allows it.
+///
+/// # Errors
+/// `Forbidden` for a consultation-only user; `CaseNotFound`.
+pub async fn download_all(state: &AppState, actor: &Actor, case_id: Uuid) -> Result<Archive, ExchangeError> {
+    download_many(state, actor, &[case_id]).await
+}
+
+/// Several dossiers as one zip, a folder per dossier (named by its number); a single dossier's
+/// files at the root. Each dossier is recorded as for [`download_all`].
+///
+/// # Errors
+/// `Forbidden`, `CaseNotFound` for any of them (nothing is recorded then); `Refused` for more
+/// than [`MAX_BULK`] dossiers.
+pub async fn download_many(state: &AppState, actor: &Actor, ids: &[Uuid]) -> Result<Archive, ExchangeError> {
+    require_manager(actor)?;
+    if ids.is_empty() || ids.len() > MAX_BULK {
+        return Err(refused(format!("A download takes 1 to {MAX_BULK} dossiers")));
+    }
+    let mut accesses = Vec::with_capacity(ids.len());
+    for id in ids {
+        accesses.push(cases::access(state, actor, *id).await?);
+    }
+    let mut taken = std::collections::HashSet::new();
+    let mut dirs = std::collections::HashSet::new();
+    let mut entries = Vec::new();
+    for access in &accesses {
+        // A folder per dossier, named by its number (numbers may repeat across operators).
+        let dir = (ids.len() > 1).then(|| {
+            let number = super::archive::safe_name(&access.case().external_id);
+            let mut dir = number.clone();
+            let mut n = 2;
+            while !dirs.insert(dir.clone()) {
+                dir = format!("{number} ({n})");
+                n += 1;
+            }
+            dir
+        });
+        entries.extend(archive_entries(&mut taken, dir.as_deref(), &received_files(access)));
+    }
+    for access in &accesses {
+        let message = format!("{} fichier(s)", received_files(access).len());
+        record_download(state, actor, access, crate::domain::ActionType::AttachDlAll, message).await?;
+    }
+    let file_name = match accesses.as_slice() {
+        [one] => format!("{}.zip", super::archive::safe_name(&one.case().external_id)),
+        _ => format!("teledossiers-{}.zip", state.clock.now().format("%Y%m%d-%H%M%S")),
+    };
+    Ok(Archive { file_name, body: super::archive::stream(state.clone(), entries) })
+}

@@ -1,6 +1,7 @@
 //! The use cases, one module per capability. Handlers call exactly one of these.
 
 pub mod actor;
+pub mod archive;
 mod binaries;
 pub mod cases;
 pub mod dossier;
