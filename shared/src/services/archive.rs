@@ -106,7 +106,7 @@ mod tests {
         assert_eq!(entry_path(&mut taken, None, "a.pdf"), "a.pdf");
         assert_eq!(entry_path(&mut taken, None, "a.pdf"), "a (2).pdf");
         assert_eq!(entry_path(&mut taken, None, "a.pdf"), "a (3).pdf");
-        assert_eq!(entry_path(&mut taken, Some("DGS/1"), "../../etc/passwd"), "DGS_1/.._.._etc_passwd");
+        assert_eq!(entry_path(&mut taken, Some("DGS/1"), "../../etc/passwd"), "DGS_1/_.._etc_passwd");
         assert_eq!(entry_path(&mut taken, None, "manifest.csv"), "manifest (2).csv");
         assert_eq!(entry_path(&mut taken, None, "\u{0}"), "_");
         assert_eq!(entry_path(&mut taken, None, "..."), "fichier");
