@@ -401,3 +401,46 @@ pub async fn download_many(state: &AppState, actor: &Actor, ids: &[Uuid]) -> Res
     };
     Ok(Archive { file_name, body: super::archive::stream(state.clone(), entries) })
 }
+
+/// "Déposer une pièce jointe": the agent sends a file to the operator — an `ATTACH_DEPOSIT`
+/// event with that file, uploaded (with the usual size check), then sent and notified. A failed
+/// upload withdraws the event, so that nothing half-done stays.
+///
+/// # Errors
+/// `Forbidden` without the management role; `Refused` for a file the procedure refuses or a
+/// body that does not match its declared size.
+pub async fn deposit(
+    state: &AppState,
+    actor: &Actor,
+    case_id: Uuid,
+    file: super::FileMeta,
+    body: crate::ports::ByteStream,
+) -> Result<Value, ExchangeError> {
+    require_manager(actor)?;
+    let request = json!({
+        "actionType": "ATTACH_DEPOSIT",
+        "notification": true,
+        "attachments": [{"fileName": file.file_name, "type": file.attachment_type, "size": file.size, "mimeType": file.mime_type}],
+    });
+    let event = events::create_event(state, actor, case_id, "PORTAIL", &request, None).await?;
+    let ids = (
+        event["id"].as_str().and_then(|s| s.parse().ok()),
+        event["attachments"][0]["id"].as_str().and_then(|s| s.parse().ok()),
+    );
+    let (Some(event_id), Some(file_id)) = ids else {
+        return Err(ExchangeError::Store(crate::store::StoreError::Corrupt("an event without its file".into())));
+    };
+    let headers = super::UploadHeaders { digest: None, content_length: Some(file.size) };
+    let sent = async {
+        events::upload_event_attachment(state, actor, case_id, event_id, file_id, headers, body).await?;
+        events::update_event(state, actor, case_id, event_id, "PORTAIL", &json!({"status": "SENT"})).await
+    }
+    .await;
+    if let Err(e) = sent {
+        if let Err(cleanup) = events::delete_event(state, actor, case_id, event_id).await {
+            tracing::warn!(error = %cleanup, %case_id, "could not withdraw a failed deposit");
+        }
+        return Err(e);
+    }
+    events::get_event(state, actor, case_id, event_id).await
+}

@@ -6,7 +6,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::{
-    Checker, Download, ExchangeError, UploadHeaders,
+    Checker, Download, ExchangeError, FileMeta, UploadHeaders,
     actor::Actor,
     binaries,
     cases::{self, CaseAccess, render_event},
@@ -25,13 +25,6 @@ use crate::{
 /// The most files one event may carry.
 pub const MAX_EVENT_ATTACHMENTS: usize = 60;
 
-struct NewFile {
-    file_name: String,
-    attachment_type: String,
-    size: u64,
-    mime_type: String,
-}
-
 struct NewEvent {
     action_type: ActionType,
     notification: bool,
@@ -41,7 +34,7 @@ struct NewEvent {
     case_current_status: Option<String>,
     case_new_status: Option<CaseStatus>,
     partner_attributes: Option<String>,
-    files: Vec<NewFile>,
+    files: Vec<FileMeta>,
 }
 
 fn parse_new_event(line: &str, body: &Value) -> Result<NewEvent, ExchangeError> {
@@ -75,18 +68,8 @@ fn parse_new_event(line: &str, body: &Value) -> Result<NewEvent, ExchangeError> 
     let mut files = Vec::new();
     for (i, v) in c.array(root, "", "attachments", 0, MAX_EVENT_ATTACHMENTS).into_iter().flatten().enumerate() {
         let at = format!(".attachments[{i}]");
-        let Value::Object(a) = v else {
-            c.problem(&at, "Instance type does not match any allowed primitive type (allowed: [\"object\"])");
-            continue;
-        };
-        let file_name = c.string(a, &at, "fileName", true, 255);
-        let attachment_type = c.string(a, &at, "type", true, 100);
-        let size = c.unsigned(a, &at, "size", true);
-        let mime_type = c.string(a, &at, "mimeType", true, 255);
-        if let (Some(file_name), Some(attachment_type), Some(size), Some(mime_type)) =
-            (file_name, attachment_type, size, mime_type)
-        {
-            files.push(NewFile { file_name, attachment_type, size, mime_type });
+        if let Some(meta) = c.item(v, &at).and_then(|a| c.file_meta(a, &at)) {
+            files.push(meta);
         }
     }
     match action_type {
@@ -114,13 +97,9 @@ fn parse_new_event(line: &str, body: &Value) -> Result<NewEvent, ExchangeError> 
     }
 }
 
-fn check_files(procedure: Option<&Procedure>, files: &[NewFile]) -> Result<(), ExchangeError> {
+fn check_files(procedure: Option<&Procedure>, files: &[FileMeta]) -> Result<(), ExchangeError> {
     let Some(p) = procedure else { return Ok(()) };
-    let problems: Vec<String> = files
-        .iter()
-        .enumerate()
-        .flat_map(|(i, f)| super::file_problems(p, i, &f.file_name, f.size, &f.mime_type))
-        .collect();
+    let problems: Vec<String> = files.iter().enumerate().flat_map(|(i, f)| super::file_problems(p, i, f)).collect();
     if problems.is_empty() { Ok(()) } else { Err(ExchangeError::Refused(problems)) }
 }
 

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{
-    Checker, ExchangeError,
+    Checker, ExchangeError, FileMeta,
     binaries::{self, UploadHeaders},
     refused, time_or_null,
 };
@@ -63,10 +63,7 @@ struct NewCase {
 }
 
 struct NewAttachment {
-    file_name: String,
-    attachment_type: String,
-    size: u64,
-    mime_type: String,
+    meta: FileMeta,
     recipients: Vec<String>,
 }
 
@@ -132,14 +129,8 @@ fn parse_new_folder(line: &str, body: &Value) -> Result<NewFolder, ExchangeError
     let mut attachments = Vec::new();
     for (i, v) in c.array(root, "", "attachments", 1, MAX_ATTACHMENTS).into_iter().flatten().enumerate() {
         let at = format!(".attachments[{i}]");
-        let Value::Object(a) = v else {
-            c.problem(&at, "Instance type does not match any allowed primitive type (allowed: [\"object\"])");
-            continue;
-        };
-        let file_name = c.string(a, &at, "fileName", true, 255);
-        let attachment_type = c.string(a, &at, "type", true, 100);
-        let size = c.unsigned(a, &at, "size", true);
-        let mime_type = c.string(a, &at, "mimeType", true, 255);
+        let Some(a) = c.item(v, &at) else { continue };
+        let meta = c.file_meta(a, &at);
         let mut recipients = Vec::new();
         for (j, r) in c.array(a, &at, "recipients", 1, MAX_CASES).into_iter().flatten().enumerate() {
             match r.as_str() {
@@ -154,10 +145,8 @@ fn parse_new_folder(line: &str, body: &Value) -> Result<NewFolder, ExchangeError
                 ),
             }
         }
-        if let (Some(file_name), Some(attachment_type), Some(size), Some(mime_type)) =
-            (file_name, attachment_type, size, mime_type)
-        {
-            attachments.push(NewAttachment { file_name, attachment_type, size, mime_type, recipients });
+        if let Some(meta) = meta {
+            attachments.push(NewAttachment { meta, recipients });
         }
     }
 
@@ -203,7 +192,7 @@ async fn check_against_referential(
         }
     }
     for (i, a) in new.attachments.iter().enumerate() {
-        problems.extend(super::file_problems(&procedure, i, &a.file_name, a.size, &a.mime_type));
+        problems.extend(super::file_problems(&procedure, i, &a.meta));
     }
     if problems.is_empty() { Ok(procedure) } else { Err(ExchangeError::Refused(problems)) }
 }
@@ -313,10 +302,10 @@ fn build_folder(
             id: state.ids.new_id(),
             folder_id,
             position: u32::try_from(i).unwrap_or(u32::MAX),
-            file_name: na.file_name.clone(),
-            attachment_type: na.attachment_type.clone(),
-            size: na.size,
-            mime_type: na.mime_type.clone(),
+            file_name: na.meta.file_name.clone(),
+            attachment_type: na.meta.attachment_type.clone(),
+            size: na.meta.size,
+            mime_type: na.meta.mime_type.clone(),
             status: AttachmentStatus::Pending,
             recipients: na.recipients.clone(),
             case_ids: na.recipients.iter().filter_map(|r| case_by_ext.get(r.as_str()).copied()).collect(),

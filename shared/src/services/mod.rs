@@ -17,7 +17,7 @@ mod validate;
 
 pub use binaries::{Download, UploadHeaders};
 pub use error::{ExchangeError, refused};
-pub use validate::Checker;
+pub use validate::{Checker, FileMeta};
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -34,13 +34,8 @@ pub(crate) fn time_or_null(t: Option<DateTime<Utc>>) -> Value {
 }
 
 /// What a procedure's limits refuse in a declared file (`index` as the request numbers it).
-pub(crate) fn file_problems(
-    procedure: &Procedure,
-    index: usize,
-    file_name: &str,
-    size: u64,
-    mime_type: &str,
-) -> Vec<String> {
+pub(crate) fn file_problems(procedure: &Procedure, index: usize, file: &FileMeta) -> Vec<String> {
+    let (file_name, size, mime_type) = (&file.file_name, file.size, &file.mime_type);
     let mut problems = Vec::new();
     if size > procedure.max_attachment_size() {
         problems.push(format!(

@@ -3,6 +3,15 @@
 
 use serde_json::{Map, Value};
 
+/// A file as a request declares it, before its bytes arrive.
+#[derive(Clone, Debug)]
+pub struct FileMeta {
+    pub file_name: String,
+    pub attachment_type: String,
+    pub size: u64,
+    pub mime_type: String,
+}
+
 /// Walks a JSON body, collecting one line per problem.
 pub struct Checker<'a> {
     line: &'a str,
@@ -168,6 +177,26 @@ impl<'a> Checker<'a> {
                 None
             }
         }
+    }
+
+    /// An array item, which must be an object.
+    pub fn item<'v>(&mut self, v: &'v Value, at: &str) -> Option<&'v Map<String, Value>> {
+        match v {
+            Value::Object(m) => Some(m),
+            other => {
+                self.wrong_type(at, other, "object");
+                None
+            }
+        }
+    }
+
+    /// An attachment's declared metadata, as folders and deposit events give it.
+    pub fn file_meta(&mut self, a: &Map<String, Value>, at: &str) -> Option<FileMeta> {
+        let file_name = self.string(a, at, "fileName", true, 255);
+        let attachment_type = self.string(a, at, "type", true, 100);
+        let size = self.unsigned(a, at, "size", true);
+        let mime_type = self.string(a, at, "mimeType", true, 255);
+        Some(FileMeta { file_name: file_name?, attachment_type: attachment_type?, size: size?, mime_type: mime_type? })
     }
 
     /// A string parsed by `parse`, which explains what is wrong.
