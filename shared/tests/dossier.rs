@@ -191,3 +191,31 @@ async fn downloading_everything_streams_a_zip_with_its_manifest_and_moves_the_do
     assert!(dossier::download_all(&state, &reader, case).await.is_err());
     assert!(dossier::download_file(&state, &reader, case, attachment).await.is_err());
 }
+
+#[tokio::test]
+async fn an_agent_deposits_a_file_for_the_operator_and_a_wrong_size_leaves_nothing() {
+    let (_dir, state) = bed().await;
+    let (case, _) = deposit_case(&state, b"%PDF-1.4 fixture").await;
+    let a = agent(&["CERTDC"], true);
+    let meta = |size| hubee_shared::services::FileMeta {
+        file_name: "justificatif.pdf".into(),
+        attachment_type: "PJ".into(),
+        size,
+        mime_type: "application/pdf".into(),
+    };
+    let body = |bytes: &'static [u8]| -> hubee_shared::ports::ByteStream {
+        Box::pin(futures::stream::iter([Ok(bytes::Bytes::from_static(bytes))]))
+    };
+    let event = dossier::deposit(&state, &a, case, meta(7), body(b"%PDF-ok")).await.unwrap();
+    assert_eq!((event["actionType"].as_str(), event["status"].as_str()), (Some("ATTACH_DEPOSIT"), Some("SENT")));
+    assert_eq!(event["attachments"][0]["status"], "RECEIVED");
+    assert_eq!(event["author"], "Bruno Petit");
+    let op = claims(&state, "fixture-osl");
+    let inbox = state.store.notifications_page(&op.org(), None, 10, None).await.unwrap();
+    assert_eq!(inbox.items.len(), 1, "the operator is notified");
+
+    assert!(dossier::deposit(&state, &a, case, meta(9), body(b"%PDF-ok")).await.is_err(), "a wrong size is refused");
+    let events = hubee_shared::services::cases::get_case(&state, &(&op).into(), case, false).await.unwrap()["events"].clone();
+    assert_eq!(events.as_array().unwrap().len(), 1, "the failed deposit was withdrawn");
+    assert!(dossier::deposit(&state, &agent(&["CERTDC"], false), case, meta(7), body(b"%PDF-ok")).await.is_err());
+}
