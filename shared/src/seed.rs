@@ -12,9 +12,9 @@ use uuid::Uuid;
 use crate::{
     auth::{hash_secret, verify_secret},
     domain::{
-        AccessMode, Account, ActorType, ApiClient, BranchCode, Contact, Email, NotificationFrequency, OrgType,
-        Organisation, Procedure, ProcessCode, Scope, SecretHash, Siret, StatusPolicy, Subscription, SubscriptionStatus,
-        contract_time,
+        AccessMode, Account, ActorType, ApiClient, BranchCode, Contact, Email, NotificationFrequency, OrgId, OrgType,
+        Organisation, Procedure, ProcessCode, Role, Scope, SecretHash, Siret, StatusPolicy, Subscription,
+        SubscriptionStatus, contract_time,
     },
     store::Store,
 };
@@ -108,6 +108,13 @@ pub struct AccountSeed {
     pub branch_code: BranchCode,
     pub first_name: String,
     pub last_name: String,
+    /// Without them, a new account gets its actor type's defaults and an existing one keeps
+    /// what it has (an administrator may have adjusted them).
+    #[serde(default)]
+    pub roles: Option<Vec<Role>>,
+    /// The procedures an agent sees; as for `roles`, absent keeps what the account has.
+    #[serde(default)]
+    pub habilitations: Option<Vec<ProcessCode>>,
 }
 
 /// What a load changed.
@@ -269,21 +276,34 @@ impl Provisioning {
         for a in &self.accounts {
             let existing = store.account(a.email.as_str()).await?;
             let old_hash = existing.as_ref().and_then(|e| e.password_hash.clone());
-            let password_hash = match (&a.password, old_hash) {
-                (Some(p), Some(h)) if verify_secret(p, &h) => Some(h),
+            let password_hash = match (&a.password, &old_hash) {
+                (Some(p), Some(h)) if verify_secret(p, h) => Some(h.clone()),
                 (Some(p), _) => Some(hash_secret(p)?),
-                (None, h) => h,
+                (None, h) => h.clone(),
             };
-            let account = Account {
-                email: a.email.clone(),
+            // What the file does not say (profile, suspension, roles when absent) stays as the
+            // portal set it.
+            let org = OrgId { siret: a.siret.clone(), branch_code: a.branch_code.clone() };
+            let base = existing.clone().unwrap_or_else(|| {
+                Account::new(a.email.clone(), a.actor_type, org.clone(), &a.first_name, &a.last_name)
+            });
+            let mut account = Account {
                 actor_type: a.actor_type,
-                siret: a.siret.clone(),
-                branch_code: a.branch_code.clone(),
+                siret: org.siret,
+                branch_code: org.branch_code,
                 first_name: a.first_name.clone(),
                 last_name: a.last_name.clone(),
-                password_hash,
-                active: existing.is_none_or(|e| e.active),
+                roles: a.roles.clone().unwrap_or_else(|| base.roles.clone()),
+                habilitations: a.habilitations.clone().unwrap_or_else(|| base.habilitations.clone()),
+                ..base
             };
+            if password_hash != old_hash {
+                // A password changed by the file signs the account out everywhere.
+                account.password_hash = password_hash;
+                if existing.is_some() {
+                    account.credentials_version += 1;
+                }
+            }
             count(store.save_account(&account).await?);
         }
         Ok(report)

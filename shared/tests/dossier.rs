@@ -215,7 +215,8 @@ async fn an_agent_deposits_a_file_for_the_operator_and_a_wrong_size_leaves_nothi
     assert_eq!(inbox.items.len(), 1, "the operator is notified");
 
     assert!(dossier::deposit(&state, &a, case, meta(9), body(b"%PDF-ok")).await.is_err(), "a wrong size is refused");
-    let events = hubee_shared::services::cases::get_case(&state, &(&op).into(), case, false).await.unwrap()["events"].clone();
+    let events =
+        hubee_shared::services::cases::get_case(&state, &(&op).into(), case, false).await.unwrap()["events"].clone();
     assert_eq!(events.as_array().unwrap().len(), 1, "the failed deposit was withdrawn");
     assert!(dossier::deposit(&state, &agent(&["CERTDC"], false), case, meta(7), body(b"%PDF-ok")).await.is_err());
 }

@@ -278,3 +278,122 @@ pub fn sha256_base64(bytes: &[u8]) -> String {
 pub fn recipient(org: (&str, &str)) -> Value {
     json!({"type": "SI", "companyRegister": org.0, "branchCode": org.1})
 }
+
+// ---------------------------------------------------------------------------------------------
+// The portal, as a person uses it
+// ---------------------------------------------------------------------------------------------
+
+/// The provisioned local administrator of Mairie A, with a password.
+pub const PORTAL_ADMIN: &str = "admin@mairie-a.example";
+pub const PORTAL_ADMIN_PASSWORD: &str = "Admin-Test-2026!";
+
+/// Every portal route the functions declare, `(method, path)`: add a function's
+/// `PORTAL_ROUTES` here when it serves portal routes.
+pub fn portal_routes() -> Vec<(&'static str, &'static str)> {
+    [hubee_auth::PORTAL_ROUTES].concat()
+}
+
+/// A signed-in browser: the session cookie's value, the CSRF token, and the profile the
+/// sign-in answered.
+#[derive(Clone, Debug)]
+pub struct PortalSession {
+    pub cookie: String,
+    pub csrf: String,
+    pub me: Value,
+}
+
+/// The session cookie a response sets (reqwest's cookie store would not send a `Secure`
+/// cookie over http, so tests carry it themselves).
+pub fn session_cookie_of(r: &Response) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("hubee_session="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+}
+
+/// The 6-digit code of a sign-in e-mail.
+pub fn code_in(email: &hubee_shared::ports::Email) -> Option<String> {
+    let rest = email.text.split("portail HubEE : ").nth(1)?;
+    let code: String = rest.chars().take(6).collect();
+    (code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit())).then_some(code)
+}
+
+/// The `token` of an activation or reset link in an e-mail.
+pub fn link_token_in(email: &hubee_shared::ports::Email) -> Option<String> {
+    let rest = email.text.split("?token=").nth(1)?;
+    Some(rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect())
+}
+
+pub const SIGN_IN_SUBJECT: &str = "HubEE : votre code de connexion";
+pub const ACTIVATION_SUBJECT: &str = "HubEE : activez votre compte";
+pub const RESET_SUBJECT: &str = "HubEE : réinitialisation de votre mot de passe";
+
+impl TestHub {
+    /// A request to `/portail/v1{path}`, without a session.
+    pub fn portal(&self, method: Method, path: &str) -> RequestBuilder {
+        self.request(method, &format!("/portail/v1{path}"))
+    }
+
+    /// A request with the session cookie and its CSRF token.
+    pub fn portal_as(&self, session: &PortalSession, method: Method, path: &str) -> RequestBuilder {
+        self.portal_cookie(&session.cookie, method, path).header("x-csrf-token", &session.csrf)
+    }
+
+    /// A request with the session cookie only.
+    pub fn portal_cookie(&self, cookie: &str, method: Method, path: &str) -> RequestBuilder {
+        self.portal(method, path).header("cookie", format!("hubee_session={cookie}"))
+    }
+
+    /// `POST /portail/v1/session`: status and body.
+    pub async fn portal_password(&self, email: &str, password: &str) -> (u16, Value) {
+        let r = self.portal(Method::POST, "/session").json(&json!({"email": email, "password": password}));
+        answer(r.send().await.unwrap()).await
+    }
+
+    /// `POST /portail/v1/session/otp`.
+    pub async fn portal_code(&self, challenge_id: &Value, code: &str) -> Response {
+        let body = json!({"challengeId": challenge_id, "code": code});
+        self.portal(Method::POST, "/session/otp").json(&body).send().await.unwrap()
+    }
+
+    /// The e-mails of a kind (by subject) to an address, oldest first.
+    pub fn emails_with_subject(&self, address: &str, subject: &str) -> Vec<hubee_shared::ports::Email> {
+        self.emails_to(address).into_iter().filter(|e| e.subject == subject).collect()
+    }
+
+    /// Waits for the `n`-th e-mail of a kind to an address (1-based), and returns it.
+    pub async fn wait_for_email_with_subject(
+        &self,
+        address: &str,
+        subject: &str,
+        n: usize,
+    ) -> hubee_shared::ports::Email {
+        for _ in 0..200 {
+            if let Some(e) = self.emails_with_subject(address, subject).into_iter().nth(n - 1) {
+                return e;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("e-mail #{n} {subject:?} to {address} expected");
+    }
+
+    /// The code of the latest sign-in e-mail to the address, once it has `n` of them.
+    pub async fn sign_in_code(&self, address: &str, n: usize) -> String {
+        code_in(&self.wait_for_email_with_subject(address, SIGN_IN_SUBJECT, n).await).expect("a code in the e-mail")
+    }
+
+    /// Signs in as a person does: the password, then the code read from the e-mail.
+    pub async fn sign_in(&self, email: &str, password: &str) -> PortalSession {
+        let sent_before = self.emails_with_subject(email, SIGN_IN_SUBJECT).len();
+        let (status, challenge) = self.portal_password(email, password).await;
+        assert_eq!(status, 200, "the password of {email} is accepted: {challenge}");
+        let code = self.sign_in_code(email, sent_before + 1).await;
+        let r = self.portal_code(&challenge["challengeId"], &code).await;
+        let cookie = session_cookie_of(&r).expect("a session cookie");
+        let (status, me) = answer(r).await;
+        assert_eq!(status, 200, "the code opens a session: {me}");
+        PortalSession { cookie, csrf: me["csrfToken"].as_str().expect("csrfToken").to_owned(), me }
+    }
+}

@@ -1,5 +1,6 @@
-//! Authentication: API access tokens (JWT) and secret hashing.
+//! Authentication: API access tokens (JWT), secret hashing, and the portal's codes and tokens.
 
+pub mod portal;
 mod secrets;
 mod tokens;
 

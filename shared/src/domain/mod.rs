@@ -1,14 +1,16 @@
 //! Pure types and rules: identifiers, organisations, procedures, folders, cases, attachments,
-//! notifications, subscriptions, accounts. No I/O here.
+//! notifications, subscriptions, accounts, portal sign-in. No I/O here.
 
 mod folder;
 mod ids;
 mod referential;
+mod sign_in;
 mod time;
 mod transitions;
 
 pub use folder::*;
 pub use ids::*;
 pub use referential::*;
+pub use sign_in::*;
 pub use time::*;
 pub use transitions::*;

@@ -313,33 +313,260 @@ pub struct ApiClient {
     pub disabled: bool,
 }
 
+/// Who a portal account belongs to (PORTAL.md, "Accounts, actor types, roles, habilitations").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ActorType {
+    /// "Administrateur local": manages the organisation's accounts and subscriptions.
     LocalAdmin,
+    /// "Délégué technique": outside the organisation (its software vendor, say), manages
+    /// subscriptions; may serve several organisations.
     TechnicalDelegate,
+    /// "Agent": instructs dossiers.
     Agent,
 }
 
-/// A person's portal account.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+impl ActorType {
+    /// The roles an account of this type gets when it is created without explicit roles; an
+    /// administrator adjusts them afterwards.
+    pub fn default_roles(self) -> Vec<Role> {
+        match self {
+            ActorType::LocalAdmin => vec![Role::ManageUsers, Role::ManageSubscriptions],
+            ActorType::TechnicalDelegate => vec![Role::ManageSubscriptions],
+            ActorType::Agent => vec![Role::ManageDossiers],
+        }
+    }
+}
+
+/// A portal role. Any role can be given to any account. The serde names (what the portal API
+/// and the provisioning file write) are the user guide's labels in capitals, so that
+/// administrators recognise them:
+///
+/// | serde name | guide label | grants |
+/// |---|---|---|
+/// | `CONSULTATION_TELEDOSSIERS` | Consultation des télédossiers | reading dossiers |
+/// | `GESTION_TELEDOSSIERS` | Gestion des télédossiers | reading, downloading, changing status, commenting, adding attachments |
+/// | `GESTION_UTILISATEURS` | Gestion des utilisateurs | managing the organisation's accounts |
+/// | `CONSULTATION_ABONNEMENTS` | Consultation des abonnements | reading subscriptions |
+/// | `GESTION_ABONNEMENTS` | Gestion des abonnements | reading and changing subscriptions |
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Role {
+    #[serde(rename = "CONSULTATION_TELEDOSSIERS")]
+    ReadDossiers,
+    #[serde(rename = "GESTION_TELEDOSSIERS")]
+    ManageDossiers,
+    #[serde(rename = "GESTION_UTILISATEURS")]
+    ManageUsers,
+    #[serde(rename = "CONSULTATION_ABONNEMENTS")]
+    ReadSubscriptions,
+    #[serde(rename = "GESTION_ABONNEMENTS")]
+    ManageSubscriptions,
+}
+contract_text!(Role {
+    ReadDossiers = "CONSULTATION_TELEDOSSIERS",
+    ManageDossiers = "GESTION_TELEDOSSIERS",
+    ManageUsers = "GESTION_UTILISATEURS",
+    ReadSubscriptions = "CONSULTATION_ABONNEMENTS",
+    ManageSubscriptions = "GESTION_ABONNEMENTS",
+});
+
+impl Role {
+    /// Whether holding this role grants `other`: a management role includes reading.
+    pub fn grants(self, other: Role) -> bool {
+        self == other
+            || matches!(
+                (self, other),
+                (Role::ManageDossiers, Role::ReadDossiers) | (Role::ManageSubscriptions, Role::ReadSubscriptions)
+            )
+    }
+}
+
+/// "Civilité".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Civility {
+    Madame,
+    Monsieur,
+}
+
+/// An organisation as an account names it: SIRET and branch code.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Account {
-    pub email: Email,
-    pub actor_type: ActorType,
+pub struct OrgId {
     pub siret: Siret,
     pub branch_code: BranchCode,
+}
+
+/// A person's portal account.
+///
+/// Accounts stored before roles existed have no `roles` attribute: they read with their actor
+/// type's [`ActorType::default_roles`] (an empty list, once written, stays empty).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", from = "StoredAccount")]
+pub struct Account {
+    /// Professional address, unique, lower-cased: the account's key.
+    pub email: Email,
+    pub actor_type: ActorType,
+    /// The account's organisation.
+    pub siret: Siret,
+    pub branch_code: BranchCode,
+    /// The other organisations a technical delegate serves (empty for everyone else).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_organisations: Vec<OrgId>,
     pub first_name: String,
     pub last_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub civility: Option<Civility>,
+    /// "Fonction".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
+    /// "Téléphone principal", with its country code (`+33…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    /// "Téléphone secondaire".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secondary_phone_number: Option<String>,
+    /// Always written, even empty: an absent attribute means "the defaults" (see above).
+    pub roles: Vec<Role>,
+    /// The procedures whose dossiers the account may see (agents); none by default. Local
+    /// administrators have none: with a dossier role they see every procedure of their
+    /// organisation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub habilitations: Vec<ProcessCode>,
     /// argon2id PHC string; absent until the account is activated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_hash: Option<String>,
+    /// False once suspended: a suspended account cannot sign in and its sessions end.
     #[serde(default = "yes")]
     pub active: bool,
+    /// Raised whenever the password changes: sessions and links issued under an older value
+    /// are void, so that changing a password signs every browser out at once.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub credentials_version: u32,
 }
 
 fn yes() -> bool {
     true
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// What an account item may hold; see [`Account`].
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredAccount {
+    email: Email,
+    actor_type: ActorType,
+    siret: Siret,
+    branch_code: BranchCode,
+    #[serde(default)]
+    other_organisations: Vec<OrgId>,
+    first_name: String,
+    last_name: String,
+    #[serde(default)]
+    civility: Option<Civility>,
+    #[serde(default)]
+    function: Option<String>,
+    #[serde(default)]
+    phone_number: Option<String>,
+    #[serde(default)]
+    secondary_phone_number: Option<String>,
+    #[serde(default)]
+    roles: Option<Vec<Role>>,
+    #[serde(default)]
+    habilitations: Vec<ProcessCode>,
+    #[serde(default)]
+    password_hash: Option<String>,
+    #[serde(default = "yes")]
+    active: bool,
+    #[serde(default)]
+    credentials_version: u32,
+}
+
+impl From<StoredAccount> for Account {
+    fn from(s: StoredAccount) -> Self {
+        Account {
+            roles: s.roles.unwrap_or_else(|| s.actor_type.default_roles()),
+            email: s.email,
+            actor_type: s.actor_type,
+            siret: s.siret,
+            branch_code: s.branch_code,
+            other_organisations: s.other_organisations,
+            first_name: s.first_name,
+            last_name: s.last_name,
+            civility: s.civility,
+            function: s.function,
+            phone_number: s.phone_number,
+            secondary_phone_number: s.secondary_phone_number,
+            habilitations: s.habilitations,
+            password_hash: s.password_hash,
+            active: s.active,
+            credentials_version: s.credentials_version,
+        }
+    }
+}
+
+impl Account {
+    /// A new active account waiting for activation (no password), with its actor type's
+    /// default roles and no habilitation.
+    pub fn new(
+        email: Email,
+        actor_type: ActorType,
+        org: OrgId,
+        first_name: impl Into<String>,
+        last_name: impl Into<String>,
+    ) -> Self {
+        Self {
+            email,
+            actor_type,
+            siret: org.siret,
+            branch_code: org.branch_code,
+            other_organisations: Vec::new(),
+            first_name: first_name.into(),
+            last_name: last_name.into(),
+            civility: None,
+            function: None,
+            phone_number: None,
+            secondary_phone_number: None,
+            roles: actor_type.default_roles(),
+            habilitations: Vec::new(),
+            password_hash: None,
+            active: true,
+            credentials_version: 0,
+        }
+    }
+
+    /// Its organisation first, then the others a technical delegate serves.
+    pub fn organisations(&self) -> Vec<OrgId> {
+        let mut orgs = vec![OrgId { siret: self.siret.clone(), branch_code: self.branch_code.clone() }];
+        for o in &self.other_organisations {
+            if !orgs.contains(o) {
+                orgs.push(o.clone());
+            }
+        }
+        orgs
+    }
+
+    /// Whether the account holds `role` or a role that includes it.
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.iter().any(|r| r.grants(role))
+    }
+
+    /// The procedures whose dossiers it may see, given a dossier role: `None` for every
+    /// procedure of its organisation (local administrators), else its habilitations.
+    pub fn visible_procedures(&self) -> Option<&[ProcessCode]> {
+        match self.actor_type {
+            ActorType::LocalAdmin => None,
+            ActorType::TechnicalDelegate | ActorType::Agent => Some(&self.habilitations),
+        }
+    }
+
+    /// Whether it may sign in at all: active, with a password.
+    pub fn may_sign_in(&self) -> bool {
+        self.active && self.password_hash.is_some()
+    }
 }
 
 #[cfg(test)]
@@ -406,5 +633,50 @@ mod tests {
             assert_eq!(serde_json::to_value(f).unwrap(), f.as_str());
         }
         assert_eq!(SubscriptionStatus::parse("Refusé"), Some(SubscriptionStatus::Refuse));
+        for r in Role::ALL {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
+    }
+
+    fn account(actor_type: ActorType) -> Account {
+        let org =
+            OrgId { siret: Siret::parse("11001401600015").unwrap(), branch_code: BranchCode::parse("75108").unwrap() };
+        Account::new(Email::parse("someone@mairie.example").unwrap(), actor_type, org, "Camille", "TEST")
+    }
+
+    #[test]
+    fn an_account_created_without_roles_gets_its_actor_types_defaults() {
+        assert_eq!(account(ActorType::LocalAdmin).roles, [Role::ManageUsers, Role::ManageSubscriptions]);
+        assert_eq!(account(ActorType::TechnicalDelegate).roles, [Role::ManageSubscriptions]);
+        assert_eq!(account(ActorType::Agent).roles, [Role::ManageDossiers]);
+        assert!(account(ActorType::Agent).habilitations.is_empty(), "no habilitation by default");
+    }
+
+    #[test]
+    fn an_account_stored_before_roles_existed_reads_with_the_defaults_but_an_empty_list_stays_empty() {
+        let mut item = serde_json::to_value(account(ActorType::LocalAdmin)).unwrap();
+        item.as_object_mut().unwrap().remove("roles");
+        let read: Account = serde_json::from_value(item.clone()).unwrap();
+        assert_eq!(read.roles, [Role::ManageUsers, Role::ManageSubscriptions]);
+        item["roles"] = serde_json::json!([]);
+        let read: Account = serde_json::from_value(item).unwrap();
+        assert!(read.roles.is_empty());
+        let a = account(ActorType::Agent);
+        assert_eq!(serde_json::from_value::<Account>(serde_json::to_value(&a).unwrap()).unwrap(), a, "round trip");
+    }
+
+    #[test]
+    fn management_roles_include_reading_and_local_administrators_see_every_procedure() {
+        let mut agent = account(ActorType::Agent);
+        assert!(agent.has_role(Role::ReadDossiers) && agent.has_role(Role::ManageDossiers));
+        assert!(!agent.has_role(Role::ManageUsers));
+        agent.roles = vec![Role::ReadDossiers];
+        assert!(!agent.has_role(Role::ManageDossiers), "reading does not include managing");
+        agent.habilitations = vec![ProcessCode::parse("CERTDC").unwrap()];
+        assert_eq!(agent.visible_procedures().map(<[_]>::len), Some(1));
+        assert_eq!(account(ActorType::LocalAdmin).visible_procedures(), None);
+        let admin = account(ActorType::LocalAdmin);
+        assert!(admin.has_role(Role::ReadSubscriptions), "managing subscriptions includes reading them");
+        assert!(!admin.may_sign_in(), "no password yet");
     }
 }

@@ -5,11 +5,18 @@ mod download;
 mod error;
 mod extract;
 mod query;
+mod routes;
+mod session;
 
 pub use download::{content_disposition, download_response};
 pub use error::{ApiError, INVALID_CREDENTIALS};
 pub use extract::{Caller, JsonBody, NoQuery, RequestLine, partner_info, path_uuid};
 pub use query::QueryParams;
+pub use routes::route_table;
+pub use session::{
+    CSRF_HEADER, PortalUser, SESSION_COOKIE, SessionRejection, clear_session_cookie, session_cookie,
+    session_cookie_value,
+};
 
 use axum::{Router, http::HeaderName};
 use tower_http::{

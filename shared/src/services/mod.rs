@@ -11,6 +11,7 @@ pub mod folders;
 pub mod inbox;
 pub mod notifications;
 pub mod notify;
+pub mod portal_auth;
 pub mod subscriptions;
 pub mod token;
 mod validate;

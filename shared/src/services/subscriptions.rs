@@ -8,11 +8,11 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::{Checker, RETRIES, time_or_null};
+use super::{Checker, RETRIES, portal_auth, time_or_null};
 use crate::{
     auth::Claims,
     domain::{
-        AccessMode, Account, ActorType, BranchCode, Contact, Email, NotificationFrequency, OrgType, Procedure,
+        AccessMode, Account, ActorType, BranchCode, Contact, Email, NotificationFrequency, OrgId, OrgType, Procedure,
         ProcessCode, Scope, Siret, Subscription, SubscriptionStatus, parse_time,
     },
     http::ApiError,
@@ -373,15 +373,21 @@ impl SubscriptionBody {
 // Accounts
 // ---------------------------------------------------------------------------------------------
 
-/// The writes creating the accounts of the people a subscription names that have none yet, in
-/// the subscriber organisation and waiting for activation (no password). An existing account
-/// with the same e-mail is kept as it is.
+/// The accounts to create for the people a subscription names that have none yet: in the
+/// subscriber organisation, with their actor type's default roles, waiting for activation (no
+/// password). An existing account with the same e-mail is kept as it is.
+struct NewAccounts {
+    writes: Vec<Write>,
+    /// Who gets an activation e-mail once the transaction commits.
+    emails: Vec<Email>,
+}
+
 async fn missing_accounts(
     state: &AppState,
     sub: &Subscription,
     people: &[(&Contact, ActorType)],
-) -> Result<Vec<Write>, SubscriptionError> {
-    let mut writes = Vec::new();
+) -> Result<NewAccounts, SubscriptionError> {
+    let mut new = NewAccounts { writes: Vec::new(), emails: Vec::new() };
     let mut problems = Vec::new();
     let mut seen = HashSet::new();
     for (person, actor_type) in people {
@@ -396,18 +402,27 @@ async fn missing_accounts(
             ));
             continue;
         };
-        writes.push(state.store.create_account_write(&Account {
-            email: person.email.clone(),
-            actor_type: *actor_type,
-            siret: sub.siret.clone(),
-            branch_code: sub.branch_code.clone(),
-            first_name,
-            last_name,
-            password_hash: None,
-            active: true,
-        })?);
+        let org = OrgId { siret: sub.siret.clone(), branch_code: sub.branch_code.clone() };
+        let account = Account {
+            function: person.function.clone(),
+            phone_number: person.phone_number.clone(),
+            secondary_phone_number: person.mobile_number.clone(),
+            ..Account::new(person.email.clone(), *actor_type, org, first_name, last_name)
+        };
+        new.writes.push(state.store.create_account_write(&account)?);
+        new.emails.push(account.email);
     }
-    if problems.is_empty() { Ok(writes) } else { Err(SubscriptionError::Refused(problems)) }
+    if problems.is_empty() { Ok(new) } else { Err(SubscriptionError::Refused(problems)) }
+}
+
+/// E-mails each new account its activation link. The accounts are committed: a failure is
+/// logged, not fatal (the person asks again through "forgotten password").
+async fn send_activations(state: &AppState, emails: &[Email]) {
+    for email in emails {
+        if let Err(e) = portal_auth::issue_activation(state, email).await {
+            tracing::error!(kind = %e, "sending an activation link failed");
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -543,10 +558,12 @@ pub async fn create_subscription(
         if let Some(delegate) = &sub.delegation_actor {
             people.push((delegate, ActorType::TechnicalDelegate));
         }
-        writes.extend(missing_accounts(state, &sub, &people).await?);
+        let accounts = missing_accounts(state, &sub, &people).await?;
+        writes.extend(accounts.writes);
         match state.store.commit(writes).await {
             Ok(()) => {
                 tracing::info!(subscription_id = %sub.id, process = %sub.process_code, "subscription created");
+                send_activations(state, &accounts.emails).await;
                 return Ok(render_created(&sub, now));
             }
             // The subscription or an account appeared meanwhile: the next round sees it.
@@ -945,10 +962,12 @@ pub async fn update_subscription(
             people.push((delegate, ActorType::TechnicalDelegate));
         }
         let mut writes = vec![state.store.update_subscription_write(&next, version)?];
-        writes.extend(missing_accounts(state, &next, &people).await?);
+        let accounts = missing_accounts(state, &next, &people).await?;
+        writes.extend(accounts.writes);
         match state.store.commit(writes).await {
             Ok(()) => {
                 tracing::info!(subscription_id = %id, status = %next.status, "subscription updated");
+                send_activations(state, &accounts.emails).await;
                 return Ok(render(&next, now));
             }
             Err(StoreError::Conflict) => continue,

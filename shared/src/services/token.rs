@@ -11,7 +11,7 @@ use crate::{
 
 /// Verified against when the client id is unknown, so that an unknown client costs the same
 /// time as a wrong secret (no client-id probing by timing).
-const DUMMY_HASH: &str =
+pub(crate) const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Wv0Ed1uNsBxZ0uSpfG6ZS9Uvq3hAfjMV7TD2yYVvZoI";
 
 /// The RFC 6749 error answers.

@@ -149,3 +149,29 @@ pub const LOG_PREFIX: &str = "LOG#";
 pub fn case_log(case: Uuid, at: &str, id: Uuid) -> Key {
     Key::new(case_partition(case), format!("{LOG_PREFIX}{at}#{id}"))
 }
+
+/// An account's partition: the account (`ACCOUNT`) and its sign-in failures (`SIGNIN`), so
+/// that a sign-in reads both with one Query.
+pub fn account_partition(email: &str) -> String {
+    format!("ACCOUNT#{email}")
+}
+pub const ACCOUNT_SK: &str = "ACCOUNT";
+pub const SIGN_IN_FAILURES_SK: &str = "SIGNIN";
+pub fn sign_in_failures(email: &str) -> Key {
+    Key::new(account_partition(email), SIGN_IN_FAILURES_SK)
+}
+/// A sign-in's one-time code challenge.
+pub fn sign_in_challenge(id: Uuid) -> Key {
+    Key::new(format!("CHALLENGE#{id}"), "CHALLENGE")
+}
+/// A portal session, by the hex SHA-256 of its cookie value.
+pub fn session(id_hash: &str) -> Key {
+    Key::new(format!("SESSION#{id_hash}"), "SESSION")
+}
+/// An activation or reset link, by the hex SHA-256 of its token.
+pub fn link_token(token_hash: &str) -> Key {
+    Key::new(format!("LINK#{token_hash}"), "LINK")
+}
+/// The DynamoDB TTL attribute (epoch seconds) of expiring items; deletion is lazy, so readers
+/// check expiry themselves.
+pub const TTL_ATTR: &str = "ttl";

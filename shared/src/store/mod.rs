@@ -7,6 +7,7 @@ mod inbox;
 pub mod keys;
 mod outbox;
 mod referential;
+mod sessions;
 mod subscriptions;
 
 use std::sync::Arc;

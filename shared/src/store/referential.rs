@@ -97,6 +97,6 @@ impl Store {
     }
 }
 
-fn account_indexes(a: &Account) -> [(&'static str, String); 2] {
+pub(super) fn account_indexes(a: &Account) -> [(&'static str, String); 2] {
     [("GSI1PK", keys::org_partition(&a.siret, &a.branch_code)), ("GSI1SK", format!("ACCOUNT#{}", a.email))]
 }

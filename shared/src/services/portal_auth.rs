@@ -1,0 +1,556 @@
+//! Portal sign-in and sessions: password then e-mailed code, the session behind the
+//! `hubee_session` cookie, sign-out, activation and reset links, the lockout after repeated
+//! failures. The rules (expiries, counts) are in `domain::sign_in`; the routes and the
+//! decisions in docs/PORTAL-API.md.
+//!
+//! Nothing here logs personal data: no address, name, code or token.
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{Checker, RETRIES, token::DUMMY_HASH};
+use crate::{
+    auth::{
+        generate_secret, hash_secret,
+        portal::{code_matches, generate_code, hash_code, same_secret, token_hash},
+        verify_secret,
+    },
+    domain::{
+        Account, CODE_VALIDITY_MINUTES, Email, LINK_VALIDITY_HOURS, LinkPurpose, LinkToken, Session, SignInChallenge,
+        SignInFailures, password_problems,
+    },
+    http::ApiError,
+    ports::{MailError, Write},
+    state::AppState,
+    store::{StoreError, Versioned},
+    templates,
+};
+
+/// Long enough for any password the rule accepts and any older one; bounds the hashing work.
+const MAX_PASSWORD_INPUT: usize = 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PortalAuthError {
+    /// Schema problems of the body, one line each.
+    #[error("invalid request")]
+    Invalid(Vec<String>),
+    /// Unknown address, wrong password, suspended or locked account, no password yet: one
+    /// answer for all, so that nobody learns which.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("wrong code")]
+    WrongCode { attempts_left: u32 },
+    /// The challenge expired, was used, or ran out of attempts.
+    #[error("sign in again")]
+    SignInAgain,
+    /// An activation or reset link that is unknown, expired, used or void.
+    #[error("invalid link")]
+    InvalidLink,
+    /// What the new password lacks, one message each.
+    #[error("weak password")]
+    WeakPassword(Vec<String>),
+    /// No session cookie.
+    #[error("not signed in")]
+    NotSignedIn,
+    /// A session cookie that no longer opens a session (unknown, expired, suspended account,
+    /// password changed): the session is ended and the cookie should be cleared.
+    #[error("session ended")]
+    SessionEnded,
+    #[error("missing or wrong CSRF token")]
+    Csrf,
+    #[error("account not found")]
+    AccountNotFound,
+    #[error("sending an e-mail failed")]
+    Mail(#[source] MailError),
+    #[error("too many concurrent changes")]
+    Busy,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Internal(anyhow::Error),
+}
+
+/// The answers' messages, stable: the web front maps them to French.
+pub const INVALID_CREDENTIALS: &str = "Invalid e-mail address or password";
+pub const SIGN_IN_AGAIN: &str = "This code has expired or can no longer be used: sign in again";
+pub const INVALID_LINK: &str = "This link is invalid, has expired or was already used: ask for a new one";
+pub const NOT_SIGNED_IN: &str = "Not signed in, or the session has expired: sign in again";
+pub const CSRF_REFUSED: &str = "Missing or wrong X-CSRF-Token header";
+
+/// `Wrong code: 4 attempts left`.
+pub fn wrong_code_message(attempts_left: u32) -> String {
+    let plural = if attempts_left == 1 { "" } else { "s" };
+    format!("Wrong code: {attempts_left} attempt{plural} left")
+}
+
+impl From<PortalAuthError> for ApiError {
+    fn from(e: PortalAuthError) -> Self {
+        use axum::http::StatusCode;
+        match e {
+            PortalAuthError::Invalid(problems) => ApiError::validation(&problems),
+            PortalAuthError::InvalidCredentials => ApiError::new(StatusCode::UNAUTHORIZED, INVALID_CREDENTIALS),
+            PortalAuthError::WrongCode { attempts_left } => ApiError::bad_request(wrong_code_message(attempts_left)),
+            PortalAuthError::SignInAgain => ApiError::bad_request(SIGN_IN_AGAIN),
+            PortalAuthError::InvalidLink => ApiError::bad_request(INVALID_LINK),
+            PortalAuthError::WeakPassword(problems) => ApiError::bad_requests(problems),
+            PortalAuthError::NotSignedIn | PortalAuthError::SessionEnded => {
+                ApiError::new(StatusCode::UNAUTHORIZED, NOT_SIGNED_IN)
+            }
+            PortalAuthError::Csrf => ApiError::new(StatusCode::FORBIDDEN, CSRF_REFUSED),
+            PortalAuthError::AccountNotFound => ApiError::not_found("Account is not found"),
+            PortalAuthError::Mail(_) | PortalAuthError::Busy => ApiError::unavailable(),
+            PortalAuthError::Store(e) => ApiError::internal(e),
+            PortalAuthError::Internal(e) => ApiError::internal(e),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bodies
+// ---------------------------------------------------------------------------------------------
+
+/// Reads the string fields of a body, listing every problem.
+fn strings<const N: usize>(
+    line: &str,
+    body: &Value,
+    fields: [(&str, usize); N],
+) -> Result<[String; N], PortalAuthError> {
+    let mut c = Checker::new(line);
+    let Some(root) = c.root(body) else {
+        return Err(PortalAuthError::Invalid(c.problems));
+    };
+    let values = fields.map(|(name, max)| c.string(root, "", name, true, max));
+    if !c.is_ok() {
+        return Err(PortalAuthError::Invalid(c.problems));
+    }
+    Ok(values.map(Option::unwrap_or_default))
+}
+
+fn email_field(line: &str, value: &str) -> Result<Email, PortalAuthError> {
+    Email::parse(value).map_err(|e| {
+        let mut c = Checker::new(line);
+        c.problem(".email", e);
+        PortalAuthError::Invalid(c.problems)
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hashing off the async workers
+// ---------------------------------------------------------------------------------------------
+
+/// argon2 takes tens of milliseconds of CPU: it runs on the blocking pool.
+async fn password_matches(password: String, phc: String) -> bool {
+    tokio::task::spawn_blocking(move || verify_secret(&password, &phc)).await.unwrap_or(false)
+}
+
+async fn hash_password(password: String) -> Result<String, PortalAuthError> {
+    tokio::task::spawn_blocking(move || hash_secret(&password))
+        .await
+        .map_err(|e| PortalAuthError::Internal(e.into()))?
+        .map_err(PortalAuthError::Internal)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Failures and lockout
+// ---------------------------------------------------------------------------------------------
+
+fn log_lockout(locked: bool) {
+    if locked {
+        // No address: which account is locked is personal data.
+        tracing::warn!(event = "portal_account_locked", "a portal account is locked after repeated sign-in failures");
+    }
+}
+
+/// Counts a wrong password against the account (nothing while it is locked).
+async fn record_wrong_password(
+    state: &AppState,
+    email: &Email,
+    mut read: Option<Versioned<SignInFailures>>,
+) -> Result<(), PortalAuthError> {
+    for _ in 0..RETRIES {
+        let now = state.clock.now();
+        if read.as_ref().is_some_and(|f| f.value.is_locked(now)) {
+            return Ok(());
+        }
+        let (next, locked) = SignInFailures::after_wrong_password(read.as_ref().map(|f| &f.value), now);
+        let write = state.store.sign_in_failures_write(email.as_str(), &next, read.as_ref().map(|f| f.version))?;
+        match state.store.commit(vec![write]).await {
+            Ok(()) => {
+                log_lockout(locked);
+                return Ok(());
+            }
+            Err(StoreError::Conflict) => read = state.store.account_for_sign_in(email.as_str()).await?.1,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(PortalAuthError::Busy)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign-in, step 1: the password
+// ---------------------------------------------------------------------------------------------
+
+/// The answer to a right password: the challenge to answer with the e-mailed code.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChallengeSent {
+    pub challenge_id: Uuid,
+    /// Where the code was sent.
+    pub email: Email,
+}
+
+/// `POST /portail/v1/session` `{email, password}`: checks the password and e-mails a new
+/// 6-digit code, valid [`CODE_VALIDITY_MINUTES`] minutes.
+///
+/// Every refusal is the same [`PortalAuthError::InvalidCredentials`] at the same cost (one
+/// argon2 verification, against a dummy hash when there is no account or no password).
+///
+/// # Errors
+/// `Invalid` for a malformed body, `InvalidCredentials`, `Mail` when the code cannot be sent.
+pub async fn sign_in(state: &AppState, line: &str, body: &Value) -> Result<ChallengeSent, PortalAuthError> {
+    let [email, password] = strings(line, body, [("email", 320), ("password", MAX_PASSWORD_INPUT)])?;
+    let email = email_field(line, &email)?;
+    let (account, failures) = state.store.account_for_sign_in(email.as_str()).await?;
+    let now = state.clock.now();
+    let phc = account.as_ref().and_then(|a| a.value.password_hash.clone());
+    let password_ok = password_matches(password, phc.clone().unwrap_or_else(|| DUMMY_HASH.to_owned())).await;
+    let Some(Versioned { value: account, .. }) = account else {
+        return Err(PortalAuthError::InvalidCredentials);
+    };
+    if failures.as_ref().is_some_and(|f| f.value.is_locked(now)) {
+        return Err(PortalAuthError::InvalidCredentials);
+    }
+    if !(password_ok && phc.is_some()) {
+        record_wrong_password(state, &account.email, failures).await?;
+        return Err(PortalAuthError::InvalidCredentials);
+    }
+    if !account.may_sign_in() {
+        return Err(PortalAuthError::InvalidCredentials);
+    }
+    let code = generate_code();
+    let salt = generate_secret();
+    let challenge =
+        SignInChallenge::new(state.ids.new_id(), account.email.clone(), salt.clone(), hash_code(&salt, &code), now);
+    state.store.create_challenge(&challenge).await?;
+    let message = templates::sign_in_code(account.email.as_str(), &code, CODE_VALIDITY_MINUTES);
+    state.mailer.send(&message).await.map_err(|e| {
+        // The error may name the address: only its kind is logged.
+        tracing::error!(permanent = matches!(e, MailError::Rejected(_)), "sending a sign-in code failed");
+        PortalAuthError::Mail(e)
+    })?;
+    tracing::info!(challenge_id = %challenge.id, "sign-in code sent");
+    Ok(ChallengeSent { challenge_id: challenge.id, email: account.email })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign-in, step 2: the code
+// ---------------------------------------------------------------------------------------------
+
+/// A session just opened: the cookie value to set (never stored) and the signed-in account.
+#[derive(Clone, Debug)]
+pub struct NewSession {
+    pub cookie_value: String,
+    pub account: Account,
+    pub csrf_token: String,
+}
+
+/// `POST /portail/v1/session/otp` `{challengeId, code}`: opens a session when the code is
+/// right. The challenge is spent by its first right answer, and after
+/// [`crate::domain::CODE_ATTEMPTS`] wrong ones.
+///
+/// # Errors
+/// `Invalid` for a malformed body, `WrongCode` with the attempts left, `SignInAgain` when the
+/// challenge is unknown, expired, used, exhausted, or its account may no longer sign in.
+pub async fn verify_code(state: &AppState, line: &str, body: &Value) -> Result<NewSession, PortalAuthError> {
+    let [challenge_id, code] = strings(line, body, [("challengeId", 64), ("code", 32)])?;
+    let Ok(challenge_id) = Uuid::parse_str(challenge_id.trim()) else {
+        let mut c = Checker::new(line);
+        c.problem(".challengeId", "Input string is not a valid UUID");
+        return Err(PortalAuthError::Invalid(c.problems));
+    };
+    let code = code.trim();
+    for _ in 0..RETRIES {
+        let now = state.clock.now();
+        let Some(Versioned { value: challenge, version }) = state.store.challenge(challenge_id).await? else {
+            return Err(PortalAuthError::SignInAgain);
+        };
+        if challenge.is_spent(now) {
+            return Err(PortalAuthError::SignInAgain);
+        }
+        let email = challenge.email.clone();
+        let (account, failures) = state.store.account_for_sign_in(email.as_str()).await?;
+        let Some(account) = account.map(|a| a.value).filter(Account::may_sign_in) else {
+            return Err(PortalAuthError::SignInAgain);
+        };
+        if failures.as_ref().is_some_and(|f| f.value.is_locked(now)) {
+            return Err(PortalAuthError::SignInAgain);
+        }
+
+        if !code_matches(&challenge.code_hash, &challenge.salt, code) {
+            let mut next = challenge.clone();
+            next.wrong_attempts += 1;
+            let attempts_left = next.attempts_left();
+            let (counted, locked) = SignInFailures::after_wrong_code(failures.as_ref().map(|f| &f.value), now);
+            let challenge_write = if attempts_left == 0 {
+                state.store.delete_challenge_write(challenge_id, version)
+            } else {
+                state.store.update_challenge_write(&next, version)?
+            };
+            let failures_write =
+                state.store.sign_in_failures_write(email.as_str(), &counted, failures.as_ref().map(|f| f.version))?;
+            match state.store.commit(vec![challenge_write, failures_write]).await {
+                Ok(()) => {
+                    log_lockout(locked);
+                    return Err(if attempts_left == 0 {
+                        PortalAuthError::SignInAgain
+                    } else {
+                        PortalAuthError::WrongCode { attempts_left }
+                    });
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+
+        let cookie_value = generate_secret();
+        let csrf_token = generate_secret();
+        let session = Session::new(email.clone(), csrf_token.clone(), account.credentials_version, now);
+        let writes = vec![
+            state.store.delete_challenge_write(challenge_id, version),
+            state.store.create_session_write(&token_hash(&cookie_value), &session)?,
+            state.store.clear_sign_in_failures_write(email.as_str()),
+        ];
+        match state.store.commit(writes).await {
+            Ok(()) => {
+                tracing::info!(challenge_id = %challenge_id, "portal session opened");
+                return Ok(NewSession { cookie_value, account, csrf_token });
+            }
+            // Used or changed meanwhile: the next round sees what became of it.
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(PortalAuthError::Busy)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions
+// ---------------------------------------------------------------------------------------------
+
+/// A request's session, once checked.
+#[derive(Clone, Debug)]
+pub struct Authenticated {
+    pub account: Account,
+    /// The session's key (the hash of its cookie value), to end it.
+    pub session_id: String,
+    pub csrf_token: String,
+}
+
+/// Ends a session that should not open anymore; a failure is logged (the session expires anyway).
+async fn end_session(state: &AppState, session_id: &str, reason: &'static str) {
+    match state.store.delete_session(session_id).await {
+        Ok(()) => tracing::info!(reason, "portal session ended"),
+        Err(e) => tracing::warn!(error = %e, reason, "ending a portal session failed"),
+    }
+}
+
+/// Checks a request's session cookie and, for a state-changing request, its CSRF token; pushes
+/// the idle expiry back at most once a minute. Two GetItems (the session, the account), and a
+/// write at most once a minute.
+///
+/// # Errors
+/// `NotSignedIn` without a cookie; `SessionEnded` (after ending it) for an unknown or expired
+/// session, a suspended account, or a password changed since; `Csrf` when a state-changing
+/// request lacks the session's token.
+pub async fn authenticate(
+    state: &AppState,
+    cookie_value: Option<&str>,
+    csrf_header: Option<&str>,
+    changes_state: bool,
+) -> Result<Authenticated, PortalAuthError> {
+    let cookie_value = cookie_value.filter(|c| !c.is_empty()).ok_or(PortalAuthError::NotSignedIn)?;
+    let session_id = token_hash(cookie_value);
+    let Some(Versioned { value: session, version }) = state.store.session(&session_id).await? else {
+        return Err(PortalAuthError::SessionEnded);
+    };
+    let now = state.clock.now();
+    if session.is_expired(now) {
+        end_session(state, &session_id, "expired").await;
+        return Err(PortalAuthError::SessionEnded);
+    }
+    let account = state.store.account(session.email.as_str()).await?;
+    let Some(account) = account.filter(|a| a.active) else {
+        end_session(state, &session_id, "account suspended or removed").await;
+        return Err(PortalAuthError::SessionEnded);
+    };
+    if account.credentials_version != session.credentials_version {
+        end_session(state, &session_id, "password changed").await;
+        return Err(PortalAuthError::SessionEnded);
+    }
+    if changes_state && !csrf_header.is_some_and(|h| same_secret(h.trim(), &session.csrf_token)) {
+        return Err(PortalAuthError::Csrf);
+    }
+    if let Some(refreshed) = session.refreshed(now) {
+        match state.store.refresh_session(&session_id, &refreshed, version).await {
+            // Refreshed or ended by a concurrent request: either way, nothing to add.
+            Ok(()) | Err(StoreError::Conflict) => {}
+            Err(e) => tracing::warn!(error = %e, "pushing a session's expiry back failed"),
+        }
+    }
+    Ok(Authenticated { account, session_id, csrf_token: session.csrf_token })
+}
+
+/// `DELETE /portail/v1/session`.
+///
+/// # Errors
+/// When the store fails.
+pub async fn sign_out(state: &AppState, session_id: &str) -> Result<(), PortalAuthError> {
+    state.store.delete_session(session_id).await?;
+    tracing::info!(reason = "sign-out", "portal session ended");
+    Ok(())
+}
+
+/// The signed-in person as `GET /portail/v1/me` shows it (one GetItem per organisation, for its
+/// name).
+///
+/// # Errors
+/// When the store fails.
+pub async fn profile(state: &AppState, account: &Account, csrf_token: &str) -> Result<Value, PortalAuthError> {
+    let mut organisations = Vec::new();
+    for o in account.organisations() {
+        let name = state.store.organisation(&o.siret, &o.branch_code).await?.map(|org| org.name);
+        organisations.push(json!({"siret": o.siret, "branchCode": o.branch_code, "name": name}));
+    }
+    Ok(json!({
+        "email": account.email,
+        "firstName": account.first_name,
+        "lastName": account.last_name,
+        "actorType": account.actor_type,
+        "organisations": organisations,
+        "roles": account.roles,
+        "habilitations": account.habilitations,
+        "csrfToken": csrf_token,
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Activation and reset links
+// ---------------------------------------------------------------------------------------------
+
+/// Stores a new link token for the account and e-mails its link.
+async fn issue_link(state: &AppState, account: &Account, purpose: LinkPurpose) -> Result<(), PortalAuthError> {
+    let token = generate_secret();
+    let link = LinkToken {
+        email: account.email.clone(),
+        purpose,
+        created_at: state.clock.now(),
+        credentials_version: account.credentials_version,
+    };
+    state.store.create_link(&token_hash(&token), &link).await?;
+    let base = state.config.public_url.trim_end_matches('/');
+    let to = account.email.as_str();
+    let message = match purpose {
+        LinkPurpose::Activation => {
+            templates::activation_link(to, &format!("{base}/activation?token={token}"), LINK_VALIDITY_HOURS)
+        }
+        LinkPurpose::Reset => {
+            templates::reset_link(to, &format!("{base}/mot-de-passe?token={token}"), LINK_VALIDITY_HOURS)
+        }
+    };
+    state.mailer.send(&message).await.map_err(PortalAuthError::Mail)?;
+    tracing::info!(?purpose, "portal link sent");
+    Ok(())
+}
+
+/// E-mails a new account its activation link (`<public_url>/activation?token=…`, valid
+/// [`LINK_VALIDITY_HOURS`] hours, single use), to choose its password. For the use cases that
+/// create accounts; call it once the account is committed. A failure leaves the account
+/// waiting: the person, or an administrator, asks again through "forgotten password".
+///
+/// # Errors
+/// `AccountNotFound`, `Mail` when the e-mail cannot be sent, `Store`.
+pub async fn issue_activation(state: &AppState, email: &Email) -> Result<(), PortalAuthError> {
+    let account = state.store.account(email.as_str()).await?.ok_or(PortalAuthError::AccountNotFound)?;
+    issue_link(state, &account, LinkPurpose::Activation).await
+}
+
+/// `POST /portail/v1/password/forgotten` `{email}`: e-mails a reset link
+/// (`<public_url>/mot-de-passe?token=…`) to an active account; the answer is the same
+/// whether or not the address has one, and whether or not the e-mail could be sent.
+///
+/// # Errors
+/// `Invalid` when the body has no `email` string; `Store` when the account cannot be read.
+pub async fn forgotten_password(state: &AppState, line: &str, body: &Value) -> Result<(), PortalAuthError> {
+    let [email] = strings(line, body, [("email", 320)])?;
+    let Ok(email) = Email::parse(&email) else {
+        return Ok(());
+    };
+    let Some(account) = state.store.account(email.as_str()).await?.filter(|a| a.active) else {
+        return Ok(());
+    };
+    if let Err(e) = issue_link(state, &account, LinkPurpose::Reset).await {
+        let permanent = matches!(e, PortalAuthError::Mail(MailError::Rejected(_)));
+        tracing::error!(permanent, kind = %e, "issuing a reset link failed");
+    }
+    Ok(())
+}
+
+/// `POST /portail/v1/password` `{token, password}`: sets the password of the link's account
+/// (argon2id), spends the link, forgets the sign-in failures and ends every session of the
+/// account (its `credentials_version` goes up, which also voids its other links).
+///
+/// # Errors
+/// `Invalid` for a malformed body, `WeakPassword` listing what the password lacks,
+/// `InvalidLink` for an unknown, expired, used or void link or a suspended account.
+pub async fn set_password(state: &AppState, line: &str, body: &Value) -> Result<(), PortalAuthError> {
+    let [token, password] = strings(line, body, [("token", 256), ("password", MAX_PASSWORD_INPUT)])?;
+    let problems = password_problems(&password);
+    if !problems.is_empty() {
+        return Err(PortalAuthError::WeakPassword(problems));
+    }
+    let link_id = token_hash(token.trim());
+    // Hashed once a link is found: an unknown token costs no argon2 run.
+    let mut hashed: Option<String> = None;
+    for _ in 0..RETRIES {
+        let now = state.clock.now();
+        let Some(Versioned { value: link, version: link_version }) = state.store.link(&link_id).await? else {
+            return Err(PortalAuthError::InvalidLink);
+        };
+        if link.is_expired(now) {
+            return Err(PortalAuthError::InvalidLink);
+        }
+        let Some(Versioned { value: mut account, version }) =
+            state.store.versioned_account(link.email.as_str()).await?
+        else {
+            return Err(PortalAuthError::InvalidLink);
+        };
+        if !account.active || account.credentials_version != link.credentials_version {
+            return Err(PortalAuthError::InvalidLink);
+        }
+        let phc = match &hashed {
+            Some(h) => h.clone(),
+            None => {
+                let h = hash_password(password.clone()).await?;
+                hashed = Some(h.clone());
+                h
+            }
+        };
+        account.password_hash = Some(phc);
+        account.credentials_version += 1;
+        let writes: Vec<Write> = vec![
+            state.store.update_account_write(&account, version)?,
+            state.store.delete_link_write(&link_id, link_version),
+            state.store.clear_sign_in_failures_write(account.email.as_str()),
+        ];
+        match state.store.commit(writes).await {
+            Ok(()) => {
+                tracing::info!(purpose = ?link.purpose, "portal password set");
+                return Ok(());
+            }
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(PortalAuthError::Busy)
+}
