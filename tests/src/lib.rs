@@ -80,7 +80,13 @@ pub fn provisioning(s: &Secrets) -> Value {
         ],
         "accounts": [
             {"email": "admin@mairie-a.example", "password": "Admin-Test-2026!", "actorType": "LOCAL_ADMIN",
-             "siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1, "firstName": "Alice", "lastName": "Martin"}
+             "siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1, "firstName": "Alice", "lastName": "Martin"},
+            {"email": "agent@mairie-a.example", "password": "Agent-Test-2026!", "actorType": "AGENT", "habilitations": ["CERTDC"],
+             "siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1, "firstName": "Bruno", "lastName": "Petit"},
+            {"email": "lecteur@mairie-a.example", "password": "Lecteur-Test-2026!", "actorType": "AGENT", "habilitations": ["CERTDC"],
+             "roles": ["CONSULTATION_TELEDOSSIERS"], "siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1, "firstName": "Léa", "lastName": "Roux"},
+            {"email": "agent@mairie-b.example", "password": "AgentB-Test-2026!", "actorType": "AGENT", "habilitations": ["CERTDC"],
+             "siret": MAIRIE_B.0, "branchCode": MAIRIE_B.1, "firstName": "Chloé", "lastName": "Blanc"}
         ]
     })
 }
@@ -290,7 +296,13 @@ pub const PORTAL_ADMIN_PASSWORD: &str = "Admin-Test-2026!";
 /// Every portal route the functions declare, `(method, path)`: add a function's
 /// `PORTAL_ROUTES` here when it serves portal routes.
 pub fn portal_routes() -> Vec<(&'static str, &'static str)> {
-    [hubee_auth::PORTAL_ROUTES].concat()
+    [
+        hubee_auth::PORTAL_ROUTES,
+        hubee_search::PORTAL_ROUTES,
+        hubee_status::PORTAL_ROUTES,
+        hubee_attachments::PORTAL_ROUTES,
+    ]
+    .concat()
 }
 
 /// A signed-in browser: the session cookie's value, the CSRF token, and the profile the

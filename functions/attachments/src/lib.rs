@@ -6,16 +6,119 @@ use axum::{
     body::Body,
     extract::{Path, State},
     http::{HeaderMap, StatusCode, header},
-    response::Response,
+    response::{IntoResponse, Response},
     routing::get,
 };
 use futures::TryStreamExt;
 use hubee_shared::{
-    http::{self, ApiError, Caller, NoQuery, RequestLine, download_response, path_uuid},
-    services::actor::Actor,
-    services::{UploadHeaders, cases, events},
+    http::{self, ApiError, Caller, JsonBody, NoQuery, PortalUser, RequestLine, download_response, path_uuid},
+    services::actor::{Actor, portal_actor},
+    services::{FileMeta, UploadHeaders, cases, dossier, events},
     state::AppState,
 };
+
+/// The portal routes this function serves (documented in the portal's OpenAPI document).
+pub const PORTAL_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/portail/v1/cases/{caseId}/attachments/{attachmentId}"),
+    ("POST", "/portail/v1/cases/{caseId}/attachments"),
+    ("GET", "/portail/v1/cases/{caseId}/archive"),
+    ("POST", "/portail/v1/archives"),
+];
+
+fn portal_handler(method: &str, path: &str) -> Option<axum::routing::MethodRouter<AppState>> {
+    use axum::routing::post;
+    Some(match (method, path) {
+        ("GET", "/portail/v1/cases/{caseId}/attachments/{attachmentId}") => get(portal_file),
+        ("POST", "/portail/v1/cases/{caseId}/attachments") => post(portal_deposit),
+        ("GET", "/portail/v1/cases/{caseId}/archive") => get(portal_archive),
+        ("POST", "/portail/v1/archives") => post(portal_archives),
+        _ => return None,
+    })
+}
+
+/// `GET /portail/v1/cases/{caseId}/attachments/{attachmentId}`: one file (`ATTACH_DL`).
+async fn portal_file(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    line: RequestLine,
+    Path((case_id, attachment_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let case_id = path_uuid(&line, "caseId", &case_id)?;
+    let attachment_id = path_uuid(&line, "attachmentId", &attachment_id)?;
+    let actor = portal_actor(&state, &user.account).await?;
+    Ok(download_response(dossier::download_file(&state, &actor, case_id, attachment_id).await?))
+}
+
+fn zip_response(archive: dossier::Archive) -> Response {
+    let headers = [
+        (header::CONTENT_TYPE, header::HeaderValue::from_static("application/zip")),
+        (header::CONTENT_DISPOSITION, http::content_disposition(&archive.file_name)),
+    ];
+    (headers, Body::from_stream(archive.body)).into_response()
+}
+
+/// `GET /portail/v1/cases/{caseId}/archive`: "Télécharger tous les éléments".
+async fn portal_archive(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    line: RequestLine,
+    Path(case_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let case_id = path_uuid(&line, "caseId", &case_id)?;
+    let actor = portal_actor(&state, &user.account).await?;
+    Ok(zip_response(dossier::download_all(&state, &actor, case_id).await?))
+}
+
+/// `POST /portail/v1/archives` `{caseIds}`: several dossiers as one zip.
+async fn portal_archives(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    line: RequestLine,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let ids = dossier::parse_case_ids(&line.0, &body)?;
+    let actor = portal_actor(&state, &user.account).await?;
+    Ok(zip_response(dossier::download_many(&state, &actor, &ids).await?))
+}
+
+/// `POST /portail/v1/cases/{caseId}/attachments`: "Déposer une pièce jointe". The body is the
+/// file; `X-File-Name` (percent-encoded UTF-8) names it, `Content-Type` types it, and
+/// `X-Attachment-Type` (optional) gives its nature.
+async fn portal_deposit(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    line: RequestLine,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let case_id = path_uuid(&line, "caseId", &case_id)?;
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty());
+    let file_name = text("x-file-name")
+        .and_then(|v| percent_encoding::percent_decode_str(v).decode_utf8().ok().map(|s| s.into_owned()))
+        .filter(|n| !n.trim().is_empty() && n.chars().count() <= 255);
+    let size = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok());
+    let (Some(file_name), Some(size)) = (file_name, size) else {
+        return Err(ApiError::validation(&[format!(
+            "[ERROR][REQUEST][{} @header] X-File-Name (1 to 255 characters, percent-encoded) and Content-Length are required",
+            line.0
+        )]));
+    };
+    let meta = FileMeta {
+        file_name,
+        attachment_type: text("x-attachment-type").unwrap_or("PJ").chars().take(100).collect(),
+        size,
+        mime_type: text("content-type").unwrap_or("application/octet-stream").chars().take(255).collect(),
+    };
+    let actor = portal_actor(&state, &user.account).await?;
+    let stream = Box::pin(body.into_data_stream().map_err(std::io::Error::other));
+    let event = dossier::deposit(&state, &actor, case_id, meta, stream).await?;
+    Ok((StatusCode::CREATED, axum::Json(event)).into_response())
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -24,6 +127,7 @@ pub fn routes() -> Router<AppState> {
             "/teledossiers/v1/cases/{caseId}/events/{eventId}/attachments/{attachmentId}",
             get(download_event_attachment).put(upload_event_attachment),
         )
+        .merge(http::route_table(PORTAL_ROUTES, portal_handler))
 }
 
 pub fn router(state: AppState) -> Router {

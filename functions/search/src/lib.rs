@@ -3,25 +3,43 @@
 use axum::{
     Json, Router,
     extract::{Path, State},
-    routing::get,
+    routing::{MethodRouter, get},
 };
 use hubee_shared::{
-    domain::ProcessCode,
-    http::{self, ApiError, Caller, NoQuery, QueryParams, RequestLine, path_uuid},
-    services::actor::Actor,
+    domain::{InboxTab, ProcessCode},
+    http::{self, ApiError, Caller, NoQuery, PortalUser, QueryParams, RequestLine, path_uuid},
     services::{
-        cases, events,
+        actor::{Actor, portal_actor},
+        cases, dossier, events,
+        inbox::{self, InboxQuery},
         notifications::{self, ListNotifications},
     },
     state::AppState,
 };
 use serde_json::Value;
 
+/// The portal routes this function serves (documented in the portal's OpenAPI document).
+pub const PORTAL_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/portail/v1/cases"),
+    ("GET", "/portail/v1/cases/{caseId}"),
+    ("GET", "/portail/v1/cases/{caseId}/history"),
+];
+
+fn portal_handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
+    Some(match (method, path) {
+        ("GET", "/portail/v1/cases") => get(portal_inbox),
+        ("GET", "/portail/v1/cases/{caseId}") => get(portal_dossier),
+        ("GET", "/portail/v1/cases/{caseId}/history") => get(portal_history),
+        _ => return None,
+    })
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/teledossiers/v1/notifications", get(list_notifications))
         .route("/teledossiers/v1/cases/{caseId}", get(get_case))
         .route("/teledossiers/v1/cases/{caseId}/events/{eventId}", get(get_event))
+        .merge(http::route_table(PORTAL_ROUTES, portal_handler))
 }
 
 pub fn router(state: AppState) -> Router {
@@ -63,6 +81,69 @@ async fn get_case(
     let lite = query.only(&["lite"])?.boolean("lite")?.unwrap_or(false);
     let id = path_uuid(&line, "caseId", &id)?;
     Ok(Json(cases::get_case(&state, &Actor::from(&caller), id, lite).await?))
+}
+
+/// `GET /portail/v1/cases`: the inbox.
+async fn portal_inbox(
+    State(state): State<AppState>,
+    user: PortalUser,
+    query: QueryParams,
+) -> Result<Json<Value>, ApiError> {
+    query.only(&["status", "q", "processCode", "from", "to", "cursor", "limit"])?;
+    let actor = portal_actor(&state, &user.account).await?;
+    let mut visible = actor.procedures.clone().unwrap_or_default();
+    let asked = process_codes(&query, "processCode")?;
+    if !asked.is_empty() {
+        visible.retain(|p| asked.contains(p));
+    }
+    let tab = query
+        .one("status")
+        .map(|s| {
+            InboxTab::parse(s).ok_or_else(|| {
+                let all: Vec<_> =
+                    InboxTab::ALL.iter().filter(|t| **t != InboxTab::Archive).map(|t| t.as_str()).collect();
+                ApiError::validation(&[format!(
+                    "[ERROR][REQUEST] @query.status: \"{s}\" is not a tab ({})",
+                    all.join(", ")
+                )])
+            })
+        })
+        .transpose()?;
+    let params = InboxQuery {
+        tab,
+        q: query.one("q").map(str::to_owned),
+        from: query.date("from", false)?,
+        to: query.date("to", true)?,
+        cursor: query.one("cursor").map(str::to_owned),
+        limit: query.number("limit")?,
+    };
+    Ok(Json(inbox::list(&state, &actor.org, &visible, &params).await?))
+}
+
+/// `GET /portail/v1/cases/{caseId}`: the dossier page (the consultation is recorded).
+async fn portal_dossier(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    line: RequestLine,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = path_uuid(&line, "caseId", &id)?;
+    let actor = portal_actor(&state, &user.account).await?;
+    Ok(Json(dossier::read(&state, &actor, id).await?))
+}
+
+/// `GET /portail/v1/cases/{caseId}/history`.
+async fn portal_history(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    line: RequestLine,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = path_uuid(&line, "caseId", &id)?;
+    let actor = portal_actor(&state, &user.account).await?;
+    Ok(Json(dossier::history(&state, &actor, id).await?))
 }
 
 async fn get_event(

@@ -9,11 +9,92 @@ use axum::{
     routing::{delete, patch, post},
 };
 use hubee_shared::{
-    http::{self, ApiError, Caller, JsonBody, NoQuery, RequestLine, partner_info, path_uuid},
-    services::actor::Actor,
-    services::{cases, events, notifications},
+    http::{self, ApiError, Caller, JsonBody, NoQuery, PortalUser, RequestLine, partner_info, path_uuid},
+    services::actor::{Actor, portal_actor},
+    services::{
+        Checker, cases,
+        dossier::{self, Action},
+        events, notifications,
+    },
     state::AppState,
 };
+
+/// The portal routes this function serves (documented in the portal's OpenAPI document).
+pub const PORTAL_ROUTES: &[(&str, &str)] = &[
+    ("POST", "/portail/v1/cases/{caseId}/status"),
+    ("POST", "/portail/v1/cases/{caseId}/comments"),
+    ("POST", "/portail/v1/bulk"),
+];
+
+fn portal_handler(method: &str, path: &str) -> Option<axum::routing::MethodRouter<AppState>> {
+    Some(match (method, path) {
+        ("POST", "/portail/v1/cases/{caseId}/status") => post(portal_status),
+        ("POST", "/portail/v1/cases/{caseId}/comments") => post(portal_comment),
+        ("POST", "/portail/v1/bulk") => post(portal_bulk),
+        _ => return None,
+    })
+}
+
+/// `{action, reason?}` of a status change.
+fn parse_action(line: &str, body: &serde_json::Value) -> Result<(Action, Option<String>), ApiError> {
+    let mut c = Checker::new(line);
+    let parsed = c.root(body).map(|root| {
+        (c.parsed(root, "", "action", true, 40, Action::parse), c.string(root, "", "reason", false, dossier::MAX_TEXT))
+    });
+    match parsed {
+        Some((Some(action), reason)) if c.is_ok() => Ok((action, reason)),
+        _ => Err(ApiError::validation(&c.problems)),
+    }
+}
+
+/// `POST /portail/v1/cases/{caseId}/status`: "Modifier le statut".
+async fn portal_status(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    line: RequestLine,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = path_uuid(&line, "caseId", &id)?;
+    let (action, reason) = parse_action(&line.0, &body)?;
+    let actor = portal_actor(&state, &user.account).await?;
+    let status = dossier::act(&state, &actor, id, action, reason.as_deref()).await?;
+    Ok(Json(serde_json::json!({"caseId": id, "status": status})))
+}
+
+/// `POST /portail/v1/cases/{caseId}/comments` `{text}`: an internal comment.
+async fn portal_comment(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    line: RequestLine,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let id = path_uuid(&line, "caseId", &id)?;
+    let mut c = Checker::new(&line.0);
+    let text = c.root(&body).and_then(|root| c.string(root, "", "text", true, dossier::MAX_TEXT));
+    let Some(text) = text.filter(|_| c.is_ok()) else { return Err(ApiError::validation(&c.problems)) };
+    let actor = portal_actor(&state, &user.account).await?;
+    let entry = dossier::comment(&state, &actor, id, &text).await?;
+    Ok((StatusCode::CREATED, Json(entry)).into_response())
+}
+
+/// `POST /portail/v1/bulk` `{caseIds, action, reason?}`: one result per dossier.
+async fn portal_bulk(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    line: RequestLine,
+    JsonBody(body): JsonBody,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (action, reason) = parse_action(&line.0, &body)?;
+    let ids = dossier::parse_case_ids(&line.0, &body)?;
+    let actor = portal_actor(&state, &user.account).await?;
+    let results = dossier::bulk(&state, &actor, &ids, action, reason.as_deref()).await?;
+    Ok(Json(serde_json::json!({"results": results})))
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -24,6 +105,7 @@ pub fn routes() -> Router<AppState> {
             "/teledossiers/v1/cases/{caseId}/events/{eventId}",
             patch(update_event).post(update_event_override).delete(delete_event),
         )
+        .merge(http::route_table(PORTAL_ROUTES, portal_handler))
 }
 
 pub fn router(state: AppState) -> Router {

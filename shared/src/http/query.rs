@@ -80,6 +80,29 @@ impl QueryParams {
         }
     }
 
+    /// A date bound: an RFC 3339 date-time, or a day (`2026-03-02`, Paris time) taken from its
+    /// start, or — with `end_of_day` — up to the start of the next day.
+    ///
+    /// # Errors
+    /// 400 when it is neither.
+    pub fn date(&self, name: &str, end_of_day: bool) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
+        use chrono::TimeZone;
+        let Some(v) = self.one(name).map(str::trim).filter(|v| !v.is_empty()) else { return Ok(None) };
+        if let Some(t) = crate::domain::parse_time(v) {
+            return Ok(Some(t));
+        }
+        let day = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .ok()
+            .map(|d| if end_of_day { d.succ_opt().unwrap_or(d) } else { d })
+            .and_then(|d| chrono_tz::Europe::Paris.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN)).earliest());
+        match day {
+            Some(t) => Ok(Some(t.with_timezone(&chrono::Utc))),
+            None => Err(ApiError::validation(&[
+                self.problem(name, &format!("\"{v}\" is neither a date (YYYY-MM-DD) nor a date-time"))
+            ])),
+        }
+    }
+
     /// A boolean parameter (`true` / `false`).
     ///
     /// # Errors

@@ -65,3 +65,37 @@ impl From<&Claims> for Actor {
         Self { org: c.org(), side, id: c.sub.clone(), name: None, procedures, manages: true }
     }
 }
+
+/// A signed-in person acting on dossiers: needs a dossier role (reading at least), sees the
+/// procedures of its habilitations (every procedure its organisation subscribes to for a local
+/// administrator), and may change dossiers with "Gestion des télédossiers".
+///
+/// # Errors
+/// `Forbidden` without any dossier role.
+pub async fn portal_actor(
+    state: &crate::state::AppState,
+    account: &crate::domain::Account,
+) -> Result<Actor, super::ExchangeError> {
+    use crate::domain::Role;
+    if !account.has_role(Role::ReadDossiers) {
+        return Err(super::ExchangeError::Forbidden);
+    }
+    let subscribed: Vec<ProcessCode> = state
+        .store
+        .subscriptions_of_organisation(&account.siret, &account.branch_code)
+        .await?
+        .into_iter()
+        .map(|s| s.process_code)
+        .collect();
+    let procedures = match account.visible_procedures() {
+        None => subscribed,
+        Some(given) => subscribed.into_iter().filter(|p| given.contains(p)).collect(),
+    };
+    let org = OrgRef {
+        org_type: crate::domain::OrgType::Si,
+        company_register: account.siret.clone(),
+        branch_code: account.branch_code.clone(),
+    };
+    let name = format!("{} {}", account.first_name, account.last_name);
+    Ok(Actor::portal_user(org, account.email.as_str(), &name, procedures, account.has_role(Role::ManageDossiers)))
+}

@@ -1,0 +1,182 @@
+//! Agents on the portal, black-box against the local hub: the inbox, the dossier page, the
+//! workflow, comments, history, downloads, deposits and bulk actions, signed in as a person is.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a failed step is a failed test.
+
+use hubee_tests::{folders::*, *};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+async fn get(t: &TestHub, s: &PortalSession, path: &str) -> (u16, Value) {
+    answer(t.portal_as(s, Method::GET, path).send().await.unwrap()).await
+}
+
+async fn post(t: &TestHub, s: &PortalSession, path: &str, body: Value) -> (u16, Value) {
+    answer(t.portal_as(s, Method::POST, path).json(&body).send().await.unwrap()).await
+}
+
+async fn unzip(bytes: Vec<u8>) -> Vec<(String, Vec<u8>)> {
+    let reader = async_zip::base::read::mem::ZipFileReader::new(bytes).await.unwrap();
+    let mut out = Vec::new();
+    for i in 0..reader.file().entries().len() {
+        let name = reader.file().entries()[i].filename().as_str().unwrap().to_owned();
+        let mut data = Vec::new();
+        reader.reader_with_entry(i).await.unwrap().read_to_end_checked(&mut data).await.unwrap();
+        out.push((name, data));
+    }
+    out
+}
+
+#[tokio::test]
+async fn an_agent_finds_confirms_downloads_comments_and_finishes_a_dossier() {
+    let t = TestHub::spawn().await;
+    let op = t.operator_token().await;
+    let (body, files) = certdc_folder("DGS-CERTDC-0300");
+    let folder = deposit(&t, &op, &body, &files).await;
+    let case_id = folder["cases"][0]["id"].as_str().unwrap().to_owned();
+    let agent = t.sign_in("agent@mairie-a.example", "Agent-Test-2026!").await;
+
+    // The inbox: by name, by number, the tab counts.
+    let (status, inbox) = get(&t, &agent, "/cases").await;
+    assert_eq!(status, 200, "{inbox}");
+    assert_eq!(inbox["items"].as_array().unwrap().len(), 1);
+    assert_eq!(inbox["items"][0]["concerned"], json!({"lastName": "TESTEUR", "firstName": "Camille"}));
+    assert_eq!((inbox["counts"]["NOUVEAU"].as_i64(), inbox["counts"]["TOUS"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(get(&t, &agent, "/cases?q=testeur").await.1["items"][0]["id"], case_id.as_str());
+    assert_eq!(get(&t, &agent, "/cases?q=c-a").await.1["items"][0]["id"], case_id.as_str(), "an exact number");
+    assert_eq!(get(&t, &agent, "/cases?q=dupont").await.1["items"], json!([]));
+    assert_eq!(get(&t, &agent, "/cases?status=TRAITE").await.1["items"], json!([]));
+    assert_eq!(get(&t, &agent, "/cases?unknown=1").await.0, 400);
+
+    // The dossier page asks to confirm the reception.
+    let (_, page) = get(&t, &agent, &format!("/cases/{case_id}")).await;
+    assert_eq!((page["receptionToConfirm"].as_bool(), page["tab"].as_str()), (Some(true), Some("NOUVEAU")));
+    let r = t
+        .portal_cookie(&agent.cookie, Method::POST, &format!("/cases/{case_id}/status"))
+        .json(&json!({"action": "CONFIRM_RECEPTION"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "no CSRF token, no change");
+    let (status, changed) =
+        post(&t, &agent, &format!("/cases/{case_id}/status"), json!({"action": "CONFIRM_RECEPTION"})).await;
+    assert_eq!((status, changed["status"].as_str()), (200, Some("SI_RECEIVED")), "{changed}");
+
+    // Télécharger tous les éléments: a zip whose manifest matches the deposited files.
+    let r = t.portal_as(&agent, Method::GET, &format!("/cases/{case_id}/archive")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/zip");
+    let entries = unzip(r.bytes().await.unwrap().to_vec()).await;
+    let manifest = String::from_utf8(entries[0].1.clone()).unwrap();
+    for (name, _, bytes) in files.iter().filter(|f| [VA_PDF, VA_XML, DD_PDF].contains(&f.0.as_str())) {
+        use sha2::Digest;
+        let line = format!("{name};{};{}", bytes.len(), hex_of(&sha2::Sha256::digest(bytes)));
+        assert!(manifest.contains(&line), "{line} in {manifest}");
+        assert_eq!(&entries.iter().find(|e| &e.0 == name).unwrap().1, bytes);
+    }
+    assert_eq!(entries.len(), 4, "the manifest and the three files addressed to Mairie A");
+    assert_eq!(
+        get(&t, &agent, &format!("/cases/{case_id}")).await.1["status"],
+        "IN_PROGRESS",
+        "downloading everything starts the processing"
+    );
+
+    // A comment, a deposit for the operator, then finishing; all in the history.
+    assert_eq!(
+        post(&t, &agent, &format!("/cases/{case_id}/comments"), json!({"text": "Vu avec le service"})).await.0,
+        201
+    );
+    let r = t
+        .portal_as(&agent, Method::POST, &format!("/cases/{case_id}/attachments"))
+        .header("x-file-name", "compl%C3%A9ment.pdf")
+        .header("content-type", "application/pdf")
+        .body(files[0].2.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(
+        post(&t, &agent, &format!("/cases/{case_id}/status"), json!({"action": "REFUSE"})).await.0,
+        400,
+        "a refusal needs a reason"
+    );
+    assert_eq!(post(&t, &agent, &format!("/cases/{case_id}/status"), json!({"action": "FINISH"})).await.0, 200);
+    let (_, history) = get(&t, &agent, &format!("/cases/{case_id}/history")).await;
+    let kinds: Vec<_> = history["entries"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    for k in ["CREATED", "TRANSMITTED", "CONSULTED", "COMMENT", "STATUS", "EVENT"] {
+        assert!(kinds.contains(&k), "{k} in {kinds:?}");
+    }
+    let actions: Vec<_> =
+        history["entries"].as_array().unwrap().iter().filter_map(|e| e["actionType"].as_str()).collect();
+    assert!(actions.contains(&"ATTACH_DL_ALL") && actions.contains(&"ATTACH_DEPOSIT"), "{actions:?}");
+    let (_, inbox) = get(&t, &agent, "/cases").await;
+    assert_eq!((inbox["counts"]["TRAITE"].as_i64(), inbox["counts"]["NOUVEAU"].as_i64()), (Some(1), Some(0)));
+
+    // The operator sees the agent's events, not the comment.
+    let (_, case) = answer(t.api(&op, Method::GET, &format!("/cases/{case_id}")).send().await.unwrap()).await;
+    assert!(!case.to_string().contains("Vu avec le service"));
+    assert!(case["events"].as_array().unwrap().iter().any(|e| e["author"] == "Bruno Petit"));
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test]
+async fn readers_read_other_organisations_see_nothing_and_bulk_actions_report_each_dossier() {
+    let t = TestHub::spawn().await;
+    let op = t.operator_token().await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let (body, files) = certdc_folder(&format!("DGS-CERTDC-04{i:02}"));
+        let folder = deposit(&t, &op, &body, &files).await;
+        ids.push(folder["cases"][0]["id"].as_str().unwrap().to_owned());
+    }
+
+    // A consultation-only agent reads but changes and downloads nothing.
+    let reader = t.sign_in("lecteur@mairie-a.example", "Lecteur-Test-2026!").await;
+    assert_eq!(get(&t, &reader, "/cases").await.1["counts"]["TOUS"], 3);
+    assert_eq!(get(&t, &reader, &format!("/cases/{}", ids[0])).await.0, 200);
+    assert_eq!(
+        post(&t, &reader, &format!("/cases/{}/status", ids[0]), json!({"action": "CONFIRM_RECEPTION"})).await.0,
+        403
+    );
+    assert_eq!(
+        t.portal_as(&reader, Method::GET, &format!("/cases/{}/archive", ids[0])).send().await.unwrap().status(),
+        403
+    );
+
+    // Mairie B's agent never sees Mairie A's dossiers.
+    let other = t.sign_in("agent@mairie-b.example", "AgentB-Test-2026!").await;
+    let (_, inbox_b) = get(&t, &other, "/cases").await;
+    assert!(inbox_b["items"].as_array().unwrap().iter().all(|i| !ids.contains(&i["id"].as_str().unwrap().to_owned())));
+    assert_eq!(get(&t, &other, &format!("/cases/{}", ids[0])).await.0, 403);
+    // Without a dossier role (a local administrator by default), nothing either.
+    let admin = t.sign_in("admin@mairie-a.example", "Admin-Test-2026!").await;
+    assert_eq!(get(&t, &admin, "/cases").await.0, 403);
+    assert_eq!(t.portal(Method::GET, "/cases").send().await.unwrap().status(), 401);
+
+    // Bulk: one already received, one unknown.
+    let agent = t.sign_in("agent@mairie-a.example", "Agent-Test-2026!").await;
+    post(&t, &agent, &format!("/cases/{}/status", ids[1]), json!({"action": "CONFIRM_RECEPTION"})).await;
+    let unknown = uuid::Uuid::new_v4().to_string();
+    let (status, bulk) =
+        post(&t, &agent, "/bulk", json!({"caseIds": [ids[0], ids[1], ids[2], unknown], "action": "CONFIRM_RECEPTION"}))
+            .await;
+    assert_eq!(status, 200, "{bulk}");
+    let oks: Vec<_> = bulk["results"].as_array().unwrap().iter().map(|r| r["ok"].as_bool().unwrap()).collect();
+    assert_eq!(oks, [true, false, true, false]);
+    assert_eq!(get(&t, &agent, "/cases?status=RECU").await.1["counts"]["RECU"], 3);
+
+    // Several dossiers in one zip, a folder per dossier.
+    let r = t
+        .portal_as(&agent, Method::POST, "/archives")
+        .json(&json!({"caseIds": [ids[0], ids[1]]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let names: Vec<_> = unzip(r.bytes().await.unwrap().to_vec()).await.into_iter().map(|e| e.0).collect();
+    assert_eq!(names.len(), 7, "the manifest and three files per dossier: {names:?}");
+    assert!(names.iter().any(|n| n.starts_with("C-A/")) && names.iter().any(|n| n.starts_with("C-A (2)/")));
+}
