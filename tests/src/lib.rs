@@ -301,6 +301,8 @@ pub fn portal_routes() -> Vec<(&'static str, &'static str)> {
         hubee_search::PORTAL_ROUTES,
         hubee_status::PORTAL_ROUTES,
         hubee_attachments::PORTAL_ROUTES,
+        hubee_admin::accounts::PORTAL_ROUTES,
+        hubee_admin::portal_subscriptions::PORTAL_ROUTES,
     ]
     .concat()
 }

@@ -1,4 +1,8 @@
-//! `admin`: the subscriptions referential (`/referential/v1/subscriptions`).
+//! `admin`: the subscriptions referential (`/referential/v1/subscriptions`), and the portal's
+//! administration: accounts (`accounts`) and subscriptions (`portal_subscriptions`).
+
+pub mod accounts;
+pub mod portal_subscriptions;
 
 use axum::{
     Json, Router,
@@ -17,6 +21,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/referential/v1/subscriptions", post(create_subscription).get(list_subscriptions))
         .route("/referential/v1/subscriptions/{subscriptionId}", get(get_subscription).put(update_subscription))
+        .merge(accounts::routes())
+        .merge(portal_subscriptions::routes())
 }
 
 pub fn router(state: AppState) -> Router {
