@@ -1,15 +1,135 @@
 //! The portal's subscription pages ("Gestion des abonnements") for local administrators and
 //! technical delegates: activation, access mode and API credentials, notifications, deliveries.
-use axum::{Router, routing::MethodRouter};
-use hubee_shared::{http, state::AppState};
+
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    routing::{MethodRouter, get, post, put},
+};
+use hubee_shared::{
+    domain::Role,
+    http::{self, ApiError, JsonBody, NoQuery, PortalUser, RequestLine, path_uuid},
+    services::portal_subscriptions::{self, Viewer},
+    state::AppState,
+};
+use serde_json::Value;
+use uuid::Uuid;
+
+const ONE: &str = "/portail/v1/subscriptions/{subscriptionId}";
+const ACTIVATION: &str = "/portail/v1/subscriptions/{subscriptionId}/activation";
+const ACCESS_MODE: &str = "/portail/v1/subscriptions/{subscriptionId}/access-mode";
+const CREDENTIALS: &str = "/portail/v1/subscriptions/{subscriptionId}/credentials";
+const DELEGATE: &str = "/portail/v1/subscriptions/{subscriptionId}/delegate";
+const NOTIFICATIONS: &str = "/portail/v1/subscriptions/{subscriptionId}/notifications";
 
 /// The portal routes of this module (documented in the portal's OpenAPI document).
-pub const PORTAL_ROUTES: &[(&str, &str)] = &[];
+pub const PORTAL_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/portail/v1/subscriptions"),
+    ("GET", ONE),
+    ("PUT", ACTIVATION),
+    ("PUT", ACCESS_MODE),
+    ("POST", CREDENTIALS),
+    ("PUT", DELEGATE),
+    ("PUT", NOTIFICATIONS),
+];
 
-fn handler(_method: &str, _path: &str) -> Option<MethodRouter<AppState>> {
-    None
+fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
+    Some(match (method, path) {
+        ("GET", "/portail/v1/subscriptions") => get(list),
+        ("GET", ONE) => get(detail),
+        ("PUT", ACTIVATION) => put(activation),
+        ("PUT", ACCESS_MODE) => put(access_mode),
+        ("POST", CREDENTIALS) => post(credentials),
+        ("PUT", DELEGATE) => put(delegate),
+        ("PUT", NOTIFICATIONS) => put(notifications),
+        _ => return None,
+    })
 }
 
 pub fn routes() -> Router<AppState> {
     http::route_table(PORTAL_ROUTES, handler)
+}
+
+/// Reading needs "Consultation des abonnements" (or its management role); changing needs
+/// "Gestion des abonnements".
+fn viewer(user: &PortalUser) -> Result<Viewer, ApiError> {
+    user.require(Role::ReadSubscriptions)?;
+    Ok(Viewer { organisations: user.organisations(), manages: user.has_role(Role::ManageSubscriptions) })
+}
+
+fn id(line: &RequestLine, raw: &str) -> Result<Uuid, ApiError> {
+    path_uuid(line, "subscriptionId", raw)
+}
+
+async fn list(State(state): State<AppState>, user: PortalUser, _: NoQuery) -> Result<Json<Value>, ApiError> {
+    Ok(Json(portal_subscriptions::list(&state, &viewer(&user)?).await?))
+}
+
+async fn detail(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    line: RequestLine,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(portal_subscriptions::detail(&state, &viewer(&user)?, id(&line, &raw)?).await?))
+}
+
+async fn activation(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    line: RequestLine,
+    Path(raw): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let id = id(&line, &raw)?;
+    Ok(Json(portal_subscriptions::activate(&state, &viewer(&user)?, id, &line.0, &body).await?))
+}
+
+async fn access_mode(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    line: RequestLine,
+    Path(raw): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let id = id(&line, &raw)?;
+    Ok(Json(portal_subscriptions::set_access_mode(&state, &viewer(&user)?, id, &line.0, &body).await?))
+}
+
+async fn credentials(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    line: RequestLine,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = id(&line, &raw)?;
+    Ok(Json(portal_subscriptions::regenerate_secret(&state, &viewer(&user)?, id).await?))
+}
+
+async fn delegate(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    line: RequestLine,
+    Path(raw): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let id = id(&line, &raw)?;
+    Ok(Json(portal_subscriptions::set_delegate(&state, &viewer(&user)?, id, &line.0, &body).await?))
+}
+
+async fn notifications(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    line: RequestLine,
+    Path(raw): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let id = id(&line, &raw)?;
+    Ok(Json(portal_subscriptions::set_notifications(&state, &viewer(&user)?, id, &line.0, &body).await?))
 }

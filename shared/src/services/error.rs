@@ -15,6 +15,9 @@ pub enum ExchangeError {
     EventNotFound,
     #[error("notification not found")]
     NotificationNotFound,
+    /// Another resource is unknown (its message, in the contract's words).
+    #[error("not found: {0}")]
+    NotFound(&'static str),
     /// An attachment's metadata is unknown (upload routes).
     #[error("attachment not found")]
     AttachmentNotFound,
@@ -45,6 +48,7 @@ impl From<ExchangeError> for ApiError {
             ExchangeError::CaseNotFound => ApiError::not_found("Case is not found"),
             ExchangeError::EventNotFound => ApiError::not_found("Event is not found"),
             ExchangeError::NotificationNotFound => ApiError::not_found("Notification is not found"),
+            ExchangeError::NotFound(message) => ApiError::not_found(message),
             ExchangeError::AttachmentNotFound => ApiError::not_found("Binary meta-data is not found"),
             ExchangeError::FileNotFound => ApiError::not_found("File is not found"),
             ExchangeError::Invalid(problems) => ApiError::validation(&problems),

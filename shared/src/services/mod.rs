@@ -12,6 +12,7 @@ pub mod inbox;
 pub mod notifications;
 pub mod notify;
 pub mod portal_auth;
+pub mod portal_subscriptions;
 pub mod subscriptions;
 pub mod token;
 mod validate;
