@@ -11,7 +11,7 @@ use hubee_shared::{
         dossier::{self, Action},
     },
     state::AppState,
-    testkit::{self, claims, deposit_case, provision},
+    testkit::{self, claims, deposit_case, provision, unzip},
 };
 use serde_json::json;
 
@@ -130,19 +130,6 @@ async fn a_bulk_action_reports_each_dossier() {
     assert!(results[1]["error"].as_str().unwrap().contains("SI_RECEIVED"));
     assert!(dossier::bulk(&state, &a, &vec![ids[0]; 501], Action::ConfirmReception, None).await.is_err());
     assert!(dossier::bulk(&state, &a, &[], Action::ConfirmReception, None).await.is_err());
-}
-
-/// The entries of a zip: name and bytes.
-async fn unzip(bytes: Vec<u8>) -> Vec<(String, Vec<u8>)> {
-    let reader = async_zip::base::read::mem::ZipFileReader::new(bytes).await.unwrap();
-    let mut out = Vec::new();
-    for i in 0..reader.file().entries().len() {
-        let name = reader.file().entries()[i].filename().as_str().unwrap().to_owned();
-        let mut data = Vec::new();
-        reader.reader_with_entry(i).await.unwrap().read_to_end_checked(&mut data).await.unwrap();
-        out.push((name, data));
-    }
-    out
 }
 
 async fn collect(mut body: hubee_shared::ports::ByteStream) -> Vec<u8> {

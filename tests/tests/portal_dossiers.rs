@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a failed step is a failed test.
 
+use hubee_shared::testkit::unzip;
 use hubee_tests::{folders::*, *};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -13,18 +14,6 @@ async fn get(t: &TestHub, s: &PortalSession, path: &str) -> (u16, Value) {
 
 async fn post(t: &TestHub, s: &PortalSession, path: &str, body: Value) -> (u16, Value) {
     answer(t.portal_as(s, Method::POST, path).json(&body).send().await.unwrap()).await
-}
-
-async fn unzip(bytes: Vec<u8>) -> Vec<(String, Vec<u8>)> {
-    let reader = async_zip::base::read::mem::ZipFileReader::new(bytes).await.unwrap();
-    let mut out = Vec::new();
-    for i in 0..reader.file().entries().len() {
-        let name = reader.file().entries()[i].filename().as_str().unwrap().to_owned();
-        let mut data = Vec::new();
-        reader.reader_with_entry(i).await.unwrap().read_to_end_checked(&mut data).await.unwrap();
-        out.push((name, data));
-    }
-    out
 }
 
 #[tokio::test]

@@ -194,3 +194,16 @@ pub async fn deposit_event(state: &AppState, case: uuid::Uuid, size: usize) -> (
         crate::services::events::create_event(state, &(&si).into(), case, "POST /e", &body, None).await.unwrap();
     (event["id"].as_str().unwrap().parse().unwrap(), event["attachments"][0]["id"].as_str().unwrap().parse().unwrap())
 }
+
+/// The entries of a zip archive, in order: name and bytes (each checked against its CRC).
+pub async fn unzip(bytes: Vec<u8>) -> Vec<(String, Vec<u8>)> {
+    let reader = async_zip::base::read::mem::ZipFileReader::new(bytes).await.unwrap();
+    let mut out = Vec::new();
+    for i in 0..reader.file().entries().len() {
+        let name = reader.file().entries()[i].filename().as_str().unwrap().to_owned();
+        let mut data = Vec::new();
+        reader.reader_with_entry(i).await.unwrap().read_to_end_checked(&mut data).await.unwrap();
+        out.push((name, data));
+    }
+    out
+}
