@@ -86,7 +86,13 @@ pub fn provisioning(s: &Secrets) -> Value {
             {"email": "lecteur@mairie-a.example", "password": "Lecteur-Test-2026!", "actorType": "AGENT", "habilitations": ["CERTDC"],
              "roles": ["CONSULTATION_TELEDOSSIERS"], "siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1, "firstName": "Léa", "lastName": "Roux"},
             {"email": "agent@mairie-b.example", "password": "AgentB-Test-2026!", "actorType": "AGENT", "habilitations": ["CERTDC"],
-             "siret": MAIRIE_B.0, "branchCode": MAIRIE_B.1, "firstName": "Chloé", "lastName": "Blanc"}
+             "siret": MAIRIE_B.0, "branchCode": MAIRIE_B.1, "firstName": "Chloé", "lastName": "Blanc"},
+            {"email": "sans-habilitation@mairie-a.example", "password": "Sans-Test-2026!", "actorType": "AGENT",
+             "siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1, "firstName": "Hugo", "lastName": "Faure"},
+            {"email": "delegue@editeur.example", "password": "Delegue-Test-2026!", "actorType": "TECHNICAL_DELEGATE",
+             "siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1, "firstName": "Inès", "lastName": "Moreau"},
+            {"email": "suspendu@mairie-a.example", "password": "Suspendu-Test-2026!", "actorType": "AGENT", "habilitations": ["CERTDC"],
+             "siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1, "firstName": "Jules", "lastName": "Garnier"}
         ]
     })
 }

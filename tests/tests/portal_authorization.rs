@@ -1,0 +1,135 @@
+//! The authorization matrix of the portal: every dossier and subscription route, for every kind
+//! of person, answers the expected status — and nobody reads or changes another organisation's
+//! data.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a failed step is a failed test.
+
+use hubee_tests::{folders::*, *};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// The people of the matrix, in its column order.
+const PEOPLE: [&str; 8] = [
+    "anonymous",
+    "agent",
+    "agent without habilitation",
+    "reader",
+    "local admin",
+    "delegate",
+    "suspended",
+    "other organisation",
+];
+
+#[tokio::test]
+async fn every_portal_route_answers_each_kind_of_person_as_expected() {
+    let t = TestHub::spawn().await;
+    let op = t.operator_token().await;
+    let (body, files) = certdc_folder("DGS-CERTDC-0600");
+    let folder = deposit(&t, &op, &body, &files).await;
+    let case = folder["cases"][0]["id"].as_str().unwrap().to_owned();
+    let attachment = folder["attachments"][0]["id"].as_str().unwrap().to_owned();
+
+    let mut sessions: Vec<Option<PortalSession>> = vec![None];
+    for (email, password) in [
+        ("agent@mairie-a.example", "Agent-Test-2026!"),
+        ("sans-habilitation@mairie-a.example", "Sans-Test-2026!"),
+        ("lecteur@mairie-a.example", "Lecteur-Test-2026!"),
+        ("admin@mairie-a.example", "Admin-Test-2026!"),
+        ("delegue@editeur.example", "Delegue-Test-2026!"),
+        ("suspendu@mairie-a.example", "Suspendu-Test-2026!"),
+        ("agent@mairie-b.example", "AgentB-Test-2026!"),
+    ] {
+        sessions.push(Some(t.sign_in(email, password).await));
+    }
+    // Suspended after signing in: its live session must end.
+    let store = &t.hub().state.store;
+    let mut suspended = store.account("suspendu@mairie-a.example").await.unwrap().unwrap();
+    suspended.active = false;
+    store.save_account(&suspended).await.unwrap();
+
+    let admin = sessions[4].clone().unwrap();
+    let (_, subs) = answer(t.portal_as(&admin, Method::GET, "/subscriptions").send().await.unwrap()).await;
+    let sub = subs["items"][0]["id"].as_str().unwrap().to_owned();
+
+    // (method, path, body, expected status per person in PEOPLE's order)
+    let c = &case;
+    let matrix: Vec<(Method, String, Option<Value>, [u16; 8])> = vec![
+        (Method::GET, "/me".into(), None, [401, 200, 200, 200, 200, 200, 401, 200]),
+        (Method::GET, "/cases".into(), None, [401, 200, 200, 200, 403, 403, 401, 200]),
+        (Method::GET, format!("/cases/{c}"), None, [401, 200, 403, 200, 403, 403, 401, 403]),
+        (Method::GET, format!("/cases/{c}/history"), None, [401, 200, 403, 200, 403, 403, 401, 403]),
+        (
+            Method::POST,
+            format!("/cases/{c}/comments"),
+            Some(json!({"text": "note"})),
+            [401, 201, 403, 403, 403, 403, 401, 403],
+        ),
+        // FINISH is not possible on a new dossier: an allowed person gets the workflow's 400.
+        (
+            Method::POST,
+            format!("/cases/{c}/status"),
+            Some(json!({"action": "FINISH"})),
+            [401, 400, 403, 403, 403, 403, 401, 403],
+        ),
+        (
+            Method::POST,
+            "/bulk".into(),
+            Some(json!({"caseIds": [c], "action": "FINISH"})),
+            [401, 200, 200, 200, 403, 403, 401, 200],
+        ),
+        (Method::GET, format!("/cases/{c}/attachments/{attachment}"), None, [401, 200, 403, 403, 403, 403, 401, 403]),
+        (Method::GET, format!("/cases/{c}/archive"), None, [401, 200, 403, 403, 403, 403, 401, 403]),
+        (Method::POST, "/archives".into(), Some(json!({"caseIds": [c]})), [401, 200, 403, 403, 403, 403, 401, 403]),
+        (Method::GET, "/subscriptions".into(), None, [401, 403, 403, 403, 200, 200, 401, 403]),
+        (Method::GET, format!("/subscriptions/{sub}"), None, [401, 403, 403, 403, 200, 200, 401, 403]),
+        (
+            Method::PUT,
+            format!("/subscriptions/{sub}/notifications"),
+            Some(json!({"notificationFrequency": "unitaire", "email": "etat-civil@mairie-a.example"})),
+            [401, 403, 403, 403, 200, 200, 401, 403],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (method, path, body, expected) in &matrix {
+        for (i, session) in sessions.iter().enumerate() {
+            let mut request = match session {
+                Some(s) => t.portal_as(s, method.clone(), path),
+                None => t.portal(method.clone(), path),
+            };
+            if let Some(b) = body {
+                request = request.json(b);
+            }
+            let r = request.send().await.unwrap();
+            let status = r.status().as_u16();
+            let text = r.text().await.unwrap_or_default();
+            if status != expected[i] {
+                failures.push(format!(
+                    "{method} {path} as {}: {status}, expected {} ({text:.120})",
+                    PEOPLE[i], expected[i]
+                ));
+            }
+            // A bulk action answers 200 with one result per dossier: nobody but the agent may
+            // have acted on this one.
+            if path == "/bulk" && status == 200 && i != 1 {
+                let results: Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(results["results"][0]["ok"], false, "{} acted through a bulk action", PEOPLE[i]);
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // Mairie B's agent never saw Mairie A's dossier in its inbox.
+    let other = sessions[7].clone().unwrap();
+    let (_, inbox) = answer(t.portal_as(&other, Method::GET, "/cases").send().await.unwrap()).await;
+    assert!(!inbox.to_string().contains(&case));
+    // Only the agent commented, deposited nothing and changed nothing else.
+    let (_, history) = answer(
+        t.portal_as(&sessions[1].clone().unwrap(), Method::GET, &format!("/cases/{case}/history"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let comments = history["entries"].as_array().unwrap().iter().filter(|e| e["kind"] == "COMMENT").count();
+    assert_eq!(comments, 1);
+}
