@@ -287,6 +287,16 @@ pub fn sha256_base64(bytes: &[u8]) -> String {
     STANDARD.encode(sha2::Sha256::digest(bytes))
 }
 
+/// A fictional SIRET for benchmarks: SIREN `2100xxxxx` from `n`, then a NIC whose last digit
+/// passes the Luhn check.
+pub fn fictional_siret(n: usize) -> String {
+    let base = format!("2100{n:05}0000");
+    (0..10)
+        .map(|d| format!("{base}{d}"))
+        .find(|s| hubee_shared::domain::Siret::parse(s).is_ok())
+        .expect("one check digit passes Luhn")
+}
+
 pub fn recipient(org: (&str, &str)) -> Value {
     json!({"type": "SI", "companyRegister": org.0, "branchCode": org.1})
 }

@@ -81,3 +81,30 @@ impl Store {
             .collect())
     }
 }
+
+impl Store {
+    /// The write storing an already transmitted case as a bulk import does (benchmarks,
+    /// migrations), with its inbox entries; the importer then adds its counts with
+    /// [`Store::add_to_inbox_count`] (one transaction cannot add twice to one counter).
+    ///
+    /// # Errors
+    /// When the case does not serialise.
+    pub fn import_case_write(&self, case: &Case) -> Result<crate::ports::Write, StoreError> {
+        Ok(crate::ports::Write::create(super::folders::case_item(case, 1)?))
+    }
+
+    /// Adds `n` to a tab's counter of an organisation for a procedure.
+    ///
+    /// # Errors
+    /// When the table fails.
+    pub async fn add_to_inbox_count(
+        &self,
+        org: &OrgRef,
+        process: &ProcessCode,
+        tab: InboxTab,
+        n: i64,
+    ) -> Result<(), StoreError> {
+        self.table().add(&keys::inbox_counter(org, process, tab), keys::COUNTER_ATTR, n).await?;
+        Ok(())
+    }
+}

@@ -21,13 +21,6 @@ const CASES: usize = 10_000;
 const MAIRIES: usize = 100;
 const CASES_PER_FOLDER: usize = 20;
 
-/// Fictional SIRETs that pass the Luhn check: 9-digit SIREN `2100xxxxx`, 5-digit NIC, check
-/// digit adjusted.
-fn siret(n: usize) -> String {
-    let base = format!("2100{n:05}0000");
-    (0..10).map(|d| format!("{base}{d}")).find(|s| hubee_shared::domain::Siret::parse(s).is_ok()).unwrap()
-}
-
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
@@ -48,8 +41,8 @@ async fn main() {
         vec![json!({"siret": "11000000000007", "branchCode": "00000", "name": "DGS", "type": "OSL", "code": "DGS"})];
     let mut subs = Vec::new();
     for i in 0..MAIRIES {
-        orgs.push(json!({"siret": siret(i), "branchCode": format!("{:05}", 10000 + i), "name": format!("Mairie {i}"), "type": "SI"}));
-        subs.push(json!({"siret": siret(i), "branchCode": format!("{:05}", 10000 + i), "processCode": "CERTDC", "status": "Actif",
+        orgs.push(json!({"siret": hubee_tests::fictional_siret(i), "branchCode": format!("{:05}", 10000 + i), "name": format!("Mairie {i}"), "type": "SI"}));
+        subs.push(json!({"siret": hubee_tests::fictional_siret(i), "branchCode": format!("{:05}", 10000 + i), "processCode": "CERTDC", "status": "Actif",
                          "accessMode": "PORTAIL", "notificationFrequency": "unitaire", "email": format!("mairie-{i}@bench.example")}));
     }
     let seed = json!({
@@ -77,7 +70,7 @@ async fn main() {
         let cases: Vec<_> = (0..CASES_PER_FOLDER)
             .map(|c| {
                 let m = (f * CASES_PER_FOLDER + c) % MAIRIES;
-                json!({"externalId": format!("B{f:04}-{c:02}"), "recipient": {"type": "SI", "companyRegister": siret(m), "branchCode": format!("{:05}", 10000 + m)}})
+                json!({"externalId": format!("B{f:04}-{c:02}"), "recipient": {"type": "SI", "companyRegister": hubee_tests::fictional_siret(m), "branchCode": format!("{:05}", 10000 + m)}})
             })
             .collect();
         let recipients: Vec<_> = (0..CASES_PER_FOLDER).map(|c| format!("B{f:04}-{c:02}")).collect();
@@ -111,7 +104,7 @@ async fn main() {
         let sub = state
             .store
             .subscription(
-                &hubee_shared::domain::Siret::parse(&siret(i)).unwrap(),
+                &hubee_shared::domain::Siret::parse(&hubee_tests::fictional_siret(i)).unwrap(),
                 &hubee_shared::domain::BranchCode::parse(&format!("{:05}", 10000 + i)).unwrap(),
                 &hubee_shared::domain::ProcessCode::parse("CERTDC").unwrap(),
             )
