@@ -1,15 +1,401 @@
 //! The portal's account administration ("Gestion des comptes"), for holders of "Gestion des
 //! utilisateurs" inside their organisation.
-use axum::{Router, routing::MethodRouter};
-use hubee_shared::{http, state::AppState};
+//!
+//! Every route takes `organisation=<siret>-<branchCode>`, optional: the organisation managed,
+//! one the caller serves (a technical delegate serving several picks one), its own by default.
+//! Accounts are named in paths by their e-mail address, percent-encoded.
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::{MethodRouter, delete, get, patch, post},
+};
+use hubee_shared::{
+    domain::Role,
+    http::{self, ApiError, JsonBody, PortalUser, QueryParams, RequestLine},
+    services::accounts::{self, AccountFilters, Created},
+    state::AppState,
+};
+use serde_json::Value;
+
+pub const ACCOUNTS: &str = "/portail/v1/accounts";
+pub const ACCOUNT: &str = "/portail/v1/accounts/{email}";
+pub const SUSPENSION: &str = "/portail/v1/accounts/{email}/suspension";
 
 /// The portal routes of this module (documented in the portal's OpenAPI document).
-pub const PORTAL_ROUTES: &[(&str, &str)] = &[];
+pub const PORTAL_ROUTES: &[(&str, &str)] = &[
+    ("GET", ACCOUNTS),
+    ("POST", ACCOUNTS),
+    ("GET", ACCOUNT),
+    ("PATCH", ACCOUNT),
+    ("POST", SUSPENSION),
+    ("DELETE", SUSPENSION),
+];
 
-fn handler(_method: &str, _path: &str) -> Option<MethodRouter<AppState>> {
-    None
+fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
+    Some(match (method, path) {
+        ("GET", ACCOUNTS) => get(list_accounts),
+        ("POST", ACCOUNTS) => post(create_account),
+        ("GET", ACCOUNT) => get(get_account),
+        ("PATCH", ACCOUNT) => patch(update_account),
+        ("POST", SUSPENSION) => post(suspend_account),
+        ("DELETE", SUSPENSION) => delete(reactivate_account),
+        _ => return None,
+    })
 }
 
 pub fn routes() -> Router<AppState> {
     http::route_table(PORTAL_ROUTES, handler)
+}
+
+/// The organisation the request manages, after the role check.
+fn organisation(
+    user: &PortalUser,
+    line: &RequestLine,
+    query: &QueryParams,
+    allowed: &[&str],
+) -> Result<hubee_shared::domain::OrgId, ApiError> {
+    user.require(Role::ManageUsers)?;
+    query.only(allowed)?;
+    Ok(accounts::organisation(&user.account, &line.0, query.one("organisation"))?)
+}
+
+async fn list_accounts(
+    State(state): State<AppState>,
+    user: PortalUser,
+    line: RequestLine,
+    query: QueryParams,
+) -> Result<Json<Value>, ApiError> {
+    let org = organisation(&user, &line, &query, accounts::LIST_PARAMETERS)?;
+    let filters = AccountFilters::parse(&line.0, query.pairs())?;
+    Ok(Json(accounts::list(&state, &user.account, &org, &filters).await?))
+}
+
+async fn create_account(
+    State(state): State<AppState>,
+    user: PortalUser,
+    line: RequestLine,
+    query: QueryParams,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let org = organisation(&user, &line, &query, &["organisation"])?;
+    Ok(match accounts::create(&state, &user.account, &org, &line.0, &body).await? {
+        Created::Account(account) => (StatusCode::CREATED, Json(account)).into_response(),
+        Created::DelegateJoined(account) => (StatusCode::OK, Json(account)).into_response(),
+    })
+}
+
+async fn get_account(
+    State(state): State<AppState>,
+    user: PortalUser,
+    line: RequestLine,
+    query: QueryParams,
+    Path(email): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let org = organisation(&user, &line, &query, &["organisation"])?;
+    Ok(Json(accounts::read(&state, &user.account, &org, &email).await?))
+}
+
+async fn update_account(
+    State(state): State<AppState>,
+    user: PortalUser,
+    line: RequestLine,
+    query: QueryParams,
+    Path(email): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let org = organisation(&user, &line, &query, &["organisation"])?;
+    Ok(Json(accounts::update(&state, &user.account, &org, &email, &line.0, &body).await?))
+}
+
+async fn suspend_account(
+    State(state): State<AppState>,
+    user: PortalUser,
+    line: RequestLine,
+    query: QueryParams,
+    Path(email): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let org = organisation(&user, &line, &query, &["organisation"])?;
+    Ok(Json(accounts::set_active(&state, &user.account, &org, &email, false).await?))
+}
+
+async fn reactivate_account(
+    State(state): State<AppState>,
+    user: PortalUser,
+    line: RequestLine,
+    query: QueryParams,
+    Path(email): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let org = organisation(&user, &line, &query, &["organisation"])?;
+    Ok(Json(accounts::set_active(&state, &user.account, &org, &email, true).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a failed step is a failed test.
+
+    use std::sync::Arc;
+
+    use axum::{body::Body, http::Request};
+    use http_body_util::BodyExt;
+    use hubee_shared::{
+        adapters::SystemClock,
+        auth::portal::token_hash,
+        domain::{Account, ActorType, BranchCode, Email, OrgId, OrgType, Organisation, ProcessCode, Session, Siret},
+        testkit::{self, RecordingMailer},
+    };
+    use serde_json::json;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    const MAIRIE_A: (&str, &str) = ("11001401600015", "75108");
+    const MAIRIE_B: (&str, &str) = ("21000005908301", "69123");
+    const ADMIN_A: &str = "admin@mairie-a.example";
+    const AGENT_A: &str = "agent@mairie-a.example";
+    const ADMIN_B: &str = "admin@mairie-b.example";
+
+    fn org(o: (&str, &str)) -> OrgId {
+        OrgId { siret: Siret::parse(o.0).unwrap(), branch_code: BranchCode::parse(o.1).unwrap() }
+    }
+
+    struct Hub {
+        _dir: tempfile::TempDir,
+        state: AppState,
+        mailer: Arc<RecordingMailer>,
+    }
+
+    /// The router-test referential, Mairie B, and an administrator in each mairie plus an
+    /// agent of Mairie A ("Bruno Petit", CERTDC).
+    async fn hub() -> Hub {
+        let dir = tempfile::tempdir().unwrap();
+        let mailer = Arc::new(RecordingMailer::default());
+        let state = testkit::state_with(dir.path(), Arc::new(SystemClock), mailer.clone());
+        testkit::provision(&state).await;
+        let b = org(MAIRIE_B);
+        let mairie_b = Organisation {
+            siret: b.siret,
+            branch_code: b.branch_code,
+            name: "Mairie B".into(),
+            org_type: OrgType::Si,
+            code: None,
+        };
+        state.store.save_organisation(&mairie_b).await.unwrap();
+        let person = |email: &str, t: ActorType, o: (&str, &str), first: &str, last: &str| Account {
+            password_hash: Some("set".into()),
+            ..Account::new(Email::parse(email).unwrap(), t, org(o), first, last)
+        };
+        let agent = Account {
+            habilitations: vec![ProcessCode::parse("CERTDC").unwrap()],
+            ..person(AGENT_A, ActorType::Agent, MAIRIE_A, "Bruno", "Petit")
+        };
+        for a in [
+            person(ADMIN_A, ActorType::LocalAdmin, MAIRIE_A, "Alice", "Martin"),
+            agent,
+            person(ADMIN_B, ActorType::LocalAdmin, MAIRIE_B, "Claire", "Blanc"),
+        ] {
+            state.store.save_account(&a).await.unwrap();
+        }
+        Hub { _dir: dir, state, mailer }
+    }
+
+    /// A live session of the account, as sign-in opens it: `(cookie value, CSRF token)`.
+    async fn session(state: &AppState, email: &str) -> (String, String) {
+        let (cookie, csrf) = (format!("cookie-of-{email}"), format!("csrf-of-{email}"));
+        let a = state.store.account(email).await.unwrap().unwrap();
+        let s = Session::new(a.email, csrf.clone(), a.credentials_version, state.clock.now());
+        let write = state.store.create_session_write(&token_hash(&cookie), &s).unwrap();
+        state.store.table().transact_write(vec![write]).await.unwrap();
+        (cookie, csrf)
+    }
+
+    fn request(method: &str, uri: &str, s: &(String, String), body: Option<Value>) -> Request<Body> {
+        Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("content-type", "application/json")
+            .header("cookie", format!("hubee_session={}", s.0))
+            .header("x-csrf-token", &s.1)
+            .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+            .unwrap()
+    }
+
+    async fn send(state: &AppState, request: Request<Body>) -> (StatusCode, Value) {
+        let response = crate::router(state.clone()).oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap() })
+    }
+
+    fn emails(items: &Value) -> Vec<&str> {
+        items["items"].as_array().unwrap().iter().map(|a| a["email"].as_str().unwrap()).collect()
+    }
+
+    const LIST_FIXTURE: &str = include_str!("../../../events/apigw-admin-portal-list-accounts.json");
+
+    #[tokio::test]
+    async fn the_list_fixture_finds_the_agent_by_an_accented_name_through_the_router() {
+        let h = hub().await;
+        let (cookie, _) = session(&h.state, ADMIN_A).await;
+        let fixture = |cookie: &str| testkit::fixture_request(&LIST_FIXTURE.replace("SESSION-SET-BY-THE-TEST", cookie));
+        let (status, list) = send(&h.state, fixture(&cookie)).await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+        let row = &list["items"][0];
+        assert_eq!(
+            (row["email"].as_str(), row["lastName"].as_str(), row["actorType"].as_str(), row["active"].as_bool()),
+            (Some(AGENT_A), Some("Petit"), Some("AGENT"), Some(true))
+        );
+        assert_eq!(
+            (row["roles"].clone(), row["habilitations"].clone()),
+            (json!(["GESTION_TELEDOSSIERS"]), json!(["CERTDC"]))
+        );
+        assert!(row.get("passwordHash").is_none());
+
+        // An agent lacks "Gestion des utilisateurs"; without a session nothing is listed.
+        let (agent_cookie, _) = session(&h.state, AGENT_A).await;
+        assert_eq!(send(&h.state, fixture(&agent_cookie)).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(send(&h.state, fixture("no-such-session")).await.0, StatusCode::UNAUTHORIZED);
+    }
+
+    #[tokio::test]
+    async fn an_administrator_creates_edits_suspends_and_reactivates_an_account_of_its_organisation_only() {
+        let h = hub().await;
+        let admin = session(&h.state, ADMIN_A).await;
+        let new = json!({"actorType": "AGENT", "email": "Nouvel.Agent@Mairie-A.example", "civility": "MADAME",
+            "firstName": "Inès", "lastName": "Nouvel", "function": "Officière d'état civil",
+            "phoneNumber": "+33 6 12 34 56 78", "habilitations": ["CERTDC"]});
+        let (status, created) = send(&h.state, request("POST", ACCOUNTS, &admin, Some(new.clone()))).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        assert_eq!(
+            (created["email"].as_str(), created["phoneNumber"].as_str(), created["activated"].as_bool()),
+            (Some("nouvel.agent@mairie-a.example"), Some("+33612345678"), Some(false))
+        );
+        assert_eq!(created["roles"], json!(["GESTION_TELEDOSSIERS"]), "the actor type's default roles");
+        let sent = h.mailer.sent();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].to, ["nouvel.agent@mairie-a.example"]);
+        assert!(sent[0].text.contains("/activation?token="), "the activation link is e-mailed");
+
+        let (status, err) = send(&h.state, request("POST", ACCOUNTS, &admin, Some(new))).await;
+        assert_eq!((status, err["errors"][0]["message"].as_str()), (StatusCode::CONFLICT, Some(accounts::TAKEN)));
+        let bad = json!({"actorType": "AGENT", "email": "not an address", "phoneNumber": "0612345678",
+            "habilitations": ["EtatCivil", "bad code!"], "lastName": " "});
+        let (status, err) = send(&h.state, request("POST", ACCOUNTS, &admin, Some(bad))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let message = err["errors"][0]["message"].as_str().unwrap();
+        for part in [
+            "@body.email]",
+            "@body.phoneNumber]",
+            "@body.habilitations[0]]",
+            "@body.habilitations[1]]",
+            "@body.lastName]",
+            "[\"firstName\"]",
+        ] {
+            assert!(message.contains(part), "{part} in {message}");
+        }
+
+        // Read, edit, suspend, reactivate — by the percent-encoded address.
+        let path = "/portail/v1/accounts/nouvel.agent%40mairie-a.example";
+        let (status, read) = send(&h.state, request("GET", path, &admin, None)).await;
+        assert_eq!((status, read["firstName"].as_str()), (StatusCode::OK, Some("Inès")));
+        let change = json!({"roles": ["CONSULTATION_TELEDOSSIERS", "GESTION_UTILISATEURS"], "function": null, "lastName": "Nouvelle"});
+        let (status, edited) = send(&h.state, request("PATCH", path, &admin, Some(change))).await;
+        assert_eq!(status, StatusCode::OK, "{edited}");
+        assert_eq!(edited["roles"], json!(["CONSULTATION_TELEDOSSIERS", "GESTION_UTILISATEURS"]));
+        assert_eq!((edited["function"].clone(), edited["lastName"].as_str()), (Value::Null, Some("Nouvelle")));
+        let without_csrf = request("PATCH", path, &(admin.0.clone(), "wrong".into()), Some(json!({"lastName": "X"})));
+        assert_eq!(send(&h.state, without_csrf).await.0, StatusCode::FORBIDDEN);
+
+        let agent = session(&h.state, AGENT_A).await;
+        let agent_path = "/portail/v1/accounts/agent%40mairie-a.example";
+        let (status, suspended) =
+            send(&h.state, request("POST", &format!("{agent_path}/suspension"), &admin, None)).await;
+        assert_eq!((status, suspended["active"].as_bool()), (StatusCode::OK, Some(false)));
+        let (status, _) = send(&h.state, request("GET", ACCOUNTS, &agent, None)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "the suspended agent's session is over");
+        let (status, back) = send(&h.state, request("DELETE", &format!("{agent_path}/suspension"), &admin, None)).await;
+        assert_eq!((status, back["active"].as_bool()), (StatusCode::OK, Some(true)));
+        let (status, _) = send(&h.state, request("GET", ACCOUNTS, &agent, None)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "reactivating does not revive old sessions");
+
+        // Oneself: no suspension, no giving up the users role.
+        let own = "/portail/v1/accounts/admin%40mairie-a.example";
+        let (status, err) = send(&h.state, request("POST", &format!("{own}/suspension"), &admin, None)).await;
+        assert_eq!(
+            (status, err["errors"][0]["message"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(accounts::SELF_SUSPENSION))
+        );
+        let (status, err) =
+            send(&h.state, request("PATCH", own, &admin, Some(json!({"roles": ["GESTION_ABONNEMENTS"]})))).await;
+        assert_eq!(
+            (status, err["errors"][0]["message"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(accounts::SELF_ADMINISTRATION))
+        );
+
+        // Mairie B's administrator does not see Mairie A's accounts, nor learns they exist.
+        let admin_b = session(&h.state, ADMIN_B).await;
+        for (method, uri) in [
+            ("GET", agent_path.to_owned()),
+            ("PATCH", agent_path.to_owned()),
+            ("POST", format!("{agent_path}/suspension")),
+        ] {
+            let (status, err) = send(&h.state, request(method, &uri, &admin_b, Some(json!({})))).await;
+            assert_eq!(
+                (status, err["errors"][0]["message"].as_str()),
+                (StatusCode::NOT_FOUND, Some(accounts::NOT_FOUND)),
+                "{method} {uri}"
+            );
+        }
+        let (_, list_b) = send(&h.state, request("GET", ACCOUNTS, &admin_b, None)).await;
+        assert_eq!(emails(&list_b), [ADMIN_B]);
+        let (status, _) =
+            send(&h.state, request("GET", &format!("{ACCOUNTS}?organisation=11001401600015-75108"), &admin_b, None))
+                .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "an organisation it does not serve");
+    }
+
+    #[tokio::test]
+    async fn a_technical_delegate_named_by_two_organisations_is_listed_in_both_and_changed_by_its_own() {
+        let h = hub().await;
+        let (admin_a, admin_b) = (session(&h.state, ADMIN_A).await, session(&h.state, ADMIN_B).await);
+        let delegate = json!({"actorType": "TECHNICAL_DELEGATE", "email": "support@editeur.example",
+            "firstName": "Sam", "lastName": "Éditeur", "phoneNumber": "+33123456789"});
+        assert_eq!(
+            send(&h.state, request("POST", ACCOUNTS, &admin_a, Some(delegate.clone()))).await.0,
+            StatusCode::CREATED
+        );
+        let (status, joined) = send(&h.state, request("POST", ACCOUNTS, &admin_b, Some(delegate))).await;
+        assert_eq!(status, StatusCode::OK, "{joined}");
+        assert_eq!(joined["otherOrganisations"], json!([{"siret": MAIRIE_B.0, "branchCode": MAIRIE_B.1}]));
+        let as_agent = json!({"actorType": "AGENT", "email": "support@editeur.example", "firstName": "S", "lastName": "E", "phoneNumber": "+33123456789"});
+        assert_eq!(send(&h.state, request("POST", ACCOUNTS, &admin_b, Some(as_agent))).await.0, StatusCode::CONFLICT);
+
+        let (_, list_b) =
+            send(&h.state, request("GET", &format!("{ACCOUNTS}?actorType=TECHNICAL_DELEGATE"), &admin_b, None)).await;
+        assert_eq!(emails(&list_b), ["support@editeur.example"]);
+        let (_, list_a) = send(&h.state, request("GET", ACCOUNTS, &admin_a, None)).await;
+        assert_eq!(
+            emails(&list_a),
+            ["support@editeur.example", ADMIN_A, AGENT_A],
+            "by last name: Éditeur, Martin, Petit"
+        );
+        let path = "/portail/v1/accounts/support%40editeur.example";
+        let (status, err) = send(&h.state, request("PATCH", path, &admin_b, Some(json!({"lastName": "X"})))).await;
+        assert_eq!((status, err["errors"][0]["message"].as_str()), (StatusCode::FORBIDDEN, Some(accounts::NOT_HOME)));
+
+        // Given "Gestion des utilisateurs", the delegate manages either organisation it serves.
+        let roles = json!({"roles": ["GESTION_ABONNEMENTS", "GESTION_UTILISATEURS"]});
+        assert_eq!(send(&h.state, request("PATCH", path, &admin_a, Some(roles))).await.0, StatusCode::OK);
+        let delegate = session(&h.state, "support@editeur.example").await;
+        let (status, list) =
+            send(&h.state, request("GET", &format!("{ACCOUNTS}?organisation=21000005908301-69123"), &delegate, None))
+                .await;
+        assert_eq!((status, emails(&list)), (StatusCode::OK, vec![ADMIN_B, "support@editeur.example"]));
+        let (status, _) =
+            send(&h.state, request("GET", &format!("{ACCOUNTS}?organisation=21000014875749-33063"), &delegate, None))
+                .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
 }

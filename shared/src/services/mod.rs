@@ -1,5 +1,6 @@
 //! The use cases, one module per capability. Handlers call exactly one of these.
 
+pub mod accounts;
 pub mod actor;
 pub mod archive;
 mod binaries;

@@ -89,6 +89,15 @@ pub fn api_client(client_id: &str) -> Key {
 pub fn account(email: &str) -> Key {
     Key::new(format!("ACCOUNT#{email}"), "ACCOUNT")
 }
+/// GSI1 sort key prefixes in an organisation's partition (`ORG#<org>`): its own accounts, and
+/// the technical delegates of other organisations who serve it.
+pub const ACCOUNT_PREFIX: &str = "ACCOUNT#";
+pub const DELEGATE_PREFIX: &str = "DELEGATE#";
+/// A technical delegate serving an organisation besides its own (one item per organisation).
+/// Kept out of the account's partition, which a sign-in reads whole in one small Query.
+pub fn delegation(email: &str, siret: &Siret, branch: &BranchCode) -> Key {
+    Key::new(format!("SERVES#{email}"), org_partition(siret, branch))
+}
 /// Marks the one-time loading of the demo referential.
 pub fn demo_marker() -> Key {
     Key::new("META#DEMO", "META")

@@ -4,8 +4,8 @@ use serde::{Serialize, de::DeserializeOwned};
 
 use super::{Store, StoreError, Versioned, from_item, keys, to_item};
 use crate::{
-    domain::{Account, ApiClient, BranchCode, Organisation, Procedure, ProcessCode, Siret},
-    ports::{Condition, Key, Write},
+    domain::{Account, ApiClient, BranchCode, Email, OrgId, Organisation, Procedure, ProcessCode, Siret},
+    ports::{Condition, Index, Item, Key, Query, SortKey, Write},
 };
 
 impl Store {
@@ -82,10 +82,67 @@ impl Store {
         Ok(self.read(&keys::account(email)).await?.map(|v| v.value))
     }
 
+    /// Creates or updates an account (provisioning), with an index entry in each other
+    /// organisation a technical delegate serves; returns whether the account changed.
+    ///
     /// # Errors
     /// `Conflict` on a concurrent change.
     pub async fn save_account(&self, a: &Account) -> Result<bool, StoreError> {
-        self.upsert(a, "Account", &keys::account(a.email.as_str()), &account_indexes(a)).await
+        let changed = self.upsert(a, "Account", &keys::account(a.email.as_str()), &account_indexes(a)).await?;
+        for org in &a.other_organisations {
+            self.table().put(delegation_item(&a.email, org)?, Condition::None).await?;
+        }
+        Ok(changed)
+    }
+
+    /// The accounts of an organisation: its own (GSI1 `ORG#<org>` / `ACCOUNT#…`) and the
+    /// technical delegates of other organisations who serve it (`DELEGATE#…`, then a GetItem
+    /// each: organisations have a handful of them).
+    ///
+    /// # Errors
+    /// When the table fails or holds a corrupt item.
+    pub async fn accounts_of_organisation(&self, org: &OrgId) -> Result<Vec<Account>, StoreError> {
+        let partition = keys::org_partition(&org.siret, &org.branch_code);
+        let own = Query::index(Index::Gsi1, partition.clone()).sk(SortKey::BeginsWith(keys::ACCOUNT_PREFIX.into()));
+        let mut accounts = Vec::new();
+        for item in self.every_page(own).await? {
+            accounts.push(from_item::<Account>(item)?.value);
+        }
+        let delegates = Query::index(Index::Gsi1, partition).sk(SortKey::BeginsWith(keys::DELEGATE_PREFIX.into()));
+        for item in self.every_page(delegates).await? {
+            let Some(email) = item.get("email").and_then(serde_json::Value::as_str) else { continue };
+            // The account decides: an index entry may lag behind it.
+            if let Some(a) = self.account(email).await?
+                && a.other_organisations.contains(org)
+                && !accounts.iter().any(|known: &Account| known.email == a.email)
+            {
+                accounts.push(a);
+            }
+        }
+        Ok(accounts)
+    }
+
+    /// The write recording that a technical delegate serves `org` besides its own organisation
+    /// (idempotent: the same item each time).
+    ///
+    /// # Errors
+    /// When the item does not serialise.
+    pub fn delegation_write(&self, email: &Email, org: &OrgId) -> Result<Write, StoreError> {
+        Ok(Write::put(delegation_item(email, org)?))
+    }
+
+    /// Every item of a query, following the cursors.
+    async fn every_page(&self, query: Query) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self.table().query(query.clone().after(cursor)).await?;
+            items.extend(page.items);
+            match page.cursor {
+                Some(c) => cursor = Some(c),
+                None => return Ok(items),
+            }
+        }
     }
 
     /// The write creating an account, failing if one exists with that e-mail meanwhile.
@@ -98,5 +155,28 @@ impl Store {
 }
 
 pub(super) fn account_indexes(a: &Account) -> [(&'static str, String); 2] {
-    [("GSI1PK", keys::org_partition(&a.siret, &a.branch_code)), ("GSI1SK", format!("ACCOUNT#{}", a.email))]
+    [
+        ("GSI1PK", keys::org_partition(&a.siret, &a.branch_code)),
+        ("GSI1SK", format!("{}{}", keys::ACCOUNT_PREFIX, a.email)),
+    ]
+}
+
+fn delegation_item(email: &Email, org: &OrgId) -> Result<Item, StoreError> {
+    let delegation =
+        Delegation { email: email.clone(), siret: org.siret.clone(), branch_code: org.branch_code.clone() };
+    let indexes = [
+        ("GSI1PK", keys::org_partition(&org.siret, &org.branch_code)),
+        ("GSI1SK", format!("{}{email}", keys::DELEGATE_PREFIX)),
+    ];
+    let key = keys::delegation(email.as_str(), &org.siret, &org.branch_code);
+    to_item(&delegation, "Delegation", &key, &indexes, 1)
+}
+
+/// A technical delegate serving an organisation besides its own: an index entry only.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Delegation {
+    email: Email,
+    siret: Siret,
+    branch_code: BranchCode,
 }

@@ -1,0 +1,782 @@
+//! "Gestion des comptes": the accounts of an organisation, as its holders of "Gestion des
+//! utilisateurs" list, create, edit, suspend and reactivate them (docs/PORTAL-API.md).
+
+use serde_json::{Map, Value, json};
+
+use super::{Checker, RETRIES, portal_auth};
+use crate::{
+    domain::{
+        Account, ActorType, BranchCode, Civility, Email, OrgId, ProcessCode, Role, Siret, SubscriptionStatus,
+        search_key,
+    },
+    http::ApiError,
+    state::AppState,
+    store::{StoreError, Versioned},
+};
+
+/// The answers' messages, stable: the web front maps them to French.
+pub const NOT_FOUND: &str = "Account is not found";
+pub const TAKEN: &str = "An account already exists with this e-mail address";
+pub const NOT_HOME: &str =
+    "This technical delegate belongs to another organisation: only that organisation's administrators change it";
+pub const SELF_SUSPENSION: &str = "You cannot suspend your own account";
+pub const SELF_ADMINISTRATION: &str =
+    "You cannot remove your own GESTION_UTILISATEURS role: another administrator of the organisation must";
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountsError {
+    /// What is wrong with the request, one line per problem.
+    #[error("invalid request")]
+    Invalid(Vec<String>),
+    /// The caller lacks "Gestion des utilisateurs", or does not serve the organisation asked.
+    #[error("forbidden")]
+    Forbidden,
+    /// A technical delegate of another organisation, which only that one changes.
+    #[error("account of another organisation")]
+    NotHome,
+    /// No such account in the organisation (another organisation's is not revealed).
+    #[error("account not found")]
+    NotFound,
+    #[error("e-mail address taken")]
+    Taken,
+    /// A change the caller may not make to its own account.
+    #[error("refused: {0}")]
+    Refused(&'static str),
+    #[error("too many concurrent changes")]
+    Busy,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<AccountsError> for ApiError {
+    fn from(e: AccountsError) -> Self {
+        use axum::http::StatusCode;
+        match e {
+            AccountsError::Invalid(problems) => ApiError::validation(&problems),
+            AccountsError::Forbidden => ApiError::forbidden(),
+            AccountsError::NotHome => ApiError::new(StatusCode::FORBIDDEN, NOT_HOME),
+            AccountsError::NotFound => ApiError::not_found(NOT_FOUND),
+            AccountsError::Taken => ApiError::conflict(TAKEN),
+            AccountsError::Refused(message) => ApiError::bad_request(message),
+            AccountsError::Busy => ApiError::unavailable(),
+            AccountsError::Store(e) => ApiError::internal(e),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Who acts for which organisation
+// ---------------------------------------------------------------------------------------------
+
+/// The organisation a request manages: `organisation=<siret>-<branchCode>` when given (a
+/// technical delegate serving several), else the caller's own. The caller must hold "Gestion
+/// des utilisateurs" and serve it.
+///
+/// # Errors
+/// `Invalid` for a malformed value, `Forbidden` for a role or organisation the caller lacks.
+pub fn organisation(caller: &Account, line: &str, asked: Option<&str>) -> Result<OrgId, AccountsError> {
+    if !caller.has_role(Role::ManageUsers) {
+        return Err(AccountsError::Forbidden);
+    }
+    let Some(asked) = asked else {
+        return Ok(OrgId { siret: caller.siret.clone(), branch_code: caller.branch_code.clone() });
+    };
+    let parsed = asked.trim().split_once('-').and_then(|(siret, branch)| {
+        Some(OrgId { siret: Siret::parse(siret).ok()?, branch_code: BranchCode::parse(branch).ok()? })
+    });
+    let Some(org) = parsed else {
+        return Err(AccountsError::Invalid(vec![format!(
+            "[ERROR][REQUEST][{line} @query.organisation] \"{asked}\" is not an organisation (<siret>-<branchCode>)"
+        )]));
+    };
+    if caller.organisations().contains(&org) { Ok(org) } else { Err(AccountsError::Forbidden) }
+}
+
+/// The procedures whose dossiers an account of `org` may be given: those it subscribes to,
+/// active or not yet (a refused subscription gives none).
+async fn subscribed_procedures(state: &AppState, org: &OrgId) -> Result<Vec<ProcessCode>, AccountsError> {
+    let subscriptions = state.store.subscriptions_of_organisation(&org.siret, &org.branch_code).await?;
+    Ok(subscriptions.into_iter().filter(|s| s.status != SubscriptionStatus::Refuse).map(|s| s.process_code).collect())
+}
+
+/// The account named in the path, if it serves `org`: an unknown address, a malformed one and
+/// another organisation's account all answer the same 404.
+async fn find(state: &AppState, org: &OrgId, email: &str) -> Result<Versioned<Account>, AccountsError> {
+    let email = Email::parse(email).map_err(|_| AccountsError::NotFound)?;
+    match state.store.versioned_account(email.as_str()).await? {
+        Some(v) if v.value.organisations().contains(org) => Ok(v),
+        _ => Err(AccountsError::NotFound),
+    }
+}
+
+/// Only an account's own organisation changes it (a technical delegate is read by every
+/// organisation it serves).
+fn home_only(a: &Account, org: &OrgId) -> Result<(), AccountsError> {
+    if a.siret == org.siret && a.branch_code == org.branch_code { Ok(()) } else { Err(AccountsError::NotHome) }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+// ---------------------------------------------------------------------------------------------
+
+fn org_json(o: &OrgId) -> Value {
+    json!({"siret": o.siret, "branchCode": o.branch_code})
+}
+
+/// An account as the administration pages show it (never its password hash).
+pub fn view(a: &Account) -> Value {
+    json!({
+        "email": a.email,
+        "active": a.active,
+        // False while the account waits for its activation (no password chosen yet).
+        "activated": a.password_hash.is_some(),
+        "lastName": a.last_name,
+        "firstName": a.first_name,
+        "civility": a.civility,
+        "function": a.function,
+        "phoneNumber": a.phone_number,
+        "secondaryPhoneNumber": a.secondary_phone_number,
+        "actorType": a.actor_type,
+        "roles": a.roles,
+        "habilitations": a.habilitations,
+        "organisation": org_json(&OrgId { siret: a.siret.clone(), branch_code: a.branch_code.clone() }),
+        "otherOrganisations": a.other_organisations.iter().map(org_json).collect::<Vec<_>>(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Listing
+// ---------------------------------------------------------------------------------------------
+
+/// The list's filters, all optional and combined.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AccountFilters {
+    pub actor_type: Option<ActorType>,
+    /// Accounts holding exactly this role.
+    pub role: Option<Role>,
+    /// Accounts with this habilitation.
+    pub procedure: Option<ProcessCode>,
+    /// A prefix of "last first" or "first last", accents, case and punctuation ignored.
+    pub name: Option<String>,
+    pub active: Option<bool>,
+}
+
+/// The query parameters a listing takes.
+pub const LIST_PARAMETERS: &[&str] = &["organisation", "actorType", "role", "processCode", "name", "active"];
+
+impl AccountFilters {
+    /// Reads `actorType`, `role`, `processCode`, `name` and `active` (the last value of each).
+    ///
+    /// # Errors
+    /// `Invalid` naming every malformed parameter.
+    pub fn parse(line: &str, pairs: &[(String, String)]) -> Result<Self, AccountsError> {
+        let last = |name: &str| pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.trim());
+        let mut problems = Vec::new();
+        let mut problem = |name: &str, message: String| {
+            problems.push(format!("[ERROR][REQUEST][{line} @query.{name}] {message}"));
+        };
+        let mut f = AccountFilters::default();
+        if let Some(v) = last("actorType") {
+            f.actor_type = actor_type(v).map_err(|e| problem("actorType", e)).ok();
+        }
+        if let Some(v) = last("role") {
+            f.role = role(v).map_err(|e| problem("role", e)).ok();
+        }
+        if let Some(v) = last("processCode") {
+            f.procedure = ProcessCode::parse(v).map_err(|e| problem("processCode", e)).ok();
+        }
+        f.name = last("name").map(search_key).filter(|k| !k.is_empty());
+        match last("active") {
+            None => {}
+            Some(v) if v.eq_ignore_ascii_case("true") => f.active = Some(true),
+            Some(v) if v.eq_ignore_ascii_case("false") => f.active = Some(false),
+            Some(v) => problem("active", format!("\"{v}\" is not a boolean (true or false)")),
+        }
+        if problems.is_empty() { Ok(f) } else { Err(AccountsError::Invalid(problems)) }
+    }
+
+    pub fn matches(&self, a: &Account) -> bool {
+        self.actor_type.is_none_or(|t| a.actor_type == t)
+            && self.role.is_none_or(|r| a.roles.contains(&r))
+            && self.procedure.as_ref().is_none_or(|p| a.habilitations.contains(p))
+            && self.active.is_none_or(|active| a.active == active)
+            && self.name.as_ref().is_none_or(|prefix| {
+                let (last, first) = (search_key(&a.last_name), search_key(&a.first_name));
+                format!("{last} {first}").starts_with(prefix.as_str())
+                    || format!("{first} {last}").starts_with(prefix.as_str())
+            })
+    }
+}
+
+/// `GET /portail/v1/accounts`: `{items}`, every account of the organisation that passes the
+/// filters, by last then first name. Not paged: an organisation has tens of accounts.
+///
+/// # Errors
+/// `Forbidden` without "Gestion des utilisateurs"; `Store` when the table fails.
+pub async fn list(
+    state: &AppState,
+    caller: &Account,
+    org: &OrgId,
+    filters: &AccountFilters,
+) -> Result<Value, AccountsError> {
+    if !caller.has_role(Role::ManageUsers) {
+        return Err(AccountsError::Forbidden);
+    }
+    let mut accounts = state.store.accounts_of_organisation(org).await?;
+    accounts.retain(|a| filters.matches(a));
+    accounts.sort_by_cached_key(|a| (search_key(&a.last_name), search_key(&a.first_name), a.email.to_string()));
+    Ok(json!({ "items": accounts.iter().map(view).collect::<Vec<_>>() }))
+}
+
+/// `GET /portail/v1/accounts/{email}`.
+///
+/// # Errors
+/// `Forbidden` without the role, `NotFound` outside the organisation.
+pub async fn read(state: &AppState, caller: &Account, org: &OrgId, email: &str) -> Result<Value, AccountsError> {
+    if !caller.has_role(Role::ManageUsers) {
+        return Err(AccountsError::Forbidden);
+    }
+    Ok(view(&find(state, org, email).await?.value))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Field rules
+// ---------------------------------------------------------------------------------------------
+
+fn actor_type(s: &str) -> Result<ActorType, String> {
+    serde_json::from_value(Value::String(s.to_owned()))
+        .map_err(|_| format!("\"{s}\" is not an actor type (LOCAL_ADMIN, TECHNICAL_DELEGATE, AGENT)"))
+}
+
+fn role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| {
+        let all: Vec<_> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        format!("\"{s}\" is not a role ({})", all.join(", "))
+    })
+}
+
+fn civility(s: &str) -> Result<Civility, String> {
+    serde_json::from_value(Value::String(s.to_owned()))
+        .map_err(|_| format!("\"{s}\" is not a civility (MADAME, MONSIEUR)"))
+}
+
+/// French country codes, whose national numbers are written with a leading 0 that the
+/// international form drops (`06 12 34 56 78` → `+33612345678`).
+const FRENCH_COUNTRY_CODES: &[&str] = &["33", "262", "269", "508", "590", "594", "596", "681", "687", "689"];
+
+/// A phone number with its country code: `+`, then 8 to 15 digits (E.164), spaces, dots and
+/// dashes allowed between them and dropped; for a French code, without the national leading 0.
+///
+/// # Errors
+/// The rule, to show the person.
+pub fn phone_number(s: &str) -> Result<String, String> {
+    let rule =
+        format!("\"{s}\" is not a phone number with its country code, without the leading 0 (e.g. +33612345678)");
+    let compact: String = s.chars().filter(|c| !matches!(c, ' ' | '.' | '-')).collect();
+    let Some(digits) = compact.strip_prefix('+') else { return Err(rule) };
+    if !(8..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.starts_with('0') {
+        return Err(rule);
+    }
+    if FRENCH_COUNTRY_CODES.iter().any(|code| digits.strip_prefix(code).is_some_and(|rest| rest.starts_with('0'))) {
+        return Err(rule);
+    }
+    Ok(compact)
+}
+
+/// A person's name: trimmed, 1 to 100 characters.
+fn name(c: &mut Checker<'_>, root: &Map<String, Value>, field: &str, required: bool) -> Option<String> {
+    c.string(root, "", field, required, 100).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+/// Refuses properties the operation does not take (`email` on an edit, say).
+fn known_properties(c: &mut Checker<'_>, root: &Map<String, Value>, allowed: &[&str]) {
+    let unknown: Vec<_> = root.keys().filter(|k| !allowed.contains(&k.as_str())).map(|k| format!("\"{k}\"")).collect();
+    if !unknown.is_empty() {
+        c.problem(
+            "",
+            format!("Object instance has properties which are not allowed by the schema: [{}]", unknown.join(",")),
+        );
+    }
+}
+
+/// A list of strings, each read by `parse` (which explains a refusal), duplicates dropped;
+/// `None` when absent or wrong.
+fn list_of<T: PartialEq>(
+    c: &mut Checker<'_>,
+    root: &Map<String, Value>,
+    field: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Option<Vec<T>> {
+    let items = c.array(root, "", field, 0, 100)?;
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (i, item) in items.iter().enumerate() {
+        let at = format!(".{field}[{i}]");
+        match item.as_str().ok_or_else(|| "Instance is not a string".to_owned()).and_then(&parse) {
+            Ok(v) if !out.contains(&v) => out.push(v),
+            Ok(_) => {}
+            Err(e) => {
+                c.problem(&at, e);
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(out)
+}
+
+fn habilitation(subscribed: &[ProcessCode]) -> impl Fn(&str) -> Result<ProcessCode, String> + '_ {
+    move |s| {
+        let code = ProcessCode::parse(s)?;
+        if subscribed.contains(&code) {
+            Ok(code)
+        } else {
+            Err(format!("The organisation does not subscribe to procedure {code}: it cannot be given"))
+        }
+    }
+}
+
+const LOCAL_ADMIN_HABILITATIONS: &str =
+    "A local administrator has no habilitations: they see every procedure of the organisation";
+
+// ---------------------------------------------------------------------------------------------
+// Creating
+// ---------------------------------------------------------------------------------------------
+
+const CREATE_FIELDS: &[&str] = &[
+    "actorType",
+    "email",
+    "civility",
+    "firstName",
+    "lastName",
+    "function",
+    "phoneNumber",
+    "secondaryPhoneNumber",
+    "habilitations",
+];
+
+/// What a creation did.
+#[derive(Debug)]
+pub enum Created {
+    /// A new account, waiting for its activation (the link is e-mailed).
+    Account(Value),
+    /// An existing technical delegate now serves the organisation too (its account is
+    /// otherwise left as it was).
+    DelegateJoined(Value),
+}
+
+/// `POST /portail/v1/accounts`: a new account in `org`, with its actor type's default roles
+/// and no password; its activation link is e-mailed once it is stored (a mail failure is
+/// logged: the person asks again through "forgotten password").
+///
+/// # Errors
+/// `Invalid` listing every problem of the body; `Taken` when the address has an account
+/// (unless it is a technical delegate, who then serves `org` too); `Forbidden` without the role.
+pub async fn create(
+    state: &AppState,
+    caller: &Account,
+    org: &OrgId,
+    line: &str,
+    body: &Value,
+) -> Result<Created, AccountsError> {
+    if !caller.has_role(Role::ManageUsers) {
+        return Err(AccountsError::Forbidden);
+    }
+    let subscribed = subscribed_procedures(state, org).await?;
+    let mut c = Checker::new(line);
+    let Some(root) = c.root(body) else {
+        return Err(AccountsError::Invalid(c.problems));
+    };
+    known_properties(&mut c, root, CREATE_FIELDS);
+    let actor = c.parsed(root, "", "actorType", true, 40, actor_type);
+    let email = c.parsed(root, "", "email", true, 320, Email::parse);
+    let civility = c.parsed(root, "", "civility", false, 20, civility);
+    let first_name = name(&mut c, root, "firstName", true);
+    let last_name = name(&mut c, root, "lastName", true);
+    let function = c.string(root, "", "function", false, 200).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let phone = c.parsed(root, "", "phoneNumber", true, 40, phone_number);
+    let secondary = c.parsed(root, "", "secondaryPhoneNumber", false, 40, phone_number);
+    let habilitations = list_of(&mut c, root, "habilitations", habilitation(&subscribed)).unwrap_or_default();
+    if actor == Some(ActorType::LocalAdmin) && !habilitations.is_empty() {
+        c.problem(".habilitations", LOCAL_ADMIN_HABILITATIONS);
+    }
+    let (Some(actor), Some(email), Some(first_name), Some(last_name), Some(phone), true) =
+        (actor, email, first_name, last_name, phone, c.is_ok())
+    else {
+        return Err(AccountsError::Invalid(c.problems));
+    };
+
+    if let Some(existing) = state.store.versioned_account(email.as_str()).await? {
+        return join_as_delegate(state, org, existing, actor).await.map(Created::DelegateJoined);
+    }
+    let account = Account {
+        civility,
+        function,
+        phone_number: Some(phone),
+        secondary_phone_number: secondary,
+        habilitations,
+        ..Account::new(email, actor, org.clone(), first_name, last_name)
+    };
+    let write = state.store.create_account_write(&account)?;
+    match state.store.table().transact_write(vec![write]).await.map_err(StoreError::from) {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => return Err(AccountsError::Taken),
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(actor_type = ?account.actor_type, "portal account created");
+    if let Err(e) = portal_auth::issue_activation(state, &account.email).await {
+        tracing::error!(kind = %e, "sending an activation link failed");
+    }
+    Ok(Created::Account(view(&account)))
+}
+
+/// Naming an existing technical delegate as one: it serves `org` too. Any other existing
+/// account is `Taken`.
+async fn join_as_delegate(
+    state: &AppState,
+    org: &OrgId,
+    mut current: Versioned<Account>,
+    asked: ActorType,
+) -> Result<Value, AccountsError> {
+    for _ in 0..RETRIES {
+        let Versioned { value: mut a, version } = current;
+        if asked != ActorType::TechnicalDelegate
+            || a.actor_type != ActorType::TechnicalDelegate
+            || a.organisations().contains(org)
+        {
+            return Err(AccountsError::Taken);
+        }
+        a.other_organisations.push(org.clone());
+        let writes = vec![state.store.update_account_write(&a, version)?, state.store.delegation_write(&a.email, org)?];
+        match state.store.table().transact_write(writes).await.map_err(StoreError::from) {
+            Ok(()) => {
+                tracing::info!("technical delegate now serves one more organisation");
+                return Ok(view(&a));
+            }
+            Err(StoreError::Conflict) => {}
+            Err(e) => return Err(e.into()),
+        }
+        current = state.store.versioned_account(a.email.as_str()).await?.ok_or(AccountsError::NotFound)?;
+    }
+    Err(AccountsError::Busy)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Editing, suspending, reactivating
+// ---------------------------------------------------------------------------------------------
+
+const EDIT_FIELDS: &[&str] = &[
+    "actorType",
+    "civility",
+    "firstName",
+    "lastName",
+    "function",
+    "phoneNumber",
+    "secondaryPhoneNumber",
+    "roles",
+    "habilitations",
+];
+
+/// The changes of an edit, read once; `Some(None)` clears an optional field (`null`).
+#[derive(Debug, Default)]
+struct Changes {
+    actor_type: Option<ActorType>,
+    civility: Option<Option<Civility>>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    function: Option<Option<String>>,
+    phone_number: Option<String>,
+    secondary_phone_number: Option<Option<String>>,
+    roles: Option<Vec<Role>>,
+    habilitations: Option<Vec<ProcessCode>>,
+    /// `METHOD /path`, for the problems found once the account is read.
+    line: String,
+}
+
+fn cleared(root: &Map<String, Value>, field: &str) -> bool {
+    matches!(root.get(field), Some(Value::Null))
+}
+
+impl Changes {
+    fn parse(line: &str, body: &Value, subscribed: &[ProcessCode]) -> Result<Self, AccountsError> {
+        let mut c = Checker::new(line);
+        let Some(root) = c.root(body) else {
+            return Err(AccountsError::Invalid(c.problems));
+        };
+        known_properties(&mut c, root, EDIT_FIELDS);
+        for required in ["actorType", "firstName", "lastName", "phoneNumber", "roles", "habilitations"] {
+            if cleared(root, required) {
+                c.problem(&format!(".{required}"), "Instance is null: this field cannot be cleared");
+            }
+        }
+        let mut ch = Changes {
+            actor_type: c.parsed(root, "", "actorType", false, 40, actor_type),
+            first_name: name(&mut c, root, "firstName", false),
+            last_name: name(&mut c, root, "lastName", false),
+            phone_number: c.parsed(root, "", "phoneNumber", false, 40, phone_number),
+            roles: list_of(&mut c, root, "roles", role),
+            habilitations: list_of(&mut c, root, "habilitations", habilitation(subscribed)),
+            ..Changes::default()
+        };
+        if root.contains_key("firstName") && ch.first_name.is_none() && !cleared(root, "firstName") && c.is_ok() {
+            c.problem(".firstName", "String is empty");
+        }
+        if root.contains_key("lastName") && ch.last_name.is_none() && !cleared(root, "lastName") && c.is_ok() {
+            c.problem(".lastName", "String is empty");
+        }
+        ch.civility = c.parsed(root, "", "civility", false, 20, civility).map(Some);
+        if cleared(root, "civility") {
+            ch.civility = Some(None);
+        }
+        ch.function =
+            c.string(root, "", "function", false, 200).map(|s| Some(s.trim().to_owned()).filter(|s| !s.is_empty()));
+        if cleared(root, "function") {
+            ch.function = Some(None);
+        }
+        ch.secondary_phone_number = c.parsed(root, "", "secondaryPhoneNumber", false, 40, phone_number).map(Some);
+        if cleared(root, "secondaryPhoneNumber") {
+            ch.secondary_phone_number = Some(None);
+        }
+        if ch.actor_type == Some(ActorType::LocalAdmin) && ch.habilitations.as_ref().is_some_and(|h| !h.is_empty()) {
+            c.problem(".habilitations", LOCAL_ADMIN_HABILITATIONS);
+        }
+        if !c.is_ok() {
+            return Err(AccountsError::Invalid(c.problems));
+        }
+        ch.line = line.to_owned();
+        Ok(ch)
+    }
+
+    fn problem(&self, field: &str, message: &str) -> AccountsError {
+        AccountsError::Invalid(vec![format!("[ERROR][REQUEST][{} @body.{field}] {message}", self.line)])
+    }
+
+    /// Applies the changes. A new actor type without `roles` brings its default roles, as a
+    /// creation does; a local administrator keeps no habilitations.
+    fn apply(&self, a: &mut Account) -> Result<(), AccountsError> {
+        if let Some(t) = self.actor_type
+            && t != a.actor_type
+        {
+            if !a.other_organisations.is_empty() {
+                // Another actor type would still serve those organisations.
+                return Err(
+                    self.problem("actorType", "A technical delegate serving other organisations keeps its actor type")
+                );
+            }
+            a.actor_type = t;
+            if self.roles.is_none() {
+                a.roles = t.default_roles();
+            }
+        }
+        if let Some(roles) = &self.roles {
+            a.roles.clone_from(roles);
+        }
+        if let Some(h) = &self.habilitations {
+            a.habilitations.clone_from(h);
+        }
+        if a.actor_type == ActorType::LocalAdmin && !a.habilitations.is_empty() {
+            if self.habilitations.is_some() {
+                return Err(self.problem("habilitations", LOCAL_ADMIN_HABILITATIONS));
+            }
+            a.habilitations.clear();
+        }
+        if let Some(v) = &self.civility {
+            a.civility = *v;
+        }
+        if let Some(v) = &self.first_name {
+            a.first_name.clone_from(v);
+        }
+        if let Some(v) = &self.last_name {
+            a.last_name.clone_from(v);
+        }
+        if let Some(v) = &self.function {
+            a.function.clone_from(v);
+        }
+        if let Some(v) = &self.phone_number {
+            a.phone_number = Some(v.clone());
+        }
+        if let Some(v) = &self.secondary_phone_number {
+            a.secondary_phone_number.clone_from(v);
+        }
+        Ok(())
+    }
+}
+
+/// Reads the account, lets `change` alter it and stores it conditional on the version read,
+/// retrying on a concurrent change; an unchanged account is not written.
+async fn change_account(
+    state: &AppState,
+    org: &OrgId,
+    email: &str,
+    change: impl Fn(&mut Account) -> Result<(), AccountsError>,
+) -> Result<Account, AccountsError> {
+    for _ in 0..RETRIES {
+        let Versioned { value: before, version } = find(state, org, email).await?;
+        home_only(&before, org)?;
+        let mut after = before.clone();
+        change(&mut after)?;
+        if after == before {
+            return Ok(after);
+        }
+        let write = state.store.update_account_write(&after, version)?;
+        match state.store.table().transact_write(vec![write]).await.map_err(StoreError::from) {
+            Ok(()) => return Ok(after),
+            Err(StoreError::Conflict) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AccountsError::Busy)
+}
+
+/// `PATCH /portail/v1/accounts/{email}`: profile fields, actor type, roles and habilitations
+/// (each list replaced whole). The e-mail address, the account's key, does not change.
+///
+/// # Errors
+/// `Invalid` listing every problem; `Refused` when the caller would lose its own "Gestion des
+/// utilisateurs"; `NotFound`, `NotHome`, `Forbidden`, `Busy`.
+pub async fn update(
+    state: &AppState,
+    caller: &Account,
+    org: &OrgId,
+    email: &str,
+    line: &str,
+    body: &Value,
+) -> Result<Value, AccountsError> {
+    if !caller.has_role(Role::ManageUsers) {
+        return Err(AccountsError::Forbidden);
+    }
+    let changes = Changes::parse(line, body, &subscribed_procedures(state, org).await?)?;
+    let updated = change_account(state, org, email, |a| {
+        changes.apply(a)?;
+        // So that an organisation always keeps an administrator.
+        if a.email == caller.email && !a.has_role(Role::ManageUsers) {
+            return Err(AccountsError::Refused(SELF_ADMINISTRATION));
+        }
+        Ok(())
+    })
+    .await?;
+    tracing::info!("portal account updated");
+    Ok(view(&updated))
+}
+
+/// `POST` (suspend, `active = false`) and `DELETE` (reactivate) of
+/// `/portail/v1/accounts/{email}/suspension`. Suspending raises the account's credentials
+/// version: every session and link it had ends at once, even one that makes no request while
+/// the account is suspended, and reactivating does not revive them.
+///
+/// # Errors
+/// `Refused` for one's own suspension; `NotFound`, `NotHome`, `Forbidden`, `Busy`.
+pub async fn set_active(
+    state: &AppState,
+    caller: &Account,
+    org: &OrgId,
+    email: &str,
+    active: bool,
+) -> Result<Value, AccountsError> {
+    if !caller.has_role(Role::ManageUsers) {
+        return Err(AccountsError::Forbidden);
+    }
+    let updated = change_account(state, org, email, |a| {
+        if !active && a.email == caller.email {
+            return Err(AccountsError::Refused(SELF_SUSPENSION));
+        }
+        if a.active != active {
+            a.active = active;
+            if !active {
+                a.credentials_version = a.credentials_version.saturating_add(1);
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    tracing::info!(active, "portal account suspension changed");
+    Ok(view(&updated))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a failed step is a failed test.
+
+    use super::*;
+
+    fn account(actor_type: ActorType, last: &str, first: &str) -> Account {
+        let org =
+            OrgId { siret: Siret::parse("11001401600015").unwrap(), branch_code: BranchCode::parse("75108").unwrap() };
+        Account::new(Email::parse("someone@mairie.example").unwrap(), actor_type, org, first, last)
+    }
+
+    #[test]
+    fn phone_numbers_need_their_country_code_and_no_national_leading_zero() {
+        assert_eq!(phone_number("+33612345678").unwrap(), "+33612345678");
+        assert_eq!(phone_number("+33 6 12 34 56 78").unwrap(), "+33612345678", "spaces are dropped");
+        assert_eq!(phone_number("+262 262 12 34 56").unwrap(), "+262262123456");
+        assert_eq!(phone_number("+4915112345678").unwrap(), "+4915112345678");
+        for wrong in ["0612345678", "+330612345678", "+262 0692 12 34 56", "+33 6x", "+0612345678", "+3361", "", "+"] {
+            assert!(phone_number(wrong).is_err(), "{wrong:?} is refused");
+        }
+        assert!(phone_number("06").unwrap_err().contains("+33612345678"), "the message shows the form");
+    }
+
+    #[test]
+    fn the_organisation_parameter_must_be_one_the_caller_serves() {
+        let mut admin = account(ActorType::LocalAdmin, "Martin", "Alice");
+        let own = organisation(&admin, "GET /a", None).unwrap();
+        assert_eq!(own.siret.as_str(), "11001401600015");
+        assert_eq!(organisation(&admin, "GET /a", Some("11001401600015-75108")).unwrap(), own);
+        assert!(matches!(organisation(&admin, "GET /a", Some("21000005908301-69123")), Err(AccountsError::Forbidden)));
+        assert!(matches!(organisation(&admin, "GET /a", Some("nonsense")), Err(AccountsError::Invalid(_))));
+        admin.other_organisations.push(OrgId {
+            siret: Siret::parse("21000005908301").unwrap(),
+            branch_code: BranchCode::parse("69123").unwrap(),
+        });
+        assert!(organisation(&admin, "GET /a", Some("21000005908301-69123")).is_ok(), "a delegate picks one it serves");
+        admin.roles = vec![Role::ManageSubscriptions];
+        assert!(matches!(organisation(&admin, "GET /a", None), Err(AccountsError::Forbidden)), "no role, nothing");
+    }
+
+    #[test]
+    fn filters_combine_and_names_match_without_accents_or_case_in_either_order() {
+        let mut a = account(ActorType::Agent, "Lefèvre-Œuvray", "Élodie");
+        a.habilitations = vec![ProcessCode::parse("CERTDC").unwrap()];
+        let pairs = |q: &[(&str, &str)]| q.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<Vec<_>>();
+        let f = |q: &[(&str, &str)]| AccountFilters::parse("GET /a", &pairs(q)).unwrap();
+        assert!(f(&[]).matches(&a));
+        assert!(f(&[("name", "lefevre oe")]).matches(&a));
+        assert!(f(&[("name", "ELODIE lef")]).matches(&a));
+        assert!(!f(&[("name", "oeuvray")]).matches(&a), "a prefix, not a substring");
+        assert!(f(&[("actorType", "AGENT"), ("role", "GESTION_TELEDOSSIERS"), ("processCode", "CERTDC")]).matches(&a));
+        assert!(!f(&[("role", "CONSULTATION_TELEDOSSIERS")]).matches(&a), "roles are matched exactly");
+        assert!(!f(&[("processCode", "EtatCivil")]).matches(&a));
+        assert!(f(&[("active", "true")]).matches(&a) && !f(&[("active", "false")]).matches(&a));
+        let Err(AccountsError::Invalid(problems)) =
+            AccountFilters::parse("GET /a", &pairs(&[("actorType", "BOSS"), ("role", "X"), ("active", "oui")]))
+        else {
+            panic!("malformed filters are refused");
+        };
+        assert_eq!(problems.len(), 3, "{problems:?}");
+    }
+
+    #[test]
+    fn a_new_actor_type_brings_its_default_roles_unless_roles_are_given() {
+        let subscribed = [ProcessCode::parse("CERTDC").unwrap()];
+        let mut a = account(ActorType::Agent, "Petit", "Bruno");
+        a.habilitations = subscribed.to_vec();
+        let ch = Changes::parse("PATCH /a", &json!({"actorType": "LOCAL_ADMIN"}), &subscribed).unwrap();
+        ch.apply(&mut a).unwrap();
+        assert_eq!(a.roles, ActorType::LocalAdmin.default_roles());
+        assert!(a.habilitations.is_empty(), "a local administrator keeps no habilitations");
+
+        let mut a = account(ActorType::Agent, "Petit", "Bruno");
+        let body = json!({"actorType": "TECHNICAL_DELEGATE", "roles": ["CONSULTATION_TELEDOSSIERS"], "function": null});
+        Changes::parse("PATCH /a", &body, &subscribed).unwrap().apply(&mut a).unwrap();
+        assert_eq!((a.actor_type, a.roles.as_slice()), (ActorType::TechnicalDelegate, &[Role::ReadDossiers][..]));
+
+        let Err(AccountsError::Invalid(problems)) = Changes::parse(
+            "PATCH /a",
+            &json!({"email": "x@y.example", "lastName": null, "roles": ["BOSS"], "habilitations": ["PACS"], "phoneNumber": "06"}),
+            &subscribed,
+        ) else {
+            panic!("refused");
+        };
+        assert_eq!(problems.len(), 5, "{problems:#?}");
+    }
+}
