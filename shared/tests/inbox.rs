@@ -276,3 +276,40 @@ async fn dates_bound_the_transmission_date() {
         "names within the dates"
     );
 }
+
+#[tokio::test]
+async fn a_name_search_pages_in_name_order_without_gap_or_repeat() {
+    let (_dir, state, clock) = bed().await;
+    for (i, name) in NAMES.iter().cycle().take(12).enumerate() {
+        clock.advance(Duration::minutes(1));
+        let process = if i % 2 == 0 { "CERTDC" } else { "EtatCivil" };
+        transmit(&state, process, &format!("P-{i:02}"), *name, A).await;
+    }
+    let both = codes(&["CERTDC", "EtatCivil"]);
+    let all = inbox::list(
+        &state,
+        &org(A),
+        &both,
+        &InboxQuery { q: Some("le".into()), limit: Some(100), ..Default::default() },
+    )
+    .await
+    .unwrap();
+    let expected = numbers(&all);
+    assert_eq!(
+        expected,
+        ["P-11", "P-06", "P-01", "P-10", "P-05", "P-00"],
+        "Lefebvre then Lefèvre, newest first for one name"
+    );
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let q = InboxQuery { q: Some("le".into()), cursor: cursor.clone(), limit: Some(2), ..Default::default() };
+        let page = inbox::list(&state, &org(A), &both, &q).await.unwrap();
+        seen.extend(numbers(&page));
+        match page["nextCursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, expected);
+}

@@ -22,8 +22,8 @@ use crate::{
 
 pub const DEFAULT_LIMIT: usize = 25;
 pub const MAX_LIMIT: usize = 100;
-/// How far a name search reads in each partition for one page (tab and date filters apply
-/// after the name): past it, the page ends and the cursor resumes there.
+/// How far a name search with a tab or date filter reads in each partition for one page (the
+/// filters apply after the name): past it, the page ends and the cursor resumes there.
 const NAME_SCAN: usize = 500;
 /// The highest code point: `prefix + MAX_CHAR` bounds every key that begins with `prefix`.
 const MAX_CHAR: char = '\u{10FFFF}';
@@ -149,6 +149,9 @@ async fn by_name(
 ) -> Result<(Vec<Case>, Option<String>), ExchangeError> {
     let lower = cursor.clone().unwrap_or_else(|| prefix.to_owned());
     let upper = format!("{prefix}{MAX_CHAR}");
+    // Without tab or date filters every name read is shown: one more than a page is enough.
+    let filtered = query.tab.is_some() || query.from.is_some() || query.to.is_some();
+    let scan = if filtered { NAME_SCAN } else { limit + 1 };
     let mut all: Vec<Case> = Vec::new();
     let mut truncated_at: Option<String> = None;
     for code in visible {
@@ -160,10 +163,10 @@ async fn by_name(
                 InboxIndex::Name(prefix),
                 Some(SortKey::Between(lower.clone(), upper.clone())),
                 false,
-                NAME_SCAN,
+                scan,
             )
             .await?;
-        if page.len() == NAME_SCAN {
+        if page.len() == scan {
             let last = page.last().map(|v| name_key(&v.value));
             truncated_at = match (truncated_at, last) {
                 (Some(a), Some(b)) => Some(a.min(b)),
