@@ -297,8 +297,8 @@ async fn a_name_search_pages_in_name_order_without_gap_or_repeat() {
     let expected = numbers(&all);
     assert_eq!(
         expected,
-        ["P-11", "P-06", "P-01", "P-10", "P-05", "P-00"],
-        "Lefebvre then Lefèvre, newest first for one name"
+        ["P-01", "P-06", "P-11", "P-00", "P-05", "P-10"],
+        "Lefebvre then Lefèvre, by transmission date for one name"
     );
     let mut seen = Vec::new();
     let mut cursor = None;

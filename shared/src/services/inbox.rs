@@ -136,8 +136,9 @@ async fn by_date(
     Ok((all, next))
 }
 
-/// Names beginning with the prefix, in name order (then newest first for one name), the tab and
-/// dates applied to what the name index returns.
+/// Names beginning with the prefix, in name order (then oldest transmission first for one name:
+/// the name index's order, which the cursor resumes from), the tab and dates applied to what the
+/// index returns.
 async fn by_name(
     state: &AppState,
     org: &OrgRef,
@@ -184,9 +185,8 @@ async fn by_name(
     if let Some(stop) = &truncated_at {
         all.retain(|c| &name_key(c) <= stop);
     }
-    all.sort_by(|a, b| {
-        (a.search_name(), std::cmp::Reverse(date_key(a))).cmp(&(b.search_name(), std::cmp::Reverse(date_key(b))))
-    });
+    // The index's own order (name, then transmission date), which the cursor resumes from.
+    all.sort_by_key(name_key);
     let more = all.len() > limit || truncated_at.is_some();
     all.truncate(limit);
     let next = if more { all.last().map(name_key).or(truncated_at) } else { None };
