@@ -140,10 +140,6 @@ async fn change(
     Err(ExchangeError::Busy)
 }
 
-fn body_problems(line: &str) -> Checker<'_> {
-    Checker::new(line)
-}
-
 /// "Activer l'abonnement": dossiers arrive from the chosen date (at once if it has come).
 ///
 /// # Errors
@@ -155,7 +151,7 @@ pub async fn activate(
     line: &str,
     body: &Value,
 ) -> Result<Value, ExchangeError> {
-    let mut c = body_problems(line);
+    let mut c = Checker::new(line);
     let date = c.root(body).and_then(|r| {
         c.parsed(r, "", "activateDateTime", true, 40, |s| {
             parse_time(s).ok_or_else(|| format!("\"{s}\" is not an RFC 3339 date-time"))
@@ -186,7 +182,7 @@ pub async fn set_notifications(
     line: &str,
     body: &Value,
 ) -> Result<Value, ExchangeError> {
-    let mut c = body_problems(line);
+    let mut c = Checker::new(line);
     let parsed = c.root(body).map(|r| {
         let frequency = c.parsed(r, "", "notificationFrequency", true, 20, |s| {
             serde_json::from_value::<NotificationFrequency>(json!(s))
@@ -223,7 +219,7 @@ pub async fn set_delegate(
     line: &str,
     body: &Value,
 ) -> Result<Value, ExchangeError> {
-    let mut c = body_problems(line);
+    let mut c = Checker::new(line);
     let email = c.root(body).and_then(|r| c.parsed(r, "", "email", false, 320, Email::parse));
     if !c.is_ok() {
         return Err(ExchangeError::Invalid(c.problems));
@@ -290,7 +286,7 @@ pub async fn set_access_mode(
     line: &str,
     body: &Value,
 ) -> Result<Value, ExchangeError> {
-    let mut c = body_problems(line);
+    let mut c = Checker::new(line);
     let mode = c.root(body).and_then(|r| {
         c.parsed(r, "", "accessMode", true, 7, |s| {
             serde_json::from_value::<AccessMode>(json!(s)).map_err(|_| format!("\"{s}\" is not PORTAIL or API"))
