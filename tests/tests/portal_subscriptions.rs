@@ -105,16 +105,22 @@ async fn an_administrator_manages_the_subscriptions_of_the_mairie() {
     assert_eq!(now["status"], "Actif");
     assert_eq!(create(&t, &op, &strict_body).await.0, 201);
 
-    // The technical delegate.
-    let (_, delegated) = send(
-        &t,
-        &admin,
-        Method::PUT,
-        &format!("/subscriptions/{strict}/delegate"),
-        json!({"email": "support@editeur.example"}),
-    )
-    .await;
-    assert_eq!(delegated["technicalDelegate"], "support@editeur.example");
+    // The technical delegate: a new address needs names and gets an account and its activation
+    // link; an existing delegate is kept; an agent's address cannot be a delegate.
+    let path = format!("/subscriptions/{strict}/delegate");
+    assert_eq!(send(&t, &admin, Method::PUT, &path, json!({"email": "support@editeur.example"})).await.0, 400);
+    let body = json!({"email": "support@editeur.example", "firstName": "Paul", "lastName": "Support"});
+    let (status, delegated) = send(&t, &admin, Method::PUT, &path, body).await;
+    assert_eq!(
+        (status, delegated["technicalDelegate"].as_str()),
+        (200, Some("support@editeur.example")),
+        "{delegated}"
+    );
+    t.wait_for_email_with_subject("support@editeur.example", ACTIVATION_SUBJECT, 1).await;
+    let account = t.hub().state.store.account("support@editeur.example").await.unwrap().unwrap();
+    assert_eq!(account.actor_type, hubee_shared::domain::ActorType::TechnicalDelegate);
+    assert_eq!(send(&t, &admin, Method::PUT, &path, json!({"email": "delegue@editeur.example"})).await.0, 200);
+    assert_eq!(send(&t, &admin, Method::PUT, &path, json!({"email": "agent@mairie-a.example"})).await.0, 400);
 }
 
 #[tokio::test]

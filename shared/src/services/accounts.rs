@@ -429,6 +429,43 @@ pub async fn create(
     Ok(Created::Account(view(&account)))
 }
 
+/// A subscription names a technical delegate: an existing delegate account serves `org` too; a
+/// new address gets a delegate account of `org` (with `names`, which it then needs) and its
+/// activation e-mail.
+///
+/// # Errors
+/// `Taken` for an address of another kind of account; `Invalid` when a new account lacks its
+/// names.
+pub async fn ensure_delegate(
+    state: &AppState,
+    email: &Email,
+    org: &OrgId,
+    names: Option<(String, String)>,
+) -> Result<(), AccountsError> {
+    if let Some(existing) = state.store.versioned_account(email.as_str()).await? {
+        if existing.value.actor_type == ActorType::TechnicalDelegate && existing.value.organisations().contains(org) {
+            return Ok(());
+        }
+        return join_as_delegate(state, org, existing, ActorType::TechnicalDelegate).await.map(|_| ());
+    }
+    let Some((first_name, last_name)) = names else {
+        return Err(AccountsError::Invalid(vec![
+            "firstName and lastName are needed to create the technical delegate's account".into(),
+        ]));
+    };
+    let account = Account::new(email.clone(), ActorType::TechnicalDelegate, org.clone(), first_name, last_name);
+    let write = state.store.create_account_write(&account)?;
+    match state.store.table().transact_write(vec![write]).await.map_err(StoreError::from) {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => return Err(AccountsError::Taken),
+        Err(e) => return Err(e.into()),
+    }
+    if let Err(e) = portal_auth::issue_activation(state, &account.email).await {
+        tracing::error!(kind = %e, "sending an activation link failed");
+    }
+    Ok(())
+}
+
 /// Naming an existing technical delegate as one: it serves `org` too. Any other existing
 /// account is `Taken`.
 async fn join_as_delegate(

@@ -208,10 +208,13 @@ pub async fn set_notifications(
     row(state, &s, state.clock.now()).await
 }
 
-/// The technical delegate, by e-mail (`null` removes it).
+/// The technical delegate, by e-mail (`null` removes it). The delegate gets access: an
+/// existing delegate account serves this organisation too; a new address gets a delegate
+/// account (`firstName` and `lastName` then required) and its activation e-mail.
 ///
 /// # Errors
-/// `Invalid` for a malformed address.
+/// `Invalid` for a malformed address or a new delegate without names; `Refused` for an address
+/// of an account that cannot be a delegate.
 pub async fn set_delegate(
     state: &AppState,
     viewer: &Viewer,
@@ -220,15 +223,36 @@ pub async fn set_delegate(
     body: &Value,
 ) -> Result<Value, ExchangeError> {
     let mut c = Checker::new(line);
-    let email = c.root(body).and_then(|r| c.parsed(r, "", "email", false, 320, Email::parse));
-    if !c.is_ok() {
+    let parsed = c.root(body).map(|r| {
+        (
+            c.parsed(r, "", "email", false, 320, Email::parse),
+            c.string(r, "", "firstName", false, 255),
+            c.string(r, "", "lastName", false, 255),
+        )
+    });
+    let Some((email, first, last)) = parsed.filter(|_| c.is_ok()) else {
         return Err(ExchangeError::Invalid(c.problems));
+    };
+    if let Some(email) = &email {
+        if !viewer.manages {
+            return Err(ExchangeError::Forbidden);
+        }
+        let s = load(state, viewer, id).await?.value;
+        let org = crate::domain::OrgId { siret: s.siret.clone(), branch_code: s.branch_code.clone() };
+        super::accounts::ensure_delegate(state, email, &org, first.clone().zip(last.clone())).await.map_err(
+            |e| match e {
+                super::accounts::AccountsError::Invalid(p) => ExchangeError::Invalid(p),
+                super::accounts::AccountsError::Store(e) => ExchangeError::Store(e),
+                super::accounts::AccountsError::Busy => ExchangeError::Busy,
+                _ => refused("This address belongs to an account that cannot be a technical delegate"),
+            },
+        )?;
     }
     let s = change(state, viewer, id, |s| {
         s.delegation_actor = email.clone().map(|email| Contact {
             email,
-            first_name: None,
-            last_name: None,
+            first_name: first.clone(),
+            last_name: last.clone(),
             function: None,
             phone_number: None,
             mobile_number: None,
