@@ -1,5 +1,5 @@
-//! The authorization matrix of the portal: every dossier and subscription route, for every kind
-//! of person, answers the expected status — and nobody reads or changes another organisation's
+//! The authorization matrix of the portal: the dossier, account and subscription routes, for
+//! every kind of person, answer the expected status — and nobody reads or changes another organisation's
 //! data.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a failed step is a failed test.
@@ -80,6 +80,8 @@ async fn every_portal_route_answers_each_kind_of_person_as_expected() {
         (Method::GET, format!("/cases/{c}/attachments/{attachment}"), None, [401, 200, 403, 403, 403, 403, 401, 403]),
         (Method::GET, format!("/cases/{c}/archive"), None, [401, 200, 403, 403, 403, 403, 401, 403]),
         (Method::POST, "/archives".into(), Some(json!({"caseIds": [c]})), [401, 200, 403, 403, 403, 403, 401, 403]),
+        (Method::GET, "/accounts".into(), None, [401, 403, 403, 403, 200, 403, 401, 403]),
+        (Method::GET, "/accounts/agent%40mairie-a.example".into(), None, [401, 403, 403, 403, 200, 403, 401, 403]),
         (Method::GET, "/subscriptions".into(), None, [401, 403, 403, 403, 200, 200, 401, 403]),
         (Method::GET, format!("/subscriptions/{sub}"), None, [401, 403, 403, 403, 200, 200, 401, 403]),
         (
