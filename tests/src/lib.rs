@@ -12,6 +12,7 @@ use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
+pub mod bench;
 pub mod folders;
 
 pub const OPERATOR_SIRET: &str = "11000000000007";

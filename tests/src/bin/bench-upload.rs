@@ -6,25 +6,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A benchmark: a failed step aborts it.
 
-use std::{
-    io::{BufRead, BufReader, Write},
-    path::Path,
-    process::{Command, Stdio},
-    time::Instant,
-};
+use std::{io::Write, path::Path, process::Command, time::Instant};
 
-use base64::{Engine, engine::general_purpose::STANDARD};
+use hubee_tests::bench::{HubProcess, operator_token};
 use serde_json::{Value, json};
 
 const SIZE: u64 = 200 * 1024 * 1024;
-
-fn status_kib(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field)?.trim().strip_suffix("kB")?.trim().parse().ok())
-        .unwrap_or_else(|| panic!("{field} not in /proc/{pid}/status"))
-}
 
 fn write_file(path: &Path) {
     // Incompressible, deterministic bytes (xorshift), written in 1 MiB blocks.
@@ -76,37 +63,11 @@ async fn main() {
     });
     std::fs::write(dir.path().join("seed.json"), seed.to_string()).unwrap();
 
-    let mut hub = Command::new(&hub_bin)
-        .env("HUBEE_ADDR", "127.0.0.1:0")
-        .env("HUBEE_DATA_DIR", dir.path().join("data"))
-        .env("HUBEE_SEED", dir.path().join("seed.json"))
-        .env("HUBEE_DEMO", "0")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("starting the hub");
-    let pid = hub.id();
-    let mut out = BufReader::new(hub.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    // Keep draining the hub's output so that its writes never block or fail.
-    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-    let base =
-        first.split_whitespace().find(|w| w.starts_with("http://")).expect("the hub prints its address").to_owned();
+    let hub = HubProcess::start(&hub_bin, &dir.path().join("data"), &dir.path().join("seed.json"));
+    let base = hub.base.clone();
 
     let http = reqwest::Client::new();
-    let token: Value = http
-        .post(format!("{base}/token"))
-        .header("authorization", format!("Basic {}", STANDARD.encode(format!("bench:{secret}"))))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("grant_type=client_credentials&scope=OSL")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["access_token"].as_str().unwrap().to_owned();
+    let token = operator_token(&http, &base, "bench", &secret).await;
     let folder: Value = http
         .post(format!("{base}/teledossiers/v1/folders"))
         .bearer_auth(&token)
@@ -128,9 +89,7 @@ async fn main() {
         folder["attachments"][0]["id"].as_str().unwrap()
     );
 
-    // Reset the peak to the current resident size (Linux: clear_refs 5), then upload.
-    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").expect("resetting the hub's peak RSS");
-    let rss_before = status_kib(pid, "VmRSS:");
+    let rss_before = hub.reset_peak();
     let body = tokio_util::io::ReaderStream::with_capacity(tokio::fs::File::open(&file).await.unwrap(), 256 * 1024);
     let started = Instant::now();
     let r = http
@@ -144,9 +103,8 @@ async fn main() {
         .unwrap();
     let upload_seconds = started.elapsed().as_secs_f64();
     assert_eq!(r.status(), 204, "upload: {}", r.text().await.unwrap_or_default());
-    let peak = status_kib(pid, "VmHWM:");
-    let _ = hub.kill();
-    let _ = hub.wait();
+    let peak = hub.status_kib("VmHWM:");
+    drop(hub);
 
     let growth_mib = peak.saturating_sub(rss_before) as f64 / 1024.0;
     let mib = (SIZE >> 20) as f64;

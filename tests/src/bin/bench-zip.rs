@@ -6,23 +6,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A benchmark: a failed step aborts it.
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Command, Stdio},
-    time::Instant,
-};
+use std::{process::Command, time::Instant};
 
-use base64::{Engine, engine::general_purpose::STANDARD};
 use futures::StreamExt;
+use hubee_tests::bench::{HubProcess, operator_token};
 use serde_json::{Value, json};
 
 const DOSSIERS: usize = 100;
 const FILE: usize = 2 * 1024 * 1024;
-
-fn status_kib(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status.lines().find_map(|l| l.strip_prefix(field)?.trim().strip_suffix("kB")?.trim().parse().ok()).unwrap()
-}
 
 /// Incompressible, deterministic bytes.
 fn bytes(seed: u64) -> Vec<u8> {
@@ -66,36 +57,12 @@ async fn main() {
     });
     std::fs::write(dir.path().join("seed.json"), seed.to_string()).unwrap();
     let data = dir.path().join("data");
-    let mut hub = Command::new(&hub_bin)
-        .env("HUBEE_ADDR", "127.0.0.1:0")
-        .env("HUBEE_DATA_DIR", &data)
-        .env("HUBEE_SEED", dir.path().join("seed.json"))
-        .env("HUBEE_DEMO", "0")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("starting the hub");
-    let pid = hub.id();
-    let mut out = BufReader::new(hub.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-    let base = first.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_owned();
+    let hub = HubProcess::start(&hub_bin, &data, &dir.path().join("seed.json"));
+    let base = hub.base.clone();
     let http = reqwest::Client::new();
 
     // 100 dossiers of two 2 MiB files, deposited and completed; the same files on disk.
-    let token: Value = http
-        .post(format!("{base}/token"))
-        .header("authorization", format!("Basic {}", STANDARD.encode(format!("bench:{secret}"))))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("grant_type=client_credentials&scope=OSL")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["access_token"].as_str().unwrap().to_owned();
+    let token = operator_token(&http, &base, "bench", &secret).await;
     let files_dir = dir.path().join("files");
     let mut case_ids = Vec::new();
     for d in 0..DOSSIERS {
@@ -181,8 +148,7 @@ async fn main() {
     let csrf = me["csrfToken"].as_str().unwrap().to_owned();
 
     // The download, its peak memory and its throughput.
-    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").expect("resetting the hub's peak RSS");
-    let rss_before = status_kib(pid, "VmRSS:");
+    let rss_before = hub.reset_peak();
     let started = Instant::now();
     let r = http
         .post(format!("{base}/portail/v1/archives"))
@@ -204,9 +170,8 @@ async fn main() {
     }
     tokio::io::AsyncWriteExt::flush(&mut file).await.unwrap();
     let hub_seconds = started.elapsed().as_secs_f64();
-    let peak = status_kib(pid, "VmHWM:");
-    let _ = hub.kill();
-    let _ = hub.wait();
+    let peak = hub.status_kib("VmHWM:");
+    drop(hub);
     let listing = Command::new("unzip").arg("-qq").arg("-l").arg(&target).output().unwrap();
     let entries = String::from_utf8_lossy(&listing.stdout).lines().count();
     let test = Command::new("unzip").arg("-qq").arg("-t").arg(&target).status().unwrap();

@@ -1,0 +1,83 @@
+//! What the benchmarks that run the hub as its own process share: starting it, its memory
+//! readings, and an operator token.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Benchmark support: a failed step aborts the run.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Child, Command, Stdio},
+};
+
+use base64::{Engine, engine::general_purpose::STANDARD};
+use serde_json::Value;
+
+/// The release hub, started on a free port with a data directory and a provisioning file,
+/// without the demo referential; killed when dropped.
+pub struct HubProcess {
+    child: Child,
+    pub pid: u32,
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+}
+
+impl HubProcess {
+    pub fn start(bin: &str, data_dir: &Path, seed: &Path) -> Self {
+        let mut child = Command::new(bin)
+            .env("HUBEE_ADDR", "127.0.0.1:0")
+            .env("HUBEE_DATA_DIR", data_dir)
+            .env("HUBEE_SEED", seed)
+            .env("HUBEE_DEMO", "0")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("starting the hub");
+        let pid = child.id();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        out.read_line(&mut first).unwrap();
+        // Keep draining the hub's output so that its writes never block or fail.
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+        let base = first.split_whitespace().find(|w| w.starts_with("http://")).expect("the hub prints its address");
+        Self { child, pid, base: base.to_owned() }
+    }
+
+    /// A field of `/proc/<pid>/status`, in KiB (`VmRSS:`, `VmHWM:`).
+    pub fn status_kib(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field)?.trim().strip_suffix("kB")?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{field} not in /proc/{}/status", self.pid))
+    }
+
+    /// Resets the peak resident size to the current one (Linux: `clear_refs` 5) and returns the
+    /// current resident size, in KiB.
+    pub fn reset_peak(&self) -> u64 {
+        std::fs::write(format!("/proc/{}/clear_refs", self.pid), "5").expect("resetting the hub's peak RSS");
+        self.status_kib("VmRSS:")
+    }
+}
+
+impl Drop for HubProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A bearer token for an operator client (`POST /token`, scope OSL).
+pub async fn operator_token(http: &reqwest::Client, base: &str, client: &str, secret: &str) -> String {
+    let token: Value = http
+        .post(format!("{base}/token"))
+        .header("authorization", format!("Basic {}", STANDARD.encode(format!("{client}:{secret}"))))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials&scope=OSL")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    token["access_token"].as_str().unwrap().to_owned()
+}
