@@ -402,6 +402,20 @@ pub trait ObjectStore: Send + Sync {
     /// `Unavailable`.
     async fn delete(&self, key: &ObjectKey) -> Result<(), ObjectError>;
 
+    /// Checks an object written through a presigned PUT — bytes the store did not see — against
+    /// `check`, reading it through once, and records its SHA-256 and `content_type` with it, so
+    /// that it then reads like an object `put` stored. Returns what was recorded.
+    ///
+    /// The default re-puts the object onto its own key (a store whose `get` serves such objects).
+    ///
+    /// # Errors
+    /// `NotFound`; `SizeMismatch` / `DigestMismatch` when the object fails the check (it is left
+    /// as it was: the caller decides whether to delete it).
+    async fn seal(&self, key: &ObjectKey, content_type: &str, check: PutCheck) -> Result<ObjectInfo, ObjectError> {
+        let object = self.get(key, None).await?;
+        self.put(key, content_type, object.body, check).await
+    }
+
     /// A URL granting `method` on the object to whoever holds it, until `expires_in` has passed.
     ///
     /// # Errors

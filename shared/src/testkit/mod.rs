@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a failed step is a failed check.
 
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod mailer;
 pub mod objects;
 pub mod table;
@@ -38,8 +40,54 @@ pub fn state(dir: &Path) -> AppState {
                 backoff_base: std::time::Duration::from_millis(1),
                 ..Default::default()
             },
+            // Bodies stream end to end, as on the local hub (see `with_inline_limit`).
+            inline_limit: None,
         },
     )
+}
+
+/// The same state (same table, objects and mailer) with requests and responses carrying
+/// binaries of at most `limit` bytes, as a Lambda function's do (`Config::inline_limit`).
+pub fn with_inline_limit(state: &AppState, limit: u64) -> AppState {
+    let config = Config { inline_limit: Some(limit), ..(*state.config).clone() };
+    AppState { config: Arc::new(config), ..state.clone() }
+}
+
+/// The object a presigned URL of [`state`]'s filesystem store grants `method` on, if the URL is
+/// genuine and unexpired (what the local hub's `/objects/` routes check).
+pub fn presigned_key(dir: &Path, url: &str, method: crate::ports::PresignMethod) -> Option<crate::ports::ObjectKey> {
+    let (key, query) = url.strip_prefix("http://127.0.0.1:1/objects/")?.split_once('?')?;
+    let params: std::collections::HashMap<&str, &str> = query.split('&').filter_map(|p| p.split_once('=')).collect();
+    let key = crate::ports::ObjectKey::parse(key).ok()?;
+    let expected = match method {
+        crate::ports::PresignMethod::Get => "GET",
+        crate::ports::PresignMethod::Put => "PUT",
+    };
+    // Same signing key, own directory: opening a store clears its directory's temporary files.
+    let verifier =
+        FsObjects::open(&dir.join("presign-check"), "http://127.0.0.1:1", b"test".to_vec(), Arc::new(SystemClock))
+            .ok()?;
+    let expires = params.get("expires")?.parse().ok()?;
+    (params.get("method") == Some(&expected)
+        && verifier.verify_presigned(&key, method, expires, params.get("signature")?))
+    .then_some(key)
+}
+
+/// The placeholder the `events/` fixtures use for a folder id known only at test time.
+pub const FIXTURE_FOLDER_ID: &str = "00000000-0000-4000-8000-0000000f01de";
+
+/// Creates (without completing it) a folder for Mairie A with one attachment of `size` bytes,
+/// still `PENDING`; returns the folder id and the attachment id.
+pub async fn pending_folder(state: &AppState, size: u64) -> (uuid::Uuid, uuid::Uuid) {
+    let op = claims(state, "fixture-osl");
+    let body = serde_json::json!({
+        "externalId": uuid::Uuid::new_v4().simple().to_string()[..20], "processCode": "CERTDC",
+        "applicant": {"firstName": "Camille", "lastName": "FIXTURE"},
+        "cases": [{"externalId": "A", "recipient": {"type": "SI", "companyRegister": "11001401600015", "branchCode": "75108"}}],
+        "attachments": [{"fileName": "certificat.pdf", "type": "VA", "size": size, "mimeType": "application/pdf", "recipients": ["A"]}]
+    });
+    let folder = crate::services::folders::create_folder(state, &op, "POST /f", &body, None).await.unwrap();
+    (folder["id"].as_str().unwrap().parse().unwrap(), folder["attachments"][0]["id"].as_str().unwrap().parse().unwrap())
 }
 
 /// An API Gateway v2 event fixture of `events/` as the request the router receives on Lambda.

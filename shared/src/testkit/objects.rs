@@ -91,6 +91,23 @@ pub async fn conformance(store: Arc<dyn ObjectStore>) {
     s.put(&key, "text/plain", body_of(vec![other.clone()]), PutCheck::default()).await.unwrap();
     assert_eq!(read_all(s, &key, None).await, other, "a put replaces the object");
 
+    // Sealing checks an object the store did not see written and records its digest and type;
+    // a failed seal leaves it as it was.
+    let sealed = ObjectKey::new(["conformance", &run, "sealed"]).unwrap();
+    s.put(&sealed, "application/octet-stream", body_of(vec![b"hello".to_vec()]), PutCheck::default()).await.unwrap();
+    let short = s.seal(&sealed, "text/plain", PutCheck { size: Some(4), sha256: None }).await;
+    assert!(matches!(short, Err(ObjectError::SizeMismatch { expected: 4, .. })), "a seal checks the size");
+    let forged = s.seal(&sealed, "text/plain", PutCheck { size: Some(5), sha256: Some(digest(b"other")) }).await;
+    assert!(matches!(forged, Err(ObjectError::DigestMismatch { .. })), "a seal checks the digest");
+    assert_eq!(s.head(&sealed).await.unwrap().content_type, "application/octet-stream", "failed seals change nothing");
+    let info = s.seal(&sealed, "text/plain", PutCheck { size: Some(5), sha256: Some(digest(b"hello")) }).await.unwrap();
+    assert_eq!((info.size, info.sha256, info.content_type.as_str()), (5, digest(b"hello"), "text/plain"));
+    assert_eq!(s.head(&sealed).await.unwrap(), info, "the seal is recorded");
+    assert_eq!(read_all(s, &sealed, None).await, b"hello");
+    let missing = ObjectKey::new(["conformance", &run, "missing"]).unwrap();
+    assert!(matches!(s.seal(&missing, "text/plain", PutCheck::default()).await, Err(ObjectError::NotFound)));
+    s.delete(&sealed).await.unwrap();
+
     // Presigned URLs name the object and differ per method.
     let get = s.presign(&key, PresignMethod::Get, Duration::from_secs(300)).await.unwrap();
     let put = s.presign(&key, PresignMethod::Put, Duration::from_secs(300)).await.unwrap();

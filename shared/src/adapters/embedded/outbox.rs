@@ -1,11 +1,7 @@
 //! `OutboxMailer`: the `Mailer` port as a folder of `.eml` files, for the local hub and tests.
-//! One log line per message; the last messages stay readable in memory.
+//! One log line per message.
 
-use std::{
-    collections::VecDeque,
-    path::{Path, PathBuf},
-    sync::{Arc, Mutex},
-};
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use async_trait::async_trait;
@@ -16,13 +12,10 @@ use lettre::{
 
 use crate::ports::{Email, MailError, Mailer};
 
-const KEPT: usize = 200;
-
 #[derive(Clone)]
 pub struct OutboxMailer {
     dir: PathBuf,
     from: Mailbox,
-    recent: Arc<Mutex<VecDeque<Email>>>,
 }
 
 impl OutboxMailer {
@@ -31,12 +24,7 @@ impl OutboxMailer {
     pub fn open(dir: &Path, from: &str) -> anyhow::Result<Self> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         let from = from.parse().with_context(|| format!("invalid sender address {from:?}"))?;
-        Ok(Self { dir: dir.to_owned(), from, recent: Arc::default() })
-    }
-
-    /// The last messages sent, oldest first.
-    pub fn recent(&self) -> Vec<Email> {
-        self.recent.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned().collect()
+        Ok(Self { dir: dir.to_owned(), from })
     }
 
     pub fn dir(&self) -> &Path {
@@ -77,26 +65,23 @@ impl Mailer for OutboxMailer {
         .await
         .context("writing to the outbox")?;
         tracing::info!(message_id = %id, file = %name, "e-mail written to the outbox");
-        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
-        if recent.len() == KEPT {
-            recent.pop_front();
-        }
-        recent.push_back(email.clone());
         Ok(id)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
 
     #[tokio::test]
     async fn the_outbox_passes_the_mailer_conformance_suite() {
         let dir = tempfile::tempdir().unwrap();
         let mailer = OutboxMailer::open(dir.path(), "L'équipe HubEE <ne-pas-repondre@hubee.example>").unwrap();
-        crate::testkit::mailer::conformance(Arc::new(mailer.clone())).await;
+        crate::testkit::mailer::conformance(Arc::new(mailer)).await;
         let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
-        assert_eq!(files.len(), mailer.recent().len());
+        assert_eq!(files.len(), 2, "one file per accepted message, none for the refused ones");
         let eml = std::fs::read_to_string(files[0].path()).unwrap();
         assert!(eml.contains("multipart/alternative"), "{eml}");
     }

@@ -1,0 +1,49 @@
+//! The AWS adapters (feature `aws`): the table on DynamoDB, objects on S3, e-mail through
+//! SESv2. Each passes the same conformance suite as its embedded twin (`shared/tests/aws_*.rs`,
+//! against a moto server started by `scripts/test`).
+//!
+//! The SDK reads its settings from the environment (`AWS_REGION`, credentials, and
+//! `AWS_ENDPOINT_URL` to reach an emulator instead of AWS).
+
+mod dynamo;
+mod s3;
+mod ses;
+
+pub use dynamo::DynamoTable;
+pub use s3::S3Objects;
+pub use ses::SesMailer;
+
+/// The SDK configuration from the environment, loaded once per cold start.
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}
+
+/// Whether the SDK talks to an endpoint other than AWS's (an emulator such as moto): the hub
+/// then creates its table and bucket itself, which on AWS the SAM template does.
+pub fn emulated(config: &aws_config::SdkConfig) -> bool {
+    config.endpoint_url().is_some()
+}
+
+/// Creates what the SAM template creates on AWS, when missing: the table, the bucket and the
+/// sender's identity (an emulator, like SES, refuses mail from an unverified sender).
+///
+/// # Errors
+/// When the emulator refuses a creation.
+pub async fn prepare_emulator(
+    config: &aws_config::SdkConfig,
+    resources: &crate::config::AwsResources,
+    objects: &S3Objects,
+    mail_from: &str,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+
+    DynamoTable::create_table(&aws_sdk_dynamodb::Client::new(config), &resources.table).await?;
+    objects.create_bucket().await?;
+    let sender = mail_from.rsplit_once('<').map_or(mail_from, |(_, rest)| rest.trim_end_matches('>')).trim();
+    let ses = aws_sdk_sesv2::Client::new(config);
+    match ses.create_email_identity().email_identity(sender).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if e.as_service_error().is_some_and(|e| e.is_already_exists_exception()) => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("creating the SES identity {sender}")),
+    }
+}
