@@ -3,15 +3,11 @@
 use std::{path::Path, sync::Arc};
 
 use anyhow::Context;
-use serde::{Deserialize, Serialize};
 
-use crate::{
-    adapters::{RandomIds, SystemClock},
-    auth::{TokenKeys, generate_secret},
-    config::{Config, LocalConfig},
-    ports::Clock,
-    state::AppState,
-};
+#[cfg(any(feature = "local", feature = "aws"))]
+use crate::{adapters::RandomIds, auth::TokenKeys, state::AppState};
+#[cfg(feature = "local")]
+use crate::{adapters::RecentMail, config::Config, config::LocalConfig, ports::Clock};
 
 /// JSON logs, one line per event, level from `RUST_LOG` (default `info`).
 pub fn init_tracing() {
@@ -21,18 +17,21 @@ pub fn init_tracing() {
 
 /// Keys the local hub generates on first start and keeps in its data directory, so that
 /// tokens and presigned URLs survive a restart.
-#[derive(Serialize, Deserialize)]
+#[cfg(feature = "local")]
+#[derive(serde::Serialize, serde::Deserialize)]
 struct LocalKeys {
     token_secret: String,
     object_signing_key: String,
 }
 
+#[cfg(feature = "local")]
 fn local_keys(data_dir: &Path) -> anyhow::Result<LocalKeys> {
     let path = data_dir.join("keys.json");
     if let Ok(text) = std::fs::read_to_string(&path) {
         return serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()));
     }
-    let keys = LocalKeys { token_secret: generate_secret(), object_signing_key: generate_secret() };
+    let keys =
+        LocalKeys { token_secret: crate::auth::generate_secret(), object_signing_key: crate::auth::generate_secret() };
     write_private(&path, &serde_json::to_vec_pretty(&keys)?)?;
     Ok(keys)
 }
@@ -53,62 +52,124 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What the local hub keeps beside the `AppState`: the concrete adapters it serves or reads.
+/// What the local hub keeps beside the `AppState`: the adapters it serves or reads.
+#[cfg(feature = "local")]
 #[derive(Clone)]
 pub struct LocalAdapters {
-    pub objects: Arc<crate::adapters::embedded::FsObjects>,
-    pub outbox: crate::adapters::embedded::OutboxMailer,
+    /// The filesystem store, whose presigned URLs the hub serves (`None` on the AWS backend,
+    /// where S3 serves them).
+    pub objects: Option<Arc<crate::adapters::embedded::FsObjects>>,
+    /// The mailer every e-mail goes through, whatever the adapter behind it; the last messages
+    /// stay readable (sign-in codes, in tests and benchmarks).
+    pub mail: RecentMail,
 }
 
-/// The state on embedded adapters in `config.data_dir`: `hub.sqlite`, `objects/`, `outbox/`.
+/// The local hub's state: on embedded adapters in `config.data_dir` (`hub.sqlite`, `objects/`,
+/// `outbox/`), or on the AWS ones with `HUBEE_BACKEND=aws`. The signing keys live in the data
+/// directory either way.
 ///
 /// # Errors
-/// When the data directory cannot be prepared.
+/// When the data directory cannot be prepared or the storage reached.
 #[cfg(feature = "local")]
-pub fn local(
+pub async fn local(
     config: &LocalConfig,
     common: &Config,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<(AppState, LocalAdapters)> {
-    use crate::adapters::embedded::{FsObjects, OutboxMailer, SqliteTable};
+    use crate::{
+        adapters::embedded::{FsObjects, OutboxMailer, SqliteTable},
+        config::Backend,
+        ports::Mailer,
+    };
 
     let dir = &config.data_dir;
     std::fs::create_dir_all(dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
     let keys = local_keys(dir)?;
-    let table = SqliteTable::open(&dir.join("hub.sqlite"))?;
-    let objects = Arc::new(FsObjects::open(
-        &dir.join("objects"),
-        &common.public_url,
-        keys.object_signing_key.into_bytes(),
-        Arc::clone(&clock),
-    )?);
-    let outbox = OutboxMailer::open(&dir.join("outbox"), &common.mail_from)?;
-    let mailer: Arc<dyn crate::ports::Mailer> = match &config.smtp_url {
-        None => Arc::new(outbox.clone()),
+    let smtp: Option<Arc<dyn Mailer>> = match &config.smtp_url {
+        None => None,
         #[cfg(feature = "smtp")]
-        Some(url) => Arc::new(crate::adapters::embedded::SmtpMailer::open(url, &common.mail_from)?),
+        Some(url) => Some(Arc::new(crate::adapters::embedded::SmtpMailer::open(url, &common.mail_from)?)),
         #[cfg(not(feature = "smtp"))]
         Some(_) => anyhow::bail!("HUBEE_SMTP_URL is set but this build has no SMTP support (feature smtp)"),
     };
+    let (ports, fs) = match &config.backend {
+        Backend::Embedded => {
+            let fs = Arc::new(FsObjects::open(
+                &dir.join("objects"),
+                &common.public_url,
+                keys.object_signing_key.into_bytes(),
+                Arc::clone(&clock),
+            )?);
+            let mailer = match smtp {
+                Some(smtp) => smtp,
+                None => Arc::new(OutboxMailer::open(&dir.join("outbox"), &common.mail_from)?),
+            };
+            let table = Arc::new(SqliteTable::open(&dir.join("hub.sqlite"))?);
+            (Ports { table, objects: fs.clone(), mailer }, Some(fs))
+        }
+        #[cfg(feature = "aws")]
+        Backend::Aws(resources) => {
+            let mut ports = aws_ports(resources, &common.mail_from).await?;
+            if let Some(smtp) = smtp {
+                ports.mailer = smtp;
+            }
+            (ports, None)
+        }
+        #[cfg(not(feature = "aws"))]
+        Backend::Aws(_) => anyhow::bail!("HUBEE_BACKEND=aws but this build has no AWS support (feature aws)"),
+    };
+    let mail = RecentMail::new(ports.mailer);
     let state = AppState::new(
-        Arc::new(table),
-        objects.clone(),
-        mailer,
+        ports.table,
+        ports.objects,
+        Arc::new(mail.clone()),
         clock,
         Arc::new(RandomIds),
         TokenKeys::new(keys.token_secret.as_bytes()),
         common.clone(),
     );
-    Ok((state, LocalAdapters { objects, outbox }))
+    Ok((state, LocalAdapters { objects: fs, mail }))
 }
 
-/// The state a Lambda function builds at cold start. Until the AWS adapters land, a function
-/// runs on the embedded adapters (`cargo lambda watch` against a local data directory).
+/// The storage and mail ports of a state.
+#[cfg(any(feature = "local", feature = "aws"))]
+struct Ports {
+    table: Arc<dyn crate::ports::Table>,
+    objects: Arc<dyn crate::ports::ObjectStore>,
+    mailer: Arc<dyn crate::ports::Mailer>,
+}
+
+/// The AWS adapters, from the SDK's environment. On an emulator (`AWS_ENDPOINT_URL`), the table,
+/// the bucket and the sender identity are created if missing; on AWS the SAM template does it.
+#[cfg(feature = "aws")]
+async fn aws_ports(resources: &crate::config::AwsResources, mail_from: &str) -> anyhow::Result<Ports> {
+    use crate::adapters::aws::{self, DynamoTable, S3Objects, SesMailer};
+
+    let sdk = aws::sdk_config().await;
+    let objects = S3Objects::from_sdk_config(&sdk, &resources.bucket);
+    if aws::emulated(&sdk) {
+        aws::prepare_emulator(&sdk, resources, &objects, mail_from).await?;
+    }
+    Ok(Ports {
+        table: Arc::new(DynamoTable::from_sdk_config(&sdk, &resources.table)),
+        objects: Arc::new(objects),
+        mailer: Arc::new(SesMailer::from_sdk_config(&sdk, mail_from)),
+    })
+}
+
+/// The state a Lambda function builds once per cold start, on the AWS adapters, from the
+/// variables the SAM template sets.
 ///
 /// # Errors
-/// When the configuration or the storage is unusable.
-#[cfg(feature = "local")]
-pub fn lambda() -> anyhow::Result<AppState> {
-    let config = LocalConfig::from_env()?;
-    Ok(local(&config, &config.common(config.addr), Arc::new(SystemClock))?.0)
+/// When the configuration is incomplete or unusable.
+#[cfg(feature = "aws")]
+pub async fn lambda() -> anyhow::Result<AppState> {
+    let config = crate::config::LambdaConfig::from_env()?;
+    let aws = aws_ports(&config.resources, &config.common.mail_from).await?;
+    let mut tokens = TokenKeys::new(config.token_secret.as_bytes());
+    if let Some(previous) = &config.previous_token_secret {
+        tokens = tokens.with_previous(previous.as_bytes());
+    }
+    let clock = Arc::new(crate::adapters::SystemClock);
+    Ok(AppState::new(aws.table, aws.objects, aws.mailer, clock, Arc::new(RandomIds), tokens, config.common))
 }

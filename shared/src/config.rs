@@ -14,6 +14,27 @@ pub struct Config {
     pub mail_from: String,
     /// How e-mail deliveries are retried.
     pub delivery: DeliveryPolicy,
+    /// The largest binary a request or response of the API carries (`None`: no limit, bodies
+    /// stream). On Lambda, behind API Gateway, payloads are capped: larger binaries go through
+    /// presigned URLs (docs/API.md, "Large binaries on AWS").
+    pub inline_limit: Option<u64>,
+}
+
+/// A Lambda function's default `inline_limit`: API Gateway and Lambda cap payloads at 6 MB,
+/// and binaries travel base64-encoded (+33 %) with the event's envelope.
+pub const DEFAULT_INLINE_LIMIT: u64 = 4 << 20;
+
+/// `HUBEE_INLINE_LIMIT`: a number of bytes, [`DEFAULT_INLINE_LIMIT`] when unset.
+fn inline_limit(value: Option<String>) -> anyhow::Result<u64> {
+    match value {
+        None => Ok(DEFAULT_INLINE_LIMIT),
+        Some(v) => v
+            .trim()
+            .parse()
+            .ok()
+            .filter(|&n: &u64| n > 0)
+            .with_context(|| format!("HUBEE_INLINE_LIMIT must be a positive number of bytes, not {v:?}")),
+    }
 }
 
 /// How the notification dispatcher retries a failed e-mail.
@@ -63,13 +84,98 @@ pub struct LocalConfig {
     /// `smtp://host:587?tls=required`, `smtps://user:password@host`) instead of writing them to
     /// the outbox folder.
     pub smtp_url: Option<String>,
+    /// `HUBEE_BACKEND`: `embedded` (default) or `aws`.
+    pub backend: Backend,
 }
+
+/// Where the local hub keeps its data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite, files and an outbox folder in the data directory.
+    Embedded,
+    /// DynamoDB, S3 and SESv2 (`HUBEE_BACKEND=aws`), as a Lambda function uses them; with
+    /// `AWS_ENDPOINT_URL` set, an emulator such as moto, where the hub creates its resources.
+    Aws(AwsResources),
+}
+
+/// The AWS resources the hub works on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AwsResources {
+    /// `HUBEE_TABLE`: the DynamoDB table.
+    pub table: String,
+    /// `HUBEE_BUCKET`: the S3 bucket of attachment binaries.
+    pub bucket: String,
+}
+
+impl AwsResources {
+    /// # Errors
+    /// When a variable is missing and no default is given.
+    fn from_env(default_table: Option<&str>, default_bucket: Option<&str>) -> anyhow::Result<Self> {
+        let named = |name: &str, default: Option<&str>| {
+            var(name).or_else(|| default.map(str::to_owned)).with_context(|| format!("{name} must be set"))
+        };
+        Ok(Self { table: named("HUBEE_TABLE", default_table)?, bucket: named("HUBEE_BUCKET", default_bucket)? })
+    }
+}
+
+/// A non-empty environment variable.
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn mail_from() -> String {
+    var("HUBEE_MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.into())
+}
+
+/// A Lambda function's settings: every variable is set by the SAM template.
+#[derive(Clone, Debug)]
+pub struct LambdaConfig {
+    pub resources: AwsResources,
+    pub common: Config,
+    /// `HUBEE_TOKEN_SECRET`: the key signing API tokens.
+    pub token_secret: String,
+    /// `HUBEE_TOKEN_SECRET_PREVIOUS`: the key before the last rotation, still accepted (`none`
+    /// when there is none).
+    pub previous_token_secret: Option<String>,
+}
+
+impl LambdaConfig {
+    /// # Errors
+    /// When a variable is missing or unusable.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Ok(Self {
+            resources: AwsResources::from_env(None, None)?,
+            common: Config {
+                public_url: var("HUBEE_PUBLIC_URL").context("HUBEE_PUBLIC_URL must be set")?,
+                mail_from: mail_from(),
+                delivery: DeliveryPolicy::default(),
+                inline_limit: Some(inline_limit(var("HUBEE_INLINE_LIMIT"))?),
+            },
+            token_secret: token_key("HUBEE_TOKEN_SECRET", var("HUBEE_TOKEN_SECRET"))?
+                .context("HUBEE_TOKEN_SECRET must be set")?,
+            previous_token_secret: token_key("HUBEE_TOKEN_SECRET_PREVIOUS", var("HUBEE_TOKEN_SECRET_PREVIOUS"))?,
+        })
+    }
+}
+
+/// A token signing key from the environment: unset or `none` for none, else at least 32
+/// characters — a short key would let anyone forge tokens.
+fn token_key(name: &str, value: Option<String>) -> anyhow::Result<Option<String>> {
+    match value {
+        None => Ok(None),
+        Some(v) if v == "none" => Ok(None),
+        Some(v) if v.len() >= MIN_TOKEN_KEY_LEN => Ok(Some(v)),
+        Some(_) => anyhow::bail!("{name} must be at least {MIN_TOKEN_KEY_LEN} characters long (or \"none\")"),
+    }
+}
+
+/// The shortest token signing key accepted.
+pub const MIN_TOKEN_KEY_LEN: usize = 32;
 
 impl LocalConfig {
     /// # Errors
     /// When a variable is set to something unusable.
     pub fn from_env() -> anyhow::Result<Self> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let addr: SocketAddr = var("HUBEE_ADDR")
             .unwrap_or_else(|| "127.0.0.1:8080".into())
             .parse()
@@ -83,11 +189,16 @@ impl LocalConfig {
             addr,
             data_dir: var("HUBEE_DATA_DIR").map_or_else(|| PathBuf::from("data"), PathBuf::from),
             seed: var("HUBEE_SEED").map(PathBuf::from),
-            web_dir: var("HUBEE_WEB_DIR").map_or_else(|| PathBuf::from("web"), PathBuf::from),
+            web_dir: var("HUBEE_WEB_DIR").map_or_else(|| PathBuf::from("web/dist"), PathBuf::from),
             demo,
             public_url: var("HUBEE_PUBLIC_URL"),
-            mail_from: var("HUBEE_MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.into()),
+            mail_from: mail_from(),
             smtp_url: var("HUBEE_SMTP_URL"),
+            backend: match var("HUBEE_BACKEND").as_deref() {
+                None | Some("embedded") => Backend::Embedded,
+                Some("aws") => Backend::Aws(AwsResources::from_env(Some("hubee"), Some("hubee-local"))?),
+                Some(other) => anyhow::bail!("HUBEE_BACKEND must be embedded or aws, not {other:?}"),
+            },
             delivery: match var("HUBEE_MAIL_RETRY_BASE_MS") {
                 None => DeliveryPolicy::default(),
                 Some(ms) => DeliveryPolicy {
@@ -106,6 +217,32 @@ impl LocalConfig {
             public_url: self.public_url.clone().unwrap_or_else(|| format!("http://{bound}")),
             mail_from: self.mail_from.clone(),
             delivery: self.delivery.clone(),
+            // Locally, bodies stream end to end: no cap.
+            inline_limit: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_key_is_long_or_explicitly_none() {
+        let key = |v: &str| token_key("K", Some(v.to_owned()));
+        assert_eq!(key("none").unwrap(), None);
+        assert_eq!(token_key("K", None).unwrap(), None);
+        assert_eq!(key(&"k".repeat(32)).unwrap(), Some("k".repeat(32)));
+        let short = key("secret").unwrap_err().to_string();
+        assert!(short.contains("at least 32"), "{short}");
+    }
+
+    #[test]
+    fn the_inline_limit_is_4_mib_unless_set_to_a_positive_number_of_bytes() {
+        assert_eq!(inline_limit(None).unwrap(), 4 * 1024 * 1024);
+        assert_eq!(inline_limit(Some(" 1024 ".into())).unwrap(), 1024);
+        for wrong in ["0", "-1", "4MiB"] {
+            assert!(inline_limit(Some(wrong.into())).is_err(), "{wrong}");
         }
     }
 }

@@ -1,5 +1,9 @@
 //! Test support for the black-box suites: a local hub on port 0 in a temporary data directory,
 //! provisioned with a test referential, and a small client for the HubEE API.
+//!
+//! With `HUBEE_BACKEND=aws` (and `AWS_ENDPOINT_URL` pointing at moto, as `scripts/test` sets),
+//! every hub runs on the AWS adapters instead, on its own fresh table and bucket: the same
+//! suites then check the whole hub on DynamoDB, S3 and SESv2.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test support: a failed step is a failed test.
 
@@ -7,7 +11,11 @@ use std::{path::PathBuf, sync::Arc};
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use hubee_local::Hub;
-use hubee_shared::{adapters::SystemClock, config::LocalConfig, ports::Clock};
+use hubee_shared::{
+    adapters::SystemClock,
+    config::{AwsResources, Backend, LocalConfig},
+    ports::Clock,
+};
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -106,6 +114,20 @@ pub struct TestHub {
     pub secrets: Secrets,
     pub http: reqwest::Client,
     clock: Arc<dyn Clock>,
+    backend: Backend,
+}
+
+/// The backend the suites run on: embedded unless `HUBEE_BACKEND=aws`; on AWS, a table and a
+/// bucket of their own, kept across restarts.
+fn test_backend() -> Backend {
+    match std::env::var("HUBEE_BACKEND").as_deref() {
+        Ok("aws") => {
+            let name = format!("hubee-test-{}", uuid::Uuid::new_v4().simple());
+            Backend::Aws(AwsResources { table: name.clone(), bucket: name })
+        }
+        Ok("embedded") | Err(_) => Backend::Embedded,
+        Ok(other) => panic!("HUBEE_BACKEND must be embedded or aws, not {other:?}"),
+    }
 }
 
 fn secret() -> String {
@@ -131,7 +153,15 @@ impl TestHub {
         };
         let seed = dir.path().join("seed.json");
         std::fs::write(&seed, provisioning(&secrets).to_string()).expect("writing the seed");
-        let mut t = Self { hub: None, base: String::new(), dir, secrets, http: reqwest::Client::new(), clock };
+        let mut t = Self {
+            hub: None,
+            base: String::new(),
+            dir,
+            secrets,
+            http: reqwest::Client::new(),
+            clock,
+            backend: test_backend(),
+        };
         t.start().await;
         t
     }
@@ -141,12 +171,17 @@ impl TestHub {
             addr: "127.0.0.1:0".parse().expect("address"),
             data_dir: self.dir.path().join("data"),
             seed: Some(self.dir.path().join("seed.json")),
-            web_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web"),
+            web_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web/dist"),
             demo: false,
             public_url: None,
-            mail_from: hubee_shared::config::DEFAULT_MAIL_FROM.into(),
+            mail_from: match &self.backend {
+                Backend::Embedded => hubee_shared::config::DEFAULT_MAIL_FROM.into(),
+                // Its own sender, so that the messages this hub sent stand out in the emulator.
+                Backend::Aws(aws) => format!("HubEE <{}@hubee.localhost>", aws.table),
+            },
             delivery: hubee_shared::config::DeliveryPolicy::default(),
             smtp_url: None,
+            backend: self.backend.clone(),
         }
     }
 
@@ -229,7 +264,7 @@ impl TestHub {
 
     /// The e-mails this hub (since its last start) sent to an address, oldest first.
     pub fn emails_to(&self, address: &str) -> Vec<hubee_shared::ports::Email> {
-        self.hub().adapters.outbox.recent().into_iter().filter(|e| e.to.iter().any(|t| t == address)).collect()
+        self.hub().adapters.mail.recent().into_iter().filter(|e| e.to.iter().any(|t| t == address)).collect()
     }
 
     /// Waits (up to 10 s) until `count` e-mails reached the address, and returns them.
@@ -244,10 +279,68 @@ impl TestHub {
         panic!("{count} e-mail(s) to {address} expected, got {:?}", self.emails_to(address));
     }
 
+    /// The recipients of every message this hub's data has seen delivered, restarts included:
+    /// the outbox folder's `.eml` files, or on AWS the messages SES (moto) accepted from this
+    /// hub's sender.
+    pub async fn delivered(&self) -> Vec<Vec<String>> {
+        match &self.backend {
+            Backend::Embedded => {
+                let Ok(entries) = std::fs::read_dir(self.dir.path().join("data/outbox")) else { return vec![] };
+                entries
+                    .flatten()
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                    .map(|e| {
+                        let eml = std::fs::read_to_string(e.path()).unwrap();
+                        let to = eml.lines().find_map(|l| l.strip_prefix("To: ")).expect("a To: header");
+                        to.split(", ").map(str::to_owned).collect()
+                    })
+                    .collect()
+            }
+            Backend::Aws(aws) => {
+                let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL");
+                let data: Value =
+                    self.http.get(format!("{endpoint}/moto-api/data.json")).send().await.unwrap().json().await.unwrap();
+                let sender = format!("{}@hubee.localhost", aws.table);
+                data["ses"]["Message"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|m| m["source"].as_str().is_some_and(|s| s.contains(&sender)))
+                    .map(|m| {
+                        let to = m["destinations"]["ToAddresses"].as_array().expect("ToAddresses");
+                        to.iter().map(|a| a.as_str().unwrap().to_owned()).collect()
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// How many binaries the object store holds under `prefix` (`folders/`, say).
+    pub async fn stored_objects(&self, prefix: &str) -> usize {
+        match &self.backend {
+            Backend::Embedded => walk(&self.dir.path().join("data/objects").join(prefix)),
+            Backend::Aws(aws) => {
+                let sdk = hubee_shared::adapters::aws::sdk_config().await;
+                let s3 = aws_sdk_s3::Client::from_conf(
+                    aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build(),
+                );
+                let listed = s3.list_objects_v2().bucket(&aws.bucket).prefix(prefix).send().await.unwrap();
+                listed.contents().len()
+            }
+        }
+    }
+
     /// A request with a bearer token.
     pub fn api(&self, token: &str, method: Method, path: &str) -> RequestBuilder {
         self.request(method, &format!("/teledossiers/v1{path}")).bearer_auth(token)
     }
+}
+
+/// The files under a directory, recursively (0 when it does not exist).
+fn walk(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| entries.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum())
+        .unwrap_or(0)
 }
 
 /// The answer's status and JSON body (`Null` for an empty body).

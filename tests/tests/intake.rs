@@ -55,8 +55,7 @@ async fn an_operator_deposits_a_certdc_folder_for_two_mairies_and_both_are_notif
     assert!(first_error(&err).1.contains(&wrong), "the message names the digest: {err}");
     let (_, now) = get_folder(&t, &token, &id).await;
     assert_eq!(now["attachments"][0]["status"], "PENDING", "{va_name} stays PENDING after failed uploads");
-    let objects = t.dir.path().join("data/objects/folders");
-    assert!(!objects.exists() || walk(&objects) == 0, "failed uploads store nothing");
+    assert_eq!(t.stored_objects("folders/").await, 0, "failed uploads store nothing");
 
     // Upload with a digest, and without.
     let (status, _) = upload(&t, &token, &folder, 0, va.clone(), Some(sha256_base64(va))).await;
@@ -121,18 +120,19 @@ async fn an_operator_deposits_a_certdc_folder_for_two_mairies_and_both_are_notif
             assert!(!body.contains("TESTEUR") && !body.contains("Camille"), "no applicant data: {body}");
         }
     }
-    let eml = eml_files(&t);
-    assert_eq!(eml.len(), 2, "two .eml files in the outbox folder");
-    assert!(
-        eml.iter().any(|m| m.contains("To: etat-civil@mairie-a.example"))
-            && eml.iter().any(|m| m.contains("To: deces@mairie-b.example"))
+    let mut delivered = t.delivered().await;
+    delivered.sort();
+    assert_eq!(
+        delivered,
+        [vec!["deces@mairie-b.example".to_owned()], vec!["etat-civil@mairie-a.example".to_owned()]],
+        "two messages delivered (outbox folder, or SES)"
     );
 
     // Completing again is a harmless retry: nothing more is written or sent.
     assert_eq!(patch_folder(&t, &token, &id, json!({"globalStatus": "HUBEE_COMPLETED"})).await.0, 204);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(store.pending_outbox(10).await.unwrap().is_empty(), "nothing left to send");
-    assert_eq!(eml_files(&t).len(), 2);
+    assert_eq!(t.delivered().await.len(), 2);
 
     // A restart on the same data directory keeps everything, and the binaries.
     t.restart().await;
@@ -140,25 +140,9 @@ async fn an_operator_deposits_a_certdc_folder_for_two_mairies_and_both_are_notif
     let (status, after) = get_folder(&t, &token, &id).await;
     assert_eq!(status, 200);
     assert_eq!(after, done, "the folder reads the same after a restart");
-    assert_eq!(walk(&objects), 4, "the four binaries are kept");
+    assert_eq!(t.stored_objects("folders/").await, 4, "the four binaries are kept");
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert_eq!(eml_files(&t).len(), 2, "nothing is sent twice after a restart");
-}
-
-/// The messages in the hub's outbox folder.
-fn eml_files(t: &TestHub) -> Vec<String> {
-    std::fs::read_dir(t.dir.path().join("data/outbox"))
-        .unwrap()
-        .flatten()
-        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-        .map(|e| std::fs::read_to_string(e.path()).unwrap())
-        .collect()
-}
-
-fn walk(dir: &std::path::Path) -> usize {
-    std::fs::read_dir(dir)
-        .map(|entries| entries.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum())
-        .unwrap_or(0)
+    assert_eq!(t.delivered().await.len(), 2, "nothing is sent twice after a restart");
 }
 
 #[tokio::test]
@@ -304,7 +288,7 @@ async fn a_folder_is_deleted_before_completion_and_closed_and_reopened_after() {
     let r = t.api(&token, Method::DELETE, &format!("/folders/{id}")).send().await.unwrap();
     assert_eq!(r.status(), 204);
     assert_eq!(get_folder(&t, &token, &id).await.0, 404);
-    assert_eq!(walk(&t.dir.path().join("data/objects/folders")), 0, "the binaries are deleted");
+    assert_eq!(t.stored_objects("folders/").await, 0, "the binaries are deleted");
     let (status, again) = create(&t, &token, &body).await;
     assert_eq!(status, 201);
     assert_ne!(again["id"], folder["id"]);

@@ -1,6 +1,6 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     hubee_shared::bootstrap::init_tracing();
-    let state = hubee_shared::bootstrap::lambda()?;
+    let state = hubee_shared::bootstrap::lambda().await?;
     lambda_http::run(hubee_attachments::router(state)).await
 }

@@ -1,12 +1,16 @@
 //! `notify`: notification dispatch. Triggered by the table's DynamoDB stream (outbox items;
-//! partial batch failures reported) and by EventBridge schedules (digests at 08:00 and 14:00
-//! Paris time, and a sweep of anything left).
+//! partial batch failures reported) and by an EventBridge schedule every few minutes: the
+//! subscriptions whose activation date has come, the digests due (08:00 and 14:00 Paris time),
+//! and a sweep of the outbox items whose retry is due. Every job is idempotent.
 
 use aws_lambda_events::{
     dynamodb::Event as StreamEvent,
     streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse},
 };
-use hubee_shared::{services::notify, state::AppState};
+use hubee_shared::{
+    services::{notify, subscriptions},
+    state::AppState,
+};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -47,15 +51,17 @@ pub async fn handle_stream(state: &AppState, event: StreamEvent) -> DynamoDbEven
     response
 }
 
-/// A scheduled run: the digests due, then whatever is left to send.
+/// A scheduled run: the subscriptions whose activation date has come, the digests due, then
+/// whatever is left to send.
 ///
 /// # Errors
 /// When the store fails (the schedule retries, then sends the event to its failure
 /// destination).
 pub async fn handle_schedule(state: &AppState) -> Result<Value, Diagnostic> {
+    let activated = subscriptions::activate_due(state).await.map_err(retryable)?;
     let digests = notify::send_digests(state).await.map_err(retryable)?;
     let swept = notify::sweep(state).await.map_err(retryable)?;
-    Ok(json!({"digests": digests, "swept": swept}))
+    Ok(json!({"activated": activated, "digests": digests, "swept": swept}))
 }
 
 fn retryable(e: impl std::fmt::Display) -> Diagnostic {
@@ -122,5 +128,24 @@ mod tests {
         assert_eq!(result["swept"], 1, "{result}");
         let other = LambdaEvent::new(json!({"hello": 1}), lambda_runtime::Context::default());
         assert_eq!(dispatch(&state, other).await.unwrap_err().error_type, "NonRetryable");
+    }
+
+    #[tokio::test]
+    async fn the_schedule_activates_the_subscriptions_whose_date_has_come() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = testkit::state(dir.path());
+        provision(&state).await;
+        let due = json!({
+            "procedures": [{"code": "EtatCivil", "title": "Demande d'acte d'état civil", "operator": "DGS"}],
+            "subscriptions": [{"siret": "11001401600015", "branchCode": "75108", "processCode": "EtatCivil",
+                               "status": "Inactif", "accessMode": "PORTAIL", "notificationFrequency": "unitaire",
+                               "email": "etat-civil@mairie-a.example", "activateDateTime": "2026-01-01T00:00:00.000Z"}]
+        });
+        hubee_shared::seed::Provisioning::parse(&due.to_string()).unwrap().load(&state.store).await.unwrap();
+        let payload: Value =
+            serde_json::from_str(include_str!("../../../events/eventbridge-notify-schedule.json")).unwrap();
+        let run = || dispatch(&state, LambdaEvent::new(payload.clone(), lambda_runtime::Context::default()));
+        assert_eq!(run().await.unwrap()["activated"], 1);
+        assert_eq!(run().await.unwrap()["activated"], 0, "once active, it is not activated again");
     }
 }

@@ -50,10 +50,12 @@ pub enum TokenError {
     Expired,
 }
 
-/// The signing keys, built once per cold start.
+/// The signing keys, built once per cold start. Tokens are signed with the current key; during
+/// a rotation the previous key still verifies the tokens it signed, for their last hour.
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    previous: Option<DecodingKey>,
     validation: Validation,
 }
 
@@ -64,7 +66,19 @@ impl TokenKeys {
         validation.validate_exp = false;
         validation.required_spec_claims = ["exp", "iss", "sub"].iter().map(|s| (*s).to_owned()).collect();
         validation.set_issuer(&[ISSUER]);
-        Self { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), validation }
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            previous: None,
+            validation,
+        }
+    }
+
+    /// Also accepts tokens signed with `previous`, the key in use before a rotation.
+    #[must_use]
+    pub fn with_previous(mut self, previous: &[u8]) -> Self {
+        self.previous = Some(DecodingKey::from_secret(previous));
+        self
     }
 
     /// A token for `sub` valid [`TOKEN_LIFETIME_SECS`] from `now`.
@@ -98,8 +112,14 @@ impl TokenKeys {
     /// # Errors
     /// `Invalid` for a forged or malformed token, `Expired` past its expiry.
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Claims, TokenError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|e| TokenError::Invalid(e.to_string()))?;
+        let decode = |key| jsonwebtoken::decode::<Claims>(token, key, &self.validation);
+        let data = match (decode(&self.decoding), &self.previous) {
+            (Err(e), Some(previous)) if *e.kind() == jsonwebtoken::errors::ErrorKind::InvalidSignature => {
+                decode(previous)
+            }
+            (result, _) => result,
+        }
+        .map_err(|e| TokenError::Invalid(e.to_string()))?;
         if data.claims.exp <= now.timestamp() {
             return Err(TokenError::Expired);
         }
@@ -124,5 +144,18 @@ mod tests {
         assert!(matches!(keys.verify(&t, now + chrono::Duration::seconds(3600)), Err(TokenError::Expired)));
         assert!(TokenKeys::new(b"secret-two").verify(&t, now).is_err(), "another key rejects it");
         assert!(keys.verify("not.a.token", now).is_err());
+    }
+
+    #[test]
+    fn after_a_rotation_the_previous_key_still_verifies_but_no_longer_signs() {
+        let siret = Siret::parse("11000000000007").unwrap();
+        let branch = BranchCode::parse("00000").unwrap();
+        let now = Utc::now();
+        let old = TokenKeys::new(b"old-key").issue("dgs-osl", Scope::Osl, &siret, &branch, None, now).unwrap();
+        let rotated = TokenKeys::new(b"new-key").with_previous(b"old-key");
+        assert_eq!(rotated.verify(&old, now).unwrap().sub, "dgs-osl");
+        let new = rotated.issue("dgs-osl", Scope::Osl, &siret, &branch, None, now).unwrap();
+        assert!(TokenKeys::new(b"old-key").verify(&new, now).is_err(), "new tokens use the new key");
+        assert!(TokenKeys::new(b"new-key").verify(&old, now).is_err(), "once the previous key is dropped");
     }
 }

@@ -14,7 +14,7 @@ use chrono::{Duration, Utc};
 use hubee_shared::{
     adapters::SystemClock,
     bootstrap,
-    config::{DEFAULT_MAIL_FROM, DeliveryPolicy, LocalConfig},
+    config::{Backend, DEFAULT_MAIL_FROM, DeliveryPolicy, LocalConfig},
     domain::{Applicant, BranchCode, Case, CaseStatus, InboxTab, OrgRef, OrgType, ProcessCode, Siret},
     seed::Provisioning,
 };
@@ -101,10 +101,11 @@ async fn main() {
         mail_from: DEFAULT_MAIL_FROM.into(),
         delivery: DeliveryPolicy::default(),
         smtp_url: None,
+        backend: Backend::Embedded,
     };
 
     // The referential: 1,000 mairies subscribed to CERTDC, the big one to EtatCivil too.
-    let (state, _) = bootstrap::local(&config, &config.common(config.addr), Arc::new(SystemClock)).unwrap();
+    let (state, _) = bootstrap::local(&config, &config.common(config.addr), Arc::new(SystemClock)).await.unwrap();
     let mut orgs = Vec::new();
     let mut subs = Vec::new();
     for i in 0..ORGS {
@@ -195,7 +196,7 @@ async fn main() {
         .json()
         .await
         .unwrap();
-    let mail = hub.adapters.outbox.recent().pop().expect("the sign-in code");
+    let mail = hub.adapters.mail.recent().pop().expect("the sign-in code");
     let code: String = mail.text.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).unwrap().to_owned();
     let r = http
         .post(format!("{base}/session/otp"))

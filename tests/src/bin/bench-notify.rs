@@ -10,7 +10,7 @@ use std::{sync::Arc, time::Instant};
 use hubee_shared::{
     adapters::SystemClock,
     bootstrap,
-    config::{DEFAULT_MAIL_FROM, DeliveryPolicy, LocalConfig},
+    config::{Backend, DEFAULT_MAIL_FROM, DeliveryPolicy, LocalConfig},
     domain::OutboxStatus,
     seed::Provisioning,
     services::{UploadHeaders, folders, notify},
@@ -34,8 +34,9 @@ async fn main() {
         mail_from: DEFAULT_MAIL_FROM.into(),
         delivery: DeliveryPolicy::default(),
         smtp_url: None,
+        backend: Backend::Embedded,
     };
-    let (state, _) = bootstrap::local(&config, &config.common(config.addr), Arc::new(SystemClock)).unwrap();
+    let (state, _) = bootstrap::local(&config, &config.common(config.addr), Arc::new(SystemClock)).await.unwrap();
 
     let mut orgs =
         vec![json!({"siret": "11000000000007", "branchCode": "00000", "name": "DGS", "type": "OSL", "code": "DGS"})];
