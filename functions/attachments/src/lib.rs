@@ -1,21 +1,27 @@
-//! `attachments`: attachment binaries — case and event attachment downloads, event attachment
-//! uploads.
+//! `attachments`: attachment binaries — case and event attachment downloads (streamed, or
+//! `303 See Other` to a presigned URL above the deployment's inline limit), event attachment
+//! uploads and their upload URLs, and, as a second binary (`attachments-uploaded`, on S3's
+//! `ObjectCreated` events), the completion of uploads made to those URLs.
 
+use aws_lambda_events::s3::S3Event;
 use axum::{
-    Router,
+    Json, Router,
     body::Body,
     extract::{Path, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
 };
 use futures::TryStreamExt;
 use hubee_shared::{
-    http::{self, ApiError, Caller, JsonBody, NoQuery, PortalUser, RequestLine, download_response, path_uuid},
+    http::{self, ApiError, Caller, JsonBody, NoQuery, PortalUser, RequestLine, delivery_response, path_uuid},
     services::actor::{Actor, portal_actor},
+    services::cases::{Completion, complete_presigned},
     services::{FileMeta, UploadHeaders, cases, dossier, events},
     state::AppState,
 };
+use lambda_runtime::Diagnostic;
+use serde_json::{Value, json};
 
 /// The portal routes this function serves (documented in the portal's OpenAPI document).
 pub const PORTAL_ROUTES: &[(&str, &str)] = &[
@@ -26,7 +32,6 @@ pub const PORTAL_ROUTES: &[(&str, &str)] = &[
 ];
 
 fn portal_handler(method: &str, path: &str) -> Option<axum::routing::MethodRouter<AppState>> {
-    use axum::routing::post;
     Some(match (method, path) {
         ("GET", "/portail/v1/cases/{caseId}/attachments/{attachmentId}") => get(portal_file),
         ("POST", "/portail/v1/cases/{caseId}/attachments") => post(portal_deposit),
@@ -36,7 +41,8 @@ fn portal_handler(method: &str, path: &str) -> Option<axum::routing::MethodRoute
     })
 }
 
-/// `GET /portail/v1/cases/{caseId}/attachments/{attachmentId}`: one file (`ATTACH_DL`).
+/// `GET /portail/v1/cases/{caseId}/attachments/{attachmentId}`: one file (`ATTACH_DL`); above the
+/// deployment's inline limit, `303 See Other` to a presigned URL, as every download route.
 async fn portal_file(
     State(state): State<AppState>,
     user: PortalUser,
@@ -47,15 +53,7 @@ async fn portal_file(
     let case_id = path_uuid(&line, "caseId", &case_id)?;
     let attachment_id = path_uuid(&line, "attachmentId", &attachment_id)?;
     let actor = portal_actor(&state, &user.account).await?;
-    Ok(download_response(dossier::download_file(&state, &actor, case_id, attachment_id).await?))
-}
-
-fn zip_response(archive: dossier::Archive) -> Response {
-    let headers = [
-        (header::CONTENT_TYPE, header::HeaderValue::from_static("application/zip")),
-        (header::CONTENT_DISPOSITION, http::content_disposition(&archive.file_name)),
-    ];
-    (headers, Body::from_stream(archive.body)).into_response()
+    Ok(delivery_response(dossier::deliver_file(&state, &actor, case_id, attachment_id).await?))
 }
 
 /// `GET /portail/v1/cases/{caseId}/archive`: "Télécharger tous les éléments".
@@ -68,7 +66,7 @@ async fn portal_archive(
 ) -> Result<Response, ApiError> {
     let case_id = path_uuid(&line, "caseId", &case_id)?;
     let actor = portal_actor(&state, &user.account).await?;
-    Ok(zip_response(dossier::download_all(&state, &actor, case_id).await?))
+    Ok(delivery_response(dossier::deliver_all(&state, &actor, case_id).await?))
 }
 
 /// `POST /portail/v1/archives` `{caseIds}`: several dossiers as one zip.
@@ -81,7 +79,7 @@ async fn portal_archives(
 ) -> Result<Response, ApiError> {
     let ids = dossier::parse_case_ids(&line.0, &body)?;
     let actor = portal_actor(&state, &user.account).await?;
-    Ok(zip_response(dossier::download_many(&state, &actor, &ids).await?))
+    Ok(delivery_response(dossier::deliver_many(&state, &actor, &ids).await?))
 }
 
 /// `POST /portail/v1/cases/{caseId}/attachments`: "Déposer une pièce jointe". The body is the
@@ -127,6 +125,10 @@ pub fn routes() -> Router<AppState> {
             "/teledossiers/v1/cases/{caseId}/events/{eventId}/attachments/{attachmentId}",
             get(download_event_attachment).put(upload_event_attachment),
         )
+        .route(
+            "/teledossiers/v1/cases/{caseId}/events/{eventId}/attachments/{attachmentId}/upload-url",
+            post(event_upload_url),
+        )
         .merge(http::route_table(PORTAL_ROUTES, portal_handler))
 }
 
@@ -143,7 +145,7 @@ async fn download_case_attachment(
 ) -> Result<Response, ApiError> {
     let case_id = path_uuid(&line, "caseId", &case_id)?;
     let attachment_id = path_uuid(&line, "attachmentId", &attachment_id)?;
-    Ok(download_response(cases::download_case_attachment(&state, &Actor::from(&caller), case_id, attachment_id).await?))
+    Ok(delivery_response(cases::download_case_attachment(&state, &Actor::from(&caller), case_id, attachment_id).await?))
 }
 
 async fn download_event_attachment(
@@ -156,7 +158,7 @@ async fn download_event_attachment(
     let case_id = path_uuid(&line, "caseId", &case_id)?;
     let event_id = path_uuid(&line, "eventId", &event_id)?;
     let attachment_id = path_uuid(&line, "attachmentId", &attachment_id)?;
-    Ok(download_response(
+    Ok(delivery_response(
         events::download_event_attachment(&state, &Actor::from(&caller), case_id, event_id, attachment_id).await?,
     ))
 }
@@ -183,12 +185,82 @@ async fn upload_event_attachment(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `POST …/events/{eventId}/attachments/{attachmentId}/upload-url` (an extension of the contract,
+/// docs/API.md): a presigned PUT for a file of the caller's deposit; an optional `digest` header
+/// (base64 SHA-256) is checked once the file is stored.
+async fn event_upload_url(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    _: NoQuery,
+    line: RequestLine,
+    Path((case_id, event_id, attachment_id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let case_id = path_uuid(&line, "caseId", &case_id)?;
+    let event_id = path_uuid(&line, "eventId", &event_id)?;
+    let attachment_id = path_uuid(&line, "attachmentId", &attachment_id)?;
+    let digest = headers.get("digest").and_then(|v| v.to_str().ok());
+    let actor = Actor::from(&caller);
+    Ok(Json(events::upload_url(&state, &actor, case_id, event_id, attachment_id, digest).await?).into_response())
+}
+
+/// An S3 event's object key: URL-encoded, spaces as `+`.
+fn object_key(raw: &str) -> Option<String> {
+    percent_encoding::percent_decode_str(&raw.replace('+', " ")).decode_utf8().ok().map(|k| k.into_owned())
+}
+
+fn retryable(e: impl std::fmt::Display) -> Diagnostic {
+    Diagnostic { error_type: "Retryable".into(), error_message: e.to_string() }
+}
+
+/// `attachments-uploaded`: S3's `ObjectCreated` events on the binaries bucket. Each object stored
+/// through an upload URL completes its attachment (see `complete_presigned`); objects no URL
+/// was issued for (direct uploads, archives) are ignored. Every record is handled before the
+/// batch answers; delivering it again is harmless.
+///
+/// # Errors
+/// `Retryable` when the store or the object store failed on a record (the object is kept, and
+/// S3's retry completes it), `NonRetryable` for a record without an object key.
+pub async fn handle_s3(state: &AppState, event: S3Event) -> Result<Value, Diagnostic> {
+    let (mut received, mut unchanged, mut rejected, mut ignored) = (0, 0, 0, 0);
+    let mut failure = None;
+    for record in event.records {
+        if !record.event_name.as_deref().is_some_and(|name| name.starts_with("ObjectCreated:")) {
+            ignored += 1;
+            continue;
+        }
+        let Some(key) = record.s3.object.key.as_deref().and_then(object_key) else {
+            tracing::error!(event = ?record.event_name, "an S3 record without a readable object key");
+            failure.get_or_insert(Diagnostic {
+                error_type: "NonRetryable".into(),
+                error_message: "an S3 record without a readable object key".into(),
+            });
+            continue;
+        };
+        match complete_presigned(state, &key).await {
+            Ok(Completion::Received) => received += 1,
+            Ok(Completion::AlreadyReceived) => unchanged += 1,
+            Ok(Completion::Rejected(_)) => rejected += 1,
+            Ok(Completion::Ignored) => ignored += 1,
+            Err(e) => {
+                tracing::error!(error = %e, %key, "completing a presigned upload failed");
+                failure = Some(retryable(e));
+            }
+        }
+    }
+    match failure {
+        Some(diagnostic) => Err(diagnostic),
+        None => Ok(json!({"received": received, "unchanged": unchanged, "rejected": rejected, "ignored": ignored})),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use http_body_util::BodyExt;
-    use hubee_shared::testkit::{
-        self, FIXTURE_ATTACHMENT_ID, FIXTURE_CASE_ID, bearer, deposit_case, fixture, provision,
+    use hubee_shared::{
+        services::cases::Delivery,
+        testkit::{self, FIXTURE_ATTACHMENT_ID, FIXTURE_CASE_ID, bearer, deposit_case, fixture, provision},
     };
     use tower::ServiceExt;
 
@@ -244,5 +316,193 @@ mod tests {
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(response.headers()["digest"], "xcLovmrQglpW3tHxoVPOrxHcBgq0SxIKlEBqCCB7q8I=");
         assert_eq!(&response.into_body().collect().await.unwrap().to_bytes()[..], b"%PDF-1.4 fixture");
+    }
+
+    /// Mairie A's agent on the portal, with the management role.
+    fn agent() -> Actor {
+        use hubee_shared::domain::{BranchCode, OrgRef, OrgType, ProcessCode, Siret};
+        let org = OrgRef {
+            org_type: OrgType::Si,
+            company_register: Siret::parse("11001401600015").unwrap(),
+            branch_code: BranchCode::parse("75108").unwrap(),
+        };
+        Actor::portal_user(org, "agent@mairie-a.example", "Agent A", vec![ProcessCode::parse("CERTDC").unwrap()], true)
+    }
+
+    fn stream(bytes: &'static [u8]) -> hubee_shared::ports::ByteStream {
+        Box::pin(futures::stream::iter([Ok(axum::body::Bytes::from_static(bytes))]))
+    }
+
+    /// The object key of `events/s3-object-created.json`, which tests replace.
+    const FIXTURE_OBJECT_KEY: &str = "cases/00000000-0000-4000-8000-00000000ca5e/events/00000000-0000-4000-8000-0000000e7e07/00000000-0000-4000-8000-0000000a77ac/00000000-0000-4000-8000-0000000ab1d0";
+
+    /// A new deposit of one 16-byte file on the case, an upload URL for it (the fixture
+    /// announces the digest of `%PDF-1.4 fixture`), `bytes` stored under its key: S3's event for
+    /// that object, the key, and the event and file ids.
+    async fn upload_to_url(
+        state: &AppState,
+        dir: &std::path::Path,
+        case: uuid::Uuid,
+        bytes: &'static [u8],
+    ) -> (S3Event, hubee_shared::ports::ObjectKey, (uuid::Uuid, uuid::Uuid)) {
+        use hubee_shared::{
+            ports::{PresignMethod, PutCheck},
+            testkit::{FIXTURE_EVENT_ID, deposit_event, json_body},
+        };
+        let (event, file) = deposit_event(state, case, 16).await;
+        let ids = [
+            (FIXTURE_CASE_ID, case.to_string()),
+            (FIXTURE_EVENT_ID, event.to_string()),
+            (FIXTURE_ATTACHMENT_ID, file.to_string()),
+        ];
+        let ask = include_str!("../../../events/apigw-attachments-event-upload-url.json");
+        let response = router(state.clone()).oneshot(fixture(ask, &ids, &bearer(state, "fixture-si"))).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let url = json_body(response).await["url"].as_str().unwrap().to_owned();
+        let key = testkit::presigned_key(dir, &url, PresignMethod::Put).unwrap();
+        state.objects.put(&key, "application/pdf", stream(bytes), PutCheck::default()).await.unwrap();
+        let s3 = include_str!("../../../events/s3-object-created.json");
+        assert!(s3.contains(FIXTURE_OBJECT_KEY));
+        let created: S3Event = serde_json::from_str(&s3.replace(FIXTURE_OBJECT_KEY, key.as_str())).unwrap();
+        (created, key, (event, file))
+    }
+
+    #[tokio::test]
+    async fn the_s3_fixture_completes_uploads_made_to_an_upload_url_through_the_real_handler() {
+        use hubee_shared::{domain::AttachmentStatus, ports::ObjectError};
+        let dir = tempfile::tempdir().unwrap();
+        let state = testkit::state(dir.path());
+        provision(&state).await;
+        let (case, _) = deposit_case(&state, b"%PDF-1.4 fixture").await;
+        let s3 = include_str!("../../../events/s3-object-created.json");
+        let upload = |bytes| upload_to_url(&state, dir.path(), case, bytes);
+
+        let (event, key, (event_id, file)) = upload(b"%PDF-1.4 fixture").await;
+        let done = handle_s3(&state, event.clone()).await.unwrap();
+        assert_eq!(done["received"], 1, "{done}");
+        let received = state.store.event_attachment(case, event_id, file).await.unwrap().unwrap().value;
+        assert_eq!(received.status, AttachmentStatus::Received);
+        assert_eq!(received.object_key.as_deref(), Some(key.as_str()));
+        // S3 delivers at least once: the same event again changes nothing.
+        let again = handle_s3(&state, event).await.unwrap();
+        assert_eq!((again["received"].as_u64(), again["unchanged"].as_u64()), (Some(0), Some(1)), "{again}");
+        assert!(state.objects.head(&key).await.is_ok(), "the received object stays");
+
+        // Wrong bytes (the right size but not the announced digest; a wrong size): each object
+        // is deleted and its file stays pending.
+        for wrong in [b"%PDF-1.4 WRONG!!".as_slice(), b"short"] {
+            let (event, key, (event_id, file)) = upload(wrong).await;
+            let done = handle_s3(&state, event.clone()).await.unwrap();
+            assert_eq!(done["rejected"], 1, "{done}");
+            assert!(matches!(state.objects.head(&key).await, Err(ObjectError::NotFound)), "the object is deleted");
+            let pending = state.store.event_attachment(case, event_id, file).await.unwrap().unwrap().value;
+            assert_eq!((pending.status, pending.object_key), (AttachmentStatus::Pending, None));
+            let again = handle_s3(&state, event).await.unwrap();
+            assert_eq!(again["ignored"], 1, "a refused object's event again: nothing to do");
+        }
+
+        // Objects no upload URL was issued for (a direct upload's, an archive) are ignored.
+        let archive = s3.replace(FIXTURE_OBJECT_KEY, "archives/00000000-0000-4000-8000-000000000001");
+        let done = handle_s3(&state, serde_json::from_str(&archive).unwrap()).await.unwrap();
+        assert_eq!(done["ignored"], 1, "{done}");
+    }
+
+    #[tokio::test]
+    async fn above_the_inline_limit_event_uploads_and_portal_deposits_answer_413() {
+        use hubee_shared::{
+            services::cases::UploadError,
+            testkit::{FIXTURE_EVENT_ID, deposit_event, json_body},
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let base = testkit::state(dir.path());
+        provision(&base).await;
+        let (case, _) = deposit_case(&base, b"%PDF-1.4 fixture").await;
+        let state = testkit::with_inline_limit(&base, 1024);
+        let (event, file) = deposit_event(&state, case, 2048).await;
+        let ids = [
+            (FIXTURE_CASE_ID, case.to_string()),
+            (FIXTURE_EVENT_ID, event.to_string()),
+            (FIXTURE_ATTACHMENT_ID, file.to_string()),
+        ];
+        let upload = include_str!("../../../events/apigw-attachments-upload-event-attachment.json");
+        let response =
+            router(state.clone()).oneshot(fixture(upload, &ids, &bearer(&state, "fixture-si"))).await.unwrap();
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let error = json_body(response).await;
+        let message = error["errors"][0]["message"].as_str().unwrap();
+        assert_eq!(error["errors"][0]["code"], 413);
+        let route = format!("POST /teledossiers/v1/cases/{case}/events/{event}/attachments/{file}/upload-url");
+        assert!(message.contains(&route), "{message}");
+
+        // The portal: refused before the deposit event is even created.
+        let meta = FileMeta {
+            file_name: "grand.pdf".into(),
+            attachment_type: "PJ".into(),
+            size: 2048,
+            mime_type: "application/pdf".into(),
+        };
+        let refused = dossier::deposit(&state, &agent(), case, meta, stream(b"")).await.unwrap_err();
+        assert!(matches!(&refused, UploadError::TooLarge(m) if m.contains("upload-url")), "{refused:?}");
+        assert_eq!(ApiError::from(refused).status, StatusCode::PAYLOAD_TOO_LARGE);
+        let record = state.store.case_record(case).await.unwrap().unwrap();
+        assert_eq!(record.events.len(), 1, "only the API deposit above");
+    }
+
+    #[tokio::test]
+    async fn above_the_inline_limit_downloads_answer_303_to_a_working_presigned_url() {
+        use hubee_shared::{
+            ports::{ObjectKey, PresignMethod},
+            services::cases::ARCHIVE_PREFIX,
+            testkit::json_body,
+        };
+        static LARGE: [u8; 2048] = [b'%'; 2048];
+        let dir = tempfile::tempdir().unwrap();
+        let base = testkit::state(dir.path());
+        provision(&base).await;
+        let (large, large_file) = deposit_case(&base, &LARGE).await;
+        let (small, small_file) = deposit_case(&base, b"%PDF-1.4 fixture").await;
+        let state = testkit::with_inline_limit(&base, 1024);
+        let download = include_str!("../../../events/apigw-attachments-download-case-attachment.json");
+        let si = bearer(&state, "fixture-si");
+        let read = |key: ObjectKey| {
+            let state = state.clone();
+            async move {
+                let body = state.objects.get(&key, None).await.unwrap().body;
+                body.map_ok(|chunk| chunk.to_vec()).try_concat().await.unwrap()
+            }
+        };
+
+        let ids = [(FIXTURE_CASE_ID, large.to_string()), (FIXTURE_ATTACHMENT_ID, large_file.to_string())];
+        let response = router(state.clone()).oneshot(fixture(download, &ids, &si)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let location = response.headers()[header::LOCATION].to_str().unwrap().to_owned();
+        let body = json_body(response).await;
+        assert_eq!((body["url"].as_str(), body["size"].as_u64()), (Some(location.as_str()), Some(2048)));
+        assert_eq!(body["fileName"], "certificat.pdf");
+        let key = testkit::presigned_key(dir.path(), &location, PresignMethod::Get).expect("a genuine GET URL");
+        assert!(testkit::presigned_key(dir.path(), &location, PresignMethod::Put).is_none(), "for reading only");
+        assert_eq!(read(key).await, LARGE.to_vec());
+
+        // Within the limit: streamed as before.
+        let ids = [(FIXTURE_CASE_ID, small.to_string()), (FIXTURE_ATTACHMENT_ID, small_file.to_string())];
+        let response = router(state.clone()).oneshot(fixture(download, &ids, &si)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(&response.into_body().collect().await.unwrap().to_bytes()[..], b"%PDF-1.4 fixture");
+
+        // Zips: written to the object store under archives/, then a presigned GET.
+        let agent = agent();
+        let Delivery::Redirect(redirect) = dossier::deliver_many(&state, &agent, &[large, small]).await.unwrap() else {
+            panic!("a limited deployment redirects zips")
+        };
+        let key = testkit::presigned_key(dir.path(), &redirect.url, PresignMethod::Get).unwrap();
+        assert!(key.as_str().starts_with(&format!("{ARCHIVE_PREFIX}/")), "{key}");
+        assert!(redirect.file_name.ends_with(".zip"));
+        let entries = testkit::unzip(read(key).await).await;
+        assert_eq!(entries.len(), 3, "the manifest and both files");
+        assert_eq!(entries[1].1, LARGE.to_vec());
+        let response = delivery_response(Delivery::Redirect(redirect));
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        // Without a limit (the local hub), the zip streams.
+        assert!(matches!(dossier::deliver_all(&base, &agent, small).await.unwrap(), Delivery::Archive(_)));
     }
 }

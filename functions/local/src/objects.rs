@@ -1,5 +1,6 @@
 //! Presigned object URLs of the filesystem store (`/objects/<key>?method=…&expires=…&signature=…`),
-//! what S3 serves on AWS.
+//! what S3 serves on AWS. An object PUT here completes the upload its URL was issued for, as
+//! S3's `ObjectCreated` event does on AWS (`hubee_attachments::handle_s3`).
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -16,10 +17,19 @@ use hubee_shared::{
     adapters::embedded::FsObjects,
     http::ApiError,
     ports::{ObjectError, ObjectKey, ObjectStore, PresignMethod, PutCheck},
+    services::cases::{Completion, complete_presigned},
+    state::AppState,
 };
 
-pub fn routes(objects: Arc<FsObjects>) -> Router {
-    Router::new().route("/objects/{*key}", get(get_object).put(put_object)).with_state(objects)
+/// What the routes serve: the filesystem store, and the hub whose uploads they complete.
+#[derive(Clone)]
+pub struct Objects {
+    store: Arc<FsObjects>,
+    hub: AppState,
+}
+
+pub fn routes(store: Arc<FsObjects>, hub: AppState) -> Router {
+    Router::new().route("/objects/{*key}", get(get_object).put(put_object)).with_state(Objects { store, hub })
 }
 
 fn authorise(
@@ -44,12 +54,12 @@ fn authorise(
 }
 
 async fn get_object(
-    State(objects): State<Arc<FsObjects>>,
+    State(objects): State<Objects>,
     Path(key): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let key = authorise(&objects, &key, PresignMethod::Get, &query)?;
-    let object = match objects.get(&key, None).await {
+    let key = authorise(&objects.store, &key, PresignMethod::Get, &query)?;
+    let object = match objects.store.get(&key, None).await {
         Ok(o) => o,
         Err(ObjectError::NotFound) => return Err(ApiError::not_found("File is not found")),
         Err(e) => return Err(ApiError::internal(e)),
@@ -62,17 +72,24 @@ async fn get_object(
     Ok((headers, Body::from_stream(object.body)).into_response())
 }
 
+/// Stores the object, then completes its upload as S3's event would: like S3, the PUT succeeds
+/// whatever the completion decides (a refused object is deleted, its attachment stays
+/// `PENDING`); a failure to complete answers 500, and the PUT may be retried.
 async fn put_object(
-    State(objects): State<Arc<FsObjects>>,
+    State(objects): State<Objects>,
     Path(key): Path<String>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<StatusCode, ApiError> {
-    let key = authorise(&objects, &key, PresignMethod::Put, &query)?;
+    let key = authorise(&objects.store, &key, PresignMethod::Put, &query)?;
     let content_type =
         headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/octet-stream");
     let stream = Box::pin(body.into_data_stream().map_err(std::io::Error::other));
-    objects.put(&key, content_type, stream, PutCheck::default()).await.map_err(ApiError::internal)?;
+    objects.store.put(&key, content_type, stream, PutCheck::default()).await.map_err(ApiError::internal)?;
+    match complete_presigned(&objects.hub, key.as_str()).await.map_err(ApiError::internal)? {
+        Completion::Rejected(reason) => tracing::info!(%key, reason, "the upload was refused"),
+        Completion::Received | Completion::AlreadyReceived | Completion::Ignored => {}
+    }
     Ok(StatusCode::OK)
 }

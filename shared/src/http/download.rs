@@ -1,13 +1,24 @@
-//! Streaming a stored binary to the client with its metadata.
+//! Delivering a stored binary to the client: streamed with its metadata, or, above what a
+//! response of the deployment carries, `303 See Other` to a presigned URL.
 
 use axum::{
+    Json,
     body::Body,
-    http::{HeaderName, HeaderValue, header},
+    http::{HeaderName, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::json;
 
-use crate::services::Download;
+use super::ApiError;
+use crate::{
+    domain::format_time,
+    services::{
+        Download,
+        cases::{Delivery, Redirect},
+        dossier::Archive,
+    },
+};
 
 /// RFC 8187 `attr-char`s are left as they are; everything else is percent-encoded.
 const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
@@ -54,6 +65,41 @@ pub fn download_response(d: Download) -> Response {
         (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
     ];
     (headers, Body::from_stream(d.body)).into_response()
+}
+
+/// A zip archive, streamed, with the name to offer.
+pub fn archive_response(archive: Archive) -> Response {
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static("application/zip")),
+        (header::CONTENT_DISPOSITION, content_disposition(&archive.file_name)),
+    ];
+    (headers, Body::from_stream(archive.body)).into_response()
+}
+
+/// `303 See Other` to a presigned URL (clients follow it; the URL needs no credentials), with a
+/// JSON body naming the file, its size and its digest (base64 SHA-256) for those that do not.
+pub fn redirect_response(r: Redirect) -> Response {
+    let Ok(location) = HeaderValue::from_str(&r.url) else {
+        return ApiError::internal("a presigned URL is not a valid header value").into_response();
+    };
+    let headers = [(header::LOCATION, location), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))];
+    let body = json!({
+        "url": r.url,
+        "expiresAt": format_time(r.expires_at),
+        "fileName": r.file_name,
+        "size": r.size,
+        "digest": r.sha256.to_base64(),
+    });
+    (StatusCode::SEE_OTHER, headers, Json(body)).into_response()
+}
+
+/// A binary as the services chose to deliver it.
+pub fn delivery_response(delivery: Delivery) -> Response {
+    match delivery {
+        Delivery::File(d) => download_response(d),
+        Delivery::Archive(a) => archive_response(a),
+        Delivery::Redirect(r) => redirect_response(r),
+    }
 }
 
 #[cfg(test)]

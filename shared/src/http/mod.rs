@@ -8,7 +8,7 @@ mod query;
 mod routes;
 mod session;
 
-pub use download::{content_disposition, download_response};
+pub use download::{archive_response, content_disposition, delivery_response, download_response, redirect_response};
 pub use error::{ApiError, INVALID_CREDENTIALS};
 pub use extract::{Caller, JsonBody, NoQuery, RequestLine, partner_info, path_uuid};
 pub use query::QueryParams;

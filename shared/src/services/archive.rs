@@ -65,15 +65,23 @@ fn manifest(entries: &[ArchiveEntry]) -> String {
 }
 
 /// The archive as a byte stream. It is written in the background while the stream is read; a
-/// failure midway is logged and ends the stream early (the client sees a truncated archive).
+/// failure midway is logged and ends the stream with an error after the bytes written so far,
+/// so that neither a client nor the object store takes a truncated archive for a whole one.
 pub fn stream(state: AppState, entries: Vec<ArchiveEntry>) -> ByteStream {
     let (writer, reader) = tokio::io::duplex(PIPE);
-    tokio::spawn(async move {
-        if let Err(e) = write(&state, writer, &entries).await {
-            tracing::error!(error = %e, "writing a zip archive failed");
-        }
-    });
-    Box::pin(ReaderStream::with_capacity(reader, 64 * 1024))
+    let writing = tokio::spawn(async move { write(&state, writer, &entries).await });
+    // Once the pipe is drained (the writer done or dropped): its outcome.
+    let outcome = futures::stream::once(async move {
+        let failure = match writing.await {
+            Ok(Ok(())) => return None,
+            Ok(Err(e)) => e.to_string(),
+            Err(e) => e.to_string(),
+        };
+        tracing::error!(error = %failure, "writing a zip archive failed");
+        Some(Err(std::io::Error::other(format!("writing the zip archive failed: {failure}"))))
+    })
+    .filter_map(futures::future::ready);
+    Box::pin(ReaderStream::with_capacity(reader, 64 * 1024).chain(outcome))
 }
 
 async fn write(state: &AppState, out: tokio::io::DuplexStream, entries: &[ArchiveEntry]) -> anyhow::Result<()> {

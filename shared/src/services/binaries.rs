@@ -1,13 +1,35 @@
-//! Attachment binaries, whoever deposits them (a folder's operator, an event's transmitter):
-//! streamed in with size and digest checks, streamed out with their metadata.
+//! Attachment binaries, whoever deposits them (a folder's operator, an event's transmitter).
+//!
+//! In: streamed through the API with size and digest checks ([`receive`]), or, for binaries a
+//! request of the deployment cannot carry, put to a presigned upload URL ([`issue_upload_url`])
+//! then checked once stored ([`complete_presigned`]); both end in the same record of the binary.
+//! Out: streamed with their metadata, or through a presigned download URL above what a response
+//! of the deployment carries ([`deliver`], [`deliver_archive`]). `Config::inline_limit` decides,
+//! here and nowhere else.
 
-use super::{ExchangeError, refused};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{ExchangeError, dossier::Archive, refused};
 use crate::{
-    domain::{Attachment, AttachmentStatus, Sha256Digest},
-    ports::{ByteStream, ObjectError, ObjectKey, PutCheck},
+    domain::{Attachment, AttachmentStatus, Sha256Digest, format_time},
+    http::ApiError,
+    ports::{ByteStream, ObjectError, ObjectInfo, ObjectKey, PresignMethod, PutCheck},
     state::AppState,
-    store::{StoreError, Versioned, attachment_key, from_item},
+    store::{PendingUpload, StoreError, Versioned, attachment_key, from_item},
 };
+
+/// How long an upload URL is valid.
+pub const UPLOAD_URL_MINUTES: i64 = 15;
+/// How long a download URL (a `303 See Other`'s `Location`) is valid.
+pub const DOWNLOAD_URL_MINUTES: i64 = 5;
+/// The largest binary one upload URL takes (S3's largest single `PutObject`).
+pub const MAX_PRESIGNED_UPLOAD: u64 = 5 << 30;
+/// Where zip archives too large for a response are written, under a fresh id each.
+pub const ARCHIVE_PREFIX: &str = "archives";
 
 /// What the upload request says about the binary, besides its bytes.
 pub struct UploadHeaders<'a> {
@@ -25,6 +47,72 @@ pub struct Download {
     pub body: ByteStream,
 }
 
+/// How a binary reaches the client.
+pub enum Delivery {
+    /// Streamed in the response.
+    File(Download),
+    /// A zip archive streamed in the response.
+    Archive(Archive),
+    /// Larger than a response of this deployment carries: `303 See Other` to a presigned GET.
+    Redirect(Redirect),
+}
+
+/// Where to fetch a binary, for a limited time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Redirect {
+    pub url: String,
+    pub expires_at: DateTime<Utc>,
+    pub file_name: String,
+    pub size: u64,
+    pub sha256: Sha256Digest,
+}
+
+/// An upload URL, as the `upload-url` routes answer it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadUrl {
+    pub url: String,
+    pub method: &'static str,
+    /// RFC 3339, as the contract writes dates.
+    pub expires_at: String,
+    /// The declared size: the object must be exactly that long.
+    pub max_size: u64,
+}
+
+/// Why an upload through the API was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    /// Larger than a request to this deployment carries; the message says how to proceed.
+    #[error("{0}")]
+    TooLarge(String),
+    #[error(transparent)]
+    Exchange(#[from] ExchangeError),
+}
+
+impl From<UploadError> for ApiError {
+    fn from(e: UploadError) -> Self {
+        match e {
+            UploadError::TooLarge(message) => ApiError::payload_too_large(message),
+            UploadError::Exchange(e) => e.into(),
+        }
+    }
+}
+
+/// What became of an object stored through an upload URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Completion {
+    /// Its attachment is `RECEIVED`, with this object.
+    Received,
+    /// It already was (the same storage event delivered again): nothing changed.
+    AlreadyReceived,
+    /// Refused (its size or digest, or an attachment gone or received meanwhile): the object is
+    /// deleted and the attachment left as it was.
+    Rejected(String),
+    /// No upload URL was issued for this key (a direct upload's object, an archive), or the
+    /// object is gone: nothing to do.
+    Ignored,
+}
+
 pub fn ensure_pending(a: &Attachment) -> Result<(), ExchangeError> {
     if a.status == AttachmentStatus::Pending {
         Ok(())
@@ -33,58 +121,124 @@ pub fn ensure_pending(a: &Attachment) -> Result<(), ExchangeError> {
     }
 }
 
+fn parse_digest(digest: Option<&str>) -> Result<Option<Sha256Digest>, ExchangeError> {
+    digest
+        .map(|d| {
+            Sha256Digest::from_base64(d)
+                .map_err(|_| refused(format!("Digest {d} is not a base64-encoded SHA-256 value")))
+        })
+        .transpose()
+}
+
+/// A fresh key for one upload of `a`, and the upload's id (its last segment): two uploads of
+/// one attachment never share an object. Generated ids only, never user input.
+fn fresh_key(state: &AppState, a: &Attachment) -> Result<(ObjectKey, Uuid), ExchangeError> {
+    let upload = state.ids.new_id();
+    let mut segments = match a.event {
+        None => vec!["folders".to_owned(), a.folder_id.to_string()],
+        Some(e) => vec!["cases".to_owned(), e.case_id.to_string(), "events".to_owned(), e.event_id.to_string()],
+    };
+    segments.extend([a.id.to_string(), upload.to_string()]);
+    Ok((ObjectKey::new(segments).map_err(ExchangeError::Objects)?, upload))
+}
+
+/// The route that issues upload URLs for `a`.
+fn upload_url_route(a: &Attachment) -> String {
+    match a.event {
+        None => format!("/teledossiers/v1/folders/{}/attachments/{}/upload-url", a.folder_id, a.id),
+        Some(e) => {
+            format!("/teledossiers/v1/cases/{}/events/{}/attachments/{}/upload-url", e.case_id, e.event_id, a.id)
+        }
+    }
+}
+
+/// Refuses, before any byte is read, an upload through the API larger than this deployment's
+/// requests carry (`Config::inline_limit`): its declared size or its `Content-Length`.
+/// `instead` says how to proceed.
+///
+/// # Errors
+/// `TooLarge`.
+pub fn check_inline(
+    state: &AppState,
+    declared: u64,
+    content_length: Option<u64>,
+    instead: &str,
+) -> Result<(), UploadError> {
+    let Some(limit) = state.config.inline_limit else { return Ok(()) };
+    let size = declared.max(content_length.unwrap_or(0));
+    if size <= limit {
+        return Ok(());
+    }
+    Err(UploadError::TooLarge(format!(
+        "The binary ({size} bytes) is larger than the {limit} bytes a request to this API carries: {instead}"
+    )))
+}
+
 /// Streams the binary of a `PENDING` attachment into the object store, checking its size and
 /// digest; the attachment becomes `RECEIVED` at once. On any failed check nothing is stored and
 /// the attachment stays `PENDING`, so the sender can retry.
 ///
 /// # Errors
-/// `Refused` for a size or digest mismatch, or an attachment already received.
+/// `TooLarge` above the deployment's inline limit; `Refused` for a size or digest mismatch, or an
+/// attachment already received.
 pub async fn receive(
     state: &AppState,
     current: Versioned<Attachment>,
     headers: UploadHeaders<'_>,
     body: ByteStream,
-) -> Result<(), ExchangeError> {
-    ensure_pending(&current.value)?;
-    let expected_digest = headers
-        .digest
-        .map(|d| {
-            Sha256Digest::from_base64(d)
-                .map_err(|_| refused(format!("Digest {d} is not a base64-encoded SHA-256 value")))
-        })
-        .transpose()?;
+) -> Result<(), UploadError> {
+    let a = &current.value;
+    ensure_pending(a)?;
+    let instead = format!("request an upload URL with POST {} and PUT the binary there", upload_url_route(a));
+    check_inline(state, a.size, headers.content_length, &instead)?;
+    let expected_digest = parse_digest(headers.digest)?;
     let size_mismatch = || refused("Size does not match with attachment meta-data");
-    if headers.content_length.is_some_and(|l| l != current.value.size) {
-        return Err(size_mismatch());
+    if headers.content_length.is_some_and(|l| l != a.size) {
+        return Err(size_mismatch().into());
     }
 
-    // A fresh key per upload: two concurrent uploads of one attachment never overwrite each
-    // other's bytes, and the loser's object is removed below. Generated ids only.
-    let a = &current.value;
-    let mut segments = match a.event {
-        None => vec!["folders".to_owned(), a.folder_id.to_string()],
-        Some(e) => vec!["cases".to_owned(), e.case_id.to_string(), "events".to_owned(), e.event_id.to_string()],
-    };
-    segments.extend([a.id.to_string(), state.ids.new_id().to_string()]);
-    let key = ObjectKey::new(segments).map_err(ExchangeError::Objects)?;
+    // The loser of two concurrent uploads has its object removed below.
+    let (key, _) = fresh_key(state, a)?;
     // Downloads answer the declared MIME type, whatever the upload's Content-Type said.
     let check = PutCheck { size: Some(a.size), sha256: expected_digest };
     let info = match state.objects.put(&key, &a.mime_type, body, check).await {
         Ok(info) => info,
-        Err(ObjectError::SizeMismatch { .. }) => return Err(size_mismatch()),
+        Err(ObjectError::SizeMismatch { .. }) => return Err(size_mismatch().into()),
         Err(ObjectError::DigestMismatch { expected, .. }) => {
-            return Err(refused(format!("Digest {expected} does not match with the SHA-256 of the uploaded binary")));
+            return Err(
+                refused(format!("Digest {expected} does not match with the SHA-256 of the uploaded binary")).into()
+            );
         }
-        Err(ObjectError::Body(e)) => return Err(refused(format!("The upload was interrupted: {e}"))),
-        Err(e) => return Err(ExchangeError::Objects(e)),
+        Err(ObjectError::Body(e)) => return Err(refused(format!("The upload was interrupted: {e}")).into()),
+        Err(e) => return Err(ExchangeError::Objects(e).into()),
     };
+    if let Err(e) = mark_received(state, current, &key, &info).await {
+        discard(state, &key).await;
+        return Err(e.into());
+    }
+    Ok(())
+}
 
+/// Records a stored and checked binary on its attachment: `RECEIVED`, with its digest, object
+/// key and date — the one tail of both upload paths, retried on concurrent changes. Nothing is
+/// written when the attachment already holds this object (a storage event delivered twice).
+///
+/// # Errors
+/// `Refused` when the attachment was received meanwhile with another object,
+/// `AttachmentNotFound` when it was deleted, `Busy`, or a store failure; the caller decides
+/// what becomes of the object.
+async fn mark_received(
+    state: &AppState,
+    current: Versioned<Attachment>,
+    key: &ObjectKey,
+    info: &ObjectInfo,
+) -> Result<(), ExchangeError> {
     let mut read = current;
     for _ in 0..super::RETRIES {
-        if let Err(e) = ensure_pending(&read.value) {
-            discard(state, &key).await;
-            return Err(e);
+        if read.value.object_key.as_deref() == Some(key.as_str()) {
+            return Ok(());
         }
+        ensure_pending(&read.value)?;
         let mut received = read.value.clone();
         received.status = AttachmentStatus::Received;
         received.sha256 = Some(info.sha256);
@@ -99,14 +253,132 @@ pub async fn receive(
                 let item = state.store.table().get(&attachment_key(&read.value)).await.map_err(StoreError::from)?;
                 read = from_item(item.ok_or(ExchangeError::AttachmentNotFound)?)?;
             }
-            Err(e) => {
-                discard(state, &key).await;
-                return Err(e.into());
-            }
+            Err(e) => return Err(e.into()),
         }
     }
-    discard(state, &key).await;
     Err(ExchangeError::Busy)
+}
+
+/// Issues a presigned PUT URL, valid [`UPLOAD_URL_MINUTES`], for the binary of a `PENDING`
+/// attachment, under a fresh key recorded first so that only that key completes it
+/// ([`complete_presigned`]). `digest` (base64 SHA-256), when given, is checked then.
+///
+/// # Errors
+/// `Refused` for an attachment already received, a malformed digest, or a binary larger than
+/// [`MAX_PRESIGNED_UPLOAD`].
+pub async fn issue_upload_url(
+    state: &AppState,
+    a: &Attachment,
+    digest: Option<&str>,
+) -> Result<UploadUrl, ExchangeError> {
+    ensure_pending(a)?;
+    let sha256 = parse_digest(digest)?;
+    if a.size > MAX_PRESIGNED_UPLOAD {
+        return Err(refused(format!(
+            "Attachment {} ({} bytes) is larger than the {MAX_PRESIGNED_UPLOAD} bytes an upload URL takes",
+            a.id, a.size
+        )));
+    }
+    let (key, id) = fresh_key(state, a)?;
+    let expires_at = state.clock.now() + chrono::Duration::minutes(UPLOAD_URL_MINUTES);
+    let upload = PendingUpload {
+        id,
+        object_key: key.to_string(),
+        folder_id: a.folder_id,
+        attachment_id: a.id,
+        event: a.event,
+        sha256,
+        expires_at,
+    };
+    state.store.create_pending_upload(&upload).await?;
+    let validity = Duration::from_secs(60 * UPLOAD_URL_MINUTES.unsigned_abs());
+    let url = state.objects.presign(&key, PresignMethod::Put, validity).await.map_err(ExchangeError::Objects)?;
+    tracing::info!(attachment_id = %a.id, upload_id = %id, "upload URL issued");
+    Ok(UploadUrl { url, method: "PUT", expires_at: format_time(expires_at), max_size: a.size })
+}
+
+/// The upload URL issued for this object key, if any.
+async fn pending_upload_for(state: &AppState, key: &str) -> Result<Option<PendingUpload>, ExchangeError> {
+    let id = key.rsplit('/').next().and_then(|last| last.parse::<Uuid>().ok());
+    let Some(id) = id.filter(|_| ObjectKey::parse(key).is_ok()) else { return Ok(None) };
+    Ok(state.store.pending_upload(id).await?.filter(|u| u.object_key == key))
+}
+
+/// Deletes a refused object and says why, once, in the log.
+async fn reject(state: &AppState, key: &ObjectKey, attachment_id: Uuid, reason: String) -> Completion {
+    tracing::warn!(%key, %attachment_id, reason = %reason, "presigned upload refused: object deleted");
+    discard(state, key).await;
+    Completion::Rejected(reason)
+}
+
+/// Completes an upload made to a presigned URL once its object is stored (S3's `ObjectCreated`
+/// event on AWS, the local hub's `/objects/` route locally): finds the attachment the key was
+/// issued for, reads the object through to check its size and SHA-256 against the declared size
+/// and the announced digest, and records it as a direct upload does. A refused object is
+/// deleted and its attachment stays `PENDING` (a new upload URL may be asked for). Idempotent:
+/// storage events are delivered at least once.
+///
+/// # Errors
+/// When the store or the object store fails: the object is kept, so that a retry completes it.
+pub async fn complete_presigned(state: &AppState, key: &str) -> Result<Completion, ExchangeError> {
+    let Some(upload) = pending_upload_for(state, key).await? else {
+        tracing::info!(key, "no upload URL was issued for this object: ignored");
+        return Ok(Completion::Ignored);
+    };
+    let object = ObjectKey::parse(key).map_err(ExchangeError::Objects)?;
+    let current = match upload.event {
+        None => state.store.attachment(upload.folder_id, upload.attachment_id).await?,
+        Some(e) => state.store.event_attachment(e.case_id, e.event_id, upload.attachment_id).await?,
+    };
+    let Some(current) = current else {
+        return Ok(reject(state, &object, upload.attachment_id, "its attachment was deleted".into()).await);
+    };
+    let a = &current.value;
+    if a.object_key.as_deref() == Some(key) {
+        return Ok(Completion::AlreadyReceived);
+    }
+    if let Err(ExchangeError::Refused(why)) = ensure_pending(a) {
+        return Ok(reject(state, &object, a.id, why.join(" ")).await);
+    }
+    let gone = || {
+        tracing::info!(key, "the object is gone (refused before): ignored");
+        Ok(Completion::Ignored)
+    };
+    let check = PutCheck { size: Some(a.size), sha256: upload.sha256 };
+    let checked = match state.objects.seal(&object, &a.mime_type, check).await {
+        Ok(info) => info,
+        Err(ObjectError::NotFound) => return gone(),
+        Err(ObjectError::SizeMismatch { expected, actual }) => {
+            let reason = if actual > expected {
+                format!("more than the {expected} bytes declared")
+            } else {
+                format!("{actual} bytes where {expected} were declared")
+            };
+            return Ok(reject(state, &object, a.id, reason).await);
+        }
+        Err(ObjectError::DigestMismatch { expected, actual }) => {
+            let reason = format!("digest {expected} does not match with the SHA-256 {actual} of the uploaded binary");
+            return Ok(reject(state, &object, a.id, reason).await);
+        }
+        Err(e) => return Err(ExchangeError::Objects(e)),
+    };
+    let attachment_id = a.id;
+    match mark_received(state, current, &object, &checked).await {
+        Ok(()) => Ok(Completion::Received),
+        Err(ExchangeError::Refused(why)) => Ok(reject(state, &object, attachment_id, why.join(" ")).await),
+        Err(ExchangeError::AttachmentNotFound) => {
+            Ok(reject(state, &object, attachment_id, "its attachment was deleted".into()).await)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The object of a received attachment.
+fn received_key(a: &Attachment) -> Result<ObjectKey, ExchangeError> {
+    match (&a.status, &a.object_key) {
+        (AttachmentStatus::Received, Some(k)) => ObjectKey::parse(k).map_err(ExchangeError::Objects),
+        _ => Err(ExchangeError::FileNotFound),
+    }
 }
 
 /// Opens a received attachment's binary.
@@ -114,10 +386,7 @@ pub async fn receive(
 /// # Errors
 /// `FileNotFound` when it is not received (or was purged).
 pub async fn open(state: &AppState, a: &Attachment) -> Result<Download, ExchangeError> {
-    let key = match (&a.status, &a.object_key) {
-        (AttachmentStatus::Received, Some(k)) => ObjectKey::parse(k).map_err(ExchangeError::Objects)?,
-        _ => return Err(ExchangeError::FileNotFound),
-    };
+    let key = received_key(a)?;
     let object = match state.objects.get(&key, None).await {
         Ok(o) => o,
         Err(ObjectError::NotFound) => return Err(ExchangeError::FileNotFound),
@@ -130,6 +399,57 @@ pub async fn open(state: &AppState, a: &Attachment) -> Result<Download, Exchange
         sha256: object.info.sha256,
         body: object.body,
     })
+}
+
+/// A received attachment's binary as this deployment delivers it: streamed, or above
+/// `Config::inline_limit` a presigned GET valid [`DOWNLOAD_URL_MINUTES`].
+///
+/// # Errors
+/// `FileNotFound` when it is not received (or was purged).
+pub async fn deliver(state: &AppState, a: &Attachment) -> Result<Delivery, ExchangeError> {
+    if state.config.inline_limit.is_none_or(|limit| a.size <= limit) {
+        return open(state, a).await.map(Delivery::File);
+    }
+    let key = received_key(a)?;
+    let info = match state.objects.head(&key).await {
+        Ok(info) => info,
+        Err(ObjectError::NotFound) => return Err(ExchangeError::FileNotFound),
+        Err(e) => return Err(ExchangeError::Objects(e)),
+    };
+    redirect(state, &key, a.file_name.clone(), &info).await
+}
+
+/// A zip archive as this deployment delivers it: streamed, or, when responses are limited
+/// (its size is known only once written), streamed into the object store under
+/// `archives/<uuid>` and delivered by a presigned GET. A failure while writing it stores nothing.
+///
+/// # Errors
+/// When the archive cannot be written or stored.
+pub async fn deliver_archive(state: &AppState, archive: Archive) -> Result<Delivery, ExchangeError> {
+    if state.config.inline_limit.is_none() {
+        return Ok(Delivery::Archive(archive));
+    }
+    let key =
+        ObjectKey::new([ARCHIVE_PREFIX.to_owned(), state.ids.new_id().to_string()]).map_err(ExchangeError::Objects)?;
+    let info = state
+        .objects
+        .put(&key, "application/zip", archive.body, PutCheck::default())
+        .await
+        .map_err(ExchangeError::Objects)?;
+    tracing::info!(%key, size = info.size, "archive stored for a presigned download");
+    redirect(state, &key, archive.file_name, &info).await
+}
+
+async fn redirect(
+    state: &AppState,
+    key: &ObjectKey,
+    file_name: String,
+    info: &ObjectInfo,
+) -> Result<Delivery, ExchangeError> {
+    let expires_at = state.clock.now() + chrono::Duration::minutes(DOWNLOAD_URL_MINUTES);
+    let validity = Duration::from_secs(60 * DOWNLOAD_URL_MINUTES.unsigned_abs());
+    let url = state.objects.presign(key, PresignMethod::Get, validity).await.map_err(ExchangeError::Objects)?;
+    Ok(Delivery::Redirect(Redirect { url, expires_at, file_name, size: info.size, sha256: info.sha256 }))
 }
 
 /// Removes an object nobody refers to; a failure is logged, not raised (the object is only

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    Checker, Download, ExchangeError,
+    Checker, ExchangeError,
     actor::{Actor, Side},
     binaries, refused, time_or_null,
 };
@@ -17,6 +17,12 @@ use crate::{
     ports::Write,
     state::AppState,
     store::{CaseRecord, StoreError, Versioned},
+};
+
+/// The public names of the binaries' use cases (their module is private to the services).
+pub use super::binaries::{
+    ARCHIVE_PREFIX, Completion, DOWNLOAD_URL_MINUTES, Delivery, MAX_PRESIGNED_UPLOAD, Redirect, UPLOAD_URL_MINUTES,
+    UploadError, UploadUrl, complete_presigned,
 };
 
 /// A case as one caller may see it: the case with its history, its folder, and the caller's
@@ -229,7 +235,8 @@ pub async fn update_case(
     Err(ExchangeError::Busy)
 }
 
-/// `GET /cases/{c}/attachments/{a}`: a folder attachment addressed to this case.
+/// `GET /cases/{c}/attachments/{a}`: a folder attachment addressed to this case; streamed, or a
+/// presigned GET above the deployment's inline limit (see [`binaries::deliver`]).
 ///
 /// # Errors
 /// `FileNotFound` for an attachment not addressed to the case or not received.
@@ -238,12 +245,12 @@ pub async fn download_case_attachment(
     actor: &Actor,
     case_id: Uuid,
     attachment_id: Uuid,
-) -> Result<Download, ExchangeError> {
+) -> Result<Delivery, ExchangeError> {
     let access = access(state, actor, case_id).await?;
     let a = access
         .folder_attachments
         .iter()
         .find(|a| a.value.id == attachment_id && a.value.is_for_case(case_id))
         .ok_or(ExchangeError::FileNotFound)?;
-    binaries::open(state, &a.value).await
+    binaries::deliver(state, &a.value).await
 }

@@ -7,7 +7,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{ExchangeError, actor::Actor, cases, events, refused, time_or_null};
+use super::{
+    ExchangeError,
+    actor::Actor,
+    binaries::{Delivery, UploadError},
+    cases, events, refused, time_or_null,
+};
 use crate::{
     domain::{CaseStatus, LogEntry, LogKind, format_time},
     state::AppState,
@@ -321,7 +326,25 @@ fn require_manager(actor: &Actor) -> Result<(), ExchangeError> {
     if actor.manages { Ok(()) } else { Err(ExchangeError::Forbidden) }
 }
 
-/// One file of a dossier (a folder attachment or a deposit's file), recorded as `ATTACH_DL`.
+/// A received file of a dossier the actor manages, with the dossier.
+async fn managed_file(
+    state: &AppState,
+    actor: &Actor,
+    case_id: Uuid,
+    attachment_id: Uuid,
+) -> Result<(cases::CaseAccess, crate::domain::Attachment), ExchangeError> {
+    require_manager(actor)?;
+    let access = cases::access(state, actor, case_id).await?;
+    let file = received_files(&access)
+        .into_iter()
+        .find(|a| a.id == attachment_id)
+        .cloned()
+        .ok_or(ExchangeError::FileNotFound)?;
+    Ok((access, file))
+}
+
+/// One file of a dossier (a folder attachment or a deposit's file), streamed whatever its size,
+/// recorded as `ATTACH_DL`. The portal's route uses [`deliver_file`].
 ///
 /// # Errors
 /// `Forbidden` for a consultation-only user, `FileNotFound`.
@@ -331,16 +354,27 @@ pub async fn download_file(
     case_id: Uuid,
     attachment_id: Uuid,
 ) -> Result<super::Download, ExchangeError> {
-    require_manager(actor)?;
-    let access = cases::access(state, actor, case_id).await?;
-    let file = received_files(&access)
-        .into_iter()
-        .find(|a| a.id == attachment_id)
-        .cloned()
-        .ok_or(ExchangeError::FileNotFound)?;
+    let (access, file) = managed_file(state, actor, case_id, attachment_id).await?;
     let download = super::binaries::open(state, &file).await?;
     record_download(state, actor, &access, crate::domain::ActionType::AttachDl, file.file_name.clone()).await?;
     Ok(download)
+}
+
+/// [`download_file`] as this deployment delivers it: streamed, or a presigned GET above its
+/// inline limit.
+///
+/// # Errors
+/// As for [`download_file`].
+pub async fn deliver_file(
+    state: &AppState,
+    actor: &Actor,
+    case_id: Uuid,
+    attachment_id: Uuid,
+) -> Result<Delivery, ExchangeError> {
+    let (access, file) = managed_file(state, actor, case_id, attachment_id).await?;
+    let delivery = super::binaries::deliver(state, &file).await?;
+    record_download(state, actor, &access, crate::domain::ActionType::AttachDl, file.file_name.clone()).await?;
+    Ok(delivery)
 }
 
 /// An archive to stream, with the name to offer.
@@ -420,21 +454,44 @@ pub async fn download_many(state: &AppState, actor: &Actor, ids: &[Uuid]) -> Res
     Ok(Archive { file_name, body: super::archive::stream(state.clone(), entries) })
 }
 
+/// [`download_all`] as this deployment delivers it: streamed, or, when its responses are limited,
+/// stored then delivered by a presigned GET (see [`super::binaries::deliver_archive`]).
+///
+/// # Errors
+/// As for [`download_all`].
+pub async fn deliver_all(state: &AppState, actor: &Actor, case_id: Uuid) -> Result<Delivery, ExchangeError> {
+    super::binaries::deliver_archive(state, download_all(state, actor, case_id).await?).await
+}
+
+/// [`download_many`] as this deployment delivers it (see [`deliver_all`]).
+///
+/// # Errors
+/// As for [`download_many`].
+pub async fn deliver_many(state: &AppState, actor: &Actor, ids: &[Uuid]) -> Result<Delivery, ExchangeError> {
+    super::binaries::deliver_archive(state, download_many(state, actor, ids).await?).await
+}
+
 /// "Déposer une pièce jointe": the agent sends a file to the operator — an `ATTACH_DEPOSIT`
 /// event with that file, uploaded (with the usual size check), then sent and notified. A failed
 /// upload withdraws the event, so that nothing half-done stays.
 ///
 /// # Errors
-/// `Forbidden` without the management role; `Refused` for a file the procedure refuses or a
-/// body that does not match its declared size.
+/// `TooLarge` above the deployment's inline limit (checked before anything is written);
+/// `Forbidden` without the management role; `Refused` for a file the procedure refuses or a body
+/// that does not match its declared size.
 pub async fn deposit(
     state: &AppState,
     actor: &Actor,
     case_id: Uuid,
     file: super::FileMeta,
     body: crate::ports::ByteStream,
-) -> Result<Value, ExchangeError> {
+) -> Result<Value, UploadError> {
     require_manager(actor)?;
+    let instead = format!(
+        "deposit it through the API: an ATTACH_DEPOSIT event on case {case_id}, then \
+         POST /teledossiers/v1/cases/{case_id}/events/{{eventId}}/attachments/{{attachmentId}}/upload-url"
+    );
+    super::binaries::check_inline(state, file.size, None, &instead)?;
     let request = json!({
         "actionType": "ATTACH_DEPOSIT",
         "notification": true,
@@ -446,12 +503,14 @@ pub async fn deposit(
         event["attachments"][0]["id"].as_str().and_then(|s| s.parse().ok()),
     );
     let (Some(event_id), Some(file_id)) = ids else {
-        return Err(ExchangeError::Store(crate::store::StoreError::Corrupt("an event without its file".into())));
+        let corrupt = crate::store::StoreError::Corrupt("an event without its file".into());
+        return Err(ExchangeError::Store(corrupt).into());
     };
     let headers = super::UploadHeaders { digest: None, content_length: Some(file.size) };
     let sent = async {
         events::upload_event_attachment(state, actor, case_id, event_id, file_id, headers, body).await?;
-        events::update_event(state, actor, case_id, event_id, "PORTAIL", &json!({"status": "SENT"})).await
+        events::update_event(state, actor, case_id, event_id, "PORTAIL", &json!({"status": "SENT"})).await?;
+        Ok::<(), UploadError>(())
     }
     .await;
     if let Err(e) = sent {
@@ -460,5 +519,5 @@ pub async fn deposit(
         }
         return Err(e);
     }
-    events::get_event(state, actor, case_id, event_id).await
+    Ok(events::get_event(state, actor, case_id, event_id).await?)
 }

@@ -6,9 +6,9 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::{
-    Checker, Download, ExchangeError, FileMeta, UploadHeaders,
+    Checker, ExchangeError, FileMeta, UploadHeaders,
     actor::Actor,
-    binaries,
+    binaries::{self, Delivery, UploadError, UploadUrl},
     cases::{self, CaseAccess, render_event},
     refused,
 };
@@ -390,19 +390,14 @@ pub async fn delete_event(state: &AppState, actor: &Actor, case_id: Uuid, event_
     Err(ExchangeError::Busy)
 }
 
-/// `PUT /cases/{c}/events/{e}/attachments/{a}`: the transmitter uploads a file of its deposit.
-///
-/// # Errors
-/// As for folder uploads; `Refused` once the event is sent.
-pub async fn upload_event_attachment(
+/// A file of a deposit the actor transmits, while the deposit is still open.
+async fn own_deposit_file(
     state: &AppState,
     actor: &Actor,
     case_id: Uuid,
     event_id: Uuid,
     attachment_id: Uuid,
-    headers: UploadHeaders<'_>,
-    body: ByteStream,
-) -> Result<(), ExchangeError> {
+) -> Result<Versioned<Attachment>, ExchangeError> {
     let (access, event) = access_event(state, actor, case_id, event_id).await?;
     if !is_transmitter(actor, &event.value) {
         return Err(ExchangeError::Forbidden);
@@ -417,10 +412,45 @@ pub async fn upload_event_attachment(
     if event.value.status != EventStatus::InProgress {
         return Err(refused(format!("Event {event_id} is {}: its files cannot change", event.value.status)));
     }
+    Ok(current)
+}
+
+/// `PUT /cases/{c}/events/{e}/attachments/{a}`: the transmitter uploads a file of its deposit.
+///
+/// # Errors
+/// As for folder uploads; `Refused` once the event is sent.
+pub async fn upload_event_attachment(
+    state: &AppState,
+    actor: &Actor,
+    case_id: Uuid,
+    event_id: Uuid,
+    attachment_id: Uuid,
+    headers: UploadHeaders<'_>,
+    body: ByteStream,
+) -> Result<(), UploadError> {
+    let current = own_deposit_file(state, actor, case_id, event_id, attachment_id).await?;
     binaries::receive(state, current, headers, body).await
 }
 
-/// `GET /cases/{c}/events/{e}/attachments/{a}`.
+/// `POST /cases/{c}/events/{e}/attachments/{a}/upload-url` (an extension of the contract): a
+/// presigned PUT for a file of the actor's deposit, see [`binaries::issue_upload_url`].
+///
+/// # Errors
+/// As for the upload.
+pub async fn upload_url(
+    state: &AppState,
+    actor: &Actor,
+    case_id: Uuid,
+    event_id: Uuid,
+    attachment_id: Uuid,
+    digest: Option<&str>,
+) -> Result<UploadUrl, ExchangeError> {
+    let current = own_deposit_file(state, actor, case_id, event_id, attachment_id).await?;
+    binaries::issue_upload_url(state, &current.value, digest).await
+}
+
+/// `GET /cases/{c}/events/{e}/attachments/{a}`: streamed, or a presigned GET above the
+/// deployment's inline limit (see [`binaries::deliver`]).
 ///
 /// # Errors
 /// `FileNotFound` for a file that is not the event's or not received.
@@ -430,7 +460,7 @@ pub async fn download_event_attachment(
     case_id: Uuid,
     event_id: Uuid,
     attachment_id: Uuid,
-) -> Result<Download, ExchangeError> {
+) -> Result<Delivery, ExchangeError> {
     let (access, event) = access_event(state, actor, case_id, event_id).await?;
     let file = access
         .record
@@ -438,5 +468,5 @@ pub async fn download_event_attachment(
         .into_iter()
         .find(|a| a.value.id == attachment_id)
         .ok_or(ExchangeError::FileNotFound)?;
-    binaries::open(state, &file.value).await
+    binaries::deliver(state, &file.value).await
 }

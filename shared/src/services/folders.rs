@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{
     Checker, ExchangeError, FileMeta,
-    binaries::{self, UploadHeaders},
+    binaries::{self, UploadError, UploadHeaders, UploadUrl},
     refused, time_or_null,
 };
 use crate::{
@@ -386,10 +386,22 @@ pub async fn get_folder(state: &AppState, caller: &Claims, id: Uuid) -> Result<V
 // Upload
 // ---------------------------------------------------------------------------------------------
 
+/// An attachment of a folder the caller may act on.
+async fn owned_attachment(
+    state: &AppState,
+    caller: &Claims,
+    folder_id: Uuid,
+    attachment_id: Uuid,
+) -> Result<Versioned<Attachment>, ExchangeError> {
+    let agg = owned_folder(state, caller, folder_id).await?;
+    agg.attachments.into_iter().find(|a| a.value.id == attachment_id).ok_or(ExchangeError::AttachmentNotFound)
+}
+
 /// `PUT /folders/{f}/attachments/{a}`: see [`binaries::receive`].
 ///
 /// # Errors
-/// `Refused` for a size or digest mismatch or an attachment already received.
+/// `TooLarge` above the deployment's inline limit; `Refused` for a size or digest mismatch or an
+/// attachment already received.
 pub async fn upload_attachment(
     state: &AppState,
     caller: &Claims,
@@ -397,11 +409,25 @@ pub async fn upload_attachment(
     attachment_id: Uuid,
     headers: UploadHeaders<'_>,
     body: ByteStream,
-) -> Result<(), ExchangeError> {
-    let agg = owned_folder(state, caller, folder_id).await?;
-    let current =
-        agg.attachments.into_iter().find(|a| a.value.id == attachment_id).ok_or(ExchangeError::AttachmentNotFound)?;
+) -> Result<(), UploadError> {
+    let current = owned_attachment(state, caller, folder_id, attachment_id).await?;
     binaries::receive(state, current, headers, body).await
+}
+
+/// `POST /folders/{f}/attachments/{a}/upload-url` (an extension of the contract): a presigned
+/// PUT for the binary, see [`binaries::issue_upload_url`].
+///
+/// # Errors
+/// As for the upload: `Refused` for an attachment already received or a malformed digest.
+pub async fn upload_url(
+    state: &AppState,
+    caller: &Claims,
+    folder_id: Uuid,
+    attachment_id: Uuid,
+    digest: Option<&str>,
+) -> Result<UploadUrl, ExchangeError> {
+    let current = owned_attachment(state, caller, folder_id, attachment_id).await?;
+    binaries::issue_upload_url(state, &current.value, digest).await
 }
 
 // ---------------------------------------------------------------------------------------------

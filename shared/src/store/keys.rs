@@ -121,6 +121,10 @@ pub const HISTORY_PREFIX: &str = "HIST#";
 pub fn status_change(case: Uuid, at: &str, id: Uuid) -> Key {
     Key::new(case_partition(case), format!("{HISTORY_PREFIX}{at}#{id}"))
 }
+/// A presigned upload of an attachment, by its upload id (the last segment of its object key).
+pub fn pending_upload(upload: Uuid) -> Key {
+    Key::new(format!("UPLOAD#{upload}"), "UPLOAD")
+}
 /// GSI3: outbox items waiting for their subscription's next digest.
 pub const DIGEST_PENDING: &str = "DIGEST#PENDING";
 /// GSI1: the e-mails sent and failed for a subscription, by date.

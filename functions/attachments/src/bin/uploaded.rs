@@ -1,0 +1,8 @@
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    hubee_shared::bootstrap::init_tracing();
+    let state = hubee_shared::bootstrap::lambda().await?;
+    let state = &state;
+    let handler = move |event: lambda_runtime::LambdaEvent<_>| hubee_attachments::handle_s3(state, event.payload);
+    lambda_runtime::run(lambda_runtime::service_fn(handler)).await
+}

@@ -1,0 +1,53 @@
+//! Presigned uploads: the object key each upload URL was issued for, so that only an object
+//! stored under that key completes its attachment (docs/API.md, "Large binaries on AWS").
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{Store, StoreError, from_item, keys, to_item};
+use crate::{
+    domain::{EventRef, Sha256Digest, contract_time},
+    ports::Condition,
+};
+
+/// An upload URL issued for an attachment. Kept a day past the URL's expiry (S3 checks the
+/// expiry when an upload starts, not when it ends; its events may come late), then left to the
+/// table's TTL.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingUpload {
+    /// The upload's id: the last segment of its object key.
+    pub id: Uuid,
+    pub object_key: String,
+    pub folder_id: Uuid,
+    pub attachment_id: Uuid,
+    /// The event, for a file of an `ATTACH_DEPOSIT`.
+    #[serde(default)]
+    pub event: Option<EventRef>,
+    /// The digest announced when the URL was asked for, checked on completion.
+    #[serde(default)]
+    pub sha256: Option<Sha256Digest>,
+    #[serde(with = "contract_time")]
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Records an upload URL before it is handed out.
+    ///
+    /// # Errors
+    /// `Conflict` when the upload id is taken (it is a fresh UUID: never in practice).
+    pub async fn create_pending_upload(&self, upload: &PendingUpload) -> Result<(), StoreError> {
+        let mut item = to_item(upload, "PendingUpload", &keys::pending_upload(upload.id), &[], 1)?;
+        let kept_until = upload.expires_at + chrono::Duration::days(1);
+        item.insert(keys::TTL_ATTR.into(), kept_until.timestamp().into());
+        Ok(self.table().put(item, Condition::NotExists).await?)
+    }
+
+    /// # Errors
+    /// When the table fails or holds a corrupt item.
+    pub async fn pending_upload(&self, id: Uuid) -> Result<Option<PendingUpload>, StoreError> {
+        let item = self.table().get(&keys::pending_upload(id)).await?;
+        Ok(item.map(from_item::<PendingUpload>).transpose()?.map(|v| v.value))
+    }
+}
