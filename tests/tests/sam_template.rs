@@ -1,0 +1,157 @@
+//! The SAM template against the code: every route of the contract (and of its extensions) and of
+//! the portal's OpenAPI document is routed to exactly one function, every routed request reaches a handler of that
+//! function's router, every function builds a binary of the workspace, and the stream trigger
+//! wakes `notify` for outbox items only.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::body::Body;
+use hubee_shared::testkit;
+use serde_json::Value as Json;
+use serde_norway::Value;
+use tower::ServiceExt;
+
+/// Contract routes the hub does not serve, as docs/API.md explains.
+const NOT_SERVED: &[(&str, &str)] = &[
+    ("PUT", "/teledossiers/v1/cases/migrate"),
+    ("GET", "/teledossiers/v1/attachmentsIdsForPurge"),
+    ("PUT", "/teledossiers/v1/idsPurged"),
+];
+
+/// Routes the hub adds to the contract (docs/API.md, "Large binaries on AWS").
+const EXTENSIONS: &[(&str, &str)] = &[
+    ("POST", "/teledossiers/v1/folders/{folderId}/attachments/{attachmentId}/upload-url"),
+    ("POST", "/teledossiers/v1/cases/{caseId}/events/{eventId}/attachments/{attachmentId}/upload-url"),
+];
+
+fn root() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn template() -> Value {
+    let text = std::fs::read_to_string(root().join("infra/template.yaml")).unwrap();
+    serde_norway::from_str(&text).unwrap()
+}
+
+/// `(method, path)` → the function's binary, for every HttpApi event of the template.
+fn routed() -> BTreeMap<(String, String), String> {
+    let mut routes = BTreeMap::new();
+    let template = template();
+    for (name, resource) in template["Resources"].as_mapping().unwrap() {
+        if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let binary = resource["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap().to_owned();
+        let Some(events) = resource["Properties"]["Events"].as_mapping() else { continue };
+        for event in events.values().filter(|e| e["Type"].as_str() == Some("HttpApi")) {
+            let method = event["Properties"]["Method"].as_str().unwrap().to_owned();
+            let path = event["Properties"]["Path"].as_str().unwrap().to_owned();
+            let previous = routes.insert((method.clone(), path.clone()), binary.clone());
+            assert!(previous.is_none(), "{method} {path} is routed twice ({name:?})");
+        }
+    }
+    routes
+}
+
+/// Every `(method, path)` of an OpenAPI-like document, under `base`.
+fn documented(doc: &Json, base: &str, into: &mut BTreeSet<(String, String)>) {
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "put", "post", "patch", "delete"].contains(&method.as_str()) {
+                into.insert((method.to_uppercase(), format!("{base}{path}")));
+            }
+        }
+    }
+}
+
+fn yaml_as_json(path: std::path::PathBuf) -> Json {
+    let value: Value = serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    serde_json::to_value(value).unwrap()
+}
+
+#[test]
+fn every_documented_route_is_routed_to_one_function_and_nothing_else_is() {
+    let contract = root().join("../shared/contract");
+    let mut expected = BTreeSet::from([("POST".to_owned(), "/token".to_owned())]);
+    documented(&yaml_as_json(contract.join("api_folder_v1.2.7.yaml")), "/teledossiers/v1", &mut expected);
+    documented(&yaml_as_json(contract.join("api_subscription_v1.2.3.yaml")), "/referential/v1", &mut expected);
+    let portal: Json =
+        serde_json::from_str(&std::fs::read_to_string(root().join("functions/auth/portal-openapi.json")).unwrap())
+            .unwrap();
+    documented(&portal, "", &mut expected);
+    for (method, path) in NOT_SERVED {
+        assert!(expected.remove(&((*method).to_owned(), (*path).to_owned())), "{method} {path} is in the contract");
+    }
+    expected.extend(EXTENSIONS.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())));
+    let routed: BTreeSet<_> = routed().into_keys().collect();
+    let missing: Vec<_> = expected.difference(&routed).collect();
+    let extra: Vec<_> = routed.difference(&expected).collect();
+    assert!(missing.is_empty() && extra.is_empty(), "not routed: {missing:?}; routed but not documented: {extra:?}");
+}
+
+#[tokio::test]
+async fn every_routed_request_reaches_a_handler_of_its_function() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = testkit::state(dir.path());
+    let id = "00000000-0000-4000-8000-000000000001";
+    for ((method, path), binary) in routed() {
+        let router = match binary.as_str() {
+            "auth" => hubee_auth::router(state.clone()),
+            "intake" => hubee_intake::router(state.clone()),
+            "search" => hubee_search::router(state.clone()),
+            "status" => hubee_status::router(state.clone()),
+            "attachments" => hubee_attachments::router(state.clone()),
+            "admin" => hubee_admin::router(state.clone()),
+            other => panic!("{method} {path} is routed to {other}, which serves no HTTP"),
+        };
+        // Path parameters filled with a well-formed id (an address for accounts).
+        let uri: String = path
+            .split('/')
+            .map(|s| match s {
+                "{email}" => "agent%40mairie-a.example",
+                s if s.starts_with('{') => id,
+                s => s,
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        let request = axum::http::Request::builder().method(method.as_str()).uri(&uri).body(Body::empty()).unwrap();
+        let response = router.oneshot(request).await.unwrap();
+        // Unauthenticated, a handler answers 400 or 401; the router's fallbacks 404 and 405.
+        assert!(
+            ![404, 405].contains(&response.status().as_u16()),
+            "{method} {uri} does not reach a handler of {binary}: {}",
+            response.status()
+        );
+    }
+}
+
+#[test]
+fn every_function_builds_a_binary_of_the_function_crates_and_notify_wakes_on_outbox_items_only() {
+    let template = template();
+    let mut binaries = BTreeSet::new();
+    for resource in template["Resources"].as_mapping().unwrap().values() {
+        if resource["Type"].as_str() == Some("AWS::Serverless::Function") {
+            assert_eq!(resource["Metadata"]["BuildMethod"].as_str(), Some("rust-cargolambda"));
+            binaries.insert(resource["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap().to_owned());
+        }
+    }
+    // Every binary of the function crates (the local hub aside) is one function.
+    let mut declared = BTreeSet::new();
+    for entry in std::fs::read_dir(root().join("functions")).unwrap().flatten() {
+        if entry.file_name() == "local" {
+            continue;
+        }
+        let manifest = std::fs::read_to_string(entry.path().join("Cargo.toml")).unwrap();
+        for bin in manifest.split("[[bin]]").skip(1) {
+            let name = bin.lines().find_map(|l| l.trim().strip_prefix("name = ")).unwrap();
+            declared.insert(name.trim_matches('"').to_owned());
+        }
+    }
+    assert_eq!(binaries, declared, "one function per binary of the function crates");
+
+    let stream = &template["Resources"]["NotifyFunction"]["Properties"]["Events"]["Outbox"]["Properties"];
+    let pattern: Json =
+        serde_json::from_str(stream["FilterCriteria"]["Filters"][0]["Pattern"].as_str().unwrap()).unwrap();
+    let key = hubee_shared::store::keys::outbox(uuid::Uuid::nil());
+    assert_eq!(pattern["dynamodb"]["Keys"]["SK"]["S"], serde_json::json!([key.sk]), "the filter matches outbox items");
+}
