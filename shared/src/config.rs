@@ -70,7 +70,7 @@ pub struct LocalConfig {
     pub data_dir: PathBuf,
     /// `HUBEE_SEED`: a provisioning file loaded at start-up.
     pub seed: Option<PathBuf>,
-    /// `HUBEE_WEB_DIR`, default `./web`: the static front served at `/`.
+    /// `HUBEE_WEB_DIR`, default `./web/dist` (what `web/build.mjs` writes): the front served at `/`.
     pub web_dir: PathBuf,
     /// `HUBEE_DEMO` (default `1`; `0` to disable): load the demo referential on first start.
     pub demo: bool,

@@ -5,6 +5,7 @@
 mod demo;
 mod objects;
 mod schedule;
+mod web;
 
 use std::{net::SocketAddr, path::Path, sync::Arc};
 
@@ -13,14 +14,13 @@ use axum::{Json, Router, routing::get};
 use hubee_shared::{
     bootstrap::{self, LocalAdapters},
     config::LocalConfig,
-    http::{self, ApiError},
+    http,
     ports::Clock,
     seed::Provisioning,
     state::AppState,
 };
 use serde_json::json;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
-use tower_http::services::ServeDir;
 
 pub use demo::DemoCredentials;
 
@@ -88,11 +88,14 @@ pub fn app(state: AppState, adapters: &LocalAdapters, web_dir: &Path) -> Router 
         .merge(hubee_status::routes())
         .merge(hubee_attachments::routes())
         .merge(hubee_admin::routes())
-        .with_state(state)
-        .merge(objects::routes(adapters.objects.clone()));
-    let web =
-        ServeDir::new(web_dir).not_found_service(axum::routing::any(|| async { ApiError::not_found("Not Found") }));
-    http::layers(api.fallback_service(web))
+        .with_state(state.clone());
+    // The filesystem store's presigned URLs; on the AWS backend, S3 serves its own (and its
+    // ObjectCreated events complete presigned uploads, which the local hub does not receive).
+    let api = match &adapters.objects {
+        Some(fs) => api.merge(objects::routes(fs.clone(), state)),
+        None => api,
+    };
+    http::layers(api.fallback_service(web::front(web_dir)))
 }
 
 /// Opens the data directory, loads the demo referential on first start and the provisioning
@@ -104,7 +107,7 @@ pub async fn start(config: LocalConfig, clock: Arc<dyn Clock>) -> anyhow::Result
     let listener = TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
     let addr = listener.local_addr()?;
     let common = config.common(addr);
-    let (state, adapters) = bootstrap::local(&config, &common, clock)?;
+    let (state, adapters) = bootstrap::local(&config, &common, clock).await?;
     let demo = if config.demo { Some(demo::ensure_loaded(&state, &config.data_dir).await?) } else { None };
     if let Some(path) = &config.seed {
         let text = std::fs::read_to_string(path)

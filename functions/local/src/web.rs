@@ -1,0 +1,233 @@
+//! The web front (`web/dist`, built by `web/build.mjs`; docs/WEB.md): its files at `/`, the
+//! portal's page paths answered with `index.html` (the front routes in the browser), a page
+//! saying how to build the front when it is missing, and on every answer the
+//! Content-Security-Policy, the other security headers and a cache policy.
+
+use std::path::{Path, PathBuf};
+
+use axum::{
+    Router,
+    body::Body,
+    extract::Request,
+    http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header},
+    response::{Html, IntoResponse, Response},
+};
+use hubee_shared::http::ApiError;
+use tower_http::services::{ServeDir, ServeFile, fs::ServeFileSystemResponseBody};
+
+/// What the front may load: only its own files (the DSFR is self-hosted), no inline script or
+/// style, never framed. The DSFR's `data:` SVGs in its CSS need `img-src data:`.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+     frame-ancestors 'none'";
+
+const SECURITY_HEADERS: &[(&str, &str)] = &[
+    ("content-security-policy", CONTENT_SECURITY_POLICY),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    // Activation and reset links carry their token in the address: never send it elsewhere.
+    ("referrer-policy", "no-referrer"),
+    ("cross-origin-opener-policy", "same-origin"),
+    ("cross-origin-resource-policy", "same-origin"),
+    ("permissions-policy", "camera=(), geolocation=(), microphone=(), payment=(), usb=()"),
+];
+
+/// Paths whose names change with their content (the app under `/assets/<hash>/`, the DSFR under
+/// `/dsfr/<version>/`): cached for a year. Everything else is revalidated on each use.
+const IMMUTABLE_PREFIXES: &[&str] = &["/assets/", "/dsfr/"];
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// The pages the front routes itself (web/src/js/routes.js), answered with `index.html`.
+/// Activation and reset links (`/activation`, `/mot-de-passe`) and the new-dossier e-mails'
+/// links (`/dossiers/{id}`) land here.
+const PAGES: &[&str] = &[
+    "/",
+    "/connexion",
+    "/mot-de-passe-oublie",
+    "/activation",
+    "/mot-de-passe",
+    "/teledossiers",
+    "/comptes",
+    "/abonnements",
+];
+/// Pages with one more path segment (`/dossiers/{id}`, `/comptes/{email}`, `/abonnements/{id}`).
+const PAGE_PREFIXES: &[&str] = &["/dossiers/", "/comptes/", "/abonnements/"];
+
+fn is_page(path: &str) -> bool {
+    PAGES.contains(&path)
+        || PAGE_PREFIXES
+            .iter()
+            .any(|prefix| path.strip_prefix(prefix).is_some_and(|rest| !rest.is_empty() && !rest.contains('/')))
+}
+
+/// The front, as the fallback of the API routes.
+pub fn front(web_dir: &Path) -> Router {
+    let dir = web_dir.to_path_buf();
+    Router::new().fallback(move |request: Request| serve(dir.clone(), request))
+}
+
+async fn serve(dir: PathBuf, request: Request) -> Response {
+    let path = request.uri().path().to_owned();
+    let mut response = if !matches!(*request.method(), Method::GET | Method::HEAD) {
+        ApiError::not_found("Not Found").into_response()
+    } else if is_page(&path) {
+        let index = dir.join("index.html");
+        if index.is_file() {
+            file_response(ServeFile::new(index).precompressed_br().precompressed_gzip().try_call(request).await)
+        } else {
+            not_built(&dir)
+        }
+    } else {
+        let mut files =
+            ServeDir::new(&dir).precompressed_br().precompressed_gzip().append_index_html_on_directories(false);
+        match file_response(files.try_call(request).await) {
+            r if r.status() == StatusCode::NOT_FOUND => ApiError::not_found("Not Found").into_response(),
+            r => r,
+        }
+    };
+    let status = response.status();
+    set_headers(response.headers_mut(), &path, status);
+    response
+}
+
+fn file_response(result: Result<axum::http::Response<ServeFileSystemResponseBody>, std::io::Error>) -> Response {
+    match result {
+        Ok(response) => response.map(Body::new),
+        Err(e) => ApiError::internal(format!("serving the web front: {e}")).into_response(),
+    }
+}
+
+fn set_headers(headers: &mut HeaderMap, path: &str, status: StatusCode) {
+    for (name, value) in SECURITY_HEADERS {
+        headers.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+    }
+    let cacheable = status.is_success() || status == StatusCode::NOT_MODIFIED;
+    let policy = if !cacheable {
+        "no-store"
+    } else if IMMUTABLE_PREFIXES.iter().any(|p| path.starts_with(p)) {
+        IMMUTABLE
+    } else {
+        "no-cache"
+    };
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    if cacheable {
+        // Precompressed variants are chosen by Accept-Encoding.
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+}
+
+/// What a newcomer sees when the front was not built (no npm when cargo built the hub): a page
+/// of its own (200, like the front it stands for) saying how to build the front.
+fn not_built(dir: &Path) -> Response {
+    let dir = dir.display().to_string().replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let page = format!(
+        "<!doctype html>\n<html lang=\"fr\">\n<head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Portail HubEE : interface web non construite</title></head>\n<body>\n<main>\n\
+         <h1>L'interface web du portail n'est pas construite</h1>\n\
+         <p>Le hub fonctionne (API sous <code>/teledossiers/v1</code> et <code>/portail/v1</code>), mais le \
+         dossier <code>{dir}</code> ne contient pas l'interface web.</p>\n\
+         <p>Pour la construire, installez Node.js 20 ou plus récent avec npm, puis lancez depuis la racine du \
+         projet :</p>\n<pre><code>cd web &amp;&amp; npm ci &amp;&amp; npm run build</code></pre>\n\
+         <p>ou relancez simplement <code>cargo run --release</code>, qui la construit quand npm est \
+         disponible. Rechargez ensuite cette page.</p>\n\
+         <p lang=\"en\">The web front is not built: install Node.js 20+ with npm and run \
+         <code>cd web &amp;&amp; npm ci &amp;&amp; npm run build</code> (docs/WEB.md).</p>\n\
+         </main>\n</body>\n</html>\n"
+    );
+    Html(page).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A throwaway front directory: an index page, one app asset, one DSFR file.
+    struct Dist(PathBuf);
+
+    impl Dist {
+        fn new(name: &str, built: bool) -> Self {
+            let dir = std::env::temp_dir().join(format!("hubee-web-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(dir.join("assets/0123abcd/js")).unwrap();
+            std::fs::create_dir_all(dir.join("dsfr/1.0.0")).unwrap();
+            if built {
+                std::fs::write(dir.join("index.html"), "<!doctype html><title>Portail HubEE</title>").unwrap();
+            }
+            std::fs::write(dir.join("assets/0123abcd/js/main.js"), "export {};").unwrap();
+            std::fs::write(dir.join("dsfr/1.0.0/dsfr.min.css"), "body{}").unwrap();
+            Self(dir)
+        }
+
+        async fn get(&self, path: &str) -> Response {
+            serve(self.0.clone(), Request::get(path).body(Body::empty()).unwrap()).await
+        }
+    }
+
+    impl Drop for Dist {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    async fn text(r: Response) -> String {
+        let bytes = axum::body::to_bytes(r.into_body(), usize::MAX).await.unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn page_paths_are_the_front_routes_and_nothing_else() {
+        for page in ["/", "/connexion", "/activation", "/mot-de-passe", "/teledossiers", "/comptes/nouveau"] {
+            assert!(is_page(page), "{page}");
+        }
+        assert!(is_page("/dossiers/0b5c3c3e-3d1f-4f7e-9a59-1b1f7a3e2c11"));
+        assert!(is_page("/comptes/agent%40mairie.example"));
+        for other in ["/dossiers/", "/dossiers/a/b", "/portail/v1/me", "/teledossiers/v1/cases", "/index.html", "/x"] {
+            assert!(!is_page(other), "{other}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_page_path_is_answered_with_the_index_and_the_security_headers() {
+        let dist = Dist::new("page", true);
+        let r = dist.get("/dossiers/0b5c3c3e-3d1f-4f7e-9a59-1b1f7a3e2c11").await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()[header::CONTENT_SECURITY_POLICY], CONTENT_SECURITY_POLICY);
+        assert_eq!(r.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(r.headers()[header::X_FRAME_OPTIONS], "DENY");
+        assert_eq!(r.headers()[header::CACHE_CONTROL], "no-cache");
+        assert!(text(r).await.contains("Portail HubEE"));
+    }
+
+    #[tokio::test]
+    async fn versioned_files_are_cached_for_a_year_and_unknown_paths_are_404() {
+        let dist = Dist::new("assets", true);
+        for path in ["/assets/0123abcd/js/main.js", "/dsfr/1.0.0/dsfr.min.css"] {
+            let r = dist.get(path).await;
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+            assert_eq!(r.headers()[header::CACHE_CONTROL], IMMUTABLE, "{path}");
+        }
+        let r = dist.get("/assets/0123abcd/js/missing.js").await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert_eq!(r.headers()[header::CACHE_CONTROL], "no-store");
+        assert_eq!(r.headers()[header::CONTENT_SECURITY_POLICY], CONTENT_SECURITY_POLICY);
+        assert!(text(r).await.contains("Not Found"));
+    }
+
+    #[tokio::test]
+    async fn without_a_built_front_the_pages_say_how_to_build_it() {
+        let dist = Dist::new("unbuilt", false);
+        let r = dist.get("/connexion").await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()[header::CONTENT_SECURITY_POLICY], CONTENT_SECURITY_POLICY);
+        assert!(text(r).await.contains("npm ci &amp;&amp; npm run build"));
+    }
+
+    #[tokio::test]
+    async fn other_methods_than_get_are_refused_in_the_api_shape() {
+        let dist = Dist::new("post", true);
+        let r = serve(dist.0.clone(), Request::post("/connexion").body(Body::empty()).unwrap()).await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert!(text(r).await.contains("\"errors\""));
+    }
+}

@@ -1,0 +1,93 @@
+// Builds the portal into dist/: the app's own files under /assets/<content hash>/, the DSFR
+// (self-hosted, no CDN) under /dsfr/<version>/, and index.html pointing at both. Versioned paths
+// let the hub cache them for a year (functions/local/src/web.rs); index.html is revalidated.
+// No bundler: the browser loads the app's ES modules as they are. See docs/WEB.md.
+
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, extname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+
+const root = dirname(fileURLToPath(import.meta.url));
+const src = join(root, 'src');
+const dist = join(root, 'dist');
+const dsfrPackage = join(root, 'node_modules', '@gouvfr', 'dsfr');
+const dsfrDist = join(dsfrPackage, 'dist');
+
+/** The DSFR icon families the app's classes (fr-icon-…) come from. */
+const ICON_FAMILIES = ['system', 'document', 'user', 'arrows', 'business'];
+/** Text files served precompressed (ServeDir picks the .br or .gz sibling). */
+const COMPRESSED = new Set(['.html', '.js', '.css', '.json']);
+
+function files(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    return entry.isDirectory() ? files(path) : [path];
+  });
+}
+
+function contentHash(paths) {
+  const hash = createHash('sha256');
+  for (const path of paths.sort()) {
+    hash.update(relative(src, path));
+    hash.update(readFileSync(path));
+  }
+  return hash.digest('hex').slice(0, 12);
+}
+
+function copyDsfr(target) {
+  const copy = (from, to = from) => cpSync(join(dsfrDist, from), join(target, to), { recursive: true });
+  copy('dsfr.min.css');
+  copy('dsfr.module.min.js');
+  copy('dsfr.nomodule.min.js');
+  copy('fonts');
+  copy('icons');
+  copy('favicon');
+  for (const family of ICON_FAMILIES) {
+    copy(`utility/icons/icons-${family}/icons-${family}.min.css`);
+  }
+  cpSync(join(dsfrPackage, 'LICENSE.md'), join(target, 'LICENSE.md'));
+}
+
+function precompress(dir) {
+  for (const path of files(dir)) {
+    if (!COMPRESSED.has(extname(path))) continue;
+    const bytes = readFileSync(path);
+    writeFileSync(`${path}.gz`, gzipSync(bytes, { level: 9 }));
+    writeFileSync(`${path}.br`, brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
+  }
+}
+
+function build() {
+  let dsfrVersion;
+  try {
+    dsfrVersion = JSON.parse(readFileSync(join(dsfrPackage, 'package.json'), 'utf8')).version;
+  } catch {
+    throw new Error('@gouvfr/dsfr is not installed: run `npm ci` in web/ first');
+  }
+  const appFiles = files(src).filter((path) => path !== join(src, 'index.html'));
+  const assets = `/assets/${contentHash(appFiles)}`;
+  const dsfr = `/dsfr/${dsfrVersion}`;
+
+  rmSync(dist, { recursive: true, force: true });
+  mkdirSync(dist, { recursive: true });
+  copyDsfr(join(dist, dsfr));
+  for (const path of appFiles) {
+    cpSync(path, join(dist, assets, relative(src, path)));
+  }
+  const index = readFileSync(join(src, 'index.html'), 'utf8').replaceAll('%DSFR%', dsfr).replaceAll('%ASSETS%', assets);
+  if (/%[A-Z]+%/.test(index)) throw new Error('index.html has an unknown placeholder');
+  writeFileSync(join(dist, 'index.html'), index);
+  precompress(dist);
+
+  const size = files(dist).reduce((total, path) => total + statSync(path).size, 0);
+  console.log(`web/dist built: app ${assets}, DSFR ${dsfrVersion}, ${(size / 1048576).toFixed(1)} MiB`);
+}
+
+try {
+  build();
+} catch (error) {
+  console.error(`web build failed: ${error.message}`);
+  process.exit(1);
+}

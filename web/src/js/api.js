@@ -1,0 +1,184 @@
+// The one client of the portal API (`/portail/v1`, docs/PORTAL-API.md and PORTAL-DOSSIERS.md):
+// every request of the front goes through here. It sends the session's CSRF token on state
+// changes, turns every error answer into an `ApiError` whose problems are in French
+// (messages.js), and reports an expired session once, to whoever registered for it.
+
+import { CSRF_REFUSED, NOT_SIGNED_IN, NETWORK, problemsOf } from './messages.js';
+
+const BASE = '/portail/v1';
+const CHANGES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+let csrfToken = null;
+let sessionExpired = () => {};
+
+/** An answer other than 2xx, or no answer at all (`status` 0). */
+export class ApiError extends Error {
+  constructor(status, problems) {
+    super(problems.map((p) => p.message).join(' '));
+    this.name = 'ApiError';
+    this.status = status;
+    /** `[{field, message, raw}]`: `field` names the body or query property, or is `null`. */
+    this.problems = problems;
+  }
+
+  /** The problems about no particular field (or about fields the form does not show). */
+  general(knownFields = []) {
+    return this.problems.filter((p) => !p.field || !knownFields.includes(p.field));
+  }
+}
+
+/** What to do when a request behind sign-in finds the session ended (idle, expired, suspended). */
+export function onSessionExpired(handler) {
+  sessionExpired = handler;
+}
+
+export function setCsrfToken(token) {
+  csrfToken = token ?? null;
+}
+
+function url(path, query) {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query ?? {})) {
+    for (const v of [value].flat()) {
+      if (v !== undefined && v !== null && v !== '') params.append(name, String(v));
+    }
+  }
+  const search = params.toString();
+  return `${BASE}${path}${search ? `?${search}` : ''}`;
+}
+
+/** The file name a `Content-Disposition` header gives (RFC 6266, `filename*` first). */
+function fileNameOf(disposition) {
+  if (!disposition) return null;
+  const extended = /filename\*=UTF-8''([^;]+)/i.exec(disposition);
+  if (extended) {
+    try {
+      return decodeURIComponent(extended[1]);
+    } catch {
+      // fall through to the plain name
+    }
+  }
+  const plain = /filename="([^"]*)"/i.exec(disposition);
+  return plain ? plain[1] : null;
+}
+
+/**
+ * One request. Options: `query`, `json` (a body to send as JSON), `body` + `headers` (raw),
+ * `anonymous` (a route without session: its 401 is not an expired session), `as` (`'json'`,
+ * the default, or `'file'`: `{blob, fileName}`).
+ */
+async function request(method, path, options = {}, retried = false) {
+  const { query, json, body, headers = {}, anonymous = false, as = 'json' } = options;
+  const sent = { Accept: as === 'json' ? 'application/json' : '*/*', ...headers };
+  let payload = body;
+  if (json !== undefined) {
+    sent['Content-Type'] = 'application/json';
+    payload = JSON.stringify(json);
+  }
+  if (CHANGES.has(method) && !anonymous && csrfToken) sent['X-CSRF-Token'] = csrfToken;
+
+  let response;
+  try {
+    response = await fetch(url(path, query), {
+      method,
+      headers: sent,
+      body: payload,
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError(0, [{ field: null, message: NETWORK, raw: '' }]);
+  }
+
+  if (response.ok) {
+    if (as === 'file') {
+      return { blob: await response.blob(), fileName: fileNameOf(response.headers.get('Content-Disposition')) };
+    }
+    const text = await response.text();
+    return text ? JSON.parse(text) : null;
+  }
+
+  const answer = await response.json().catch(() => null);
+  const raw = (answer?.errors ?? []).map((e) => e?.message);
+  if (response.status === 401 && !anonymous && raw.includes(NOT_SIGNED_IN)) {
+    setCsrfToken(null);
+    sessionExpired();
+  }
+  // Another tab signed in again (a new session, a new token): take the new token, retry once.
+  if (response.status === 403 && raw.includes(CSRF_REFUSED) && !retried) {
+    const me = await request('GET', '/me').catch(() => null);
+    if (me?.csrfToken) {
+      setCsrfToken(me.csrfToken);
+      return request(method, path, options, true);
+    }
+  }
+  throw new ApiError(response.status, problemsOf(response.status, answer));
+}
+
+const get = (path, query, options) => request('GET', path, { ...options, query });
+const send = (method) => (path, json, options) => request(method, path, { ...options, json });
+const post = send('POST');
+const put = send('PUT');
+const patch = send('PATCH');
+const remove = (path) => request('DELETE', path);
+
+const enc = encodeURIComponent;
+
+// Sign-in and session (served by `auth`).
+export const auth = {
+  /** `{challengeId, email}`: the code is e-mailed. */
+  signIn: (email, password) => post('/session', { email, password }, { anonymous: true }),
+  /** The profile (as `/me`, with the CSRF token): the session is open. */
+  answerCode: (challengeId, code) => post('/session/otp', { challengeId, code }, { anonymous: true }),
+  /** The signed-in person, or an `ApiError` 401 without session. */
+  me: () => get('/me', undefined, { anonymous: true }),
+  signOut: () => remove('/session'),
+  forgottenPassword: (email) => post('/password/forgotten', { email }, { anonymous: true }),
+  setPassword: (token, password) => post('/password', { token, password }, { anonymous: true }),
+};
+
+// The inbox and the dossiers (`search`, `status`, `attachments`).
+export const dossiers = {
+  /** `{items, counts, nextCursor}`; query: `status` (a tab), `q`, `processCode`, `from`, `to`, `cursor`, `limit`. */
+  inbox: (query) => get('/cases', query),
+  read: (id) => get(`/cases/${enc(id)}`),
+  history: (id) => get(`/cases/${enc(id)}/history`),
+  act: (id, action, reason) => post(`/cases/${enc(id)}/status`, { action, ...(reason ? { reason } : {}) }),
+  comment: (id, text) => post(`/cases/${enc(id)}/comments`, { text }),
+  /** `{results: [{caseId, ok, status | error}]}` */
+  bulk: (caseIds, action, reason) => post('/bulk', { caseIds, action, ...(reason ? { reason } : {}) }),
+  downloadFile: (id, attachmentId) =>
+    get(`/cases/${enc(id)}/attachments/${enc(attachmentId)}`, undefined, { as: 'file' }),
+  downloadAll: (id) => get(`/cases/${enc(id)}/archive`, undefined, { as: 'file' }),
+  downloadMany: (caseIds) => request('POST', '/archives', { json: { caseIds }, as: 'file' }),
+  deposit: (id, file) =>
+    request('POST', `/cases/${enc(id)}/attachments`, {
+      body: file,
+      headers: { 'Content-Type': file.type || 'application/octet-stream', 'X-File-Name': enc(file.name) },
+    }),
+};
+
+// "Gestion des abonnements" (`admin`).
+export const subscriptions = {
+  list: () => get('/subscriptions'),
+  read: (id) => get(`/subscriptions/${enc(id)}`),
+  activate: (id, activateDateTime) => put(`/subscriptions/${enc(id)}/activation`, { activateDateTime }),
+  /** In API mode the answer carries `credentials`, shown once. */
+  setAccessMode: (id, accessMode) => put(`/subscriptions/${enc(id)}/access-mode`, { accessMode }),
+  regenerateSecret: (id) => post(`/subscriptions/${enc(id)}/credentials`),
+  setDelegate: (id, delegate) => put(`/subscriptions/${enc(id)}/delegate`, delegate),
+  setNotifications: (id, notificationFrequency, email) =>
+    put(`/subscriptions/${enc(id)}/notifications`, { notificationFrequency, ...(email ? { email } : {}) }),
+};
+
+// "Gestion des comptes" (`admin`); `organisation` is `<siret>-<branchCode>`, the caller's own by default.
+export const accounts = {
+  list: (filters, organisation) => get('/accounts', { ...filters, organisation }),
+  read: (email, organisation) => get(`/accounts/${enc(email)}`, { organisation }),
+  create: (account, organisation) => request('POST', '/accounts', { json: account, query: { organisation } }),
+  edit: (email, change, organisation) =>
+    request('PATCH', `/accounts/${enc(email)}`, { json: change, query: { organisation } }),
+  suspend: (email, organisation) => request('POST', `/accounts/${enc(email)}/suspension`, { query: { organisation } }),
+  reactivate: (email, organisation) =>
+    request('DELETE', `/accounts/${enc(email)}/suspension`, { query: { organisation } }),
+};

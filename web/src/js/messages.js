@@ -1,0 +1,250 @@
+// Every error the portal API answers, in French. The API's messages are English and stable
+// (docs/PORTAL-API.md): each known one has its sentence here, validation lines
+// (`[ERROR][REQUEST][POST /portail/v1/accounts @body.phoneNumber] …`) name the field they are
+// about, and anything else falls back to a sentence for its HTTP status.
+
+import { ACTIONS, statusLabel } from './labels.js';
+
+export const NOT_SIGNED_IN = 'Not signed in, or the session has expired: sign in again';
+export const CSRF_REFUSED = 'Missing or wrong X-CSRF-Token header';
+export const NETWORK = 'Le portail ne répond pas : vérifiez votre connexion à Internet, puis réessayez.';
+
+/** Messages that say it all, whatever the route. */
+const EXACT = {
+  'Invalid e-mail address or password':
+    'Adresse électronique ou mot de passe incorrect. Après 5 échecs, la connexion est bloquée pendant 15 minutes.',
+  'This code has expired or can no longer be used: sign in again':
+    'Ce code a expiré ou ne peut plus être utilisé : reconnectez-vous pour recevoir un nouveau code.',
+  'This link is invalid, has expired or was already used: ask for a new one':
+    "Ce lien n'est pas valide : il a expiré (il est valable 48 heures) ou a déjà été utilisé. Demandez-en un nouveau avec « Mot de passe oublié ? ».",
+  [NOT_SIGNED_IN]: "Votre session a expiré ou vous n'êtes pas connecté : reconnectez-vous.",
+  [CSRF_REFUSED]: 'Votre session a changé (connexion dans un autre onglet ?) : rechargez la page puis recommencez.',
+  'Unauthorized user':
+    "Vous n'avez pas les droits nécessaires pour cette action : un rôle ou une habilitation vous manque. Adressez-vous à l'administrateur local de votre service.",
+  'Case is not found': "Ce télédossier n'existe pas ou ne vous est pas accessible.",
+  'File is not found': "Ce fichier n'est pas disponible : il n'a pas encore été reçu ou a été supprimé.",
+  'Binary meta-data is not found': "Ce fichier n'est pas disponible.",
+  'Event is not found': "Cet élément de l'historique n'existe pas.",
+  'Folder is not found': "Ce télédossier n'existe pas ou ne vous est pas accessible.",
+  'Subscription is not found': "Cet abonnement n'existe pas ou ne concerne pas votre organisation.",
+  'Account is not found': "Ce compte n'existe pas dans votre organisation.",
+  'An account already exists with this e-mail address': 'Un compte existe déjà avec cette adresse électronique.',
+  "This technical delegate belongs to another organisation: only that organisation's administrators change it":
+    'Ce délégué technique appartient à une autre organisation : seuls les administrateurs de celle-ci peuvent le modifier ou le suspendre.',
+  'You cannot suspend your own account': 'Vous ne pouvez pas suspendre votre propre compte.',
+  'You cannot remove your own GESTION_UTILISATEURS role: another administrator of the organisation must':
+    "Vous ne pouvez pas retirer votre propre rôle « Gestion des utilisateurs » : un autre administrateur de l'organisation doit le faire.",
+  'A refusal needs a reason': 'Un refus doit être motivé : indiquez le motif du refus.',
+  'An address is needed to receive notifications':
+    "Indiquez l'adresse électronique qui recevra les notifications, ou choisissez la fréquence « Aucune ».",
+  'This address belongs to an account that cannot be a technical delegate':
+    "Cette adresse est celle d'un compte agent ou administrateur : elle ne peut pas être celle d'un délégué technique.",
+  'The subscription is not in API mode':
+    "L'abonnement n'est pas en mode API : choisissez d'abord la modalité d'accès API.",
+  'Service unavailable, please retry': 'Le service est momentanément indisponible : réessayez dans quelques instants.',
+  'Internal server error':
+    "Une erreur inattendue s'est produite. Réessayez ; si elle se reproduit, contactez le support HubEE.",
+  'Not Found': "Cette adresse n'existe pas.",
+  'Method not allowed': "Cette opération n'est pas possible ici.",
+  'The case is archived': 'Ce télédossier est archivé : il ne peut plus être modifié.',
+  'The case is not transmitted yet: its folder must be completed first':
+    "Ce télédossier n'est pas encore complètement transmis par l'opérateur.",
+  'Size does not match with attachment meta-data':
+    "Le fichier reçu n'a pas la taille annoncée : le dépôt a été interrompu, recommencez.",
+  'The password must contain a digit': 'Le mot de passe doit contenir au moins un chiffre.',
+  'The password must contain an upper-case letter': 'Le mot de passe doit contenir au moins une lettre majuscule.',
+  'The password must contain a special character among !@#$%&*()':
+    'Le mot de passe doit contenir au moins un caractère spécial parmi ! @ # $ % & * ( ).',
+  'A local administrator has no habilitations: they see every procedure of the organisation':
+    "Un administrateur local n'a pas d'habilitation : il voit les télédossiers de toutes les démarches de l'organisation.",
+  'A technical delegate serving other organisations keeps its actor type':
+    "Un délégué technique qui sert d'autres organisations garde son type d'acteur.",
+  'Instance is null: this field cannot be cleared': 'Ce champ est obligatoire : il ne peut pas être vidé.',
+  'String is empty': 'Ce champ est obligatoire.',
+  'Input string is not a valid UUID': 'Identifiant invalide.',
+  'Input is not a valid UUID': 'Identifiant invalide.',
+  'Unknown query parameter': 'Critère de recherche inconnu.',
+  'not a cursor this inbox issued': 'Cette page de résultats a expiré : relancez la recherche.',
+};
+
+/** Messages with values in them: a pattern, and the French sentence built from its groups. */
+const PATTERNS = [
+  [/^Wrong code: (\d+) attempts? left$/, (n) => `Code incorrect : il vous reste ${n} essai${n > 1 ? 's' : ''}.`],
+  [
+    /^The password must have at least (\d+) characters$/,
+    (n) => `Le mot de passe doit contenir au moins ${n} caractères.`,
+  ],
+  [
+    /^The password must have at most (\d+) characters$/,
+    (n) => `Le mot de passe doit contenir au plus ${n} caractères.`,
+  ],
+  [
+    /^(\w+) is not possible on a dossier in status (\w+)$/,
+    (action, status) =>
+      `Action « ${actionLabel(action)} » impossible sur un télédossier au statut « ${statusLabel(status)} ».`,
+  ],
+  [/^The reason is longer than (\d+) characters$/, (n) => `Le motif ne doit pas dépasser ${n} caractères.`],
+  [/^A comment has 1 to (\d+) characters$/, (n) => `Le commentaire doit contenir entre 1 et ${n} caractères.`],
+  [/^A (?:bulk action|download) takes 1 to (\d+) dossiers$/, (n) => `Sélectionnez entre 1 et ${n} télédossiers.`],
+  [/^A subscription .* cannot be activated$/, () => 'Un abonnement refusé ou suspendu ne peut pas être activé.'],
+  [/^Request body larger than (\d+) bytes$/, () => 'Le contenu envoyé est trop volumineux.'],
+  [/^Case status (\S+) cannot be set/, () => 'Ce statut est géré par le hub : il ne peut pas être choisi.'],
+  [
+    /^Case status cannot change from (\S+) to (\S+) by/,
+    (from, to) =>
+      `La démarche n'autorise pas ce changement de statut (de « ${statusLabel(from)} » à « ${statusLabel(to)} »).`,
+  ],
+  [/^The upload was interrupted/, () => 'Le dépôt du fichier a été interrompu : recommencez.'],
+  [
+    /is not a phone number with its country code/,
+    () => "Numéro invalide : indiquez l'indicatif du pays, sans le 0 initial (par exemple +33612345678).",
+  ],
+  [/is not a valid e-mail address$/, () => 'Adresse électronique invalide (format attendu : nom@domaine.fr).'],
+  [/^"?.*"? is not a valid (?:process code|procedure code)/, () => 'Code de démarche invalide.'],
+  [
+    /^The organisation does not subscribe to procedure (\S+): it cannot be given$/,
+    (code) => `Votre organisation n'est pas abonnée à la démarche ${code} : elle ne peut pas être attribuée.`,
+  ],
+  [/^Object has missing required properties \(\["(\w+)"\]\)$/, () => 'Ce champ est obligatoire.'],
+  [
+    /^String is too long \(length: \d+, maximum allowed: (\d+)\)$/,
+    (max) => `Ce champ ne doit pas dépasser ${max} caractères.`,
+  ],
+  [/is not an RFC 3339 date-time$|is neither a date \(YYYY-MM-DD\) nor a date-time$/, () => 'Date invalide.'],
+  [
+    /X-File-Name .* and Content-Length are required$/,
+    () => 'Le nom du fichier est obligatoire (255 caractères au plus).',
+  ],
+  [/^Malformed JSON/, () => "La demande envoyée n'a pas pu être lue : rechargez la page puis recommencez."],
+  [
+    /^Object instance has properties which are not allowed/,
+    () => 'La demande contient des champs non reconnus : rechargez la page puis recommencez.',
+  ],
+  [
+    /is not (?:a civility|an actor type|a role|a frequency|PORTAIL or API|a tab|an action|a boolean)|not found in enum|does not match any allowed primitive type/,
+    () => 'Valeur non reconnue.',
+  ],
+];
+
+/** The fields of the API's bodies and queries, as the forms name them. */
+export const FIELDS = {
+  email: 'Adresse électronique',
+  password: 'Mot de passe',
+  code: 'Code',
+  challengeId: 'Code',
+  token: 'Lien',
+  actorType: "Type d'acteur",
+  civility: 'Civilité',
+  firstName: 'Prénom',
+  lastName: 'Nom',
+  function: 'Fonction',
+  phoneNumber: 'Téléphone principal',
+  secondaryPhoneNumber: 'Téléphone secondaire',
+  roles: 'Rôles',
+  habilitations: 'Habilitations aux démarches',
+  activateDateTime: "Date d'activation",
+  accessMode: "Modalité d'accès",
+  notificationFrequency: 'Fréquence de notification',
+  action: 'Action',
+  reason: 'Motif',
+  text: 'Commentaire',
+  caseIds: 'Télédossiers',
+  q: 'Recherche',
+  status: 'Statut',
+  processCode: 'Démarche',
+  from: 'Début de période de transmission',
+  to: 'Fin de période de transmission',
+  cursor: 'Page',
+  limit: 'Nombre de résultats',
+  active: 'Actif',
+  role: 'Rôle',
+  name: 'Nom',
+};
+
+function actionLabel(code) {
+  const words = code.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
+  return ACTIONS[words]?.label ?? code;
+}
+
+/** The French sentence for one English message, or `null` when it is not known. */
+export function translate(message) {
+  if (typeof message !== 'string') return null;
+  const text = message.trim();
+  if (EXACT[text]) return EXACT[text];
+  for (const [pattern, sentence] of PATTERNS) {
+    const match = pattern.exec(text);
+    if (match) return sentence(...match.slice(1));
+  }
+  return null;
+}
+
+const BY_STATUS = {
+  0: NETWORK,
+  400: "La demande n'a pas pu être traitée : vérifiez les informations saisies.",
+  401: EXACT[NOT_SIGNED_IN],
+  403: EXACT['Unauthorized user'],
+  404: "L'élément demandé n'existe pas ou ne vous est pas accessible.",
+  405: EXACT['Method not allowed'],
+  409: 'Cette modification entre en conflit avec une autre : rechargez la page puis recommencez.',
+  413: 'Le fichier ou le contenu envoyé est trop volumineux.',
+  429: 'Trop de demandes en peu de temps : patientez un instant, puis réessayez.',
+  500: EXACT['Internal server error'],
+  502: EXACT['Service unavailable, please retry'],
+  503: EXACT['Service unavailable, please retry'],
+  504: EXACT['Service unavailable, please retry'],
+};
+
+/** The sentence for an HTTP status whose message is unknown. */
+export function forStatus(status) {
+  return BY_STATUS[status] ?? (status >= 500 ? BY_STATUS[500] : BY_STATUS[400]);
+}
+
+// `[ERROR][REQUEST][POST /portail/v1/accounts @body.phoneNumber] message` or
+// `[ERROR][REQUEST] @query.status: message`.
+const VALIDATION_LINE =
+  /^\[ERROR\]\[REQUEST\](?:\[[^\]@]*@(?:body|query|header|path)(\S*?)\](?:\s|$)|\s*@(?:body|query|header|path)([^:\s]*):)\s*(.*)$/;
+
+/** Rule messages that are about one field of the form that sent them. */
+const RULE_FIELDS = [
+  [/^The password must/, 'password'],
+  [/^A refusal needs a reason|^The reason is longer/, 'reason'],
+  [/^A comment has/, 'text'],
+  [/^An address is needed to receive notifications/, 'email'],
+  [/^An account already exists with this e-mail address/, 'email'],
+  [/^This address belongs to an account that cannot be a technical delegate/, 'email'],
+];
+
+/** The field a validation path is about: `.habilitations[0]` → `habilitations`. */
+function fieldOf(path) {
+  const name = (path ?? '').replace(/^\./, '').split(/[.[]/)[0];
+  return name || null;
+}
+
+/**
+ * The problems of one error answer: `[{field, message}]`, in French. `field` is the body or query
+ * property a validation line names (or `null`); a missing required property names itself.
+ */
+export function problemsOf(status, body) {
+  const errors = Array.isArray(body?.errors) ? body.errors : [];
+  const problems = [];
+  for (const error of errors) {
+    const lines = String(error?.message ?? '')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line && line !== 'Bad Request : Validation failed.');
+    for (const line of lines) {
+      const validation = VALIDATION_LINE.exec(line);
+      if (validation) {
+        const [, bracketPath, colonPath, text] = validation;
+        const missing = /missing required properties \(\["(\w+)"\]\)/.exec(text);
+        const field = missing ? missing[1] : fieldOf(bracketPath ?? colonPath);
+        problems.push({ field, message: translate(text) ?? translate(line) ?? 'Valeur refusée.', raw: line });
+      } else {
+        const field = RULE_FIELDS.find(([pattern]) => pattern.test(line))?.[1] ?? null;
+        problems.push({ field, message: translate(line) ?? forStatus(status), raw: line });
+      }
+    }
+  }
+  if (problems.length === 0) problems.push({ field: null, message: forStatus(status), raw: '' });
+  return problems;
+}

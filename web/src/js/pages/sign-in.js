@@ -1,0 +1,150 @@
+// `/connexion`: e-mail and password, then "Vérification de l'OTP" with the code e-mailed to the
+// address shown. After sign-in, back to the page the person wanted (`?retour=`), or home.
+
+import { auth } from '../api.js';
+import { add, fill, focus, h } from '../dom.js';
+import { home } from '../router.js';
+import { signedIn } from '../session.js';
+import {
+  button,
+  clearProblems,
+  form,
+  passwordField,
+  requiredNote,
+  showError,
+  showProblems,
+  textField,
+} from '../ui/forms.js';
+import { pageTitle } from '../ui/layout.js';
+
+/** Only a path of this portal: never another site. */
+function returnTo(query) {
+  const target = query.get('retour') ?? '';
+  return /^\/(?!\/)[^\\]*$/.test(target) && !target.startsWith('/connexion') ? target : null;
+}
+
+export async function render(view, { query, navigate }) {
+  const content = h('div', { class: 'fr-col-12 fr-col-md-8 fr-col-lg-6' });
+  add(view, h('div', { class: 'fr-grid-row fr-grid-row--center' }, content));
+
+  function passwordStep() {
+    const problems = h('div', {});
+    const email = textField({
+      label: 'Adresse électronique',
+      name: 'email',
+      type: 'email',
+      required: true,
+      autocomplete: 'username',
+      spellcheck: 'false',
+      hint: 'Format attendu : nom@domaine.fr',
+    });
+    const password = passwordField({ label: 'Mot de passe', name: 'password', autocomplete: 'current-password' });
+    const submit = button('Se connecter', { type: 'submit' });
+    const fields = { email, password };
+    const signInForm = form(
+      {
+        'aria-labelledby': 'titre-connexion',
+        on: {
+          submit: async (event) => {
+            event.preventDefault();
+            clearProblems(problems, fields);
+            const missing = [];
+            if (!email.value) missing.push({ field: 'email', message: 'Saisissez votre adresse électronique.' });
+            if (!password.value) missing.push({ field: 'password', message: 'Saisissez votre mot de passe.' });
+            if (missing.length) return showProblems(problems, missing, fields);
+            submit.disabled = true;
+            try {
+              const challenge = await auth.signIn(email.value, password.value);
+              codeStep(challenge);
+            } catch (error) {
+              showError(problems, error, fields);
+            } finally {
+              submit.disabled = false;
+            }
+            return undefined;
+          },
+        },
+      },
+      h(
+        'fieldset',
+        { class: 'fr-fieldset' },
+        h(
+          'legend',
+          { class: 'fr-fieldset__legend', id: 'titre-connexion' },
+          h('h2', {}, 'Se connecter avec son compte'),
+        ),
+        h('div', { class: 'fr-fieldset__element' }, requiredNote()),
+        h('div', { class: 'fr-fieldset__element' }, email.element),
+        h('div', { class: 'fr-fieldset__element' }, password.element),
+        h(
+          'div',
+          { class: 'fr-fieldset__element' },
+          h('p', {}, h('a', { class: 'fr-link', href: '/mot-de-passe-oublie' }, 'Mot de passe oublié ?')),
+        ),
+      ),
+      h('ul', { class: 'fr-btns-group' }, h('li', {}, submit)),
+    );
+    fill(content, ...pageTitle('Connexion au Portail HubEE'), problems, signInForm);
+  }
+
+  function codeStep(challenge) {
+    const problems = h('div', {});
+    const code = textField({
+      label: 'Code de vérification',
+      name: 'code',
+      required: true,
+      inputmode: 'numeric',
+      autocomplete: 'one-time-code',
+      maxlength: '6',
+      pattern: '[0-9]{6}',
+      hint: '6 chiffres, valable 10 minutes. Le code change à chaque connexion ; pensez à vérifier vos courriers indésirables.',
+    });
+    const submit = button("S'authentifier", { type: 'submit' });
+    const heading = h('h1', { 'data-page-title': true }, "Vérification de l'OTP");
+    const codeForm = form(
+      {
+        'aria-labelledby': 'titre-otp',
+        on: {
+          submit: async (event) => {
+            event.preventDefault();
+            clearProblems(problems, { code });
+            const value = code.value.replace(/\s/g, '');
+            if (!/^\d{6}$/.test(value)) {
+              return showProblems(problems, [{ field: 'code', message: 'Le code est composé de 6 chiffres.' }], {
+                code,
+              });
+            }
+            submit.disabled = true;
+            try {
+              const me = await auth.answerCode(challenge.challengeId, value);
+              signedIn(me);
+              await navigate(returnTo(query) ?? home() ?? '/', { replace: true });
+            } catch (error) {
+              showError(problems, error, { code });
+              submit.disabled = false;
+            }
+            return undefined;
+          },
+        },
+      },
+      h(
+        'p',
+        { id: 'titre-otp' },
+        'Saisissez le code envoyé à votre adresse électronique (',
+        h('strong', {}, challenge.email),
+        ').',
+      ),
+      code.element,
+      h(
+        'ul',
+        { class: 'fr-btns-group fr-btns-group--inline-md' },
+        h('li', {}, submit),
+        h('li', {}, button('Recommencer la connexion', { kind: 'secondary', on: { click: passwordStep } })),
+      ),
+    );
+    fill(content, heading, problems, codeForm);
+    focus(heading);
+  }
+
+  passwordStep();
+}

@@ -1,0 +1,90 @@
+// Who is signed in (the `/me` answer), what they may do, and the one-shot messages a page leaves
+// for the next one ("Votre mot de passe est enregistré", "Votre session a expiré"…).
+
+import { ApiError, auth, setCsrfToken } from './api.js';
+
+let current = null;
+const listeners = new Set();
+let pendingFlash = null;
+
+function changed() {
+  for (const listener of listeners) listener(current);
+}
+
+/** Calls `listener(user)` at each sign-in and sign-out. */
+export function onUserChange(listener) {
+  listeners.add(listener);
+}
+
+/** The signed-in person (`/me`), or `null`. */
+export function user() {
+  return current;
+}
+
+/** Takes the profile a sign-in or `/me` answered. */
+export function signedIn(me) {
+  current = me;
+  setCsrfToken(me?.csrfToken);
+  changed();
+}
+
+/** Forgets the person (signed out, or the session ended on the hub). */
+export function signedOut() {
+  current = null;
+  setCsrfToken(null);
+  changed();
+}
+
+/** Reads the session the browser may already have. */
+export async function load() {
+  try {
+    signedIn(await auth.me());
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 401) throw error;
+    signedOut();
+  }
+  return current;
+}
+
+function hasRole(...roles) {
+  return Boolean(current?.roles?.some((role) => roles.includes(role)));
+}
+
+/** What the person may do, by area of the portal. */
+export const can = {
+  readDossiers: () => hasRole('CONSULTATION_TELEDOSSIERS', 'GESTION_TELEDOSSIERS'),
+  manageDossiers: () => hasRole('GESTION_TELEDOSSIERS'),
+  manageUsers: () => hasRole('GESTION_UTILISATEURS'),
+  readSubscriptions: () => hasRole('CONSULTATION_ABONNEMENTS', 'GESTION_ABONNEMENTS'),
+  manageSubscriptions: () => hasRole('GESTION_ABONNEMENTS'),
+};
+
+/** The organisation the person works for (a technical delegate's own first). */
+export function organisation() {
+  return current?.organisations?.[0] ?? null;
+}
+
+/** `<siret>-<branchCode>`, as the account routes name an organisation. */
+export function organisationKey(org) {
+  return org ? `${org.siret}-${org.branchCode}` : undefined;
+}
+
+let inbox = '/teledossiers';
+
+/** The inbox with the filters last used ("Retour à la recherche"). */
+export function lastInbox(url) {
+  if (url) inbox = url;
+  return inbox;
+}
+
+/** Leaves a message for the next page: `{type: 'success'|'info'|'warning'|'error', title, text}`. */
+export function flash(message) {
+  pendingFlash = message;
+}
+
+/** The message left for this page, once. */
+export function takeFlash() {
+  const message = pendingFlash;
+  pendingFlash = null;
+  return message;
+}
