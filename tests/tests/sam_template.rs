@@ -1,7 +1,9 @@
 //! The SAM template against the code: every route of the contract (and of its extensions) and of
-//! the portal's OpenAPI document is routed to exactly one function, every routed request reaches a handler of that
-//! function's router, every function builds a binary of the workspace, and the stream trigger
-//! wakes `notify` for outbox items only.
+//! the portal's OpenAPI document is routed to exactly one function, every routed request reaches
+//! a handler of that function's router, every binary of the function crates is one function, and
+//! the stream trigger wakes `notify` for outbox items only.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a failed step is a failed test.
 
 use std::collections::{BTreeMap, BTreeSet};
 
