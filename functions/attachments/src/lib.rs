@@ -16,7 +16,7 @@ use futures::TryStreamExt;
 use hubee_shared::{
     http::{self, ApiError, Caller, JsonBody, NoQuery, PortalUser, RequestLine, delivery_response, path_uuid},
     services::actor::{Actor, portal_actor},
-    services::cases::{Completion, complete_presigned},
+    services::{Completion, complete_presigned},
     services::{FileMeta, UploadHeaders, cases, dossier, events},
     state::AppState,
 };
@@ -259,7 +259,7 @@ mod tests {
     use super::*;
     use http_body_util::BodyExt;
     use hubee_shared::{
-        services::cases::Delivery,
+        services::Delivery,
         testkit::{self, FIXTURE_ATTACHMENT_ID, FIXTURE_CASE_ID, bearer, deposit_case, fixture, provision},
     };
     use tower::ServiceExt;
@@ -410,7 +410,7 @@ mod tests {
     #[tokio::test]
     async fn above_the_inline_limit_event_uploads_and_portal_deposits_answer_413() {
         use hubee_shared::{
-            services::cases::UploadError,
+            services::UploadError,
             testkit::{FIXTURE_EVENT_ID, deposit_event, json_body},
         };
         let dir = tempfile::tempdir().unwrap();
@@ -452,7 +452,7 @@ mod tests {
     async fn above_the_inline_limit_downloads_answer_303_to_a_working_presigned_url() {
         use hubee_shared::{
             ports::{ObjectKey, PresignMethod},
-            services::cases::ARCHIVE_PREFIX,
+            services::ARCHIVE_PREFIX,
             testkit::json_body,
         };
         static LARGE: [u8; 2048] = [b'%'; 2048];

@@ -178,7 +178,7 @@ mod tests {
         use hubee_shared::{
             domain::AttachmentStatus,
             ports::{PresignMethod, PutCheck},
-            services::cases::{Completion, complete_presigned},
+            services::{Completion, complete_presigned},
             testkit::{FIXTURE_ATTACHMENT_ID, FIXTURE_FOLDER_ID, bearer, fixture, json_body, pending_folder},
         };
         let dir = tempfile::tempdir().unwrap();

@@ -17,7 +17,7 @@ use hubee_shared::{
     adapters::embedded::FsObjects,
     http::ApiError,
     ports::{ObjectError, ObjectKey, ObjectStore, PresignMethod, PutCheck},
-    services::cases::{Completion, complete_presigned},
+    services::{Completion, complete_presigned},
     state::AppState,
 };
 

@@ -13,11 +13,7 @@ use serde_json::json;
 use super::ApiError;
 use crate::{
     domain::format_time,
-    services::{
-        Download,
-        cases::{Delivery, Redirect},
-        dossier::Archive,
-    },
+    services::{Delivery, Download, Redirect, dossier::Archive},
 };
 
 /// RFC 8187 `attr-char`s are left as they are; everything else is percent-encoded.

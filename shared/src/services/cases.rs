@@ -7,7 +7,8 @@ use uuid::Uuid;
 use super::{
     Checker, ExchangeError,
     actor::{Actor, Side},
-    binaries, refused, time_or_null,
+    binaries::{self, Delivery},
+    refused, time_or_null,
 };
 use crate::{
     domain::{
@@ -17,12 +18,6 @@ use crate::{
     ports::Write,
     state::AppState,
     store::{CaseRecord, StoreError, Versioned},
-};
-
-/// The public names of the binaries' use cases (their module is private to the services).
-pub use super::binaries::{
-    ARCHIVE_PREFIX, Completion, DOWNLOAD_URL_MINUTES, Delivery, MAX_PRESIGNED_UPLOAD, Redirect, UPLOAD_URL_MINUTES,
-    UploadError, UploadUrl, complete_presigned,
 };
 
 /// A case as one caller may see it: the case with its history, its folder, and the caller's

@@ -18,7 +18,9 @@ pub mod subscriptions;
 pub mod token;
 mod validate;
 
-pub use binaries::{Download, UploadHeaders};
+pub use binaries::{
+    ARCHIVE_PREFIX, Completion, Delivery, Download, Redirect, UploadError, UploadHeaders, UploadUrl, complete_presigned,
+};
 pub use error::{ExchangeError, refused};
 pub use validate::{Checker, FileMeta};
 
