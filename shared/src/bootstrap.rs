@@ -9,10 +9,26 @@ use crate::{adapters::RandomIds, auth::TokenKeys, state::AppState};
 #[cfg(feature = "local")]
 use crate::{adapters::RecentMail, config::Config, config::LocalConfig, ports::Clock};
 
-/// JSON logs, one line per event, level from `RUST_LOG` (default `info`).
+/// JSON logs, one line per event, filtered by `RUST_LOG` (default `info`): a level, or targets
+/// with levels (`warn,hubee_shared=debug`). The filter is `Targets` rather than `EnvFilter`,
+/// whose span-field directives need a regex engine in every bootstrap and that nobody uses here;
+/// a malformed value is reported and `info` used.
 pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    let _ = tracing_subscriber::fmt().json().with_current_span(true).with_env_filter(filter).try_init();
+    use tracing_subscriber::{filter::Targets, layer::SubscriberExt, util::SubscriberInitExt};
+
+    let (filter, problem) = match std::env::var("RUST_LOG") {
+        Ok(value) => match value.parse::<Targets>() {
+            Ok(filter) => (filter, None),
+            Err(e) => (Targets::new().with_default(tracing::Level::INFO), Some(format!("RUST_LOG={value}: {e}"))),
+        },
+        Err(_) => (Targets::new().with_default(tracing::Level::INFO), None),
+    };
+    let logs = tracing_subscriber::fmt::layer().json().with_current_span(true);
+    if tracing_subscriber::registry().with(logs).with(filter).try_init().is_ok()
+        && let Some(problem) = problem
+    {
+        tracing::warn!("ignored an unreadable log filter, logging at info: {problem}");
+    }
 }
 
 /// Keys the local hub generates on first start and keeps in its data directory, so that

@@ -13,9 +13,17 @@ pub use dynamo::DynamoTable;
 pub use s3::S3Objects;
 pub use ses::SesMailer;
 
-/// The SDK configuration from the environment, loaded once per cold start.
+/// The SDK configuration from the environment, loaded once per cold start, with an HTTPS
+/// client on rustls and ring: the SDK's default client would bring aws-lc, a second crypto
+/// library beside the ring the rest of the hub uses, and a megabyte more in each bootstrap.
 pub async fn sdk_config() -> aws_config::SdkConfig {
-    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+    use aws_smithy_http_client::{
+        Builder,
+        tls::{Provider, rustls_provider::CryptoMode},
+    };
+
+    let https = Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https();
+    aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(https).load().await
 }
 
 /// Whether the SDK talks to an endpoint other than AWS's (an emulator such as moto): the hub
