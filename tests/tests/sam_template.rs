@@ -157,3 +157,77 @@ fn every_function_builds_a_binary_of_the_function_crates_and_notify_wakes_on_out
     let key = hubee_shared::store::keys::outbox(uuid::Uuid::nil());
     assert_eq!(pattern["dynamodb"]["Keys"]["SK"]["S"], serde_json::json!([key.sk]), "the filter matches outbox items");
 }
+
+/// A string of the template, through an intrinsic tag such as `!Sub` if there is one.
+fn text(value: &Value) -> &str {
+    match value {
+        Value::Tagged(tagged) => tagged.value.as_str().unwrap(),
+        value => value.as_str().unwrap(),
+    }
+}
+
+/// CloudFront answers the portal's page addresses with index.html exactly where the local hub
+/// does: the function's own code, run by node, against `hubee_local::is_page`.
+#[test]
+fn cloudfront_rewrites_the_same_page_addresses_as_the_local_hub() {
+    let template = template();
+    let function = &template["Resources"]["WebPages"]["Properties"];
+    assert_eq!(function["FunctionConfig"]["Runtime"].as_str(), Some("cloudfront-js-2.0"));
+    let associations = &template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
+        ["FunctionAssociations"];
+    assert_eq!(associations[0]["EventType"].as_str(), Some("viewer-request"));
+
+    let paths = [
+        "/",
+        "/connexion",
+        "/mot-de-passe-oublie",
+        "/activation",
+        "/mot-de-passe",
+        "/teledossiers",
+        "/comptes",
+        "/abonnements",
+        "/dossiers/8b0e6a1c-1f7e-4c1e-9a55-2f4a3d1b2c3d",
+        "/comptes/agent%40mairie.example",
+        "/abonnements/42",
+        "/dossiers/",
+        "/dossiers",
+        "/dossiers/a/b",
+        "/comptes/x/",
+        "/connexion/",
+        "/connexionx",
+        "/index.html",
+        "/favicon.ico",
+        "/assets/0123abcd/js/main.js",
+        "/dsfr/1.14.4/dsfr.min.css",
+        "/teledossiers/v1/notifications",
+        "/portail/v1/me",
+        "/abonnementsx/1",
+    ];
+    let code = format!(
+        "{}\nconst paths = JSON.parse(process.argv[1]);\n\
+         console.log(JSON.stringify(paths.map((uri) => handler({{ request: {{ uri }} }}).uri === '/index.html')));",
+        text(&function["FunctionCode"])
+    );
+    let list = serde_json::to_string(&paths).unwrap();
+    let run =
+        std::process::Command::new("node").args(["-e", &code, &list]).output().expect("node, as for the web suites");
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let rewritten: Vec<bool> = serde_json::from_slice(&run.stdout).unwrap();
+    for (path, rewritten) in paths.iter().zip(rewritten) {
+        assert_eq!(rewritten, hubee_local::is_page(path), "{path}");
+    }
+}
+
+/// The portal gets the same Content-Security-Policy from CloudFront as from the local hub, but
+/// for connect-src, which lets it reach the objects bucket (presigned downloads and uploads).
+#[test]
+fn cloudfront_sends_the_local_hubs_content_security_policy_plus_the_objects_bucket() {
+    let template = template();
+    let policy = &template["Resources"]["WebHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+        ["ContentSecurityPolicy"]["ContentSecurityPolicy"];
+    let directives = |policy: &str| -> BTreeSet<String> { policy.split(';').map(|d| d.trim().to_owned()).collect() };
+    let mut deployed = directives(text(policy));
+    let connect = "connect-src 'self' https://${ObjectsBucket.RegionalDomainName}";
+    assert!(deployed.remove(connect), "{deployed:?}");
+    assert_eq!(deployed, directives(hubee_local::CONTENT_SECURITY_POLICY));
+}

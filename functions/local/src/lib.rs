@@ -23,6 +23,7 @@ use serde_json::json;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
 pub use demo::DemoCredentials;
+pub use web::{CONTENT_SECURITY_POLICY, is_page};
 
 /// A running hub.
 pub struct Hub {

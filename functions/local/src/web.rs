@@ -53,7 +53,9 @@ const PAGES: &[&str] = &[
 /// Pages with one more path segment (`/dossiers/{id}`, `/comptes/{email}`, `/abonnements/{id}`).
 const PAGE_PREFIXES: &[&str] = &["/dossiers/", "/comptes/", "/abonnements/"];
 
-fn is_page(path: &str) -> bool {
+/// Whether `path` is one of the front's pages (answered with `index.html`). The CloudFront
+/// function `WebPages` of infra/template.yaml does the same on AWS.
+pub fn is_page(path: &str) -> bool {
     PAGES.contains(&path)
         || PAGE_PREFIXES
             .iter()
