@@ -426,6 +426,19 @@ pub trait ObjectStore: Send + Sync {
         method: PresignMethod,
         expires_in: Duration,
     ) -> Result<String, ObjectError>;
+
+    /// A presigned GET whose answer carries `content_disposition` (say `attachment;
+    /// filename=…`), so that whoever follows it saves the binary under its name, as from a
+    /// direct download. The value is part of what the URL grants: it cannot be changed.
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    async fn presign_download(
+        &self,
+        key: &ObjectKey,
+        content_disposition: &str,
+        expires_in: Duration,
+    ) -> Result<String, ObjectError>;
 }
 
 // ---------------------------------------------------------------------------------------------

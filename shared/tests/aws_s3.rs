@@ -205,6 +205,14 @@ async fn presigned_urls_work_with_a_plain_http_client() {
     let response = http.get(&get).send().await.unwrap();
     assert_eq!(response.bytes().await.unwrap(), uploaded, "the presigned PUT replaced the object");
 
+    // A download URL makes S3 answer with the file's Content-Disposition.
+    let disposition = "attachment; filename=\"Acte de d_c_s.pdf\"; filename*=UTF-8''Acte%20de%20d%C3%A9c%C3%A8s.pdf";
+    let download = store.presign_download(&key, disposition, Duration::from_secs(300)).await.unwrap();
+    let response = http.get(&download).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-disposition"], disposition);
+    assert_eq!(response.bytes().await.unwrap(), uploaded);
+
     // On S3 a GET URL does not grant a PUT (the method is signed); moto does not check presigned
     // signatures at all, so only the URLs themselves are checked here.
     assert!(get.contains("X-Amz-Signature=") && put.contains("X-Amz-Signature="));

@@ -451,6 +451,7 @@ mod tests {
     #[tokio::test]
     async fn above_the_inline_limit_downloads_answer_303_to_a_working_presigned_url() {
         use hubee_shared::{
+            http::content_disposition,
             ports::{ObjectKey, PresignMethod},
             services::ARCHIVE_PREFIX,
             testkit::json_body,
@@ -482,6 +483,9 @@ mod tests {
         let key = testkit::presigned_key(dir.path(), &location, PresignMethod::Get).expect("a genuine GET URL");
         assert!(testkit::presigned_key(dir.path(), &location, PresignMethod::Put).is_none(), "for reading only");
         assert_eq!(read(key).await, LARGE.to_vec());
+        let query = location.split_once('?').unwrap().1;
+        let disposition = form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "disposition").unwrap().1;
+        assert_eq!(disposition, content_disposition("certificat.pdf").to_str().unwrap(), "saved under its name");
 
         // Within the limit: streamed as before.
         let ids = [(FIXTURE_CASE_ID, small.to_string()), (FIXTURE_ATTACHMENT_ID, small_file.to_string())];

@@ -45,8 +45,9 @@ fn authorise(
     };
     let expires = query.get("expires").and_then(|e| e.parse().ok()).unwrap_or(0);
     let signature = query.get("signature").map_or("", String::as_str);
+    let disposition = query.get("disposition").map(String::as_str);
     if query.get("method").map(String::as_str) != Some(expected)
-        || !objects.verify_presigned(&key, method, expires, signature)
+        || !objects.verify_presigned(&key, method, expires, disposition, signature)
     {
         return Err(ApiError::forbidden());
     }
@@ -69,7 +70,12 @@ async fn get_object(
         (header::CONTENT_LENGTH, object.info.size.to_string()),
         (header::HeaderName::from_static("digest"), object.info.sha256.to_base64()),
     ];
-    Ok((headers, Body::from_stream(object.body)).into_response())
+    let mut response = (headers, Body::from_stream(object.body)).into_response();
+    // The disposition the URL was signed with (checked above), as S3 answers it.
+    if let Some(value) = query.get("disposition").and_then(|d| header::HeaderValue::from_str(d).ok()) {
+        response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
 }
 
 /// Stores the object, then completes its upload as S3's event would: like S3, the PUT succeeds

@@ -448,7 +448,10 @@ async fn redirect(
 ) -> Result<Delivery, ExchangeError> {
     let expires_at = state.clock.now() + chrono::Duration::minutes(DOWNLOAD_URL_MINUTES);
     let validity = Duration::from_secs(60 * DOWNLOAD_URL_MINUTES.unsigned_abs());
-    let url = state.objects.presign(key, PresignMethod::Get, validity).await.map_err(ExchangeError::Objects)?;
+    // The file's name travels with the URL, as a direct download's Content-Disposition.
+    let disposition = crate::http::content_disposition(&file_name);
+    let disposition = disposition.to_str().unwrap_or("attachment");
+    let url = state.objects.presign_download(key, disposition, validity).await.map_err(ExchangeError::Objects)?;
     Ok(Delivery::Redirect(Redirect { url, expires_at, file_name, size: info.size, sha256: info.sha256 }))
 }
 

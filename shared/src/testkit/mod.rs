@@ -57,7 +57,8 @@ pub fn with_inline_limit(state: &AppState, limit: u64) -> AppState {
 /// genuine and unexpired (what the local hub's `/objects/` routes check).
 pub fn presigned_key(dir: &Path, url: &str, method: crate::ports::PresignMethod) -> Option<crate::ports::ObjectKey> {
     let (key, query) = url.strip_prefix("http://127.0.0.1:1/objects/")?.split_once('?')?;
-    let params: std::collections::HashMap<&str, &str> = query.split('&').filter_map(|p| p.split_once('=')).collect();
+    let params: std::collections::HashMap<String, String> =
+        form_urlencoded::parse(query.as_bytes()).into_owned().collect();
     let key = crate::ports::ObjectKey::parse(key).ok()?;
     let expected = match method {
         crate::ports::PresignMethod::Get => "GET",
@@ -68,8 +69,9 @@ pub fn presigned_key(dir: &Path, url: &str, method: crate::ports::PresignMethod)
         FsObjects::open(&dir.join("presign-check"), "http://127.0.0.1:1", b"test".to_vec(), Arc::new(SystemClock))
             .ok()?;
     let expires = params.get("expires")?.parse().ok()?;
-    (params.get("method") == Some(&expected)
-        && verifier.verify_presigned(&key, method, expires, params.get("signature")?))
+    let disposition = params.get("disposition").map(String::as_str);
+    (params.get("method").map(String::as_str) == Some(expected)
+        && verifier.verify_presigned(&key, method, expires, disposition, params.get("signature")?))
     .then_some(key)
 }
 

@@ -113,6 +113,12 @@ pub async fn conformance(store: Arc<dyn ObjectStore>) {
     let put = s.presign(&key, PresignMethod::Put, Duration::from_secs(300)).await.unwrap();
     assert!(get.starts_with("http") && get.contains(&run), "a presigned URL names the object: {get}");
     assert_ne!(get, put);
+    let download = s.presign_download(&key, "attachment; filename=\"a.txt\"", Duration::from_secs(300)).await.unwrap();
+    assert!(
+        download.contains(&run) && download.contains("a.txt"),
+        "a download URL carries its disposition: {download}"
+    );
+    assert_ne!(download, get);
 
     // Delete is idempotent.
     s.delete(&key).await.unwrap();

@@ -833,6 +833,25 @@ impl ObjectStore for MeteredObjects {
             r
         })
     }
+
+    fn presign_download<'a, 'b, 'c, 'f>(
+        &'a self,
+        key: &'b ObjectKey,
+        content_disposition: &'c str,
+        expires_in: Duration,
+    ) -> Fut<'f, Result<String, ObjectError>>
+    where
+        'a: 'f,
+        'b: 'f,
+        'c: 'f,
+        Self: 'f,
+    {
+        Box::pin(async move {
+            let r = self.inner.presign_download(key, content_disposition, expires_in).await;
+            self.meter.record(|c, _| c.s3_presign += 1.0);
+            r
+        })
+    }
 }
 
 struct MeteredMailer {

@@ -741,6 +741,26 @@ impl ObjectStore for S3Objects {
         };
         Ok(presigned.uri().to_owned())
     }
+
+    async fn presign_download(
+        &self,
+        key: &ObjectKey,
+        content_disposition: &str,
+        expires_in: Duration,
+    ) -> Result<String, ObjectError> {
+        let config = PresigningConfig::expires_in(expires_in.clamp(Duration::from_secs(1), MAX_PRESIGN))
+            .map_err(|e| ObjectError::Unavailable(anyhow::Error::new(e).context("presigning")))?;
+        let presigned = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .response_content_disposition(content_disposition)
+            .presigned(config)
+            .await
+            .map_err(|e| unavailable(e, format!("presigning a download of {key}")))?;
+        Ok(presigned.uri().to_owned())
+    }
 }
 
 #[cfg(test)]

@@ -67,21 +67,48 @@ impl FsObjects {
         self.root.join(key.as_str())
     }
 
-    fn signature(&self, key: &str, method: PresignMethod, expires: i64) -> Hmac<Sha256> {
+    fn signature(&self, key: &str, method: PresignMethod, expires: i64, disposition: Option<&str>) -> Hmac<Sha256> {
         #[allow(clippy::expect_used)]
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.signing_key).expect("HMAC takes keys of any size");
-        mac.update(format!("{method:?}\n{key}\n{expires}").as_bytes());
+        mac.update(format!("{method:?}\n{key}\n{expires}\n{}", disposition.unwrap_or_default()).as_bytes());
         mac
     }
 
-    /// Whether a presigned request (`/objects/<key>?expires=…&signature=…`) is genuine and
-    /// still valid for `method`.
-    pub fn verify_presigned(&self, key: &ObjectKey, method: PresignMethod, expires: i64, signature_hex: &str) -> bool {
+    fn signed_url(
+        &self,
+        key: &ObjectKey,
+        method: PresignMethod,
+        expires_in: Duration,
+        disposition: Option<&str>,
+    ) -> String {
+        let secs = i64::try_from(expires_in.as_secs()).unwrap_or(i64::MAX / 2);
+        let expires = self.clock.now().timestamp().saturating_add(secs);
+        let sig = hex::encode(self.signature(key.as_str(), method, expires, disposition).finalize().into_bytes());
+        let m = match method {
+            PresignMethod::Get => "GET",
+            PresignMethod::Put => "PUT",
+        };
+        let disposition = disposition
+            .map(|d| format!("&disposition={}", form_urlencoded::byte_serialize(d.as_bytes()).collect::<String>()))
+            .unwrap_or_default();
+        format!("{}/objects/{}?method={m}&expires={expires}{disposition}&signature={sig}", self.base_url, key.as_str())
+    }
+
+    /// Whether a presigned request (`/objects/<key>?method=…&expires=…[&disposition=…]&signature=…`)
+    /// is genuine and still valid for `method` (and, for a download, that `Content-Disposition`).
+    pub fn verify_presigned(
+        &self,
+        key: &ObjectKey,
+        method: PresignMethod,
+        expires: i64,
+        disposition: Option<&str>,
+        signature_hex: &str,
+    ) -> bool {
         let Ok(sig) = hex::decode(signature_hex) else {
             return false;
         };
         expires > self.clock.now().timestamp()
-            && self.signature(key.as_str(), method, expires).verify_slice(&sig).is_ok()
+            && self.signature(key.as_str(), method, expires, disposition).verify_slice(&sig).is_ok()
     }
 
     async fn write_tmp(
@@ -218,14 +245,16 @@ impl ObjectStore for FsObjects {
         method: PresignMethod,
         expires_in: Duration,
     ) -> Result<String, ObjectError> {
-        let secs = i64::try_from(expires_in.as_secs()).unwrap_or(i64::MAX / 2);
-        let expires = self.clock.now().timestamp().saturating_add(secs);
-        let sig = hex::encode(self.signature(key.as_str(), method, expires).finalize().into_bytes());
-        let m = match method {
-            PresignMethod::Get => "GET",
-            PresignMethod::Put => "PUT",
-        };
-        Ok(format!("{}/objects/{}?method={m}&expires={expires}&signature={sig}", self.base_url, key.as_str()))
+        Ok(self.signed_url(key, method, expires_in, None))
+    }
+
+    async fn presign_download(
+        &self,
+        key: &ObjectKey,
+        content_disposition: &str,
+        expires_in: Duration,
+    ) -> Result<String, ObjectError> {
+        Ok(self.signed_url(key, PresignMethod::Get, expires_in, Some(content_disposition)))
     }
 }
 
@@ -255,11 +284,25 @@ mod tests {
             |name: &str| query.split('&').find_map(|kv| kv.strip_prefix(&format!("{name}="))).unwrap().to_owned();
         let (expires, sig) = (field("expires").parse().unwrap(), field("signature"));
         assert!(url.starts_with("http://h/objects/a/b?"));
-        assert!(store.verify_presigned(&key, PresignMethod::Get, expires, &sig));
-        assert!(!store.verify_presigned(&key, PresignMethod::Put, expires, &sig));
-        assert!(!store.verify_presigned(&ObjectKey::new(["a", "c"]).unwrap(), PresignMethod::Get, expires, &sig));
-        assert!(!store.verify_presigned(&key, PresignMethod::Get, expires + 1, &sig));
+        assert!(store.verify_presigned(&key, PresignMethod::Get, expires, None, &sig));
+        assert!(!store.verify_presigned(&key, PresignMethod::Put, expires, None, &sig));
+        assert!(!store.verify_presigned(&ObjectKey::new(["a", "c"]).unwrap(), PresignMethod::Get, expires, None, &sig));
+        assert!(!store.verify_presigned(&key, PresignMethod::Get, expires + 1, None, &sig));
+        assert!(!store.verify_presigned(&key, PresignMethod::Get, expires, Some("attachment"), &sig));
+
+        // A download URL grants its Content-Disposition, and no other.
+        let disposition = "attachment; filename=\"a b.pdf\"; filename*=UTF-8''a%20b.pdf";
+        let url = store.presign_download(&key, disposition, Duration::from_secs(60)).await.unwrap();
+        let query = url.split_once('?').unwrap().1;
+        let params: std::collections::HashMap<String, String> =
+            form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+        assert_eq!(params["disposition"], disposition);
+        let (expires, sig) = (params["expires"].parse().unwrap(), params["signature"].clone());
+        assert!(store.verify_presigned(&key, PresignMethod::Get, expires, Some(disposition), &sig));
+        assert!(!store.verify_presigned(&key, PresignMethod::Get, expires, Some("inline"), &sig));
+        assert!(!store.verify_presigned(&key, PresignMethod::Get, expires, None, &sig));
+
         clock.advance(chrono::Duration::seconds(61));
-        assert!(!store.verify_presigned(&key, PresignMethod::Get, expires, &sig));
+        assert!(!store.verify_presigned(&key, PresignMethod::Get, expires, Some(disposition), &sig));
     }
 }
