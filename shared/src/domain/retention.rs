@@ -210,8 +210,11 @@ mod tests {
 
     #[test]
     fn wrong_rules_are_refused_with_their_name() {
-        let early = Retention { purge_after_status: Some(HubeeReceived), ..Retention::default() };
-        assert!(early.check().unwrap_err().contains("purgeAfterStatus"));
+        for status in [HubeeReceived, HubeeNotified] {
+            let early = Retention { purge_after_status: Some(status), ..Retention::default() };
+            assert!(early.check().unwrap_err().contains("purgeAfterStatus"));
+        }
+        assert!(Retention { purge_after_status: Some(SiIntgError), ..Retention::default() }.check().is_ok());
         let long = Retention { delete_delay_days: Some(MAX_DELAY_DAYS + 1), ..Retention::default() };
         assert!(long.check().unwrap_err().contains("deleteDelayDays"));
         assert!(Retention::default().check().is_ok());
