@@ -103,7 +103,7 @@ async fn binaries_are_kept_until_the_delay_then_purged_with_a_history_entry() {
     assert!(!bed.object_exists(&key).await, "the binary is gone");
     let a = bed.attachment(case, attachment).await;
     assert_eq!(a.status, AttachmentStatus::Deleted);
-    assert_eq!(a.sha256.is_some(), true, "metadata stays");
+    assert!(a.sha256.is_some(), "metadata stays");
     let record = bed.state.store.case_record(case).await.unwrap().unwrap();
     assert!(
         record
