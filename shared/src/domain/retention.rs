@@ -46,9 +46,12 @@ impl Retention {
     /// # Errors
     /// A sentence naming the wrong rule.
     pub fn check(&self) -> Result<(), String> {
-        if self.purge_after_status == Some(CaseStatus::HubeeReceived) {
+        // Before SENT the recipient has not fetched the files; and a clock started by the
+        // folder's completion would not fit its transaction (docs/ACCESS-PATTERNS.md).
+        if self.purge_after_status.is_some_and(|s| progress(s) < progress(CaseStatus::Sent)) {
             return Err(
-                "purgeAfterStatus cannot be HUBEE_RECEIVED: the recipient has not received the files yet".into()
+                "purgeAfterStatus must be SENT or a later status: the recipient has not fetched the files before"
+                    .into(),
             );
         }
         for (name, days) in [
