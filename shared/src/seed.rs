@@ -13,7 +13,7 @@ use crate::{
     auth::{hash_secret, verify_secret},
     domain::{
         AccessMode, Account, ActorType, ApiClient, BranchCode, Contact, Email, NotificationFrequency, OrgId, OrgType,
-        Organisation, Procedure, ProcessCode, Role, Scope, SecretHash, Siret, StatusPolicy, Subscription,
+        Organisation, Procedure, ProcessCode, Retention, Role, Scope, SecretHash, Siret, StatusPolicy, Subscription,
         SubscriptionStatus, contract_time,
     },
     store::Store,
@@ -46,6 +46,9 @@ pub struct ProcedureSeed {
     pub max_attachment_size: Option<u64>,
     #[serde(default)]
     pub allowed_mime_types: Vec<String>,
+    /// Retention rules; what is left out takes the defaults (docs/RETENTION.md).
+    #[serde(default)]
+    pub retention: Retention,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -136,6 +139,9 @@ impl Provisioning {
         let orgs: HashSet<(&Siret, &BranchCode)> =
             self.organisations.iter().map(|o| (&o.siret, &o.branch_code)).collect();
         let procs: HashSet<&ProcessCode> = self.procedures.iter().map(|p| &p.code).collect();
+        for p in &self.procedures {
+            p.retention.check().map_err(|e| anyhow::anyhow!("procedure {}: retention: {e}", p.code))?;
+        }
         for s in &self.subscriptions {
             if !orgs.contains(&(&s.siret, &s.branch_code))
                 && store.organisation(&s.siret, &s.branch_code).await?.is_none()
@@ -210,6 +216,7 @@ impl Provisioning {
                 status_policy: p.status_policy,
                 max_attachment_size: p.max_attachment_size,
                 allowed_mime_types: p.allowed_mime_types.clone(),
+                retention: p.retention.clone(),
             };
             count(store.save_procedure(&procedure).await?);
         }

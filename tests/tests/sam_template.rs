@@ -1,7 +1,8 @@
 //! The SAM template against the code: every route of the contract (and of its extensions) and of
 //! the portal's OpenAPI document is routed to exactly one function, every routed request reaches
 //! a handler of that function's router, every binary of the function crates is one function, and
-//! the stream trigger wakes `notify` for outbox items only.
+//! the stream trigger wakes `notify` for outbox items only, and `purge` runs daily with leave to
+//! delete binaries only.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a failed step is a failed test.
 
@@ -230,4 +231,39 @@ fn cloudfront_sends_the_local_hubs_content_security_policy_plus_the_objects_buck
     let connect = "connect-src 'self' https://${ObjectsBucket.RegionalDomainName}";
     assert!(deployed.remove(connect), "{deployed:?}");
     assert_eq!(deployed, directives(hubee_local::CONTENT_SECURITY_POLICY));
+}
+
+#[test]
+fn purge_runs_daily_and_may_only_delete_binaries() {
+    let template = template();
+    let purge = &template["Resources"]["PurgeFunction"]["Properties"];
+    let schedule = &purge["Events"]["Schedule"];
+    assert_eq!(schedule["Type"].as_str(), Some("ScheduleV2"));
+    assert_eq!(schedule["Properties"]["ScheduleExpression"].as_str(), Some("cron(30 2 * * ? *)"), "daily, 02:30 UTC");
+    assert!(!schedule["Properties"]["DeadLetterConfig"]["Arn"].is_null(), "failed runs are kept");
+    let fixture: Json =
+        serde_json::from_str(&std::fs::read_to_string(root().join("events/eventbridge-purge-schedule.json")).unwrap())
+            .unwrap();
+    let input: Json = serde_json::from_str(schedule["Properties"]["Input"].as_str().unwrap()).unwrap();
+    assert_eq!(input["detail-type"], fixture["detail-type"], "the schedule's input reads like the fixture");
+
+    let mut actions = BTreeSet::new();
+    let mut buckets = BTreeSet::new();
+    for statement in purge["Policies"][0]["Statement"].as_sequence().unwrap() {
+        for action in statement["Action"].as_sequence().unwrap() {
+            let action = action.as_str().unwrap().to_owned();
+            if action.starts_with("s3:") {
+                for r in statement["Resource"].as_sequence().unwrap() {
+                    buckets.insert(serde_norway::to_string(r).unwrap());
+                }
+            }
+            actions.insert(action);
+        }
+    }
+    assert!(!actions.contains("dynamodb:Scan"), "retention reads due markers by Query");
+    let s3: Vec<_> = actions.iter().filter(|a| a.starts_with("s3:")).collect();
+    assert_eq!(s3, ["s3:DeleteObject"], "purge reads and writes no binary");
+    assert!(buckets.iter().all(|r| r.contains("/folders/*") || r.contains("/cases/*")), "binaries only: {buckets:?}");
+    let alarm = &template["Resources"]["PurgeErrorsAlarm"]["Properties"];
+    assert_eq!(alarm["MetricName"].as_str(), Some("Errors"));
 }

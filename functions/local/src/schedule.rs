@@ -5,12 +5,14 @@
 //!   for retries whose backoff ended), it sends what is pending — and at start-up, what a
 //!   previous run left;
 //! - the timer, every minute from start-up: due subscription activations, then the digests of
-//!   the latest digest time (idempotent: a digest is sent once per subscription and time).
+//!   the latest digest time (idempotent: a digest is sent once per subscription and time), then
+//!   the retention jobs due on the state's clock (`purge`'s daily run on AWS; a minute's run
+//!   finds nothing due most of the time, at the cost of one Query).
 
 use std::time::Duration;
 
 use hubee_shared::{
-    services::{notify, subscriptions},
+    services::{notify, retention, subscriptions},
     state::AppState,
 };
 use tokio::{
@@ -58,6 +60,11 @@ async fn timer(state: AppState) {
             Ok(0) => {}
             Ok(n) => tracing::info!(digests = n, "scheduled digests sent"),
             Err(e) => tracing::error!(error = %e, "scheduled digests failed"),
+        }
+        match retention::run(&state, retention::DEFAULT_BATCH).await {
+            Ok(report) if report == retention::RetentionReport::default() => {}
+            Ok(report) => tracing::info!(?report, "scheduled retention"),
+            Err(e) => tracing::error!(error = %e, "scheduled retention failed"),
         }
     }
 }

@@ -462,6 +462,8 @@ pub enum ChangeSource {
     Event,
     /// The folder's completion.
     Completion,
+    /// Retention: a closed case archived once its procedure's delay has passed.
+    Retention,
 }
 
 /// One recorded case status change: who, when, from what to what.
@@ -516,6 +518,13 @@ pub enum LogKind {
     DownloadedAll,
     Comment {
         text: String,
+    },
+    /// Retention deleted the binary of an attachment of the case (it is now `DELETED`).
+    AttachmentPurged {
+        #[serde(rename = "fileName")]
+        file_name: String,
+        #[serde(rename = "attachmentId")]
+        attachment_id: Uuid,
     },
 }
 

@@ -1,9 +1,10 @@
 //! Pure types and rules: identifiers, organisations, procedures, folders, cases, attachments,
-//! notifications, subscriptions, accounts, portal sign-in. No I/O here.
+//! notifications, subscriptions, accounts, portal sign-in, retention. No I/O here.
 
 mod folder;
 mod ids;
 mod referential;
+mod retention;
 mod sign_in;
 mod time;
 mod transitions;
@@ -11,6 +12,7 @@ mod transitions;
 pub use folder::*;
 pub use ids::*;
 pub use referential::*;
+pub use retention::*;
 pub use sign_in::*;
 pub use time::*;
 pub use transitions::*;

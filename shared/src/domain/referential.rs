@@ -90,6 +90,9 @@ pub struct Procedure {
     /// Accepted MIME types; any when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_mime_types: Vec<String>,
+    /// When binaries are purged, cases archived and folders deleted (defaults when unset).
+    #[serde(default, skip_serializing_if = "super::Retention::is_default")]
+    pub retention: super::Retention,
 }
 
 impl Procedure {

@@ -12,8 +12,8 @@ use super::{
 };
 use crate::{
     domain::{
-        Attachment, Case, CaseStatus, ChangeSource, Event, Folder, Party, StatusChange, StatusPolicy, check_transition,
-        format_time,
+        Attachment, Case, CaseStatus, ChangeSource, Event, Folder, OrgRef, Party, Procedure, Retention, StatusChange,
+        check_transition, format_time,
     },
     ports::Write,
     state::AppState,
@@ -34,9 +34,9 @@ impl CaseAccess {
         &self.record.case.value
     }
 
-    /// The status policy of the case's procedure.
-    async fn policy(&self, state: &AppState) -> Result<StatusPolicy, ExchangeError> {
-        Ok(state.store.procedure(&self.case().process_code).await?.map(|p| p.status_policy).unwrap_or_default())
+    /// The case's procedure (its status policy and retention rules), if it still exists.
+    async fn procedure(&self, state: &AppState) -> Result<Option<Procedure>, ExchangeError> {
+        Ok(state.store.procedure(&self.case().process_code).await?)
     }
 }
 
@@ -150,29 +150,56 @@ pub async fn get_case(state: &AppState, actor: &Actor, id: Uuid, lite: bool) -> 
 }
 
 /// The writes changing a case's status, with the record of who did it; nothing when the case
-/// already has that status.
+/// already has that status. `procedure` is the case's (its policy and retention rules; the
+/// defaults when it is gone).
 ///
 /// # Errors
 /// `Refused` when the procedure's policy does not allow the change.
 pub fn status_change_writes(
     state: &AppState,
     access: &CaseAccess,
-    policy: StatusPolicy,
+    procedure: Option<&Procedure>,
     to: CaseStatus,
     actor: &Actor,
     source: ChangeSource,
     event_id: Option<Uuid>,
 ) -> Result<Vec<Write>, ExchangeError> {
-    let Versioned { value: case, version } = &access.record.case;
-    check_transition(policy, case.status, to, access.party).map_err(refused)?;
-    if case.status == to {
+    let case = &access.record.case;
+    let policy = procedure.map(|p| p.status_policy).unwrap_or_default();
+    check_transition(policy, case.value.status, to, access.party).map_err(refused)?;
+    let default_rules = Retention::default();
+    let rules = procedure.map_or(&default_rules, |p| &p.retention);
+    let change = StatusMove { to, actor: actor.org.clone(), actor_id: actor.id.clone(), source, event_id };
+    Ok(apply_status(state, case, rules, change)?)
+}
+
+/// A status change once allowed: who asks for what.
+pub(crate) struct StatusMove {
+    pub to: CaseStatus,
+    pub actor: OrgRef,
+    pub actor_id: String,
+    pub source: ChangeSource,
+    pub event_id: Option<Uuid>,
+}
+
+/// The one path every case status change takes (the parties' changes, retention's archiving):
+/// the case conditional on its version, the inbox counters it moves, the retention clocks it
+/// starts or stops, and its history record. Nothing when the case already has that status.
+pub(crate) fn apply_status(
+    state: &AppState,
+    read: &Versioned<Case>,
+    rules: &Retention,
+    change: StatusMove,
+) -> Result<Vec<Write>, StoreError> {
+    let Versioned { value: case, version } = read;
+    if case.status == change.to {
         return Ok(Vec::new());
     }
     let now = state.clock.now();
     let mut changed = case.clone();
-    changed.status = to;
+    changed.status = change.to;
     changed.update_date_time = Some(now);
-    match to {
+    match change.to {
         CaseStatus::Closed => changed.close_date_time = Some(now),
         CaseStatus::HubeeNotified => changed.close_date_time = None,
         _ => {}
@@ -181,14 +208,14 @@ pub fn status_change_writes(
         id: state.ids.new_id(),
         case_id: case.id,
         from: case.status,
-        to,
-        actor: actor.org.clone(),
-        actor_id: actor.id.clone(),
-        source,
-        event_id,
+        to: change.to,
+        actor: change.actor,
+        actor_id: change.actor_id,
+        source: change.source,
+        event_id: change.event_id,
         date_time: now,
     };
-    let mut writes = state.store.update_case_writes(case, &changed, *version)?;
+    let mut writes = state.store.update_case_writes(case, &changed, *version, rules, now)?;
     writes.push(state.store.record_status_change_write(&record)?);
     Ok(writes)
 }
@@ -213,8 +240,9 @@ pub async fn update_case(
     let Some(status) = status.filter(|_| c.is_ok()) else { return Err(ExchangeError::Invalid(c.problems)) };
     for _ in 0..super::RETRIES {
         let access = access(state, actor, id).await?;
-        let policy = access.policy(state).await?;
-        let writes = status_change_writes(state, &access, policy, status, actor, ChangeSource::Patch, None)?;
+        let procedure = access.procedure(state).await?;
+        let writes =
+            status_change_writes(state, &access, procedure.as_ref(), status, actor, ChangeSource::Patch, None)?;
         if writes.is_empty() {
             return Ok(());
         }

@@ -276,6 +276,11 @@ pub async fn history(state: &AppState, actor: &Actor, case_id: Uuid) -> Result<V
                 v["kind"] = json!("COMMENT");
                 v["text"] = json!(text);
             }
+            LogKind::AttachmentPurged { file_name, attachment_id } => {
+                v["kind"] = json!("ATTACHMENT_PURGED");
+                v["fileName"] = json!(file_name);
+                v["attachmentId"] = json!(attachment_id);
+            }
         }
         entries.push((format_time(l.date_time), v));
     }

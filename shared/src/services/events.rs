@@ -15,7 +15,7 @@ use super::{
 use crate::{
     domain::{
         ActionType, Attachment, AttachmentStatus, CaseStatus, ChangeSource, Event, EventRef, EventStatus, Notification,
-        OrgRef, OutboxItem, OutboxMessage, PartnerInfo, Party, Procedure, StatusPolicy,
+        OrgRef, OutboxItem, OutboxMessage, PartnerInfo, Party, Procedure,
     },
     ports::{ByteStream, Write},
     state::AppState,
@@ -137,7 +137,7 @@ fn notification_write(
 async fn sent_writes(
     state: &AppState,
     access: &CaseAccess,
-    policy: StatusPolicy,
+    procedure: Option<&Procedure>,
     event: &Event,
     actor: &Actor,
 ) -> Result<Vec<Write>, ExchangeError> {
@@ -147,7 +147,7 @@ async fn sent_writes(
         writes.extend(cases::status_change_writes(
             state,
             access,
-            policy,
+            procedure,
             to,
             actor,
             ChangeSource::Event,
@@ -249,8 +249,7 @@ pub async fn create_event(
             writes.push(create_attachment_write(f)?);
         }
         if event.status == EventStatus::Sent {
-            let policy = procedure.map(|p| p.status_policy).unwrap_or_default();
-            writes.extend(sent_writes(state, &access, policy, &event, actor).await?);
+            writes.extend(sent_writes(state, &access, procedure.as_ref(), &event, actor).await?);
         }
         match state.store.commit(writes).await {
             Ok(()) => {
@@ -333,9 +332,9 @@ pub async fn update_event(
                 if !pending.is_empty() {
                     return Err(ExchangeError::Refused(pending));
                 }
-                let policy = state.store.procedure(&access.case().process_code).await?.map(|p| p.status_policy);
+                let procedure = state.store.procedure(&access.case().process_code).await?;
                 let mut writes = vec![state.store.update_event_write(&changed, version)?];
-                writes.extend(sent_writes(state, &access, policy.unwrap_or_default(), &changed, actor).await?);
+                writes.extend(sent_writes(state, &access, procedure.as_ref(), &changed, actor).await?);
                 writes
             }
             (_, _) if is_transmitter(actor, &event) || access.party == Party::Platform => {

@@ -512,6 +512,7 @@ async fn complete_writes(state: &AppState, agg: &FolderAggregate) -> Result<Vec<
         return Err(ExchangeError::Refused(pending));
     }
     let now = state.clock.now();
+    let rules = state.store.procedure(&folder.process_code).await?.map(|p| p.retention).unwrap_or_default();
     let mut updated = folder.clone();
     updated.global_status = FolderStatus::HubeeNotified;
     updated.update_date_time = Some(now);
@@ -521,7 +522,7 @@ async fn complete_writes(state: &AppState, agg: &FolderAggregate) -> Result<Vec<
         c.status = CaseStatus::HubeeNotified;
         c.transmission_date_time = Some(now);
         c.update_date_time = Some(now);
-        writes.extend(state.store.update_case_writes(case, &c, *version)?);
+        writes.extend(state.store.update_case_writes(case, &c, *version, &rules, now)?);
         writes.push(state.store.create_notification_write(&Notification {
             id: state.ids.new_id(),
             recipient: c.recipient.clone(),

@@ -14,6 +14,7 @@ pub mod notifications;
 pub mod notify;
 pub mod portal_auth;
 pub mod portal_subscriptions;
+pub mod retention;
 pub mod subscriptions;
 pub mod token;
 mod validate;

@@ -1,12 +1,13 @@
 //! Folders, their cases and attachments, and the notifications and outbox items their changes
 //! write.
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::{Store, StoreError, Versioned, from_item, keys, to_item};
 use crate::{
-    domain::{Attachment, Case, Folder, Notification, OrgRef, format_time},
+    domain::{Attachment, Case, Folder, Notification, OrgRef, Retention, format_time},
     ports::{Condition, Item, Query, SK, Write},
 };
 
@@ -106,14 +107,23 @@ impl Store {
         Ok(Write::Put { item, condition: at_version(read_version) })
     }
 
-    /// A case update, if nobody changed it since `read_version`, with the inbox counters it
-    /// moves (the tab it leaves and the tab it enters).
+    /// A case update at `now`, if nobody changed it since `read_version`, with the inbox
+    /// counters it moves (the tab it leaves and the tab it enters) and the retention clocks it
+    /// starts or stops under its procedure's `rules`.
     ///
     /// # Errors
     /// When the case does not serialise.
-    pub fn update_case_writes(&self, before: &Case, after: &Case, read_version: i64) -> Result<Vec<Write>, StoreError> {
+    pub fn update_case_writes(
+        &self,
+        before: &Case,
+        after: &Case,
+        read_version: i64,
+        rules: &Retention,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Write>, StoreError> {
         let mut writes =
             vec![Write::Put { item: case_item(after, read_version + 1)?, condition: at_version(read_version) }];
+        writes.extend(self.retention_clock_writes(before, after, rules, now)?);
         if before.tab() != after.tab() {
             let counter = |tab, delta| Write::Add {
                 key: keys::inbox_counter(&after.recipient, &after.process_code, tab),
@@ -133,6 +143,15 @@ impl Store {
     pub async fn update_attachment(&self, attachment: &Attachment, read_version: i64) -> Result<(), StoreError> {
         let item = to_item(attachment, "Attachment", &attachment_key(attachment), &[], read_version + 1)?;
         Ok(self.table().put(item, at_version(read_version)).await?)
+    }
+
+    /// The write saving an attachment if nobody changed it since `read_version`.
+    ///
+    /// # Errors
+    /// When the attachment does not serialise.
+    pub fn update_attachment_write(&self, attachment: &Attachment, read_version: i64) -> Result<Write, StoreError> {
+        let item = to_item(attachment, "Attachment", &attachment_key(attachment), &[], read_version + 1)?;
+        Ok(Write::Put { item, condition: at_version(read_version) })
     }
 
     /// The writes deleting a folder and everything under it, if nothing changed since read.

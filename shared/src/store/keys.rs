@@ -188,3 +188,23 @@ pub fn link_token(token_hash: &str) -> Key {
 /// The DynamoDB TTL attribute (epoch seconds) of expiring items; deletion is lazy, so readers
 /// check expiry themselves.
 pub const TTL_ATTR: &str = "ttl";
+
+/// A running retention clock of a case (`PURGE`, `ARCHIVE`), in the case's partition, or of a
+/// folder (`DELETE`), in the folder's partition: deleted with them, never read by their Queries.
+pub const RETENTION_PREFIX: &str = "RETAIN#";
+pub fn retention_marker(stage: crate::domain::RetentionStage, folder: Uuid, case: Option<Uuid>) -> Key {
+    let pk = match (stage, case) {
+        (crate::domain::RetentionStage::Delete, _) | (_, None) => folder_partition(folder),
+        (_, Some(case)) => case_partition(case),
+    };
+    Key::new(pk, format!("{RETENTION_PREFIX}{stage}"))
+}
+/// GSI3: the running retention clocks, by due date (sparse: only markers carry it).
+pub const RETENTION_DUE: &str = "RETENTION#DUE";
+pub fn retention_due(due: DateTime<Utc>, stage: crate::domain::RetentionStage, id: Uuid) -> String {
+    format!("{}#{stage}#{id}", format_time(due))
+}
+/// The sort key range of the clocks due at `now` (as [`activations_due_until`]).
+pub fn retention_due_until(now: DateTime<Utc>) -> (String, String) {
+    ("0".to_owned(), format!("{}#~", format_time(now)))
+}

@@ -7,6 +7,7 @@ mod inbox;
 pub mod keys;
 mod outbox;
 mod referential;
+mod retention;
 mod sessions;
 mod subscriptions;
 mod uploads;
@@ -21,6 +22,7 @@ use crate::ports::{Item, Key, PK, SK, Table, TableError};
 pub use cases::{CaseRecord, NotificationPage};
 pub use folders::{FolderAggregate, attachment_key, create_attachment_write};
 pub use inbox::InboxIndex;
+pub use retention::marker_key;
 pub use uploads::PendingUpload;
 
 /// An entity with the version it was read at, for optimistic updates.

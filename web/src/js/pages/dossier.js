@@ -56,6 +56,8 @@ function describe(entry) {
       return [`Téléchargement du fichier « ${entry.fileName ?? ''} »`];
     case 'DOWNLOADED_ALL':
       return ['Téléchargement de tous les éléments'];
+    case 'ATTACHMENT_PURGED':
+      return [`Suppression du fichier « ${entry.fileName ?? ''} » (durée de conservation écoulée)`];
     case 'COMMENT':
       return ['Commentaire interne', h('blockquote', { class: 'hubee-comment' }, entry.text)];
     case 'EVENT':
