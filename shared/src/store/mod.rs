@@ -21,7 +21,7 @@ use crate::ports::{Item, Key, PK, SK, Table, TableError};
 pub use cases::{CaseRecord, NotificationPage};
 pub use folders::{FolderAggregate, attachment_key, create_attachment_write};
 pub use inbox::InboxIndex;
-pub use uploads::PendingUpload;
+pub use uploads::{DepositSender, PendingUpload};
 
 /// An entity with the version it was read at, for optimistic updates.
 #[derive(Clone, Debug, PartialEq)]
