@@ -294,7 +294,7 @@ mod tests {
     use super::*;
     use http_body_util::BodyExt;
     use hubee_shared::{
-        services::Delivery,
+        services::{Delivery, FileMeta},
         testkit::{self, FIXTURE_ATTACHMENT_ID, FIXTURE_CASE_ID, bearer, deposit_case, fixture, provision},
     };
     use tower::ServiceExt;
@@ -481,6 +481,60 @@ mod tests {
         assert_eq!(ApiError::from(refused).status, StatusCode::PAYLOAD_TOO_LARGE);
         let record = state.store.case_record(case).await.unwrap().unwrap();
         assert_eq!(record.events.len(), 1, "only the API deposit above");
+    }
+
+    #[tokio::test]
+    async fn s3_events_complete_a_portal_deposit_made_through_its_upload_url() {
+        use hubee_shared::{
+            domain::{AttachmentStatus, EventStatus},
+            ports::{PresignMethod, PutCheck},
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let base = testkit::state(dir.path());
+        provision(&base).await;
+        let (case, _) = deposit_case(&base, b"%PDF-1.4 fixture").await;
+        let state = testkit::with_inline_limit(&base, 8);
+        let s3 = include_str!("../../../events/s3-object-created.json");
+        let meta = || FileMeta {
+            file_name: "scan.pdf".into(),
+            attachment_type: "PJ".into(),
+            size: 16,
+            mime_type: "application/pdf".into(),
+        };
+        // The fixture's digest is that of `%PDF-1.4 fixture`.
+        let digest = Some("xcLovmrQglpW3tHxoVPOrxHcBgq0SxIKlEBqCCB7q8I=");
+        let upload = |bytes: &'static [u8]| {
+            let state = state.clone();
+            let dir = dir.path().to_owned();
+            async move {
+                let upload = dossier::deposit_upload_url(&state, &agent(), case, meta(), digest).await.unwrap();
+                let key = testkit::presigned_key(&dir, &upload.upload.url, PresignMethod::Put).unwrap();
+                state.objects.put(&key, "application/pdf", stream(bytes), PutCheck::default()).await.unwrap();
+                let event: S3Event = serde_json::from_str(&s3.replace(FIXTURE_OBJECT_KEY, key.as_str())).unwrap();
+                (upload, event)
+            }
+        };
+
+        let (deposit, event) = upload(b"%PDF-1.4 fixture").await;
+        assert_eq!(deposit.headers["Content-Type"], "application/pdf");
+        let pending = state.store.case_record(case).await.unwrap().unwrap();
+        assert_eq!(pending.event(deposit.event_id).unwrap().value.status, EventStatus::InProgress);
+        let done = handle_s3(&state, event.clone()).await.unwrap();
+        assert_eq!(done["received"], 1, "{done}");
+        let record = state.store.case_record(case).await.unwrap().unwrap();
+        let sent = &record.event(deposit.event_id).unwrap().value;
+        assert_eq!(sent.status, EventStatus::Sent, "sent to the operator once its file is received");
+        assert_eq!(record.attachments_of(sent)[0].value.status, AttachmentStatus::Received);
+        let again = handle_s3(&state, event).await.unwrap();
+        assert_eq!(again["unchanged"], 1, "S3 delivers at least once: {again}");
+
+        // A refused file withdraws its deposit.
+        let (refused, event) = upload(b"%PDF-1.4 WRONG!!").await;
+        let done = handle_s3(&state, event).await.unwrap();
+        assert_eq!(done["rejected"], 1, "{done}");
+        let record = state.store.case_record(case).await.unwrap().unwrap();
+        assert!(record.event(refused.event_id).is_none(), "the refused deposit is withdrawn");
+        assert!(record.event(deposit.event_id).is_some());
     }
 
     #[tokio::test]
