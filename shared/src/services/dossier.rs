@@ -251,7 +251,7 @@ pub async fn history(state: &AppState, actor: &Actor, case_id: Uuid) -> Result<V
             .collect();
         entries.push((
             format_time(e.create_date_time),
-            json!({"kind": "EVENT", "dateTime": format_time(e.create_date_time), "by": e.transmitter, "author": e.author,
+            json!({"kind": "EVENT", "eventId": e.id, "dateTime": format_time(e.create_date_time), "by": e.transmitter, "author": e.author,
                    "actionType": e.action_type, "status": e.status, "message": e.message,
                    "comment": if own { e.comment.clone() } else { None }, "caseNewStatus": e.case_new_status, "attachments": files}),
         ));
