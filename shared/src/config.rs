@@ -86,6 +86,9 @@ pub struct LocalConfig {
     pub smtp_url: Option<String>,
     /// `HUBEE_BACKEND`: `embedded` (default) or `aws`.
     pub backend: Backend,
+    /// `HUBEE_INLINE_LIMIT`: unset by default (bodies stream end to end); set, the hub caps
+    /// binaries in requests and responses as a Lambda function does, to try the presigned paths.
+    pub inline_limit: Option<u64>,
 }
 
 /// Where the local hub keeps its data.
@@ -194,6 +197,7 @@ impl LocalConfig {
             public_url: var("HUBEE_PUBLIC_URL"),
             mail_from: mail_from(),
             smtp_url: var("HUBEE_SMTP_URL"),
+            inline_limit: var("HUBEE_INLINE_LIMIT").map(|v| inline_limit(Some(v))).transpose()?,
             backend: match var("HUBEE_BACKEND").as_deref() {
                 None | Some("embedded") => Backend::Embedded,
                 Some("aws") => Backend::Aws(AwsResources::from_env(Some("hubee"), Some("hubee-local"))?),
@@ -217,8 +221,8 @@ impl LocalConfig {
             public_url: self.public_url.clone().unwrap_or_else(|| format!("http://{bound}")),
             mail_from: self.mail_from.clone(),
             delivery: self.delivery.clone(),
-            // Locally, bodies stream end to end: no cap.
-            inline_limit: None,
+            // Locally, bodies stream end to end unless a cap is asked for.
+            inline_limit: self.inline_limit,
         }
     }
 }

@@ -115,6 +115,7 @@ pub struct TestHub {
     pub http: reqwest::Client,
     clock: Arc<dyn Clock>,
     backend: Backend,
+    inline_limit: Option<u64>,
 }
 
 /// The backend the suites run on: embedded unless `HUBEE_BACKEND=aws`; on AWS, a table and a
@@ -140,6 +141,16 @@ impl TestHub {
     }
 
     pub async fn spawn_with_clock(clock: Arc<dyn Clock>) -> Self {
+        Self::spawn_with(clock, None).await
+    }
+
+    /// A hub capping binaries in requests and responses at `limit` bytes, as a Lambda function
+    /// does (`HUBEE_INLINE_LIMIT`): larger ones go through presigned URLs.
+    pub async fn spawn_with_inline_limit(limit: u64) -> Self {
+        Self::spawn_with(Arc::new(SystemClock), Some(limit)).await
+    }
+
+    async fn spawn_with(clock: Arc<dyn Clock>, inline_limit: Option<u64>) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let secrets = Secrets {
             operator: secret(),
@@ -161,6 +172,7 @@ impl TestHub {
             http: reqwest::Client::new(),
             clock,
             backend: test_backend(),
+            inline_limit,
         };
         t.start().await;
         t
@@ -182,6 +194,7 @@ impl TestHub {
             delivery: hubee_shared::config::DeliveryPolicy::default(),
             smtp_url: None,
             backend: self.backend.clone(),
+            inline_limit: self.inline_limit,
         }
     }
 
@@ -328,6 +341,12 @@ impl TestHub {
                 listed.contents().len()
             }
         }
+    }
+
+    /// Whether an object PUT to a presigned URL completes its upload here: the embedded
+    /// backend's `/objects/` route does; on AWS, S3's events do, which a local hub never gets.
+    pub fn completes_presigned_uploads(&self) -> bool {
+        self.backend == Backend::Embedded
     }
 
     /// A request with a bearer token.

@@ -169,3 +169,142 @@ async fn readers_read_other_organisations_see_nothing_and_bulk_actions_report_ea
     assert_eq!(names.len(), 7, "the manifest and three files per dossier: {names:?}");
     assert!(names.iter().any(|n| n.starts_with("C-A/")) && names.iter().any(|n| n.starts_with("C-A (2)/")));
 }
+
+/// Above the inline limit of a Lambda deployment, an agent deposits a file through an upload
+/// URL: the inline route answers 413 and stores nothing; the upload-URL route keeps the deposit
+/// route's rules; a PUT of the right bytes completes the deposit as an inline one, wrong bytes
+/// withdraw it.
+#[tokio::test]
+async fn above_the_inline_limit_an_agent_deposits_a_file_through_an_upload_url() {
+    // Above the largest sample of the operator's folder, below the file the agent deposits.
+    const LIMIT: u64 = 256 << 10;
+    let t = TestHub::spawn_with_inline_limit(LIMIT).await;
+    let op = t.operator_token().await;
+    let (body, files) = certdc_folder("DGS-CERTDC-0500");
+    let folder = deposit(&t, &op, &body, &files).await;
+    let case_id = folder["cases"][0]["id"].as_str().unwrap().to_owned();
+    let agent = t.sign_in("agent@mairie-a.example", "Agent-Test-2026!").await;
+    let scan: Vec<u8> = b"%PDF-1.4 scan ".iter().copied().cycle().take(300_000).collect();
+    let deposits = |page: &Value| -> Vec<Value> {
+        page["events"].as_array().unwrap().iter().filter(|e| e["actionType"] == "ATTACH_DEPOSIT").cloned().collect()
+    };
+    let stored = format!("cases/{case_id}/events");
+
+    // Inline: 413 in the contract's shape, saying where to go; nothing is written.
+    let r = t
+        .portal_as(&agent, Method::POST, &format!("/cases/{case_id}/attachments"))
+        .header("x-file-name", "scan%20complet.pdf")
+        .header("content-type", "application/pdf")
+        .body(scan.clone())
+        .send()
+        .await
+        .unwrap();
+    let (status, error) = answer(r).await;
+    assert_eq!(status, 413, "{error}");
+    let (code, message) = first_error(&error);
+    assert_eq!(code, 413);
+    assert!(message.contains(&format!("POST /portail/v1/cases/{case_id}/attachments/upload-url")), "{message}");
+    assert_eq!(deposits(&get(&t, &agent, &format!("/cases/{case_id}")).await.1), Vec::<Value>::new());
+    assert_eq!(t.stored_objects(&stored).await, 0);
+
+    // The upload-URL route: a session, its CSRF token, the management role on the dossier.
+    let ask = format!("/cases/{case_id}/attachments/upload-url");
+    let request = json!({"fileName": "scan complet.pdf", "size": scan.len(), "mimeType": "application/pdf",
+                         "digest": sha256_base64(&scan)});
+    let r = t.portal(Method::POST, &ask).json(&request).send().await.unwrap();
+    assert_eq!(r.status(), 401, "no session");
+    let r = t.portal_cookie(&agent.cookie, Method::POST, &ask).json(&request).send().await.unwrap();
+    assert_eq!(r.status(), 403, "no CSRF token");
+    let reader = t.sign_in("lecteur@mairie-a.example", "Lecteur-Test-2026!").await;
+    assert_eq!(post(&t, &reader, &ask, request.clone()).await.0, 403, "consultation only");
+    let other = t.sign_in("agent@mairie-b.example", "AgentB-Test-2026!").await;
+    assert_eq!(post(&t, &other, &ask, request.clone()).await.0, 403, "another organisation's dossier");
+    let unhabilitated = t.sign_in("sans-habilitation@mairie-a.example", "Sans-Test-2026!").await;
+    assert_eq!(post(&t, &unhabilitated, &ask, request.clone()).await.0, 403, "no habilitation to CERTDC");
+    // The deposit's checks: a name, a size the procedure takes, a well-formed digest.
+    let (status, error) = post(&t, &agent, &ask, json!({"size": 10})).await;
+    assert_eq!(status, 400, "{error}");
+    assert!(first_error(&error).1.contains("@body] Object has missing required properties ([\"fileName\"])"));
+    assert_eq!(post(&t, &agent, &ask, json!({"fileName": "  ", "size": 10})).await.0, 400);
+    let (status, error) = post(&t, &agent, &ask, json!({"fileName": "énorme.pdf", "size": 2u64 << 30})).await;
+    assert_eq!(status, 400, "{error}");
+    assert!(first_error(&error).1.contains("procedure CERTDC accepts"), "{error}");
+    let wrong_digest = json!({"fileName": "a.pdf", "size": 10, "digest": "not a digest"});
+    assert_eq!(post(&t, &agent, &ask, wrong_digest).await.0, 400);
+    assert_eq!(deposits(&get(&t, &agent, &format!("/cases/{case_id}")).await.1), Vec::<Value>::new(), "none left");
+
+    // The URL: where and how to PUT the file, until when.
+    let (status, upload) = post(&t, &agent, &ask, request.clone()).await;
+    assert_eq!(status, 201, "{upload}");
+    assert_eq!((upload["method"].as_str(), upload["maxSize"].as_u64()), (Some("PUT"), Some(scan.len() as u64)));
+    assert_eq!(upload["headers"], json!({"Content-Type": "application/pdf"}));
+    assert!(upload["expiresAt"].as_str().unwrap().ends_with('Z'), "{upload}");
+    let (event_id, file_id) = (upload["eventId"].as_str().unwrap(), upload["attachmentId"].as_str().unwrap());
+    let page = get(&t, &agent, &format!("/cases/{case_id}")).await.1;
+    let pending = deposits(&page);
+    assert_eq!((pending.len(), pending[0]["status"].as_str()), (1, Some("IN_PROGRESS")), "until the file arrives");
+    assert_eq!(pending[0]["attachments"][0]["status"], "PENDING");
+    if !t.completes_presigned_uploads() {
+        return; // On AWS, S3's ObjectCreated event completes it (hubee_attachments::handle_s3).
+    }
+
+    // The PUT completes the deposit as an inline one: the file received and sent to the operator.
+    let put = |url: &str, bytes: Vec<u8>| t.http.put(url).header("content-type", "application/pdf").body(bytes).send();
+    let r = put(upload["url"].as_str().unwrap(), scan.clone()).await.unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let page = get(&t, &agent, &format!("/cases/{case_id}")).await.1;
+    let sent = deposits(&page);
+    assert_eq!(sent.len(), 1);
+    assert_eq!((sent[0]["id"].as_str(), sent[0]["status"].as_str()), (Some(event_id), Some("SENT")), "{page}");
+    assert_eq!(sent[0]["author"], "Bruno Petit");
+    let file = &sent[0]["attachments"][0];
+    assert_eq!((file["id"].as_str(), file["status"].as_str()), (Some(file_id), Some("RECEIVED")));
+    assert_eq!((file["fileName"].as_str(), file["size"].as_u64()), (Some("scan complet.pdf"), Some(300_000)));
+    let (_, history) = get(&t, &agent, &format!("/cases/{case_id}/history")).await;
+    let entry = history["entries"].as_array().unwrap().iter().find(|e| e["actionType"] == "ATTACH_DEPOSIT").cloned();
+    let entry = entry.expect("the deposit in the history");
+    assert_eq!(
+        (entry["status"].as_str(), entry["attachments"][0]["fileName"].as_str()),
+        (Some("SENT"), Some("scan complet.pdf"))
+    );
+    assert_eq!(entry["attachments"][0]["sha256"], sha256_base64(&scan));
+    // The same bytes back: for the agent (a redirect to a presigned URL, above the limit)…
+    let r = t.portal_as(&agent, Method::GET, &format!("/cases/{case_id}/attachments/{file_id}")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.bytes().await.unwrap().to_vec() == scan, "the deposited bytes");
+    // …and for the operator, who sees the deposit sent.
+    let r = t.api(&op, Method::GET, &format!("/cases/{case_id}/events/{event_id}/attachments/{file_id}")).send().await;
+    let r = r.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.bytes().await.unwrap().to_vec() == scan, "the deposited bytes");
+    let (_, event) =
+        answer(t.api(&op, Method::GET, &format!("/cases/{case_id}/events/{event_id}")).send().await.unwrap()).await;
+    assert_eq!(event["status"], "SENT", "{event}");
+    // Wrong bytes — the announced digest not matched, or not the declared size — complete
+    // nothing: the deposit is withdrawn and its object deleted.
+    let mut tampered = scan.clone();
+    tampered[1000] ^= 1;
+    for wrong in [tampered, scan[..299_000].to_vec()] {
+        let (status, upload) = post(&t, &agent, &ask, request.clone()).await;
+        assert_eq!(status, 201, "{upload}");
+        let event_id = upload["eventId"].as_str().unwrap();
+        let r = put(upload["url"].as_str().unwrap(), wrong).await.unwrap();
+        assert!(r.status().is_success(), "as S3 does, the PUT succeeds; the completion refuses it");
+        let page = get(&t, &agent, &format!("/cases/{case_id}")).await.1;
+        let ids: Vec<_> = deposits(&page).iter().map(|e| e["id"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(ids, vec![sent[0]["id"].as_str().unwrap().to_owned()], "the refused deposit is withdrawn");
+        assert_eq!(t.stored_objects(&format!("{stored}/{event_id}")).await, 0, "its object is deleted");
+    }
+
+    // Below the limit, the inline route takes the file as before.
+    let r = t
+        .portal_as(&agent, Method::POST, &format!("/cases/{case_id}/attachments"))
+        .header("x-file-name", "petit.pdf")
+        .header("content-type", "application/pdf")
+        .body(scan[..1000].to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(deposits(&get(&t, &agent, &format!("/cases/{case_id}")).await.1).len(), 2);
+}

@@ -46,6 +46,10 @@ const MESSAGES = [
   'Case status cannot change from SI_RECEIVED to DONE by SI (strict procedure)',
   'Size does not match with attachment meta-data',
   'The upload was interrupted: connection reset',
+  'The binary (10485760 bytes) is larger than the 4194304 bytes a request to this API carries: ask for an upload URL with POST /portail/v1/cases/00000000-0000-4000-8000-000000000000/attachments/upload-url and PUT the file there',
+  'Attachment 0 (scan.pdf) is larger than the 1073741824 bytes procedure CERTDC accepts',
+  'Attachment 0 (scan.exe): procedure STRICTDEMO does not accept the format application/x-msdownload',
+  'Digest abc is not a base64-encoded SHA-256 value',
   'Not Found',
 ];
 
@@ -63,6 +67,17 @@ test('sentences carry the values of their message', () => {
   assert.equal(
     translate('ConfirmReception is not possible on a dossier in status REFUSED'),
     'Action « Accuser réception » impossible sur un télédossier au statut « Refusé ».',
+  );
+});
+
+test('a deposit the procedure refuses says which limit', () => {
+  assert.equal(
+    translate('Attachment 0 (scan.pdf) is larger than the 1048576 bytes procedure CERTDC accepts'),
+    'Le fichier dépasse la taille maximale acceptée par la démarche CERTDC (1048576 octets).',
+  );
+  assert.equal(
+    translate('Attachment 0 (a b.exe): procedure CERTDC does not accept the format application/x-msdownload'),
+    "La démarche CERTDC n'accepte pas ce format de fichier (application/x-msdownload).",
   );
 });
 

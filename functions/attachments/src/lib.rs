@@ -16,8 +16,8 @@ use futures::TryStreamExt;
 use hubee_shared::{
     http::{self, ApiError, Caller, JsonBody, NoQuery, PortalUser, RequestLine, delivery_response, path_uuid},
     services::actor::{Actor, portal_actor},
+    services::{Checker, UploadHeaders, cases, dossier, events},
     services::{Completion, complete_presigned},
-    services::{FileMeta, UploadHeaders, cases, dossier, events},
     state::AppState,
 };
 use lambda_runtime::Diagnostic;
@@ -27,6 +27,7 @@ use serde_json::{Value, json};
 pub const PORTAL_ROUTES: &[(&str, &str)] = &[
     ("GET", "/portail/v1/cases/{caseId}/attachments/{attachmentId}"),
     ("POST", "/portail/v1/cases/{caseId}/attachments"),
+    ("POST", "/portail/v1/cases/{caseId}/attachments/upload-url"),
     ("GET", "/portail/v1/cases/{caseId}/archive"),
     ("POST", "/portail/v1/archives"),
 ];
@@ -35,6 +36,7 @@ fn portal_handler(method: &str, path: &str) -> Option<axum::routing::MethodRoute
     Some(match (method, path) {
         ("GET", "/portail/v1/cases/{caseId}/attachments/{attachmentId}") => get(portal_file),
         ("POST", "/portail/v1/cases/{caseId}/attachments") => post(portal_deposit),
+        ("POST", "/portail/v1/cases/{caseId}/attachments/upload-url") => post(portal_deposit_upload_url),
         ("GET", "/portail/v1/cases/{caseId}/archive") => get(portal_archive),
         ("POST", "/portail/v1/archives") => post(portal_archives),
         _ => return None,
@@ -84,7 +86,8 @@ async fn portal_archives(
 
 /// `POST /portail/v1/cases/{caseId}/attachments`: "Déposer une pièce jointe". The body is the
 /// file; `X-File-Name` (percent-encoded UTF-8) names it, `Content-Type` types it, and
-/// `X-Attachment-Type` (optional) gives its nature.
+/// `X-Attachment-Type` (optional) gives its nature. Above the deployment's inline limit, 413:
+/// the file goes through `…/attachments/upload-url`.
 async fn portal_deposit(
     State(state): State<AppState>,
     user: PortalUser,
@@ -97,25 +100,57 @@ async fn portal_deposit(
     let case_id = path_uuid(&line, "caseId", &case_id)?;
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty());
     let file_name = text("x-file-name")
-        .and_then(|v| percent_encoding::percent_decode_str(v).decode_utf8().ok().map(|s| s.into_owned()))
-        .filter(|n| !n.trim().is_empty() && n.chars().count() <= 255);
+        .and_then(|v| percent_encoding::percent_decode_str(v).decode_utf8().ok().map(|s| s.into_owned()));
     let size = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok());
-    let (Some(file_name), Some(size)) = (file_name, size) else {
+    let meta = size.and_then(|size| {
+        dossier::deposit_file(file_name.as_deref(), text("x-attachment-type"), size, text("content-type"))
+    });
+    let Some(meta) = meta else {
         return Err(ApiError::validation(&[format!(
             "[ERROR][REQUEST][{} @header] X-File-Name (1 to 255 characters, percent-encoded) and Content-Length are required",
             line.0
         )]));
     };
-    let meta = FileMeta {
-        file_name,
-        attachment_type: text("x-attachment-type").unwrap_or("PJ").chars().take(100).collect(),
-        size,
-        mime_type: text("content-type").unwrap_or("application/octet-stream").chars().take(255).collect(),
-    };
     let actor = portal_actor(&state, &user.account).await?;
     let stream = Box::pin(body.into_data_stream().map_err(std::io::Error::other));
     let event = dossier::deposit(&state, &actor, case_id, meta, stream).await?;
     Ok((StatusCode::CREATED, axum::Json(event)).into_response())
+}
+
+/// `POST /portail/v1/cases/{caseId}/attachments/upload-url` `{fileName, size, mimeType?, type?,
+/// digest?}`: "Déposer une pièce jointe" for a file larger than a request to this deployment
+/// carries. Creates the deposit and answers where to `PUT` its file (`url`, `method`, `headers`,
+/// `expiresAt`, `maxSize`, with the deposit's `eventId` and `attachmentId`); once the file is
+/// stored and checked, the deposit is sent as a direct one (see `dossier::deposit_upload_url`).
+async fn portal_deposit_upload_url(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    line: RequestLine,
+    Path(case_id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let case_id = path_uuid(&line, "caseId", &case_id)?;
+    let mut c = Checker::new(&line.0);
+    let parsed = c.root(&body).map(|root| {
+        (
+            c.string(root, "", "fileName", true, dossier::MAX_FILE_NAME),
+            c.unsigned(root, "", "size", true),
+            c.string(root, "", "type", false, dossier::MAX_FILE_TYPE),
+            c.string(root, "", "mimeType", false, dossier::MAX_MIME_TYPE),
+            c.string(root, "", "digest", false, 100),
+        )
+    });
+    let Some((Some(file_name), Some(size), attachment_type, mime_type, digest)) = parsed.filter(|_| c.is_ok()) else {
+        return Err(ApiError::validation(&c.problems));
+    };
+    let Some(meta) = dossier::deposit_file(Some(&file_name), attachment_type.as_deref(), size, mime_type.as_deref())
+    else {
+        return Err(ApiError::validation(&[format!("[ERROR][REQUEST][{} @body.fileName] String is empty", line.0)]));
+    };
+    let actor = portal_actor(&state, &user.account).await?;
+    let upload = dossier::deposit_upload_url(&state, &actor, case_id, meta, digest.as_deref()).await?;
+    Ok((StatusCode::CREATED, Json(upload)).into_response())
 }
 
 pub fn routes() -> Router<AppState> {
@@ -259,7 +294,7 @@ mod tests {
     use super::*;
     use http_body_util::BodyExt;
     use hubee_shared::{
-        services::Delivery,
+        services::{Delivery, FileMeta},
         testkit::{self, FIXTURE_ATTACHMENT_ID, FIXTURE_CASE_ID, bearer, deposit_case, fixture, provision},
     };
     use tower::ServiceExt;
@@ -446,6 +481,60 @@ mod tests {
         assert_eq!(ApiError::from(refused).status, StatusCode::PAYLOAD_TOO_LARGE);
         let record = state.store.case_record(case).await.unwrap().unwrap();
         assert_eq!(record.events.len(), 1, "only the API deposit above");
+    }
+
+    #[tokio::test]
+    async fn s3_events_complete_a_portal_deposit_made_through_its_upload_url() {
+        use hubee_shared::{
+            domain::{AttachmentStatus, EventStatus},
+            ports::{PresignMethod, PutCheck},
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let base = testkit::state(dir.path());
+        provision(&base).await;
+        let (case, _) = deposit_case(&base, b"%PDF-1.4 fixture").await;
+        let state = testkit::with_inline_limit(&base, 8);
+        let s3 = include_str!("../../../events/s3-object-created.json");
+        let meta = || FileMeta {
+            file_name: "scan.pdf".into(),
+            attachment_type: "PJ".into(),
+            size: 16,
+            mime_type: "application/pdf".into(),
+        };
+        // The fixture's digest is that of `%PDF-1.4 fixture`.
+        let digest = Some("xcLovmrQglpW3tHxoVPOrxHcBgq0SxIKlEBqCCB7q8I=");
+        let upload = |bytes: &'static [u8]| {
+            let state = state.clone();
+            let dir = dir.path().to_owned();
+            async move {
+                let upload = dossier::deposit_upload_url(&state, &agent(), case, meta(), digest).await.unwrap();
+                let key = testkit::presigned_key(&dir, &upload.upload.url, PresignMethod::Put).unwrap();
+                state.objects.put(&key, "application/pdf", stream(bytes), PutCheck::default()).await.unwrap();
+                let event: S3Event = serde_json::from_str(&s3.replace(FIXTURE_OBJECT_KEY, key.as_str())).unwrap();
+                (upload, event)
+            }
+        };
+
+        let (deposit, event) = upload(b"%PDF-1.4 fixture").await;
+        assert_eq!(deposit.headers["Content-Type"], "application/pdf");
+        let pending = state.store.case_record(case).await.unwrap().unwrap();
+        assert_eq!(pending.event(deposit.event_id).unwrap().value.status, EventStatus::InProgress);
+        let done = handle_s3(&state, event.clone()).await.unwrap();
+        assert_eq!(done["received"], 1, "{done}");
+        let record = state.store.case_record(case).await.unwrap().unwrap();
+        let sent = &record.event(deposit.event_id).unwrap().value;
+        assert_eq!(sent.status, EventStatus::Sent, "sent to the operator once its file is received");
+        assert_eq!(record.attachments_of(sent)[0].value.status, AttachmentStatus::Received);
+        let again = handle_s3(&state, event).await.unwrap();
+        assert_eq!(again["unchanged"], 1, "S3 delivers at least once: {again}");
+
+        // A refused file withdraws its deposit.
+        let (refused, event) = upload(b"%PDF-1.4 WRONG!!").await;
+        let done = handle_s3(&state, event).await.unwrap();
+        assert_eq!(done["rejected"], 1, "{done}");
+        let record = state.store.case_record(case).await.unwrap().unwrap();
+        assert!(record.event(refused.event_id).is_none(), "the refused deposit is withdrawn");
+        assert!(record.event(deposit.event_id).is_some());
     }
 
     #[tokio::test]

@@ -19,7 +19,7 @@ use crate::{
     http::ApiError,
     ports::{ByteStream, ObjectError, ObjectInfo, ObjectKey, PresignMethod, PutCheck},
     state::AppState,
-    store::{PendingUpload, StoreError, Versioned, attachment_key, from_item},
+    store::{DepositSender, PendingUpload, StoreError, Versioned, attachment_key, from_item},
 };
 
 /// How long an upload URL is valid.
@@ -271,6 +271,30 @@ pub async fn issue_upload_url(
     a: &Attachment,
     digest: Option<&str>,
 ) -> Result<UploadUrl, ExchangeError> {
+    issue(state, a, digest, None).await
+}
+
+/// [`issue_upload_url`] for the file of a portal deposit: once the file is received, its
+/// `ATTACH_DEPOSIT` event is sent as `sender`; if it is refused, the event is withdrawn (see
+/// [`complete_presigned`]).
+///
+/// # Errors
+/// As for [`issue_upload_url`].
+pub(crate) async fn issue_deposit_upload_url(
+    state: &AppState,
+    a: &Attachment,
+    digest: Option<&str>,
+    sender: DepositSender,
+) -> Result<UploadUrl, ExchangeError> {
+    issue(state, a, digest, Some(sender)).await
+}
+
+async fn issue(
+    state: &AppState,
+    a: &Attachment,
+    digest: Option<&str>,
+    deposit: Option<DepositSender>,
+) -> Result<UploadUrl, ExchangeError> {
     ensure_pending(a)?;
     let sha256 = parse_digest(digest)?;
     if a.size > MAX_PRESIGNED_UPLOAD {
@@ -289,6 +313,7 @@ pub async fn issue_upload_url(
         event: a.event,
         sha256,
         expires_at,
+        deposit,
     };
     state.store.create_pending_upload(&upload).await?;
     let validity = Duration::from_secs(60 * UPLOAD_URL_MINUTES.unsigned_abs());
@@ -318,6 +343,10 @@ async fn reject(state: &AppState, key: &ObjectKey, attachment_id: Uuid, reason: 
 /// deleted and its attachment stays `PENDING` (a new upload URL may be asked for). Idempotent:
 /// storage events are delivered at least once.
 ///
+/// The file of a portal deposit completes the deposit as its direct upload does: received, the
+/// deposit's event is sent (retried with the storage event until it is); refused, the event is
+/// withdrawn.
+///
 /// # Errors
 /// When the store or the object store fails: the object is kept, so that a retry completes it.
 pub async fn complete_presigned(state: &AppState, key: &str) -> Result<Completion, ExchangeError> {
@@ -325,6 +354,21 @@ pub async fn complete_presigned(state: &AppState, key: &str) -> Result<Completio
         tracing::info!(key, "no upload URL was issued for this object: ignored");
         return Ok(Completion::Ignored);
     };
+    let completion = complete_object(state, &upload, key).await?;
+    if let (Some(sender), Some(event)) = (&upload.deposit, upload.event) {
+        match &completion {
+            Completion::Received | Completion::AlreadyReceived => {
+                super::dossier::send_deposit(state, sender, event).await?;
+            }
+            Completion::Rejected(_) => super::dossier::withdraw_deposit(state, sender, event).await,
+            Completion::Ignored => {}
+        }
+    }
+    Ok(completion)
+}
+
+/// Checks and records the object an upload URL was issued for (see [`complete_presigned`]).
+async fn complete_object(state: &AppState, upload: &PendingUpload, key: &str) -> Result<Completion, ExchangeError> {
     let object = ObjectKey::parse(key).map_err(ExchangeError::Objects)?;
     let current = match upload.event {
         None => state.store.attachment(upload.folder_id, upload.attachment_id).await?,

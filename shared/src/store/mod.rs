@@ -23,7 +23,7 @@ pub use cases::{CaseRecord, NotificationPage};
 pub use folders::{FolderAggregate, attachment_key, create_attachment_write};
 pub use inbox::InboxIndex;
 pub use retention::marker_key;
-pub use uploads::PendingUpload;
+pub use uploads::{DepositSender, PendingUpload};
 
 /// An entity with the version it was read at, for optimistic updates.
 #[derive(Clone, Debug, PartialEq)]

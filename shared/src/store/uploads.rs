@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{Store, StoreError, from_item, keys, to_item};
 use crate::{
-    domain::{EventRef, Sha256Digest, contract_time},
+    domain::{EventRef, OrgRef, Sha256Digest, contract_time},
     ports::Condition,
 };
 
@@ -30,6 +30,21 @@ pub struct PendingUpload {
     pub sha256: Option<Sha256Digest>,
     #[serde(with = "contract_time")]
     pub expires_at: DateTime<Utc>,
+    /// For a portal deposit ("Déposer une pièce jointe"), the agent who made it: its
+    /// `ATTACH_DEPOSIT` event is sent once the file is received, and withdrawn if it is refused.
+    #[serde(default)]
+    pub deposit: Option<DepositSender>,
+}
+
+/// The agent of a portal deposit, as the completion of its upload acts for them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DepositSender {
+    /// Its organisation: the event's transmitter.
+    pub org: OrgRef,
+    /// Its account's e-mail, as the records name it.
+    pub id: String,
+    pub name: Option<String>,
 }
 
 impl Store {

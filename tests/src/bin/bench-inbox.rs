@@ -102,6 +102,7 @@ async fn main() {
         delivery: DeliveryPolicy::default(),
         smtp_url: None,
         backend: Backend::Embedded,
+        inline_limit: None,
     };
 
     // The referential: 1,000 mairies subscribed to CERTDC, the big one to EtatCivil too.

@@ -35,6 +35,7 @@ async fn main() {
         delivery: DeliveryPolicy::default(),
         smtp_url: None,
         backend: Backend::Embedded,
+        inline_limit: None,
     };
     let (state, _) = bootstrap::local(&config, &config.common(config.addr), Arc::new(SystemClock)).await.unwrap();
 

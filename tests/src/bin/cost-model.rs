@@ -973,6 +973,7 @@ impl Hub {
             delivery: DeliveryPolicy::default(),
             smtp_url: None,
             backend: Backend::Embedded,
+            inline_limit: None,
         };
         let mut config = local.common(addr);
         // As a Lambda function: binaries above the inline limit (and every zip) go through S3

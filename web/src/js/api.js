@@ -3,7 +3,15 @@
 // changes, turns every error answer into an `ApiError` whose problems are in French
 // (messages.js), and reports an expired session once, to whoever registered for it.
 
-import { CSRF_REFUSED, NOT_SIGNED_IN, NETWORK, problemsOf } from './messages.js';
+import {
+  CSRF_REFUSED,
+  DEPOSIT_PENDING,
+  DEPOSIT_REFUSED,
+  NOT_SIGNED_IN,
+  NETWORK,
+  UPLOAD_FAILED,
+  problemsOf,
+} from './messages.js';
 
 const BASE = '/portail/v1';
 const CHANGES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -151,12 +159,93 @@ export const dossiers = {
     get(`/cases/${enc(id)}/attachments/${enc(attachmentId)}`, undefined, { as: 'file' }),
   downloadAll: (id) => get(`/cases/${enc(id)}/archive`, undefined, { as: 'file' }),
   downloadMany: (caseIds) => request('POST', '/archives', { json: { caseIds }, as: 'file' }),
-  deposit: (id, file) =>
-    request('POST', `/cases/${enc(id)}/attachments`, {
-      body: file,
-      headers: { 'Content-Type': file.type || 'application/octet-stream', 'X-File-Name': enc(file.name) },
-    }),
+  /**
+   * "Déposer une pièce jointe": the file in the request when it is small enough, else (or when
+   * the hub answers 413) through an upload URL; resolves once the deposit is sent to the operator.
+   */
+  deposit: async (id, file) => {
+    if (file.size <= INLINE_DEPOSIT_LIMIT) {
+      try {
+        return await request('POST', `/cases/${enc(id)}/attachments`, {
+          body: file,
+          headers: { 'Content-Type': file.type || 'application/octet-stream', 'X-File-Name': enc(file.name) },
+        });
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 413)) throw error;
+      }
+    }
+    return depositThroughUrl(id, file);
+  },
 };
+
+/** The largest file sent in the deposit request itself: what a request to the hub carries on AWS. */
+export const INLINE_DEPOSIT_LIMIT = 4 * 1024 * 1024;
+/** Above this, no digest is computed (reading the whole file in memory): the size is still checked. */
+const DIGEST_LIMIT = 256 * 1024 * 1024;
+/** How long, and how often, to look for the deposit once its file is sent. */
+const DEPOSIT_WAIT_MS = 60_000;
+const DEPOSIT_POLL_MS = 1_000;
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The file's SHA-256 in base64, as the hub checks it; `null` when too large or not computable. */
+async function digestOf(file) {
+  if (file.size > DIGEST_LIMIT || !globalThis.crypto?.subtle) return null;
+  const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', await file.arrayBuffer()));
+  let binary = '';
+  for (const byte of hash) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+/**
+ * A deposit through an upload URL (docs/PORTAL-DOSSIERS.md): the hub creates it and answers where
+ * to PUT the file; once stored and checked, the hub sends it. Resolves with the deposit's event
+ * as the dossier shows it.
+ */
+async function depositThroughUrl(id, file) {
+  const digest = await digestOf(file);
+  const upload = await post(`/cases/${enc(id)}/attachments/upload-url`, {
+    fileName: file.name,
+    size: file.size,
+    mimeType: file.type || 'application/octet-stream',
+    ...(digest ? { digest } : {}),
+  });
+  let response;
+  try {
+    // Straight to the object store (S3 on AWS, another origin): no cookie, no CSRF token.
+    response = await fetch(upload.url, {
+      method: upload.method,
+      headers: upload.headers ?? {},
+      body: file,
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError(0, [{ field: null, message: UPLOAD_FAILED, raw: '' }]);
+  }
+  if (!response.ok) throw new ApiError(response.status, [{ field: null, message: UPLOAD_FAILED, raw: '' }]);
+  return waitForDeposit(id, upload.eventId);
+}
+
+/**
+ * Waits until the deposit is sent (its file received and checked), reading the history (which
+ * records nothing, unlike the dossier page, read once at the end); a withdrawn deposit was refused.
+ */
+async function waitForDeposit(id, eventId) {
+  const until = Date.now() + DEPOSIT_WAIT_MS;
+  for (;;) {
+    const { entries = [] } = await dossiers.history(id);
+    const entry = entries.find((e) => e.kind === 'EVENT' && e.eventId === eventId);
+    if (!entry) throw new ApiError(400, [{ field: null, message: DEPOSIT_REFUSED, raw: '' }]);
+    if (entry.status !== 'IN_PROGRESS') {
+      // The event as the dossier page shows it (its file's id, to download it).
+      const dossier = await dossiers.read(id);
+      return (dossier.events ?? []).find((e) => e.id === eventId) ?? { ...entry, id: eventId };
+    }
+    if (Date.now() > until) throw new ApiError(0, [{ field: null, message: DEPOSIT_PENDING, raw: '' }]);
+    await sleep(DEPOSIT_POLL_MS);
+  }
+}
 
 // "Gestion des abonnements" (`admin`).
 export const subscriptions = {

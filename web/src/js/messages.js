@@ -8,6 +8,12 @@ import { ACTIONS, statusLabel } from './labels.js';
 export const NOT_SIGNED_IN = 'Not signed in, or the session has expired: sign in again';
 export const CSRF_REFUSED = 'Missing or wrong X-CSRF-Token header';
 export const NETWORK = 'Le portail ne répond pas : vérifiez votre connexion à Internet, puis réessayez.';
+export const UPLOAD_FAILED =
+  "L'envoi du fichier n'a pas abouti : vérifiez votre connexion à Internet, puis déposez le fichier à nouveau.";
+export const DEPOSIT_REFUSED =
+  'Le fichier reçu ne correspond pas au fichier annoncé (taille ou empreinte) : le dépôt a été annulé, déposez le fichier à nouveau.';
+export const DEPOSIT_PENDING =
+  "Le fichier a été envoyé mais sa vérification prend plus de temps que prévu : rechargez la page dans quelques minutes pour vérifier qu'il figure dans les pièces jointes.";
 
 /** Messages that say it all, whatever the route. */
 const EXACT = {
@@ -95,6 +101,26 @@ const PATTERNS = [
       `La démarche n'autorise pas ce changement de statut (de « ${statusLabel(from)} » à « ${statusLabel(to)} »).`,
   ],
   [/^The upload was interrupted/, () => 'Le dépôt du fichier a été interrompu : recommencez.'],
+  [
+    /^The binary \(\d+ bytes\) is larger than the \d+ bytes a request to this API carries/,
+    () => 'Le fichier est trop volumineux pour être envoyé directement : déposez-le à nouveau.',
+  ],
+  [
+    /^Attachment \d+ \(.*\) is larger than the (\d+) bytes procedure (\S+) accepts$/,
+    (max, code) => `Le fichier dépasse la taille maximale acceptée par la démarche ${code} (${max} octets).`,
+  ],
+  [
+    /^Attachment \d+ \(.*\): procedure (\S+) does not accept the format (\S+)$/,
+    (code, mime) => `La démarche ${code} n'accepte pas ce format de fichier (${mime}).`,
+  ],
+  [
+    /^Attachment \S+ \(\d+ bytes\) is larger than the \d+ bytes an upload URL takes$/,
+    () => 'Le fichier est trop volumineux : 5 Go au plus.',
+  ],
+  [
+    /^Digest .* is not a base64-encoded SHA-256 value$/,
+    () => "L'empreinte du fichier n'a pas pu être calculée : recommencez.",
+  ],
   [
     /is not a phone number with its country code/,
     () => "Numéro invalide : indiquez l'indicatif du pays, sans le 0 initial (par exemple +33612345678).",

@@ -429,6 +429,7 @@ export async function render(view, { params, navigate, setTitle, isCurrent }) {
             if (!chosen)
               return showProblems(problems, [{ field: 'file', message: 'Choisissez un fichier.' }], { file });
             submit.disabled = true;
+            announce(`Envoi de « ${chosen.name} » en cours.`);
             try {
               const event = await dossiers.deposit(id, chosen);
               dossier.events = [...(dossier.events ?? []), event];
