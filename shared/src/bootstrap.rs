@@ -148,16 +148,17 @@ pub async fn local(
 }
 
 /// The storage and mail ports of a state.
-#[cfg(any(feature = "local", feature = "aws"))]
+#[cfg(feature = "local")]
 struct Ports {
     table: Arc<dyn crate::ports::Table>,
     objects: Arc<dyn crate::ports::ObjectStore>,
     mailer: Arc<dyn crate::ports::Mailer>,
 }
 
-/// The AWS adapters, from the SDK's environment. On an emulator (`AWS_ENDPOINT_URL`), the table,
-/// the bucket and the sender identity are created if missing; on AWS the SAM template does it.
-#[cfg(feature = "aws")]
+/// The local hub's AWS adapters, from the SDK's environment. On an emulator
+/// (`AWS_ENDPOINT_URL`), the table, the bucket and the sender identity are created if missing;
+/// on AWS the SAM template does it.
+#[cfg(all(feature = "local", feature = "aws"))]
 async fn aws_ports(resources: &crate::config::AwsResources, mail_from: &str) -> anyhow::Result<Ports> {
     use crate::adapters::aws::{self, DynamoTable, S3Objects, SesMailer};
 
@@ -173,19 +174,57 @@ async fn aws_ports(resources: &crate::config::AwsResources, mail_from: &str) -> 
     })
 }
 
-/// The state a Lambda function builds once per cold start, on the AWS adapters, from the
-/// variables the SAM template sets.
+/// An object store or mailer a Lambda function can be built with (see [`lambda`]).
+#[cfg(feature = "aws")]
+pub trait LambdaAdapter: Send + Sync + 'static {
+    fn from_lambda(sdk: &aws_config::SdkConfig, config: &crate::config::LambdaConfig) -> Self;
+}
+
+#[cfg(feature = "aws")]
+impl LambdaAdapter for crate::adapters::aws::S3Objects {
+    fn from_lambda(sdk: &aws_config::SdkConfig, config: &crate::config::LambdaConfig) -> Self {
+        Self::from_sdk_config(sdk, &config.resources.bucket)
+    }
+}
+
+#[cfg(feature = "aws")]
+impl LambdaAdapter for crate::adapters::aws::SesMailer {
+    fn from_lambda(sdk: &aws_config::SdkConfig, config: &crate::config::LambdaConfig) -> Self {
+        Self::from_sdk_config(sdk, &config.common.mail_from)
+    }
+}
+
+#[cfg(feature = "aws")]
+impl LambdaAdapter for crate::adapters::Withheld {
+    fn from_lambda(_: &aws_config::SdkConfig, _: &crate::config::LambdaConfig) -> Self {
+        Self
+    }
+}
+
+/// The state a Lambda function builds once per cold start, on DynamoDB and the object store
+/// `O` and mailer `M` it uses: `S3Objects` or `Withheld`, `SesMailer` or `Withheld`, as its
+/// policies in the SAM template allow (a test holds the two together). A withheld service's
+/// SDK client is not linked into the function's binary. The settings are the variables the
+/// template sets; the table and bucket exist (the template, or the local hub on an emulator,
+/// creates them).
 ///
 /// # Errors
 /// When the configuration is incomplete or unusable.
 #[cfg(feature = "aws")]
-pub async fn lambda() -> anyhow::Result<AppState> {
+pub async fn lambda<O, M>() -> anyhow::Result<AppState>
+where
+    O: crate::ports::ObjectStore + LambdaAdapter,
+    M: crate::ports::Mailer + LambdaAdapter,
+{
     let config = crate::config::LambdaConfig::from_env()?;
-    let aws = aws_ports(&config.resources, &config.common.mail_from).await?;
+    let sdk = crate::adapters::aws::sdk_config().await;
+    let table = Arc::new(crate::adapters::aws::DynamoTable::from_sdk_config(&sdk, &config.resources.table));
+    let objects = Arc::new(O::from_lambda(&sdk, &config));
+    let mailer = Arc::new(M::from_lambda(&sdk, &config));
     let mut tokens = TokenKeys::new(config.token_secret.as_bytes());
     if let Some(previous) = &config.previous_token_secret {
         tokens = tokens.with_previous(previous.as_bytes());
     }
     let clock = Arc::new(crate::adapters::SystemClock);
-    Ok(AppState::new(aws.table, aws.objects, aws.mailer, clock, Arc::new(RandomIds), tokens, config.common))
+    Ok(AppState::new(table, objects, mailer, clock, Arc::new(RandomIds), tokens, config.common))
 }

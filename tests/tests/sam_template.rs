@@ -1,8 +1,8 @@
 //! The SAM template against the code: every route of the contract (and of its extensions) and of
 //! the portal's OpenAPI document is routed to exactly one function, every routed request reaches
 //! a handler of that function's router, every binary of the function crates is one function, and
-//! the stream trigger wakes `notify` for outbox items only, and `purge` runs daily with leave to
-//! delete binaries only.
+//! the stream trigger wakes `notify` for outbox items only, `purge` runs daily with leave to
+//! delete binaries only, and each function links the S3 and SES clients its policies allow.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a failed step is a failed test.
 
@@ -159,6 +159,44 @@ fn every_function_builds_a_binary_of_the_function_crates_and_notify_wakes_on_out
     assert_eq!(pattern["dynamodb"]["Keys"]["SK"]["S"], serde_json::json!([key.sk]), "the filter matches outbox items");
 }
 
+/// Each function's `main` builds its state with S3 and SES adapters exactly where its policies
+/// grant it S3 and SES actions (`bootstrap::lambda::<Objects, Mailer>`), and `Withheld` where
+/// they do not: what the binary links and what IAM allows tell the same story.
+#[test]
+fn each_function_is_built_with_the_adapters_its_policies_allow() {
+    let template = template();
+    for (name, resource) in template["Resources"].as_mapping().unwrap() {
+        if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let binary = resource["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap();
+        let code = root().join("infra").join(resource["Properties"]["CodeUri"].as_str().unwrap());
+        let manifest = std::fs::read_to_string(code.join("Cargo.toml")).unwrap();
+        let main = manifest
+            .split("[[bin]]")
+            .skip(1)
+            .find(|bin| bin.contains(&format!("name = \"{binary}\"")))
+            .and_then(|bin| bin.lines().find_map(|l| l.trim().strip_prefix("path = ")))
+            .unwrap()
+            .trim_matches('"');
+        let source = std::fs::read_to_string(code.join(main)).unwrap();
+        let adapters = source.split("bootstrap::lambda::<").nth(1).and_then(|rest| rest.split_once(">()")).unwrap().0;
+        let (objects, mailer) = adapters.split_once(", ").unwrap();
+
+        let mut actions = Vec::new();
+        for statement in resource["Properties"]["Policies"][0]["Statement"].as_sequence().unwrap() {
+            actions.extend(statement["Action"].as_sequence().unwrap().iter().map(|a| a.as_str().unwrap().to_owned()));
+        }
+        let granted = |service: &str| actions.iter().any(|a| a.starts_with(service));
+        assert_eq!(objects == "S3Objects", granted("s3:"), "{name:?}: {objects} and its S3 rights");
+        assert_eq!(mailer == "SesMailer", granted("ses:"), "{name:?}: {mailer} and its SES rights");
+        assert!(
+            ["S3Objects", "Withheld"].contains(&objects) && ["SesMailer", "Withheld"].contains(&mailer),
+            "{adapters}"
+        );
+    }
+}
+
 /// A string of the template, through an intrinsic tag such as `!Sub` if there is one.
 fn text(value: &Value) -> &str {
     match value {
@@ -206,16 +244,20 @@ fn cloudfront_rewrites_the_same_page_addresses_as_the_local_hub() {
     ];
     let code = format!(
         "{}\nconst paths = JSON.parse(process.argv[1]);\n\
-         console.log(JSON.stringify(paths.map((uri) => handler({{ request: {{ uri }} }}).uri === '/index.html')));",
+         console.log(JSON.stringify(paths.map((uri) => handler({{ request: {{ uri }} }}).uri)));",
         text(&function["FunctionCode"])
     );
     let list = serde_json::to_string(&paths).unwrap();
     let run =
         std::process::Command::new("node").args(["-e", &code, &list]).output().expect("node, as for the web suites");
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    let rewritten: Vec<bool> = serde_json::from_slice(&run.stdout).unwrap();
-    for (path, rewritten) in paths.iter().zip(rewritten) {
-        assert_eq!(rewritten, hubee_local::is_page(path), "{path}");
+    let answered: Vec<String> = serde_json::from_slice(&run.stdout).unwrap();
+    for (path, answered) in paths.iter().zip(answered) {
+        let rewritten = answered != *path;
+        assert_eq!(rewritten, hubee_local::is_page(path), "{path} → {answered}");
+        if rewritten {
+            assert_eq!(answered, "/index.html");
+        }
     }
 }
 

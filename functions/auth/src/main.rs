@@ -1,6 +1,8 @@
+use hubee_shared::adapters::{Withheld, aws::SesMailer};
+
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     hubee_shared::bootstrap::init_tracing();
-    let state = hubee_shared::bootstrap::lambda().await?;
+    let state = hubee_shared::bootstrap::lambda::<Withheld, SesMailer>().await?;
     lambda_http::run(hubee_auth::router(state)).await
 }

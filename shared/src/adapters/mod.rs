@@ -1,6 +1,7 @@
 //! Implementations of the ports: AWS ones (feature `aws`), embedded ones for the local hub and
-//! the tests (feature `local`), the system clock and id generator, a settable clock for tests, and
-//! a mailer wrapper keeping the last messages.
+//! the tests (feature `local`), the system clock and id generator, a settable clock for tests, a
+//! mailer wrapper keeping the last messages, and `Withheld`, standing for a service a Lambda
+//! function is not granted.
 
 #[cfg(feature = "aws")]
 pub mod aws;
@@ -8,6 +9,8 @@ pub mod aws;
 pub mod embedded;
 mod recent;
 mod system;
+mod withheld;
 
 pub use recent::RecentMail;
 pub use system::{ManualClock, RandomIds, SystemClock};
+pub use withheld::Withheld;
