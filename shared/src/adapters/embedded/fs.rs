@@ -70,7 +70,8 @@ impl FsObjects {
     fn signature(&self, key: &str, method: PresignMethod, expires: i64, disposition: Option<&str>) -> Hmac<Sha256> {
         #[allow(clippy::expect_used)]
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.signing_key).expect("HMAC takes keys of any size");
-        mac.update(format!("{method:?}\n{key}\n{expires}\n{}", disposition.unwrap_or_default()).as_bytes());
+        // `{:?}` tells no disposition (`None`) from an empty one (`Some("")`).
+        mac.update(format!("{method:?}\n{key}\n{expires}\n{disposition:?}").as_bytes());
         mac
     }
 
@@ -289,6 +290,7 @@ mod tests {
         assert!(!store.verify_presigned(&ObjectKey::new(["a", "c"]).unwrap(), PresignMethod::Get, expires, None, &sig));
         assert!(!store.verify_presigned(&key, PresignMethod::Get, expires + 1, None, &sig));
         assert!(!store.verify_presigned(&key, PresignMethod::Get, expires, Some("attachment"), &sig));
+        assert!(!store.verify_presigned(&key, PresignMethod::Get, expires, Some(""), &sig));
 
         // A download URL grants its Content-Disposition, and no other.
         let disposition = "attachment; filename=\"a b.pdf\"; filename*=UTF-8''a%20b.pdf";
