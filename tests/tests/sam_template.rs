@@ -1,7 +1,7 @@
 //! The SAM template against the code: every route of the contract (and of its extensions) and of
 //! the portal's OpenAPI document is routed to exactly one function, every routed request reaches
 //! a handler of that function's router, every binary of the function crates is one function, and
-//! the stream trigger wakes `notify` for outbox items only, `purge` runs daily with leave to
+//! the stream trigger wakes `notify` for outbox items only, `purge` runs hourly with leave to
 //! delete binaries only, and each function links the S3 and SES clients its policies allow.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a failed step is a failed test.
@@ -276,12 +276,12 @@ fn cloudfront_sends_the_local_hubs_content_security_policy_plus_the_objects_buck
 }
 
 #[test]
-fn purge_runs_daily_and_may_only_delete_binaries() {
+fn purge_runs_hourly_and_may_only_delete_binaries() {
     let template = template();
     let purge = &template["Resources"]["PurgeFunction"]["Properties"];
     let schedule = &purge["Events"]["Schedule"];
     assert_eq!(schedule["Type"].as_str(), Some("ScheduleV2"));
-    assert_eq!(schedule["Properties"]["ScheduleExpression"].as_str(), Some("cron(30 2 * * ? *)"), "daily, 02:30 UTC");
+    assert_eq!(schedule["Properties"]["ScheduleExpression"].as_str(), Some("cron(30 * * * ? *)"), "hourly");
     assert!(!schedule["Properties"]["DeadLetterConfig"]["Arn"].is_null(), "failed runs are kept");
     let fixture: Json =
         serde_json::from_str(&std::fs::read_to_string(root().join("events/eventbridge-purge-schedule.json")).unwrap())

@@ -6,7 +6,7 @@
 //!   previous run left;
 //! - the timer, every minute from start-up: due subscription activations, then the digests of
 //!   the latest digest time (idempotent: a digest is sent once per subscription and time), then
-//!   the retention jobs due on the state's clock (`purge`'s daily run on AWS; a minute's run
+//!   the retention jobs due on the state's clock (`purge`'s hourly run on AWS; a minute's run
 //!   finds nothing due most of the time, at the cost of one Query).
 
 use std::time::Duration;

@@ -1,24 +1,47 @@
-//! `purge`: retention (docs/RETENTION.md), triggered by a daily EventBridge schedule. Purges
+//! `purge`: retention (docs/RETENTION.md), triggered by an hourly EventBridge schedule. Purges
 //! the attachment binaries, archives the closed cases and deletes the archived folders whose
-//! procedure's delay has passed, at most a batch per run. Every step is idempotent: a run that
-//! fails midway is retried by the schedule and finishes the job.
+//! procedure's delay has passed, a batch of markers after another until none is due or the
+//! invocation's deadline nears. Every step is idempotent: a run that fails or stops midway is
+//! followed by the next one, which finishes the job.
+
+use std::time::{Duration, SystemTime};
 
 use hubee_shared::{services::retention, state::AppState};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 
-/// A scheduled run: the retention jobs due now, at most [`retention::DEFAULT_BATCH`] markers.
+/// The time a batch may take at most, kept free before the deadline: no batch starts later.
+/// A batch of [`retention::DEFAULT_BATCH`] markers makes about ten calls to DynamoDB and S3 per
+/// marker.
+pub const BATCH_MARGIN: Duration = Duration::from_secs(120);
+
+/// A scheduled run: batches of at most `batch` due markers, until none is due, a batch settles
+/// none (its markers changed meanwhile: the next run sees them again), or the next batch could
+/// end past `deadline` (the invocation's, if any).
 ///
 /// # Errors
 /// `Retryable` when the store or the object storage fails (the schedule retries, then sends
-/// the event to its failure destination).
-pub async fn handle_schedule(state: &AppState) -> Result<Value, Diagnostic> {
-    let report = retention::run(state, retention::DEFAULT_BATCH).await.map_err(retryable)?;
-    if report.more {
-        // The next run takes the rest; a backlog that lasts shows in the logs.
-        tracing::warn!(?report, "retention batch full: more is due");
+/// the event to its failure destination); what was done stays done.
+pub async fn handle_schedule(
+    state: &AppState,
+    batch: usize,
+    deadline: Option<SystemTime>,
+) -> Result<Value, Diagnostic> {
+    let mut total = retention::RetentionReport::default();
+    loop {
+        let report = retention::run(state, batch).await.map_err(retryable)?;
+        total.add(&report);
+        if !report.more || !report.progressed() {
+            break;
+        }
+        let left = deadline.map(|d| d.duration_since(SystemTime::now()).unwrap_or_default());
+        if left.is_some_and(|left| left < BATCH_MARGIN) {
+            // The next run takes the rest; a backlog that lasts shows in the logs.
+            tracing::warn!(?total, "retention: the deadline nears and more is due");
+            break;
+        }
     }
-    serde_json::to_value(report).map_err(retryable)
+    serde_json::to_value(total).map_err(retryable)
 }
 
 fn retryable(e: impl std::fmt::Display) -> Diagnostic {
@@ -31,7 +54,9 @@ fn retryable(e: impl std::fmt::Display) -> Diagnostic {
 /// `NonRetryable` for an event of another shape.
 pub async fn dispatch(state: &AppState, event: LambdaEvent<Value>) -> Result<Value, Diagnostic> {
     if event.payload.get("detail-type").is_some() {
-        return handle_schedule(state).await;
+        // A context without a deadline (0) is a test's or an emulator's.
+        let deadline = (event.context.deadline > 0).then(|| event.context.deadline());
+        return handle_schedule(state, retention::DEFAULT_BATCH, deadline).await;
     }
     Err(Diagnostic { error_type: "NonRetryable".into(), error_message: "not a schedule".into() })
 }
@@ -76,6 +101,33 @@ mod tests {
         let a = state.store.attachment(folder, attachment).await.unwrap().unwrap().value;
         assert_eq!(a.status, AttachmentStatus::Deleted);
         assert_eq!(dispatch(&state, schedule()).await.unwrap()["purgedAttachments"], 0, "retried: nothing more");
+    }
+
+    /// A run takes batch after batch until nothing is due, or stops before its deadline.
+    #[tokio::test]
+    async fn a_run_takes_batches_until_nothing_is_due_or_its_deadline_nears() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = ManualClock::new(parse_time("2026-03-02T09:00:00.000Z").unwrap());
+        let state = testkit::state_with(dir.path(), Arc::new(clock.clone()), Arc::new(RecordingMailer::default()));
+        provision(&state).await;
+        let si = (&claims(&state, "fixture-si")).into();
+        for _ in 0..5 {
+            let (case, _) = deposit_case(&state, b"%PDF-1.4 dossier").await;
+            cases::update_case(&state, &si, case, "PATCH", &json!({"status": "DONE"})).await.unwrap();
+        }
+        clock.advance(chrono::Duration::days(30));
+
+        // Too close to its deadline for a second batch: one, and it says more is due.
+        let near = SystemTime::now() + BATCH_MARGIN / 2;
+        let first = handle_schedule(&state, 2, Some(near)).await.unwrap();
+        assert_eq!((first["purgedCases"].as_u64(), first["more"].as_bool()), (Some(2), Some(true)), "{first}");
+        // Time enough: the three left, in two batches of two, one run.
+        let far = SystemTime::now() + BATCH_MARGIN * 10;
+        let rest = handle_schedule(&state, 2, Some(far)).await.unwrap();
+        assert_eq!((rest["purgedCases"].as_u64(), rest["more"].as_bool()), (Some(3), Some(false)), "{rest}");
+        assert_eq!(rest["purgedAttachments"], 3, "{rest}");
+        let idle = handle_schedule(&state, 2, None).await.unwrap();
+        assert_eq!(idle["purgedCases"], 0, "{idle}");
     }
 
     #[tokio::test]

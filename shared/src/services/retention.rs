@@ -1,6 +1,6 @@
 //! Retention (CONTRACT.md, "Retention"; docs/RETENTION.md): purges the attachment binaries,
 //! archives the closed cases and deletes the archived folders whose procedure's delay has
-//! passed, on the injected clock. Run by `purge` on a daily schedule and by the local hub's
+//! passed, on the injected clock. Run by `purge` on an hourly schedule and by the local hub's
 //! timer.
 //!
 //! Work comes from the due markers that status changes write in their own transaction (a Query
@@ -56,6 +56,27 @@ pub struct RetentionReport {
     pub deferred: usize,
     /// Whether the batch was full: more may be due already.
     pub more: bool,
+}
+
+impl RetentionReport {
+    /// Adds a later batch's counts; `more` is the later batch's.
+    pub fn add(&mut self, later: &Self) {
+        self.purged_attachments += later.purged_attachments;
+        self.purged_cases += later.purged_cases;
+        self.archived_cases += later.archived_cases;
+        self.deleted_folders += later.deleted_folders;
+        self.stale += later.stale;
+        self.rescheduled += later.rescheduled;
+        self.deferred += later.deferred;
+        self.more = later.more;
+    }
+
+    /// Whether the run settled at least one marker: a batch of deferred markers only (each
+    /// changed concurrently) is listed again by the next run, so taking another one now would
+    /// find the same markers.
+    pub fn progressed(&self) -> bool {
+        self.purged_cases + self.archived_cases + self.deleted_folders + self.stale + self.rescheduled > 0
+    }
 }
 
 /// What happened to one marker.
