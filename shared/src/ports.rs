@@ -346,8 +346,14 @@ pub struct ObjectBody {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PresignMethod {
     Get,
+    /// Creates the object, never replaces one: the request carries [`PRESIGNED_PUT_HEADER`]
+    /// (the URL's signature covers it), and a PUT to a key that exists is refused with `412`.
+    /// A URL still valid once its object is stored and checked cannot swap its bytes.
     Put,
 }
+
+/// The header a presigned PUT is sent with (S3's conditional write): create, never replace.
+pub const PRESIGNED_PUT_HEADER: (&str, &str) = ("If-None-Match", "*");
 
 #[derive(Debug, thiserror::Error)]
 pub enum ObjectError {
@@ -362,6 +368,9 @@ pub enum ObjectError {
     DigestMismatch { expected: Sha256Digest, actual: Sha256Digest },
     #[error("range not satisfiable")]
     InvalidRange,
+    /// A create-only write found the object already there (it is left as it was).
+    #[error("object already exists")]
+    Exists,
     /// Reading the body failed (the client went away, say).
     #[error("reading the body failed: {0}")]
     Body(io::Error),
@@ -416,7 +425,8 @@ pub trait ObjectStore: Send + Sync {
         self.put(key, content_type, object.body, check).await
     }
 
-    /// A URL granting `method` on the object to whoever holds it, until `expires_in` has passed.
+    /// A URL granting `method` on the object to whoever holds it, until `expires_in` has passed
+    /// (a PUT only creates it: see [`PresignMethod::Put`]).
     ///
     /// # Errors
     /// `Unavailable`.

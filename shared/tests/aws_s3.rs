@@ -12,7 +12,7 @@ use futures::{StreamExt, stream};
 use hubee_shared::{
     adapters::aws::S3Objects,
     domain::Sha256Digest,
-    ports::{ByteStream, ObjectError, ObjectKey, ObjectStore, PresignMethod, PutCheck},
+    ports::{ByteStream, ObjectError, ObjectKey, ObjectStore, PRESIGNED_PUT_HEADER, PresignMethod, PutCheck},
     testkit::{self, aws::unique_name},
 };
 use sha2::{Digest, Sha256};
@@ -198,12 +198,17 @@ async fn presigned_urls_work_with_a_plain_http_client() {
     assert_eq!(response.headers()["content-type"], "application/pdf");
     assert_eq!(response.bytes().await.unwrap(), bytes);
 
+    // A presigned PUT only creates: it carries the conditional header its signature covers, and
+    // S3 refuses it onto an object that exists.
     let uploaded = data(100_000, 4);
     let put = store.presign(&key, PresignMethod::Put, Duration::from_secs(300)).await.unwrap();
-    let response = http.put(&put).body(uploaded.clone()).send().await.unwrap();
-    assert!(response.status().is_success(), "{:?}", response.text().await);
+    let signed = put.split('&').find_map(|p| p.strip_prefix("X-Amz-SignedHeaders=")).unwrap_or_default();
+    assert!(signed.contains("if-none-match"), "the signature covers the header: {put}");
+    let (name, value) = PRESIGNED_PUT_HEADER;
+    let response = http.put(&put).header(name, value).body(uploaded.clone()).send().await.unwrap();
+    assert_eq!(response.status(), 412, "{:?}", response.text().await);
     let response = http.get(&get).send().await.unwrap();
-    assert_eq!(response.bytes().await.unwrap(), uploaded, "the presigned PUT replaced the object");
+    assert_eq!(response.bytes().await.unwrap(), bytes, "the object is left as it was");
 
     // A download URL makes S3 answer with the file's Content-Disposition.
     let disposition = "attachment; filename=\"Acte de d_c_s.pdf\"; filename*=UTF-8''Acte%20de%20d%C3%A9c%C3%A8s.pdf";
@@ -211,7 +216,7 @@ async fn presigned_urls_work_with_a_plain_http_client() {
     let response = http.get(&download).send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-disposition"], disposition);
-    assert_eq!(response.bytes().await.unwrap(), uploaded);
+    assert_eq!(response.bytes().await.unwrap(), bytes);
 
     // On S3 a GET URL does not grant a PUT (the method is signed); moto does not check presigned
     // signatures at all, so only the URLs themselves are checked here.
@@ -225,7 +230,7 @@ async fn presigned_urls_work_with_a_plain_http_client() {
     // and records them, after which it reads like any other.
     let fresh = ObjectKey::new(["presigned", "fresh"]).unwrap();
     let put = store.presign(&fresh, PresignMethod::Put, Duration::from_secs(300)).await.unwrap();
-    assert!(http.put(&put).body(uploaded.clone()).send().await.unwrap().status().is_success());
+    assert!(http.put(&put).header(name, value).body(uploaded.clone()).send().await.unwrap().status().is_success());
     let wrong = PutCheck { size: Some(uploaded.len() as u64), sha256: Some(digest(b"other")) };
     assert!(matches!(store.seal(&fresh, "application/pdf", wrong).await, Err(ObjectError::DigestMismatch { .. })));
     let check = PutCheck { size: Some(uploaded.len() as u64), sha256: Some(digest(&uploaded)) };
@@ -233,6 +238,10 @@ async fn presigned_urls_work_with_a_plain_http_client() {
     assert_eq!(store.head(&fresh).await.unwrap(), sealed, "the seal is recorded with the object");
     let read = store.get(&fresh, None).await.unwrap();
     assert_eq!((read.info.sha256, read.info.content_type.as_str()), (digest(&uploaded), "application/pdf"));
+    // The URL, still valid, cannot replace the sealed object.
+    let response = http.put(&put).header(name, value).body(data(100_000, 5)).send().await.unwrap();
+    assert_eq!(response.status(), 412);
+    assert_eq!(store.head(&fresh).await.unwrap(), sealed, "the sealed object is left as it was");
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! Retention against embedded adapters on a controlled clock: nothing before the delay, binaries
 //! purged after it, reopened cases spared, archiving with its counters, folder deletion, reruns
-//! after a partial run, the batch limit, and the provisioning file's rules.
+//! after a partial run, the batch limit, the provisioning file's rules, and the portal deposits
+//! whose file never came.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a failed step is a failed test.
 
@@ -10,12 +11,15 @@ use chrono::Duration;
 use hubee_shared::{
     adapters::ManualClock,
     domain::{
-        AttachmentStatus, BranchCode, CaseStatus, ChangeSource, InboxTab, LogKind, OrgRef, OrgType, ProcessCode, Siret,
-        parse_time,
+        AttachmentStatus, BranchCode, CaseStatus, ChangeSource, EventStatus, InboxTab, LogKind, OrgRef, OrgType,
+        ProcessCode, Siret, parse_time,
     },
-    ports::{ObjectError, ObjectKey},
+    ports::{ObjectError, ObjectKey, PutCheck},
     seed::Provisioning,
-    services::{ExchangeError, UploadHeaders, cases, events, retention},
+    services::{
+        Completion, ExchangeError, FileMeta, UploadHeaders, actor::Actor, cases, complete_presigned, dossier, events,
+        retention,
+    },
     state::AppState,
     testkit::{RecordingMailer, claims, deposit_case, deposit_event, provision, state_with},
 };
@@ -312,5 +316,55 @@ async fn a_marker_that_no_longer_matches_its_case_is_dropped_without_purging() {
     assert_eq!((report.purged_attachments, report.archived_cases, report.stale), (0, 0, 2), "{report:?}");
     assert_eq!(bed.attachment(case, attachment).await.status, AttachmentStatus::Received);
     assert_eq!(bed.state.store.case(case).await.unwrap().unwrap().value.status, CaseStatus::HubeeNotified);
+    assert_eq!(bed.run().await, retention::RetentionReport::default());
+}
+
+#[tokio::test]
+async fn a_portal_deposit_whose_file_never_came_is_withdrawn_a_day_after_its_url_expired() {
+    let bed = bed().await;
+    let (case, _) = deposit_case(&bed.state, b"%PDF-1.4 deposits").await;
+    let mairie = OrgRef {
+        org_type: OrgType::Si,
+        company_register: Siret::parse("11001401600015").unwrap(),
+        branch_code: BranchCode::parse("75108").unwrap(),
+    };
+    let agent = Actor::portal_user(
+        mairie,
+        "agent@mairie-a.example",
+        "Agent A",
+        vec![ProcessCode::parse("CERTDC").unwrap()],
+        true,
+    );
+    let file = |size| FileMeta {
+        file_name: "scan.pdf".into(),
+        attachment_type: "PJ".into(),
+        size,
+        mime_type: "application/pdf".into(),
+    };
+    let abandoned = dossier::deposit_upload_url(&bed.state, &agent, case, file(20), None).await.unwrap();
+    let completed = dossier::deposit_upload_url(&bed.state, &agent, case, file(9), None).await.unwrap();
+    // The second one's file comes, as the local hub's `/objects/` route (or S3's event) stores it.
+    let key = completed.upload.url.split_once("/objects/").unwrap().1.split_once('?').unwrap().0;
+    let key = ObjectKey::parse(key).unwrap();
+    let body = Box::pin(futures::stream::iter([Ok(bytes::Bytes::from_static(b"%PDF-1.4 "))]));
+    bed.state.objects.put(&key, "application/pdf", body, PutCheck::default()).await.unwrap();
+    assert_eq!(complete_presigned(&bed.state, key.as_str()).await.unwrap(), Completion::Received);
+    let status = |record: &hubee_shared::store::CaseRecord, id| record.event(id).map(|e| e.value.status);
+
+    // Within a day of the URLs' expiry (15 minutes), an upload may still end: nothing is settled.
+    bed.days(1);
+    assert_eq!(bed.run().await, retention::RetentionReport::default());
+    let record = bed.state.store.case_record(case).await.unwrap().unwrap();
+    assert_eq!(status(&record, abandoned.event_id), Some(EventStatus::InProgress));
+
+    // Then the deposit whose file never came is withdrawn; the one sent is left as it is.
+    bed.clock.advance(Duration::minutes(16));
+    let report = bed.run().await;
+    assert_eq!((report.settled_uploads, report.withdrawn_deposits, report.more), (2, 1, false), "{report:?}");
+    let record = bed.state.store.case_record(case).await.unwrap().unwrap();
+    assert_eq!(status(&record, abandoned.event_id), None, "withdrawn");
+    assert_eq!(status(&record, completed.event_id), Some(EventStatus::Sent));
+    // Settled URLs are forgotten: a late storage event for one is ignored, and reruns find none.
+    assert_eq!(complete_presigned(&bed.state, key.as_str()).await.unwrap(), Completion::Ignored);
     assert_eq!(bed.run().await, retention::RetentionReport::default());
 }

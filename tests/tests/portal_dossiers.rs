@@ -237,7 +237,7 @@ async fn above_the_inline_limit_an_agent_deposits_a_file_through_an_upload_url()
     let (status, upload) = post(&t, &agent, &ask, request.clone()).await;
     assert_eq!(status, 201, "{upload}");
     assert_eq!((upload["method"].as_str(), upload["maxSize"].as_u64()), (Some("PUT"), Some(scan.len() as u64)));
-    assert_eq!(upload["headers"], json!({"Content-Type": "application/pdf"}));
+    assert_eq!(upload["headers"], json!({"Content-Type": "application/pdf", "If-None-Match": "*"}));
     assert!(upload["expiresAt"].as_str().unwrap().ends_with('Z'), "{upload}");
     let (event_id, file_id) = (upload["eventId"].as_str().unwrap(), upload["attachmentId"].as_str().unwrap());
     let page = get(&t, &agent, &format!("/cases/{case_id}")).await.1;
@@ -248,9 +248,20 @@ async fn above_the_inline_limit_an_agent_deposits_a_file_through_an_upload_url()
         return; // On AWS, S3's ObjectCreated event completes it (hubee_attachments::handle_s3).
     }
 
+    // The URL only creates its object, as S3's conditional write: without the header it names,
+    // the PUT is refused and stores nothing.
+    let url = upload["url"].as_str().unwrap();
+    let r = t.http.put(url).header("content-type", "application/pdf").body(scan.clone()).send().await.unwrap();
+    let (status, error) = answer(r).await;
+    assert_eq!(status, 403, "{error}");
+    assert!(first_error(&error).1.contains("If-None-Match: *"), "{error}");
+    assert_eq!(t.stored_objects(&stored).await, 0);
+
     // The PUT completes the deposit as an inline one: the file received and sent to the operator.
-    let put = |url: &str, bytes: Vec<u8>| t.http.put(url).header("content-type", "application/pdf").body(bytes).send();
-    let r = put(upload["url"].as_str().unwrap(), scan.clone()).await.unwrap();
+    let put = |url: &str, bytes: Vec<u8>| {
+        t.http.put(url).header("content-type", "application/pdf").header("if-none-match", "*").body(bytes).send()
+    };
+    let r = put(url, scan.clone()).await.unwrap();
     assert!(r.status().is_success(), "{}", r.status());
     let page = get(&t, &agent, &format!("/cases/{case_id}")).await.1;
     let sent = deposits(&page);
@@ -280,6 +291,11 @@ async fn above_the_inline_limit_an_agent_deposits_a_file_through_an_upload_url()
     let (_, event) =
         answer(t.api(&op, Method::GET, &format!("/cases/{case_id}/events/{event_id}")).send().await.unwrap()).await;
     assert_eq!(event["status"], "SENT", "{event}");
+    // The URL is still valid, but cannot swap the bytes of the received file.
+    let (status, error) = answer(put(url, b"%PDF-1.4 forged".to_vec()).await.unwrap()).await;
+    assert_eq!(status, 412, "{error}");
+    let r = t.api(&op, Method::GET, &format!("/cases/{case_id}/events/{event_id}/attachments/{file_id}")).send().await;
+    assert!(r.unwrap().bytes().await.unwrap().to_vec() == scan, "the deposited bytes, still");
     // Wrong bytes — the announced digest not matched, or not the declared size — complete
     // nothing: the deposit is withdrawn and its object deleted.
     let mut tampered = scan.clone();

@@ -45,7 +45,7 @@ function largeDepositHub({ putStatus = 200, history }) {
         attachmentId: 'a',
         url: UPLOAD_URL,
         method: 'PUT',
-        headers: { 'Content-Type': 'application/pdf' },
+        headers: { 'Content-Type': 'application/pdf', 'If-None-Match': '*' },
         expiresAt: '2026-03-01T08:15:00.000Z',
         maxSize: 0,
       });
@@ -74,7 +74,7 @@ test('a large file is PUT to its upload URL, then the deposit is awaited until s
   assert.match(asked.digest, /^[A-Za-z0-9+/]{43}=$/);
   const put = calls.find((c) => c.url === UPLOAD_URL);
   assert.equal(put.method, 'PUT');
-  assert.deepEqual(put.headers, { 'Content-Type': 'application/pdf' });
+  assert.deepEqual(put.headers, { 'Content-Type': 'application/pdf', 'If-None-Match': '*' }, 'the headers the hub names');
   assert.equal(put.init.credentials, 'omit', 'no cookie to the object store');
   assert.ok(!calls.some((c) => c.url.endsWith('/attachments') && c.method === 'POST'), 'not inline');
 });

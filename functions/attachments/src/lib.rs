@@ -516,7 +516,8 @@ mod tests {
         };
 
         let (deposit, event) = upload(b"%PDF-1.4 fixture").await;
-        assert_eq!(deposit.headers["Content-Type"], "application/pdf");
+        assert_eq!(deposit.upload.headers["Content-Type"], "application/pdf");
+        assert_eq!(deposit.upload.headers["If-None-Match"], "*");
         let pending = state.store.case_record(case).await.unwrap().unwrap();
         assert_eq!(pending.event(deposit.event_id).unwrap().value.status, EventStatus::InProgress);
         let done = handle_s3(&state, event.clone()).await.unwrap();

@@ -221,6 +221,7 @@ mod tests {
         assert_eq!(response.status(), StatusCode::OK);
         let grant = json_body(response).await;
         assert_eq!((grant["method"].as_str(), grant["maxSize"].as_u64()), (Some("PUT"), Some(2048)));
+        assert_eq!(grant["headers"], serde_json::json!({"If-None-Match": "*"}), "the URL only creates its object");
         assert!(grant["expiresAt"].as_str().is_some_and(|t| t.ends_with('Z')), "{grant}");
         let key = testkit::presigned_key(dir.path(), grant["url"].as_str().unwrap(), PresignMethod::Put).unwrap();
         assert!(key.as_str().starts_with(&format!("folders/{folder}/{attachment}/")), "built like a direct upload's");

@@ -16,7 +16,7 @@ use futures::TryStreamExt;
 use hubee_shared::{
     adapters::embedded::FsObjects,
     http::ApiError,
-    ports::{ObjectError, ObjectKey, ObjectStore, PresignMethod, PutCheck},
+    ports::{ObjectError, ObjectKey, ObjectStore, PRESIGNED_PUT_HEADER, PresignMethod, PutCheck},
     services::{Completion, complete_presigned},
     state::AppState,
 };
@@ -80,7 +80,10 @@ async fn get_object(
 
 /// Stores the object, then completes its upload as S3's event would: like S3, the PUT succeeds
 /// whatever the completion decides (a refused object is deleted, its attachment stays
-/// `PENDING`); a failure to complete answers 500, and the PUT may be retried.
+/// `PENDING`); a failure to complete answers 500, and the PUT may be retried. As on S3, the PUT
+/// only creates: without `If-None-Match: *` (which S3's signature covers) it is refused with
+/// 403, and onto an object already stored with 412 — a URL still valid cannot swap the bytes of
+/// a received attachment.
 async fn put_object(
     State(objects): State<Objects>,
     Path(key): Path<String>,
@@ -89,10 +92,26 @@ async fn put_object(
     body: Body,
 ) -> Result<StatusCode, ApiError> {
     let key = authorise(&objects.store, &key, PresignMethod::Put, &query)?;
+    let (name, value) = PRESIGNED_PUT_HEADER;
+    if headers.get(name).and_then(|v| v.to_str().ok()) != Some(value) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!("An upload URL is used with the header {name}: {value}"),
+        ));
+    }
     let content_type =
         headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/octet-stream");
     let stream = Box::pin(body.into_data_stream().map_err(std::io::Error::other));
-    objects.store.put(&key, content_type, stream, PutCheck::default()).await.map_err(ApiError::internal)?;
+    match objects.store.put_new(&key, content_type, stream, PutCheck::default()).await {
+        Ok(_) => {}
+        Err(ObjectError::Exists) => {
+            return Err(ApiError::new(
+                StatusCode::PRECONDITION_FAILED,
+                "The object of this upload URL is already stored",
+            ));
+        }
+        Err(e) => return Err(ApiError::internal(e)),
+    }
     match complete_presigned(&objects.hub, key.as_str()).await.map_err(ApiError::internal)? {
         Completion::Rejected(reason) => tracing::info!(%key, reason, "the upload was refused"),
         Completion::Received | Completion::AlreadyReceived | Completion::Ignored => {}

@@ -7,7 +7,7 @@
 //! of the deployment carries ([`deliver`], [`deliver_archive`]). `Config::inline_limit` decides,
 //! here and nowhere else.
 
-use std::time::Duration;
+use std::{collections::BTreeMap, time::Duration};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -17,7 +17,7 @@ use super::{ExchangeError, dossier::Archive, refused};
 use crate::{
     domain::{Attachment, AttachmentStatus, Sha256Digest, format_time},
     http::ApiError,
-    ports::{ByteStream, ObjectError, ObjectInfo, ObjectKey, PresignMethod, PutCheck},
+    ports::{ByteStream, ObjectError, ObjectInfo, ObjectKey, PRESIGNED_PUT_HEADER, PresignMethod, PutCheck},
     state::AppState,
     store::{DepositSender, PendingUpload, StoreError, Versioned, attachment_key, from_item},
 };
@@ -73,6 +73,9 @@ pub struct Redirect {
 pub struct UploadUrl {
     pub url: String,
     pub method: &'static str,
+    /// The headers to send with the `PUT`: [`PRESIGNED_PUT_HEADER`] (the URL only creates the
+    /// object), and for a portal deposit its `Content-Type`.
+    pub headers: BTreeMap<&'static str, String>,
     /// RFC 3339, as the contract writes dates.
     pub expires_at: String,
     /// The declared size: the object must be exactly that long.
@@ -319,7 +322,8 @@ async fn issue(
     let validity = Duration::from_secs(60 * UPLOAD_URL_MINUTES.unsigned_abs());
     let url = state.objects.presign(&key, PresignMethod::Put, validity).await.map_err(ExchangeError::Objects)?;
     tracing::info!(attachment_id = %a.id, upload_id = %id, "upload URL issued");
-    Ok(UploadUrl { url, method: "PUT", expires_at: format_time(expires_at), max_size: a.size })
+    let headers = BTreeMap::from([(PRESIGNED_PUT_HEADER.0, PRESIGNED_PUT_HEADER.1.to_owned())]);
+    Ok(UploadUrl { url, method: "PUT", headers, expires_at: format_time(expires_at), max_size: a.size })
 }
 
 /// The upload URL issued for this object key, if any.
@@ -365,6 +369,45 @@ pub async fn complete_presigned(state: &AppState, key: &str) -> Result<Completio
         }
     }
     Ok(completion)
+}
+
+/// What [`settle_deposit_uploads`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DepositSettling {
+    /// Upload URLs of portal deposits settled (forgotten): their deposit sent, refused, or…
+    pub settled: usize,
+    /// …withdrawn here, its file never having come.
+    pub withdrawn: usize,
+    /// Whether `limit` was reached: more may be due already.
+    pub more: bool,
+}
+
+/// Settles the upload URLs of portal deposits once their upload has had every chance
+/// ([`PendingUpload::settled_by`], a day past the URL's expiry): a deposit whose file never came
+/// — the agent closed the page, the `PUT` failed — is withdrawn as a refused one is, so that
+/// no deposit stays `IN_PROGRESS` for ever; then the URL is forgotten. At most `limit`, earliest
+/// first; run by the retention job.
+///
+/// # Errors
+/// When the store fails or is busy: what was settled stays settled, the rest is due again at
+/// the next run.
+pub async fn settle_deposit_uploads(state: &AppState, limit: usize) -> Result<DepositSettling, ExchangeError> {
+    let now = state.clock.now();
+    let due = state.store.deposit_uploads_due(now, limit).await?;
+    let mut done = DepositSettling { more: limit > 0 && due.len() >= limit, ..DepositSettling::default() };
+    for listed in due {
+        // The index may lag behind the table: act on the URL as it is now.
+        let Some(upload) = state.store.pending_upload(listed.id).await? else { continue };
+        if let (Some(sender), Some(event)) = (&upload.deposit, upload.event)
+            && super::dossier::withdraw_unfinished_deposit(state, sender, event).await?
+        {
+            tracing::info!(case_id = %event.case_id, event_id = %event.event_id, "deposit withdrawn: its file never came");
+            done.withdrawn += 1;
+        }
+        state.store.delete_pending_upload(upload.id).await?;
+        done.settled += 1;
+    }
+    Ok(done)
 }
 
 /// Checks and records the object an upload URL was issued for (see [`complete_presigned`]).

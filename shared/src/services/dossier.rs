@@ -581,10 +581,9 @@ pub struct DepositUpload {
     pub event_id: Uuid,
     /// Its file: `PENDING` until received.
     pub attachment_id: Uuid,
+    /// Its `headers` name the file's `Content-Type` (the object is stored with that type).
     #[serde(flatten)]
     pub upload: UploadUrl,
-    /// The headers to send with the upload (the object is stored with that type).
-    pub headers: std::collections::BTreeMap<&'static str, String>,
 }
 
 /// "Déposer une pièce jointe" for a file larger than a request to this deployment carries: the
@@ -614,10 +613,10 @@ pub async fn deposit_upload_url(
     }
     .await;
     match issued {
-        Ok(upload) => {
+        Ok(mut upload) => {
             let mime_type = event["attachments"][0]["mimeType"].as_str().unwrap_or(&file.mime_type).to_owned();
-            let headers = [("Content-Type", mime_type)].into_iter().collect();
-            Ok(DepositUpload { event_id, attachment_id: file_id, upload, headers })
+            upload.headers.insert("Content-Type", mime_type);
+            Ok(DepositUpload { event_id, attachment_id: file_id, upload })
         }
         Err(e) => {
             withdraw(state, actor, case_id, event_id).await;
@@ -668,17 +667,34 @@ pub(crate) async fn send_deposit(
 /// Withdraws a portal deposit whose uploaded file was refused, as a failed direct deposit is,
 /// unless its file was received meanwhile.
 pub(crate) async fn withdraw_deposit(state: &AppState, sender: &DepositSender, event: crate::domain::EventRef) {
-    let record = match state.store.case_record(event.case_id).await {
-        Ok(Some(record)) => record,
-        Ok(None) => return,
-        Err(e) => {
-            tracing::warn!(error = %e, case_id = %event.case_id, "could not read a refused deposit");
-            return;
-        }
-    };
-    let Some(deposit) = record.event(event.event_id) else { return };
-    if record.attachments_of(&deposit.value).iter().any(|a| a.value.status == AttachmentStatus::Received) {
-        return;
+    if let Err(e) = withdraw_unfinished_deposit(state, sender, event).await {
+        tracing::warn!(error = %e, case_id = %event.case_id, event_id = %event.event_id, "could not withdraw a deposit");
     }
-    withdraw(state, &deposit_agent(sender), event.case_id, event.event_id).await;
+}
+
+/// Withdraws a portal deposit still waiting for its file: not once its file is received, nor
+/// once it is sent. Returns whether it was withdrawn.
+///
+/// # Errors
+/// When the store fails or is busy (the caller retries); a deposit that cannot be withdrawn for
+/// another reason is only logged.
+pub(crate) async fn withdraw_unfinished_deposit(
+    state: &AppState,
+    sender: &DepositSender,
+    event: crate::domain::EventRef,
+) -> Result<bool, ExchangeError> {
+    let Some(record) = state.store.case_record(event.case_id).await? else { return Ok(false) };
+    let Some(deposit) = record.event(event.event_id) else { return Ok(false) };
+    let received = record.attachments_of(&deposit.value).iter().any(|a| a.value.status == AttachmentStatus::Received);
+    if deposit.value.status != crate::domain::EventStatus::InProgress || received {
+        return Ok(false);
+    }
+    match events::delete_event(state, &deposit_agent(sender), event.case_id, event.event_id).await {
+        Ok(()) => Ok(true),
+        Err(e @ (ExchangeError::Store(_) | ExchangeError::Busy | ExchangeError::Objects(_))) => Err(e),
+        Err(e) => {
+            tracing::warn!(error = %e, case_id = %event.case_id, event_id = %event.event_id, "the deposit cannot be withdrawn");
+            Ok(false)
+        }
+    }
 }

@@ -36,6 +36,9 @@ pub enum RetentionError {
     Objects(#[from] ObjectError),
     #[error("{0}")]
     Config(String),
+    /// Settling the upload URLs of portal deposits failed.
+    #[error(transparent)]
+    Deposits(#[from] super::ExchangeError),
 }
 
 /// What one run did.
@@ -54,6 +57,10 @@ pub struct RetentionReport {
     pub rescheduled: usize,
     /// Markers left to a later run (a concurrent change, or an attachment held back).
     pub deferred: usize,
+    /// Upload URLs of portal deposits settled a day past their expiry…
+    pub settled_uploads: usize,
+    /// …of which the deposit was withdrawn, its file never having come.
+    pub withdrawn_deposits: usize,
     /// Whether the batch was full: more may be due already.
     pub more: bool,
 }
@@ -68,6 +75,8 @@ impl RetentionReport {
         self.stale += later.stale;
         self.rescheduled += later.rescheduled;
         self.deferred += later.deferred;
+        self.settled_uploads += later.settled_uploads;
+        self.withdrawn_deposits += later.withdrawn_deposits;
         self.more = later.more;
     }
 
@@ -75,7 +84,13 @@ impl RetentionReport {
     /// changed concurrently) is listed again by the next run, so taking another one now would
     /// find the same markers.
     pub fn progressed(&self) -> bool {
-        self.purged_cases + self.archived_cases + self.deleted_folders + self.stale + self.rescheduled > 0
+        self.purged_cases
+            + self.archived_cases
+            + self.deleted_folders
+            + self.stale
+            + self.rescheduled
+            + self.settled_uploads
+            > 0
     }
 }
 
@@ -87,7 +102,9 @@ enum Outcome {
     Deferred,
 }
 
-/// Runs the jobs due at the clock's time, at most `limit` markers, earliest first.
+/// Runs the jobs due at the clock's time, at most `limit` markers, earliest first, then settles
+/// at most `limit` upload URLs of portal deposits
+/// ([`settle_deposit_uploads`](super::binaries::settle_deposit_uploads)).
 ///
 /// # Errors
 /// When the store or the object storage fails; what was done stays done, the rest is left to
@@ -120,6 +137,10 @@ pub async fn run(state: &AppState, limit: usize) -> Result<RetentionReport, Rete
             Outcome::Deferred => report.deferred += 1,
         }
     }
+    let deposits = super::binaries::settle_deposit_uploads(state, limit).await?;
+    report.settled_uploads = deposits.settled;
+    report.withdrawn_deposits = deposits.withdrawn;
+    report.more |= deposits.more;
     if report != RetentionReport::default() {
         tracing::info!(?report, "retention run");
     }

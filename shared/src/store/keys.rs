@@ -125,6 +125,12 @@ pub fn status_change(case: Uuid, at: &str, id: Uuid) -> Key {
 pub fn pending_upload(upload: Uuid) -> Key {
     Key::new(format!("UPLOAD#{upload}"), "UPLOAD")
 }
+/// GSI3: the upload URLs of portal deposits, by the date their deposit is withdrawn if its file
+/// never came.
+pub const DEPOSIT_DUE: &str = "DEPOSIT#DUE";
+pub fn deposit_due(due: DateTime<Utc>, upload: Uuid) -> String {
+    format!("{}#{upload}", format_time(due))
+}
 /// GSI3: outbox items waiting for their subscription's next digest.
 pub const DIGEST_PENDING: &str = "DIGEST#PENDING";
 /// GSI1: the e-mails sent and failed for a subscription, by date.
@@ -204,7 +210,8 @@ pub const RETENTION_DUE: &str = "RETENTION#DUE";
 pub fn retention_due(due: DateTime<Utc>, stage: crate::domain::RetentionStage, id: Uuid) -> String {
     format!("{}#{stage}#{id}", format_time(due))
 }
-/// The sort key range of the clocks due at `now` (as [`activations_due_until`]).
+/// The sort key range of the clocks (and deposit uploads, [`deposit_due`]) due at `now` (as
+/// [`activations_due_until`]).
 pub fn retention_due_until(now: DateTime<Utc>) -> (String, String) {
     ("0".to_owned(), format!("{}#~", format_time(now)))
 }

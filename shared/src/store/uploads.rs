@@ -8,12 +8,13 @@ use uuid::Uuid;
 use super::{Store, StoreError, from_item, keys, to_item};
 use crate::{
     domain::{EventRef, OrgRef, Sha256Digest, contract_time},
-    ports::Condition,
+    ports::{Condition, Index, Query, SortKey},
 };
 
-/// An upload URL issued for an attachment. Kept a day past the URL's expiry (S3 checks the
+/// An upload URL issued for an attachment. Kept two days past the URL's expiry (S3 checks the
 /// expiry when an upload starts, not when it ends; its events may come late), then left to the
-/// table's TTL.
+/// table's TTL. The URL of a portal deposit is also filed by [`PendingUpload::settled_by`]
+/// (GSI3 `DEPOSIT#DUE`): by then, a deposit whose file never came is withdrawn.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PendingUpload {
@@ -47,16 +48,52 @@ pub struct DepositSender {
     pub name: Option<String>,
 }
 
+impl PendingUpload {
+    /// When the upload of a portal deposit has had every chance: a day past the URL's expiry.
+    /// Its deposit is then withdrawn if the file never came (`services::binaries`).
+    pub fn settled_by(&self) -> DateTime<Utc> {
+        self.expires_at + chrono::Duration::days(1)
+    }
+}
+
 impl Store {
     /// Records an upload URL before it is handed out.
     ///
     /// # Errors
     /// `Conflict` when the upload id is taken (it is a fresh UUID: never in practice).
     pub async fn create_pending_upload(&self, upload: &PendingUpload) -> Result<(), StoreError> {
-        let mut item = to_item(upload, "PendingUpload", &keys::pending_upload(upload.id), &[], 1)?;
-        let kept_until = upload.expires_at + chrono::Duration::days(1);
+        let due = upload.deposit.as_ref().map(|_| {
+            [("GSI3PK", keys::DEPOSIT_DUE.to_owned()), ("GSI3SK", keys::deposit_due(upload.settled_by(), upload.id))]
+        });
+        let mut item =
+            to_item(upload, "PendingUpload", &keys::pending_upload(upload.id), due.as_ref().map_or(&[], |d| d), 1)?;
+        // Past the deposit's settling, so that the TTL never takes a URL before it is settled.
+        let kept_until = upload.expires_at + chrono::Duration::days(2);
         item.insert(keys::TTL_ATTR.into(), kept_until.timestamp().into());
         Ok(self.table().put(item, Condition::NotExists).await?)
+    }
+
+    /// Up to `limit` upload URLs of portal deposits due to be settled at `now`, earliest first.
+    /// The index may lag behind the table: callers re-read each one ([`Store::pending_upload`]).
+    ///
+    /// # Errors
+    /// When the table fails or holds a corrupt item.
+    pub async fn deposit_uploads_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<PendingUpload>, StoreError> {
+        let (from, to) = keys::retention_due_until(now);
+        let q = Query::index(Index::Gsi3, keys::DEPOSIT_DUE).sk(SortKey::Between(from, to)).limit(limit);
+        self.table().query(q).await?.items.into_iter().map(|i| from_item(i).map(|v| v.value)).collect()
+    }
+
+    /// Forgets a settled upload URL (a storage event for it, if any ever came, is then ignored).
+    ///
+    /// # Errors
+    /// When the table fails.
+    pub async fn delete_pending_upload(&self, id: Uuid) -> Result<(), StoreError> {
+        Ok(self.table().delete(&keys::pending_upload(id), Condition::None).await?)
     }
 
     /// # Errors

@@ -11,7 +11,7 @@ use crate::{
     ports::{ByteStream, ObjectError, ObjectKey, ObjectStore, PresignMethod, PutCheck},
 };
 
-fn body_of(chunks: Vec<Vec<u8>>) -> ByteStream {
+pub fn body_of(chunks: Vec<Vec<u8>>) -> ByteStream {
     Box::pin(stream::iter(chunks.into_iter().map(|c| Ok(Bytes::from(c)))))
 }
 
@@ -19,7 +19,7 @@ fn digest(bytes: &[u8]) -> Sha256Digest {
     Sha256Digest(Sha256::digest(bytes).into())
 }
 
-async fn read_all(store: &dyn ObjectStore, key: &ObjectKey, range: Option<std::ops::Range<u64>>) -> Vec<u8> {
+pub async fn read_all(store: &dyn ObjectStore, key: &ObjectKey, range: Option<std::ops::Range<u64>>) -> Vec<u8> {
     let mut body = store.get(key, range).await.unwrap().body;
     let mut out = Vec::new();
     while let Some(chunk) = body.next().await {

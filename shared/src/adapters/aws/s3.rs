@@ -45,7 +45,10 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     domain::Sha256Digest,
-    ports::{ByteStream, ObjectBody, ObjectError, ObjectInfo, ObjectKey, ObjectStore, PresignMethod, PutCheck},
+    ports::{
+        ByteStream, ObjectBody, ObjectError, ObjectInfo, ObjectKey, ObjectStore, PRESIGNED_PUT_HEADER, PresignMethod,
+        PutCheck,
+    },
 };
 
 const MIB: u64 = 1 << 20;
@@ -711,15 +714,14 @@ impl ObjectStore for S3Objects {
     }
 
     /// A SigV4 presigned URL. Its validity is capped at 7 days (SigV4's longest), and ends
-    /// earlier when the credentials that signed it expire (a Lambda role's session).
+    /// earlier when the credentials that signed it expire (a Lambda role's session). A PUT is
+    /// signed with `If-None-Match: *`: S3 then refuses it (412) once the object exists.
     async fn presign(
         &self,
         key: &ObjectKey,
         method: PresignMethod,
         expires_in: Duration,
     ) -> Result<String, ObjectError> {
-        let config = PresigningConfig::expires_in(expires_in.clamp(Duration::from_secs(1), MAX_PRESIGN))
-            .map_err(|e| ObjectError::Unavailable(anyhow::Error::new(e).context("presigning")))?;
         let doing = || format!("presigning {method:?} {key}");
         let presigned = match method {
             PresignMethod::Get => self
@@ -727,7 +729,7 @@ impl ObjectStore for S3Objects {
                 .get_object()
                 .bucket(&self.bucket)
                 .key(key.as_str())
-                .presigned(config)
+                .presigned(presigning(expires_in)?)
                 .await
                 .map_err(|e| unavailable(e, doing()))?,
             PresignMethod::Put => self
@@ -735,7 +737,8 @@ impl ObjectStore for S3Objects {
                 .put_object()
                 .bucket(&self.bucket)
                 .key(key.as_str())
-                .presigned(config)
+                .if_none_match(PRESIGNED_PUT_HEADER.1)
+                .presigned(presigning(expires_in)?)
                 .await
                 .map_err(|e| unavailable(e, doing()))?,
         };
@@ -748,19 +751,23 @@ impl ObjectStore for S3Objects {
         content_disposition: &str,
         expires_in: Duration,
     ) -> Result<String, ObjectError> {
-        let config = PresigningConfig::expires_in(expires_in.clamp(Duration::from_secs(1), MAX_PRESIGN))
-            .map_err(|e| ObjectError::Unavailable(anyhow::Error::new(e).context("presigning")))?;
         let presigned = self
             .client
             .get_object()
             .bucket(&self.bucket)
             .key(key.as_str())
             .response_content_disposition(content_disposition)
-            .presigned(config)
+            .presigned(presigning(expires_in)?)
             .await
             .map_err(|e| unavailable(e, format!("presigning a download of {key}")))?;
         Ok(presigned.uri().to_owned())
     }
+}
+
+/// Presigning for `expires_in`, within what SigV4 allows.
+fn presigning(expires_in: Duration) -> Result<PresigningConfig, ObjectError> {
+    PresigningConfig::expires_in(expires_in.clamp(Duration::from_secs(1), MAX_PRESIGN))
+        .map_err(|e| ObjectError::Unavailable(anyhow::Error::new(e).context("presigning")))
 }
 
 #[cfg(test)]

@@ -33,6 +33,13 @@ const HEADER_LEN: u64 = 1024;
 const WRITE_BUFFER: usize = 1 << 20;
 const READ_CHUNK: usize = 64 * 1024;
 
+/// How a written object takes its key.
+#[derive(Clone, Copy)]
+enum Placement {
+    Replace,
+    CreateOnly,
+}
+
 #[derive(Serialize, Deserialize)]
 struct Header {
     size: u64,
@@ -110,6 +117,61 @@ impl FsObjects {
         };
         expires > self.clock.now().timestamp()
             && self.signature(key.as_str(), method, expires, disposition).verify_slice(&sig).is_ok()
+    }
+
+    /// Stores the object as `put` does, but only if the key holds none — what a presigned PUT
+    /// does (`PresignMethod::Put`).
+    ///
+    /// # Errors
+    /// `Exists` when the key holds an object (left as it was); otherwise as `put`.
+    pub async fn put_new(
+        &self,
+        key: &ObjectKey,
+        content_type: &str,
+        body: ByteStream,
+        check: PutCheck,
+    ) -> Result<ObjectInfo, ObjectError> {
+        self.store(key, content_type, body, check, Placement::CreateOnly).await
+    }
+
+    /// Writes a temporary file, then moves it into place: a rename replaces atomically, a hard
+    /// link creates only (it fails if the key exists, even against a concurrent writer).
+    async fn store(
+        &self,
+        key: &ObjectKey,
+        content_type: &str,
+        body: ByteStream,
+        check: PutCheck,
+        placement: Placement,
+    ) -> Result<ObjectInfo, ObjectError> {
+        let tmp = self.tmp.join(uuid::Uuid::new_v4().to_string());
+        let info = match self.write_tmp(&tmp, content_type, body, &check).await {
+            Ok(info) => info,
+            Err(e) => {
+                let _ = tokio::fs::remove_file(&tmp).await;
+                return Err(e);
+            }
+        };
+        let path = self.path(key);
+        let dir = path.parent().unwrap_or(&self.root).to_owned();
+        let placed = async {
+            tokio::fs::create_dir_all(&dir).await?;
+            match placement {
+                Placement::Replace => tokio::fs::rename(&tmp, &path).await?,
+                Placement::CreateOnly => {
+                    tokio::fs::hard_link(&tmp, &path).await?;
+                    tokio::fs::remove_file(&tmp).await?;
+                }
+            }
+            // Make the new directory entry itself durable.
+            File::open(&dir).await?.sync_all().await
+        }
+        .await;
+        if let Err(e) = placed {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(if e.kind() == std::io::ErrorKind::AlreadyExists { ObjectError::Exists } else { io_err(e) });
+        }
+        Ok(info)
     }
 
     async fn write_tmp(
@@ -192,28 +254,7 @@ impl ObjectStore for FsObjects {
         body: ByteStream,
         check: PutCheck,
     ) -> Result<ObjectInfo, ObjectError> {
-        let tmp = self.tmp.join(uuid::Uuid::new_v4().to_string());
-        let info = match self.write_tmp(&tmp, content_type, body, &check).await {
-            Ok(info) => info,
-            Err(e) => {
-                let _ = tokio::fs::remove_file(&tmp).await;
-                return Err(e);
-            }
-        };
-        let path = self.path(key);
-        let dir = path.parent().unwrap_or(&self.root).to_owned();
-        let placed = async {
-            tokio::fs::create_dir_all(&dir).await?;
-            tokio::fs::rename(&tmp, &path).await?;
-            // Make the rename itself durable.
-            File::open(&dir).await?.sync_all().await
-        }
-        .await;
-        if let Err(e) = placed {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(io_err(e));
-        }
-        Ok(info)
+        self.store(key, content_type, body, check, Placement::Replace).await
     }
 
     async fn get(&self, key: &ObjectKey, range: Option<Range<u64>>) -> Result<ObjectBody, ObjectError> {
@@ -270,6 +311,38 @@ mod tests {
         let store = FsObjects::open(dir.path(), "http://127.0.0.1:1", b"k".to_vec(), Arc::new(SystemClock)).unwrap();
         crate::testkit::objects::conformance(Arc::new(store)).await;
         // Failed puts leave no temporary file behind.
+        assert_eq!(std::fs::read_dir(dir.path().join(".tmp")).unwrap().count(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_create_only_put_never_replaces_an_object() {
+        use crate::testkit::objects::{body_of, read_all};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(FsObjects::open(dir.path(), "http://h", b"k".to_vec(), Arc::new(SystemClock)).unwrap());
+        let key = ObjectKey::new(["uploads", "a"]).unwrap();
+        let first = || body_of(vec![b"first".to_vec()]);
+
+        // A failed check stores nothing: the key stays free.
+        let short = store.put_new(&key, "text/plain", first(), PutCheck { size: Some(4), sha256: None }).await;
+        assert!(matches!(short, Err(ObjectError::SizeMismatch { .. })));
+        assert!(matches!(store.head(&key).await, Err(ObjectError::NotFound)));
+
+        // Two writers at once: exactly one creates the object, the other finds it there.
+        let (a, b) = tokio::join!(
+            store.put_new(&key, "text/plain", first(), PutCheck::default()),
+            store.put_new(&key, "text/plain", body_of(vec![b"second".to_vec()]), PutCheck::default()),
+        );
+        assert!(
+            matches!((&a, &b), (Ok(_), Err(ObjectError::Exists)) | (Err(ObjectError::Exists), Ok(_))),
+            "{a:?} {b:?}"
+        );
+        let kept = read_all(store.as_ref(), &key, None).await;
+        let again = store.put_new(&key, "text/plain", body_of(vec![b"third".to_vec()]), PutCheck::default()).await;
+        assert!(matches!(again, Err(ObjectError::Exists)), "{again:?}");
+        assert_eq!(read_all(store.as_ref(), &key, None).await, kept, "left as it was");
+        // A plain put still replaces; neither leaves a temporary file behind.
+        store.put(&key, "text/plain", body_of(vec![b"fourth".to_vec()]), PutCheck::default()).await.unwrap();
+        assert_eq!(read_all(store.as_ref(), &key, None).await, b"fourth");
         assert_eq!(std::fs::read_dir(dir.path().join(".tmp")).unwrap().count(), 0);
     }
 
