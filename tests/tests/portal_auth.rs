@@ -358,3 +358,19 @@ async fn a_forgotten_password_for_an_unknown_address_answers_the_same_and_sends_
     // A malformed address is no account either.
     assert_eq!(forgotten(&t, "not an address").await, (202, json!({})));
 }
+
+#[tokio::test]
+async fn reset_e_mails_to_an_account_are_capped_at_three_an_hour() {
+    let (t, clock) = hub_with_clock().await;
+    let resets = || t.emails_with_subject(PORTAL_ADMIN, RESET_SUBJECT).len();
+    for _ in 0..5 {
+        assert_eq!(forgotten(&t, PORTAL_ADMIN).await, (202, json!({})), "the same answer, capped or not");
+    }
+    // Each e-mail is sent before the answer.
+    assert_eq!(resets(), 3, "anyone may ask, nobody can flood the mailbox");
+    // An hour after the first one, a new allowance.
+    clock.advance(Duration::minutes(61));
+    forgotten(&t, PORTAL_ADMIN).await;
+    let latest = t.wait_for_email_with_subject(PORTAL_ADMIN, RESET_SUBJECT, 4).await;
+    assert_eq!(set_password(&t, &link_token_in(&latest).unwrap(), "Capped-Admin-Pass-2026!").await.0, 204);
+}

@@ -25,6 +25,10 @@ pub const LOCKOUT_WINDOW_MINUTES: i64 = 15;
 pub const LOCKOUT_MINUTES: i64 = 15;
 /// Activation and reset links are valid this long (PORTAL.md: 48 hours).
 pub const LINK_VALIDITY_HOURS: i64 = 48;
+/// "Forgotten password" is anonymous: an account gets at most this many reset e-mails within
+/// [`RESET_WINDOW_MINUTES`], so that nobody can flood its mailbox.
+pub const RESET_EMAILS_PER_WINDOW: u32 = 3;
+pub const RESET_WINDOW_MINUTES: i64 = 60;
 
 /// The special characters of the password rule.
 pub const PASSWORD_SPECIALS: &str = "!@#$%&*()";
@@ -200,6 +204,34 @@ impl SignInFailures {
     }
 }
 
+/// The reset e-mails recently sent to an account: at most [`RESET_EMAILS_PER_WINDOW`] within a
+/// window of [`RESET_WINDOW_MINUTES`] from the first one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResetRequests {
+    pub sent: u32,
+    #[serde(with = "contract_time")]
+    pub window_started_at: DateTime<Utc>,
+}
+
+impl ResetRequests {
+    /// When the record stops mattering (its window closed).
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        self.window_started_at + Duration::minutes(RESET_WINDOW_MINUTES)
+    }
+
+    /// The record after one more e-mail sent at `now`, or `None` when the window's allowance is
+    /// spent (no e-mail then).
+    pub fn after_one_more(previous: Option<&Self>, now: DateTime<Utc>) -> Option<Self> {
+        match previous {
+            Some(p) if now >= p.window_started_at && now < p.expires_at() => {
+                (p.sent < RESET_EMAILS_PER_WINDOW).then(|| Self { sent: p.sent + 1, ..p.clone() })
+            }
+            _ => Some(Self { sent: 1, window_started_at: now }),
+        }
+    }
+}
+
 /// What a link lets its holder do: both choose a password.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -241,6 +273,25 @@ mod tests {
 
     fn t(s: &str) -> DateTime<Utc> {
         parse_time(s).unwrap()
+    }
+
+    #[test]
+    fn reset_e_mails_are_capped_per_window_from_the_first_one() {
+        let start = t("2026-03-02T09:00:00.000Z");
+        let mut record = ResetRequests::after_one_more(None, start).unwrap();
+        for n in 2..=RESET_EMAILS_PER_WINDOW {
+            record = ResetRequests::after_one_more(Some(&record), start + Duration::minutes(10)).unwrap();
+            assert_eq!(record.sent, n);
+        }
+        assert_eq!(record.window_started_at, start, "the window runs from the first e-mail");
+        let last_minute = start + Duration::minutes(RESET_WINDOW_MINUTES) - Duration::seconds(1);
+        assert_eq!(ResetRequests::after_one_more(Some(&record), last_minute), None, "spent");
+        assert_eq!(record.expires_at(), start + Duration::minutes(RESET_WINDOW_MINUTES));
+        let next = ResetRequests::after_one_more(Some(&record), record.expires_at()).unwrap();
+        assert_eq!((next.sent, next.window_started_at), (1, record.expires_at()), "a new window");
+        // A clock set back before the window (another machine's) starts a new one too.
+        let earlier = ResetRequests::after_one_more(Some(&record), start - Duration::minutes(1)).unwrap();
+        assert_eq!(earlier.sent, 1);
     }
 
     #[test]

@@ -17,8 +17,8 @@ use crate::{
         verify_secret,
     },
     domain::{
-        Account, CODE_VALIDITY_MINUTES, Email, LINK_VALIDITY_HOURS, LinkPurpose, LinkToken, Session, SignInChallenge,
-        SignInFailures, password_problems,
+        Account, CODE_VALIDITY_MINUTES, Email, LINK_VALIDITY_HOURS, LinkPurpose, LinkToken, ResetRequests, Session,
+        SignInChallenge, SignInFailures, password_problems,
     },
     http::ApiError,
     ports::{MailError, Write},
@@ -476,8 +476,10 @@ pub async fn issue_activation(state: &AppState, email: &Email) -> Result<(), Por
 }
 
 /// `POST /portail/v1/password/forgotten` `{email}`: e-mails a reset link
-/// (`<public_url>/mot-de-passe?token=…`) to an active account; the answer is the same
-/// whether or not the address has one, and whether or not the e-mail could be sent.
+/// (`<public_url>/mot-de-passe?token=…`) to an active account, at most
+/// [`RESET_EMAILS_PER_WINDOW`](crate::domain::RESET_EMAILS_PER_WINDOW) an hour (the request is anonymous: it must not flood a mailbox);
+/// the answer is the same whether or not the address has an account, whether or not its
+/// allowance is spent, and whether or not the e-mail could be sent.
 ///
 /// # Errors
 /// `Invalid` when the body has no `email` string; `Store` when the account cannot be read.
@@ -489,6 +491,18 @@ pub async fn forgotten_password(state: &AppState, line: &str, body: &Value) -> R
     let Some(account) = state.store.account(email.as_str()).await?.filter(|a| a.active) else {
         return Ok(());
     };
+    let read = state.store.reset_requests(email.as_str()).await?;
+    let Some(next) = ResetRequests::after_one_more(read.as_ref().map(|r| &r.value), state.clock.now()) else {
+        tracing::warn!("reset e-mails to this account are capped for the hour: none sent");
+        return Ok(());
+    };
+    let counted = state.store.reset_requests_write(email.as_str(), &next, read.map(|r| r.version))?;
+    match state.store.commit(vec![counted]).await {
+        Ok(()) => {}
+        // A concurrent request for the same account counted first, and sends its own e-mail.
+        Err(StoreError::Conflict) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    }
     if let Err(e) = issue_link(state, &account, LinkPurpose::Reset).await {
         let permanent = matches!(e, PortalAuthError::Mail(MailError::Rejected(_)));
         tracing::error!(permanent, kind = %e, "issuing a reset link failed");

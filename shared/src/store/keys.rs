@@ -179,6 +179,10 @@ pub const SIGN_IN_FAILURES_SK: &str = "SIGNIN";
 pub fn sign_in_failures(email: &str) -> Key {
     Key::new(account_partition(email), SIGN_IN_FAILURES_SK)
 }
+/// The reset e-mails recently sent to an account ("forgotten password", capped).
+pub fn reset_requests(email: &str) -> Key {
+    Key::new(account_partition(email), "RESETS")
+}
 /// A sign-in's one-time code challenge.
 pub fn sign_in_challenge(id: Uuid) -> Key {
     Key::new(format!("CHALLENGE#{id}"), "CHALLENGE")

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{Store, StoreError, VERSION, Versioned, from_item, keys, referential::account_indexes, to_item};
 use crate::{
-    domain::{Account, LinkToken, Session, SignInChallenge, SignInFailures},
+    domain::{Account, LinkToken, ResetRequests, Session, SignInChallenge, SignInFailures},
     ports::{Condition, Item, Key, Query, Write},
 };
 
@@ -93,6 +93,30 @@ impl Store {
             next_version(read_version),
             f.expires_at(),
         )?;
+        Ok(replace(item, read_version))
+    }
+
+    /// The reset e-mails recently sent to an account.
+    ///
+    /// # Errors
+    /// When the table fails.
+    pub async fn reset_requests(&self, email: &str) -> Result<Option<Versioned<ResetRequests>>, StoreError> {
+        self.read(&keys::reset_requests(email)).await
+    }
+
+    /// The write recording one more reset e-mail (`read_version`: as read, `None` when there
+    /// was no record): of two concurrent requests, one fails.
+    ///
+    /// # Errors
+    /// When the record does not serialise.
+    pub fn reset_requests_write(
+        &self,
+        email: &str,
+        r: &ResetRequests,
+        read_version: Option<i64>,
+    ) -> Result<Write, StoreError> {
+        let key = keys::reset_requests(email);
+        let item = expiring_item(r, "ResetRequests", &key, next_version(read_version), r.expires_at())?;
         Ok(replace(item, read_version))
     }
 
