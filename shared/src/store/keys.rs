@@ -77,10 +77,11 @@ pub const SUBSCRIPTION_ACTIVATIONS: &str = "SUBACTIVATION";
 pub fn subscription_activation(at: DateTime<Utc>, id: Uuid) -> String {
     format!("{}#{id}", format_time(at))
 }
-/// The sort key range of the activations due at `now`: every date up to `now` included. The
-/// lower bound is not empty (DynamoDB refuses empty key values); every date sorts after it.
-pub fn activations_due_until(now: DateTime<Utc>) -> (String, String) {
-    // `~` sorts after the UUID's characters, so every activation at exactly `now` is inside.
+/// The sort key range of what is due at `now` under a sort key `<date>#…` (subscription
+/// activations, retention clocks, deposit uploads): every date up to `now` included. The lower
+/// bound is not empty (DynamoDB refuses empty key values); every date sorts after it.
+pub fn due_until(now: DateTime<Utc>) -> (String, String) {
+    // `~` sorts after the ids' characters, so everything due at exactly `now` is inside.
     ("0".to_owned(), format!("{}#~", format_time(now)))
 }
 pub fn api_client(client_id: &str) -> Key {
@@ -213,9 +214,4 @@ pub fn retention_marker(stage: crate::domain::RetentionStage, folder: Uuid, case
 pub const RETENTION_DUE: &str = "RETENTION#DUE";
 pub fn retention_due(due: DateTime<Utc>, stage: crate::domain::RetentionStage, id: Uuid) -> String {
     format!("{}#{stage}#{id}", format_time(due))
-}
-/// The sort key range of the clocks (and deposit uploads, [`deposit_due`]) due at `now` (as
-/// [`activations_due_until`]).
-pub fn retention_due_until(now: DateTime<Utc>) -> (String, String) {
-    ("0".to_owned(), format!("{}#~", format_time(now)))
 }

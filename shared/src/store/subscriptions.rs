@@ -113,7 +113,7 @@ impl Store {
     /// # Errors
     /// When the table fails or holds a corrupt item.
     pub async fn subscriptions_due(&self, now: DateTime<Utc>) -> Result<Vec<Subscription>, StoreError> {
-        let (from, to) = keys::activations_due_until(now);
+        let (from, to) = keys::due_until(now);
         let q = Query::index(Index::Gsi3, keys::SUBSCRIPTION_ACTIVATIONS).sk(SortKey::Between(from, to));
         self.query_all(q).await?.into_iter().map(|i| from_item(i).map(|v| v.value)).collect()
     }

@@ -83,7 +83,7 @@ impl Store {
         now: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<PendingUpload>, StoreError> {
-        let (from, to) = keys::retention_due_until(now);
+        let (from, to) = keys::due_until(now);
         let q = Query::index(Index::Gsi3, keys::DEPOSIT_DUE).sk(SortKey::Between(from, to)).limit(limit);
         self.table().query(q).await?.items.into_iter().map(|i| from_item(i).map(|v| v.value)).collect()
     }

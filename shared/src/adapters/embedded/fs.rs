@@ -1,7 +1,8 @@
 //! `FsObjects`: the `ObjectStore` port on a directory. Each object is one file: a fixed-size
 //! header holding its metadata (size, SHA-256, content type), then the bytes. A put streams into
 //! a temporary file, is fsynced, then renamed into place, so a reader sees the old object or the
-//! new one, never a part; presigned URLs are HMAC-signed paths that `functions/local` serves.
+//! new one, never a part (a create-only put, [`FsObjects::put_new`], hard-links it instead);
+//! presigned URLs are HMAC-signed paths that `functions/local` serves.
 
 use std::{
     io::SeekFrom,
