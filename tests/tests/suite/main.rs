@@ -1,0 +1,15 @@
+//! The black-box suites, linked into one test binary: each module is one suite, run against
+//! local hubs it spawns (one per test, on port 0). One binary links once, where a binary per
+//! suite linked the whole hub eleven times.
+
+mod exchange;
+mod intake;
+mod portal_accounts;
+mod portal_auth;
+mod portal_authorization;
+mod portal_dossiers;
+mod portal_openapi;
+mod portal_subscriptions;
+mod sam_template;
+mod subscriptions;
+mod web;
