@@ -1,11 +1,12 @@
 //! Every e-mail the hub sends, in French, as plain text and HTML: new and reopened dossiers,
-//! digests, sign-in codes, activation and reset links. Values are HTML-escaped; links use the
-//! configured public address; no personal data of the applicant ever appears.
+//! digests, sign-in codes, activation and reset links, delegate invitations. Values are
+//! HTML-escaped; links use the configured public address; no personal data of the applicant ever
+//! appears.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Paris;
 
-use crate::ports::Email;
+use crate::{domain::Siret, ports::Email};
 
 const SIGNATURE_TEXT: &str =
     "\n\nL'équipe HubEE\n\n--\nCe message a été envoyé automatiquement, merci de ne pas y répondre.\n";
@@ -189,6 +190,27 @@ pub fn reset_link(to: &str, url: &str, valid_hours: i64) -> Email {
                 "Ce lien est valable {valid_hours} heures et ne peut servir qu'une fois. Si vous n'êtes pas à l'origine \
                  de cette demande, ignorez ce message : votre mot de passe reste inchangé."
             )),
+        ],
+    )
+}
+
+/// An organisation names an existing technical delegate: it serves that organisation once it
+/// accepts from the portal (the home page lists its invitations).
+pub fn delegate_invitation(to: &str, organisation: &str, siret: &Siret, public_url: &str) -> Email {
+    email(
+        to,
+        format!("HubEE : invitation à intervenir pour {organisation}"),
+        &[
+            Paragraph::Text(format!(
+                "{organisation} (SIRET {siret}) vous a désigné comme délégué technique sur le portail HubEE."
+            )),
+            Paragraph::Text(
+                "Vous n'aurez accès à ses abonnements et à ses comptes qu'après avoir accepté cette invitation \
+                 depuis la page d'accueil du portail, une fois connecté. Si vous ne connaissez pas cette \
+                 organisation, refusez l'invitation."
+                    .into(),
+            ),
+            Paragraph::Link("Voir mes invitations".into(), format!("{}/", public_url.trim_end_matches('/'))),
         ],
     )
 }

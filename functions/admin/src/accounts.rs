@@ -1,9 +1,9 @@
 //! The portal's account administration ("Gestion des comptes"), for holders of "Gestion des
-//! utilisateurs" inside their organisation.
+//! utilisateurs" inside their organisation, and the invitations a technical delegate answers.
 //!
-//! Every route takes `organisation=<siret>-<branchCode>`, optional: the organisation managed,
-//! one the caller serves (a technical delegate serving several picks one), its own by default.
-//! Accounts are named in paths by their e-mail address, percent-encoded.
+//! Every administration route takes `organisation=<siret>-<branchCode>`, optional: the
+//! organisation managed, one the caller serves (a technical delegate serving several picks one),
+//! its own by default. Accounts are named in paths by their e-mail address, percent-encoded.
 use axum::{
     Json, Router,
     extract::{Path, State},
@@ -13,7 +13,7 @@ use axum::{
 };
 use hubee_shared::{
     domain::Role,
-    http::{self, ApiError, JsonBody, PortalUser, QueryParams, RequestLine},
+    http::{self, ApiError, JsonBody, NoQuery, PortalUser, QueryParams, RequestLine},
     services::accounts::{self, AccountFilters, Created},
     state::AppState,
 };
@@ -22,6 +22,8 @@ use serde_json::Value;
 pub const ACCOUNTS: &str = "/portail/v1/accounts";
 pub const ACCOUNT: &str = "/portail/v1/accounts/{email}";
 pub const SUSPENSION: &str = "/portail/v1/accounts/{email}/suspension";
+pub const DELEGATION: &str = "/portail/v1/accounts/{email}/delegation";
+pub const INVITATION: &str = "/portail/v1/me/invitations/{organisation}";
 
 /// The portal routes of this module (documented in the portal's OpenAPI document).
 pub const PORTAL_ROUTES: &[(&str, &str)] = &[
@@ -31,6 +33,9 @@ pub const PORTAL_ROUTES: &[(&str, &str)] = &[
     ("PATCH", ACCOUNT),
     ("POST", SUSPENSION),
     ("DELETE", SUSPENSION),
+    ("DELETE", DELEGATION),
+    ("POST", INVITATION),
+    ("DELETE", INVITATION),
 ];
 
 fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
@@ -41,6 +46,9 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("PATCH", ACCOUNT) => patch(update_account),
         ("POST", SUSPENSION) => post(suspend_account),
         ("DELETE", SUSPENSION) => delete(reactivate_account),
+        ("DELETE", DELEGATION) => delete(detach_delegate),
+        ("POST", INVITATION) => post(accept_invitation),
+        ("DELETE", INVITATION) => delete(leave_organisation),
         _ => return None,
     })
 }
@@ -49,14 +57,17 @@ pub fn routes() -> Router<AppState> {
     http::route_table(PORTAL_ROUTES, handler)
 }
 
-/// The organisation the request manages, after the role check.
+/// The organisation the request manages, after the role check ("Gestion des utilisateurs"
+/// there).
 fn organisation(
     user: &PortalUser,
     line: &RequestLine,
     query: &QueryParams,
     allowed: &[&str],
 ) -> Result<hubee_shared::domain::OrgId, ApiError> {
-    user.require(Role::ManageUsers)?;
+    if user.organisations_with(Role::ManageUsers).is_empty() {
+        return Err(ApiError::forbidden());
+    }
     query.only(allowed)?;
     Ok(accounts::organisation(&user.account, &line.0, query.one("organisation"))?)
 }
@@ -82,7 +93,7 @@ async fn create_account(
     let org = organisation(&user, &line, &query, &["organisation"])?;
     Ok(match accounts::create(&state, &user.account, &org, &line.0, &body).await? {
         Created::Account(account) => (StatusCode::CREATED, Json(account)).into_response(),
-        Created::DelegateJoined(account) => (StatusCode::OK, Json(account)).into_response(),
+        Created::DelegateInvited(invited) => (StatusCode::ACCEPTED, Json(invited)).into_response(),
     })
 }
 
@@ -129,6 +140,44 @@ async fn reactivate_account(
 ) -> Result<Json<Value>, ApiError> {
     let org = organisation(&user, &line, &query, &["organisation"])?;
     Ok(Json(accounts::set_active(&state, &user.account, &org, &email, true).await?))
+}
+
+async fn detach_delegate(
+    State(state): State<AppState>,
+    user: PortalUser,
+    line: RequestLine,
+    query: QueryParams,
+    Path(email): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let org = organisation(&user, &line, &query, &["organisation"])?;
+    accounts::detach(&state, &user.account, &org, &email).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The organisation of an invitation path (`<siret>-<branchCode>`): a malformed one is no
+/// invitation.
+fn invitation_org(raw: &str) -> Result<hubee_shared::domain::OrgId, ApiError> {
+    accounts::parse_org(raw).ok_or_else(|| ApiError::not_found(accounts::NO_INVITATION))
+}
+
+async fn accept_invitation(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    Path(organisation): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    accounts::accept_invitation(&state, &user.account, &invitation_org(&organisation)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn leave_organisation(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    Path(organisation): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    accounts::leave(&state, &user.account, &invitation_org(&organisation)?).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[cfg(test)]
@@ -357,7 +406,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_technical_delegate_named_by_two_organisations_is_listed_in_both_and_changed_by_its_own() {
+    async fn a_delegate_invited_by_another_organisation_gets_there_only_what_that_organisation_gives_it() {
         let h = hub().await;
         let (admin_a, admin_b) = (session(&h.state, ADMIN_A).await, session(&h.state, ADMIN_B).await);
         let delegate = json!({"actorType": "TECHNICAL_DELEGATE", "email": "support@editeur.example",
@@ -366,36 +415,73 @@ mod tests {
             send(&h.state, request("POST", ACCOUNTS, &admin_a, Some(delegate.clone()))).await.0,
             StatusCode::CREATED
         );
-        let (status, joined) = send(&h.state, request("POST", ACCOUNTS, &admin_b, Some(delegate))).await;
-        assert_eq!(status, StatusCode::OK, "{joined}");
-        assert_eq!(joined["otherOrganisations"], json!([{"siret": MAIRIE_B.0, "branchCode": MAIRIE_B.1}]));
+        // Mairie B names it: an invitation, and B learns only its name and address.
+        let (status, invited) = send(&h.state, request("POST", ACCOUNTS, &admin_b, Some(delegate.clone()))).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{invited}");
+        assert_eq!(
+            invited,
+            json!({"email": "support@editeur.example", "firstName": "Sam", "lastName": "Éditeur",
+                   "delegation": {"status": "INVITED", "invitedAt": invited["delegation"]["invitedAt"]}})
+        );
+        let invitation = h.mailer.sent().into_iter().last().unwrap();
+        assert_eq!(invitation.to, ["support@editeur.example"]);
+        assert!(invitation.subject.contains("invitation"), "{}", invitation.subject);
+        let (status, _) = send(&h.state, request("POST", ACCOUNTS, &admin_b, Some(delegate))).await;
+        assert_eq!(status, StatusCode::CONFLICT, "invited once");
         let as_agent = json!({"actorType": "AGENT", "email": "support@editeur.example", "firstName": "S", "lastName": "E", "phoneNumber": "+33123456789"});
         assert_eq!(send(&h.state, request("POST", ACCOUNTS, &admin_b, Some(as_agent))).await.0, StatusCode::CONFLICT);
 
+        // Mairie A gives it "Gestion des utilisateurs" at home; B lists it, invited.
+        let path = "/portail/v1/accounts/support%40editeur.example";
+        let roles = json!({"roles": ["GESTION_ABONNEMENTS", "GESTION_UTILISATEURS"]});
+        assert_eq!(send(&h.state, request("PATCH", path, &admin_a, Some(roles.clone()))).await.0, StatusCode::OK);
         let (_, list_b) =
             send(&h.state, request("GET", &format!("{ACCOUNTS}?actorType=TECHNICAL_DELEGATE"), &admin_b, None)).await;
         assert_eq!(emails(&list_b), ["support@editeur.example"]);
-        let (_, list_a) = send(&h.state, request("GET", ACCOUNTS, &admin_a, None)).await;
+        let row = &list_b["items"][0];
         assert_eq!(
-            emails(&list_a),
-            ["support@editeur.example", ADMIN_A, AGENT_A],
-            "by last name: Éditeur, Martin, Petit"
+            (row["roles"].clone(), row["delegation"]["status"].as_str()),
+            (json!(["GESTION_ABONNEMENTS"]), Some("INVITED"))
         );
-        let path = "/portail/v1/accounts/support%40editeur.example";
+        assert!(row.get("phoneNumber").is_none() && row.get("organisation").is_none(), "{row}");
+
+        // Until it accepts, it has no access to B; once accepted, its roles at home do not cross.
+        let delegate = session(&h.state, "support@editeur.example").await;
+        let in_b = format!("{ACCOUNTS}?organisation=21000005908301-69123");
+        assert_eq!(send(&h.state, request("GET", &in_b, &delegate, None)).await.0, StatusCode::FORBIDDEN);
+        let invitation_path = "/portail/v1/me/invitations/21000005908301-69123";
+        assert_eq!(send(&h.state, request("POST", invitation_path, &delegate, None)).await.0, StatusCode::NO_CONTENT);
+        assert_eq!(send(&h.state, request("GET", &in_b, &delegate, None)).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(
+            send(&h.state, request("GET", ACCOUNTS, &delegate, None)).await.0,
+            StatusCode::OK,
+            "at home, it may"
+        );
+
+        // B gives it what B chooses; B edits neither its profile nor its suspension.
+        assert_eq!(send(&h.state, request("PATCH", path, &admin_b, Some(roles))).await.0, StatusCode::OK);
+        let (status, list) = send(&h.state, request("GET", &in_b, &delegate, None)).await;
+        assert_eq!((status, emails(&list)), (StatusCode::OK, vec![ADMIN_B, "support@editeur.example"]));
         let (status, err) = send(&h.state, request("PATCH", path, &admin_b, Some(json!({"lastName": "X"})))).await;
         assert_eq!((status, err["errors"][0]["message"].as_str()), (StatusCode::FORBIDDEN, Some(accounts::NOT_HOME)));
-
-        // Given "Gestion des utilisateurs", the delegate manages either organisation it serves.
-        let roles = json!({"roles": ["GESTION_ABONNEMENTS", "GESTION_UTILISATEURS"]});
-        assert_eq!(send(&h.state, request("PATCH", path, &admin_a, Some(roles))).await.0, StatusCode::OK);
-        let delegate = session(&h.state, "support@editeur.example").await;
-        let (status, list) =
-            send(&h.state, request("GET", &format!("{ACCOUNTS}?organisation=21000005908301-69123"), &delegate, None))
-                .await;
-        assert_eq!((status, emails(&list)), (StatusCode::OK, vec![ADMIN_B, "support@editeur.example"]));
-        let (status, _) =
-            send(&h.state, request("GET", &format!("{ACCOUNTS}?organisation=21000014875749-33063"), &delegate, None))
-                .await;
+        let (status, _) = send(&h.state, request("POST", &format!("{path}/suspension"), &admin_b, None)).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
+        let (_, home_view) = send(&h.state, request("GET", path, &admin_a, None)).await;
+        assert_eq!(home_view["roles"], json!(["GESTION_ABONNEMENTS", "GESTION_UTILISATEURS"]), "A's roles unchanged");
+
+        // B detaches it: its live session loses B at once; A cannot detach its own account.
+        let detach = format!("{path}/delegation");
+        assert_eq!(send(&h.state, request("DELETE", &detach, &admin_b, None)).await.0, StatusCode::NO_CONTENT);
+        assert_eq!(send(&h.state, request("GET", &in_b, &delegate, None)).await.0, StatusCode::FORBIDDEN);
+        let (_, list_b) = send(&h.state, request("GET", ACCOUNTS, &admin_b, None)).await;
+        assert_eq!(emails(&list_b), [ADMIN_B]);
+        let (status, err) = send(&h.state, request("DELETE", &detach, &admin_a, None)).await;
+        assert_eq!(
+            (status, err["errors"][0]["message"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(accounts::NOT_A_DELEGATE))
+        );
+        assert_eq!(send(&h.state, request("POST", invitation_path, &delegate, None)).await.0, StatusCode::NOT_FOUND);
+        let (status, _) = send(&h.state, request("GET", ACCOUNTS, &delegate, None)).await;
+        assert_eq!(status, StatusCode::OK, "its own organisation is untouched");
     }
 }

@@ -51,10 +51,13 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Reading needs "Consultation des abonnements" (or its management role); changing needs
-/// "Gestion des abonnements".
+/// "Gestion des abonnements" — each in the subscription's organisation.
 fn viewer(user: &PortalUser) -> Result<Viewer, ApiError> {
-    user.require(Role::ReadSubscriptions)?;
-    Ok(Viewer { organisations: user.organisations(), manages: user.has_role(Role::ManageSubscriptions) })
+    let organisations = user.organisations_with(Role::ReadSubscriptions);
+    if organisations.is_empty() {
+        return Err(ApiError::forbidden());
+    }
+    Ok(Viewer { organisations, managed: user.organisations_with(Role::ManageSubscriptions) })
 }
 
 fn id(line: &RequestLine, raw: &str) -> Result<Uuid, ApiError> {

@@ -400,6 +400,62 @@ pub struct OrgId {
     pub branch_code: BranchCode,
 }
 
+/// Whether a technical delegate serves an organisation or is only invited to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DelegationStatus {
+    /// Named by the organisation; no access until the delegate accepts from the portal.
+    Invited,
+    /// The delegate accepted: it acts for the organisation with the roles given there.
+    Accepted,
+}
+
+/// A technical delegate's place in an organisation other than its own. What it may do there is
+/// set by that organisation's administrators only: its roles and habilitations at home never
+/// cross over.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Delegation {
+    pub organisation: OrgId,
+    pub status: DelegationStatus,
+    /// The delegate's roles in that organisation (the delegate defaults when invited).
+    pub roles: Vec<Role>,
+    /// The procedures of that organisation whose dossiers it may see.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub habilitations: Vec<ProcessCode>,
+    /// When the organisation named it (absent for delegations older than invitations).
+    #[serde(default, with = "contract_time::option", skip_serializing_if = "Option::is_none")]
+    pub invited_at: Option<DateTime<Utc>>,
+}
+
+impl Delegation {
+    /// A new invitation, with the delegate defaults.
+    pub fn invitation(organisation: OrgId, at: DateTime<Utc>) -> Self {
+        Self {
+            organisation,
+            status: DelegationStatus::Invited,
+            roles: ActorType::TechnicalDelegate.default_roles(),
+            habilitations: Vec::new(),
+            invited_at: Some(at),
+        }
+    }
+
+    /// A delegation stored before invitations existed: accepted, with the delegate defaults.
+    fn accepted(organisation: OrgId) -> Self {
+        Self {
+            organisation,
+            status: DelegationStatus::Accepted,
+            roles: ActorType::TechnicalDelegate.default_roles(),
+            habilitations: Vec::new(),
+            invited_at: None,
+        }
+    }
+
+    pub fn is_accepted(&self) -> bool {
+        self.status == DelegationStatus::Accepted
+    }
+}
+
 /// A person's portal account.
 ///
 /// Accounts stored before roles existed have no `roles` attribute: they read with their actor
@@ -413,9 +469,10 @@ pub struct Account {
     /// The account's organisation.
     pub siret: Siret,
     pub branch_code: BranchCode,
-    /// The other organisations a technical delegate serves (empty for everyone else).
+    /// The other organisations a technical delegate serves or is invited to serve, each with
+    /// the roles and habilitations that organisation gave it (empty for everyone else).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub other_organisations: Vec<OrgId>,
+    pub delegations: Vec<Delegation>,
     pub first_name: String,
     pub last_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -465,6 +522,10 @@ struct StoredAccount {
     siret: Siret,
     branch_code: BranchCode,
     #[serde(default)]
+    delegations: Vec<Delegation>,
+    /// Before delegations held their own roles: organisations served with the delegate's
+    /// default roles.
+    #[serde(default)]
     other_organisations: Vec<OrgId>,
     first_name: String,
     last_name: String,
@@ -496,7 +557,15 @@ impl From<StoredAccount> for Account {
             actor_type: s.actor_type,
             siret: s.siret,
             branch_code: s.branch_code,
-            other_organisations: s.other_organisations,
+            delegations: {
+                let mut d = s.delegations;
+                for org in s.other_organisations {
+                    if !d.iter().any(|x| x.organisation == org) {
+                        d.push(Delegation::accepted(org));
+                    }
+                }
+                d
+            },
             first_name: s.first_name,
             last_name: s.last_name,
             civility: s.civility,
@@ -526,7 +595,7 @@ impl Account {
             actor_type,
             siret: org.siret,
             branch_code: org.branch_code,
-            other_organisations: Vec::new(),
+            delegations: Vec::new(),
             first_name: first_name.into(),
             last_name: last_name.into(),
             civility: None,
@@ -541,24 +610,64 @@ impl Account {
         }
     }
 
-    /// Its organisation first, then the others a technical delegate serves.
+    /// Its own organisation.
+    pub fn home(&self) -> OrgId {
+        OrgId { siret: self.siret.clone(), branch_code: self.branch_code.clone() }
+    }
+
+    /// Its organisation first, then the others a technical delegate serves (accepted
+    /// invitations only).
     pub fn organisations(&self) -> Vec<OrgId> {
-        let mut orgs = vec![OrgId { siret: self.siret.clone(), branch_code: self.branch_code.clone() }];
-        for o in &self.other_organisations {
-            if !orgs.contains(o) {
-                orgs.push(o.clone());
+        let mut orgs = vec![self.home()];
+        for d in self.delegations.iter().filter(|d| d.is_accepted()) {
+            if !orgs.contains(&d.organisation) {
+                orgs.push(d.organisation.clone());
             }
         }
         orgs
     }
 
-    /// Whether the account holds `role` or a role that includes it.
+    /// Its delegation to `org`, accepted or not.
+    pub fn delegation(&self, org: &OrgId) -> Option<&Delegation> {
+        self.delegations.iter().find(|d| &d.organisation == org)
+    }
+
+    pub fn delegation_mut(&mut self, org: &OrgId) -> Option<&mut Delegation> {
+        self.delegations.iter_mut().find(|d| &d.organisation == org)
+    }
+
+    /// The invitations it has not answered yet.
+    pub fn invitations(&self) -> impl Iterator<Item = &Delegation> {
+        self.delegations.iter().filter(|d| !d.is_accepted())
+    }
+
+    /// The roles it holds in `org`: its own roles at home, what `org` gave it in an
+    /// organisation it serves, none elsewhere (an invitation gives nothing until accepted).
+    pub fn roles_in(&self, org: &OrgId) -> &[Role] {
+        if *org == self.home() {
+            &self.roles
+        } else {
+            self.delegation(org).filter(|d| d.is_accepted()).map_or(&[], |d| &d.roles)
+        }
+    }
+
+    /// Whether it holds `role`, or a role that includes it, in `org`.
+    pub fn has_role_in(&self, org: &OrgId, role: Role) -> bool {
+        self.roles_in(org).iter().any(|r| r.grants(role))
+    }
+
+    /// The organisations where it holds `role` (or a role including it).
+    pub fn organisations_with(&self, role: Role) -> Vec<OrgId> {
+        self.organisations().into_iter().filter(|o| self.has_role_in(o, role)).collect()
+    }
+
+    /// Whether the account holds `role` or a role that includes it in its own organisation.
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.iter().any(|r| r.grants(role))
     }
 
-    /// The procedures whose dossiers it may see, given a dossier role: `None` for every
-    /// procedure of its organisation (local administrators), else its habilitations.
+    /// The procedures whose dossiers it may see in its own organisation, given a dossier role:
+    /// `None` for every procedure (local administrators), else its habilitations.
     pub fn visible_procedures(&self) -> Option<&[ProcessCode]> {
         match self.actor_type {
             ActorType::LocalAdmin => None,
@@ -681,5 +790,40 @@ mod tests {
         let admin = account(ActorType::LocalAdmin);
         assert!(admin.has_role(Role::ReadSubscriptions), "managing subscriptions includes reading them");
         assert!(!admin.may_sign_in(), "no password yet");
+    }
+
+    #[test]
+    fn a_delegates_roles_hold_per_organisation_and_an_invitation_gives_none() {
+        let mut d = account(ActorType::TechnicalDelegate);
+        d.roles = vec![Role::ManageUsers, Role::ManageSubscriptions];
+        let other =
+            OrgId { siret: Siret::parse("21000005908301").unwrap(), branch_code: BranchCode::parse("69123").unwrap() };
+        let now = crate::domain::parse_time("2026-06-01T00:00:00Z").unwrap();
+        d.delegations.push(Delegation::invitation(other.clone(), now));
+        assert_eq!(d.organisations(), [d.home()], "invited, not serving");
+        assert!(d.roles_in(&other).is_empty());
+        d.delegation_mut(&other).unwrap().status = DelegationStatus::Accepted;
+        assert_eq!(d.organisations(), [d.home(), other.clone()]);
+        assert_eq!(d.roles_in(&other), [Role::ManageSubscriptions], "the delegate defaults, not its home roles");
+        assert!(d.has_role_in(&d.home(), Role::ManageUsers) && !d.has_role_in(&other, Role::ManageUsers));
+        assert_eq!(d.organisations_with(Role::ManageUsers), [d.home()]);
+        let stranger =
+            OrgId { siret: Siret::parse("21000014875749").unwrap(), branch_code: BranchCode::parse("33063").unwrap() };
+        assert!(d.roles_in(&stranger).is_empty());
+    }
+
+    #[test]
+    fn delegations_stored_before_invitations_read_as_accepted_with_the_delegate_defaults() {
+        let mut item = serde_json::to_value(account(ActorType::TechnicalDelegate)).unwrap();
+        item["otherOrganisations"] = serde_json::json!([{"siret": "21000005908301", "branchCode": "69123"}]);
+        let read: Account = serde_json::from_value(item).unwrap();
+        assert_eq!(read.delegations.len(), 1);
+        let d = &read.delegations[0];
+        assert_eq!(
+            (d.status, d.roles.as_slice(), d.invited_at),
+            (DelegationStatus::Accepted, &[Role::ManageSubscriptions][..], None)
+        );
+        let again: Account = serde_json::from_value(serde_json::to_value(&read).unwrap()).unwrap();
+        assert_eq!(again, read, "written back in the new shape, read the same");
     }
 }

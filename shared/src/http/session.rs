@@ -21,7 +21,7 @@ use axum::{
 
 use super::ApiError;
 use crate::{
-    domain::{Account, ActorType, Email, OrgRef, OrgType, ProcessCode, Role},
+    domain::{Account, ActorType, Email, OrgId, OrgRef, OrgType, ProcessCode, Role},
     services::portal_auth::{self, PortalAuthError},
     state::AppState,
 };
@@ -67,9 +67,11 @@ pub fn session_cookie_value(headers: &HeaderMap) -> Option<&str> {
 /// - **403** for a POST, PUT, PATCH or DELETE whose `X-CSRF-Token` header is missing or is not
 ///   the session's token.
 ///
-/// What the person may do is the handler's to check, with [`PortalUser::require`] (roles),
-/// [`PortalUser::serves`] (organisations) and [`PortalUser::visible_procedures`]
-/// (habilitations). Nobody ever sees another organisation's dossiers.
+/// What the person may do is the handler's to check, with [`PortalUser::require`] (roles at
+/// home), [`PortalUser::organisations_with`] (the organisations where it holds a role — a
+/// technical delegate's roles are set by each organisation it serves) and
+/// [`PortalUser::visible_procedures`] (habilitations). Nobody ever sees another organisation's
+/// dossiers.
 #[derive(Clone, Debug)]
 pub struct PortalUser {
     /// The account as read for this request.
@@ -94,18 +96,19 @@ impl PortalUser {
     }
 
     /// Whether the account holds `role`, or a role that includes it (managing includes
-    /// reading).
+    /// reading), in its own organisation.
     pub fn has_role(&self, role: Role) -> bool {
         self.account.has_role(role)
     }
 
     /// # Errors
-    /// 403 `Unauthorized user` when the account lacks the role.
+    /// 403 `Unauthorized user` when the account lacks the role in its own organisation.
     pub fn require(&self, role: Role) -> Result<(), ApiError> {
         if self.has_role(role) { Ok(()) } else { Err(ApiError::forbidden()) }
     }
 
-    /// The procedures given to the account (agents); see [`Self::visible_procedures`].
+    /// The procedures given to the account in its own organisation (agents); see
+    /// [`Self::visible_procedures`].
     pub fn habilitations(&self) -> &[ProcessCode] {
         &self.account.habilitations
     }
@@ -116,23 +119,22 @@ impl PortalUser {
         self.account.visible_procedures()
     }
 
-    /// The organisations it acts for: its own first, then those a technical delegate also
-    /// serves. Portal accounts belong to instructing services, hence the `SI` type.
+    /// The organisations it acts for: its own first, then those a technical delegate serves
+    /// (invitations it accepted). Portal accounts belong to instructing services, hence the
+    /// `SI` type.
     pub fn organisations(&self) -> Vec<OrgRef> {
-        self.account
-            .organisations()
-            .into_iter()
-            .map(|o| OrgRef { org_type: OrgType::Si, company_register: o.siret, branch_code: o.branch_code })
-            .collect()
+        self.account.organisations().into_iter().map(si).collect()
+    }
+
+    /// The organisations where it holds `role` (or a role including it): at home its own roles,
+    /// elsewhere the roles each organisation gave it.
+    pub fn organisations_with(&self, role: Role) -> Vec<OrgRef> {
+        self.account.organisations_with(role).into_iter().map(si).collect()
     }
 
     /// Its own organisation.
     pub fn organisation(&self) -> OrgRef {
-        OrgRef {
-            org_type: OrgType::Si,
-            company_register: self.account.siret.clone(),
-            branch_code: self.account.branch_code.clone(),
-        }
+        si(self.account.home())
     }
 
     /// Whether it acts for the organisation (SIRET and branch code; the type is not compared).
@@ -144,6 +146,10 @@ impl PortalUser {
     pub fn display_name(&self) -> String {
         format!("{} {}", self.account.first_name, self.account.last_name)
     }
+}
+
+fn si(o: OrgId) -> OrgRef {
+    OrgRef { org_type: OrgType::Si, company_register: o.siret, branch_code: o.branch_code }
 }
 
 /// Why a request gets no [`PortalUser`]: the error, and whether to clear the cookie.

@@ -1,13 +1,15 @@
 //! "Gestion des comptes": the accounts of an organisation, as its holders of "Gestion des
-//! utilisateurs" list, create, edit, suspend and reactivate them (docs/PORTAL-API.md).
+//! utilisateurs" list, create, edit, suspend and reactivate them, and the technical delegates of
+//! other organisations who serve it: invited, accepted from the portal, given their roles there,
+//! detached (docs/PORTAL-API.md).
 
 use serde_json::{Map, Value, json};
 
 use super::{Checker, RETRIES, portal_auth};
 use crate::{
     domain::{
-        Account, ActorType, BranchCode, Civility, Email, OrgId, ProcessCode, Role, Siret, SubscriptionStatus,
-        search_key,
+        Account, ActorType, BranchCode, Civility, Delegation, DelegationStatus, Email, OrgId, ProcessCode, Role, Siret,
+        SubscriptionStatus, search_key,
     },
     http::ApiError,
     state::AppState,
@@ -18,10 +20,12 @@ use crate::{
 pub const NOT_FOUND: &str = "Account is not found";
 pub const TAKEN: &str = "An account already exists with this e-mail address";
 pub const NOT_HOME: &str =
-    "This technical delegate belongs to another organisation: only that organisation's administrators change it";
+    "This technical delegate belongs to another organisation: only its roles and habilitations in yours change here";
 pub const SELF_SUSPENSION: &str = "You cannot suspend your own account";
 pub const SELF_ADMINISTRATION: &str =
     "You cannot remove your own GESTION_UTILISATEURS role: another administrator of the organisation must";
+pub const NOT_A_DELEGATE: &str = "This account belongs to the organisation: it cannot be detached (suspend it instead)";
+pub const NO_INVITATION: &str = "Invitation is not found";
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountsError {
@@ -37,6 +41,9 @@ pub enum AccountsError {
     /// No such account in the organisation (another organisation's is not revealed).
     #[error("account not found")]
     NotFound,
+    /// No invitation from that organisation.
+    #[error("invitation not found")]
+    NoInvitation,
     #[error("e-mail address taken")]
     Taken,
     /// A change the caller may not make to its own account.
@@ -56,6 +63,7 @@ impl From<AccountsError> for ApiError {
             AccountsError::Forbidden => ApiError::forbidden(),
             AccountsError::NotHome => ApiError::new(StatusCode::FORBIDDEN, NOT_HOME),
             AccountsError::NotFound => ApiError::not_found(NOT_FOUND),
+            AccountsError::NoInvitation => ApiError::not_found(NO_INVITATION),
             AccountsError::Taken => ApiError::conflict(TAKEN),
             AccountsError::Refused(message) => ApiError::bad_request(message),
             AccountsError::Busy => ApiError::unavailable(),
@@ -68,28 +76,39 @@ impl From<AccountsError> for ApiError {
 // Who acts for which organisation
 // ---------------------------------------------------------------------------------------------
 
+/// `<siret>-<branchCode>`, as the portal names an organisation in queries and paths.
+pub fn parse_org(s: &str) -> Option<OrgId> {
+    s.trim().split_once('-').and_then(|(siret, branch)| {
+        Some(OrgId { siret: Siret::parse(siret).ok()?, branch_code: BranchCode::parse(branch).ok()? })
+    })
+}
+
 /// The organisation a request manages: `organisation=<siret>-<branchCode>` when given (a
 /// technical delegate serving several), else the caller's own. The caller must hold "Gestion
-/// des utilisateurs" and serve it.
+/// des utilisateurs" there — at home its own roles, in an organisation it serves the roles that
+/// organisation gave it.
 ///
 /// # Errors
 /// `Invalid` for a malformed value, `Forbidden` for a role or organisation the caller lacks.
 pub fn organisation(caller: &Account, line: &str, asked: Option<&str>) -> Result<OrgId, AccountsError> {
-    if !caller.has_role(Role::ManageUsers) {
+    if caller.organisations_with(Role::ManageUsers).is_empty() {
         return Err(AccountsError::Forbidden);
     }
-    let Some(asked) = asked else {
-        return Ok(OrgId { siret: caller.siret.clone(), branch_code: caller.branch_code.clone() });
+    let org = match asked {
+        None => caller.home(),
+        Some(asked) => parse_org(asked).ok_or_else(|| {
+            AccountsError::Invalid(vec![format!(
+                "[ERROR][REQUEST][{line} @query.organisation] \"{asked}\" is not an organisation (<siret>-<branchCode>)"
+            )])
+        })?,
     };
-    let parsed = asked.trim().split_once('-').and_then(|(siret, branch)| {
-        Some(OrgId { siret: Siret::parse(siret).ok()?, branch_code: BranchCode::parse(branch).ok()? })
-    });
-    let Some(org) = parsed else {
-        return Err(AccountsError::Invalid(vec![format!(
-            "[ERROR][REQUEST][{line} @query.organisation] \"{asked}\" is not an organisation (<siret>-<branchCode>)"
-        )]));
-    };
-    if caller.organisations().contains(&org) { Ok(org) } else { Err(AccountsError::Forbidden) }
+    require(caller, &org)?;
+    Ok(org)
+}
+
+/// "Gestion des utilisateurs" in `org`.
+fn require(caller: &Account, org: &OrgId) -> Result<(), AccountsError> {
+    if caller.has_role_in(org, Role::ManageUsers) { Ok(()) } else { Err(AccountsError::Forbidden) }
 }
 
 /// The procedures whose dossiers an account of `org` may be given: those it subscribes to,
@@ -99,20 +118,15 @@ async fn subscribed_procedures(state: &AppState, org: &OrgId) -> Result<Vec<Proc
     Ok(subscriptions.into_iter().filter(|s| s.status != SubscriptionStatus::Refuse).map(|s| s.process_code).collect())
 }
 
-/// The account named in the path, if it serves `org`: an unknown address, a malformed one and
-/// another organisation's account all answer the same 404.
+/// The account named in the path, if it belongs to `org` or is a technical delegate serving
+/// it or invited to: an unknown address, a malformed one and another organisation's account all
+/// answer the same 404.
 async fn find(state: &AppState, org: &OrgId, email: &str) -> Result<Versioned<Account>, AccountsError> {
     let email = Email::parse(email).map_err(|_| AccountsError::NotFound)?;
     match state.store.versioned_account(email.as_str()).await? {
-        Some(v) if v.value.organisations().contains(org) => Ok(v),
+        Some(v) if v.value.home() == *org || v.value.delegation(org).is_some() => Ok(v),
         _ => Err(AccountsError::NotFound),
     }
-}
-
-/// Only an account's own organisation changes it (a technical delegate is read by every
-/// organisation it serves).
-fn home_only(a: &Account, org: &OrgId) -> Result<(), AccountsError> {
-    if a.siret == org.siret && a.branch_code == org.branch_code { Ok(()) } else { Err(AccountsError::NotHome) }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -123,7 +137,38 @@ fn org_json(o: &OrgId) -> Value {
     json!({"siret": o.siret, "branchCode": o.branch_code})
 }
 
-/// An account as the administration pages show it (never its password hash).
+/// An account as `org`'s administration pages show it: the whole profile of the organisation's
+/// own accounts; of a technical delegate from elsewhere, only its name, address and what `org`
+/// gave it (its profile belongs to its own organisation).
+pub fn view_in(a: &Account, org: &OrgId) -> Value {
+    match a.delegation(org).filter(|_| a.home() != *org) {
+        None => view(a),
+        Some(d) => json!({
+            "email": a.email,
+            "active": a.active,
+            "activated": a.password_hash.is_some(),
+            "lastName": a.last_name,
+            "firstName": a.first_name,
+            "actorType": a.actor_type,
+            "roles": d.roles,
+            "habilitations": d.habilitations,
+            "delegation": delegation_json(d),
+        }),
+    }
+}
+
+fn delegation_json(d: &Delegation) -> Value {
+    json!({"status": d.status, "invitedAt": super::time_or_null(d.invited_at)})
+}
+
+/// What an organisation learns when it names an existing account as its delegate: the name
+/// and address, nothing of the account's own organisation or profile.
+fn invitation_view(a: &Account, d: &Delegation) -> Value {
+    json!({"email": a.email, "firstName": a.first_name, "lastName": a.last_name, "delegation": delegation_json(d)})
+}
+
+/// An account as its own organisation's administration pages show it (never its password
+/// hash).
 pub fn view(a: &Account) -> Value {
     json!({
         "email": a.email,
@@ -140,7 +185,13 @@ pub fn view(a: &Account) -> Value {
         "roles": a.roles,
         "habilitations": a.habilitations,
         "organisation": org_json(&OrgId { siret: a.siret.clone(), branch_code: a.branch_code.clone() }),
-        "otherOrganisations": a.other_organisations.iter().map(org_json).collect::<Vec<_>>(),
+        // Where the organisation's delegate also serves, or is invited to (not what it may do
+        // there: that is the other organisation's business).
+        "otherOrganisations": a.delegations.iter().map(|d| {
+            let mut o = org_json(&d.organisation);
+            o["status"] = json!(d.status);
+            o
+        }).collect::<Vec<_>>(),
     })
 }
 
@@ -195,10 +246,15 @@ impl AccountFilters {
         if problems.is_empty() { Ok(f) } else { Err(AccountsError::Invalid(problems)) }
     }
 
-    pub fn matches(&self, a: &Account) -> bool {
+    /// Whether `a` passes, with the roles and habilitations it holds in `org`.
+    pub fn matches(&self, a: &Account, org: &OrgId) -> bool {
+        let (roles, habilitations) = match a.delegation(org).filter(|_| a.home() != *org) {
+            Some(d) => (&d.roles, &d.habilitations),
+            None => (&a.roles, &a.habilitations),
+        };
         self.actor_type.is_none_or(|t| a.actor_type == t)
-            && self.role.is_none_or(|r| a.roles.contains(&r))
-            && self.procedure.as_ref().is_none_or(|p| a.habilitations.contains(p))
+            && self.role.is_none_or(|r| roles.contains(&r))
+            && self.procedure.as_ref().is_none_or(|p| habilitations.contains(p))
             && self.active.is_none_or(|active| a.active == active)
             && self.name.as_ref().is_none_or(|prefix| {
                 let (last, first) = (search_key(&a.last_name), search_key(&a.first_name));
@@ -219,13 +275,11 @@ pub async fn list(
     org: &OrgId,
     filters: &AccountFilters,
 ) -> Result<Value, AccountsError> {
-    if !caller.has_role(Role::ManageUsers) {
-        return Err(AccountsError::Forbidden);
-    }
+    require(caller, org)?;
     let mut accounts = state.store.accounts_of_organisation(org).await?;
-    accounts.retain(|a| filters.matches(a));
+    accounts.retain(|a| filters.matches(a, org));
     accounts.sort_by_cached_key(|a| (search_key(&a.last_name), search_key(&a.first_name), a.email.to_string()));
-    Ok(json!({ "items": accounts.iter().map(view).collect::<Vec<_>>() }))
+    Ok(json!({ "items": accounts.iter().map(|a| view_in(a, org)).collect::<Vec<_>>() }))
 }
 
 /// `GET /portail/v1/accounts/{email}`.
@@ -233,10 +287,8 @@ pub async fn list(
 /// # Errors
 /// `Forbidden` without the role, `NotFound` outside the organisation.
 pub async fn read(state: &AppState, caller: &Account, org: &OrgId, email: &str) -> Result<Value, AccountsError> {
-    if !caller.has_role(Role::ManageUsers) {
-        return Err(AccountsError::Forbidden);
-    }
-    Ok(view(&find(state, org, email).await?.value))
+    require(caller, org)?;
+    Ok(view_in(&find(state, org, email).await?.value, org))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -359,9 +411,9 @@ const CREATE_FIELDS: &[&str] = &[
 pub enum Created {
     /// A new account, waiting for its activation (the link is e-mailed).
     Account(Value),
-    /// An existing technical delegate now serves the organisation too (its account is
-    /// otherwise left as it was).
-    DelegateJoined(Value),
+    /// An existing technical delegate of another organisation is invited to serve this one: it
+    /// has no access until it accepts from the portal. The answer holds its name and address.
+    DelegateInvited(Value),
 }
 
 /// `POST /portail/v1/accounts`: a new account in `org`, with its actor type's default roles
@@ -370,7 +422,8 @@ pub enum Created {
 ///
 /// # Errors
 /// `Invalid` listing every problem of the body; `Taken` when the address has an account
-/// (unless it is a technical delegate, who then serves `org` too); `Forbidden` without the role.
+/// (unless it is a technical delegate of another organisation, who is then invited);
+/// `Forbidden` without the role.
 pub async fn create(
     state: &AppState,
     caller: &Account,
@@ -378,9 +431,7 @@ pub async fn create(
     line: &str,
     body: &Value,
 ) -> Result<Created, AccountsError> {
-    if !caller.has_role(Role::ManageUsers) {
-        return Err(AccountsError::Forbidden);
-    }
+    require(caller, org)?;
     let subscribed = subscribed_procedures(state, org).await?;
     let mut c = Checker::new(line);
     let Some(root) = c.root(body) else {
@@ -406,7 +457,7 @@ pub async fn create(
     };
 
     if let Some(existing) = state.store.versioned_account(email.as_str()).await? {
-        return join_as_delegate(state, org, existing, actor).await.map(Created::DelegateJoined);
+        return invite(state, org, existing, actor).await.map(Created::DelegateInvited);
     }
     let account = Account {
         civility,
@@ -417,7 +468,7 @@ pub async fn create(
         ..Account::new(email, actor, org.clone(), first_name, last_name)
     };
     let write = state.store.create_account_write(&account)?;
-    match state.store.table().transact_write(vec![write]).await.map_err(StoreError::from) {
+    match state.store.commit(vec![write]).await {
         Ok(()) => {}
         Err(StoreError::Conflict) => return Err(AccountsError::Taken),
         Err(e) => return Err(e.into()),
@@ -429,9 +480,9 @@ pub async fn create(
     Ok(Created::Account(view(&account)))
 }
 
-/// A subscription names a technical delegate: an existing delegate account serves `org` too; a
-/// new address gets a delegate account of `org` (with `names`, which it then needs) and its
-/// activation e-mail.
+/// A subscription names a technical delegate: an existing delegate account of another
+/// organisation is invited to serve `org` (it accepts from the portal); a new address gets a
+/// delegate account of `org` (with `names`, which it then needs) and its activation e-mail.
 ///
 /// # Errors
 /// `Taken` for an address of another kind of account; `Invalid` when a new account lacks its
@@ -443,10 +494,11 @@ pub async fn ensure_delegate(
     names: Option<(String, String)>,
 ) -> Result<(), AccountsError> {
     if let Some(existing) = state.store.versioned_account(email.as_str()).await? {
-        if existing.value.actor_type == ActorType::TechnicalDelegate && existing.value.organisations().contains(org) {
+        let a = &existing.value;
+        if a.actor_type == ActorType::TechnicalDelegate && (a.home() == *org || a.delegation(org).is_some()) {
             return Ok(());
         }
-        return join_as_delegate(state, org, existing, ActorType::TechnicalDelegate).await.map(|_| ());
+        return invite(state, org, existing, ActorType::TechnicalDelegate).await.map(|_| ());
     }
     let Some((first_name, last_name)) = names else {
         return Err(AccountsError::Invalid(vec![
@@ -455,7 +507,7 @@ pub async fn ensure_delegate(
     };
     let account = Account::new(email.clone(), ActorType::TechnicalDelegate, org.clone(), first_name, last_name);
     let write = state.store.create_account_write(&account)?;
-    match state.store.table().transact_write(vec![write]).await.map_err(StoreError::from) {
+    match state.store.commit(vec![write]).await {
         Ok(()) => {}
         Err(StoreError::Conflict) => return Err(AccountsError::Taken),
         Err(e) => return Err(e.into()),
@@ -466,33 +518,64 @@ pub async fn ensure_delegate(
     Ok(())
 }
 
-/// Naming an existing technical delegate as one: it serves `org` too. Any other existing
-/// account is `Taken`.
-async fn join_as_delegate(
+/// Invites an existing technical delegate of another organisation to serve `org`, with the
+/// delegate defaults there, and e-mails it the invitation. Any other existing account, and a
+/// delegate already serving or invited, is `Taken`.
+async fn invite(
     state: &AppState,
     org: &OrgId,
-    mut current: Versioned<Account>,
+    current: Versioned<Account>,
     asked: ActorType,
 ) -> Result<Value, AccountsError> {
-    for _ in 0..RETRIES {
-        let Versioned { value: mut a, version } = current;
+    let a = change_versioned(state, current, |a| {
         if asked != ActorType::TechnicalDelegate
             || a.actor_type != ActorType::TechnicalDelegate
-            || a.organisations().contains(org)
+            || a.home() == *org
+            || a.delegation(org).is_some()
         {
             return Err(AccountsError::Taken);
         }
-        a.other_organisations.push(org.clone());
-        let writes = vec![state.store.update_account_write(&a, version)?, state.store.delegation_write(&a.email, org)?];
-        match state.store.table().transact_write(writes).await.map_err(StoreError::from) {
-            Ok(()) => {
-                tracing::info!("technical delegate now serves one more organisation");
-                return Ok(view(&a));
-            }
+        a.delegations.push(Delegation::invitation(org.clone(), state.clock.now()));
+        Ok(vec![state.store.delegation_write(&a.email, org)?])
+    })
+    .await?;
+    tracing::info!("technical delegate invited to serve one more organisation");
+    let d = a.delegation(org).ok_or(AccountsError::NotFound)?;
+    let name = state.store.organisation(&org.siret, &org.branch_code).await?.map(|o| o.name);
+    let message = crate::templates::delegate_invitation(
+        a.email.as_str(),
+        name.as_deref().unwrap_or("une organisation"),
+        &org.siret,
+        &state.config.public_url,
+    );
+    if let Err(e) = state.mailer.send(&message).await {
+        tracing::error!(error = %e, "sending a delegate invitation failed");
+    }
+    Ok(invitation_view(&a, d))
+}
+
+/// Reads nothing: changes `current` with `change`, which also returns the other writes of the
+/// transaction, and stores it conditional on its version, re-reading and retrying on a
+/// concurrent change. An unchanged account is not written.
+async fn change_versioned(
+    state: &AppState,
+    mut current: Versioned<Account>,
+    change: impl Fn(&mut Account) -> Result<Vec<crate::ports::Write>, AccountsError>,
+) -> Result<Account, AccountsError> {
+    for _ in 0..RETRIES {
+        let Versioned { value: before, version } = current;
+        let mut after = before.clone();
+        let mut writes = change(&mut after)?;
+        if after == before {
+            return Ok(after);
+        }
+        writes.insert(0, state.store.update_account_write(&after, version)?);
+        match state.store.commit(writes).await {
+            Ok(()) => return Ok(after),
             Err(StoreError::Conflict) => {}
             Err(e) => return Err(e.into()),
         }
-        current = state.store.versioned_account(a.email.as_str()).await?.ok_or(AccountsError::NotFound)?;
+        current = state.store.versioned_account(before.email.as_str()).await?.ok_or(AccountsError::NotFound)?;
     }
     Err(AccountsError::Busy)
 }
@@ -587,13 +670,35 @@ impl Changes {
         AccountsError::Invalid(vec![format!("[ERROR][REQUEST][{} @body.{field}] {message}", self.line)])
     }
 
+    /// Applies the changes to what a technical delegate of another organisation holds in the
+    /// organisation managing it: its roles and habilitations there, nothing of its profile.
+    fn apply_to_delegation(&self, d: &mut Delegation) -> Result<(), AccountsError> {
+        let profile = self.actor_type.is_some()
+            || self.civility.is_some()
+            || self.first_name.is_some()
+            || self.last_name.is_some()
+            || self.function.is_some()
+            || self.phone_number.is_some()
+            || self.secondary_phone_number.is_some();
+        if profile {
+            return Err(AccountsError::NotHome);
+        }
+        if let Some(roles) = &self.roles {
+            d.roles.clone_from(roles);
+        }
+        if let Some(h) = &self.habilitations {
+            d.habilitations.clone_from(h);
+        }
+        Ok(())
+    }
+
     /// Applies the changes. A new actor type without `roles` brings its default roles, as a
     /// creation does; a local administrator keeps no habilitations.
     fn apply(&self, a: &mut Account) -> Result<(), AccountsError> {
         if let Some(t) = self.actor_type
             && t != a.actor_type
         {
-            if !a.other_organisations.is_empty() {
+            if !a.delegations.is_empty() {
                 // Another actor type would still serve those organisations.
                 return Err(
                     self.problem("actorType", "A technical delegate serving other organisations keeps its actor type")
@@ -638,38 +743,35 @@ impl Changes {
     }
 }
 
-/// Reads the account, lets `change` alter it and stores it conditional on the version read,
-/// retrying on a concurrent change; an unchanged account is not written.
+/// Reads the account named in the path (one of `org`'s, or a delegate serving it), lets
+/// `change` alter it and stores it conditional on the version read, retrying on a concurrent
+/// change; an unchanged account is not written.
 async fn change_account(
     state: &AppState,
     org: &OrgId,
     email: &str,
     change: impl Fn(&mut Account) -> Result<(), AccountsError>,
 ) -> Result<Account, AccountsError> {
-    for _ in 0..RETRIES {
-        let Versioned { value: before, version } = find(state, org, email).await?;
-        home_only(&before, org)?;
-        let mut after = before.clone();
-        change(&mut after)?;
-        if after == before {
-            return Ok(after);
+    let current = find(state, org, email).await?;
+    change_versioned(state, current, |a| {
+        // Detached meanwhile: gone for this organisation.
+        if a.home() != *org && a.delegation(org).is_none() {
+            return Err(AccountsError::NotFound);
         }
-        let write = state.store.update_account_write(&after, version)?;
-        match state.store.table().transact_write(vec![write]).await.map_err(StoreError::from) {
-            Ok(()) => return Ok(after),
-            Err(StoreError::Conflict) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(AccountsError::Busy)
+        change(a)?;
+        Ok(Vec::new())
+    })
+    .await
 }
 
 /// `PATCH /portail/v1/accounts/{email}`: profile fields, actor type, roles and habilitations
-/// (each list replaced whole). The e-mail address, the account's key, does not change.
+/// (each list replaced whole) of the organisation's own accounts; of a technical delegate of
+/// another organisation, only its roles and habilitations in this one. The e-mail address, the
+/// account's key, does not change.
 ///
 /// # Errors
 /// `Invalid` listing every problem; `Refused` when the caller would lose its own "Gestion des
-/// utilisateurs"; `NotFound`, `NotHome`, `Forbidden`, `Busy`.
+/// utilisateurs"; `NotHome` for a delegate's profile; `NotFound`, `Forbidden`, `Busy`.
 pub async fn update(
     state: &AppState,
     caller: &Account,
@@ -678,27 +780,30 @@ pub async fn update(
     line: &str,
     body: &Value,
 ) -> Result<Value, AccountsError> {
-    if !caller.has_role(Role::ManageUsers) {
-        return Err(AccountsError::Forbidden);
-    }
+    require(caller, org)?;
     let changes = Changes::parse(line, body, &subscribed_procedures(state, org).await?)?;
     let updated = change_account(state, org, email, |a| {
-        changes.apply(a)?;
+        if a.home() == *org {
+            changes.apply(a)?;
+        } else {
+            changes.apply_to_delegation(a.delegation_mut(org).ok_or(AccountsError::NotFound)?)?;
+        }
         // So that an organisation always keeps an administrator.
-        if a.email == caller.email && !a.has_role(Role::ManageUsers) {
+        if a.email == caller.email && !a.has_role_in(org, Role::ManageUsers) {
             return Err(AccountsError::Refused(SELF_ADMINISTRATION));
         }
         Ok(())
     })
     .await?;
     tracing::info!("portal account updated");
-    Ok(view(&updated))
+    Ok(view_in(&updated, org))
 }
 
 /// `POST` (suspend, `active = false`) and `DELETE` (reactivate) of
 /// `/portail/v1/accounts/{email}/suspension`. Suspending raises the account's credentials
 /// version: every session and link it had ends at once, even one that makes no request while
-/// the account is suspended, and reactivating does not revive them.
+/// the account is suspended, and reactivating does not revive them. Only the account's own
+/// organisation suspends it (another detaches its delegate instead).
 ///
 /// # Errors
 /// `Refused` for one's own suspension; `NotFound`, `NotHome`, `Forbidden`, `Busy`.
@@ -709,10 +814,11 @@ pub async fn set_active(
     email: &str,
     active: bool,
 ) -> Result<Value, AccountsError> {
-    if !caller.has_role(Role::ManageUsers) {
-        return Err(AccountsError::Forbidden);
-    }
+    require(caller, org)?;
     let updated = change_account(state, org, email, |a| {
+        if a.home() != *org {
+            return Err(AccountsError::NotHome);
+        }
         if !active && a.email == caller.email {
             return Err(AccountsError::Refused(SELF_SUSPENSION));
         }
@@ -727,6 +833,99 @@ pub async fn set_active(
     .await?;
     tracing::info!(active, "portal account suspension changed");
     Ok(view(&updated))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Technical delegates of other organisations
+// ---------------------------------------------------------------------------------------------
+
+/// Removes `org` from the delegate's delegations, with its index entry.
+fn without_delegation(
+    state: &AppState,
+    org: &OrgId,
+    missing: AccountsError,
+) -> impl Fn(&mut Account) -> Result<Vec<crate::ports::Write>, AccountsError> {
+    move |a| {
+        let before = a.delegations.len();
+        a.delegations.retain(|d| d.organisation != *org);
+        if a.delegations.len() == before {
+            return Err(match &missing {
+                AccountsError::NoInvitation => AccountsError::NoInvitation,
+                _ => AccountsError::NotFound,
+            });
+        }
+        Ok(vec![state.store.delegation_removal(&a.email, org)])
+    }
+}
+
+/// `DELETE /portail/v1/accounts/{email}/delegation`: `org` no longer has the technical delegate
+/// (invited or serving). Its sessions lose access to `org` at once: every request reads the
+/// account.
+///
+/// # Errors
+/// `Refused` for one of the organisation's own accounts; `NotFound`, `Forbidden`, `Busy`.
+pub async fn detach(state: &AppState, caller: &Account, org: &OrgId, email: &str) -> Result<(), AccountsError> {
+    require(caller, org)?;
+    let current = find(state, org, email).await?;
+    if current.value.home() == *org {
+        return Err(AccountsError::Refused(NOT_A_DELEGATE));
+    }
+    change_versioned(state, current, without_delegation(state, org, AccountsError::NotFound)).await?;
+    tracing::info!("technical delegate detached from an organisation");
+    Ok(())
+}
+
+/// `POST /portail/v1/me/invitations/{organisation}`: the delegate accepts to serve `org`, with
+/// the roles `org` gives it (the delegate defaults until its administrators change them).
+///
+/// # Errors
+/// `NoInvitation` when `org` did not invite it (or detached it meanwhile).
+pub async fn accept_invitation(state: &AppState, account: &Account, org: &OrgId) -> Result<(), AccountsError> {
+    let current = state.store.versioned_account(account.email.as_str()).await?.ok_or(AccountsError::NoInvitation)?;
+    change_versioned(state, current, |a| {
+        let d = a.delegation_mut(org).ok_or(AccountsError::NoInvitation)?;
+        d.status = DelegationStatus::Accepted;
+        Ok(Vec::new())
+    })
+    .await?;
+    tracing::info!("technical delegate accepted an invitation");
+    Ok(())
+}
+
+/// `DELETE /portail/v1/me/invitations/{organisation}`: the delegate declines the invitation, or
+/// stops serving `org`.
+///
+/// # Errors
+/// `NoInvitation` when it neither serves `org` nor is invited to.
+pub async fn leave(state: &AppState, account: &Account, org: &OrgId) -> Result<(), AccountsError> {
+    let current = state.store.versioned_account(account.email.as_str()).await?.ok_or(AccountsError::NoInvitation)?;
+    change_versioned(state, current, without_delegation(state, org, AccountsError::NoInvitation)).await?;
+    tracing::info!("technical delegate left an organisation");
+    Ok(())
+}
+
+/// After a subscription of `org` stopped naming `email` as its technical delegate: detaches
+/// that delegate of another organisation, unless another subscription of `org` still names it.
+///
+/// # Errors
+/// Store failures, `Busy`.
+pub async fn release_delegate(state: &AppState, org: &OrgId, email: &Email) -> Result<(), AccountsError> {
+    let subscriptions = state.store.subscriptions_of_organisation(&org.siret, &org.branch_code).await?;
+    if subscriptions.iter().any(|s| s.delegation_actor.as_ref().is_some_and(|d| d.email == *email)) {
+        return Ok(());
+    }
+    let Some(current) = state.store.versioned_account(email.as_str()).await? else { return Ok(()) };
+    if current.value.home() == *org || current.value.delegation(org).is_none() {
+        return Ok(());
+    }
+    match change_versioned(state, current, without_delegation(state, org, AccountsError::NotFound)).await {
+        Ok(_) => {
+            tracing::info!("technical delegate detached: no subscription names it any more");
+            Ok(())
+        }
+        Err(AccountsError::NotFound) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(test)]
@@ -761,12 +960,23 @@ mod tests {
         assert_eq!(organisation(&admin, "GET /a", Some("11001401600015-75108")).unwrap(), own);
         assert!(matches!(organisation(&admin, "GET /a", Some("21000005908301-69123")), Err(AccountsError::Forbidden)));
         assert!(matches!(organisation(&admin, "GET /a", Some("nonsense")), Err(AccountsError::Invalid(_))));
-        admin.other_organisations.push(OrgId {
-            siret: Siret::parse("21000005908301").unwrap(),
-            branch_code: BranchCode::parse("69123").unwrap(),
-        });
-        assert!(organisation(&admin, "GET /a", Some("21000005908301-69123")).is_ok(), "a delegate picks one it serves");
+        let other =
+            OrgId { siret: Siret::parse("21000005908301").unwrap(), branch_code: BranchCode::parse("69123").unwrap() };
+        admin.delegations.push(Delegation::invitation(other.clone(), chrono::Utc::now()));
+        assert!(
+            matches!(organisation(&admin, "GET /a", Some("21000005908301-69123")), Err(AccountsError::Forbidden)),
+            "an invitation gives nothing"
+        );
+        admin.delegations[0].status = DelegationStatus::Accepted;
+        assert!(
+            matches!(organisation(&admin, "GET /a", Some("21000005908301-69123")), Err(AccountsError::Forbidden)),
+            "its roles at home do not cross over: the delegate defaults there do not manage users"
+        );
+        admin.delegations[0].roles = vec![Role::ManageUsers];
+        assert!(organisation(&admin, "GET /a", Some("21000005908301-69123")).is_ok(), "given there, it may");
         admin.roles = vec![Role::ManageSubscriptions];
+        assert!(matches!(organisation(&admin, "GET /a", None), Err(AccountsError::Forbidden)), "not at home");
+        admin.delegations.clear();
         assert!(matches!(organisation(&admin, "GET /a", None), Err(AccountsError::Forbidden)), "no role, nothing");
     }
 
@@ -776,14 +986,17 @@ mod tests {
         a.habilitations = vec![ProcessCode::parse("CERTDC").unwrap()];
         let pairs = |q: &[(&str, &str)]| q.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<Vec<_>>();
         let f = |q: &[(&str, &str)]| AccountFilters::parse("GET /a", &pairs(q)).unwrap();
-        assert!(f(&[]).matches(&a));
-        assert!(f(&[("name", "lefevre oe")]).matches(&a));
-        assert!(f(&[("name", "ELODIE lef")]).matches(&a));
-        assert!(!f(&[("name", "oeuvray")]).matches(&a), "a prefix, not a substring");
-        assert!(f(&[("actorType", "AGENT"), ("role", "GESTION_TELEDOSSIERS"), ("processCode", "CERTDC")]).matches(&a));
-        assert!(!f(&[("role", "CONSULTATION_TELEDOSSIERS")]).matches(&a), "roles are matched exactly");
-        assert!(!f(&[("processCode", "EtatCivil")]).matches(&a));
-        assert!(f(&[("active", "true")]).matches(&a) && !f(&[("active", "false")]).matches(&a));
+        let org = a.home();
+        assert!(f(&[]).matches(&a, &org));
+        assert!(f(&[("name", "lefevre oe")]).matches(&a, &org));
+        assert!(f(&[("name", "ELODIE lef")]).matches(&a, &org));
+        assert!(!f(&[("name", "oeuvray")]).matches(&a, &org), "a prefix, not a substring");
+        assert!(
+            f(&[("actorType", "AGENT"), ("role", "GESTION_TELEDOSSIERS"), ("processCode", "CERTDC")]).matches(&a, &org)
+        );
+        assert!(!f(&[("role", "CONSULTATION_TELEDOSSIERS")]).matches(&a, &org), "roles are matched exactly");
+        assert!(!f(&[("processCode", "EtatCivil")]).matches(&a, &org));
+        assert!(f(&[("active", "true")]).matches(&a, &org) && !f(&[("active", "false")]).matches(&a, &org));
         let Err(AccountsError::Invalid(problems)) =
             AccountFilters::parse("GET /a", &pairs(&[("actorType", "BOSS"), ("role", "X"), ("active", "oui")]))
         else {

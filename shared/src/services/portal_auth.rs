@@ -17,8 +17,8 @@ use crate::{
         verify_secret,
     },
     domain::{
-        Account, CODE_VALIDITY_MINUTES, Email, LINK_VALIDITY_HOURS, LinkPurpose, LinkToken, ResetRequests, Session,
-        SignInChallenge, SignInFailures, password_problems,
+        Account, CODE_VALIDITY_MINUTES, Email, LINK_VALIDITY_HOURS, LinkPurpose, LinkToken, OrgId, ResetRequests,
+        Session, SignInChallenge, SignInFailures, password_problems,
     },
     http::ApiError,
     ports::{MailError, Write},
@@ -411,16 +411,35 @@ pub async fn sign_out(state: &AppState, session_id: &str) -> Result<(), PortalAu
     Ok(())
 }
 
-/// The signed-in person as `GET /portail/v1/me` shows it (one GetItem per organisation, for its
-/// name).
+/// The signed-in person as `GET /portail/v1/me` shows it: its roles and habilitations at home,
+/// each organisation it acts for with what it may do there, and the invitations it has not
+/// answered (one GetItem per organisation, for its name).
 ///
 /// # Errors
 /// When the store fails.
 pub async fn profile(state: &AppState, account: &Account, csrf_token: &str) -> Result<Value, PortalAuthError> {
+    let name = |o: &OrgId| {
+        let o = o.clone();
+        async move { state.store.organisation(&o.siret, &o.branch_code).await.map(|org| org.map(|org| org.name)) }
+    };
     let mut organisations = Vec::new();
     for o in account.organisations() {
-        let name = state.store.organisation(&o.siret, &o.branch_code).await?.map(|org| org.name);
-        organisations.push(json!({"siret": o.siret, "branchCode": o.branch_code, "name": name}));
+        let (roles, habilitations) = match account.delegation(&o).filter(|_| o != account.home()) {
+            Some(d) => (&d.roles, &d.habilitations),
+            None => (&account.roles, &account.habilitations),
+        };
+        organisations.push(json!({
+            "siret": o.siret, "branchCode": o.branch_code, "name": name(&o).await?,
+            "roles": roles, "habilitations": habilitations,
+        }));
+    }
+    let mut invitations = Vec::new();
+    for d in account.invitations() {
+        let o = &d.organisation;
+        invitations.push(json!({
+            "siret": o.siret, "branchCode": o.branch_code, "name": name(o).await?,
+            "invitedAt": super::time_or_null(d.invited_at),
+        }));
     }
     Ok(json!({
         "email": account.email,
@@ -428,6 +447,7 @@ pub async fn profile(state: &AppState, account: &Account, csrf_token: &str) -> R
         "lastName": account.last_name,
         "actorType": account.actor_type,
         "organisations": organisations,
+        "invitations": invitations,
         "roles": account.roles,
         "habilitations": account.habilitations,
         "csrfToken": csrf_token,

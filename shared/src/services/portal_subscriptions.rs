@@ -8,7 +8,11 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Checker, ExchangeError, notify, refused, time_or_null};
+use super::{
+    Checker, ExchangeError,
+    accounts::{self, AccountsError},
+    notify, refused, time_or_null,
+};
 use crate::{
     auth::{generate_secret, hash_secret},
     domain::{
@@ -25,14 +29,29 @@ pub const SECRET_OVERLAP_HOURS: i64 = 24;
 /// How many recent deliveries the detail shows.
 pub const DELIVERIES_SHOWN: usize = 20;
 
-/// Who looks: the organisations the person acts for, and whether it may change subscriptions.
+/// Who looks: the organisations whose subscriptions the person reads, and those whose
+/// subscriptions it changes (a technical delegate holds, in each organisation it serves, the
+/// roles that organisation gave it).
 pub struct Viewer {
     pub organisations: Vec<OrgRef>,
-    pub manages: bool,
+    pub managed: Vec<OrgRef>,
+}
+
+fn among(orgs: &[OrgRef], s: &Subscription) -> bool {
+    orgs.iter().any(|o| o.company_register == s.siret && o.branch_code == s.branch_code)
 }
 
 fn serves(viewer: &Viewer, s: &Subscription) -> bool {
-    viewer.organisations.iter().any(|o| o.company_register == s.siret && o.branch_code == s.branch_code)
+    among(&viewer.organisations, s)
+}
+
+/// A subscription it may read, if it may also change it.
+async fn load_managed(state: &AppState, viewer: &Viewer, id: Uuid) -> Result<Versioned<Subscription>, ExchangeError> {
+    if viewer.managed.is_empty() {
+        return Err(ExchangeError::Forbidden);
+    }
+    let s = load(state, viewer, id).await?;
+    if among(&viewer.managed, &s.value) { Ok(s) } else { Err(ExchangeError::Forbidden) }
 }
 
 /// The API client of a subscription in API mode: one per subscription.
@@ -124,11 +143,8 @@ async fn change(
     id: Uuid,
     apply: impl Fn(&mut Subscription) -> Result<(), ExchangeError>,
 ) -> Result<Subscription, ExchangeError> {
-    if !viewer.manages {
-        return Err(ExchangeError::Forbidden);
-    }
     for _ in 0..super::RETRIES {
-        let Versioned { value: mut s, version } = load(state, viewer, id).await?;
+        let Versioned { value: mut s, version } = load_managed(state, viewer, id).await?;
         apply(&mut s)?;
         s.update_date_time = Some(state.clock.now());
         match state.store.commit(vec![state.store.update_subscription_write(&s, version)?]).await {
@@ -208,9 +224,11 @@ pub async fn set_notifications(
     row(state, &s, state.clock.now()).await
 }
 
-/// The technical delegate, by e-mail (`null` removes it). The delegate gets access: an
-/// existing delegate account serves this organisation too; a new address gets a delegate
-/// account (`firstName` and `lastName` then required) and its activation e-mail.
+/// The technical delegate, by e-mail (`null` removes it). An existing delegate account of
+/// another organisation is invited (it has access once it accepts from the portal); a new
+/// address gets a delegate account (`firstName` and `lastName` then required) and its
+/// activation e-mail. The delegate removed or replaced is detached from the organisation,
+/// unless another of its subscriptions names it.
 ///
 /// # Errors
 /// `Invalid` for a malformed address or a new delegate without names; `Refused` for an address
@@ -233,20 +251,16 @@ pub async fn set_delegate(
     let Some((email, first, last)) = parsed.filter(|_| c.is_ok()) else {
         return Err(ExchangeError::Invalid(c.problems));
     };
+    let before = load_managed(state, viewer, id).await?.value;
+    let org = crate::domain::OrgId { siret: before.siret.clone(), branch_code: before.branch_code.clone() };
+    let accounts_error = |e| match e {
+        AccountsError::Invalid(p) => ExchangeError::Invalid(p),
+        AccountsError::Store(e) => ExchangeError::Store(e),
+        AccountsError::Busy => ExchangeError::Busy,
+        _ => refused("This address belongs to an account that cannot be a technical delegate"),
+    };
     if let Some(email) = &email {
-        if !viewer.manages {
-            return Err(ExchangeError::Forbidden);
-        }
-        let s = load(state, viewer, id).await?.value;
-        let org = crate::domain::OrgId { siret: s.siret.clone(), branch_code: s.branch_code.clone() };
-        super::accounts::ensure_delegate(state, email, &org, first.clone().zip(last.clone())).await.map_err(
-            |e| match e {
-                super::accounts::AccountsError::Invalid(p) => ExchangeError::Invalid(p),
-                super::accounts::AccountsError::Store(e) => ExchangeError::Store(e),
-                super::accounts::AccountsError::Busy => ExchangeError::Busy,
-                _ => refused("This address belongs to an account that cannot be a technical delegate"),
-            },
-        )?;
+        accounts::ensure_delegate(state, email, &org, first.clone().zip(last.clone())).await.map_err(accounts_error)?;
     }
     let s = change(state, viewer, id, |s| {
         s.delegation_actor = email.clone().map(|email| Contact {
@@ -260,6 +274,11 @@ pub async fn set_delegate(
         Ok(())
     })
     .await?;
+    // The delegate it replaces loses access to the organisation, unless another subscription
+    // still names it.
+    if let Some(previous) = before.delegation_actor.map(|d| d.email).filter(|p| Some(p) != email.as_ref()) {
+        accounts::release_delegate(state, &org, &previous).await.map_err(accounts_error)?;
+    }
     row(state, &s, state.clock.now()).await
 }
 
@@ -344,10 +363,7 @@ pub async fn set_access_mode(
 /// # Errors
 /// `Refused` when the subscription is not in API mode; `Forbidden` without the management role.
 pub async fn regenerate_secret(state: &AppState, viewer: &Viewer, id: Uuid) -> Result<Value, ExchangeError> {
-    if !viewer.manages {
-        return Err(ExchangeError::Forbidden);
-    }
-    let s = load(state, viewer, id).await?.value;
+    let s = load_managed(state, viewer, id).await?.value;
     if s.access_mode != Some(AccessMode::Api) {
         return Err(refused("The subscription is not in API mode"));
     }

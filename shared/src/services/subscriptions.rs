@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::{Checker, RETRIES, portal_auth, time_or_null};
+use super::{Checker, RETRIES, accounts, portal_auth, time_or_null};
 use crate::{
     auth::Claims,
     domain::{
@@ -415,6 +415,29 @@ async fn missing_accounts(
     if problems.is_empty() { Ok(new) } else { Err(SubscriptionError::Refused(problems)) }
 }
 
+/// Once a subscription names another technical delegate: an existing delegate of another
+/// organisation is invited (it has no access until it accepts from the portal), and the one it
+/// replaces is detached unless another subscription of the organisation names it. The
+/// subscription is committed: a failure is logged.
+async fn delegate_changed(state: &AppState, sub: &Subscription, before: Option<&Contact>) {
+    let after = sub.delegation_actor.as_ref().map(|d| &d.email);
+    let before = before.map(|d| &d.email);
+    if after == before {
+        return;
+    }
+    let org = OrgId { siret: sub.siret.clone(), branch_code: sub.branch_code.clone() };
+    if let Some(email) = after
+        && let Err(e) = accounts::ensure_delegate(state, email, &org, None).await
+    {
+        tracing::warn!(kind = %e, "the technical delegate named by a subscription was not invited");
+    }
+    if let Some(email) = before
+        && let Err(e) = accounts::release_delegate(state, &org, email).await
+    {
+        tracing::error!(kind = %e, "detaching a technical delegate no subscription names failed");
+    }
+}
+
 /// E-mails each new account its activation link. The accounts are committed: a failure is
 /// logged, not fatal (the person asks again through "forgotten password").
 async fn send_activations(state: &AppState, emails: &[Email]) {
@@ -564,6 +587,7 @@ pub async fn create_subscription(
             Ok(()) => {
                 tracing::info!(subscription_id = %sub.id, process = %sub.process_code, "subscription created");
                 send_activations(state, &accounts.emails).await;
+                delegate_changed(state, &sub, None).await;
                 return Ok(render_created(&sub, now));
             }
             // The subscription or an account appeared meanwhile: the next round sees it.
@@ -968,6 +992,7 @@ pub async fn update_subscription(
             Ok(()) => {
                 tracing::info!(subscription_id = %id, status = %next.status, "subscription updated");
                 send_activations(state, &accounts.emails).await;
+                delegate_changed(state, &next, current.delegation_actor.as_ref()).await;
                 return Ok(render(&next, now));
             }
             Err(StoreError::Conflict) => continue,

@@ -89,15 +89,15 @@ impl Store {
     /// `Conflict` on a concurrent change.
     pub async fn save_account(&self, a: &Account) -> Result<bool, StoreError> {
         let changed = self.upsert(a, "Account", &keys::account(a.email.as_str()), &account_indexes(a)).await?;
-        for org in &a.other_organisations {
-            self.table().put(delegation_item(&a.email, org)?, Condition::None).await?;
+        for d in &a.delegations {
+            self.table().put(delegation_item(&a.email, &d.organisation)?, Condition::None).await?;
         }
         Ok(changed)
     }
 
     /// The accounts of an organisation: its own (GSI1 `ORG#<org>` / `ACCOUNT#…`) and the
-    /// technical delegates of other organisations who serve it (`DELEGATE#…`, then a GetItem
-    /// each: organisations have a handful of them).
+    /// technical delegates of other organisations who serve it or are invited to (`DELEGATE#…`,
+    /// then a GetItem each: organisations have a handful of them).
     ///
     /// # Errors
     /// When the table fails or holds a corrupt item.
@@ -113,7 +113,7 @@ impl Store {
             let Some(email) = item.get("email").and_then(serde_json::Value::as_str) else { continue };
             // The account decides: an index entry may lag behind it.
             if let Some(a) = self.account(email).await?
-                && a.other_organisations.contains(org)
+                && a.delegation(org).is_some()
                 && !accounts.iter().any(|known: &Account| known.email == a.email)
             {
                 accounts.push(a);
@@ -122,13 +122,21 @@ impl Store {
         Ok(accounts)
     }
 
-    /// The write recording that a technical delegate serves `org` besides its own organisation
-    /// (idempotent: the same item each time).
+    /// The write recording that a technical delegate serves `org` besides its own organisation,
+    /// or is invited to (idempotent: the same item each time).
     ///
     /// # Errors
     /// When the item does not serialise.
     pub fn delegation_write(&self, email: &Email, org: &OrgId) -> Result<Write, StoreError> {
         Ok(Write::put(delegation_item(email, org)?))
+    }
+
+    /// The write removing that index entry, when the delegate is detached.
+    pub fn delegation_removal(&self, email: &Email, org: &OrgId) -> Write {
+        Write::Delete {
+            key: keys::delegation(email.as_str(), &org.siret, &org.branch_code),
+            condition: Condition::None,
+        }
     }
 
     /// Every item of a query, following the cursors.

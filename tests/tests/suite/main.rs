@@ -7,6 +7,7 @@ mod intake;
 mod portal_accounts;
 mod portal_auth;
 mod portal_authorization;
+mod portal_delegates;
 mod portal_dossiers;
 mod portal_openapi;
 mod portal_subscriptions;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use hubee_shared::{
     adapters::ManualClock,
-    domain::{ActorType, BranchCode, ProcessCode, Siret, SubscriptionStatus, parse_time},
+    domain::{Account, ActorType, BranchCode, ProcessCode, Siret, SubscriptionStatus, parse_time},
     services::subscriptions::activate_due,
 };
 use hubee_tests::*;
@@ -155,7 +155,15 @@ async fn datapass_creates_an_inactive_subscription_with_the_accounts_it_names() 
     let kept = store.account("admin@mairie-a.example").await.unwrap().unwrap();
     assert_eq!(kept.first_name, "Alice");
     assert!(kept.password_hash.is_some(), "an active account keeps its password");
-    assert_eq!(store.account(DELEGATE).await.unwrap().unwrap(), delegate_account);
+    // The delegate, whose own organisation is Mairie B, is invited to serve Mairie A: no access
+    // there until it accepts from the portal.
+    let invited = store.account(DELEGATE).await.unwrap().unwrap();
+    assert_eq!(Account { delegations: Vec::new(), ..invited.clone() }, delegate_account, "its profile is kept");
+    let invitations: Vec<_> = invited.invitations().map(|d| d.organisation.siret.as_str()).collect();
+    assert_eq!(invitations, [MAIRIE_A.0]);
+    assert_eq!(invited.organisations().len(), 1);
+    let invitation = t.wait_for_email_with_subject(DELEGATE, "HubEE : invitation à intervenir pour Mairie A", 1).await;
+    assert!(invitation.text.contains(MAIRIE_A.0), "{}", invitation.text);
 
     // Only DataPass and the platform create subscriptions.
     let mut third = new_subscription(MAIRIE_UNSUBSCRIBED, PACS, "admin@mairie-c.example");

@@ -35,8 +35,11 @@ const EXACT = {
   'Subscription is not found': "Cet abonnement n'existe pas ou ne concerne pas votre organisation.",
   'Account is not found': "Ce compte n'existe pas dans votre organisation.",
   'An account already exists with this e-mail address': 'Un compte existe déjà avec cette adresse électronique.',
-  "This technical delegate belongs to another organisation: only that organisation's administrators change it":
-    'Ce délégué technique appartient à une autre organisation : seuls les administrateurs de celle-ci peuvent le modifier ou le suspendre.',
+  'This technical delegate belongs to another organisation: only its roles and habilitations in yours change here':
+    "Ce délégué technique appartient à une autre organisation : vous ne pouvez modifier que ses rôles et habilitations dans la vôtre (ou le retirer), pas son profil ni le suspendre.",
+  'This account belongs to the organisation: it cannot be detached (suspend it instead)':
+    "Ce compte appartient à votre organisation : il ne peut pas être retiré, mais il peut être suspendu.",
+  'Invitation is not found': "Cette invitation n'existe pas ou a été retirée par l'organisation.",
   'You cannot suspend your own account': 'Vous ne pouvez pas suspendre votre propre compte.',
   'You cannot remove your own GESTION_UTILISATEURS role: another administrator of the organisation must':
     "Vous ne pouvez pas retirer votre propre rôle « Gestion des utilisateurs » : un autre administrateur de l'organisation doit le faire.",
