@@ -687,6 +687,54 @@ await step('the administrator gives the agent a role, suspends the account and r
   await signOut();
 });
 
+const DELEGATE = 'support@editeur-demo.example';
+
+await step('the administrator names a delegate of another organisation, who is invited, not added', async () => {
+  await answerCode(await signIn(ADMIN, adminPassword));
+  await page.getByRole('link', { name: 'Gestion des comptes' }).first().click();
+  await page.getByRole('link', { name: 'Ajouter un utilisateur' }).click();
+  await page.getByRole('heading', { name: "Création d'un nouveau compte utilisateur" }).waitFor();
+  await page.getByLabel("Type d'acteur").selectOption('TECHNICAL_DELEGATE');
+  await page.getByLabel('Adresse électronique').fill(DELEGATE);
+  await page.getByRole('textbox', { name: 'Prénom *', exact: true }).fill('Samia');
+  await page.getByRole('textbox', { name: 'Nom *', exact: true }).fill('Renaud');
+  await page.getByLabel('Téléphone principal').fill('+33 1 23 45 67 89');
+  await page.getByRole('button', { name: "Ajouter l'utilisateur" }).click();
+  await page.getByRole('heading', { name: 'Délégué technique invité' }).waitFor();
+  await waitForMail(dataDir, DELEGATE, /Mairie de Valfleuri \(SIRET \d{14}\) vous a désigné/);
+  await signOut();
+});
+
+await step('the delegate accepts the invitation on the home page, then serves both organisations', async () => {
+  await answerCode(await signIn(DELEGATE, passwordOf(DELEGATE)));
+  await page.getByRole('heading', { name: 'Invitations à intervenir comme délégué technique' }).waitFor();
+  await accessible('home page with an invitation');
+  await page.getByRole('button', { name: "Accepter l'invitation de Mairie de Valfleuri" }).click();
+  await page.getByRole('heading', { name: 'Invitation acceptée' }).waitFor();
+  await page.getByRole('link', { name: 'Gestion des abonnements' }).first().click();
+  await page.getByText('Mairie de Valfleuri').first().waitFor();
+  await signOut();
+});
+
+await step('the administrator gives the delegate a role in the mairie, then detaches it', async () => {
+  await answerCode(await signIn(ADMIN, adminPassword));
+  await page.getByRole('link', { name: 'Gestion des comptes' }).first().click();
+  await page.getByRole('link', { name: 'Modifier le compte de Samia Renaud' }).click();
+  await page.getByRole('heading', { name: 'Rôles et habilitations dans votre organisation' }).waitFor();
+  await accessible('Compte utilisateur of a delegate of another organisation');
+  await choose(page.getByLabel('Consultation des abonnements'));
+  await page.getByRole('button', { name: 'Enregistrer les modifications' }).click();
+  await page.getByRole('heading', { name: 'Modifications enregistrées' }).waitFor();
+  await page.getByRole('button', { name: 'Retirer le délégué' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Retirer le délégué technique' });
+  await dialog.waitFor();
+  await settled(page);
+  await dialog.getByRole('button', { name: 'Retirer le délégué' }).click();
+  await page.getByRole('heading', { name: 'Délégué technique retiré' }).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Modifier le compte de Samia Renaud' }).count(), 0);
+  await signOut();
+});
+
 await step('no script error and nothing blocked by the Content-Security-Policy during the walk', async () => {
   const problems = browser.problems.filter(
     (p) => !/Failed to load resource: the server responded with a status of (401|400|403|404)/.test(p),

@@ -270,4 +270,12 @@ export const accounts = {
   suspend: (email, organisation) => request('POST', `/accounts/${enc(email)}/suspension`, { query: { organisation } }),
   reactivate: (email, organisation) =>
     request('DELETE', `/accounts/${enc(email)}/suspension`, { query: { organisation } }),
+  /** A technical delegate of another organisation no longer serves this one. */
+  detach: (email, organisation) => request('DELETE', `/accounts/${enc(email)}/delegation`, { query: { organisation } }),
+};
+
+// A technical delegate's invitations (`organisation`: `<siret>-<branchCode>`).
+export const invitations = {
+  accept: (organisation) => request('POST', `/me/invitations/${enc(organisation)}`),
+  decline: (organisation) => request('DELETE', `/me/invitations/${enc(organisation)}`),
 };

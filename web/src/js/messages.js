@@ -36,9 +36,9 @@ const EXACT = {
   'Account is not found': "Ce compte n'existe pas dans votre organisation.",
   'An account already exists with this e-mail address': 'Un compte existe déjà avec cette adresse électronique.',
   'This technical delegate belongs to another organisation: only its roles and habilitations in yours change here':
-    "Ce délégué technique appartient à une autre organisation : vous ne pouvez modifier que ses rôles et habilitations dans la vôtre (ou le retirer), pas son profil ni le suspendre.",
+    'Ce délégué technique appartient à une autre organisation : vous ne pouvez modifier que ses rôles et habilitations dans la vôtre (ou le retirer), pas son profil ni le suspendre.',
   'This account belongs to the organisation: it cannot be detached (suspend it instead)':
-    "Ce compte appartient à votre organisation : il ne peut pas être retiré, mais il peut être suspendu.",
+    'Ce compte appartient à votre organisation : il ne peut pas être retiré, mais il peut être suspendu.',
   'Invitation is not found': "Cette invitation n'existe pas ou a été retirée par l'organisation.",
   'You cannot suspend your own account': 'Vous ne pouvez pas suspendre votre propre compte.',
   'You cannot remove your own GESTION_UTILISATEURS role: another administrator of the organisation must':

@@ -46,8 +46,16 @@ export async function load() {
   return current;
 }
 
+/** The roles held in an organisation (`/me` lists, for each, those held there). */
+function rolesIn(org) {
+  return org?.roles ?? [];
+}
+
+/** Whether the person holds one of `roles` in some organisation it acts for (its own roles at
+ * home; a technical delegate's roles elsewhere are those each organisation gave it). */
 function hasRole(...roles) {
-  return Boolean(current?.roles?.some((role) => roles.includes(role)));
+  const held = [...(current?.roles ?? []), ...(current?.organisations ?? []).flatMap(rolesIn)];
+  return held.some((role) => roles.includes(role));
 }
 
 /** What the person may do, by area of the portal. */
@@ -62,6 +70,16 @@ export const can = {
 /** The organisation the person works for (a technical delegate's own first). */
 export function organisation() {
   return current?.organisations?.[0] ?? null;
+}
+
+/** The organisations where the person holds one of `roles`, its own first. */
+export function organisationsWith(...roles) {
+  return (current?.organisations ?? []).filter((o) => rolesIn(o).some((role) => roles.includes(role)));
+}
+
+/** The organisations that invited the person as their technical delegate, not yet answered. */
+export function invitations() {
+  return current?.invitations ?? [];
 }
 
 /** `<siret>-<branchCode>`, as the account routes name an organisation. */

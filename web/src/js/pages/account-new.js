@@ -5,13 +5,14 @@
 import { accounts } from '../api.js';
 import { add, h } from '../dom.js';
 import { subscribedProcedures } from '../procedures.js';
-import { flash, organisation, organisationKey } from '../session.js';
+import { flash, organisation, organisationKey, organisationsWith } from '../session.js';
 import { button, form, requiredNote, showError, showProblems } from '../ui/forms.js';
 import { pageTitle } from '../ui/layout.js';
 import { accountFields, problemsOf, valuesOf, watch } from './account-form.js';
 
 export async function render(view, { query, navigate, isCurrent }) {
-  const org = query.get('organisation') ?? organisationKey(organisation());
+  const org =
+    query.get('organisation') ?? organisationKey(organisationsWith('GESTION_UTILISATEURS')[0] ?? organisation());
   const procedures = await subscribedProcedures().catch(() => []);
   if (!isCurrent()) return;
   const { fields, sections } = accountFields({ procedures, withEmail: true, withRoles: false });
@@ -38,7 +39,8 @@ export async function render(view, { query, navigate, isCurrent }) {
           submit.disabled = true;
           try {
             const created = await accounts.create(body, org);
-            const ours = organisationKey(created.organisation) === org;
+            // An existing delegate of another organisation is invited: the answer has no organisation.
+            const ours = Boolean(created.organisation) && organisationKey(created.organisation) === org;
             flash(
               ours
                 ? {
@@ -48,8 +50,8 @@ export async function render(view, { query, navigate, isCurrent }) {
                   }
                 : {
                     type: 'success',
-                    title: 'Délégué technique ajouté',
-                    text: `${created.email} est déjà délégué technique d'une autre organisation : il sert désormais aussi la vôtre.`,
+                    title: 'Délégué technique invité',
+                    text: `${created.firstName} ${created.lastName} (${created.email}) est délégué technique d'une autre organisation : une invitation lui a été envoyée par e-mail. Il n'aura accès à votre organisation qu'après l'avoir acceptée.`,
                   },
             );
             await navigate(

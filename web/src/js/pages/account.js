@@ -3,11 +3,11 @@
 
 import { accounts } from '../api.js';
 import { add, fill, h } from '../dom.js';
-import { ACTOR_TYPES, accountBadge } from '../labels.js';
-import { subscribedProcedures } from '../procedures.js';
-import { organisation, organisationKey, user } from '../session.js';
+import { ACTOR_TYPES, ROLES, accountBadge } from '../labels.js';
+import { procedureLabel, subscribedProcedures } from '../procedures.js';
+import { flash, organisation, organisationKey, organisationsWith, user } from '../session.js';
 import { alert, errorAlert, show } from '../ui/feedback.js';
-import { button, clearProblems, form, requiredNote, showError, showProblems } from '../ui/forms.js';
+import { button, checkboxGroup, clearProblems, form, requiredNote, showError, showProblems } from '../ui/forms.js';
 import { details, pageTitle, section } from '../ui/layout.js';
 import { modal } from '../ui/modal.js';
 import { accountFields, problemsOf, valuesOf, watch } from './account-form.js';
@@ -28,9 +28,10 @@ function changes(account, values) {
   return change;
 }
 
-export async function render(view, { params, query, setTitle, isCurrent }) {
+export async function render(view, { params, query, setTitle, isCurrent, navigate }) {
   const email = params.email;
-  const org = query.get('organisation') ?? organisationKey(organisation());
+  const org =
+    query.get('organisation') ?? organisationKey(organisationsWith('GESTION_UTILISATEURS')[0] ?? organisation());
   const orgName = user()?.organisations?.find((o) => organisationKey(o) === org)?.name;
   const back = `/comptes${query.get('organisation') ? `?organisation=${encodeURIComponent(org)}` : ''}`;
   let [account, procedures] = await Promise.all([accounts.read(email, org), subscribedProcedures().catch(() => [])]);
@@ -69,12 +70,26 @@ export async function render(view, { params, query, setTitle, isCurrent }) {
       summary,
       section(
         'Informations générales',
-        details([
-          ['Service instructeur', `${orgName ?? ''} (N° SIRET : ${account.organisation.siret})`.trim()],
-          ['Adresse électronique', account.email],
-          ["Type d'acteur", ACTOR_TYPES[account.actorType] ?? account.actorType],
-          ['État du compte', accountBadge(account)],
-        ]),
+        details(
+          home
+            ? [
+                ['Service instructeur', `${orgName ?? ''} (N° SIRET : ${account.organisation.siret})`.trim()],
+                ['Adresse électronique', account.email],
+                ["Type d'acteur", ACTOR_TYPES[account.actorType] ?? account.actorType],
+                ['État du compte', accountBadge(account)],
+              ]
+            : [
+                ['Adresse électronique', account.email],
+                ["Type d'acteur", ACTOR_TYPES[account.actorType] ?? account.actorType],
+                ['État du compte', accountBadge(account)],
+                [
+                  'Délégation',
+                  account.delegation?.status === 'INVITED'
+                    ? "Invitation envoyée, en attente d'acceptation"
+                    : 'Acceptée : intervient pour votre organisation',
+                ],
+              ],
+        ),
         home &&
           h(
             'ul',
@@ -123,15 +138,99 @@ export async function render(view, { params, query, setTitle, isCurrent }) {
 
   showSummary();
   if (!home) {
+    delegateSection();
+    return;
+  }
+
+  /** A technical delegate of another organisation: what this organisation gives it, and its
+   * removal. Its profile and suspension belong to its own organisation. */
+  function delegateSection() {
     add(
       view,
       alert({
         type: 'info',
-        title: 'Compte en lecture seule',
-        text: 'Ce délégué technique appartient à une autre organisation : seuls les administrateurs de celle-ci peuvent le modifier ou le suspendre.',
+        title: 'Délégué technique d’une autre organisation',
+        text: 'Son profil appartient à son organisation d’origine. Vous choisissez ici ses rôles et habilitations dans la vôtre, ou le retirez de votre organisation.',
       }),
     );
-    return;
+    const problems = h('div', {});
+    const roles = checkboxGroup({
+      legend: 'Rôles dans votre organisation',
+      name: 'roles',
+      values: account.roles ?? [],
+      options: Object.entries(ROLES).map(([value, label]) => ({ value, label })),
+    });
+    const habilitations = checkboxGroup({
+      legend: 'Habilitations aux démarches',
+      name: 'habilitations',
+      values: account.habilitations ?? [],
+      options: procedures.map((p) => ({ value: p.code, label: procedureLabel(p) })),
+    });
+    const edit = form(
+      {
+        'aria-label': 'Modifier les rôles du délégué',
+        on: {
+          submit: async (event) => {
+            event.preventDefault();
+            try {
+              account = await accounts.edit(email, { roles: roles.value, habilitations: habilitations.value }, org);
+              showSummary();
+              show(problems, alert({ type: 'success', title: 'Modifications enregistrées' }));
+            } catch (error) {
+              show(problems, errorAlert(error, { title: "Les modifications n'ont pas été enregistrées" }));
+            }
+          },
+        },
+      },
+      h('div', { class: 'fr-fieldset__element' }, roles.element),
+      h('div', { class: 'fr-fieldset__element' }, habilitations.element),
+      h(
+        'ul',
+        { class: 'fr-btns-group fr-btns-group--inline-md' },
+        h('li', {}, button('Enregistrer les modifications', { type: 'submit' })),
+      ),
+    );
+    const detachDialog = modal({
+      title: 'Retirer le délégué technique',
+      content: [
+        h('p', {}, `${name} n'aura plus accès à votre organisation, y compris dans ses sessions en cours.`),
+        h('p', {}, 'Son compte, qui appartient à une autre organisation, n’est pas supprimé.'),
+      ],
+      actions: [
+        button('Retirer le délégué', { on: { click: detach } }),
+        button('Annuler', { kind: 'secondary', on: { click: () => detachDialog.close() } }),
+      ],
+    });
+    async function detach() {
+      try {
+        await accounts.detach(email, org);
+        await detachDialog.close();
+        flash({
+          type: 'success',
+          title: 'Délégué technique retiré',
+          text: `${name} n'a plus accès à votre organisation.`,
+        });
+        await navigate(back);
+      } catch (error) {
+        await detachDialog.close();
+        show(problems, errorAlert(error, { title: "Le délégué n'a pas été retiré" }));
+      }
+    }
+    add(
+      view,
+      detachDialog.element,
+      section('Rôles et habilitations dans votre organisation', problems, edit),
+      section(
+        'Retirer de votre organisation',
+        h(
+          'p',
+          {},
+          detachDialog.opener('Retirer le délégué', {
+            class: 'fr-btn--secondary fr-btn--icon-left fr-icon-user-unfollow-line',
+          }),
+        ),
+      ),
+    );
   }
 
   const problems = h('div', {});

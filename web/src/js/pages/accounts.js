@@ -7,7 +7,7 @@ import { add, fill, h, srOnly } from '../dom.js';
 import { plural } from '../format.js';
 import { ACTOR_TYPES, ROLES } from '../labels.js';
 import { procedureLabel, subscribedProcedures } from '../procedures.js';
-import { organisation, organisationKey, user } from '../session.js';
+import { organisation, organisationKey, organisationsWith } from '../session.js';
 import { errorAlert, announce } from '../ui/feedback.js';
 import { button, form, selectField, textField } from '../ui/forms.js';
 import { list, loading, pageTitle, table } from '../ui/layout.js';
@@ -15,8 +15,9 @@ import { list, loading, pageTitle, table } from '../ui/layout.js';
 const FILTERS = ['actorType', 'role', 'processCode', 'name', 'active'];
 
 export async function render(view, { query, navigate, isCurrent }) {
-  const organisations = user()?.organisations ?? [];
-  const org = query.get('organisation') ?? organisationKey(organisation());
+  const organisations = organisationsWith('GESTION_UTILISATEURS');
+  const org =
+    query.get('organisation') ?? organisationKey(organisationsWith('GESTION_UTILISATEURS')[0] ?? organisation());
   const suffix = query.get('organisation') ? `?organisation=${encodeURIComponent(org)}` : '';
   const procedures = await subscribedProcedures().catch(() => []);
   if (!isCurrent()) return;
@@ -164,6 +165,7 @@ export async function render(view, { query, navigate, isCurrent }) {
                   {},
                   a.active ? 'Oui' : 'Non',
                   !a.activated && h('span', { class: 'fr-hint-text' }, 'Activation en attente'),
+                  a.delegation?.status === 'INVITED' && h('span', { class: 'fr-hint-text' }, 'Invitation en attente'),
                 ),
                 { header: a.lastName },
                 a.firstName,

@@ -4,7 +4,7 @@
 import { auth } from '../api.js';
 import { add, fill, focus, h } from '../dom.js';
 import { home } from '../router.js';
-import { signedIn } from '../session.js';
+import { invitations, signedIn } from '../session.js';
 import {
   button,
   clearProblems,
@@ -118,7 +118,8 @@ export async function render(view, { query, navigate }) {
             try {
               const me = await auth.answerCode(challenge.challengeId, value);
               signedIn(me);
-              await navigate(returnTo(query) ?? home() ?? '/', { replace: true });
+              // Invitations waiting for an answer are shown first, on the home page.
+              await navigate(returnTo(query) ?? (invitations().length ? '/' : home()) ?? '/', { replace: true });
             } catch (error) {
               showError(problems, error, { code });
               submit.disabled = false;
