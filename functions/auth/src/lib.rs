@@ -65,7 +65,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The function's router.
 pub fn router(state: AppState) -> Router {
-    http::finish(routes()).with_state(state)
+    http::finish(routes(), state)
 }
 
 /// `Authorization: Basic base64(clientId:clientSecret)`.
@@ -314,7 +314,7 @@ mod portal_tests {
         let mut builder =
             axum::http::Request::builder().method(method).uri(uri).header("content-type", "application/json");
         if let Some(c) = cookie {
-            builder = builder.header(header::COOKIE, format!("hubee_session={c}"));
+            builder = builder.header(header::COOKIE, format!("__Host-hubee_session={c}"));
         }
         if let Some(t) = csrf {
             builder = builder.header("x-csrf-token", t);
@@ -332,7 +332,7 @@ mod portal_tests {
     /// The session cookie's value in a `Set-Cookie` header.
     fn cookie_value(headers: &HeaderMap) -> String {
         let set = headers[header::SET_COOKIE].to_str().unwrap();
-        set.strip_prefix("hubee_session=").unwrap().split(';').next().unwrap().to_owned()
+        set.strip_prefix("__Host-hubee_session=").unwrap().split(';').next().unwrap().to_owned()
     }
 
     #[tokio::test]
