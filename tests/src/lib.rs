@@ -452,7 +452,7 @@ pub fn session_cookie_of(r: &Response) -> Option<String> {
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("hubee_session="))
+        .find_map(|v| v.strip_prefix("__Host-hubee_session="))
         .map(|v| v.split(';').next().unwrap_or_default().to_owned())
 }
 
@@ -486,7 +486,7 @@ impl TestHub {
 
     /// A request with the session cookie only.
     pub fn portal_cookie(&self, cookie: &str, method: Method, path: &str) -> RequestBuilder {
-        self.portal(method, path).header("cookie", format!("hubee_session={cookie}"))
+        self.portal(method, path).header("cookie", format!("__Host-hubee_session={cookie}"))
     }
 
     /// `POST /portail/v1/session`: status and body.

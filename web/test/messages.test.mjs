@@ -13,6 +13,8 @@ const MESSAGES = [
   'This link is invalid, has expired or was already used: ask for a new one',
   'Not signed in, or the session has expired: sign in again',
   'Missing or wrong X-CSRF-Token header',
+  'Cross-site request refused',
+  'Unsupported Media Type: the body must be application/json',
   'The password must have at least 8 characters',
   'The password must have at most 128 characters',
   'The password must contain a digit',

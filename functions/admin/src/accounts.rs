@@ -264,7 +264,7 @@ mod tests {
             .method(method)
             .uri(uri)
             .header("content-type", "application/json")
-            .header("cookie", format!("hubee_session={}", s.0))
+            .header("cookie", format!("__Host-hubee_session={}", s.0))
             .header("x-csrf-token", &s.1)
             .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
             .unwrap()

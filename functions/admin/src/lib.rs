@@ -26,7 +26,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 pub fn router(state: AppState) -> Router {
-    http::finish(routes()).with_state(state)
+    http::finish(routes(), state)
 }
 
 async fn create_subscription(

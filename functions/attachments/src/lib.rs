@@ -28,7 +28,7 @@ pub const PORTAL_ROUTES: &[(&str, &str)] = &[
     ("GET", "/portail/v1/cases/{caseId}/attachments/{attachmentId}"),
     ("POST", "/portail/v1/cases/{caseId}/attachments"),
     ("POST", "/portail/v1/cases/{caseId}/attachments/upload-url"),
-    ("GET", "/portail/v1/cases/{caseId}/archive"),
+    ("POST", "/portail/v1/cases/{caseId}/archive"),
     ("POST", "/portail/v1/archives"),
 ];
 
@@ -37,7 +37,7 @@ fn portal_handler(method: &str, path: &str) -> Option<axum::routing::MethodRoute
         ("GET", "/portail/v1/cases/{caseId}/attachments/{attachmentId}") => get(portal_file),
         ("POST", "/portail/v1/cases/{caseId}/attachments") => post(portal_deposit),
         ("POST", "/portail/v1/cases/{caseId}/attachments/upload-url") => post(portal_deposit_upload_url),
-        ("GET", "/portail/v1/cases/{caseId}/archive") => get(portal_archive),
+        ("POST", "/portail/v1/cases/{caseId}/archive") => post(portal_archive),
         ("POST", "/portail/v1/archives") => post(portal_archives),
         _ => return None,
     })
@@ -58,7 +58,9 @@ async fn portal_file(
     Ok(delivery_response(dossier::deliver_file(&state, &actor, case_id, attachment_id).await?))
 }
 
-/// `GET /portail/v1/cases/{caseId}/archive`: "Télécharger tous les éléments".
+/// `POST /portail/v1/cases/{caseId}/archive`: "Télécharger tous les éléments". A POST, with the
+/// CSRF token, because it changes state (the dossier moves to "En cours", the operator gets
+/// `ATTACH_DL_ALL`): no link or image of another site can trigger it. No body is read.
 async fn portal_archive(
     State(state): State<AppState>,
     user: PortalUser,
@@ -168,7 +170,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 pub fn router(state: AppState) -> Router {
-    http::finish(routes()).with_state(state)
+    http::finish(routes(), state)
 }
 
 async fn download_case_attachment(

@@ -65,7 +65,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The function's router.
 pub fn router(state: AppState) -> Router {
-    http::finish(routes()).with_state(state)
+    http::finish(routes(), state)
 }
 
 /// `Authorization: Basic base64(clientId:clientSecret)`.
@@ -314,7 +314,7 @@ mod portal_tests {
         let mut builder =
             axum::http::Request::builder().method(method).uri(uri).header("content-type", "application/json");
         if let Some(c) = cookie {
-            builder = builder.header(header::COOKIE, format!("hubee_session={c}"));
+            builder = builder.header(header::COOKIE, format!("__Host-hubee_session={c}"));
         }
         if let Some(t) = csrf {
             builder = builder.header("x-csrf-token", t);
@@ -332,7 +332,7 @@ mod portal_tests {
     /// The session cookie's value in a `Set-Cookie` header.
     fn cookie_value(headers: &HeaderMap) -> String {
         let set = headers[header::SET_COOKIE].to_str().unwrap();
-        set.strip_prefix("hubee_session=").unwrap().split(';').next().unwrap().to_owned()
+        set.strip_prefix("__Host-hubee_session=").unwrap().split(';').next().unwrap().to_owned()
     }
 
     #[tokio::test]
@@ -359,8 +359,10 @@ mod portal_tests {
         assert_eq!(me["habilitations"], json!(["CERTDC"]));
         assert_eq!(
             me["organisations"],
-            json!([{"siret": "11001401600015", "branchCode": "75108", "name": "Mairie A"}])
+            json!([{"siret": "11001401600015", "branchCode": "75108", "name": "Mairie A",
+                    "roles": ["GESTION_TELEDOSSIERS"], "habilitations": ["CERTDC"]}])
         );
+        assert_eq!(me["invitations"], json!([]));
         let csrf = me["csrfToken"].as_str().unwrap().to_owned();
 
         // On Lambda, API Gateway v2 passes cookies in `cookies`, not in a header.

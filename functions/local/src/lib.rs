@@ -81,6 +81,7 @@ async fn shutdown_signal() {
 
 /// Every route of the hub, the static front as fallback.
 pub fn app(state: AppState, adapters: &LocalAdapters, web_dir: &Path) -> Router {
+    let public_url = state.config.public_url.clone();
     let api = Router::new()
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
         .merge(hubee_auth::routes())
@@ -96,7 +97,7 @@ pub fn app(state: AppState, adapters: &LocalAdapters, web_dir: &Path) -> Router 
         Some(fs) => api.merge(objects::routes(fs.clone(), state)),
         None => api,
     };
-    http::layers(api.fallback_service(web::front(web_dir)))
+    http::layers(api.fallback_service(web::front(web_dir)), &public_url)
 }
 
 /// Opens the data directory, loads the demo referential on first start and the provisioning

@@ -43,7 +43,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 pub fn router(state: AppState) -> Router {
-    http::finish(routes()).with_state(state)
+    http::finish(routes(), state)
 }
 
 fn process_codes(query: &QueryParams, name: &str) -> Result<Vec<ProcessCode>, ApiError> {

@@ -109,7 +109,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 pub fn router(state: AppState) -> Router {
-    http::finish(routes()).with_state(state)
+    http::finish(routes(), state)
 }
 
 async fn delete_notification(

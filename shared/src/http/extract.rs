@@ -75,13 +75,38 @@ impl<S: Send + Sync> FromRequestParts<S> for NoQuery {
 }
 
 /// A JSON body, parsed but not yet typed: the use case validates it and lists every problem.
+///
+/// The body must be labelled JSON (see [`is_json`]), else 415 before it is read: a cross-site
+/// HTML form can post `text/plain` without a CORS preflight, never `application/json`.
 #[derive(Clone, Debug)]
 pub struct JsonBody(pub Value);
+
+/// What a 415 answers.
+pub const JSON_ONLY: &str = "Unsupported Media Type: the body must be application/json";
+
+/// Whether a `Content-Type` names JSON: `application/json` or `application/<x>+json`, in any
+/// case, parameters (`charset=utf-8`) allowed. A missing or unreadable header is not JSON.
+pub fn is_json(content_type: Option<&axum::http::HeaderValue>) -> bool {
+    let Some(essence) = content_type.and_then(|v| v.to_str().ok()).and_then(|v| v.split(';').next()) else {
+        return false;
+    };
+    let essence = essence.trim().to_ascii_lowercase();
+    match essence.strip_prefix("application/") {
+        Some("json") => true,
+        Some(subtype) => subtype
+            .strip_suffix("+json")
+            .is_some_and(|x| !x.is_empty() && x.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.".contains(&b))),
+        None => false,
+    }
+}
 
 impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        if !is_json(req.headers().get(axum::http::header::CONTENT_TYPE)) {
+            return Err(ApiError::new(axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE, JSON_ONLY));
+        }
         let line = format!("{} {}", req.method(), req.uri().path());
         let too_large = || ApiError::payload_too_large(format!("Request body larger than {MAX_JSON_BODY} bytes"));
         let body = Bytes::from_request(req, state).await.map_err(|e| {
@@ -142,4 +167,40 @@ pub fn partner_info(headers: &HeaderMap, line: &RequestLine) -> Result<Option<Pa
         return Err(ApiError::validation(&problems));
     }
     Ok((!info.is_empty()).then_some(info))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn only_a_json_media_type_is_json() {
+        let json = |v: &'static str| is_json(Some(&HeaderValue::from_static(v)));
+        for yes in [
+            "application/json",
+            "Application/JSON",
+            "application/json; charset=utf-8",
+            "application/merge-patch+json",
+            " application/problem+json ;q=1",
+        ] {
+            assert!(json(yes), "{yes}");
+        }
+        for no in [
+            "text/plain",
+            "text/plain; application/json",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "application/jsonp",
+            "application/+json",
+            "application/x+json+xml",
+            "text/json",
+            "",
+        ] {
+            assert!(!json(no), "{no}");
+        }
+        assert!(!is_json(None));
+    }
 }

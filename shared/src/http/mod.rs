@@ -4,13 +4,15 @@
 mod download;
 mod error;
 mod extract;
+mod fetch_metadata;
 mod query;
 mod routes;
 mod session;
 
 pub use download::{archive_response, content_disposition, delivery_response, download_response, redirect_response};
 pub use error::{ApiError, INVALID_CREDENTIALS};
-pub use extract::{Caller, JsonBody, NoQuery, RequestLine, partner_info, path_uuid};
+pub use extract::{Caller, JSON_ONLY, JsonBody, NoQuery, RequestLine, partner_info, path_uuid};
+pub use fetch_metadata::{CROSS_SITE_REFUSED, SameOrigin};
 pub use query::QueryParams;
 pub use routes::route_table;
 pub use session::{
@@ -18,29 +20,39 @@ pub use session::{
     session_cookie_value,
 };
 
-use axum::{Router, http::HeaderName};
+use axum::{Router, extract::MatchedPath, http::HeaderName, middleware};
 use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::TraceLayer,
 };
 
+use crate::state::AppState;
+
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// A deployed function's router: unknown paths answer 404 in the contract's shape, then
-/// [`layers`].
-pub fn finish<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
-    layers(router.fallback(|| async { ApiError::not_found("Not Found") }))
+/// A deployed function's router, with its state: unknown paths answer 404 in the contract's
+/// shape, then [`layers`] (the hub's origin read from the state's public URL).
+pub fn finish(router: Router<AppState>, state: AppState) -> Router {
+    let public_url = state.config.public_url.clone();
+    layers(router.fallback(|| async { ApiError::not_found("Not Found") }).with_state(state), &public_url)
 }
 
-/// What every router answers the same way: 405 in the contract's shape, a request id, and one
-/// tracing span per request (method, path, status, latency; no personal data).
-pub fn layers<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+/// What every router answers the same way: 405 in the contract's shape, 403 to a cross-site
+/// portal request with a session ([`SameOrigin`]; `public_url` is the hub's address), a request
+/// id, and one tracing span per request (method, route, status, latency).
+///
+/// The span names the route's template (`/portail/v1/accounts/{email}`), never the request's
+/// path or query: paths carry e-mail addresses, and every log line of the request repeats the
+/// span's fields. A request no route matches is logged without a route.
+pub fn layers<S: Clone + Send + Sync + 'static>(router: Router<S>, public_url: &str) -> Router<S> {
     router
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        .layer(middleware::from_fn_with_state(SameOrigin::new(public_url), fetch_metadata::refuse_cross_site))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            let route = req.extensions().get::<MatchedPath>().map_or("-", MatchedPath::as_str);
+            tracing::info_span!("request", method = %req.method(), route, request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
 }

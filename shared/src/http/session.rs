@@ -1,5 +1,5 @@
-//! The portal's session: the `hubee_session` cookie, its CSRF token, and [`PortalUser`], the
-//! extractor every `/portail/v1/` route behind sign-in takes.
+//! The portal's session: the `__Host-hubee_session` cookie, its CSRF token, and [`PortalUser`],
+//! the extractor every `/portail/v1/` route behind sign-in takes.
 //!
 //! ```ignore
 //! async fn list_inbox(State(state): State<AppState>, user: PortalUser, …) -> Result<Json<Value>, ApiError> {
@@ -9,7 +9,7 @@
 //! ```
 //!
 //! The scheme (docs/PORTAL-API.md): the session id is a random 256-bit value in an `HttpOnly;
-//! Secure; SameSite=Strict` cookie, stored only as its SHA-256; every POST, PUT, PATCH and
+//! Secure; SameSite=Strict; Path=/` cookie without `Domain`, stored only as its SHA-256; every POST, PUT, PATCH and
 //! DELETE must also carry the session's token in `X-CSRF-Token` (the front reads it from the
 //! sign-in answer or `GET /portail/v1/me`), compared in constant time.
 
@@ -26,8 +26,10 @@ use crate::{
     state::AppState,
 };
 
-/// The session cookie's name.
-pub const SESSION_COOKIE: &str = "hubee_session";
+/// The session cookie's name. The `__Host-` prefix makes browsers refuse it unless it is
+/// `Secure`, `Path=/` and without `Domain`: a sibling subdomain or a plain-HTTP page cannot
+/// plant or shadow a session (session fixation).
+pub const SESSION_COOKIE: &str = "__Host-hubee_session";
 /// The header carrying the session's CSRF token on state-changing requests.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -39,7 +41,7 @@ pub fn session_cookie(value: &str) -> String {
 
 /// The `Set-Cookie` value removing the session cookie.
 pub fn clear_session_cookie() -> HeaderValue {
-    HeaderValue::from_static("hubee_session=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0")
+    HeaderValue::from_static("__Host-hubee_session=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0")
 }
 
 /// The session cookie's value, from every `Cookie` header (HTTP/2 may send several).
@@ -202,10 +204,11 @@ mod tests {
     fn the_session_cookie_is_found_among_others_and_across_headers() {
         let mut h = HeaderMap::new();
         assert_eq!(session_cookie_value(&h), None);
-        h.append(header::COOKIE, "a=1; other_hubee_session=x".parse().unwrap());
-        h.append(header::COOKIE, "b=2;hubee_session=abc-_1 ; c=3".parse().unwrap());
+        h.append(header::COOKIE, "a=1; hubee_session=old; other__Host-hubee_session=x".parse().unwrap());
+        h.append(header::COOKIE, "b=2;__Host-hubee_session=abc-_1 ; c=3".parse().unwrap());
         assert_eq!(session_cookie_value(&h), Some("abc-_1"));
-        assert!(session_cookie("v").starts_with("hubee_session=v; HttpOnly; Secure; SameSite=Strict; Path=/"));
+        assert!(session_cookie("v").starts_with("__Host-hubee_session=v; HttpOnly; Secure; SameSite=Strict; Path=/"));
+        assert!(clear_session_cookie().to_str().unwrap().starts_with(&format!("{SESSION_COOKIE}=;")));
         assert!(changes_state(&Method::DELETE) && changes_state(&Method::POST) && !changes_state(&Method::GET));
     }
 }

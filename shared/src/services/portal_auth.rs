@@ -1,5 +1,5 @@
 //! Portal sign-in and sessions: password then e-mailed code, the session behind the
-//! `hubee_session` cookie, sign-out, activation and reset links, the lockout after repeated
+//! `__Host-hubee_session` cookie, sign-out, activation and reset links, the lockout after repeated
 //! failures. The rules (expiries, counts) are in `domain::sign_in`; the routes and the
 //! decisions in docs/PORTAL-API.md.
 //!

@@ -1030,7 +1030,7 @@ impl Hub {
 
     fn portal(&self, s: &Session, method: Method, path: &str) -> reqwest::RequestBuilder {
         self.req(method, &format!("/portail/v1{path}"))
-            .header("cookie", format!("hubee_session={}", s.cookie))
+            .header("cookie", format!("__Host-hubee_session={}", s.cookie))
             .header("x-csrf-token", &s.csrf)
     }
 
@@ -1197,7 +1197,7 @@ impl Hub {
             .expect(200, "reception");
         self.refresh(&s, &case).await;
         // The zip: on Lambda, written to S3 and fetched from a presigned URL (a 303 followed).
-        let zip = answer(self.portal(&s, Method::GET, &format!("/cases/{case}/archive"))).await.expect(200, "zip");
+        let zip = answer(self.portal(&s, Method::POST, &format!("/cases/{case}/archive"))).await.expect(200, "zip");
         assert!(zip.body.len() > self.files[0].2.len(), "{:?}", zip.headers);
         self.refresh(&s, &case).await;
         let comment = json!({"text": "Vu avec le service"});

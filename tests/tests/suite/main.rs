@@ -3,6 +3,7 @@
 //! suite linked the whole hub eleven times.
 
 mod exchange;
+mod http_edge;
 mod intake;
 mod portal_accounts;
 mod portal_auth;

@@ -57,7 +57,7 @@ async fn a_person_signs_in_with_the_password_then_the_emailed_code_and_reads_the
 
     let r = t.portal_code(&challenge["challengeId"], &code).await;
     let set_cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(set_cookie.starts_with("hubee_session="));
+    assert!(set_cookie.starts_with("__Host-hubee_session="));
     assert!(set_cookie.ends_with("; HttpOnly; Secure; SameSite=Strict; Path=/"), "{set_cookie}");
     assert_eq!(r.headers()["cache-control"], "no-store");
     let cookie = session_cookie_of(&r).unwrap();
@@ -70,7 +70,12 @@ async fn a_person_signs_in_with_the_password_then_the_emailed_code_and_reads_the
     assert_eq!(profile["email"], PORTAL_ADMIN);
     assert_eq!((profile["firstName"].as_str(), profile["lastName"].as_str()), (Some("Alice"), Some("Martin")));
     assert_eq!(profile["actorType"], "LOCAL_ADMIN");
-    assert_eq!(profile["organisations"], json!([{"siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1, "name": "Mairie A"}]));
+    assert_eq!(
+        profile["organisations"],
+        json!([{"siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1, "name": "Mairie A",
+                "roles": ["GESTION_UTILISATEURS", "GESTION_ABONNEMENTS"], "habilitations": []}])
+    );
+    assert_eq!(profile["invitations"], json!([]));
     assert_eq!(profile["roles"], json!(["GESTION_UTILISATEURS", "GESTION_ABONNEMENTS"]), "the defaults");
     assert_eq!(profile["habilitations"], json!([]));
     assert!(profile["csrfToken"].as_str().unwrap().len() >= 32);
@@ -212,7 +217,7 @@ async fn signing_out_ends_the_session_and_clears_the_cookie() {
     let r = t.portal_as(&session, Method::DELETE, "/session").send().await.unwrap();
     assert_eq!(r.status(), 204);
     let cleared = r.headers()["set-cookie"].to_str().unwrap();
-    assert!(cleared.starts_with("hubee_session=;") && cleared.contains("Max-Age=0"), "{cleared}");
+    assert!(cleared.starts_with("__Host-hubee_session=;") && cleared.contains("Max-Age=0"), "{cleared}");
     let (status, body) = me(&t, &session.cookie).await;
     assert_eq!((status, messages(&body)), (401, vec![NOT_SIGNED_IN]));
     let again = t.portal_as(&session, Method::DELETE, "/session").send().await.unwrap();

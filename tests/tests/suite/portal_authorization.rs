@@ -78,7 +78,7 @@ async fn every_portal_route_answers_each_kind_of_person_as_expected() {
             [401, 200, 200, 200, 403, 403, 401, 200],
         ),
         (Method::GET, format!("/cases/{c}/attachments/{attachment}"), None, [401, 200, 403, 403, 403, 403, 401, 403]),
-        (Method::GET, format!("/cases/{c}/archive"), None, [401, 200, 403, 403, 403, 403, 401, 403]),
+        (Method::POST, format!("/cases/{c}/archive"), None, [401, 200, 403, 403, 403, 403, 401, 403]),
         (Method::POST, "/archives".into(), Some(json!({"caseIds": [c]})), [401, 200, 403, 403, 403, 403, 401, 403]),
         (Method::GET, "/accounts".into(), None, [401, 403, 403, 403, 200, 403, 401, 403]),
         (Method::GET, "/accounts/agent%40mairie-a.example".into(), None, [401, 403, 403, 403, 200, 403, 401, 403]),

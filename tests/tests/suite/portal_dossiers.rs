@@ -52,7 +52,7 @@ async fn an_agent_finds_confirms_downloads_comments_and_finishes_a_dossier() {
     assert_eq!((status, changed["status"].as_str()), (200, Some("SI_RECEIVED")), "{changed}");
 
     // Télécharger tous les éléments: a zip whose manifest matches the deposited files.
-    let r = t.portal_as(&agent, Method::GET, &format!("/cases/{case_id}/archive")).send().await.unwrap();
+    let r = t.portal_as(&agent, Method::POST, &format!("/cases/{case_id}/archive")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/zip");
     let entries = unzip(r.bytes().await.unwrap().to_vec()).await;
@@ -131,7 +131,7 @@ async fn readers_read_other_organisations_see_nothing_and_bulk_actions_report_ea
         403
     );
     assert_eq!(
-        t.portal_as(&reader, Method::GET, &format!("/cases/{}/archive", ids[0])).send().await.unwrap().status(),
+        t.portal_as(&reader, Method::POST, &format!("/cases/{}/archive", ids[0])).send().await.unwrap().status(),
         403
     );
 

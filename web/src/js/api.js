@@ -157,7 +157,11 @@ export const dossiers = {
   bulk: (caseIds, action, reason) => post('/bulk', { caseIds, action, ...(reason ? { reason } : {}) }),
   downloadFile: (id, attachmentId) =>
     get(`/cases/${enc(id)}/attachments/${enc(attachmentId)}`, undefined, { as: 'file' }),
-  downloadAll: (id) => get(`/cases/${enc(id)}/archive`, undefined, { as: 'file' }),
+  /**
+   * Zips are POSTs (with the CSRF token): downloading everything moves the dossier to "En cours".
+   * Fetched into a blob, as every download, so that errors show in the page (docs/WEB.md).
+   */
+  downloadAll: (id) => request('POST', `/cases/${enc(id)}/archive`, { as: 'file' }),
   downloadMany: (caseIds) => request('POST', '/archives', { json: { caseIds }, as: 'file' }),
   /**
    * "Déposer une pièce jointe": the file in the request when it is small enough, else (or when

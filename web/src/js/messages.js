@@ -25,6 +25,10 @@ const EXACT = {
     "Ce lien n'est pas valide : il a expiré (il est valable 48 heures) ou a déjà été utilisé. Demandez-en un nouveau avec « Mot de passe oublié ? ».",
   [NOT_SIGNED_IN]: "Votre session a expiré ou vous n'êtes pas connecté : reconnectez-vous.",
   [CSRF_REFUSED]: 'Votre session a changé (connexion dans un autre onglet ?) : rechargez la page puis recommencez.',
+  'Cross-site request refused':
+    "Cette demande venait d'un autre site : elle a été refusée. Ouvrez le portail à son adresse habituelle, puis recommencez.",
+  'Unsupported Media Type: the body must be application/json':
+    "Le portail n'a pas pu lire cette demande : rechargez la page puis recommencez.",
   'Unauthorized user':
     "Vous n'avez pas les droits nécessaires pour cette action : un rôle ou une habilitation vous manque. Adressez-vous à l'administrateur local de votre service.",
   'Case is not found': "Ce télédossier n'existe pas ou ne vous est pas accessible.",
