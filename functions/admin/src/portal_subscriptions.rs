@@ -3,8 +3,10 @@
 
 use axum::{
     Json, Router,
+    body::Bytes,
+    extract::rejection::BytesRejection,
     extract::{Path, State},
-    routing::{MethodRouter, get, post, put},
+    routing::{MethodRouter, delete, get, post, put},
 };
 use hubee_shared::{
     domain::Role,
@@ -19,6 +21,7 @@ const ONE: &str = "/portail/v1/subscriptions/{subscriptionId}";
 const ACTIVATION: &str = "/portail/v1/subscriptions/{subscriptionId}/activation";
 const ACCESS_MODE: &str = "/portail/v1/subscriptions/{subscriptionId}/access-mode";
 const CREDENTIALS: &str = "/portail/v1/subscriptions/{subscriptionId}/credentials";
+const PREVIOUS_SECRET: &str = "/portail/v1/subscriptions/{subscriptionId}/credentials/previous";
 const DELEGATE: &str = "/portail/v1/subscriptions/{subscriptionId}/delegate";
 const NOTIFICATIONS: &str = "/portail/v1/subscriptions/{subscriptionId}/notifications";
 
@@ -29,6 +32,7 @@ pub const PORTAL_ROUTES: &[(&str, &str)] = &[
     ("PUT", ACTIVATION),
     ("PUT", ACCESS_MODE),
     ("POST", CREDENTIALS),
+    ("DELETE", PREVIOUS_SECRET),
     ("PUT", DELEGATE),
     ("PUT", NOTIFICATIONS),
 ];
@@ -40,6 +44,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("PUT", ACTIVATION) => put(activation),
         ("PUT", ACCESS_MODE) => put(access_mode),
         ("POST", CREDENTIALS) => post(credentials),
+        ("DELETE", PREVIOUS_SECRET) => delete(revoke_previous_secret),
         ("PUT", DELEGATE) => put(delegate),
         ("PUT", NOTIFICATIONS) => put(notifications),
         _ => return None,
@@ -54,7 +59,11 @@ pub fn routes() -> Router<AppState> {
 /// "Gestion des abonnements".
 fn viewer(user: &PortalUser) -> Result<Viewer, ApiError> {
     user.require(Role::ReadSubscriptions)?;
-    Ok(Viewer { organisations: user.organisations(), manages: user.has_role(Role::ManageSubscriptions) })
+    Ok(Viewer {
+        organisations: user.organisations(),
+        manages: user.has_role(Role::ManageSubscriptions),
+        email: user.email().clone(),
+    })
 }
 
 fn id(line: &RequestLine, raw: &str) -> Result<Uuid, ApiError> {
@@ -99,7 +108,30 @@ async fn access_mode(
     Ok(Json(portal_subscriptions::set_access_mode(&state, &viewer(&user)?, id, &line.0, &body).await?))
 }
 
+/// The body is optional (`{"revokePrevious": true}` revokes the previous secret at once).
 async fn credentials(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    line: RequestLine,
+    Path(raw): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let id = id(&line, &raw)?;
+    let body = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let body: Option<Value> =
+        if body.iter().all(u8::is_ascii_whitespace) {
+            None
+        } else {
+            Some(serde_json::from_slice(&body).map_err(|e| {
+                ApiError::validation(&[format!("[ERROR][REQUEST][{} @body] Malformed JSON: {e}", line.0)])
+            })?)
+        };
+    let viewer = viewer(&user)?;
+    Ok(Json(portal_subscriptions::regenerate_secret(&state, &viewer, id, &line.0, body.as_ref()).await?))
+}
+
+async fn revoke_previous_secret(
     State(state): State<AppState>,
     user: PortalUser,
     _: NoQuery,
@@ -107,7 +139,7 @@ async fn credentials(
     Path(raw): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = id(&line, &raw)?;
-    Ok(Json(portal_subscriptions::regenerate_secret(&state, &viewer(&user)?, id).await?))
+    Ok(Json(portal_subscriptions::revoke_previous_secret(&state, &viewer(&user)?, id).await?))
 }
 
 async fn delegate(

@@ -28,7 +28,13 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .ok_or_else(ApiError::unauthorized)?;
-        let claims = state.tokens.verify(token.trim(), state.clock.now()).map_err(|_| ApiError::unauthorized())?;
+        let now = state.clock.now();
+        let claims = state.tokens.verify(token.trim(), now).map_err(|_| ApiError::unauthorized())?;
+        // A valid signature is not enough: the client may have been disabled, or its tokens
+        // revoked, since the token was issued.
+        if !state.clients.accepts(&state.store, &claims, now).await.map_err(ApiError::internal)? {
+            return Err(ApiError::unauthorized());
+        }
         Ok(Caller(claims))
     }
 }
