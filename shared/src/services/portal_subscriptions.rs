@@ -367,9 +367,9 @@ async fn change_access(
     if !viewer.manages {
         return Err(ExchangeError::Forbidden);
     }
-    // Hashed once, outside the retries: argon2 takes tens of milliseconds.
     let secret = generate_secret();
-    let hash = hash_secret(&secret).map_err(|e| ExchangeError::Store(StoreError::Corrupt(e.to_string())))?;
+    // Hashed once, and only when a secret is issued: argon2 takes tens of milliseconds.
+    let mut hash: Option<String> = None;
     for _ in 0..super::RETRIES {
         let Versioned { value: mut s, version } = load(state, viewer, id).await?;
         let now = state.clock.now();
@@ -391,8 +391,11 @@ async fn change_access(
                 change
             }
         };
+        if matches!(change, Some(ClientChange::IssueSecret { .. })) && hash.is_none() {
+            hash = Some(hash_secret(&secret).map_err(|e| ExchangeError::Store(StoreError::Corrupt(e.to_string())))?);
+        }
         let client = match change {
-            Some(c) => Some(changed_client(&s, current, c, Some(&hash), now)?),
+            Some(c) => Some(changed_client(&s, current, c, hash.as_deref(), now)?),
             None => None,
         };
         let record = match (mode, change) {
