@@ -18,6 +18,29 @@ pub struct Config {
     /// stream). On Lambda, behind API Gateway, payloads are capped: larger binaries go through
     /// presigned URLs (docs/API.md, "Large binaries on AWS").
     pub inline_limit: Option<u64>,
+    /// How long a function instance trusts what it read of an API client (enabled, tokens not
+    /// revoked) before reading it again: a disabled client's tokens stop working within this
+    /// delay. Zero (the local hub) reads it on every request.
+    pub client_cache: std::time::Duration,
+}
+
+/// A Lambda function's default and longest `client_cache` (`HUBEE_CLIENT_CACHE_SECONDS`).
+pub const MAX_CLIENT_CACHE_SECONDS: u64 = 60;
+
+/// `HUBEE_CLIENT_CACHE_SECONDS`: 0 to [`MAX_CLIENT_CACHE_SECONDS`], the most when unset.
+fn client_cache(value: Option<String>) -> anyhow::Result<std::time::Duration> {
+    match value {
+        None => Ok(std::time::Duration::from_secs(MAX_CLIENT_CACHE_SECONDS)),
+        Some(v) => v
+            .trim()
+            .parse()
+            .ok()
+            .filter(|&n: &u64| n <= MAX_CLIENT_CACHE_SECONDS)
+            .map(std::time::Duration::from_secs)
+            .with_context(|| {
+                format!("HUBEE_CLIENT_CACHE_SECONDS must be 0 to {MAX_CLIENT_CACHE_SECONDS} seconds, not {v:?}")
+            }),
+    }
 }
 
 /// A Lambda function's default `inline_limit`: API Gateway and Lambda cap payloads at 6 MB,
@@ -153,6 +176,7 @@ impl LambdaConfig {
                 mail_from: mail_from(),
                 delivery: DeliveryPolicy::default(),
                 inline_limit: Some(inline_limit(var("HUBEE_INLINE_LIMIT"))?),
+                client_cache: client_cache(var("HUBEE_CLIENT_CACHE_SECONDS"))?,
             },
             token_secret: token_key("HUBEE_TOKEN_SECRET", var("HUBEE_TOKEN_SECRET"))?
                 .context("HUBEE_TOKEN_SECRET must be set")?,
@@ -223,6 +247,8 @@ impl LocalConfig {
             delivery: self.delivery.clone(),
             // Locally, bodies stream end to end unless a cap is asked for.
             inline_limit: self.inline_limit,
+            // One process: a disabled client's tokens stop at once.
+            client_cache: std::time::Duration::ZERO,
         }
     }
 }
@@ -239,6 +265,14 @@ mod tests {
         assert_eq!(key(&"k".repeat(32)).unwrap(), Some("k".repeat(32)));
         let short = key("secret").unwrap_err().to_string();
         assert!(short.contains("at least 32"), "{short}");
+    }
+
+    #[test]
+    fn a_client_is_cached_at_most_a_minute() {
+        assert_eq!(client_cache(None).unwrap().as_secs(), 60);
+        assert_eq!(client_cache(Some("0".into())).unwrap().as_secs(), 0);
+        assert!(client_cache(Some("61".into())).is_err());
+        assert!(client_cache(Some("1m".into())).is_err());
     }
 
     #[test]

@@ -277,8 +277,21 @@ impl Provisioning {
                 process_code: c.process_code.clone(),
                 secrets,
                 disabled: false,
+                // What the hub decided since stays: a suspended subscription's client, revoked tokens.
+                subscription_suspended: existing.as_ref().is_some_and(|e| e.subscription_suspended),
+                tokens_not_before: existing.as_ref().and_then(|e| e.tokens_not_before),
             };
             count(store.save_api_client(&client).await?);
+        }
+        // The file may suspend or reactivate a subscription: its clients follow, as through the API.
+        for s in &self.subscriptions {
+            if let Some(sub) = store.subscription(&s.siret, &s.branch_code, &s.process_code).await? {
+                let writes = store.follow_subscription_writes(&sub, Utc::now()).await?;
+                if !writes.is_empty() {
+                    count(true);
+                    store.commit(writes).await?;
+                }
+            }
         }
         for a in &self.accounts {
             let existing = store.account(a.email.as_str()).await?;

@@ -6,6 +6,7 @@ use crate::{
     auth::TokenKeys,
     config::Config,
     ports::{Clock, IdGenerator, Mailer, ObjectStore, Table},
+    services::token::ClientStates,
     store::Store,
 };
 
@@ -18,6 +19,8 @@ pub struct AppState {
     pub ids: Arc<dyn IdGenerator>,
     pub tokens: Arc<TokenKeys>,
     pub config: Arc<Config>,
+    /// What this instance last read of each API client (`Config::client_cache`).
+    pub clients: Arc<ClientStates>,
 }
 
 impl AppState {
@@ -37,6 +40,7 @@ impl AppState {
             clock,
             ids,
             tokens: Arc::new(tokens),
+            clients: Arc::new(ClientStates::new(config.client_cache)),
             config: Arc::new(config),
         }
     }

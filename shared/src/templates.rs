@@ -215,6 +215,78 @@ pub fn delegate_invitation(to: &str, organisation: &str, siret: &Siret, public_u
     )
 }
 
+/// The portal page of a subscription.
+pub fn subscription_link(public_url: &str, subscription_id: uuid::Uuid) -> String {
+    format!("{}/abonnements/{subscription_id}", public_url.trim_end_matches('/'))
+}
+
+/// What a local administrator is told about a change of a subscription's API access.
+#[derive(Clone, Debug)]
+pub struct CredentialNotice {
+    /// The organisation's name.
+    pub organisation: String,
+    /// The procedure's title.
+    pub procedure: String,
+    pub event: crate::domain::CredentialEvent,
+    /// The subscription's page.
+    pub link: String,
+}
+
+/// The change, as a sentence ending the "…a été modifié :" line.
+fn credential_change_text(change: &crate::domain::CredentialChange) -> String {
+    use crate::domain::{AccessMode, CredentialChange};
+    match change {
+        CredentialChange::AccessMode { to: AccessMode::Api, secret_issued: true, .. } => {
+            "la modalité d'accès est passée en mode API et un secret d'accès à l'API a été émis.".into()
+        }
+        CredentialChange::AccessMode { to: AccessMode::Api, .. } => {
+            "la modalité d'accès est passée en mode API.".into()
+        }
+        CredentialChange::AccessMode { to: AccessMode::Portail, .. } => {
+            "la modalité d'accès est passée en mode PORTAIL : le client API est désactivé.".into()
+        }
+        CredentialChange::SecretRegenerated { previous_valid_until: Some(until) } => format!(
+            "un nouveau secret d'accès à l'API a été généré ; l'ancien reste valable jusqu'au {}.",
+            french_date_time(*until)
+        ),
+        CredentialChange::SecretRegenerated { previous_valid_until: None } => {
+            "un nouveau secret d'accès à l'API a été généré.".into()
+        }
+        CredentialChange::PreviousSecretRevoked => {
+            "l'ancien secret d'accès à l'API a été révoqué : il ne permet plus d'obtenir de jeton, et les jetons \
+             émis avant la révocation sont refusés."
+                .into()
+        }
+    }
+}
+
+/// To every local administrator of the organisation: an API access changed. A secret reads
+/// every dossier of the procedure, so the administrators hear of each change, whoever made it.
+pub fn credentials_changed(to: &str, n: &CredentialNotice) -> Email {
+    let e = &n.event;
+    email(
+        to,
+        format!("HubEE : accès API modifié pour « {} »", n.procedure),
+        &[
+            Paragraph::Text(format!(
+                "L'accès API de l'abonnement de {} à la démarche « {} » a été modifié le {} par {} : {}",
+                n.organisation,
+                n.procedure,
+                french_date_time(e.date_time),
+                e.actor.as_str(),
+                credential_change_text(&e.change)
+            )),
+            Paragraph::Text(format!("Identifiant du client API : {}.", e.client_id)),
+            Paragraph::Link("Consulter l'abonnement".into(), n.link.clone()),
+            Paragraph::Text(
+                "Si vous n'êtes pas à l'origine de ce changement et ne le reconnaissez pas, régénérez le secret en \
+                 révoquant l'ancien, ou repassez l'abonnement en mode PORTAIL, puis prévenez l'équipe HubEE."
+                    .into(),
+            ),
+        ],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,6 +333,34 @@ mod tests {
         assert_eq!(d.subject, "HubEE : 2 nouveaux télédossiers");
         assert_eq!(d.text.matches("- Certificat de décès électronique n° DGS-CERTDC-0001-01").count(), 2);
         assert_eq!(d.html.matches("<li>").count(), 2);
+    }
+
+    #[test]
+    fn a_credentials_notice_says_what_changed_who_changed_it_and_when() {
+        use crate::domain::*;
+        let event = CredentialEvent {
+            id: uuid::Uuid::nil(),
+            subscription_id: uuid::Uuid::nil(),
+            siret: Siret::parse("11001401600015").unwrap(),
+            branch_code: BranchCode::parse("75108").unwrap(),
+            process_code: ProcessCode::parse("CERTDC").unwrap(),
+            client_id: "si-11001401600015-75108-certdc".into(),
+            change: CredentialChange::SecretRegenerated { previous_valid_until: parse_time("2021-06-10T18:10:00Z") },
+            actor: Email::parse("delegue@editeur.example").unwrap(),
+            date_time: parse_time("2021-06-09T18:10:00Z").unwrap(),
+            notified: vec![],
+        };
+        let n = CredentialNotice {
+            organisation: "Mairie <A>".into(),
+            procedure: "Certificat de décès électronique".into(),
+            event,
+            link: subscription_link("https://hubee.example/", uuid::Uuid::nil()),
+        };
+        let e = credentials_changed("admin@mairie-a.example", &n);
+        assert_eq!(e.subject, "HubEE : accès API modifié pour « Certificat de décès électronique »");
+        assert!(e.text.contains("le 09/06/2021 à 20:10 par delegue@editeur.example"), "{}", e.text);
+        assert!(e.text.contains("jusqu'au 10/06/2021 à 20:10"));
+        assert!(e.html.contains("Mairie &lt;A&gt;") && e.html.contains("https://hubee.example/abonnements/"));
     }
 
     #[test]

@@ -627,6 +627,26 @@ await step('a regenerated secret is shown once and obtains a token too', async (
   assert.notEqual(secret, apiMode.secret);
   await page.getByText("L'ancien secret reste valable jusqu'au").waitFor();
   assert.ok(await token(base, apiMode.clientId, secret, 'SI'));
+  apiMode.previous = apiMode.secret;
+  apiMode.secret = secret;
+});
+
+await step('the previous secret is revoked at once, and every change of the API access is in the history', async () => {
+  assert.ok(await token(base, apiMode.clientId, apiMode.previous, 'SI'), 'the 24-hour overlap');
+  await page.getByRole('button', { name: "Révoquer l'ancien secret maintenant" }).click();
+  const dialog = page.getByRole('dialog', { name: "Révoquer l'ancien secret" });
+  await dialog.waitFor();
+  await settled(page);
+  await accessible('dialog "Révoquer l\'ancien secret"');
+  await dialog.getByRole('button', { name: "Révoquer l'ancien secret" }).click();
+  await page.getByRole('heading', { name: "L'ancien secret est révoqué" }).waitFor();
+  await assert.rejects(token(base, apiMode.clientId, apiMode.previous, 'SI'), /401/, 'revoked at once');
+  assert.ok(await token(base, apiMode.clientId, apiMode.secret, 'SI'), 'the new secret still works');
+  const history = page.getByRole('table', { name: /Historique de l'accès API/ });
+  await history.getByText('Ancien secret révoqué').waitFor();
+  await history.getByText(/Secret régénéré/).waitFor();
+  await history.getByText(/Modalité d'accès : API, secret émis/).waitFor();
+  await accessible('Abonnement with the history of the API access');
 });
 
 await step('the administrator sets the notification frequency and address', async () => {

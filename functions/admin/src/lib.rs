@@ -90,7 +90,7 @@ mod tests {
     use axum::body::Body;
     use http_body_util::BodyExt;
     use hubee_shared::{
-        domain::{BranchCode, OrgType, Organisation, Scope, Siret},
+        domain::{ApiClient, BranchCode, OrgType, Organisation, Scope, Siret},
         testkit,
     };
     use serde_json::{Value, json};
@@ -110,6 +110,22 @@ mod tests {
                 name: "Mairie B".into(),
                 org_type: OrgType::Si,
                 code: None,
+            })
+            .await
+            .unwrap();
+        // The client behind `token`: every API call checks that a token's client is enabled.
+        state
+            .store
+            .save_api_client(&ApiClient {
+                client_id: "router-test".into(),
+                scopes: vec![Scope::Osl, Scope::Si, Scope::Admin, Scope::Datapass],
+                siret: Siret::parse("13002526500013").unwrap(),
+                branch_code: BranchCode::parse("00000").unwrap(),
+                process_code: None,
+                secrets: Vec::new(),
+                disabled: false,
+                subscription_suspended: false,
+                tokens_not_before: None,
             })
             .await
             .unwrap();

@@ -4,11 +4,11 @@
 use axum::{
     Json, Router,
     extract::{Path, State},
-    routing::{MethodRouter, get, post, put},
+    routing::{MethodRouter, delete, get, post, put},
 };
 use hubee_shared::{
     domain::Role,
-    http::{self, ApiError, JsonBody, NoQuery, PortalUser, RequestLine, path_uuid},
+    http::{self, ApiError, JsonBody, NoQuery, OptionalJsonBody, PortalUser, RequestLine, path_uuid},
     services::portal_subscriptions::{self, Viewer},
     state::AppState,
 };
@@ -19,6 +19,7 @@ const ONE: &str = "/portail/v1/subscriptions/{subscriptionId}";
 const ACTIVATION: &str = "/portail/v1/subscriptions/{subscriptionId}/activation";
 const ACCESS_MODE: &str = "/portail/v1/subscriptions/{subscriptionId}/access-mode";
 const CREDENTIALS: &str = "/portail/v1/subscriptions/{subscriptionId}/credentials";
+const PREVIOUS_SECRET: &str = "/portail/v1/subscriptions/{subscriptionId}/credentials/previous";
 const DELEGATE: &str = "/portail/v1/subscriptions/{subscriptionId}/delegate";
 const NOTIFICATIONS: &str = "/portail/v1/subscriptions/{subscriptionId}/notifications";
 
@@ -29,6 +30,7 @@ pub const PORTAL_ROUTES: &[(&str, &str)] = &[
     ("PUT", ACTIVATION),
     ("PUT", ACCESS_MODE),
     ("POST", CREDENTIALS),
+    ("DELETE", PREVIOUS_SECRET),
     ("PUT", DELEGATE),
     ("PUT", NOTIFICATIONS),
 ];
@@ -40,6 +42,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("PUT", ACTIVATION) => put(activation),
         ("PUT", ACCESS_MODE) => put(access_mode),
         ("POST", CREDENTIALS) => post(credentials),
+        ("DELETE", PREVIOUS_SECRET) => delete(revoke_previous_secret),
         ("PUT", DELEGATE) => put(delegate),
         ("PUT", NOTIFICATIONS) => put(notifications),
         _ => return None,
@@ -57,7 +60,11 @@ fn viewer(user: &PortalUser) -> Result<Viewer, ApiError> {
     if organisations.is_empty() {
         return Err(ApiError::forbidden());
     }
-    Ok(Viewer { organisations, managed: user.organisations_with(Role::ManageSubscriptions) })
+    Ok(Viewer {
+        organisations,
+        managed: user.organisations_with(Role::ManageSubscriptions),
+        email: user.email().clone(),
+    })
 }
 
 fn id(line: &RequestLine, raw: &str) -> Result<Uuid, ApiError> {
@@ -102,7 +109,21 @@ async fn access_mode(
     Ok(Json(portal_subscriptions::set_access_mode(&state, &viewer(&user)?, id, &line.0, &body).await?))
 }
 
+/// The body is optional (`{"revokePrevious": true}` revokes the previous secret at once).
 async fn credentials(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    line: RequestLine,
+    Path(raw): Path<String>,
+    OptionalJsonBody(body): OptionalJsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let id = id(&line, &raw)?;
+    let viewer = viewer(&user)?;
+    Ok(Json(portal_subscriptions::regenerate_secret(&state, &viewer, id, &line.0, body.as_ref()).await?))
+}
+
+async fn revoke_previous_secret(
     State(state): State<AppState>,
     user: PortalUser,
     _: NoQuery,
@@ -110,7 +131,7 @@ async fn credentials(
     Path(raw): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = id(&line, &raw)?;
-    Ok(Json(portal_subscriptions::regenerate_secret(&state, &viewer(&user)?, id).await?))
+    Ok(Json(portal_subscriptions::revoke_previous_secret(&state, &viewer(&user)?, id).await?))
 }
 
 async fn delegate(

@@ -312,8 +312,17 @@ pub struct ApiClient {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process_code: Option<ProcessCode>,
     pub secrets: Vec<SecretHash>,
+    /// Disabled by hand (its subscription switched to the portal): only a new secret enables it.
     #[serde(default)]
     pub disabled: bool,
+    /// Disabled because its subscription is suspended or refused: reactivating the subscription
+    /// enables it again (see `domain::credentials`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub subscription_suspended: bool,
+    /// Tokens issued before this second are refused (set when a secret is revoked or the client
+    /// disabled), so that a disabled client's old tokens never come back to life.
+    #[serde(default, with = "contract_time::option", skip_serializing_if = "Option::is_none")]
+    pub tokens_not_before: Option<DateTime<Utc>>,
 }
 
 /// Who a portal account belongs to (PORTAL.md, "Accounts, actor types, roles, habilitations").

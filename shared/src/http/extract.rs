@@ -28,7 +28,13 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .ok_or_else(ApiError::unauthorized)?;
-        let claims = state.tokens.verify(token.trim(), state.clock.now()).map_err(|_| ApiError::unauthorized())?;
+        let now = state.clock.now();
+        let claims = state.tokens.verify(token.trim(), now).map_err(|_| ApiError::unauthorized())?;
+        // A valid signature is not enough: the client may have been disabled, or its tokens
+        // revoked, since the token was issued.
+        if !state.clients.accepts(&state.store, &claims, now).await.map_err(ApiError::internal)? {
+            return Err(ApiError::unauthorized());
+        }
         Ok(Caller(claims))
     }
 }
@@ -105,24 +111,59 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         if !is_json(req.headers().get(axum::http::header::CONTENT_TYPE)) {
-            return Err(ApiError::new(axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE, JSON_ONLY));
+            return Err(unsupported_media_type());
         }
-        let line = format!("{} {}", req.method(), req.uri().path());
-        let too_large = || ApiError::payload_too_large(format!("Request body larger than {MAX_JSON_BODY} bytes"));
-        let body = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                too_large()
-            } else {
-                ApiError::bad_request(e.body_text())
-            }
-        })?;
-        if body.len() > MAX_JSON_BODY {
-            return Err(too_large());
-        }
-        serde_json::from_slice(&body)
-            .map(JsonBody)
-            .map_err(|e| ApiError::validation(&[format!("[ERROR][REQUEST][{line} @body] Malformed JSON: {e}")]))
+        let (line, body) = read_body(req, state).await?;
+        parse(&line, &body).map(JsonBody)
     }
+}
+
+/// A JSON body a route may also go without (`POST …/credentials`): an empty body is `None`,
+/// whatever its `Content-Type`; any other body is read as [`JsonBody`] reads it, and must be
+/// labelled JSON (415 otherwise).
+#[derive(Clone, Debug)]
+pub struct OptionalJsonBody(pub Option<Value>);
+
+impl<S: Send + Sync> FromRequest<S> for OptionalJsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let labelled = is_json(req.headers().get(axum::http::header::CONTENT_TYPE));
+        let (line, body) = read_body(req, state).await?;
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalJsonBody(None));
+        }
+        if !labelled {
+            return Err(unsupported_media_type());
+        }
+        parse(&line, &body).map(|v| OptionalJsonBody(Some(v)))
+    }
+}
+
+fn unsupported_media_type() -> ApiError {
+    ApiError::new(axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE, JSON_ONLY)
+}
+
+/// The request line and its body, at most [`MAX_JSON_BODY`] bytes (413 beyond).
+async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<(String, Bytes), ApiError> {
+    let line = format!("{} {}", req.method(), req.uri().path());
+    let too_large = || ApiError::payload_too_large(format!("Request body larger than {MAX_JSON_BODY} bytes"));
+    let body = Bytes::from_request(req, state).await.map_err(|e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            ApiError::bad_request(e.body_text())
+        }
+    })?;
+    if body.len() > MAX_JSON_BODY {
+        return Err(too_large());
+    }
+    Ok((line, body))
+}
+
+fn parse(line: &str, body: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::validation(&[format!("[ERROR][REQUEST][{line} @body] Malformed JSON: {e}")]))
 }
 
 /// Parses a path identifier, which must be a UUID.

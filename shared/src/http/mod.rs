@@ -11,7 +11,7 @@ mod session;
 
 pub use download::{archive_response, content_disposition, delivery_response, download_response, redirect_response};
 pub use error::{ApiError, INVALID_CREDENTIALS};
-pub use extract::{Caller, JSON_ONLY, JsonBody, NoQuery, RequestLine, partner_info, path_uuid};
+pub use extract::{Caller, JSON_ONLY, JsonBody, NoQuery, OptionalJsonBody, RequestLine, partner_info, path_uuid};
 pub use fetch_metadata::{CROSS_SITE_REFUSED, SameOrigin};
 pub use query::QueryParams;
 pub use routes::route_table;

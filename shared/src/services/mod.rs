@@ -10,6 +10,7 @@ mod error;
 pub mod events;
 pub mod folders;
 pub mod inbox;
+pub mod mail;
 pub mod notifications;
 pub mod notify;
 pub mod portal_auth;

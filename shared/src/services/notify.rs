@@ -20,7 +20,7 @@ use crate::{
     domain::{NotificationFrequency, OutboxItem, OutboxMessage, OutboxStatus},
     ports::{Email, MailError},
     state::AppState,
-    store::{StoreError, Versioned},
+    store::{OutboxEntity, StoreError, Versioned},
     templates::{self, DossierNotice},
 };
 
@@ -45,7 +45,7 @@ enum RenderError {
 /// that could not be processed for an infrastructure failure, to be delivered again.
 pub async fn handle(state: &AppState, ids: Vec<Uuid>) -> Vec<Uuid> {
     stream::iter(ids)
-        .map(|id| async move { (id, deliver(state, id).await) })
+        .map(|id| async move { (id, deliver_any(state, id).await) })
         .buffer_unordered(CONCURRENCY)
         .filter_map(|(id, result)| async move {
             result.err().map(|e| {
@@ -57,13 +57,23 @@ pub async fn handle(state: &AppState, ids: Vec<Uuid>) -> Vec<Uuid> {
         .await
 }
 
-/// Delivers every item waiting to be sent (start-up, timers, and after a crash).
+/// Delivers a notification or an e-mail to a person (`services::mail`), as the item's kind says.
+async fn deliver_any(state: &AppState, id: Uuid) -> Result<(), StoreError> {
+    match state.store.outbox_entity(id).await? {
+        Some(OutboxEntity::Mail) => super::mail::deliver(state, id).await,
+        Some(OutboxEntity::Notification) => deliver(state, id).await,
+        None => Ok(()),
+    }
+}
+
+/// Delivers every item waiting to be sent (start-up, timers, and after a crash): notifications
+/// and e-mails to people.
 ///
 /// # Errors
 /// When the store fails.
 pub async fn sweep(state: &AppState) -> Result<usize, StoreError> {
     let mut cursor = None;
-    let mut ids = Vec::new();
+    let mut ids = super::mail::pending(state).await?;
     loop {
         let (items, next) = state.store.pending_outbox_page(PAGE, cursor.take()).await?;
         let now = state.clock.now();
@@ -78,14 +88,14 @@ pub async fn sweep(state: &AppState) -> Result<usize, StoreError> {
     Ok(count - failed.len())
 }
 
-fn backoff(state: &AppState, attempts: u32) -> Duration {
+pub(crate) fn backoff(state: &AppState, attempts: u32) -> Duration {
     let base = state.config.delivery.backoff_base;
     let exp = base.saturating_mul(2u32.saturating_pow(attempts.saturating_sub(1).min(16)));
     let jitter = base.mul_f64(rand::rng().random::<f64>());
     exp + jitter
 }
 
-fn later(now: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+pub(crate) fn later(now: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
     now + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
 }
 

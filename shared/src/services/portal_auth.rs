@@ -17,8 +17,8 @@ use crate::{
         verify_secret,
     },
     domain::{
-        Account, CODE_VALIDITY_MINUTES, Email, LINK_VALIDITY_HOURS, LinkPurpose, LinkToken, OrgId, ResetRequests,
-        Session, SignInChallenge, SignInFailures, password_problems,
+        Account, CODE_VALIDITY_MINUTES, Email, LINK_VALIDITY_HOURS, LinkPurpose, LinkToken, MailItem, MailMessage,
+        OrgId, ResetRequests, Session, SignInChallenge, SignInFailures, password_problems,
     },
     http::ApiError,
     ports::{MailError, Write},
@@ -215,16 +215,16 @@ pub async fn sign_in(state: &AppState, line: &str, body: &Value) -> Result<Chall
     let now = state.clock.now();
     let phc = account.as_ref().and_then(|a| a.value.password_hash.clone());
     let password_ok = password_matches(password, phc.clone().unwrap_or_else(|| DUMMY_HASH.to_owned())).await;
-    let Some(Versioned { value: account, .. }) = account else {
-        return Err(PortalAuthError::InvalidCredentials);
-    };
     if failures.as_ref().is_some_and(|f| f.value.is_locked(now)) {
         return Err(PortalAuthError::InvalidCredentials);
     }
-    if !(password_ok && phc.is_some()) {
-        record_wrong_password(state, &account.email, failures).await?;
+    // An unknown address counts its failures too (in an item that expires): the same work and
+    // the same writes as a known one, so that timing tells nobody which addresses have accounts.
+    let account = account.map(|a| a.value).filter(|_| password_ok && phc.is_some());
+    let Some(account) = account else {
+        record_wrong_password(state, &email, failures).await?;
         return Err(PortalAuthError::InvalidCredentials);
-    }
+    };
     if !account.may_sign_in() {
         return Err(PortalAuthError::InvalidCredentials);
     }
@@ -495,11 +495,12 @@ pub async fn issue_activation(state: &AppState, email: &Email) -> Result<(), Por
     issue_link(state, &account, LinkPurpose::Activation).await
 }
 
-/// `POST /portail/v1/password/forgotten` `{email}`: e-mails a reset link
-/// (`<public_url>/mot-de-passe?token=…`) to an active account, at most
-/// [`RESET_EMAILS_PER_WINDOW`](crate::domain::RESET_EMAILS_PER_WINDOW) an hour (the request is anonymous: it must not flood a mailbox);
-/// the answer is the same whether or not the address has an account, whether or not its
-/// allowance is spent, and whether or not the e-mail could be sent.
+/// `POST /portail/v1/password/forgotten` `{email}`: queues a reset link
+/// (`<public_url>/mot-de-passe?token=…`, sent through the outbox to an active account, see
+/// `services::mail`), at most [`RESET_EMAILS_PER_WINDOW`](crate::domain::RESET_EMAILS_PER_WINDOW)
+/// an hour per address (the request is anonymous: it must not flood a mailbox); the answer is the
+/// same, and takes as long, whether or not the address has an account and whether or not its
+/// allowance is spent.
 ///
 /// # Errors
 /// `Invalid` when the body has no `email` string; `Store` when the account cannot be read.
@@ -508,26 +509,24 @@ pub async fn forgotten_password(state: &AppState, line: &str, body: &Value) -> R
     let Ok(email) = Email::parse(&email) else {
         return Ok(());
     };
-    let Some(account) = state.store.account(email.as_str()).await?.filter(|a| a.active) else {
-        return Ok(());
-    };
+    // The request never looks the account up: it counts the request and queues the e-mail for
+    // any address, and the dispatcher decides whether there is anyone to write to. A known and
+    // an unknown address thus cost the same reads and writes, and take as long.
+    let now = state.clock.now();
     let read = state.store.reset_requests(email.as_str()).await?;
-    let Some(next) = ResetRequests::after_one_more(read.as_ref().map(|r| &r.value), state.clock.now()) else {
-        tracing::warn!("reset e-mails to this account are capped for the hour: none sent");
+    let Some(next) = ResetRequests::after_one_more(read.as_ref().map(|r| &r.value), now) else {
+        tracing::warn!("reset e-mails to this address are capped for the hour: none queued");
         return Ok(());
     };
-    let counted = state.store.reset_requests_write(email.as_str(), &next, read.map(|r| r.version))?;
-    match state.store.commit(vec![counted]).await {
-        Ok(()) => {}
-        // A concurrent request for the same account counted first, and sends its own e-mail.
-        Err(StoreError::Conflict) => return Ok(()),
-        Err(e) => return Err(e.into()),
+    let writes = vec![
+        state.store.reset_requests_write(email.as_str(), &next, read.map(|r| r.version))?,
+        state.store.create_mail_write(&MailItem::new(state.ids.new_id(), MailMessage::ResetLink { email }, now))?,
+    ];
+    match state.store.commit(writes).await {
+        // A concurrent request for the same address counted first, and queued its own e-mail.
+        Ok(()) | Err(StoreError::Conflict) => Ok(()),
+        Err(e) => Err(e.into()),
     }
-    if let Err(e) = issue_link(state, &account, LinkPurpose::Reset).await {
-        let permanent = matches!(e, PortalAuthError::Mail(MailError::Rejected(_)));
-        tracing::error!(permanent, kind = %e, "issuing a reset link failed");
-    }
-    Ok(())
 }
 
 /// `POST /portail/v1/password` `{token, password}`: sets the password of the link's account

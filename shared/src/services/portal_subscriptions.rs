@@ -16,8 +16,9 @@ use super::{
 use crate::{
     auth::{generate_secret, hash_secret},
     domain::{
-        AccessMode, ApiClient, Contact, Email, NotificationFrequency, OrgRef, Scope, SecretHash, Subscription,
-        SubscriptionStatus, format_time, parse_time,
+        AccessMode, ActorType, ApiClient, Contact, CredentialChange, CredentialEvent, Email, MailItem, MailMessage,
+        NotificationFrequency, OrgId, OrgRef, Scope, SecretHash, Subscription, SubscriptionStatus, format_time,
+        parse_time,
     },
     state::AppState,
     store::{StoreError, Versioned},
@@ -28,13 +29,16 @@ use crate::{
 pub const SECRET_OVERLAP_HOURS: i64 = 24;
 /// How many recent deliveries the detail shows.
 pub const DELIVERIES_SHOWN: usize = 20;
+/// How many recent changes of the API access the detail shows.
+pub const CREDENTIAL_EVENTS_SHOWN: usize = 20;
 
-/// Who looks: the organisations whose subscriptions the person reads, and those whose
+/// Who looks: the organisations whose subscriptions the person reads, those whose
 /// subscriptions it changes (a technical delegate holds, in each organisation it serves, the
-/// roles that organisation gave it).
+/// roles that organisation gave it), and who it is (the changes of API access record it).
 pub struct Viewer {
     pub organisations: Vec<OrgRef>,
     pub managed: Vec<OrgRef>,
+    pub email: Email,
 }
 
 fn among(orgs: &[OrgRef], s: &Subscription) -> bool {
@@ -115,10 +119,9 @@ pub async fn detail(state: &AppState, viewer: &Viewer, id: Uuid) -> Result<Value
     body["validateDateTime"] = time_or_null(s.validate_date_time);
     body["updateDateTime"] = time_or_null(s.update_date_time);
     let client = state.store.api_client(&client_id(&s)).await?.filter(|c| !c.disabled);
-    body["apiClient"] = json!(client.map(|c| json!({
-        "clientId": c.client_id,
-        "secrets": c.secrets.iter().map(|x| json!({"created": format_time(x.created), "expires": time_or_null(x.expires)})).collect::<Vec<_>>(),
-    })));
+    body["apiClient"] = json!(client.as_ref().map(client_view));
+    let history = state.store.credential_events(&s, CREDENTIAL_EVENTS_SHOWN).await?;
+    body["credentialHistory"] = json!(history.iter().map(event_view).collect::<Vec<_>>());
     let deliveries = notify::delivery_state(state, s.id, DELIVERIES_SHOWN).await?;
     body["deliveries"] = json!(
         deliveries
@@ -134,6 +137,24 @@ pub async fn detail(state: &AppState, viewer: &Viewer, id: Uuid) -> Result<Value
             .collect::<Vec<_>>()
     );
     Ok(body)
+}
+
+/// An API client as the detail shows it: its id and its secrets' dates, never the secrets.
+fn client_view(c: &ApiClient) -> Value {
+    json!({
+        "clientId": c.client_id,
+        "secrets": c.secrets.iter().map(|x| json!({"created": format_time(x.created), "expires": time_or_null(x.expires)})).collect::<Vec<_>>(),
+    })
+}
+
+/// One recorded change of the API access: what, who, when, and who was told.
+fn event_view(e: &CredentialEvent) -> Value {
+    let mut v = serde_json::to_value(&e.change).unwrap_or(Value::Null);
+    v["dateTime"] = json!(format_time(e.date_time));
+    v["actor"] = json!(e.actor);
+    v["clientId"] = json!(e.client_id);
+    v["notified"] = json!(e.notified);
+    v
 }
 
 /// Applies a change to a subscription the person may manage, with optimistic concurrency.
@@ -282,14 +303,25 @@ pub async fn set_delegate(
     row(state, &s, state.clock.now()).await
 }
 
-/// Issues a new secret for the subscription's API client, creating or re-enabling it; the
-/// previous secrets stay valid [`SECRET_OVERLAP_HOURS`] hours. The secret is in the answer only.
-async fn issue_secret(state: &AppState, s: &Subscription) -> Result<Value, ExchangeError> {
-    let now = state.clock.now();
-    let secret = generate_secret();
-    let hash = hash_secret(&secret).map_err(|e| ExchangeError::Store(StoreError::Corrupt(e.to_string())))?;
-    let overlap = now + Duration::hours(SECRET_OVERLAP_HOURS);
-    let mut client = state.store.api_client(&client_id(s)).await?.unwrap_or_else(|| ApiClient {
+/// What a change of the API access does to the client: a new secret (with the previous one
+/// kept [`SECRET_OVERLAP_HOURS`] hours, or revoked at once), or disabling it.
+#[derive(Clone, Copy)]
+enum ClientChange {
+    IssueSecret { revoke_previous: bool },
+    RevokePrevious,
+    Disable,
+}
+
+/// The client after `change`, from what is stored (`None`: no client yet); `Refused` when there
+/// is nothing to revoke.
+fn changed_client(
+    s: &Subscription,
+    stored: Option<&ApiClient>,
+    change: ClientChange,
+    hash: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<ApiClient, ExchangeError> {
+    let mut client = stored.cloned().unwrap_or_else(|| ApiClient {
         client_id: client_id(s),
         scopes: vec![Scope::Si],
         siret: s.siret.clone(),
@@ -297,28 +329,193 @@ async fn issue_secret(state: &AppState, s: &Subscription) -> Result<Value, Excha
         process_code: Some(s.process_code.clone()),
         secrets: Vec::new(),
         disabled: false,
+        subscription_suspended: false,
+        tokens_not_before: None,
     });
-    let was_disabled = client.disabled;
-    client.disabled = false;
-    client.secrets.retain(|x| x.expires.is_none_or(|e| e > now) && !was_disabled);
-    for old in &mut client.secrets {
-        old.expires = Some(old.expires.map_or(overlap, |e| e.min(overlap)));
+    client.secrets.retain(|x| x.expires.is_none_or(|e| e > now));
+    match change {
+        ClientChange::IssueSecret { revoke_previous } => {
+            // A client disabled by hand comes back with the new secret only.
+            if client.disabled || revoke_previous {
+                if !client.secrets.is_empty() {
+                    client.revoke_tokens(now);
+                }
+                client.secrets.clear();
+            }
+            client.disabled = false;
+            let overlap = now + Duration::hours(SECRET_OVERLAP_HOURS);
+            for old in &mut client.secrets {
+                old.expires = Some(old.expires.map_or(overlap, |e| e.min(overlap)));
+            }
+            let hash = hash.ok_or_else(|| ExchangeError::Store(StoreError::Corrupt("no secret hash".into())))?;
+            client.secrets.push(SecretHash { hash: hash.to_owned(), created: now, expires: None });
+            // At most two: the new one and the most recent previous one.
+            while client.secrets.len() > crate::domain::MAX_CLIENT_SECRETS {
+                client.secrets.remove(0);
+            }
+        }
+        ClientChange::RevokePrevious => {
+            let newest = client.secrets.iter().rposition(|x| x.expires.is_none());
+            let Some(newest) = newest.filter(|_| client.secrets.len() > 1) else {
+                return Err(refused("There is no previous secret to revoke"));
+            };
+            let kept = client.secrets.remove(newest);
+            client.secrets = vec![kept];
+            client.revoke_tokens(now);
+        }
+        ClientChange::Disable => {
+            client.disabled = true;
+            client.revoke_tokens(now);
+        }
     }
-    client.secrets.push(SecretHash { hash, created: now, expires: None });
-    // At most two: the new one and the most recent previous one.
-    while client.secrets.len() > crate::domain::MAX_CLIENT_SECRETS {
-        client.secrets.remove(0);
+    Ok(client)
+}
+
+/// One change of a subscription's API access, committed at once with its record and the e-mails
+/// to every local administrator of the organisation: `mode` sets the access mode (and says what it
+/// does to the client), otherwise `change` applies to the client alone. Returns the subscription,
+/// the client, and the new secret when one was issued.
+async fn change_access(
+    state: &AppState,
+    viewer: &Viewer,
+    id: Uuid,
+    mode: Option<AccessMode>,
+    change: Option<ClientChange>,
+) -> Result<(Subscription, Option<ApiClient>, Option<String>), ExchangeError> {
+    let secret = generate_secret();
+    // Hashed once, and only when a secret is issued: argon2 takes tens of milliseconds.
+    let mut hash: Option<String> = None;
+    for _ in 0..super::RETRIES {
+        let Versioned { value: mut s, version } = load_managed(state, viewer, id).await?;
+        let now = state.clock.now();
+        let cid = client_id(&s);
+        let stored = state.store.versioned_api_client(&cid).await?;
+        let current = stored.as_ref().map(|c| &c.value);
+        let from = s.access_mode;
+        // What the client needs: a mode change to API issues a secret only when there is no
+        // enabled client; PORTAIL disables an enabled one.
+        let change = match mode {
+            Some(AccessMode::Api) => {
+                current.is_none_or(|c| c.disabled).then_some(ClientChange::IssueSecret { revoke_previous: false })
+            }
+            Some(AccessMode::Portail) => current.filter(|c| !c.disabled).map(|_| ClientChange::Disable),
+            None => {
+                if s.access_mode != Some(AccessMode::Api) {
+                    return Err(refused("The subscription is not in API mode"));
+                }
+                change
+            }
+        };
+        if matches!(change, Some(ClientChange::IssueSecret { .. })) && hash.is_none() {
+            hash = Some(hash_secret(&secret).map_err(|e| ExchangeError::Store(StoreError::Corrupt(e.to_string())))?);
+        }
+        let client = match change {
+            Some(c) => Some(changed_client(&s, current, c, hash.as_deref(), now)?),
+            None => None,
+        };
+        let record = match (mode, change) {
+            (Some(to), c) if from != Some(to) || c.is_some() => Some(CredentialChange::AccessMode {
+                from,
+                to,
+                secret_issued: matches!(c, Some(ClientChange::IssueSecret { .. })),
+            }),
+            (Some(_), _) => None,
+            (None, Some(ClientChange::IssueSecret { .. })) => Some(CredentialChange::SecretRegenerated {
+                previous_valid_until: client
+                    .as_ref()
+                    .and_then(|c| c.secrets.iter().rev().nth(1))
+                    .and_then(|x| x.expires),
+            }),
+            (None, Some(ClientChange::RevokePrevious)) => Some(CredentialChange::PreviousSecretRevoked),
+            (None, _) => None,
+        };
+        let Some(record) = record else {
+            return Ok((s, current.cloned(), None));
+        };
+        let mut writes = Vec::new();
+        if mode.is_some() {
+            s.access_mode = mode;
+            s.update_date_time = Some(now);
+            writes.push(state.store.update_subscription_write(&s, version)?);
+        }
+        if let Some(c) = &client {
+            writes.push(state.store.api_client_write(c, stored.as_ref().map(|v| v.version))?);
+        }
+        let event = record_and_notify(state, viewer, &s, &cid, record, now, &mut writes).await?;
+        match state.store.commit(writes).await {
+            Ok(()) => {
+                tracing::info!(subscription_id = %s.id, event_id = %event.id, "API access changed");
+                let issued = matches!(change, Some(ClientChange::IssueSecret { .. })).then(|| secret.clone());
+                return Ok((s, client.or_else(|| stored.map(|v| v.value)), issued));
+            }
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
     }
-    let previous_until = client.secrets.iter().rev().nth(1).and_then(|x| x.expires);
-    state.store.save_api_client(&client).await?;
-    tracing::info!(subscription_id = %s.id, "API credentials issued");
-    Ok(
-        json!({"clientId": client.client_id, "clientSecret": secret, "previousSecretValidUntil": time_or_null(previous_until)}),
-    )
+    Err(ExchangeError::Busy)
+}
+
+/// Adds to `writes` the record of a change and one e-mail per active local administrator of the
+/// subscription's organisation; returns the record.
+async fn record_and_notify(
+    state: &AppState,
+    viewer: &Viewer,
+    s: &Subscription,
+    client_id: &str,
+    change: CredentialChange,
+    now: DateTime<Utc>,
+    writes: &mut Vec<crate::ports::Write>,
+) -> Result<CredentialEvent, ExchangeError> {
+    let org = OrgId { siret: s.siret.clone(), branch_code: s.branch_code.clone() };
+    let mut admins: Vec<Email> = state
+        .store
+        .accounts_of_organisation(&org)
+        .await?
+        .into_iter()
+        .filter(|a| {
+            a.active && a.actor_type == ActorType::LocalAdmin && a.siret == s.siret && a.branch_code == s.branch_code
+        })
+        .map(|a| a.email)
+        .collect();
+    admins.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    // One transaction holds at most 100 writes: the subscription, the client, the record.
+    admins.truncate(MAX_NOTIFIED_ADMINISTRATORS);
+    let event = CredentialEvent {
+        id: state.ids.new_id(),
+        subscription_id: s.id,
+        siret: s.siret.clone(),
+        branch_code: s.branch_code.clone(),
+        process_code: s.process_code.clone(),
+        client_id: client_id.to_owned(),
+        change,
+        actor: viewer.email.clone(),
+        date_time: now,
+        notified: admins.clone(),
+    };
+    writes.push(state.store.create_credential_event_write(&event)?);
+    for to in admins {
+        let message = MailMessage::CredentialsChanged { to, event: Box::new(event.clone()) };
+        writes.push(state.store.create_mail_write(&MailItem::new(state.ids.new_id(), message, now))?);
+    }
+    Ok(event)
+}
+
+/// The most local administrators one change e-mails (a transaction's room, less its other writes).
+const MAX_NOTIFIED_ADMINISTRATORS: usize = 90;
+
+/// The new credentials as shown once.
+fn credentials_view(client: Option<&ApiClient>, secret: Option<String>) -> Value {
+    let previous_until = client.and_then(|c| c.secrets.iter().rev().nth(1)).and_then(|x| x.expires);
+    json!({
+        "clientId": client.map(|c| c.client_id.clone()),
+        "clientSecret": secret,
+        "previousSecretValidUntil": time_or_null(previous_until),
+    })
 }
 
 /// The access mode: `API` issues the client id and secret (shown once in this answer);
-/// `PORTAIL` disables the API client.
+/// `PORTAIL` disables the API client. Every change is recorded and e-mailed to the
+/// organisation's local administrators.
 ///
 /// # Errors
 /// `Invalid` for another mode.
@@ -336,36 +533,53 @@ pub async fn set_access_mode(
         })
     });
     let Some(mode) = mode.filter(|_| c.is_ok()) else { return Err(ExchangeError::Invalid(c.problems)) };
-    let s = change(state, viewer, id, |s| {
-        s.access_mode = Some(mode);
-        Ok(())
-    })
-    .await?;
+    let (s, client, secret) = change_access(state, viewer, id, Some(mode), None).await?;
     let mut body = row(state, &s, state.clock.now()).await?;
-    let existing = state.store.api_client(&client_id(&s)).await?;
-    match mode {
-        AccessMode::Api if existing.as_ref().is_none_or(|c| c.disabled) => {
-            body["credentials"] = issue_secret(state, &s).await?;
-        }
-        AccessMode::Api => {}
-        AccessMode::Portail => {
-            if let Some(mut client) = existing.filter(|c| !c.disabled) {
-                client.disabled = true;
-                state.store.save_api_client(&client).await?;
-            }
-        }
+    if secret.is_some() {
+        body["credentials"] = credentials_view(client.as_ref(), secret);
     }
     Ok(body)
 }
 
-/// "Régénérer" the secret of a subscription in API mode.
+/// "Régénérer" the secret of a subscription in API mode: the previous one keeps working
+/// [`SECRET_OVERLAP_HOURS`] hours, unless `revokePrevious` is `true` (a leaked secret: it stops
+/// at once, with every token issued before). The body is optional.
 ///
 /// # Errors
-/// `Refused` when the subscription is not in API mode; `Forbidden` without the management role.
-pub async fn regenerate_secret(state: &AppState, viewer: &Viewer, id: Uuid) -> Result<Value, ExchangeError> {
-    let s = load_managed(state, viewer, id).await?.value;
-    if s.access_mode != Some(AccessMode::Api) {
-        return Err(refused("The subscription is not in API mode"));
+/// `Refused` when the subscription is not in API mode; `Forbidden` without the management role;
+/// `Invalid` for a body that is not `{"revokePrevious": <boolean>}`.
+pub async fn regenerate_secret(
+    state: &AppState,
+    viewer: &Viewer,
+    id: Uuid,
+    line: &str,
+    body: Option<&Value>,
+) -> Result<Value, ExchangeError> {
+    let mut revoke_previous = false;
+    if let Some(body) = body {
+        let mut c = Checker::new(line);
+        if let Some(root) = c.root(body) {
+            match root.get("revokePrevious") {
+                None | Some(Value::Null) => {}
+                Some(Value::Bool(b)) => revoke_previous = *b,
+                Some(_) => c.problem(".revokePrevious", "Instance type is not boolean"),
+            }
+        }
+        if !c.is_ok() {
+            return Err(ExchangeError::Invalid(c.problems));
+        }
     }
-    issue_secret(state, &s).await
+    let change = ClientChange::IssueSecret { revoke_previous };
+    let (_, client, secret) = change_access(state, viewer, id, None, Some(change)).await?;
+    Ok(credentials_view(client.as_ref(), secret))
+}
+
+/// Revokes the previous secret at once, before its overlap ends, and every token issued before.
+///
+/// # Errors
+/// `Refused` when the subscription is not in API mode or there is no previous secret;
+/// `Forbidden` without the management role.
+pub async fn revoke_previous_secret(state: &AppState, viewer: &Viewer, id: Uuid) -> Result<Value, ExchangeError> {
+    let (_, client, _) = change_access(state, viewer, id, None, Some(ClientChange::RevokePrevious)).await?;
+    Ok(json!({"apiClient": client.as_ref().map(client_view)}))
 }

@@ -986,6 +986,9 @@ pub async fn update_subscription(
             people.push((delegate, ActorType::TechnicalDelegate));
         }
         let mut writes = vec![state.store.update_subscription_write(&next, version)?];
+        // A suspended or refused subscription disables its API clients; reactivated, it enables
+        // them again (not one disabled by hand): in the same transaction as the status.
+        writes.extend(state.store.follow_subscription_writes(&next, now).await?);
         let accounts = missing_accounts(state, &next, &people).await?;
         writes.extend(accounts.writes);
         match state.store.commit(writes).await {
@@ -1029,7 +1032,10 @@ pub async fn activate_due(state: &AppState) -> Result<usize, SubscriptionError> 
         let mut active = value;
         active.status = SubscriptionStatus::Actif;
         active.update_date_time = Some(now);
-        match state.store.commit(vec![state.store.update_subscription_write(&active, version)?]).await {
+        let mut writes = vec![state.store.update_subscription_write(&active, version)?];
+        // Its clients follow the status (nothing to do unless one was left disabled by it).
+        writes.extend(state.store.follow_subscription_writes(&active, now).await?);
+        match state.store.commit(writes).await {
             Ok(()) => {
                 activated += 1;
                 tracing::info!(subscription_id = %active.id, process = %active.process_code, "subscription activated");

@@ -1,12 +1,15 @@
-//! OAuth2 client credentials: `POST /token` for API clients.
+//! OAuth2 client credentials: `POST /token` for API clients, and the check, on every API call,
+//! that a token's client still accepts it (enabled, tokens not revoked since it was issued).
+
+use std::{collections::HashMap, sync::Mutex, time::Duration};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::{
-    auth::{TOKEN_LIFETIME_SECS, TokenKeys, verify_secret},
-    domain::Scope,
-    store::Store,
+    auth::{Claims, TOKEN_LIFETIME_SECS, TokenKeys, verify_secret},
+    domain::{ApiClient, Scope},
+    store::{Store, StoreError},
 };
 
 /// Verified against when the client id is unknown, so that an unknown client costs the same
@@ -62,7 +65,7 @@ pub async fn client_credentials(
         tracing::error!(error = %e, "reading an API client");
         TokenError::Unavailable
     })?;
-    let Some(client) = client.filter(|c| !c.disabled) else {
+    let Some(client) = client.filter(ApiClient::is_enabled) else {
         let _ = verify_secret(req.client_secret, DUMMY_HASH);
         return Err(TokenError::InvalidClient);
     };
@@ -99,10 +102,102 @@ pub async fn client_credentials(
     })
 }
 
+/// What a function instance last read of each API client, kept [`crate::config::Config::client_cache`]
+/// (at most a minute on AWS, not at all locally): the tokens of a disabled or revoked client stop
+/// working within that delay, for one GetItem per client and instance per delay.
+pub struct ClientStates {
+    ttl: chrono::Duration,
+    entries: Mutex<HashMap<String, Read>>,
+}
+
+/// A client as read at a time (`None`: no such client).
+type Read = (DateTime<Utc>, Option<ApiClient>);
+
+/// Enough for every client of a deployment; past it the cache starts afresh.
+const MAX_CACHED_CLIENTS: usize = 10_000;
+
+impl ClientStates {
+    pub fn new(ttl: Duration) -> Self {
+        Self { ttl: chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX), entries: Mutex::default() }
+    }
+
+    /// Whether the token's client still accepts it: it exists, is enabled, and revoked no token
+    /// issued at or after the token's `iat`.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn accepts(&self, store: &Store, claims: &Claims, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let cached = self.entries.lock().ok().and_then(|entries| {
+            entries.get(&claims.sub).filter(|(at, _)| now >= *at && now - *at < self.ttl).map(|(_, c)| c.clone())
+        });
+        let client = match cached {
+            Some(c) => c,
+            None => {
+                let read = store.api_client(&claims.sub).await?;
+                if !self.ttl.is_zero()
+                    && let Ok(mut entries) = self.entries.lock()
+                {
+                    if entries.len() >= MAX_CACHED_CLIENTS {
+                        entries.clear();
+                    }
+                    entries.insert(claims.sub.clone(), (now, read.clone()));
+                }
+                read
+            }
+        };
+        Ok(client.is_some_and(|c| c.accepts_token_issued_at(claims.iat)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
     #[test]
     fn the_dummy_hash_is_a_valid_argon2id_hash() {
         assert!(argon2::PasswordHash::new(super::DUMMY_HASH).is_ok());
+    }
+
+    #[cfg(feature = "local")]
+    async fn client_state_seen(ttl_seconds: u64) -> Vec<bool> {
+        let store = Store::new(std::sync::Arc::new(crate::adapters::embedded::SqliteTable::in_memory().unwrap()));
+        let keys = TokenKeys::new(b"client-states-test-key");
+        let start = crate::domain::parse_time("2026-03-01T10:00:00Z").unwrap();
+        let mut client = ApiClient {
+            client_id: "si-test".into(),
+            scopes: vec![Scope::Si],
+            siret: crate::domain::Siret::parse("11001401600015").unwrap(),
+            branch_code: crate::domain::BranchCode::parse("75108").unwrap(),
+            process_code: None,
+            secrets: Vec::new(),
+            disabled: false,
+            subscription_suspended: false,
+            tokens_not_before: None,
+        };
+        store.save_api_client(&client).await.unwrap();
+        let token = keys.issue(&client.client_id, Scope::Si, &client.siret, &client.branch_code, None, start).unwrap();
+        let claims = keys.verify(&token, start).unwrap();
+        let cache = ClientStates::new(Duration::from_secs(ttl_seconds));
+        let mut seen = vec![cache.accepts(&store, &claims, start).await.unwrap()];
+        client.disabled = true;
+        store.save_api_client(&client).await.unwrap();
+        for after in [1, 59, 60] {
+            seen.push(cache.accepts(&store, &claims, start + chrono::Duration::seconds(after)).await.unwrap());
+        }
+        seen
+    }
+
+    #[cfg(feature = "local")]
+    #[tokio::test]
+    async fn a_disabled_client_is_refused_once_its_cached_state_is_a_minute_old() {
+        assert_eq!(client_state_seen(60).await, [true, true, true, false]);
+    }
+
+    #[cfg(feature = "local")]
+    #[tokio::test]
+    async fn without_a_cache_a_disabled_client_is_refused_at_once() {
+        assert_eq!(client_state_seen(0).await, [true, false, false, false]);
     }
 }

@@ -87,6 +87,19 @@ pub fn due_until(now: DateTime<Utc>) -> (String, String) {
 pub fn api_client(client_id: &str) -> Key {
     Key::new(format!("CLIENT#{client_id}"), "CLIENT")
 }
+/// GSI1 sort key prefix of the API clients in their organisation's partition (`ORG#<org>`).
+pub const CLIENT_PREFIX: &str = "CLIENT#";
+/// The changes of a subscription's API access, in its organisation's partition, by date.
+pub fn credential_events(subscription: Uuid) -> String {
+    format!("CREDLOG#{subscription}#")
+}
+pub fn credential_event(siret: &Siret, branch: &BranchCode, subscription: Uuid, at: DateTime<Utc>, id: Uuid) -> Key {
+    Key::new(org_partition(siret, branch), format!("{}{}#{id}", credential_events(subscription), format_time(at)))
+}
+/// GSI3: e-mails to people waiting to be sent, oldest first (sparse: only pending mail items).
+/// They share the outbox's key (`OUTBOX#<id>` / `OUTBOX`), so that the same stream filter wakes
+/// the dispatcher; their `entity` tells them apart.
+pub const MAIL_PENDING: &str = "MAIL#PENDING";
 pub fn account(email: &str) -> Key {
     Key::new(format!("ACCOUNT#{email}"), "ACCOUNT")
 }

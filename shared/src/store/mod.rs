@@ -2,9 +2,11 @@
 //! described, with every access pattern, in docs/ACCESS-PATTERNS.md.
 
 mod cases;
+mod credentials;
 mod folders;
 mod inbox;
 pub mod keys;
+mod mail;
 mod outbox;
 mod referential;
 mod retention;
@@ -22,6 +24,7 @@ use crate::ports::{Item, Key, PK, SK, Table, TableError};
 pub use cases::{CaseRecord, NotificationPage};
 pub use folders::{FolderAggregate, attachment_key, create_attachment_write};
 pub use inbox::InboxIndex;
+pub use mail::OutboxEntity;
 pub use retention::marker_key;
 pub use uploads::{DepositSender, PendingUpload};
 

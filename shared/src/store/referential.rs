@@ -71,9 +71,13 @@ impl Store {
     /// # Errors
     /// `Conflict` on a concurrent change.
     pub async fn save_api_client(&self, c: &ApiClient) -> Result<bool, StoreError> {
-        let indexes =
-            [("GSI1PK", keys::org_partition(&c.siret, &c.branch_code)), ("GSI1SK", format!("CLIENT#{}", c.client_id))];
-        self.upsert(c, "ApiClient", &keys::api_client(&c.client_id), &indexes).await
+        self.upsert(
+            c,
+            super::credentials::API_CLIENT,
+            &keys::api_client(&c.client_id),
+            &super::credentials::api_client_indexes(c),
+        )
+        .await
     }
 
     /// # Errors

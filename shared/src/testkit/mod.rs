@@ -42,6 +42,7 @@ pub fn state(dir: &Path) -> AppState {
             },
             // Bodies stream end to end, as on the local hub (see `with_inline_limit`).
             inline_limit: None,
+            client_cache: std::time::Duration::ZERO,
         },
     )
 }

@@ -2,6 +2,8 @@
 //! local hubs it spawns (one per test, on port 0). One binary links once, where a binary per
 //! suite linked the whole hub eleven times.
 
+mod credentials;
+mod enumeration;
 mod exchange;
 mod http_edge;
 mod intake;

@@ -258,7 +258,10 @@ export const subscriptions = {
   activate: (id, activateDateTime) => put(`/subscriptions/${enc(id)}/activation`, { activateDateTime }),
   /** In API mode the answer carries `credentials`, shown once. */
   setAccessMode: (id, accessMode) => put(`/subscriptions/${enc(id)}/access-mode`, { accessMode }),
-  regenerateSecret: (id) => post(`/subscriptions/${enc(id)}/credentials`),
+  /** `revokePrevious`: the previous secret stops at once (a leak) instead of in 24 hours. */
+  regenerateSecret: (id, revokePrevious = false) =>
+    post(`/subscriptions/${enc(id)}/credentials`, revokePrevious ? { revokePrevious: true } : {}),
+  revokePreviousSecret: (id) => remove(`/subscriptions/${enc(id)}/credentials/previous`),
   setDelegate: (id, delegate) => put(`/subscriptions/${enc(id)}/delegate`, delegate),
   setNotifications: (id, notificationFrequency, email) =>
     put(`/subscriptions/${enc(id)}/notifications`, { notificationFrequency, ...(email ? { email } : {}) }),

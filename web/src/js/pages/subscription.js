@@ -1,7 +1,9 @@
 // `/abonnements/{id}`: one subscription. Its details; "Activer l'abonnement" with a date from a
-// calendar; the access mode (in API mode the client id and secret are shown once, and the secret
-// can be regenerated); the technical delegate; the notification frequency and address; and the
-// latest e-mail deliveries (where an administrator sees that the address bounces).
+// calendar; the access mode (in API mode the client id and secret are shown once, the secret can
+// be regenerated, and the previous one revoked at once); the history of the API access changes
+// (each one e-mailed to the local administrators); the technical delegate; the notification
+// frequency and address; and the latest e-mail deliveries (where an administrator sees that the
+// address bounces).
 
 import { subscriptions } from '../api.js';
 import { add, fill, h } from '../dom.js';
@@ -223,6 +225,16 @@ export async function render(view, { params, setTitle, isCurrent }) {
     hint: "En mode API, votre logiciel métier reçoit les télédossiers ; vérifiez d'abord avec son éditeur qu'il est compatible.",
     options: Object.entries(ACCESS_MODES).map(([value, label]) => ({ value, label })),
   });
+  const regenerate = async (revokePrevious) => {
+    await regenerateDialog.close();
+    const credentials = await change(
+      accessProblems,
+      {},
+      () => subscriptions.regenerateSecret(id, revokePrevious),
+      revokePrevious ? "Nouveau secret généré, l'ancien est révoqué" : 'Nouveau secret généré',
+    );
+    if (credentials) showCredentials(credentials);
+  };
   const regenerateDialog = modal({
     title: 'Régénérer le secret',
     content: [
@@ -231,26 +243,51 @@ export async function render(view, { params, setTitle, isCurrent }) {
         {},
         "Un nouveau secret sera affiché une seule fois. L'ancien reste valable 24 heures, le temps de mettre à jour votre logiciel métier.",
       ),
+      h(
+        'p',
+        {},
+        "Si l'ancien secret a pu être divulgué, révoquez-le immédiatement : il cessera de fonctionner tout de suite, ainsi que les jetons obtenus avec lui.",
+      ),
+      h(
+        'p',
+        { class: 'fr-hint-text' },
+        'Les administrateurs locaux de votre organisation sont prévenus par e-mail de chaque changement.',
+      ),
     ],
     actions: [
-      button('Régénérer le secret', {
-        on: {
-          click: async () => {
-            await regenerateDialog.close();
-            const credentials = await change(
-              accessProblems,
-              {},
-              () => subscriptions.regenerateSecret(id),
-              'Nouveau secret généré',
-            );
-            if (credentials) showCredentials(credentials);
-          },
-        },
-      }),
-      button('Annuler', { kind: 'secondary', on: { click: () => regenerateDialog.close() } }),
+      button('Régénérer le secret', { on: { click: () => regenerate(false) } }),
+      button("Régénérer et révoquer l'ancien", { kind: 'secondary', on: { click: () => regenerate(true) } }),
+      button('Annuler', { kind: 'tertiary', on: { click: () => regenerateDialog.close() } }),
     ],
   });
   add(view, regenerateDialog.element);
+  const revokeDialog = modal({
+    title: "Révoquer l'ancien secret",
+    content: [
+      h(
+        'p',
+        {},
+        "L'ancien secret cessera de fonctionner immédiatement, ainsi que les jetons obtenus avant la révocation. Vérifiez d'abord que votre logiciel métier utilise le nouveau secret.",
+      ),
+    ],
+    actions: [
+      button("Révoquer l'ancien secret", {
+        on: {
+          click: async () => {
+            await revokeDialog.close();
+            await change(
+              accessProblems,
+              {},
+              () => subscriptions.revokePreviousSecret(id),
+              "L'ancien secret est révoqué",
+            );
+          },
+        },
+      }),
+      button('Annuler', { kind: 'secondary', on: { click: () => revokeDialog.close() } }),
+    ],
+  });
+  add(view, revokeDialog.element);
   const accessForm = form(
     {
       on: {
@@ -308,7 +345,40 @@ export async function render(view, { params, setTitle, isCurrent }) {
               ])
             : h('p', {}, 'Aucun client API actif pour cet abonnement.'),
           manages && client && regenerateDialog.opener('Régénérer le secret', { class: 'fr-btn--secondary fr-mt-2w' }),
+          manages &&
+            client?.secrets.some((secret) => secret.expires) &&
+            revokeDialog.opener("Révoquer l'ancien secret maintenant", { class: 'fr-btn--tertiary fr-mt-2w fr-ml-2w' }),
         ),
+      credentialHistory(),
+    );
+  }
+
+  /** Who changed the API access, when, and how. */
+  function credentialHistory() {
+    const events = s.credentialHistory ?? [];
+    if (events.length === 0) return null;
+    const what = (e) => {
+      switch (e.kind) {
+        case 'ACCESS_MODE':
+          return `Modalité d'accès : ${ACCESS_MODES[e.to] ?? e.to}${e.secretIssued ? ', secret émis' : ''}`;
+        case 'SECRET_REGENERATED':
+          return e.previousValidUntil
+            ? `Secret régénéré, l'ancien valable jusqu'au ${dateTime(e.previousValidUntil)}`
+            : 'Secret régénéré';
+        case 'PREVIOUS_SECRET_REVOKED':
+          return 'Ancien secret révoqué';
+        default:
+          return e.kind;
+      }
+    };
+    return h(
+      'div',
+      { class: 'fr-mt-3w' },
+      table({
+        caption: "Historique de l'accès API (administrateurs locaux prévenus par e-mail)",
+        columns: [{ label: 'Date' }, { label: 'Changement' }, { label: 'Par' }],
+        rows: events.map((e) => [dateTime(e.dateTime), what(e), e.actor]),
+      }),
     );
   }
 
