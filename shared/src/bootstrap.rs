@@ -32,24 +32,43 @@ pub fn init_tracing() {
 }
 
 /// Keys the local hub generates on first start and keeps in its data directory, so that
-/// tokens and presigned URLs survive a restart.
+/// tokens and presigned URLs survive a restart: the private key tokens are signed with (its
+/// public half verifies them, and is served at `/.well-known/jwks.json`), and the key presigned
+/// object URLs are signed with.
 #[cfg(feature = "local")]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct LocalKeys {
-    token_secret: String,
+    /// Absent from the files of hubs that signed tokens with a shared secret (`token_secret`,
+    /// ignored): generated then.
+    #[serde(default)]
+    token_signing_key: Option<crate::auth::StoredSigningKey>,
     object_signing_key: String,
 }
 
 #[cfg(feature = "local")]
-fn local_keys(data_dir: &Path) -> anyhow::Result<LocalKeys> {
+fn local_keys(data_dir: &Path) -> anyhow::Result<(crate::auth::SigningKey, String)> {
+    use crate::auth::SigningKey;
+
     let path = data_dir.join("keys.json");
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        return serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()));
+    let read = match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            Some(serde_json::from_str::<LocalKeys>(&text).with_context(|| format!("reading {}", path.display()))?)
+        }
+        Err(_) => None,
+    };
+    let object_signing_key = match &read {
+        Some(keys) => keys.object_signing_key.clone(),
+        None => crate::auth::generate_secret(),
+    };
+    if let Some(stored) = read.and_then(|k| k.token_signing_key) {
+        let key =
+            SigningKey::from_stored(&stored).with_context(|| format!("the token signing key in {}", path.display()))?;
+        return Ok((key, object_signing_key));
     }
-    let keys =
-        LocalKeys { token_secret: crate::auth::generate_secret(), object_signing_key: crate::auth::generate_secret() };
+    let key = SigningKey::generate();
+    let keys = LocalKeys { token_signing_key: Some(key.to_stored()), object_signing_key: object_signing_key.clone() };
     write_private(&path, &serde_json::to_vec_pretty(&keys)?)?;
-    Ok(keys)
+    Ok((key, object_signing_key))
 }
 
 /// Writes a file only its owner can read.
@@ -63,6 +82,9 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(path).with_context(|| format!("writing {}", path.display()))?;
+    // The mode above applies to a new file only: an existing one is made private too.
+    #[cfg(unix)]
+    file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
     file.write_all(bytes)?;
     file.sync_all()?;
     Ok(())
@@ -100,7 +122,7 @@ pub async fn local(
 
     let dir = &config.data_dir;
     std::fs::create_dir_all(dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
-    let keys = local_keys(dir)?;
+    let (token_key, object_signing_key) = local_keys(dir)?;
     let smtp: Option<Arc<dyn Mailer>> = match &config.smtp_url {
         None => None,
         #[cfg(feature = "smtp")]
@@ -113,7 +135,7 @@ pub async fn local(
             let fs = Arc::new(FsObjects::open(
                 &dir.join("objects"),
                 &common.public_url,
-                keys.object_signing_key.into_bytes(),
+                object_signing_key.into_bytes(),
                 Arc::clone(&clock),
             )?);
             let mailer = match smtp {
@@ -141,7 +163,7 @@ pub async fn local(
         Arc::new(mail.clone()),
         clock,
         Arc::new(RandomIds),
-        TokenKeys::new(keys.token_secret.as_bytes()),
+        TokenKeys::single(&token_key)?,
         common.clone(),
     );
     Ok((state, LocalAdapters { objects: fs, mail }))
@@ -201,30 +223,101 @@ impl LambdaAdapter for crate::adapters::Withheld {
     }
 }
 
-/// The state a Lambda function builds once per cold start, on DynamoDB and the object store
-/// `O` and mailer `M` it uses: `S3Objects` or `Withheld`, `SesMailer` or `Withheld`, as its
-/// policies in the SAM template allow (a test holds the two together). A withheld service's
-/// SDK client is not linked into the function's binary. The settings are the variables the
-/// template sets; the table and bucket exist (the template, or the local hub on an emulator,
-/// creates them).
+/// Where a Lambda function's token keys come from (see [`lambda`]): the public keys of the
+/// configuration for every function; the token-issuing function adds the private key, read from
+/// Secrets Manager (`SecretsManagerKey`); the others hold none (`Withheld`).
+#[cfg(feature = "aws")]
+pub trait LambdaTokenKeys: 'static {
+    fn token_keys(
+        sdk: &aws_config::SdkConfig,
+        config: &crate::config::LambdaConfig,
+    ) -> impl std::future::Future<Output = anyhow::Result<TokenKeys>> + Send;
+}
+
+#[cfg(feature = "aws")]
+fn public_token_keys(config: &crate::config::LambdaConfig) -> anyhow::Result<jsonwebtoken::jwk::JwkSet> {
+    crate::auth::parse_public_keys(&config.token_public_keys).context("HUBEE_TOKEN_PUBLIC_KEYS")
+}
+
+#[cfg(feature = "aws")]
+impl LambdaTokenKeys for crate::adapters::Withheld {
+    async fn token_keys(_: &aws_config::SdkConfig, config: &crate::config::LambdaConfig) -> anyhow::Result<TokenKeys> {
+        Ok(TokenKeys::verifying(public_token_keys(config)?)?)
+    }
+}
+
+#[cfg(feature = "aws")]
+impl LambdaTokenKeys for crate::adapters::aws::SecretsManagerKey {
+    async fn token_keys(
+        sdk: &aws_config::SdkConfig,
+        config: &crate::config::LambdaConfig,
+    ) -> anyhow::Result<TokenKeys> {
+        let secret = config
+            .token_signing_secret
+            .as_deref()
+            .context("HUBEE_TOKEN_SIGNING_SECRET must name the secret of the token signing key")?;
+        let key = Self::read(&aws_sdk_secretsmanager::Client::new(sdk), secret).await?;
+        if config.token_signing_kid.as_deref().is_some_and(|kid| kid != key.kid()) {
+            tracing::warn!(
+                kid = key.kid(),
+                deployed = config.token_signing_kid.as_deref(),
+                "the signing key changed since the last deployment: deploy to restart every instance on it"
+            );
+        }
+        // A key the other functions do not verify would make every token it signs useless.
+        TokenKeys::signing(&key, public_token_keys(config)?)
+            .context("the signing key must be published in HUBEE_TOKEN_PUBLIC_KEYS first (docs/DEPLOY.md)")
+    }
+}
+
+/// The state a Lambda function builds once per cold start, on DynamoDB, the object store `O`
+/// and mailer `M` it uses — `S3Objects` or `Withheld`, `SesMailer` or `Withheld` — and its
+/// token keys `K`: `SecretsManagerKey` for the function that issues tokens, `Withheld` (public
+/// keys only) for the others, as its policies in the SAM template allow (a test holds the two
+/// together). A withheld service's SDK client is not linked into the function's binary. The
+/// settings are the variables the template sets; the table and bucket exist (the template, or
+/// the local hub on an emulator, creates them).
 ///
 /// # Errors
-/// When the configuration is incomplete or unusable.
+/// When the configuration is incomplete or unusable, or the signing key unreadable.
 #[cfg(feature = "aws")]
-pub async fn lambda<O, M>() -> anyhow::Result<AppState>
+pub async fn lambda<O, M, K>() -> anyhow::Result<AppState>
 where
     O: crate::ports::ObjectStore + LambdaAdapter,
     M: crate::ports::Mailer + LambdaAdapter,
+    K: LambdaTokenKeys,
 {
     let config = crate::config::LambdaConfig::from_env()?;
     let sdk = crate::adapters::aws::sdk_config().await;
     let table = Arc::new(crate::adapters::aws::DynamoTable::from_sdk_config(&sdk, &config.resources.table));
     let objects = Arc::new(O::from_lambda(&sdk, &config));
     let mailer = Arc::new(M::from_lambda(&sdk, &config));
-    let mut tokens = TokenKeys::new(config.token_secret.as_bytes());
-    if let Some(previous) = &config.previous_token_secret {
-        tokens = tokens.with_previous(previous.as_bytes());
-    }
+    let tokens = K::token_keys(&sdk, &config).await?;
     let clock = Arc::new(crate::adapters::SystemClock);
     Ok(AppState::new(table, objects, mailer, clock, Arc::new(RandomIds), tokens, config.common))
+}
+
+#[cfg(all(test, feature = "local"))]
+mod tests {
+    use super::*;
+
+    /// A data directory of a hub that signed tokens with a shared secret gets a key pair on the
+    /// next start, keeps its URL signing key, and loses the shared secret; then it stays put.
+    #[test]
+    fn the_local_key_pair_replaces_a_shared_secret_once_and_survives_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.json");
+        std::fs::write(&path, r#"{"token_secret": "old-shared-secret", "object_signing_key": "url-key"}"#).unwrap();
+        let (key, url_key) = local_keys(dir.path()).unwrap();
+        assert_eq!(url_key, "url-key", "presigned URLs stay valid");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("old-shared-secret"), "{text}");
+        let (again, _) = local_keys(dir.path()).unwrap();
+        assert_eq!(again.kid(), key.kid(), "the same key after a restart");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+    }
 }

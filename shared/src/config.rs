@@ -158,11 +158,17 @@ fn mail_from() -> String {
 pub struct LambdaConfig {
     pub resources: AwsResources,
     pub common: Config,
-    /// `HUBEE_TOKEN_SECRET`: the key signing API tokens.
-    pub token_secret: String,
-    /// `HUBEE_TOKEN_SECRET_PREVIOUS`: the key before the last rotation, still accepted (`none`
-    /// when there is none).
-    pub previous_token_secret: Option<String>,
+    /// `HUBEE_TOKEN_PUBLIC_KEYS`: the JWK set (JSON) API tokens are verified with — public,
+    /// so an environment value is fine; two keys during a rotation.
+    pub token_public_keys: String,
+    /// `HUBEE_TOKEN_SIGNING_SECRET`: the Secrets Manager secret holding the private key tokens
+    /// are signed with (its name or ARN, never its value). Set for the token-issuing function
+    /// only, which reads the secret at cold start.
+    pub token_signing_secret: Option<String>,
+    /// `HUBEE_TOKEN_SIGNING_KID`: the kid the secret held at deployment (public). Its change
+    /// makes a deployment restart the function, which then reads the new key; a different kid
+    /// in the secret is logged.
+    pub token_signing_kid: Option<String>,
 }
 
 impl LambdaConfig {
@@ -178,26 +184,13 @@ impl LambdaConfig {
                 inline_limit: Some(inline_limit(var("HUBEE_INLINE_LIMIT"))?),
                 client_cache: client_cache(var("HUBEE_CLIENT_CACHE_SECONDS"))?,
             },
-            token_secret: token_key("HUBEE_TOKEN_SECRET", var("HUBEE_TOKEN_SECRET"))?
-                .context("HUBEE_TOKEN_SECRET must be set")?,
-            previous_token_secret: token_key("HUBEE_TOKEN_SECRET_PREVIOUS", var("HUBEE_TOKEN_SECRET_PREVIOUS"))?,
+            token_public_keys: var("HUBEE_TOKEN_PUBLIC_KEYS")
+                .context("HUBEE_TOKEN_PUBLIC_KEYS must be set (the JWK set tokens are verified with)")?,
+            token_signing_secret: var("HUBEE_TOKEN_SIGNING_SECRET"),
+            token_signing_kid: var("HUBEE_TOKEN_SIGNING_KID"),
         })
     }
 }
-
-/// A token signing key from the environment: unset or `none` for none, else at least 32
-/// characters — a short key would let anyone forge tokens.
-fn token_key(name: &str, value: Option<String>) -> anyhow::Result<Option<String>> {
-    match value {
-        None => Ok(None),
-        Some(v) if v == "none" => Ok(None),
-        Some(v) if v.len() >= MIN_TOKEN_KEY_LEN => Ok(Some(v)),
-        Some(_) => anyhow::bail!("{name} must be at least {MIN_TOKEN_KEY_LEN} characters long (or \"none\")"),
-    }
-}
-
-/// The shortest token signing key accepted.
-pub const MIN_TOKEN_KEY_LEN: usize = 32;
 
 impl LocalConfig {
     /// # Errors
@@ -256,16 +249,6 @@ impl LocalConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_token_key_is_long_or_explicitly_none() {
-        let key = |v: &str| token_key("K", Some(v.to_owned()));
-        assert_eq!(key("none").unwrap(), None);
-        assert_eq!(token_key("K", None).unwrap(), None);
-        assert_eq!(key(&"k".repeat(32)).unwrap(), Some("k".repeat(32)));
-        let short = key("secret").unwrap_err().to_string();
-        assert!(short.contains("at least 32"), "{short}");
-    }
 
     #[test]
     fn a_client_is_cached_at_most_a_minute() {

@@ -349,7 +349,12 @@ pub enum PresignMethod {
     /// Creates the object, never replaces one: the request carries [`PRESIGNED_PUT_HEADER`]
     /// (the URL's signature covers it), and a PUT to a key that exists is refused with `412`.
     /// A URL still valid once its object is stored and checked cannot swap its bytes.
-    Put,
+    ///
+    /// The request's `Content-Length` is `size` (the signature covers it too): whoever holds
+    /// the URL stores the declared size or nothing, not up to what the store takes in one PUT.
+    Put {
+        size: u64,
+    },
 }
 
 /// The header a presigned PUT is sent with (S3's conditional write): create, never replace.

@@ -804,6 +804,7 @@ const BASE: &str = "http://hub.test";
 struct Grant {
     key: String,
     method: Option<String>,
+    size: Option<String>,
     expires: Option<String>,
     disposition: Option<String>,
     signature: Option<String>,
@@ -816,6 +817,7 @@ fn grant(url: &str) -> Option<Grant> {
     Some(Grant {
         key,
         method: params.get("method").cloned(),
+        size: params.get("size").cloned(),
         expires: params.get("expires").cloned(),
         disposition: params.get("disposition").cloned(),
         // Hex digits read the same in either case.
@@ -823,17 +825,21 @@ fn grant(url: &str) -> Option<Grant> {
     })
 }
 
-/// Whether the store accepts the URL for `method`: the checks of `functions/local`'s
-/// `authorise`, through `FsObjects::verify_presigned`.
-fn verifies(store: &FsObjects, url: &str, method: PresignMethod) -> bool {
+/// Whether the store accepts the URL for a request of `verb` (`GET` or `PUT`): the checks of
+/// `functions/local`'s `authorise`, through `FsObjects::verify_presigned`, an upload's size
+/// read from the URL as the local hub reads it.
+fn verifies(store: &FsObjects, url: &str, verb: &str) -> bool {
     let Some(g) = grant(url) else { return false };
     let Ok(key) = ObjectKey::parse(&g.key) else { return false };
-    let expected = match method {
-        PresignMethod::Get => "GET",
-        PresignMethod::Put => "PUT",
+    let method = match verb {
+        "GET" => PresignMethod::Get,
+        _ => match g.size.as_deref().and_then(|s| s.parse().ok()) {
+            Some(size) => PresignMethod::Put { size },
+            None => return false,
+        },
     };
     let expires = g.expires.as_deref().and_then(|e| e.parse().ok()).unwrap_or(0);
-    g.method.as_deref() == Some(expected)
+    g.method.as_deref() == Some(verb)
         && store.verify_presigned(&key, method, expires, g.disposition.as_deref(), g.signature.as_deref().unwrap_or(""))
 }
 
@@ -848,18 +854,18 @@ struct Presigned {
 fn presigned() -> impl Strategy<Value = Presigned> {
     (
         vec("[A-Za-z0-9_-]{1,12}", 1..4),
-        any::<bool>(),
+        option::of(0u64..=5 << 30),
         option::of(prop_oneof![
             file_name().prop_map(|n| content_disposition(&n).to_str().unwrap().to_owned()),
             text(40)
         ]),
         1u64..=7 * 24 * 3600,
     )
-        .prop_map(|(key, put, disposition, expires_in)| Presigned {
+        .prop_map(|(key, upload, disposition, expires_in)| Presigned {
             key,
-            method: if put { PresignMethod::Put } else { PresignMethod::Get },
+            method: upload.map_or(PresignMethod::Get, |size| PresignMethod::Put { size }),
             // Downloads carry a disposition; uploads never do.
-            disposition: disposition.filter(|_| !put),
+            disposition: disposition.filter(|_| upload.is_none()),
             expires_in,
         })
 }
@@ -898,31 +904,31 @@ fn a_presigned_url_verifies_unmodified_and_before_its_expiry_only() {
         let clock = ManualClock::new(parse_time("2026-03-02T08:00:00Z").unwrap());
         let store = FsObjects::open(dir.path(), BASE, b"signing-key".to_vec(), Arc::new(clock.clone())).unwrap();
         let url = presign(&store, &p);
-        let other = match p.method {
-            PresignMethod::Get => PresignMethod::Put,
-            PresignMethod::Put => PresignMethod::Get,
+        let (granted, other) = match p.method {
+            PresignMethod::Get => ("GET", "PUT"),
+            PresignMethod::Put { .. } => ("PUT", "GET"),
         };
-        prop_assert!(verifies(&store, &url, p.method), "{url}");
-        prop_assert!(!verifies(&store, &url, other), "{url} also grants {other:?}");
+        prop_assert!(verifies(&store, &url, granted), "{url}");
+        prop_assert!(!verifies(&store, &url, other), "{url} also grants {other}");
 
         // Another key does not sign it.
         let stranger = FsObjects::open(dir.path(), BASE, b"another-key".to_vec(), Arc::new(clock.clone())).unwrap();
-        prop_assert!(!verifies(&stranger, &url, p.method));
+        prop_assert!(!verifies(&stranger, &url, granted));
 
         // Any change to what it grants voids it (a change that reads the same, such as the
         // case of a hex digit or another percent-encoding of a character, grants the same).
         let changed = tamper(&url, at, with);
         if grant(&changed) != grant(&url) {
-            prop_assert!(!verifies(&store, &changed, p.method), "{changed} (from {url}) still verifies");
+            prop_assert!(!verifies(&store, &changed, granted), "{changed} (from {url}) still verifies");
         }
 
         // Valid up to its last second, not after.
         let expiry =
             DateTime::<Utc>::from_timestamp(grant(&url).unwrap().expires.unwrap().parse().unwrap(), 0).unwrap();
         clock.set(expiry - chrono::Duration::seconds(1));
-        prop_assert!(verifies(&store, &url, p.method));
+        prop_assert!(verifies(&store, &url, granted));
         clock.set(expiry);
-        prop_assert!(!verifies(&store, &url, p.method), "{url} verifies at its expiry");
+        prop_assert!(!verifies(&store, &url, granted), "{url} verifies at its expiry");
         Ok(())
     });
 }

@@ -3,6 +3,6 @@ use hubee_shared::adapters::{Withheld, aws::SesMailer};
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     hubee_shared::bootstrap::init_tracing();
-    let state = hubee_shared::bootstrap::lambda::<Withheld, SesMailer>().await?;
+    let state = hubee_shared::bootstrap::lambda::<Withheld, SesMailer, Withheld>().await?;
     lambda_http::run(hubee_admin::router(state)).await
 }

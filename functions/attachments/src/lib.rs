@@ -396,7 +396,7 @@ mod tests {
         let response = router(state.clone()).oneshot(fixture(ask, &ids, &bearer(state, "fixture-si"))).await.unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         let url = json_body(response).await["url"].as_str().unwrap().to_owned();
-        let key = testkit::presigned_key(dir, &url, PresignMethod::Put).unwrap();
+        let key = testkit::presigned_key(dir, &url, PresignMethod::Put { size: 16 }).unwrap();
         state.objects.put(&key, "application/pdf", stream(bytes), PutCheck::default()).await.unwrap();
         let s3 = include_str!("../../../events/s3-object-created.json");
         assert!(s3.contains(FIXTURE_OBJECT_KEY));
@@ -510,7 +510,7 @@ mod tests {
             let dir = dir.path().to_owned();
             async move {
                 let upload = dossier::deposit_upload_url(&state, &agent(), case, meta(), digest).await.unwrap();
-                let key = testkit::presigned_key(&dir, &upload.upload.url, PresignMethod::Put).unwrap();
+                let key = testkit::presigned_key(&dir, &upload.upload.url, PresignMethod::Put { size: 16 }).unwrap();
                 state.objects.put(&key, "application/pdf", stream(bytes), PutCheck::default()).await.unwrap();
                 let event: S3Event = serde_json::from_str(&s3.replace(FIXTURE_OBJECT_KEY, key.as_str())).unwrap();
                 (upload, event)
@@ -573,7 +573,10 @@ mod tests {
         assert_eq!((body["url"].as_str(), body["size"].as_u64()), (Some(location.as_str()), Some(2048)));
         assert_eq!(body["fileName"], "certificat.pdf");
         let key = testkit::presigned_key(dir.path(), &location, PresignMethod::Get).expect("a genuine GET URL");
-        assert!(testkit::presigned_key(dir.path(), &location, PresignMethod::Put).is_none(), "for reading only");
+        assert!(
+            testkit::presigned_key(dir.path(), &location, PresignMethod::Put { size: 0 }).is_none(),
+            "for reading only"
+        );
         assert_eq!(read(key).await, LARGE.to_vec());
         let query = location.split_once('?').unwrap().1;
         let disposition = form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "disposition").unwrap().1;

@@ -1,7 +1,7 @@
-//! `auth`: OAuth2 client credentials (`POST /token`) for API clients, and the portal's sign-in
-//! and sessions under `/portail/v1/` (docs/PORTAL-API.md): password then e-mailed code, the
-//! session cookie, `/me`, sign-out, activation and reset links, and the portal's OpenAPI
-//! document.
+//! `auth`: OAuth2 client credentials (`POST /token`) for API clients, the public keys their
+//! tokens are verified with (`GET /.well-known/jwks.json`), and the portal's sign-in and
+//! sessions under `/portail/v1/` (docs/PORTAL-API.md): password then e-mailed code, the session
+//! cookie, `/me`, sign-out, activation and reset links, and the portal's OpenAPI document.
 
 use axum::{
     Form, Json, Router,
@@ -28,6 +28,8 @@ pub const ME: &str = "/portail/v1/me";
 pub const PASSWORD: &str = "/portail/v1/password";
 pub const PASSWORD_FORGOTTEN: &str = "/portail/v1/password/forgotten";
 pub const OPENAPI: &str = "/portail/v1/openapi.json";
+/// The public keys API tokens are verified with, an RFC 7517 JWK set (RFC 8414's usual place).
+pub const JWKS: &str = "/.well-known/jwks.json";
 
 /// The portal routes this function serves, `(method, path)`: its router is built from this
 /// table, and tests compare the union of every function's table with [`PORTAL_OPENAPI`].
@@ -60,7 +62,10 @@ fn portal_handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
 
 /// The routes, for merging into the local hub.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/token", post(issue_token)).merge(route_table(PORTAL_ROUTES, portal_handler))
+    Router::new()
+        .route("/token", post(issue_token))
+        .route(JWKS, get(public_keys))
+        .merge(route_table(PORTAL_ROUTES, portal_handler))
 }
 
 /// The function's router.
@@ -126,6 +131,14 @@ async fn issue_token(
         }
         Err(e) => oauth_error(&e),
     }
+}
+
+/// The public keys (both during a rotation), never a private part: cacheable for a few minutes,
+/// which a rotation's hour of overlap outlasts.
+async fn public_keys(State(state): State<AppState>) -> Response {
+    let mut response = Json(state.tokens.public_keys()).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    response
 }
 
 // ---------------------------------------------------------------------------------------------

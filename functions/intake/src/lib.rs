@@ -221,9 +221,15 @@ mod tests {
         assert_eq!(response.status(), StatusCode::OK);
         let grant = json_body(response).await;
         assert_eq!((grant["method"].as_str(), grant["maxSize"].as_u64()), (Some("PUT"), Some(2048)));
-        assert_eq!(grant["headers"], serde_json::json!({"If-None-Match": "*"}), "the URL only creates its object");
+        assert_eq!(
+            grant["headers"],
+            serde_json::json!({"If-None-Match": "*", "Content-Length": "2048"}),
+            "the URL only creates its object, of the declared size"
+        );
         assert!(grant["expiresAt"].as_str().is_some_and(|t| t.ends_with('Z')), "{grant}");
-        let key = testkit::presigned_key(dir.path(), grant["url"].as_str().unwrap(), PresignMethod::Put).unwrap();
+        let url = grant["url"].as_str().unwrap();
+        assert!(testkit::presigned_key(dir.path(), url, PresignMethod::Put { size: 2049 }).is_none(), "size signed");
+        let key = testkit::presigned_key(dir.path(), url, PresignMethod::Put { size: 2048 }).unwrap();
         assert!(key.as_str().starts_with(&format!("folders/{folder}/{attachment}/")), "built like a direct upload's");
 
         // The binary stored under that key (the local hub's /objects/ route, or S3), then completed.

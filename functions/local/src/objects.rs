@@ -41,7 +41,7 @@ fn authorise(
     let key = ObjectKey::parse(key).map_err(|_| ApiError::not_found("File is not found"))?;
     let expected = match method {
         PresignMethod::Get => "GET",
-        PresignMethod::Put => "PUT",
+        PresignMethod::Put { .. } => "PUT",
     };
     let expires = query.get("expires").and_then(|e| e.parse().ok()).unwrap_or(0);
     let signature = query.get("signature").map_or("", String::as_str);
@@ -83,7 +83,8 @@ async fn get_object(
 /// `PENDING`); a failure to complete answers 500, and the PUT may be retried. As on S3, the PUT
 /// only creates: without `If-None-Match: *` (which S3's signature covers) it is refused with
 /// 403, and onto an object already stored with 412 — a URL still valid cannot swap the bytes of
-/// a received attachment.
+/// a received attachment. And as on S3, whose signature covers `Content-Length`, the body is
+/// the size the URL was signed for, or 403: a URL holder cannot store more.
 async fn put_object(
     State(objects): State<Objects>,
     Path(key): Path<String>,
@@ -91,7 +92,8 @@ async fn put_object(
     headers: HeaderMap,
     body: Body,
 ) -> Result<StatusCode, ApiError> {
-    let key = authorise(&objects.store, &key, PresignMethod::Put, &query)?;
+    let size = query.get("size").and_then(|s| s.parse::<u64>().ok()).ok_or_else(ApiError::forbidden)?;
+    let key = authorise(&objects.store, &key, PresignMethod::Put { size }, &query)?;
     let (name, value) = PRESIGNED_PUT_HEADER;
     if headers.get(name).and_then(|v| v.to_str().ok()) != Some(value) {
         return Err(ApiError::new(
@@ -99,10 +101,18 @@ async fn put_object(
             format!("An upload URL is used with the header {name}: {value}"),
         ));
     }
+    let length = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if length != Some(size) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!("This upload URL takes a body of Content-Length: {size} exactly"),
+        ));
+    }
     let content_type =
         headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/octet-stream");
     let stream = Box::pin(body.into_data_stream().map_err(std::io::Error::other));
-    match objects.store.put_new(&key, content_type, stream, PutCheck::default()).await {
+    // The length is announced; the check holds the body to it as it streams.
+    match objects.store.put_new(&key, content_type, stream, PutCheck { size: Some(size), sha256: None }).await {
         Ok(_) => {}
         Err(ObjectError::Exists) => {
             return Err(ApiError::new(

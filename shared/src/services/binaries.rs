@@ -320,9 +320,14 @@ async fn issue(
     };
     state.store.create_pending_upload(&upload).await?;
     let validity = Duration::from_secs(60 * UPLOAD_URL_MINUTES.unsigned_abs());
-    let url = state.objects.presign(&key, PresignMethod::Put, validity).await.map_err(ExchangeError::Objects)?;
+    let method = PresignMethod::Put { size: a.size };
+    let url = state.objects.presign(&key, method, validity).await.map_err(ExchangeError::Objects)?;
     tracing::info!(attachment_id = %a.id, upload_id = %id, "upload URL issued");
-    let headers = BTreeMap::from([(PRESIGNED_PUT_HEADER.0, PRESIGNED_PUT_HEADER.1.to_owned())]);
+    // The URL's signature covers both: a PUT without them, or of another length, is refused.
+    let headers = BTreeMap::from([
+        (PRESIGNED_PUT_HEADER.0, PRESIGNED_PUT_HEADER.1.to_owned()),
+        ("Content-Length", a.size.to_string()),
+    ]);
     Ok(UploadUrl { url, method: "PUT", headers, expires_at: format_time(expires_at), max_size: a.size })
 }
 

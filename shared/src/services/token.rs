@@ -163,7 +163,7 @@ mod tests {
     #[cfg(feature = "local")]
     async fn client_state_seen(ttl_seconds: u64) -> Vec<bool> {
         let store = Store::new(std::sync::Arc::new(crate::adapters::embedded::SqliteTable::in_memory().unwrap()));
-        let keys = TokenKeys::new(b"client-states-test-key");
+        let keys = TokenKeys::single(&crate::auth::SigningKey::generate()).unwrap();
         let start = crate::domain::parse_time("2026-03-01T10:00:00Z").unwrap();
         let mut client = ApiClient {
             client_id: "si-test".into(),

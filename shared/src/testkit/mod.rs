@@ -16,7 +16,7 @@ use crate::{
         RandomIds, SystemClock,
         embedded::{FsObjects, OutboxMailer, SqliteTable},
     },
-    auth::TokenKeys,
+    auth::{SigningKey, TokenKeys},
     config::{Config, DEFAULT_MAIL_FROM},
     state::AppState,
 };
@@ -31,7 +31,7 @@ pub fn state(dir: &Path) -> AppState {
         Arc::new(OutboxMailer::open(&dir.join("outbox"), DEFAULT_MAIL_FROM).unwrap()),
         clock,
         Arc::new(RandomIds),
-        TokenKeys::new(b"router-test-key"),
+        TokenKeys::single(&SigningKey::generate()).unwrap(),
         Config {
             public_url: "http://127.0.0.1:1".into(),
             mail_from: DEFAULT_MAIL_FROM.into(),
@@ -54,8 +54,8 @@ pub fn with_inline_limit(state: &AppState, limit: u64) -> AppState {
     AppState { config: Arc::new(config), ..state.clone() }
 }
 
-/// The object a presigned URL of [`state`]'s filesystem store grants `method` on, if the URL is
-/// genuine and unexpired (what the local hub's `/objects/` routes check).
+/// The object a presigned URL of [`state`]'s filesystem store grants `method` on (a PUT of that
+/// size), if the URL is genuine and unexpired (what the local hub's `/objects/` routes check).
 pub fn presigned_key(dir: &Path, url: &str, method: crate::ports::PresignMethod) -> Option<crate::ports::ObjectKey> {
     let (key, query) = url.strip_prefix("http://127.0.0.1:1/objects/")?.split_once('?')?;
     let params: std::collections::HashMap<String, String> =
@@ -63,7 +63,7 @@ pub fn presigned_key(dir: &Path, url: &str, method: crate::ports::PresignMethod)
     let key = crate::ports::ObjectKey::parse(key).ok()?;
     let expected = match method {
         crate::ports::PresignMethod::Get => "GET",
-        crate::ports::PresignMethod::Put => "PUT",
+        crate::ports::PresignMethod::Put { .. } => "PUT",
     };
     // Same signing key, own directory: opening a store clears its directory's temporary files.
     let verifier =

@@ -110,9 +110,11 @@ pub async fn conformance(store: Arc<dyn ObjectStore>) {
 
     // Presigned URLs name the object and differ per method.
     let get = s.presign(&key, PresignMethod::Get, Duration::from_secs(300)).await.unwrap();
-    let put = s.presign(&key, PresignMethod::Put, Duration::from_secs(300)).await.unwrap();
+    let put = s.presign(&key, PresignMethod::Put { size: 5 }, Duration::from_secs(300)).await.unwrap();
     assert!(get.starts_with("http") && get.contains(&run), "a presigned URL names the object: {get}");
     assert_ne!(get, put);
+    let longer = s.presign(&key, PresignMethod::Put { size: 6 }, Duration::from_secs(300)).await.unwrap();
+    assert_ne!(longer, put, "an upload URL grants its size only");
     let download = s.presign_download(&key, "attachment; filename=\"a.txt\"", Duration::from_secs(300)).await.unwrap();
     assert!(
         download.contains(&run) && download.contains("a.txt"),

@@ -49,7 +49,7 @@ use hubee_shared::{
         RandomIds, RecentMail, SystemClock,
         embedded::{FsObjects, OutboxMailer, SqliteTable},
     },
-    auth::{TokenKeys, generate_secret},
+    auth::{SigningKey, TokenKeys, generate_secret},
     bootstrap::LocalAdapters,
     config::{Backend, DEFAULT_INLINE_LIMIT, DEFAULT_MAIL_FROM, DeliveryPolicy, LocalConfig},
     ports::{
@@ -993,7 +993,7 @@ impl Hub {
             Arc::new(mail.clone()),
             clock,
             Arc::new(RandomIds),
-            TokenKeys::new(generate_secret().as_bytes()),
+            TokenKeys::single(&SigningKey::generate()).unwrap(),
             config,
         );
         let adapters = LocalAdapters { objects: Some(fs), mail: mail.clone() };

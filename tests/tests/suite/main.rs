@@ -16,4 +16,5 @@ mod portal_openapi;
 mod portal_subscriptions;
 mod sam_template;
 mod subscriptions;
+mod tokens;
 mod web;

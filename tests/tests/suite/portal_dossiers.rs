@@ -237,7 +237,10 @@ async fn above_the_inline_limit_an_agent_deposits_a_file_through_an_upload_url()
     let (status, upload) = post(&t, &agent, &ask, request.clone()).await;
     assert_eq!(status, 201, "{upload}");
     assert_eq!((upload["method"].as_str(), upload["maxSize"].as_u64()), (Some("PUT"), Some(scan.len() as u64)));
-    assert_eq!(upload["headers"], json!({"Content-Type": "application/pdf", "If-None-Match": "*"}));
+    assert_eq!(
+        upload["headers"],
+        json!({"Content-Type": "application/pdf", "If-None-Match": "*", "Content-Length": scan.len().to_string()})
+    );
     assert!(upload["expiresAt"].as_str().unwrap().ends_with('Z'), "{upload}");
     let (event_id, file_id) = (upload["eventId"].as_str().unwrap(), upload["attachmentId"].as_str().unwrap());
     let page = get(&t, &agent, &format!("/cases/{case_id}")).await.1;
@@ -255,6 +258,14 @@ async fn above_the_inline_limit_an_agent_deposits_a_file_through_an_upload_url()
     let (status, error) = answer(r).await;
     assert_eq!(status, 403, "{error}");
     assert!(first_error(&error).1.contains("If-None-Match: *"), "{error}");
+    assert_eq!(t.stored_objects(&stored).await, 0);
+    // Nor does it store more (or less) than the declared size: the length is signed, as on S3.
+    for body in [[scan.as_slice(), b"and more"].concat(), scan[..1000].to_vec()] {
+        let r = t.http.put(url).header("content-type", "application/pdf").header("if-none-match", "*").body(body);
+        let (status, error) = answer(r.send().await.unwrap()).await;
+        assert_eq!(status, 403, "{error}");
+        assert!(first_error(&error).1.contains(&format!("Content-Length: {}", scan.len())), "{error}");
+    }
     assert_eq!(t.stored_objects(&stored).await, 0);
 
     // The PUT completes the deposit as an inline one: the file received and sent to the operator.
@@ -291,26 +302,25 @@ async fn above_the_inline_limit_an_agent_deposits_a_file_through_an_upload_url()
     let (_, event) =
         answer(t.api(&op, Method::GET, &format!("/cases/{case_id}/events/{event_id}")).send().await.unwrap()).await;
     assert_eq!(event["status"], "SENT", "{event}");
-    // The URL is still valid, but cannot swap the bytes of the received file.
-    let (status, error) = answer(put(url, b"%PDF-1.4 forged".to_vec()).await.unwrap()).await;
+    // The URL is still valid, but cannot swap the bytes of the received file (even of its size).
+    let (status, error) = answer(put(url, vec![b'x'; scan.len()]).await.unwrap()).await;
     assert_eq!(status, 412, "{error}");
     let r = t.api(&op, Method::GET, &format!("/cases/{case_id}/events/{event_id}/attachments/{file_id}")).send().await;
     assert!(r.unwrap().bytes().await.unwrap().to_vec() == scan, "the deposited bytes, still");
-    // Wrong bytes — the announced digest not matched, or not the declared size — complete
-    // nothing: the deposit is withdrawn and its object deleted.
+    // Wrong bytes of the declared size (another size is refused by the PUT, above) — the
+    // announced digest not matched — complete nothing: the deposit is withdrawn and its object
+    // deleted.
     let mut tampered = scan.clone();
     tampered[1000] ^= 1;
-    for wrong in [tampered, scan[..299_000].to_vec()] {
-        let (status, upload) = post(&t, &agent, &ask, request.clone()).await;
-        assert_eq!(status, 201, "{upload}");
-        let event_id = upload["eventId"].as_str().unwrap();
-        let r = put(upload["url"].as_str().unwrap(), wrong).await.unwrap();
-        assert!(r.status().is_success(), "as S3 does, the PUT succeeds; the completion refuses it");
-        let page = get(&t, &agent, &format!("/cases/{case_id}")).await.1;
-        let ids: Vec<_> = deposits(&page).iter().map(|e| e["id"].as_str().unwrap().to_owned()).collect();
-        assert_eq!(ids, vec![sent[0]["id"].as_str().unwrap().to_owned()], "the refused deposit is withdrawn");
-        assert_eq!(t.stored_objects(&format!("{stored}/{event_id}")).await, 0, "its object is deleted");
-    }
+    let (status, upload) = post(&t, &agent, &ask, request.clone()).await;
+    assert_eq!(status, 201, "{upload}");
+    let event_id = upload["eventId"].as_str().unwrap();
+    let r = put(upload["url"].as_str().unwrap(), tampered).await.unwrap();
+    assert!(r.status().is_success(), "as S3 does, the PUT succeeds; the completion refuses it");
+    let page = get(&t, &agent, &format!("/cases/{case_id}")).await.1;
+    let ids: Vec<_> = deposits(&page).iter().map(|e| e["id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(ids, vec![sent[0]["id"].as_str().unwrap().to_owned()], "the refused deposit is withdrawn");
+    assert_eq!(t.stored_objects(&format!("{stored}/{event_id}")).await, 0, "its object is deleted");
 
     // Below the limit, the inline route takes the file as before.
     let r = t

@@ -2,7 +2,10 @@
 //! the portal's OpenAPI document is routed to exactly one function, every routed request reaches
 //! a handler of that function's router, every binary of the function crates is one function, and
 //! the stream trigger wakes `notify` for outbox items only, `purge` runs hourly with leave to
-//! delete binaries only, and each function links the S3 and SES clients its policies allow.
+//! delete binaries only, and each function links the S3, SES and Secrets Manager clients its
+//! policies allow. And the security controls the template carries: only `auth` reads the token
+//! signing key; CloudFront, behind a WAF, is the only way in; alarms can reach their encrypted
+//! topic; replaced binaries do not outlive a day; only this stack's schedules post failed runs.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a failed step is a failed test.
 
@@ -75,7 +78,8 @@ fn yaml_as_json(path: std::path::PathBuf) -> Json {
 #[test]
 fn every_documented_route_is_routed_to_one_function_and_nothing_else_is() {
     let contract = root().join("../shared/contract");
-    let mut expected = BTreeSet::from([("POST".to_owned(), "/token".to_owned())]);
+    let mut expected =
+        BTreeSet::from([("POST".to_owned(), "/token".to_owned()), ("GET".to_owned(), hubee_auth::JWKS.to_owned())]);
     documented(&yaml_as_json(contract.join("api_folder_v1.2.7.yaml")), "/teledossiers/v1", &mut expected);
     documented(&yaml_as_json(contract.join("api_subscription_v1.2.3.yaml")), "/referential/v1", &mut expected);
     let portal: Json =
@@ -160,8 +164,9 @@ fn every_function_builds_a_binary_of_the_function_crates_and_notify_wakes_on_out
 }
 
 /// Each function's `main` builds its state with S3 and SES adapters exactly where its policies
-/// grant it S3 and SES actions (`bootstrap::lambda::<Objects, Mailer>`), and `Withheld` where
-/// they do not: what the binary links and what IAM allows tell the same story.
+/// grant it S3 and SES actions, and the Secrets Manager key reader where they grant it to read a
+/// secret (`bootstrap::lambda::<Objects, Mailer, TokenKeys>`), and `Withheld` where they do not:
+/// what the binary links and what IAM allows tell the same story.
 #[test]
 fn each_function_is_built_with_the_adapters_its_policies_allow() {
     let template = template();
@@ -181,7 +186,7 @@ fn each_function_is_built_with_the_adapters_its_policies_allow() {
             .trim_matches('"');
         let source = std::fs::read_to_string(code.join(main)).unwrap();
         let adapters = source.split("bootstrap::lambda::<").nth(1).and_then(|rest| rest.split_once(">()")).unwrap().0;
-        let (objects, mailer) = adapters.split_once(", ").unwrap();
+        let [objects, mailer, keys] = adapters.split(", ").collect::<Vec<_>>()[..] else { panic!("{adapters}") };
 
         let mut actions = Vec::new();
         for statement in resource["Properties"]["Policies"][0]["Statement"].as_sequence().unwrap() {
@@ -190,8 +195,11 @@ fn each_function_is_built_with_the_adapters_its_policies_allow() {
         let granted = |service: &str| actions.iter().any(|a| a.starts_with(service));
         assert_eq!(objects == "S3Objects", granted("s3:"), "{name:?}: {objects} and its S3 rights");
         assert_eq!(mailer == "SesMailer", granted("ses:"), "{name:?}: {mailer} and its SES rights");
+        assert_eq!(keys == "SecretsManagerKey", granted("secretsmanager:"), "{name:?}: {keys} and its rights");
         assert!(
-            ["S3Objects", "Withheld"].contains(&objects) && ["SesMailer", "Withheld"].contains(&mailer),
+            ["S3Objects", "Withheld"].contains(&objects)
+                && ["SesMailer", "Withheld"].contains(&mailer)
+                && ["SecretsManagerKey", "Withheld"].contains(&keys),
             "{adapters}"
         );
     }
@@ -290,22 +298,250 @@ fn purge_runs_hourly_and_may_only_delete_binaries() {
     assert_eq!(input["detail-type"], fixture["detail-type"], "the schedule's input reads like the fixture");
 
     let mut actions = BTreeSet::new();
-    let mut buckets = BTreeSet::new();
+    let mut objects = BTreeSet::new();
     for statement in purge["Policies"][0]["Statement"].as_sequence().unwrap() {
         for action in statement["Action"].as_sequence().unwrap() {
             let action = action.as_str().unwrap().to_owned();
-            if action.starts_with("s3:") {
+            if action.starts_with("s3:Delete") {
                 for r in statement["Resource"].as_sequence().unwrap() {
-                    buckets.insert(serde_norway::to_string(r).unwrap());
+                    objects.insert(serde_norway::to_string(r).unwrap());
                 }
+            }
+            if action == "s3:ListBucketVersions" {
+                let prefixes = &statement["Condition"]["StringLike"]["s3:prefix"];
+                assert_eq!(prefixes, &serde_norway::from_str::<Value>("[folders/*, cases/*]").unwrap());
             }
             actions.insert(action);
         }
     }
     assert!(!actions.contains("dynamodb:Scan"), "retention reads due markers by Query");
     let s3: Vec<_> = actions.iter().filter(|a| a.starts_with("s3:")).collect();
-    assert_eq!(s3, ["s3:DeleteObject"], "purge reads and writes no binary");
-    assert!(buckets.iter().all(|r| r.contains("/folders/*") || r.contains("/cases/*")), "binaries only: {buckets:?}");
+    assert_eq!(
+        s3,
+        ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:ListBucketVersions"],
+        "purge reads and writes no binary; it deletes them with their versions"
+    );
+    assert!(objects.iter().all(|r| r.contains("/folders/*") || r.contains("/cases/*")), "binaries only: {objects:?}");
     let alarm = &template["Resources"]["PurgeErrorsAlarm"]["Properties"];
     assert_eq!(alarm["MetricName"].as_str(), Some("Errors"));
+}
+
+/// Every function resource of the template, by name.
+fn functions(template: &Value) -> Vec<(String, &Value)> {
+    let resources = template["Resources"].as_mapping().unwrap();
+    resources
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Serverless::Function"))
+        .map(|(name, r)| (name.as_str().unwrap().to_owned(), r))
+        .collect()
+}
+
+/// The statements of a function's inline policy.
+fn statements(function: &Value) -> &Vec<Value> {
+    function["Properties"]["Policies"][0]["Statement"].as_sequence().unwrap()
+}
+
+fn actions(statement: &Value) -> Vec<&str> {
+    statement["Action"].as_sequence().unwrap().iter().map(|a| a.as_str().unwrap()).collect()
+}
+
+/// Finding 2: API tokens are signed with a private key that only `auth` reads, from Secrets
+/// Manager at cold start; every function's environment holds the public keys, and no value
+/// resolved from a secret but the key's public id.
+#[test]
+fn only_the_auth_function_reads_the_token_signing_key_and_no_environment_holds_one() {
+    let template = template();
+    let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
+    assert_eq!(text(&globals["HUBEE_TOKEN_PUBLIC_KEYS"]), "{{resolve:ssm:/hubee/${Stage}/token-public-keys}}");
+    let mut environments = vec![("Globals".to_owned(), globals)];
+    for (name, function) in functions(&template) {
+        environments.push((name, &function["Properties"]["Environment"]["Variables"]));
+    }
+    for (name, variables) in environments {
+        let Some(variables) = variables.as_mapping() else { continue };
+        for (variable, value) in variables {
+            let value = serde_norway::to_string(value).unwrap();
+            let resolved = value.split("{{resolve:secretsmanager:").skip(1);
+            for reference in resolved {
+                assert!(
+                    reference.split("}}").next().unwrap().ends_with(":SecretString:kid"),
+                    "{name}: {variable:?} resolves a secret into the environment: {value}"
+                );
+            }
+        }
+    }
+    let resources = template["Resources"].as_mapping().unwrap();
+    assert!(
+        resources.values().all(|r| r["Type"].as_str() != Some("AWS::SecretsManager::Secret")),
+        "no shared signing secret is generated into the stack"
+    );
+
+    let mut readers = Vec::new();
+    for (name, function) in functions(&template) {
+        for statement in statements(function) {
+            if actions(statement).iter().any(|a| a.starts_with("secretsmanager:")) {
+                assert_eq!(actions(statement), ["secretsmanager:GetSecretValue"]);
+                let resource = text(&statement["Resource"]);
+                assert!(resource.ends_with(":secret:hubee-${Stage}-token-signing-key-??????"), "{resource}");
+                readers.push(name.clone());
+            }
+        }
+    }
+    assert_eq!(readers, ["AuthFunction"], "only the token-issuing function reads the key");
+    let auth = &template["Resources"]["AuthFunction"]["Properties"]["Environment"]["Variables"];
+    assert_eq!(
+        text(&auth["HUBEE_TOKEN_SIGNING_SECRET"]),
+        "hubee-${Stage}-token-signing-key",
+        "its name, not its value"
+    );
+
+    let behaviours = &template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["CacheBehaviors"];
+    let well_known =
+        behaviours.as_sequence().unwrap().iter().find(|b| b["PathPattern"].as_str() == Some("/.well-known/*"));
+    assert_eq!(well_known.unwrap()["TargetOriginId"].as_str(), Some("api"), "the JWK set is served by the API");
+}
+
+/// Finding 3: CloudFront is the only way in (the execute-api endpoint is off, CloudFront's
+/// origin is the API's own domain), its WAF web ACL (infra/edge.yaml, in us-east-1) rate-limits
+/// every route of `auth` that hashes a password or secret and applies AWS's common rule set, and
+/// `auth` runs on reserved concurrency.
+#[test]
+fn cloudfront_behind_a_rate_limiting_waf_is_the_only_way_in() {
+    let template = template();
+    let api = &template["Resources"]["HttpApi"]["Properties"];
+    assert_eq!(api["DisableExecuteApiEndpoint"].as_bool(), Some(true), "no execute-api endpoint");
+    let config = &template["Resources"]["Distribution"]["Properties"]["DistributionConfig"];
+    assert_eq!(text(&config["WebACLId"]), "WebAclArn", "the distribution is associated with the web ACL");
+    let arn = template["Parameters"]["WebAclArn"]["AllowedPattern"].as_str().unwrap();
+    assert!(arn.contains(":wafv2:us-east-1:") && arn.contains(":global/webacl/"), "a CloudFront-scoped ACL: {arn}");
+    let origin = config["Origins"].as_sequence().unwrap().iter().find(|o| o["Id"].as_str() == Some("api")).unwrap();
+    assert_eq!(text(&origin["DomainName"]), "ApiOriginDomain");
+    assert_eq!(text(&template["Resources"]["ApiOriginMapping"]["Properties"]["ApiId"]), "HttpApi");
+
+    let edge: Value =
+        serde_norway::from_str(&std::fs::read_to_string(root().join("infra/edge.yaml")).unwrap()).unwrap();
+    let acl = &edge["Resources"]["WebAcl"]["Properties"];
+    assert_eq!(acl["Scope"].as_str(), Some("CLOUDFRONT"));
+    let mut limited = Vec::new();
+    let mut common = false;
+    for rule in acl["Rules"].as_sequence().unwrap() {
+        let statement = &rule["Statement"];
+        if let Some(rate) = statement.get("RateBasedStatement") {
+            assert_eq!(rate["AggregateKeyType"].as_str(), Some("IP"));
+            assert!(rule["Action"].get("Block").is_some(), "{rule:?}");
+            let matched = &rate["ScopeDownStatement"]["ByteMatchStatement"];
+            assert_eq!(matched["PositionalConstraint"].as_str(), Some("STARTS_WITH"));
+            limited.push(matched["SearchString"].as_str().unwrap().to_owned());
+        }
+        if let Some(group) = statement.get("ManagedRuleGroupStatement") {
+            common |= group["VendorName"].as_str() == Some("AWS")
+                && group["Name"].as_str() == Some("AWSManagedRulesCommonRuleSet")
+                && rule["OverrideAction"].get("None").is_some();
+        }
+    }
+    assert!(common, "AWS's common rule set applies");
+    // Every sign-in, password and token route of auth (each hashes with argon2) is rate-limited.
+    let auth = &template["Resources"]["AuthFunction"]["Properties"];
+    for event in auth["Events"].as_mapping().unwrap().values() {
+        let (method, path) =
+            (event["Properties"]["Method"].as_str().unwrap(), event["Properties"]["Path"].as_str().unwrap());
+        let hashes = method == "POST" && (path == "/token" || path.contains("/session") || path.contains("/password"));
+        if hashes {
+            assert!(limited.iter().any(|prefix| path.starts_with(prefix.as_str())), "{method} {path} is rate-limited");
+        }
+    }
+    assert!(limited.len() >= 3, "{limited:?}");
+    let reserved = auth["ReservedConcurrentExecutions"].as_u64().expect("auth runs on reserved concurrency");
+    assert!((1..=50).contains(&reserved), "{reserved}");
+}
+
+/// Finding 5: the alarm topic is encrypted with a key whose policy lets CloudWatch use it (the
+/// AWS-managed SNS key's cannot), and its policy lets this account's alarms publish.
+#[test]
+fn alarms_reach_their_topic_through_a_key_cloudwatch_may_use() {
+    let template = template();
+    let resources = &template["Resources"];
+    let key = text(&resources["AlarmTopic"]["Properties"]["KmsMasterKeyId"]);
+    assert!(!key.contains("alias/aws/sns"), "the AWS-managed key's policy cannot admit CloudWatch");
+    let key = &resources[key];
+    assert_eq!(key["Type"].as_str(), Some("AWS::KMS::Key"));
+    let allowed = key["Properties"]["KeyPolicy"]["Statement"].as_sequence().unwrap().iter().any(|s| {
+        s["Effect"].as_str() == Some("Allow")
+            && s["Principal"]["Service"].as_str() == Some("cloudwatch.amazonaws.com")
+            && actions(s).contains(&"kms:Decrypt")
+            && actions(s).contains(&"kms:GenerateDataKey*")
+    });
+    assert!(allowed, "CloudWatch may encrypt the alarms it publishes");
+    let topic_policy = &resources["AlarmTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"][0];
+    assert_eq!(topic_policy["Principal"]["Service"].as_str(), Some("cloudwatch.amazonaws.com"));
+    assert!(topic_policy["Condition"]["StringEquals"].get("aws:SourceAccount").is_some());
+    for (name, resource) in resources.as_mapping().unwrap() {
+        if resource["Type"].as_str() == Some("AWS::CloudWatch::Alarm") {
+            let actions = &resource["Properties"]["AlarmActions"];
+            assert_eq!(text(&actions[0]), "AlarmTopic", "{name:?}");
+        }
+    }
+}
+
+/// Finding 11: a replaced, refused or deleted binary is kept as a noncurrent version one day at
+/// most (it was 35), and every function that deletes binaries may delete their versions, which
+/// `S3Objects::delete` does.
+#[test]
+fn noncurrent_binaries_expire_after_a_day_and_deleters_may_delete_versions() {
+    let template = template();
+    let rules = &template["Resources"]["ObjectsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"];
+    for prefix in ["folders/", "cases/"] {
+        let covering: Vec<_> = rules
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .filter(|r| r.get("NoncurrentVersionExpiration").is_some())
+            .filter(|r| r["Prefix"].as_str().is_none_or(|p| prefix.starts_with(p)))
+            .collect();
+        assert!(!covering.is_empty(), "a rule expires {prefix}'s noncurrent versions");
+        for rule in covering {
+            assert_eq!(rule["NoncurrentVersionExpiration"]["NoncurrentDays"].as_u64(), Some(1), "{prefix}: {rule:?}");
+        }
+    }
+    for (name, function) in functions(&template) {
+        let all: Vec<&str> = statements(function).iter().flat_map(actions).collect();
+        if all.contains(&"s3:DeleteObject") {
+            assert!(
+                all.contains(&"s3:DeleteObjectVersion") && all.contains(&"s3:ListBucketVersions"),
+                "{name}: {all:?}"
+            );
+        }
+    }
+}
+
+/// Finding 14: the scheduler may post failed runs into the failed-events queue for this
+/// account's schedules of this stack only, each named in the policy.
+#[test]
+fn only_this_stacks_schedules_may_post_into_the_failed_events_queue() {
+    let template = template();
+    let mut schedules = BTreeSet::new();
+    for (_, function) in functions(&template) {
+        let Some(events) = function["Properties"]["Events"].as_mapping() else { continue };
+        for event in events.values().filter(|e| e["Type"].as_str() == Some("ScheduleV2")) {
+            assert_eq!(text(&event["Properties"]["DeadLetterConfig"]["Arn"]), "FailedEvents.Arn");
+            let name = text(&event["Properties"]["Name"]).to_owned();
+            schedules.insert(format!(
+                "arn:${{AWS::Partition}}:scheduler:${{AWS::Region}}:${{AWS::AccountId}}:schedule/default/{name}"
+            ));
+        }
+    }
+    assert_eq!(schedules.len(), 2, "notify's and purge's");
+    let policy = &template["Resources"]["FailedEventsPolicy"]["Properties"]["PolicyDocument"]["Statement"];
+    for statement in policy.as_sequence().unwrap() {
+        assert_eq!(statement["Principal"]["Service"].as_str(), Some("scheduler.amazonaws.com"));
+        let condition = &statement["Condition"];
+        assert_eq!(text(&condition["StringEquals"]["aws:SourceAccount"]), "AWS::AccountId");
+        let arns: BTreeSet<String> = condition["ArnEquals"]["aws:SourceArn"]
+            .as_sequence()
+            .expect("the schedules are named")
+            .iter()
+            .map(|a| text(a).to_owned())
+            .collect();
+        assert_eq!(arns, schedules);
+    }
 }

@@ -32,8 +32,8 @@ use aws_sdk_s3::{
     presigning::PresigningConfig,
     primitives::ByteStream as SdkByteStream,
     types::{
-        BucketLocationConstraint, ChecksumAlgorithm, ChecksumMode, CompletedMultipartUpload, CompletedPart,
-        CreateBucketConfiguration, MetadataDirective,
+        BucketLocationConstraint, BucketVersioningStatus, ChecksumAlgorithm, ChecksumMode, CompletedMultipartUpload,
+        CompletedPart, CreateBucketConfiguration, MetadataDirective, VersioningConfiguration,
     },
 };
 use aws_smithy_types::retry::RetryConfig;
@@ -129,7 +129,7 @@ impl S3Objects {
     }
 
     /// Creates the bucket if it does not exist yet (for an emulator and tests: on AWS the SAM
-    /// template creates it), in the SDK's region.
+    /// template creates it), in the SDK's region, versioned as the template's is.
     ///
     /// # Errors
     /// When S3 refuses, except for a bucket this account already owns.
@@ -144,10 +144,19 @@ impl S3Objects {
             );
         }
         match request.send().await {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_bucket_already_owned_by_you()) => Ok(()),
-            Err(e) => Err(e).with_context(|| format!("creating the bucket {}", self.bucket)),
+            Ok(_) => {}
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_bucket_already_owned_by_you()) => {}
+            Err(e) => return Err(e).with_context(|| format!("creating the bucket {}", self.bucket)),
         }
+        let enabled = VersioningConfiguration::builder().status(BucketVersioningStatus::Enabled).build();
+        self.client
+            .put_bucket_versioning()
+            .bucket(&self.bucket)
+            .versioning_configuration(enabled)
+            .send()
+            .await
+            .with_context(|| format!("versioning the bucket {}", self.bucket))?;
+        Ok(())
     }
 
     async fn put_single(
@@ -701,21 +710,48 @@ impl ObjectStore for S3Objects {
         object_info(key, size, out.metadata(), out.checksum_sha256(), out.content_type())
     }
 
+    /// Deletes every version of the key, and its delete markers: on a versioned bucket a plain
+    /// delete only hides the object behind a marker and keeps its bytes as a noncurrent
+    /// version, when a purged or refused binary must be gone. (On an unversioned bucket the
+    /// one version is `null`.) A key with no version is not an error.
     async fn delete(&self, key: &ObjectKey) -> Result<(), ObjectError> {
-        // S3 answers a delete of a missing key with success.
-        self.client
-            .delete_object()
-            .bucket(&self.bucket)
-            .key(key.as_str())
-            .send()
-            .await
-            .map_err(|e| unavailable(e, format!("deleting {key}")))?;
-        Ok(())
+        let (mut key_marker, mut version_marker) = (None, None);
+        loop {
+            let out = self
+                .client
+                .list_object_versions()
+                .bucket(&self.bucket)
+                .prefix(key.as_str())
+                .set_key_marker(key_marker)
+                .set_version_id_marker(version_marker)
+                .send()
+                .await
+                .map_err(|e| unavailable(e, format!("listing the versions of {key}")))?;
+            // The prefix also matches longer keys (a staged upload's `<key>.staging-…`).
+            let versions = out.versions().iter().filter(|v| v.key() == Some(key.as_str())).map(|v| v.version_id());
+            let markers = out.delete_markers().iter().filter(|m| m.key() == Some(key.as_str())).map(|m| m.version_id());
+            for version in versions.chain(markers) {
+                self.client
+                    .delete_object()
+                    .bucket(&self.bucket)
+                    .key(key.as_str())
+                    .set_version_id(version.map(str::to_owned))
+                    .send()
+                    .await
+                    .map_err(|e| unavailable(e, format!("deleting a version of {key}")))?;
+            }
+            if out.is_truncated() != Some(true) {
+                return Ok(());
+            }
+            key_marker = out.next_key_marker().map(str::to_owned);
+            version_marker = out.next_version_id_marker().map(str::to_owned);
+        }
     }
 
     /// A SigV4 presigned URL. Its validity is capped at 7 days (SigV4's longest), and ends
     /// earlier when the credentials that signed it expire (a Lambda role's session). A PUT is
-    /// signed with `If-None-Match: *`: S3 then refuses it (412) once the object exists.
+    /// signed with `If-None-Match: *`: S3 then refuses it (412) once the object exists; and with
+    /// its `Content-Length`: a body of another length fails the signature (403).
     async fn presign(
         &self,
         key: &ObjectKey,
@@ -732,12 +768,16 @@ impl ObjectStore for S3Objects {
                 .presigned(presigning(expires_in)?)
                 .await
                 .map_err(|e| unavailable(e, doing()))?,
-            PresignMethod::Put => self
+            PresignMethod::Put { size } => self
                 .client
                 .put_object()
                 .bucket(&self.bucket)
                 .key(key.as_str())
                 .if_none_match(PRESIGNED_PUT_HEADER.1)
+                // Set explicitly, the header is signed (presigning omits only the default one).
+                .content_length(
+                    i64::try_from(size).map_err(|_| ObjectError::Unavailable(anyhow!("{size} bytes is no length")))?,
+                )
                 .presigned(presigning(expires_in)?)
                 .await
                 .map_err(|e| unavailable(e, doing()))?,

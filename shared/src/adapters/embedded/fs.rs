@@ -94,8 +94,8 @@ impl FsObjects {
         let expires = self.clock.now().timestamp().saturating_add(secs);
         let sig = hex::encode(self.signature(key.as_str(), method, expires, disposition).finalize().into_bytes());
         let m = match method {
-            PresignMethod::Get => "GET",
-            PresignMethod::Put => "PUT",
+            PresignMethod::Get => "GET".to_owned(),
+            PresignMethod::Put { size } => format!("PUT&size={size}"),
         };
         let disposition = disposition
             .map(|d| format!("&disposition={}", form_urlencoded::byte_serialize(d.as_bytes()).collect::<String>()))
@@ -103,8 +103,9 @@ impl FsObjects {
         format!("{}/objects/{}?method={m}&expires={expires}{disposition}&signature={sig}", self.base_url, key.as_str())
     }
 
-    /// Whether a presigned request (`/objects/<key>?method=…&expires=…[&disposition=…]&signature=…`)
-    /// is genuine and still valid for `method` (and, for a download, that `Content-Disposition`).
+    /// Whether a presigned request (`/objects/<key>?method=…[&size=…]&expires=…[&disposition=…]&signature=…`)
+    /// is genuine and still valid for `method` (for an upload, of that size; for a download,
+    /// with that `Content-Disposition`): the signature covers the method with its size.
     pub fn verify_presigned(
         &self,
         key: &ObjectKey,
@@ -360,11 +361,22 @@ mod tests {
         let (expires, sig) = (field("expires").parse().unwrap(), field("signature"));
         assert!(url.starts_with("http://h/objects/a/b?"));
         assert!(store.verify_presigned(&key, PresignMethod::Get, expires, None, &sig));
-        assert!(!store.verify_presigned(&key, PresignMethod::Put, expires, None, &sig));
+        assert!(!store.verify_presigned(&key, PresignMethod::Put { size: 0 }, expires, None, &sig));
         assert!(!store.verify_presigned(&ObjectKey::new(["a", "c"]).unwrap(), PresignMethod::Get, expires, None, &sig));
         assert!(!store.verify_presigned(&key, PresignMethod::Get, expires + 1, None, &sig));
         assert!(!store.verify_presigned(&key, PresignMethod::Get, expires, Some("attachment"), &sig));
         assert!(!store.verify_presigned(&key, PresignMethod::Get, expires, Some(""), &sig));
+
+        // An upload URL grants a PUT of its size, and no other.
+        let put = store.presign(&key, PresignMethod::Put { size: 5 }, Duration::from_secs(60)).await.unwrap();
+        let query = put.split_once('?').unwrap().1;
+        let field =
+            |name: &str| query.split('&').find_map(|kv| kv.strip_prefix(&format!("{name}="))).unwrap().to_owned();
+        let (expires, sig) = (field("expires").parse().unwrap(), field("signature"));
+        assert_eq!(field("size"), "5", "{put}");
+        assert!(store.verify_presigned(&key, PresignMethod::Put { size: 5 }, expires, None, &sig));
+        assert!(!store.verify_presigned(&key, PresignMethod::Put { size: 6 }, expires, None, &sig), "size signed");
+        assert!(!store.verify_presigned(&key, PresignMethod::Get, expires, None, &sig));
 
         // A download URL grants its Content-Disposition, and no other.
         let disposition = "attachment; filename=\"a b.pdf\"; filename*=UTF-8''a%20b.pdf";
