@@ -22,6 +22,29 @@ pub struct Config {
     /// revoked) before reading it again: a disabled client's tokens stop working within this
     /// delay. Zero (the local hub) reads it on every request.
     pub client_cache: std::time::Duration,
+    /// On AWS, the values CloudFront sends in [`ORIGIN_VERIFY_HEADER`] with every request it
+    /// forwards to the API (`HUBEE_ORIGIN_VERIFY`, and `HUBEE_ORIGIN_VERIFY_PREVIOUS` during a
+    /// rotation): a request without one of them did not come through CloudFront and its WAF,
+    /// and is refused. Empty (no check) for the local hub.
+    pub origin_secrets: Vec<String>,
+}
+
+/// The header carrying CloudFront's proof of origin to the API (docs/DEPLOY.md).
+pub const ORIGIN_VERIFY_HEADER: &str = "x-hubee-origin-verify";
+
+/// The shortest origin secret accepted: it must be as hard to guess as a token key.
+const MIN_ORIGIN_SECRET_LEN: usize = 32;
+
+/// `HUBEE_ORIGIN_VERIFY` (required) and `HUBEE_ORIGIN_VERIFY_PREVIOUS` (unset or `none` for
+/// none), each at least [`MIN_ORIGIN_SECRET_LEN`] characters.
+fn origin_secrets(current: Option<String>, previous: Option<String>) -> anyhow::Result<Vec<String>> {
+    let current = current.context("HUBEE_ORIGIN_VERIFY must be set (the secret CloudFront sends to the API)")?;
+    let previous = previous.filter(|p| p != "none");
+    let secrets: Vec<String> = std::iter::once(current).chain(previous).collect();
+    if secrets.iter().any(|s| s.len() < MIN_ORIGIN_SECRET_LEN) {
+        anyhow::bail!("HUBEE_ORIGIN_VERIFY(_PREVIOUS) must be at least {MIN_ORIGIN_SECRET_LEN} characters long");
+    }
+    Ok(secrets)
 }
 
 /// A Lambda function's default and longest `client_cache` (`HUBEE_CLIENT_CACHE_SECONDS`).
@@ -183,6 +206,7 @@ impl LambdaConfig {
                 delivery: DeliveryPolicy::default(),
                 inline_limit: Some(inline_limit(var("HUBEE_INLINE_LIMIT"))?),
                 client_cache: client_cache(var("HUBEE_CLIENT_CACHE_SECONDS"))?,
+                origin_secrets: origin_secrets(var("HUBEE_ORIGIN_VERIFY"), var("HUBEE_ORIGIN_VERIFY_PREVIOUS"))?,
             },
             token_public_keys: var("HUBEE_TOKEN_PUBLIC_KEYS")
                 .context("HUBEE_TOKEN_PUBLIC_KEYS must be set (the JWK set tokens are verified with)")?,
@@ -242,6 +266,8 @@ impl LocalConfig {
             inline_limit: self.inline_limit,
             // One process: a disabled client's tokens stop at once.
             client_cache: std::time::Duration::ZERO,
+            // No CDN in front: the hub is reached directly.
+            origin_secrets: Vec::new(),
         }
     }
 }
@@ -256,6 +282,17 @@ mod tests {
         assert_eq!(client_cache(Some("0".into())).unwrap().as_secs(), 0);
         assert!(client_cache(Some("61".into())).is_err());
         assert!(client_cache(Some("1m".into())).is_err());
+    }
+
+    #[test]
+    fn an_origin_secret_is_required_long_and_may_have_a_predecessor() {
+        let long = |c: char| c.to_string().repeat(32);
+        assert!(origin_secrets(None, None).is_err(), "a function open to direct calls is refused");
+        assert_eq!(origin_secrets(Some(long('a')), None).unwrap(), [long('a')]);
+        assert_eq!(origin_secrets(Some(long('a')), Some("none".into())).unwrap(), [long('a')]);
+        assert_eq!(origin_secrets(Some(long('a')), Some(long('b'))).unwrap(), [long('a'), long('b')]);
+        assert!(origin_secrets(Some("short".into()), None).is_err());
+        assert!(origin_secrets(Some(long('a')), Some("short".into())).is_err());
     }
 
     #[test]

@@ -227,6 +227,35 @@ mod tests {
         assert_eq!((claims.sub.as_str(), body["scope"].as_str()), ("fixture-osl", Some("OSL")));
     }
 
+    /// Behind CloudFront, the token route (and every other) answers only requests carrying
+    /// CloudFront's secret header: a direct call to the API's domain skips the WAF.
+    #[tokio::test]
+    async fn on_aws_a_request_that_did_not_come_through_cloudfront_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (current, previous) = ("c".repeat(40), "p".repeat(40));
+        let state = testkit::with_origin_secrets(&testkit::state(dir.path()), &[&current, &previous]);
+        testkit::provision(&state).await;
+        let token = |secret: Option<&str>| {
+            let mut request = testkit::fixture_request(include_str!("../../../events/apigw-auth-token.json"));
+            if let Some(s) = secret {
+                request.headers_mut().insert(hubee_shared::config::ORIGIN_VERIFY_HEADER, s.parse().unwrap());
+            }
+            router(state.clone()).oneshot(request)
+        };
+        for refused in [None, Some("wrong"), Some(&current[1..])] {
+            let response = token(refused).await.unwrap();
+            assert_eq!(response.status(), StatusCode::FORBIDDEN, "{refused:?}");
+            let body: serde_json::Value =
+                serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
+            assert_eq!(body["errors"][0]["code"], 403, "the contract's error shape: {body}");
+        }
+        for accepted in [&current, &previous] {
+            assert_eq!(token(Some(accepted)).await.unwrap().status(), StatusCode::OK);
+        }
+        let jwks = axum::http::Request::get(JWKS).body(axum::body::Body::empty()).unwrap();
+        assert_eq!(router(state.clone()).oneshot(jwks).await.unwrap().status(), StatusCode::FORBIDDEN);
+    }
+
     #[tokio::test]
     async fn a_missing_grant_type_or_credentials_get_oauth_errors() {
         let dir = tempfile::tempdir().unwrap();

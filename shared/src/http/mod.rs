@@ -5,6 +5,7 @@ mod download;
 mod error;
 mod extract;
 mod fetch_metadata;
+mod origin;
 mod query;
 mod routes;
 mod session;
@@ -31,10 +32,18 @@ use crate::state::AppState;
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// A deployed function's router, with its state: unknown paths answer 404 in the contract's
-/// shape, then [`layers`] (the hub's origin read from the state's public URL).
+/// shape; when the configuration holds origin secrets (on AWS), a request that did not come
+/// through CloudFront is refused 403 ([`origin`]); then [`layers`] (the hub's origin read from
+/// the state's public URL).
 pub fn finish(router: Router<AppState>, state: AppState) -> Router {
     let public_url = state.config.public_url.clone();
-    layers(router.fallback(|| async { ApiError::not_found("Not Found") }).with_state(state), &public_url)
+    let secrets = state.config.origin_secrets.clone();
+    let mut router = router.fallback(|| async { ApiError::not_found("Not Found") }).with_state(state);
+    if !secrets.is_empty() {
+        router =
+            router.layer(middleware::from_fn_with_state(origin::OriginSecrets::new(&secrets), origin::require_cdn));
+    }
+    layers(router, &public_url)
 }
 
 /// What every router answers the same way: 405 in the contract's shape, 403 to a cross-site

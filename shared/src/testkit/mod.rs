@@ -43,6 +43,7 @@ pub fn state(dir: &Path) -> AppState {
             // Bodies stream end to end, as on the local hub (see `with_inline_limit`).
             inline_limit: None,
             client_cache: std::time::Duration::ZERO,
+            origin_secrets: Vec::new(),
         },
     )
 }
@@ -51,6 +52,14 @@ pub fn state(dir: &Path) -> AppState {
 /// binaries of at most `limit` bytes, as a Lambda function's do (`Config::inline_limit`).
 pub fn with_inline_limit(state: &AppState, limit: u64) -> AppState {
     let config = Config { inline_limit: Some(limit), ..(*state.config).clone() };
+    AppState { config: Arc::new(config), ..state.clone() }
+}
+
+/// The same state with the origin secrets of a deployed function behind CloudFront
+/// (`Config::origin_secrets`).
+pub fn with_origin_secrets(state: &AppState, secrets: &[&str]) -> AppState {
+    let config =
+        Config { origin_secrets: secrets.iter().map(|s| (*s).to_owned()).collect(), ..(*state.config).clone() };
     AppState { config: Arc::new(config), ..state.clone() }
 }
 

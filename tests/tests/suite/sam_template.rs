@@ -347,7 +347,8 @@ fn actions(statement: &Value) -> Vec<&str> {
 
 /// Finding 2: API tokens are signed with a private key that only `auth` reads, from Secrets
 /// Manager at cold start; every function's environment holds the public keys, and no value
-/// resolved from a secret but the key's public id.
+/// resolved from a secret but the key's public id and CloudFront's origin proof (which grants
+/// nothing: see the next test).
 #[test]
 fn only_the_auth_function_reads_the_token_signing_key_and_no_environment_holds_one() {
     let template = template();
@@ -363,18 +364,22 @@ fn only_the_auth_function_reads_the_token_signing_key_and_no_environment_holds_o
             let value = serde_norway::to_string(value).unwrap();
             let resolved = value.split("{{resolve:secretsmanager:").skip(1);
             for reference in resolved {
+                let reference = reference.split("}}").next().unwrap();
                 assert!(
-                    reference.split("}}").next().unwrap().ends_with(":SecretString:kid"),
+                    reference.ends_with(":SecretString:kid") || reference.starts_with("${OriginVerifySecret}:"),
                     "{name}: {variable:?} resolves a secret into the environment: {value}"
                 );
             }
         }
     }
-    let resources = template["Resources"].as_mapping().unwrap();
-    assert!(
-        resources.values().all(|r| r["Type"].as_str() != Some("AWS::SecretsManager::Secret")),
-        "no shared signing secret is generated into the stack"
-    );
+    let secrets: Vec<_> = template["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some("AWS::SecretsManager::Secret"))
+        .map(|(name, _)| name.as_str().unwrap())
+        .collect();
+    assert_eq!(secrets, ["OriginVerifySecret"], "no shared signing secret is generated into the stack");
 
     let mut readers = Vec::new();
     for (name, function) in functions(&template) {
@@ -417,6 +422,19 @@ fn cloudfront_behind_a_rate_limiting_waf_is_the_only_way_in() {
     let origin = config["Origins"].as_sequence().unwrap().iter().find(|o| o["Id"].as_str() == Some("api")).unwrap();
     assert_eq!(text(&origin["DomainName"]), "ApiOriginDomain");
     assert_eq!(text(&template["Resources"]["ApiOriginMapping"]["Properties"]["ApiId"]), "HttpApi");
+    // That domain answers anyone: CloudFront proves the path with a secret header, which every
+    // function requires (`HUBEE_ORIGIN_VERIFY`, checked in `http::finish`).
+    let proof = origin["OriginCustomHeaders"].as_sequence().unwrap();
+    assert_eq!(proof.len(), 1);
+    assert!(proof[0]["HeaderName"].as_str().unwrap().eq_ignore_ascii_case(hubee_shared::config::ORIGIN_VERIFY_HEADER));
+    let current = "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString:current}}";
+    assert_eq!(text(&proof[0]["HeaderValue"]), current);
+    let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
+    assert_eq!(text(&globals["HUBEE_ORIGIN_VERIFY"]), current);
+    assert_eq!(
+        text(&globals["HUBEE_ORIGIN_VERIFY_PREVIOUS"]),
+        "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString:previous}}"
+    );
 
     let edge: Value =
         serde_norway::from_str(&std::fs::read_to_string(root().join("infra/edge.yaml")).unwrap()).unwrap();
