@@ -7,31 +7,7 @@ use uuid::Uuid;
 
 use super::{NotificationFrequency, OrgRef, ProcessCode, Sha256Digest, contract_time};
 
-macro_rules! status_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        pub enum $name {
-            $(#[serde(rename = $text)] $variant),+
-        }
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($text => Some($name::$variant),)+ _ => None }
-            }
-        }
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-status_enum!(
+contract_enum!(
     /// A folder's `globalStatus`.
     FolderStatus {
         HubeeReceived = "HUBEE_RECEIVED",
@@ -47,7 +23,7 @@ status_enum!(
     }
 );
 
-status_enum!(
+contract_enum!(
     /// A case's `status`.
     CaseStatus {
         HubeeReceived = "HUBEE_RECEIVED",
@@ -64,7 +40,7 @@ status_enum!(
     }
 );
 
-status_enum!(
+contract_enum!(
     /// Where an attachment's binary stands.
     AttachmentStatus {
         Pending = "PENDING",
@@ -160,7 +136,7 @@ impl Case {
     }
 }
 
-status_enum!(
+contract_enum!(
     /// The portal inbox's tabs (PORTAL.md): Nouveaux, Reçus, En cours, En attente de
     /// compléments, Refusés, Traités, Clos, Erreur d'intégration; archived cases leave the inbox.
     InboxTab {
@@ -395,7 +371,7 @@ impl OutboxItem {
     }
 }
 
-status_enum!(
+contract_enum!(
     /// The nature of an event.
     ActionType {
         StatusUpdate = "STATUS_UPDATE",
@@ -407,7 +383,7 @@ status_enum!(
     }
 );
 
-status_enum!(
+contract_enum!(
     /// Where an event stands: files still to upload, sent, acknowledged by the other party.
     EventStatus {
         InProgress = "IN_PROGRESS",

@@ -105,54 +105,11 @@ impl Procedure {
     }
 }
 
-/// Writes a contract enum's text and parses it back, the serde names staying the reference.
-macro_rules! contract_text {
-    ($name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($text => Some($name::$variant),)+ _ => None }
-            }
-        }
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
+contract_enum!(SubscriptionStatus { Actif = "Actif", Inactif = "Inactif", Refuse = "Refusé", Suspendu = "Suspendu" });
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SubscriptionStatus {
-    Actif,
-    Inactif,
-    #[serde(rename = "Refusé")]
-    Refuse,
-    Suspendu,
-}
-contract_text!(SubscriptionStatus { Actif = "Actif", Inactif = "Inactif", Refuse = "Refusé", Suspendu = "Suspendu" });
+contract_enum!(AccessMode { Portail = "PORTAIL", Api = "API" });
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum AccessMode {
-    #[serde(rename = "PORTAIL")]
-    Portail,
-    #[serde(rename = "API")]
-    Api,
-}
-contract_text!(AccessMode { Portail = "PORTAIL", Api = "API" });
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum NotificationFrequency {
-    Unitaire,
-    Quotidienne,
-    Biquotidienne,
-    Aucune,
-}
-contract_text!(NotificationFrequency {
+contract_enum!(NotificationFrequency {
     Unitaire = "unitaire",
     Quotidienne = "quotidienne",
     Biquotidienne = "biquotidienne",
@@ -350,37 +307,26 @@ impl ActorType {
     }
 }
 
-/// A portal role. Any role can be given to any account. The serde names (what the portal API
-/// and the provisioning file write) are the user guide's labels in capitals, so that
-/// administrators recognise them:
-///
-/// | serde name | guide label | grants |
-/// |---|---|---|
-/// | `CONSULTATION_TELEDOSSIERS` | Consultation des télédossiers | reading dossiers |
-/// | `GESTION_TELEDOSSIERS` | Gestion des télédossiers | reading, downloading, changing status, commenting, adding attachments |
-/// | `GESTION_UTILISATEURS` | Gestion des utilisateurs | managing the organisation's accounts |
-/// | `CONSULTATION_ABONNEMENTS` | Consultation des abonnements | reading subscriptions |
-/// | `GESTION_ABONNEMENTS` | Gestion des abonnements | reading and changing subscriptions |
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Role {
-    #[serde(rename = "CONSULTATION_TELEDOSSIERS")]
-    ReadDossiers,
-    #[serde(rename = "GESTION_TELEDOSSIERS")]
-    ManageDossiers,
-    #[serde(rename = "GESTION_UTILISATEURS")]
-    ManageUsers,
-    #[serde(rename = "CONSULTATION_ABONNEMENTS")]
-    ReadSubscriptions,
-    #[serde(rename = "GESTION_ABONNEMENTS")]
-    ManageSubscriptions,
-}
-contract_text!(Role {
-    ReadDossiers = "CONSULTATION_TELEDOSSIERS",
-    ManageDossiers = "GESTION_TELEDOSSIERS",
-    ManageUsers = "GESTION_UTILISATEURS",
-    ReadSubscriptions = "CONSULTATION_ABONNEMENTS",
-    ManageSubscriptions = "GESTION_ABONNEMENTS",
-});
+contract_enum!(
+    /// A portal role. Any role can be given to any account. The serde names (what the portal API
+    /// and the provisioning file write) are the user guide's labels in capitals, so that
+    /// administrators recognise them:
+    ///
+    /// | serde name | guide label | grants |
+    /// |---|---|---|
+    /// | `CONSULTATION_TELEDOSSIERS` | Consultation des télédossiers | reading dossiers |
+    /// | `GESTION_TELEDOSSIERS` | Gestion des télédossiers | reading, downloading, changing status, commenting, adding attachments |
+    /// | `GESTION_UTILISATEURS` | Gestion des utilisateurs | managing the organisation's accounts |
+    /// | `CONSULTATION_ABONNEMENTS` | Consultation des abonnements | reading subscriptions |
+    /// | `GESTION_ABONNEMENTS` | Gestion des abonnements | reading and changing subscriptions |
+    Role {
+        ReadDossiers = "CONSULTATION_TELEDOSSIERS",
+        ManageDossiers = "GESTION_TELEDOSSIERS",
+        ManageUsers = "GESTION_UTILISATEURS",
+        ReadSubscriptions = "CONSULTATION_ABONNEMENTS",
+        ManageSubscriptions = "GESTION_ABONNEMENTS",
+    }
+);
 
 impl Role {
     /// Whether holding this role grants `other`: a management role includes reading.
