@@ -2,6 +2,7 @@
 //! notifications, subscriptions, accounts, portal sign-in, retention. No I/O here.
 
 mod credentials;
+mod disposition;
 mod folder;
 mod ids;
 mod mail;
@@ -12,6 +13,7 @@ mod time;
 mod transitions;
 
 pub use credentials::*;
+pub use disposition::*;
 pub use folder::*;
 pub use ids::*;
 pub use mail::*;

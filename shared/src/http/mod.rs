@@ -3,6 +3,7 @@
 
 mod download;
 mod error;
+mod errors;
 mod extract;
 mod fetch_metadata;
 mod origin;
@@ -12,6 +13,7 @@ mod session;
 
 pub use download::{archive_response, content_disposition, delivery_response, download_response, redirect_response};
 pub use error::{ApiError, INVALID_CREDENTIALS};
+pub use errors::bulk_results;
 pub use extract::{Caller, JSON_ONLY, JsonBody, NoQuery, OptionalJsonBody, RequestLine, partner_info, path_uuid};
 pub use fetch_metadata::{CROSS_SITE_REFUSED, SameOrigin};
 pub use query::QueryParams;

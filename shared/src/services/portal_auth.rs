@@ -20,7 +20,6 @@ use crate::{
         Account, CODE_VALIDITY_MINUTES, Email, LINK_VALIDITY_HOURS, LinkPurpose, LinkToken, MailItem, MailMessage,
         OrgId, ResetRequests, Session, SignInChallenge, SignInFailures, password_problems,
     },
-    http::ApiError,
     ports::{MailError, Write},
     state::AppState,
     store::{StoreError, Versioned},
@@ -82,28 +81,6 @@ pub const CSRF_REFUSED: &str = "Missing or wrong X-CSRF-Token header";
 pub fn wrong_code_message(attempts_left: u32) -> String {
     let plural = if attempts_left == 1 { "" } else { "s" };
     format!("Wrong code: {attempts_left} attempt{plural} left")
-}
-
-impl From<PortalAuthError> for ApiError {
-    fn from(e: PortalAuthError) -> Self {
-        use axum::http::StatusCode;
-        match e {
-            PortalAuthError::Invalid(problems) => ApiError::validation(&problems),
-            PortalAuthError::InvalidCredentials => ApiError::new(StatusCode::UNAUTHORIZED, INVALID_CREDENTIALS),
-            PortalAuthError::WrongCode { attempts_left } => ApiError::bad_request(wrong_code_message(attempts_left)),
-            PortalAuthError::SignInAgain => ApiError::bad_request(SIGN_IN_AGAIN),
-            PortalAuthError::InvalidLink => ApiError::bad_request(INVALID_LINK),
-            PortalAuthError::WeakPassword(problems) => ApiError::bad_requests(problems),
-            PortalAuthError::NotSignedIn | PortalAuthError::SessionEnded => {
-                ApiError::new(StatusCode::UNAUTHORIZED, NOT_SIGNED_IN)
-            }
-            PortalAuthError::Csrf => ApiError::new(StatusCode::FORBIDDEN, CSRF_REFUSED),
-            PortalAuthError::AccountNotFound => ApiError::not_found("Account is not found"),
-            PortalAuthError::Mail(_) | PortalAuthError::Busy => ApiError::unavailable(),
-            PortalAuthError::Store(e) => ApiError::internal(e),
-            PortalAuthError::Internal(e) => ApiError::internal(e),
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

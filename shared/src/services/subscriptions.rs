@@ -15,7 +15,6 @@ use crate::{
         AccessMode, Account, ActorType, BranchCode, Contact, Email, NotificationFrequency, OrgId, OrgType, Procedure,
         ProcessCode, Scope, Siret, Subscription, SubscriptionStatus, parse_time,
     },
-    http::ApiError,
     ports::Write,
     state::AppState,
     store::{StoreError, Versioned},
@@ -49,20 +48,6 @@ pub enum SubscriptionError {
     Busy,
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl From<SubscriptionError> for ApiError {
-    fn from(e: SubscriptionError) -> Self {
-        match e {
-            SubscriptionError::Forbidden => ApiError::forbidden(),
-            SubscriptionError::NotFound => ApiError::not_found("Subscription is not found"),
-            SubscriptionError::Invalid(problems) => ApiError::validation(&problems),
-            SubscriptionError::Refused(messages) => ApiError::bad_requests(messages),
-            SubscriptionError::Conflict(m) => ApiError::conflict(m),
-            SubscriptionError::Busy => ApiError::unavailable(),
-            SubscriptionError::Store(e) => ApiError::internal(e),
-        }
-    }
 }
 
 fn refused(message: impl Into<String>) -> SubscriptionError {
