@@ -6,6 +6,7 @@ mod error;
 mod errors;
 mod extract;
 mod fetch_metadata;
+mod identify;
 mod origin;
 mod query;
 mod routes;
@@ -16,6 +17,7 @@ pub use error::{ApiError, INVALID_CREDENTIALS};
 pub use errors::bulk_results;
 pub use extract::{Caller, JSON_ONLY, JsonBody, NoQuery, OptionalJsonBody, RequestLine, partner_info, path_uuid};
 pub use fetch_metadata::{CROSS_SITE_REFUSED, SameOrigin};
+pub use identify::Identify;
 pub use query::QueryParams;
 pub use routes::route_table;
 pub use session::{
