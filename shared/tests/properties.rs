@@ -539,7 +539,14 @@ fn any_subscription_body_is_created_or_refused_with_its_problems() {
     let bed = Bed::new();
     let platform = bed.platform();
     check(48, tampered(subscription_body()), |body| {
-        match bed.rt.block_on(subscriptions::create_subscription(&bed.state, &platform, "POST /s", &body)) {
+        match bed.rt.block_on(async {
+            subscriptions::create_subscription(
+                &bed.state,
+                &platform,
+                subscriptions::NewSubscription::parse("POST /s", &body)?,
+            )
+            .await
+        }) {
             Ok(created) => prop_assert_eq!(&created["processCode"], &body["processCode"]),
             Err(SubscriptionError::Invalid(problems)) => well_formed(&problems, "[ERROR][REQUEST][POST /s @body")?,
             Err(e @ (SubscriptionError::Refused(_) | SubscriptionError::Conflict(_))) => {
