@@ -123,7 +123,9 @@ async fn a_bulk_action_reports_each_dossier() {
     }
     dossier::act(&state, &a, ids[1], Action::ConfirmReception, None).await.unwrap();
     ids.push(uuid::Uuid::new_v4());
-    let results = dossier::bulk(&state, &a, &ids, Action::ConfirmReception, None).await.unwrap();
+    let results = hubee_shared::http::bulk_results(
+        dossier::bulk(&state, &a, &ids, Action::ConfirmReception, None).await.unwrap(),
+    );
     let oks: Vec<_> = results.iter().map(|r| r["ok"].as_bool().unwrap()).collect();
     assert_eq!(oks, [true, false, true, false], "{results:?}");
     assert_eq!(results[3]["error"], "Case is not found");

@@ -81,14 +81,23 @@ async fn transmit(
     let body = json!({"externalId": number, "processCode": process, "applicant": {"firstName": first, "lastName": last},
         "cases": [{"externalId": number, "recipient": {"type": "SI", "companyRegister": to.0, "branchCode": to.1}}],
         "attachments": [{"fileName": "a.pdf", "type": "T", "size": 1, "mimeType": "application/pdf", "recipients": [number]}]});
-    let folder = folders::create_folder(state, &admin, "POST /f", &body, None).await.unwrap();
+    let folder = folders::create_folder(state, &admin, folders::NewFolder::parse("POST /f", &body).unwrap(), None)
+        .await
+        .unwrap();
     let id = folder["id"].as_str().unwrap().parse().unwrap();
     let att = folder["attachments"][0]["id"].as_str().unwrap().parse().unwrap();
     let stream = Box::pin(futures::stream::iter([Ok(bytes::Bytes::from_static(b"x"))]));
     folders::upload_attachment(state, &admin, id, att, UploadHeaders { digest: None, content_length: None }, stream)
         .await
         .unwrap();
-    folders::update_folder(state, &admin, id, "PATCH /f", &json!({"globalStatus": "HUBEE_COMPLETED"})).await.unwrap();
+    folders::update_folder(
+        state,
+        &admin,
+        id,
+        folders::FolderUpdate::parse("PATCH /f", &json!({"globalStatus": "HUBEE_COMPLETED"})).unwrap(),
+    )
+    .await
+    .unwrap();
     folder["cases"][0]["id"].as_str().unwrap().parse().unwrap()
 }
 
@@ -173,10 +182,26 @@ async fn tabs_and_counts_follow_every_status_change() {
     }
     let si = hubee_shared::services::actor::Actor::from(&claims(&state, Scope::Si, A, Some("CERTDC")));
     for (id, status) in [(ids[0], "SI_RECEIVED"), (ids[1], "IN_PROGRESS"), (ids[2], "IN_PROGRESS")] {
-        cases::update_case(&state, &si, id, "PATCH /c", &json!({"status": status})).await.unwrap();
+        cases::update_case(&state, &si, id, cases::CaseUpdate::parse("PATCH /c", &json!({"status": status})).unwrap())
+            .await
+            .unwrap();
     }
-    cases::update_case(&state, &si, ids[2], "PATCH /c", &json!({"status": "REFUSED"})).await.unwrap();
-    cases::update_case(&state, &si, ids[2], "PATCH /c", &json!({"status": "REFUSED"})).await.unwrap();
+    cases::update_case(
+        &state,
+        &si,
+        ids[2],
+        cases::CaseUpdate::parse("PATCH /c", &json!({"status": "REFUSED"})).unwrap(),
+    )
+    .await
+    .unwrap();
+    cases::update_case(
+        &state,
+        &si,
+        ids[2],
+        cases::CaseUpdate::parse("PATCH /c", &json!({"status": "REFUSED"})).unwrap(),
+    )
+    .await
+    .unwrap();
 
     let certdc = codes(&["CERTDC"]);
     let all = inbox::list(&state, &org(A), &certdc, &InboxQuery::default()).await.unwrap();

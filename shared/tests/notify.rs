@@ -70,14 +70,22 @@ async fn complete(state: &AppState, number: &str, recipients: &[(&str, &str)]) -
     let all: Vec<String> = (0..recipients.len()).map(|i| format!("{number}-{i}")).collect();
     let body = json!({"externalId": number, "processCode": "CERTDC", "applicant": {"firstName": "Camille", "lastName": "SECRETNAME"},
                       "cases": cases, "attachments": [{"fileName": "a.pdf", "type": "T", "size": 3, "mimeType": "application/pdf", "recipients": all}]});
-    let folder = folders::create_folder(state, &op, "POST /f", &body, None).await.unwrap();
+    let folder =
+        folders::create_folder(state, &op, folders::NewFolder::parse("POST /f", &body).unwrap(), None).await.unwrap();
     let id = folder["id"].as_str().unwrap().parse().unwrap();
     let att = folder["attachments"][0]["id"].as_str().unwrap().parse().unwrap();
     let stream = Box::pin(futures::stream::iter([Ok(bytes::Bytes::from_static(b"pdf"))]));
     folders::upload_attachment(state, &op, id, att, UploadHeaders { digest: None, content_length: None }, stream)
         .await
         .unwrap();
-    folders::update_folder(state, &op, id, "PATCH /f", &json!({"globalStatus": "HUBEE_COMPLETED"})).await.unwrap();
+    folders::update_folder(
+        state,
+        &op,
+        id,
+        folders::FolderUpdate::parse("PATCH /f", &json!({"globalStatus": "HUBEE_COMPLETED"})).unwrap(),
+    )
+    .await
+    .unwrap();
     folder["cases"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().parse().unwrap()).collect()
 }
 

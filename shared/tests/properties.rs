@@ -401,7 +401,9 @@ fn any_folder_body_is_created_or_refused_with_its_problems() {
     let bed = Bed::new();
     let op = bed.operator();
     check(48, tampered(folder_body().prop_map(|f| f.json())), |body| {
-        match bed.rt.block_on(folders::create_folder(&bed.state, &op, "POST /f", &body, None)) {
+        match bed.rt.block_on(async {
+            folders::create_folder(&bed.state, &op, folders::NewFolder::parse("POST /f", &body)?, None).await
+        }) {
             Ok(folder) => prop_assert_eq!(&folder["externalId"], &body["externalId"]),
             Err(ExchangeError::Invalid(problems)) => well_formed(&problems, "[ERROR][REQUEST][POST /f @body")?,
             Err(e @ (ExchangeError::Refused(_) | ExchangeError::Conflict(_))) => {
@@ -421,7 +423,9 @@ fn a_valid_folder_reads_back_as_it_was_sent() {
     check(32, folder_body(), |f| {
         // The externalId identifies a deposit: a generated one may repeat an earlier case's.
         prop_assume!(used.borrow_mut().insert(f.external_id.clone()));
-        let created = bed.rt.block_on(folders::create_folder(&bed.state, &op, "POST /f", &f.json(), None));
+        let created = bed.rt.block_on(async {
+            folders::create_folder(&bed.state, &op, folders::NewFolder::parse("POST /f", &f.json())?, None).await
+        });
         let created = created.map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
         let id: Uuid = created["id"].as_str().unwrap().parse().unwrap();
         let got = bed.rt.block_on(folders::get_folder(&bed.state, &op, id)).unwrap();
@@ -458,7 +462,9 @@ fn any_folder_update_body_is_applied_or_refused_with_its_problems() {
     let (folder, _) = bed.rt.block_on(testkit::pending_folder(&bed.state, 3));
     let valid = select(&["HUBEE_COMPLETED", "HUBEE_CLOSED"][..]).prop_map(|s| json!({"globalStatus": s}));
     check(48, tampered(valid), |body| {
-        match bed.rt.block_on(folders::update_folder(&bed.state, &op, folder, "PATCH /f", &body)) {
+        match bed.rt.block_on(async {
+            folders::update_folder(&bed.state, &op, folder, folders::FolderUpdate::parse("PATCH /f", &body)?).await
+        }) {
             Ok(()) => {}
             Err(ExchangeError::Invalid(problems)) => well_formed(&problems, "[ERROR][REQUEST][PATCH /f @body")?,
             Err(e @ (ExchangeError::Refused(_) | ExchangeError::Conflict(_))) => {
@@ -482,7 +488,10 @@ fn any_event_body_is_created_or_refused_with_its_problems() {
             .prop_map(|s| json!({"actionType": "STATUS_UPDATE", "caseNewStatus": s, "notification": true})),
     ];
     check(48, tampered(valid), |body| {
-        match bed.rt.block_on(events::create_event(&bed.state, &(&si).into(), case, "POST /e", &body, None)) {
+        match bed.rt.block_on(async {
+            events::create_event(&bed.state, &(&si).into(), case, events::NewEvent::parse("POST /e", &body)?, None)
+                .await
+        }) {
             Ok(event) => prop_assert_eq!(&event["actionType"], &body["actionType"]),
             Err(ExchangeError::Invalid(problems)) => well_formed(&problems, "[ERROR][REQUEST][POST /e @body")?,
             Err(e @ (ExchangeError::Refused(_) | ExchangeError::Conflict(_))) => {
@@ -501,7 +510,9 @@ fn a_valid_event_reads_back_as_it_was_sent() {
     let si = testkit::claims(&bed.state, "fixture-si");
     check(32, deposit_event(), |body| {
         let actor = (&si).into();
-        let created = bed.rt.block_on(events::create_event(&bed.state, &actor, case, "POST /e", &body, None));
+        let created = bed.rt.block_on(async {
+            events::create_event(&bed.state, &actor, case, events::NewEvent::parse("POST /e", &body)?, None).await
+        });
         let created = created.map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
         let id: Uuid = created["id"].as_str().unwrap().parse().unwrap();
         let got = bed.rt.block_on(events::get_event(&bed.state, &actor, case, id)).unwrap();
@@ -528,7 +539,14 @@ fn any_subscription_body_is_created_or_refused_with_its_problems() {
     let bed = Bed::new();
     let platform = bed.platform();
     check(48, tampered(subscription_body()), |body| {
-        match bed.rt.block_on(subscriptions::create_subscription(&bed.state, &platform, "POST /s", &body)) {
+        match bed.rt.block_on(async {
+            subscriptions::create_subscription(
+                &bed.state,
+                &platform,
+                subscriptions::NewSubscription::parse("POST /s", &body)?,
+            )
+            .await
+        }) {
             Ok(created) => prop_assert_eq!(&created["processCode"], &body["processCode"]),
             Err(SubscriptionError::Invalid(problems)) => well_formed(&problems, "[ERROR][REQUEST][POST /s @body")?,
             Err(e @ (SubscriptionError::Refused(_) | SubscriptionError::Conflict(_))) => {

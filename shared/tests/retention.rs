@@ -50,7 +50,8 @@ impl Bed {
 
     async fn set_status(&self, client: &str, case: Uuid, status: &str) {
         let actor = (&claims(&self.state, client)).into();
-        cases::update_case(&self.state, &actor, case, "PATCH /cases", &json!({"status": status})).await.unwrap();
+        let update = cases::CaseUpdate::parse("PATCH /cases", &json!({"status": status})).unwrap();
+        cases::update_case(&self.state, &actor, case, update).await.unwrap();
     }
 
     async fn run(&self) -> retention::RetentionReport {
@@ -184,7 +185,8 @@ async fn closed_cases_are_archived_after_the_delay_and_leave_their_tab() {
     assert_eq!(counts.get(&InboxTab::Archive), Some(&1));
     // Archived cases are frozen: no party can move them.
     let actor = (&claims(&bed.state, "fixture-osl")).into();
-    let reopen = cases::update_case(&bed.state, &actor, case, "PATCH", &json!({"status": "HUBEE_NOTIFIED"})).await;
+    let reopen =
+        cases::update_case(&bed.state, &actor, case, cases::CaseUpdate { status: CaseStatus::HubeeNotified }).await;
     assert!(reopen.is_err());
     assert_eq!(bed.run().await, retention::RetentionReport::default());
 }

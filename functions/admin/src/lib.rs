@@ -39,7 +39,10 @@ async fn create_subscription(
 ) -> Result<Response, ApiError> {
     // The contract allows the partner headers here; they are checked but subscriptions keep none.
     partner_info(&headers, &line)?;
-    let created = subscriptions::create_subscription(&state, &caller, &line.0, &body).await?;
+    // The contract answers 403 to a scope that creates none before any problem of the body.
+    subscriptions::authorise_create(&caller)?;
+    let new = subscriptions::NewSubscription::parse(&line.0, &body)?;
+    let created = subscriptions::create_subscription(&state, &caller, new).await?;
     Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
@@ -79,7 +82,9 @@ async fn update_subscription(
 ) -> Result<Response, ApiError> {
     partner_info(&headers, &line)?;
     let id = path_uuid(&line, "subscriptionId", &id)?;
-    Ok(Json(subscriptions::update_subscription(&state, &caller, id, &line.0, &body).await?).into_response())
+    subscriptions::authorise_update(&caller)?;
+    let update = subscriptions::SubscriptionUpdate::parse(&line.0, &body, id)?;
+    Ok(Json(subscriptions::update_subscription(&state, &caller, id, update).await?).into_response())
 }
 
 #[cfg(test)]

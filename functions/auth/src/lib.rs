@@ -156,7 +156,7 @@ async fn sign_in(
     line: RequestLine,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let sent = portal_auth::sign_in(&state, &line.0, &body).await?;
+    let sent = portal_auth::sign_in(&state, portal_auth::SignIn::parse(&line.0, &body)?).await?;
     Ok(no_store(Json(sent).into_response()))
 }
 
@@ -165,7 +165,7 @@ async fn verify_code(
     line: RequestLine,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let session = portal_auth::verify_code(&state, &line.0, &body).await?;
+    let session = portal_auth::verify_code(&state, portal_auth::CodeAnswer::parse(&line.0, &body)?).await?;
     let profile = portal_auth::profile(&state, &session.account, &session.csrf_token).await?;
     let cookie = HeaderValue::from_str(&session_cookie(&session.cookie_value)).map_err(ApiError::internal)?;
     let mut response = no_store(Json(profile).into_response());
@@ -188,7 +188,7 @@ async fn forgotten_password(
     line: RequestLine,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    portal_auth::forgotten_password(&state, &line.0, &body).await?;
+    portal_auth::forgotten_password(&state, portal_auth::ForgottenPassword::parse(&line.0, &body)?).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({}))).into_response())
 }
 
@@ -197,7 +197,7 @@ async fn set_password(
     line: RequestLine,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    portal_auth::set_password(&state, &line.0, &body).await?;
+    portal_auth::set_password(&state, portal_auth::NewPassword::parse(&line.0, &body)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -39,7 +39,10 @@ async fn create_folder(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let partner = partner_info(&headers, &line)?;
-    let folder = folders::create_folder(&state, &caller, &line.0, &body, partner).await?;
+    // The contract answers 403 to a caller that deposits no folders before any problem of the body.
+    folders::authorise_operator(&caller)?;
+    let new = folders::NewFolder::parse(&line.0, &body)?;
+    let folder = folders::create_folder(&state, &caller, new, partner).await?;
     Ok((StatusCode::CREATED, Json(folder)).into_response())
 }
 
@@ -63,7 +66,8 @@ async fn update_folder(
     JsonBody(body): JsonBody,
 ) -> Result<StatusCode, ApiError> {
     let id = path_uuid(&line, "folderId", &id)?;
-    folders::update_folder(&state, &caller, id, &line.0, &body).await?;
+    let update = folders::FolderUpdate::parse(&line.0, &body)?;
+    folders::update_folder(&state, &caller, id, update).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -246,9 +250,14 @@ mod tests {
         let response = router(state.clone()).oneshot(fixture(ask, &ids, &op)).await.unwrap();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
         let complete = serde_json::json!({"globalStatus": "HUBEE_COMPLETED"});
-        folders::update_folder(&state, &testkit::claims(&state, "fixture-osl"), folder, "PATCH /f", &complete)
-            .await
-            .unwrap();
+        folders::update_folder(
+            &state,
+            &testkit::claims(&state, "fixture-osl"),
+            folder,
+            folders::FolderUpdate::parse("PATCH /f", &complete).unwrap(),
+        )
+        .await
+        .unwrap();
     }
 
     #[tokio::test]

@@ -90,7 +90,9 @@ mod tests {
         provision(&state).await;
         let (case, attachment) = deposit_case(&state, b"%PDF-1.4 fixture").await;
         let si = (&claims(&state, "fixture-si")).into();
-        cases::update_case(&state, &si, case, "PATCH", &json!({"status": "DONE"})).await.unwrap();
+        cases::update_case(&state, &si, case, cases::CaseUpdate { status: hubee_shared::domain::CaseStatus::Done })
+            .await
+            .unwrap();
 
         let first = dispatch(&state, schedule()).await.unwrap();
         assert_eq!(first["purgedAttachments"], 0, "{first}");
@@ -113,7 +115,9 @@ mod tests {
         let si = (&claims(&state, "fixture-si")).into();
         for _ in 0..5 {
             let (case, _) = deposit_case(&state, b"%PDF-1.4 dossier").await;
-            cases::update_case(&state, &si, case, "PATCH", &json!({"status": "DONE"})).await.unwrap();
+            cases::update_case(&state, &si, case, cases::CaseUpdate { status: hubee_shared::domain::CaseStatus::Done })
+                .await
+                .unwrap();
         }
         clock.advance(chrono::Duration::days(30));
 

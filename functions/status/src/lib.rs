@@ -93,7 +93,7 @@ async fn portal_bulk(
     let ids = dossier::parse_case_ids(&line.0, &body)?;
     let actor = portal_actor(&state, &user.account).await?;
     let results = dossier::bulk(&state, &actor, &ids, action, reason.as_deref()).await?;
-    Ok(Json(serde_json::json!({"results": results})))
+    Ok(Json(serde_json::json!({"results": http::bulk_results(results)})))
 }
 
 pub fn routes() -> Router<AppState> {
@@ -133,7 +133,8 @@ async fn update_case(
     JsonBody(body): JsonBody,
 ) -> Result<StatusCode, ApiError> {
     let id = path_uuid(&line, "caseId", &id)?;
-    cases::update_case(&state, &Actor::from(&caller), id, &line.0, &body).await?;
+    let update = cases::CaseUpdate::parse(&line.0, &body)?;
+    cases::update_case(&state, &Actor::from(&caller), id, update).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -164,7 +165,8 @@ async fn create_event(
 ) -> Result<Response, ApiError> {
     let id = path_uuid(&line, "caseId", &id)?;
     let partner = partner_info(&headers, &line)?;
-    let event = events::create_event(&state, &Actor::from(&caller), id, &line.0, &body, partner).await?;
+    let new = events::NewEvent::parse(&line.0, &body)?;
+    let event = events::create_event(&state, &Actor::from(&caller), id, new, partner).await?;
     Ok((StatusCode::CREATED, Json(event)).into_response())
 }
 
@@ -184,7 +186,8 @@ async fn update_event(
     JsonBody(body): JsonBody,
 ) -> Result<StatusCode, ApiError> {
     let (case_id, event_id) = event_path(&line, &ids)?;
-    events::update_event(&state, &Actor::from(&caller), case_id, event_id, &line.0, &body).await?;
+    let update = events::EventUpdate::parse(&line.0, &body)?;
+    events::update_event(&state, &Actor::from(&caller), case_id, event_id, update).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

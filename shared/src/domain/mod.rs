@@ -28,6 +28,7 @@ macro_rules! contract_enum {
 }
 
 mod credentials;
+mod disposition;
 mod folder;
 mod ids;
 mod mail;
@@ -38,6 +39,7 @@ mod time;
 mod transitions;
 
 pub use credentials::*;
+pub use disposition::*;
 pub use folder::*;
 pub use ids::*;
 pub use mail::*;

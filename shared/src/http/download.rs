@@ -7,42 +7,18 @@ use axum::{
     http::{HeaderName, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::json;
 
 use super::ApiError;
 use crate::{
-    domain::format_time,
+    domain::{attachment_disposition, format_time},
     services::{Delivery, Download, Redirect, dossier::Archive},
 };
 
-/// RFC 8187 `attr-char`s are left as they are; everything else is percent-encoded.
-const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'!')
-    .remove(b'#')
-    .remove(b'$')
-    .remove(b'&')
-    .remove(b'+')
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'^')
-    .remove(b'_')
-    .remove(b'`')
-    .remove(b'|')
-    .remove(b'~');
-
 /// `attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 6266), safe for any
-/// file name: quotes, backslashes, control characters and path separators never get through.
+/// file name ([`attachment_disposition`]).
 pub fn content_disposition(file_name: &str) -> HeaderValue {
-    let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
-    let fallback: String = base
-        .chars()
-        .map(|c| if c.is_ascii_graphic() && !matches!(c, '"' | '\\' | '%' | ';') || c == ' ' { c } else { '_' })
-        .collect();
-    let fallback = if fallback.trim().is_empty() { "file".to_owned() } else { fallback };
-    let value =
-        format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{}", utf8_percent_encode(base, ATTR_CHAR));
-    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+    HeaderValue::from_str(&attachment_disposition(file_name)).unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
 /// The binary with `Content-Type` (the declared MIME type), `Content-Length`,

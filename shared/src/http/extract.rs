@@ -8,8 +8,8 @@ use axum::{
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::ApiError;
-use crate::{auth::Claims, domain::PartnerInfo, state::AppState};
+use super::{ApiError, Identify};
+use crate::{auth::Claims, domain::PartnerInfo};
 
 /// The largest JSON body accepted (binaries go through their own streaming routes).
 pub const MAX_JSON_BODY: usize = 1 << 20;
@@ -18,24 +18,18 @@ pub const MAX_JSON_BODY: usize = 1 << 20;
 #[derive(Clone, Debug)]
 pub struct Caller(pub Claims);
 
-impl FromRequestParts<AppState> for Caller {
+impl<S: Identify> FromRequestParts<S> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let token = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .ok_or_else(ApiError::unauthorized)?;
-        let now = state.clock.now();
-        let claims = state.tokens.verify(token.trim(), now).map_err(|_| ApiError::unauthorized())?;
-        // A valid signature is not enough: the client may have been disabled, or its tokens
-        // revoked, since the token was issued.
-        if !state.clients.accepts(&state.store, &claims, now).await.map_err(ApiError::internal)? {
-            return Err(ApiError::unauthorized());
-        }
-        Ok(Caller(claims))
+        let claims = state.api_client(token.trim()).await.map_err(ApiError::internal)?;
+        claims.map(Caller).ok_or_else(ApiError::unauthorized)
     }
 }
 

@@ -3,8 +3,10 @@
 
 mod download;
 mod error;
+mod errors;
 mod extract;
 mod fetch_metadata;
+mod identify;
 mod origin;
 mod query;
 mod routes;
@@ -12,8 +14,10 @@ mod session;
 
 pub use download::{archive_response, content_disposition, delivery_response, download_response, redirect_response};
 pub use error::{ApiError, INVALID_CREDENTIALS};
+pub use errors::bulk_results;
 pub use extract::{Caller, JSON_ONLY, JsonBody, NoQuery, OptionalJsonBody, RequestLine, partner_info, path_uuid};
 pub use fetch_metadata::{CROSS_SITE_REFUSED, SameOrigin};
+pub use identify::Identify;
 pub use query::QueryParams;
 pub use routes::route_table;
 pub use session::{

@@ -19,11 +19,10 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use super::ApiError;
+use super::{ApiError, Identify};
 use crate::{
     domain::{Account, ActorType, Email, OrgId, OrgRef, OrgType, ProcessCode, Role},
-    services::portal_auth::{self, PortalAuthError},
-    state::AppState,
+    services::portal_auth::PortalAuthError,
 };
 
 /// The session cookie's name. The `__Host-` prefix makes browsers refuse it unless it is
@@ -59,7 +58,7 @@ pub fn session_cookie_value(headers: &HeaderMap) -> Option<&str> {
 /// A person signed in to the portal, with a live session: the extractor of every portal route
 /// behind sign-in.
 ///
-/// Extracting it reads the cookie, loads the session and the account (two GetItems; the
+/// Extracting it reads the cookie and asks the hub ([`Identify::portal_session`]), which loads the session and the account (two GetItems; the
 /// session's idle expiry is pushed back with one write at most once a minute), and answers,
 /// in the contract's error shape:
 ///
@@ -78,7 +77,7 @@ pub fn session_cookie_value(headers: &HeaderMap) -> Option<&str> {
 pub struct PortalUser {
     /// The account as read for this request.
     pub account: Account,
-    /// The session's key (hash of the cookie value): [`portal_auth::sign_out`] ends it.
+    /// The session's key (hash of the cookie value): `services::portal_auth::sign_out` ends it.
     pub session_id: String,
     /// The session's CSRF token, for answers that hand it to the front (`/me`).
     pub csrf_token: String,
@@ -183,13 +182,13 @@ fn changes_state(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-impl FromRequestParts<AppState> for PortalUser {
+impl<S: Identify> FromRequestParts<S> for PortalUser {
     type Rejection = SessionRejection;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, SessionRejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, SessionRejection> {
         let cookie = session_cookie_value(&parts.headers);
         let csrf = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-        let a = portal_auth::authenticate(state, cookie, csrf, changes_state(&parts.method)).await?;
+        let a = state.portal_session(cookie, csrf, changes_state(&parts.method)).await?;
         Ok(PortalUser { account: a.account, session_id: a.session_id, csrf_token: a.csrf_token })
     }
 }

@@ -11,7 +11,6 @@ use crate::{
         Account, ActorType, BranchCode, Civility, Delegation, DelegationStatus, Email, OrgId, ProcessCode, Role, Siret,
         SubscriptionStatus, search_key,
     },
-    http::ApiError,
     state::AppState,
     store::{StoreError, Versioned},
 };
@@ -53,23 +52,6 @@ pub enum AccountsError {
     Busy,
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl From<AccountsError> for ApiError {
-    fn from(e: AccountsError) -> Self {
-        use axum::http::StatusCode;
-        match e {
-            AccountsError::Invalid(problems) => ApiError::validation(&problems),
-            AccountsError::Forbidden => ApiError::forbidden(),
-            AccountsError::NotHome => ApiError::new(StatusCode::FORBIDDEN, NOT_HOME),
-            AccountsError::NotFound => ApiError::not_found(NOT_FOUND),
-            AccountsError::NoInvitation => ApiError::not_found(NO_INVITATION),
-            AccountsError::Taken => ApiError::conflict(TAKEN),
-            AccountsError::Refused(message) => ApiError::bad_request(message),
-            AccountsError::Busy => ApiError::unavailable(),
-            AccountsError::Store(e) => ApiError::internal(e),
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

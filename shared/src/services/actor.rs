@@ -1,5 +1,22 @@
 //! Who acts on the exchange: an API client (from its token) or a person signed in to the
 //! portal. The case and event use cases take an `Actor`, so that both go through the same rules.
+//!
+//! Four types say who acts, each for a reason; merging them would make the rules worse:
+//!
+//! - [`Actor`] (here) — whoever acts on cases, events and dossiers, API client or person: the
+//!   one place where both meet the same rules, so it keeps only what those rules read (side,
+//!   organisation, visible procedures, whether it manages).
+//! - [`Claims`] (`auth`) — what a verified bearer token says. The use cases only API clients
+//!   reach (folders, notifications, the subscriptions referential) take it: their rules are the
+//!   contract's scopes (`OSL`, `SI`, `ADMIN`, `DATAPASS`), which an `Actor` folds into sides.
+//! - `portal_subscriptions::Viewer` — a person looking at its organisations' subscriptions: the
+//!   organisations where it holds the subscription roles (a technical delegate's roles differ
+//!   in each organisation it serves), which no other use case needs.
+//! - `domain::Account` — the person's record itself. Sign-in and account management act on it
+//!   and on its roles and delegations in full, so they take it rather than a projection.
+//!
+//! Each projection is built at the edge from the one before it (`Claims` → `Actor` with
+//! `From`, `Account` → `Actor` with [`portal_actor`]); the use cases never see the HTTP request.
 
 use crate::{
     auth::Claims,

@@ -16,7 +16,6 @@ use uuid::Uuid;
 use super::{ExchangeError, dossier::Archive, refused};
 use crate::{
     domain::{Attachment, AttachmentStatus, Sha256Digest, format_time},
-    http::ApiError,
     ports::{ByteStream, ObjectError, ObjectInfo, ObjectKey, PRESIGNED_PUT_HEADER, PresignMethod, PutCheck},
     state::AppState,
     store::{DepositSender, PendingUpload, StoreError, Versioned, attachment_key, from_item},
@@ -90,15 +89,6 @@ pub enum UploadError {
     TooLarge(String),
     #[error(transparent)]
     Exchange(#[from] ExchangeError),
-}
-
-impl From<UploadError> for ApiError {
-    fn from(e: UploadError) -> Self {
-        match e {
-            UploadError::TooLarge(message) => ApiError::payload_too_large(message),
-            UploadError::Exchange(e) => e.into(),
-        }
-    }
 }
 
 /// What became of an object stored through an upload URL.
@@ -541,9 +531,8 @@ async fn redirect(
     let expires_at = state.clock.now() + chrono::Duration::minutes(DOWNLOAD_URL_MINUTES);
     let validity = Duration::from_secs(60 * DOWNLOAD_URL_MINUTES.unsigned_abs());
     // The file's name travels with the URL, as a direct download's Content-Disposition.
-    let disposition = crate::http::content_disposition(&file_name);
-    let disposition = disposition.to_str().unwrap_or("attachment");
-    let url = state.objects.presign_download(key, disposition, validity).await.map_err(ExchangeError::Objects)?;
+    let disposition = crate::domain::attachment_disposition(&file_name);
+    let url = state.objects.presign_download(key, &disposition, validity).await.map_err(ExchangeError::Objects)?;
     Ok(Delivery::Redirect(Redirect { url, expires_at, file_name, size: info.size, sha256: info.sha256 }))
 }
 

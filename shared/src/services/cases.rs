@@ -221,23 +221,36 @@ pub(crate) fn apply_status(
 }
 
 /// `PATCH /cases/{id}` (and its POST override): `{"status": …}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CaseUpdate {
+    pub status: CaseStatus,
+}
+
+impl CaseUpdate {
+    /// Reads the contract's body; `line` (`METHOD /path`) names the request in the problems.
+    ///
+    /// # Errors
+    /// `Invalid`, listing every problem.
+    pub fn parse(line: &str, body: &Value) -> Result<Self, ExchangeError> {
+        let mut c = Checker::new(line);
+        let status = c.root(body).and_then(|root| {
+            c.parsed(root, "", "status", true, 50, |s| {
+                CaseStatus::parse(s).ok_or_else(|| format!("Instance value (\"{s}\") is not a case status"))
+            })
+        });
+        match status.filter(|_| c.is_ok()) {
+            Some(status) => Ok(Self { status }),
+            None => Err(ExchangeError::Invalid(c.problems)),
+        }
+    }
+}
+
+/// Changes a case's status as its party asks.
 ///
 /// # Errors
-/// `Invalid` for a malformed body, `Refused` for a change the policy does not allow.
-pub async fn update_case(
-    state: &AppState,
-    actor: &Actor,
-    id: Uuid,
-    line: &str,
-    body: &Value,
-) -> Result<(), ExchangeError> {
-    let mut c = Checker::new(line);
-    let status = c.root(body).and_then(|root| {
-        c.parsed(root, "", "status", true, 50, |s| {
-            CaseStatus::parse(s).ok_or_else(|| format!("Instance value (\"{s}\") is not a case status"))
-        })
-    });
-    let Some(status) = status.filter(|_| c.is_ok()) else { return Err(ExchangeError::Invalid(c.problems)) };
+/// `Refused` for a change the policy does not allow.
+pub async fn update_case(state: &AppState, actor: &Actor, id: Uuid, update: CaseUpdate) -> Result<(), ExchangeError> {
+    let status = update.status;
     for _ in 0..super::RETRIES {
         let access = access(state, actor, id).await?;
         let procedure = access.procedure(state).await?;

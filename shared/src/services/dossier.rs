@@ -14,10 +14,13 @@ use super::{
     cases, events, refused, time_or_null,
 };
 use crate::{
-    domain::{AttachmentStatus, CaseStatus, LogEntry, LogKind, format_time},
+    domain::{AttachmentStatus, CaseStatus, EventStatus, LogEntry, LogKind, format_time},
     state::AppState,
     store::DepositSender,
 };
+
+/// Sends an event (its files all received): what the portal does once a deposit's file is in.
+const SENT: events::EventUpdate = events::EventUpdate { status: EventStatus::Sent };
 
 /// The most dossiers one bulk action takes.
 pub const MAX_BULK: usize = 500;
@@ -155,11 +158,18 @@ pub async fn act(
         "caseNewStatus": action.target(),
         "message": reason,
     });
-    events::create_event(state, actor, case_id, "PORTAIL", &body, None).await?;
+    events::create_event(state, actor, case_id, events::NewEvent::parse("PORTAIL", &body)?, None).await?;
     Ok(action.target())
 }
 
-/// The same action on many dossiers: each succeeds or fails on its own.
+/// What a bulk action did to one dossier: its new status, or why it was not changed.
+#[derive(Debug)]
+pub struct BulkOutcome {
+    pub case_id: Uuid,
+    pub result: Result<CaseStatus, ExchangeError>,
+}
+
+/// The same action on many dossiers: each succeeds or fails on its own, in the order given.
 ///
 /// # Errors
 /// `Refused` for an empty list or more than [`MAX_BULK`] dossiers.
@@ -169,19 +179,13 @@ pub async fn bulk(
     ids: &[Uuid],
     action: Action,
     reason: Option<&str>,
-) -> Result<Vec<Value>, ExchangeError> {
+) -> Result<Vec<BulkOutcome>, ExchangeError> {
     if ids.is_empty() || ids.len() > MAX_BULK {
         return Err(refused(format!("A bulk action takes 1 to {MAX_BULK} dossiers")));
     }
     let mut results = Vec::with_capacity(ids.len());
     for id in ids {
-        results.push(match act(state, actor, *id, action, reason).await {
-            Ok(status) => json!({"caseId": id, "ok": true, "status": status}),
-            Err(e) => {
-                let error: crate::http::ApiError = e.into();
-                json!({"caseId": id, "ok": false, "error": error.errors.first().map(|(_, m)| m.clone())})
-            }
-        });
+        results.push(BulkOutcome { case_id: *id, result: act(state, actor, *id, action, reason).await });
     }
     Ok(results)
 }
@@ -324,7 +328,7 @@ async fn record_download(
         "caseNewStatus": if start { Some(CaseStatus::InProgress) } else { None },
         "message": message,
     });
-    events::create_event(state, actor, access.case().id, "PORTAIL", &body, None).await?;
+    events::create_event(state, actor, access.case().id, events::NewEvent::parse("PORTAIL", &body)?, None).await?;
     Ok(())
 }
 
@@ -518,7 +522,8 @@ async fn open_deposit(
         "notification": true,
         "attachments": [{"fileName": file.file_name, "type": file.attachment_type, "size": file.size, "mimeType": file.mime_type}],
     });
-    let event = events::create_event(state, actor, case_id, "PORTAIL", &request, None).await?;
+    let event =
+        events::create_event(state, actor, case_id, events::NewEvent::parse("PORTAIL", &request)?, None).await?;
     let ids = (
         event["id"].as_str().and_then(|s| s.parse().ok()),
         event["attachments"][0]["id"].as_str().and_then(|s| s.parse().ok()),
@@ -562,7 +567,7 @@ pub async fn deposit(
     let headers = super::UploadHeaders { digest: None, content_length: Some(file.size) };
     let sent = async {
         events::upload_event_attachment(state, actor, case_id, event_id, file_id, headers, body).await?;
-        events::update_event(state, actor, case_id, event_id, "PORTAIL", &json!({"status": "SENT"})).await?;
+        events::update_event(state, actor, case_id, event_id, SENT).await?;
         Ok::<(), UploadError>(())
     }
     .await;
@@ -650,8 +655,7 @@ pub(crate) async fn send_deposit(
     event: crate::domain::EventRef,
 ) -> Result<(), ExchangeError> {
     let agent = deposit_agent(sender);
-    let sent = json!({"status": "SENT"});
-    match events::update_event(state, &agent, event.case_id, event.event_id, "PORTAIL", &sent).await {
+    match events::update_event(state, &agent, event.case_id, event.event_id, SENT).await {
         Ok(()) => {
             tracing::info!(case_id = %event.case_id, event_id = %event.event_id, "deposit sent on its file's upload");
             Ok(())

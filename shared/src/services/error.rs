@@ -1,7 +1,7 @@
-//! The error of the exchange use cases (folders, cases, events, notifications), mapped to the
-//! contract's answers in one place.
+//! The error of the exchange use cases (folders, cases, events, notifications). What each
+//! variant answers (status, code, message) is decided at the edge, in `http/errors.rs`.
 
-use crate::{http::ApiError, ports::ObjectError, store::StoreError};
+use crate::{ports::ObjectError, store::StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExchangeError {
@@ -38,27 +38,6 @@ pub enum ExchangeError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Objects(ObjectError),
-}
-
-impl From<ExchangeError> for ApiError {
-    fn from(e: ExchangeError) -> Self {
-        match e {
-            ExchangeError::Forbidden => ApiError::forbidden(),
-            ExchangeError::FolderNotFound => ApiError::not_found("Folder is not found"),
-            ExchangeError::CaseNotFound => ApiError::not_found("Case is not found"),
-            ExchangeError::EventNotFound => ApiError::not_found("Event is not found"),
-            ExchangeError::NotificationNotFound => ApiError::not_found("Notification is not found"),
-            ExchangeError::NotFound(message) => ApiError::not_found(message),
-            ExchangeError::AttachmentNotFound => ApiError::not_found("Binary meta-data is not found"),
-            ExchangeError::FileNotFound => ApiError::not_found("File is not found"),
-            ExchangeError::Invalid(problems) => ApiError::validation(&problems),
-            ExchangeError::Refused(messages) => ApiError::bad_requests(messages),
-            ExchangeError::Conflict(m) => ApiError::conflict(m),
-            ExchangeError::Busy => ApiError::unavailable(),
-            ExchangeError::Store(e) => ApiError::internal(e),
-            ExchangeError::Objects(e) => ApiError::internal(e),
-        }
-    }
 }
 
 /// One rule violation.

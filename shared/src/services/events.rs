@@ -25,16 +25,56 @@ use crate::{
 /// The most files one event may carry.
 pub const MAX_EVENT_ATTACHMENTS: usize = 60;
 
-struct NewEvent {
-    action_type: ActionType,
-    notification: bool,
-    message: Option<String>,
-    comment: Option<String>,
-    author: Option<String>,
-    case_current_status: Option<String>,
-    case_new_status: Option<CaseStatus>,
-    partner_attributes: Option<String>,
-    files: Vec<FileMeta>,
+/// `POST /cases/{id}/events`: the event to create, as its body declares it.
+#[derive(Clone, Debug)]
+pub struct NewEvent {
+    pub action_type: ActionType,
+    pub notification: bool,
+    pub message: Option<String>,
+    pub comment: Option<String>,
+    pub author: Option<String>,
+    pub case_current_status: Option<String>,
+    pub case_new_status: Option<CaseStatus>,
+    pub partner_attributes: Option<String>,
+    pub files: Vec<FileMeta>,
+}
+
+impl NewEvent {
+    /// Reads the contract's body; `line` (`METHOD /path`) names the request in the problems.
+    ///
+    /// # Errors
+    /// `Invalid`, listing every problem.
+    pub fn parse(line: &str, body: &Value) -> Result<Self, ExchangeError> {
+        parse_new_event(line, body)
+    }
+}
+
+/// `PATCH /cases/{c}/events/{e}` (and its POST override): `{"status": "SENT" | "RECEIVED"}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EventUpdate {
+    pub status: EventStatus,
+}
+
+impl EventUpdate {
+    /// Reads the contract's body; `line` (`METHOD /path`) names the request in the problems.
+    ///
+    /// # Errors
+    /// `Invalid`, listing every problem.
+    pub fn parse(line: &str, body: &Value) -> Result<Self, ExchangeError> {
+        let mut c = Checker::new(line);
+        let status = c.root(body).and_then(|root| {
+            c.parsed(root, "", "status", true, 12, |s| match EventStatus::parse(s) {
+                Some(s @ (EventStatus::Sent | EventStatus::Received)) => Ok(s),
+                _ => Err(format!(
+                    "Instance value (\"{s}\") not found in enum (possible values: [\"SENT\",\"RECEIVED\"])"
+                )),
+            })
+        });
+        match status.filter(|_| c.is_ok()) {
+            Some(status) => Ok(Self { status }),
+            None => Err(ExchangeError::Invalid(c.problems)),
+        }
+    }
 }
 
 fn parse_new_event(line: &str, body: &Value) -> Result<NewEvent, ExchangeError> {
@@ -180,16 +220,14 @@ async fn sent_writes(
 /// `POST /cases/{id}/events`.
 ///
 /// # Errors
-/// `Invalid` for a malformed body, `Refused` for a status change the policy refuses.
+/// `Refused` for a status change the policy refuses.
 pub async fn create_event(
     state: &AppState,
     actor: &Actor,
     case_id: Uuid,
-    line: &str,
-    body: &Value,
+    new: NewEvent,
     partner_info: Option<PartnerInfo>,
 ) -> Result<Value, ExchangeError> {
-    let new = parse_new_event(line, body)?;
     for _ in 0..super::RETRIES {
         let access = cases::access(state, actor, case_id).await?;
         let case = access.case();
@@ -301,17 +339,9 @@ pub async fn update_event(
     actor: &Actor,
     case_id: Uuid,
     event_id: Uuid,
-    line: &str,
-    body: &Value,
+    update: EventUpdate,
 ) -> Result<(), ExchangeError> {
-    let mut c = Checker::new(line);
-    let status = c.root(body).and_then(|root| {
-        c.parsed(root, "", "status", true, 12, |s| match EventStatus::parse(s) {
-            Some(s @ (EventStatus::Sent | EventStatus::Received)) => Ok(s),
-            _ => Err(format!("Instance value (\"{s}\") not found in enum (possible values: [\"SENT\",\"RECEIVED\"])")),
-        })
-    });
-    let Some(status) = status.filter(|_| c.is_ok()) else { return Err(ExchangeError::Invalid(c.problems)) };
+    let status = update.status;
     for _ in 0..super::RETRIES {
         let (access, Versioned { value: event, version }) = access_event(state, actor, case_id, event_id).await?;
         let now = state.clock.now();

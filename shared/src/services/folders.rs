@@ -33,8 +33,12 @@ use crate::{
 pub const MAX_CASES: usize = 24;
 pub const MAX_ATTACHMENTS: usize = 60;
 
-/// Only operators (and the platform) deposit folders.
-fn authorise_operator(caller: &Claims) -> Result<(), ExchangeError> {
+/// Only operators (and the platform) deposit folders. The contract answers this before any
+/// problem of the body: handlers check it before reading the body into a [`NewFolder`].
+///
+/// # Errors
+/// `Forbidden` for an instructing service or the DATAPASS scope.
+pub fn authorise_operator(caller: &Claims) -> Result<(), ExchangeError> {
     match caller.scope {
         Scope::Osl | Scope::Admin => Ok(()),
         Scope::Si | Scope::Datapass => Err(ExchangeError::Forbidden),
@@ -55,24 +59,74 @@ async fn owned_folder(state: &AppState, caller: &Claims, id: Uuid) -> Result<Fol
 // Create
 // ---------------------------------------------------------------------------------------------
 
-struct NewCase {
-    external_id: String,
-    siret: Siret,
-    branch: BranchCode,
-    partner_attributes: Option<String>,
+/// One case of a new folder: its recipient.
+#[derive(Clone, Debug)]
+pub struct NewCase {
+    pub external_id: String,
+    pub siret: Siret,
+    pub branch: BranchCode,
+    pub partner_attributes: Option<String>,
 }
 
-struct NewAttachment {
-    meta: FileMeta,
-    recipients: Vec<String>,
+/// One attachment of a new folder, with the `externalId`s of the cases it is for.
+#[derive(Clone, Debug)]
+pub struct NewAttachment {
+    pub meta: FileMeta,
+    pub recipients: Vec<String>,
 }
 
-struct NewFolder {
-    external_id: String,
-    process_code: ProcessCode,
-    applicant: Applicant,
-    cases: Vec<NewCase>,
-    attachments: Vec<NewAttachment>,
+/// `POST /folders`: the folder to create, as its body declares it.
+#[derive(Clone, Debug)]
+pub struct NewFolder {
+    pub external_id: String,
+    pub process_code: ProcessCode,
+    pub applicant: Applicant,
+    pub cases: Vec<NewCase>,
+    pub attachments: Vec<NewAttachment>,
+    /// The body's fingerprint ([`fingerprint`]): a retried request is recognised by it.
+    pub fingerprint: String,
+}
+
+impl NewFolder {
+    /// Reads the contract's body; `line` (`METHOD /path`) names the request in the problems.
+    ///
+    /// # Errors
+    /// `Invalid`, listing every problem.
+    pub fn parse(line: &str, body: &Value) -> Result<Self, ExchangeError> {
+        parse_new_folder(line, body)
+    }
+}
+
+/// `PATCH /folders/{id}` (and its POST override): the status to set, and for `CLOSED` an
+/// optional `closeDateTime`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FolderUpdate {
+    /// As written: a value no change accepts is refused by the use case, not here.
+    pub global_status: String,
+    pub close_date_time: Option<DateTime<Utc>>,
+}
+
+impl FolderUpdate {
+    /// Reads the contract's body; `line` (`METHOD /path`) names the request in the problems.
+    ///
+    /// # Errors
+    /// `Invalid`, listing every problem.
+    pub fn parse(line: &str, body: &Value) -> Result<Self, ExchangeError> {
+        let mut c = Checker::new(line);
+        let (status, close) = match c.root(body) {
+            Some(root) => (
+                c.string(root, "", "globalStatus", true, 50),
+                c.parsed(root, "", "closeDateTime", false, 40, |s| {
+                    parse_time(s).ok_or_else(|| format!("\"{s}\" is not an RFC 3339 date-time"))
+                }),
+            ),
+            None => (None, None),
+        };
+        match status {
+            Some(global_status) if c.is_ok() => Ok(Self { global_status, close_date_time: close }),
+            _ => Err(ExchangeError::Invalid(c.problems)),
+        }
+    }
 }
 
 fn parse_new_folder(line: &str, body: &Value) -> Result<NewFolder, ExchangeError> {
@@ -152,7 +206,7 @@ fn parse_new_folder(line: &str, body: &Value) -> Result<NewFolder, ExchangeError
 
     match (c.is_ok(), external_id, process_code, applicant) {
         (true, Some(external_id), Some(process_code), Some(applicant)) => {
-            Ok(NewFolder { external_id, process_code, applicant, cases, attachments })
+            Ok(NewFolder { external_id, process_code, applicant, cases, attachments, fingerprint: fingerprint(body) })
         }
         _ => Err(ExchangeError::Invalid(c.problems)),
     }
@@ -206,20 +260,17 @@ fn fingerprint(body: &Value) -> String {
 /// `POST /folders`: creates a folder, or answers the existing one for a retried request.
 ///
 /// # Errors
-/// `Invalid` for schema problems, `Refused` for rule violations, `Conflict` when the
-/// `externalId` is taken by a different request, `Forbidden` for a procedure the caller does
-/// not run.
+/// `Refused` for rule violations, `Conflict` when the `externalId` is taken by a different
+/// request, `Forbidden` for a procedure the caller does not run.
 pub async fn create_folder(
     state: &AppState,
     caller: &Claims,
-    line: &str,
-    body: &Value,
+    new: NewFolder,
     partner_info: Option<PartnerInfo>,
 ) -> Result<Value, ExchangeError> {
     authorise_operator(caller)?;
-    let new = parse_new_folder(line, body)?;
     let operator = caller.org();
-    let print = fingerprint(body);
+    let print = new.fingerprint.clone();
     for _ in 0..super::RETRIES {
         if let Some(existing) = existing_for_retry(state, &operator, &new.external_id, &print).await? {
             return Ok(existing);
@@ -437,28 +488,14 @@ pub async fn upload_url(
 /// `PATCH /folders/{id}` (and its POST override).
 ///
 /// # Errors
-/// `Invalid` for a malformed body, `Refused` for a change the folder's state does not allow.
+/// `Refused` for a change the folder's state does not allow.
 pub async fn update_folder(
     state: &AppState,
     caller: &Claims,
     id: Uuid,
-    line: &str,
-    body: &Value,
+    update: FolderUpdate,
 ) -> Result<(), ExchangeError> {
-    let mut c = Checker::new(line);
-    let (status, close) = match c.root(body) {
-        Some(root) => (
-            c.string(root, "", "globalStatus", true, 50),
-            c.parsed(root, "", "closeDateTime", false, 40, |s| {
-                parse_time(s).ok_or_else(|| format!("\"{s}\" is not an RFC 3339 date-time"))
-            }),
-        ),
-        None => (None, None),
-    };
-    let status = match status {
-        Some(s) if c.is_ok() => s,
-        _ => return Err(ExchangeError::Invalid(c.problems)),
-    };
+    let FolderUpdate { global_status: status, close_date_time: close } = update;
     for _ in 0..super::RETRIES {
         let agg = owned_folder(state, caller, id).await?;
         let writes = match FolderStatus::parse(&status) {

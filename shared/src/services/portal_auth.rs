@@ -20,7 +20,6 @@ use crate::{
         Account, CODE_VALIDITY_MINUTES, Email, LINK_VALIDITY_HOURS, LinkPurpose, LinkToken, MailItem, MailMessage,
         OrgId, ResetRequests, Session, SignInChallenge, SignInFailures, password_problems,
     },
-    http::ApiError,
     ports::{MailError, Write},
     state::AppState,
     store::{StoreError, Versioned},
@@ -84,28 +83,6 @@ pub fn wrong_code_message(attempts_left: u32) -> String {
     format!("Wrong code: {attempts_left} attempt{plural} left")
 }
 
-impl From<PortalAuthError> for ApiError {
-    fn from(e: PortalAuthError) -> Self {
-        use axum::http::StatusCode;
-        match e {
-            PortalAuthError::Invalid(problems) => ApiError::validation(&problems),
-            PortalAuthError::InvalidCredentials => ApiError::new(StatusCode::UNAUTHORIZED, INVALID_CREDENTIALS),
-            PortalAuthError::WrongCode { attempts_left } => ApiError::bad_request(wrong_code_message(attempts_left)),
-            PortalAuthError::SignInAgain => ApiError::bad_request(SIGN_IN_AGAIN),
-            PortalAuthError::InvalidLink => ApiError::bad_request(INVALID_LINK),
-            PortalAuthError::WeakPassword(problems) => ApiError::bad_requests(problems),
-            PortalAuthError::NotSignedIn | PortalAuthError::SessionEnded => {
-                ApiError::new(StatusCode::UNAUTHORIZED, NOT_SIGNED_IN)
-            }
-            PortalAuthError::Csrf => ApiError::new(StatusCode::FORBIDDEN, CSRF_REFUSED),
-            PortalAuthError::AccountNotFound => ApiError::not_found("Account is not found"),
-            PortalAuthError::Mail(_) | PortalAuthError::Busy => ApiError::unavailable(),
-            PortalAuthError::Store(e) => ApiError::internal(e),
-            PortalAuthError::Internal(e) => ApiError::internal(e),
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Bodies
 // ---------------------------------------------------------------------------------------------
@@ -133,6 +110,112 @@ fn email_field(line: &str, value: &str) -> Result<Email, PortalAuthError> {
         c.problem(".email", e);
         PortalAuthError::Invalid(c.problems)
     })
+}
+
+/// A secret as `Debug` shows it: never.
+struct Redacted;
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// `POST /portail/v1/session` `{email, password}`.
+#[derive(Clone)]
+pub struct SignIn {
+    pub email: Email,
+    pub password: String,
+}
+
+impl std::fmt::Debug for SignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignIn").field("email", &self.email).field("password", &Redacted).finish()
+    }
+}
+
+impl SignIn {
+    /// Reads the body; `line` (`METHOD /path`) names the request in the problems.
+    ///
+    /// # Errors
+    /// `Invalid` for a malformed body or e-mail address.
+    pub fn parse(line: &str, body: &Value) -> Result<Self, PortalAuthError> {
+        let [email, password] = strings(line, body, [("email", 320), ("password", MAX_PASSWORD_INPUT)])?;
+        Ok(Self { email: email_field(line, &email)?, password })
+    }
+}
+
+/// `POST /portail/v1/session/otp` `{challengeId, code}`.
+#[derive(Clone)]
+pub struct CodeAnswer {
+    pub challenge_id: Uuid,
+    /// As typed, without surrounding blanks.
+    pub code: String,
+}
+
+impl std::fmt::Debug for CodeAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodeAnswer").field("challenge_id", &self.challenge_id).field("code", &Redacted).finish()
+    }
+}
+
+impl CodeAnswer {
+    /// Reads the body; `line` (`METHOD /path`) names the request in the problems.
+    ///
+    /// # Errors
+    /// `Invalid` for a malformed body or challenge id.
+    pub fn parse(line: &str, body: &Value) -> Result<Self, PortalAuthError> {
+        let [challenge_id, code] = strings(line, body, [("challengeId", 64), ("code", 32)])?;
+        let Ok(challenge_id) = Uuid::parse_str(challenge_id.trim()) else {
+            let mut c = Checker::new(line);
+            c.problem(".challengeId", "Input string is not a valid UUID");
+            return Err(PortalAuthError::Invalid(c.problems));
+        };
+        Ok(Self { challenge_id, code: code.trim().to_owned() })
+    }
+}
+
+/// `POST /portail/v1/password/forgotten` `{email}`.
+#[derive(Clone, Debug)]
+pub struct ForgottenPassword {
+    /// `None` when the text is no e-mail address: answered as any other, nothing is sent.
+    pub email: Option<Email>,
+}
+
+impl ForgottenPassword {
+    /// Reads the body; `line` (`METHOD /path`) names the request in the problems.
+    ///
+    /// # Errors
+    /// `Invalid` when the body has no `email` string.
+    pub fn parse(line: &str, body: &Value) -> Result<Self, PortalAuthError> {
+        let [email] = strings(line, body, [("email", 320)])?;
+        Ok(Self { email: Email::parse(&email).ok() })
+    }
+}
+
+/// `POST /portail/v1/password` `{token, password}`: a link's token and the password to set.
+#[derive(Clone)]
+pub struct NewPassword {
+    pub token: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewPassword").field("token", &Redacted).field("password", &Redacted).finish()
+    }
+}
+
+impl NewPassword {
+    /// Reads the body; `line` (`METHOD /path`) names the request in the problems. What the
+    /// password lacks is the use case's to say.
+    ///
+    /// # Errors
+    /// `Invalid` for a malformed body.
+    pub fn parse(line: &str, body: &Value) -> Result<Self, PortalAuthError> {
+        let [token, password] = strings(line, body, [("token", 256), ("password", MAX_PASSWORD_INPUT)])?;
+        Ok(Self { token, password })
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -207,10 +290,9 @@ pub struct ChallengeSent {
 /// argon2 verification, against a dummy hash when there is no account or no password).
 ///
 /// # Errors
-/// `Invalid` for a malformed body, `InvalidCredentials`, `Mail` when the code cannot be sent.
-pub async fn sign_in(state: &AppState, line: &str, body: &Value) -> Result<ChallengeSent, PortalAuthError> {
-    let [email, password] = strings(line, body, [("email", 320), ("password", MAX_PASSWORD_INPUT)])?;
-    let email = email_field(line, &email)?;
+/// `InvalidCredentials`, `Mail` when the code cannot be sent.
+pub async fn sign_in(state: &AppState, command: SignIn) -> Result<ChallengeSent, PortalAuthError> {
+    let SignIn { email, password } = command;
     let (account, failures) = state.store.account_for_sign_in(email.as_str()).await?;
     let now = state.clock.now();
     let phc = account.as_ref().and_then(|a| a.value.password_hash.clone());
@@ -260,16 +342,11 @@ pub struct NewSession {
 /// [`crate::domain::CODE_ATTEMPTS`] wrong ones.
 ///
 /// # Errors
-/// `Invalid` for a malformed body, `WrongCode` with the attempts left, `SignInAgain` when the
-/// challenge is unknown, expired, used, exhausted, or its account may no longer sign in.
-pub async fn verify_code(state: &AppState, line: &str, body: &Value) -> Result<NewSession, PortalAuthError> {
-    let [challenge_id, code] = strings(line, body, [("challengeId", 64), ("code", 32)])?;
-    let Ok(challenge_id) = Uuid::parse_str(challenge_id.trim()) else {
-        let mut c = Checker::new(line);
-        c.problem(".challengeId", "Input string is not a valid UUID");
-        return Err(PortalAuthError::Invalid(c.problems));
-    };
-    let code = code.trim();
+/// `WrongCode` with the attempts left, `SignInAgain` when the challenge is unknown, expired,
+/// used, exhausted, or its account may no longer sign in.
+pub async fn verify_code(state: &AppState, answer: CodeAnswer) -> Result<NewSession, PortalAuthError> {
+    let CodeAnswer { challenge_id, code } = answer;
+    let code = code.as_str();
     for _ in 0..RETRIES {
         let now = state.clock.now();
         let Some(Versioned { value: challenge, version }) = state.store.challenge(challenge_id).await? else {
@@ -503,10 +580,9 @@ pub async fn issue_activation(state: &AppState, email: &Email) -> Result<(), Por
 /// allowance is spent.
 ///
 /// # Errors
-/// `Invalid` when the body has no `email` string; `Store` when the account cannot be read.
-pub async fn forgotten_password(state: &AppState, line: &str, body: &Value) -> Result<(), PortalAuthError> {
-    let [email] = strings(line, body, [("email", 320)])?;
-    let Ok(email) = Email::parse(&email) else {
+/// `Store` when the account cannot be read.
+pub async fn forgotten_password(state: &AppState, request: ForgottenPassword) -> Result<(), PortalAuthError> {
+    let Some(email) = request.email else {
         return Ok(());
     };
     // The request never looks the account up: it counts the request and queues the e-mail for
@@ -534,10 +610,10 @@ pub async fn forgotten_password(state: &AppState, line: &str, body: &Value) -> R
 /// account (its `credentials_version` goes up, which also voids its other links).
 ///
 /// # Errors
-/// `Invalid` for a malformed body, `WeakPassword` listing what the password lacks,
-/// `InvalidLink` for an unknown, expired, used or void link or a suspended account.
-pub async fn set_password(state: &AppState, line: &str, body: &Value) -> Result<(), PortalAuthError> {
-    let [token, password] = strings(line, body, [("token", 256), ("password", MAX_PASSWORD_INPUT)])?;
+/// `WeakPassword` listing what the password lacks, `InvalidLink` for an unknown, expired, used
+/// or void link or a suspended account.
+pub async fn set_password(state: &AppState, command: NewPassword) -> Result<(), PortalAuthError> {
+    let NewPassword { token, password } = command;
     let problems = password_problems(&password);
     if !problems.is_empty() {
         return Err(PortalAuthError::WeakPassword(problems));

@@ -15,7 +15,6 @@ use crate::{
         AccessMode, Account, ActorType, BranchCode, Contact, Email, NotificationFrequency, OrgId, OrgType, Procedure,
         ProcessCode, Scope, Siret, Subscription, SubscriptionStatus, parse_time,
     },
-    http::ApiError,
     ports::Write,
     state::AppState,
     store::{StoreError, Versioned},
@@ -51,20 +50,6 @@ pub enum SubscriptionError {
     Store(#[from] StoreError),
 }
 
-impl From<SubscriptionError> for ApiError {
-    fn from(e: SubscriptionError) -> Self {
-        match e {
-            SubscriptionError::Forbidden => ApiError::forbidden(),
-            SubscriptionError::NotFound => ApiError::not_found("Subscription is not found"),
-            SubscriptionError::Invalid(problems) => ApiError::validation(&problems),
-            SubscriptionError::Refused(messages) => ApiError::bad_requests(messages),
-            SubscriptionError::Conflict(m) => ApiError::conflict(m),
-            SubscriptionError::Busy => ApiError::unavailable(),
-            SubscriptionError::Store(e) => ApiError::internal(e),
-        }
-    }
-}
-
 fn refused(message: impl Into<String>) -> SubscriptionError {
     SubscriptionError::Refused(vec![message.into()])
 }
@@ -73,16 +58,25 @@ fn refused(message: impl Into<String>) -> SubscriptionError {
 // Who may do what
 // ---------------------------------------------------------------------------------------------
 
-/// DataPass (the habilitation service) and the platform create subscriptions.
-fn authorise_create(caller: &Claims) -> Result<(), SubscriptionError> {
+/// DataPass (the habilitation service) and the platform create subscriptions. The contract
+/// answers this before any problem of the body: handlers check it before reading the body into
+/// a [`NewSubscription`].
+///
+/// # Errors
+/// `Forbidden` for operators and instructing services.
+pub fn authorise_create(caller: &Claims) -> Result<(), SubscriptionError> {
     match caller.scope {
         Scope::Datapass | Scope::Admin => Ok(()),
         Scope::Osl | Scope::Si => Err(SubscriptionError::Forbidden),
     }
 }
 
-/// Only the platform updates them (the contract's `updateSubscription` security).
-fn authorise_update(caller: &Claims) -> Result<(), SubscriptionError> {
+/// Only the platform updates them (the contract's `updateSubscription` security). Checked before
+/// the body, as [`authorise_create`].
+///
+/// # Errors
+/// `Forbidden` for any other scope.
+pub fn authorise_update(caller: &Claims) -> Result<(), SubscriptionError> {
     if caller.scope == Scope::Admin { Ok(()) } else { Err(SubscriptionError::Forbidden) }
 }
 
@@ -149,7 +143,38 @@ enum Purpose {
     Update,
 }
 
-/// A checked body: the contract's `Subscription`, with full contacts.
+/// `POST /subscriptions`: the subscription to create, as its body declares it (the contract's
+/// `Subscription`, with full contacts: their accounts may be created from them).
+#[derive(Debug)]
+pub struct NewSubscription(SubscriptionBody);
+
+impl NewSubscription {
+    /// Reads the contract's body; `line` (`METHOD /path`) names the request in the problems.
+    ///
+    /// # Errors
+    /// `Invalid`, listing every problem.
+    pub fn parse(line: &str, body: &Value) -> Result<Self, SubscriptionError> {
+        parse_body(line, body, Purpose::Create, None).map(Self)
+    }
+}
+
+/// `PUT /subscriptions/{id}`: what the body sets (a field left out stays, `null` clears a
+/// nullable one).
+#[derive(Debug)]
+pub struct SubscriptionUpdate(SubscriptionBody);
+
+impl SubscriptionUpdate {
+    /// Reads the contract's body for the subscription `id` of the path (an `id` in the body must
+    /// name it); `line` (`METHOD /path`) names the request in the problems.
+    ///
+    /// # Errors
+    /// `Invalid`, listing every problem.
+    pub fn parse(line: &str, body: &Value, id: Uuid) -> Result<Self, SubscriptionError> {
+        parse_body(line, body, Purpose::Update, Some(id)).map(Self)
+    }
+}
+
+/// A checked body: the contract's `Subscription`.
 #[derive(Debug)]
 struct SubscriptionBody {
     datapass_id: i64,
@@ -527,16 +552,15 @@ async fn check_referential(state: &AppState, new: &SubscriptionBody) -> Result<(
 /// account and, when one is named, the technical delegate's, in one transaction.
 ///
 /// # Errors
-/// `Forbidden` unless DataPass or the platform, `Invalid` for schema problems, `Refused` for an
-/// unknown subscriber or procedure, `Conflict` when the organisation is already subscribed.
+/// `Forbidden` unless DataPass or the platform, `Refused` for an unknown subscriber or
+/// procedure, `Conflict` when the organisation is already subscribed.
 pub async fn create_subscription(
     state: &AppState,
     caller: &Claims,
-    line: &str,
-    body: &Value,
+    new: NewSubscription,
 ) -> Result<Value, SubscriptionError> {
     authorise_create(caller)?;
-    let new = parse_body(line, body, Purpose::Create, None)?;
+    let NewSubscription(new) = new;
     if let Some(status) = new.status.filter(|s| *s != SubscriptionStatus::Inactif) {
         return Err(refused(format!(
             "A subscription is created Inactif, not {status}: change its status once it is created"
@@ -931,17 +955,16 @@ pub async fn list_subscriptions(
 /// The processCode and subscriber identify the subscription and cannot change.
 ///
 /// # Errors
-/// `Forbidden` unless the platform, `NotFound`, `Invalid` for schema problems, `Refused` for a
-/// changed identity or a new contact without the names its account needs.
+/// `Forbidden` unless the platform, `NotFound`, `Refused` for a changed identity or a new
+/// contact without the names its account needs.
 pub async fn update_subscription(
     state: &AppState,
     caller: &Claims,
     id: Uuid,
-    line: &str,
-    body: &Value,
+    update: SubscriptionUpdate,
 ) -> Result<Value, SubscriptionError> {
     authorise_update(caller)?;
-    let upd = parse_body(line, body, Purpose::Update, Some(id))?;
+    let SubscriptionUpdate(upd) = update;
     for _ in 0..RETRIES {
         let Versioned { value: current, version } =
             state.store.subscription_by_id(id).await?.ok_or(SubscriptionError::NotFound)?;

@@ -98,7 +98,14 @@ pub async fn pending_folder(state: &AppState, size: u64) -> (uuid::Uuid, uuid::U
         "cases": [{"externalId": "A", "recipient": {"type": "SI", "companyRegister": "11001401600015", "branchCode": "75108"}}],
         "attachments": [{"fileName": "certificat.pdf", "type": "VA", "size": size, "mimeType": "application/pdf", "recipients": ["A"]}]
     });
-    let folder = crate::services::folders::create_folder(state, &op, "POST /f", &body, None).await.unwrap();
+    let folder = crate::services::folders::create_folder(
+        state,
+        &op,
+        crate::services::folders::NewFolder::parse("POST /f", &body).unwrap(),
+        None,
+    )
+    .await
+    .unwrap();
     (folder["id"].as_str().unwrap().parse().unwrap(), folder["attachments"][0]["id"].as_str().unwrap().parse().unwrap())
 }
 
@@ -169,15 +176,21 @@ pub async fn deposit_case(state: &AppState, bytes: &'static [u8]) -> (uuid::Uuid
         "cases": [{"externalId": "A", "recipient": {"type": "SI", "companyRegister": "11001401600015", "branchCode": "75108"}}],
         "attachments": [{"fileName": "certificat.pdf", "type": "VA", "size": bytes.len(), "mimeType": "application/pdf", "recipients": ["A"]}]
     });
-    let folder = folders::create_folder(state, &op, "POST /f", &body, None).await.unwrap();
+    let folder =
+        folders::create_folder(state, &op, folders::NewFolder::parse("POST /f", &body).unwrap(), None).await.unwrap();
     let folder_id: uuid::Uuid = folder["id"].as_str().unwrap().parse().unwrap();
     let attachment: uuid::Uuid = folder["attachments"][0]["id"].as_str().unwrap().parse().unwrap();
     let stream = Box::pin(futures::stream::iter([Ok(bytes::Bytes::from_static(bytes))]));
     let headers = UploadHeaders { digest: None, content_length: None };
     folders::upload_attachment(state, &op, folder_id, attachment, headers, stream).await.unwrap();
-    folders::update_folder(state, &op, folder_id, "PATCH /f", &serde_json::json!({"globalStatus": "HUBEE_COMPLETED"}))
-        .await
-        .unwrap();
+    folders::update_folder(
+        state,
+        &op,
+        folder_id,
+        folders::FolderUpdate { global_status: "HUBEE_COMPLETED".into(), close_date_time: None },
+    )
+    .await
+    .unwrap();
     let case = folder["cases"][0]["id"].as_str().unwrap().parse().unwrap();
     (case, attachment)
 }
@@ -250,8 +263,15 @@ pub async fn deposit_event(state: &AppState, case: uuid::Uuid, size: usize) -> (
     let si = claims(state, "fixture-si");
     let body = serde_json::json!({"actionType": "ATTACH_DEPOSIT", "notification": true,
         "attachments": [{"fileName": "complement.pdf", "type": "PJ", "size": size, "mimeType": "application/pdf"}]});
-    let event =
-        crate::services::events::create_event(state, &(&si).into(), case, "POST /e", &body, None).await.unwrap();
+    let event = crate::services::events::create_event(
+        state,
+        &(&si).into(),
+        case,
+        crate::services::events::NewEvent::parse("POST /e", &body).unwrap(),
+        None,
+    )
+    .await
+    .unwrap();
     (event["id"].as_str().unwrap().parse().unwrap(), event["attachments"][0]["id"].as_str().unwrap().parse().unwrap())
 }
 

@@ -78,14 +78,23 @@ async fn main() {
         let recipients: Vec<_> = (0..CASES_PER_FOLDER).map(|c| format!("B{f:04}-{c:02}")).collect();
         let body = json!({"externalId": format!("BENCH-{f:04}"), "processCode": "CERTDC", "applicant": {"firstName": "A", "lastName": "B"},
                           "cases": cases, "attachments": [{"fileName": "a.pdf", "type": "T", "size": 3, "mimeType": "application/pdf", "recipients": recipients}]});
-        let folder = folders::create_folder(&state, &op, "POST /f", &body, None).await.unwrap();
+        let folder = folders::create_folder(&state, &op, folders::NewFolder::parse("POST /f", &body).unwrap(), None)
+            .await
+            .unwrap();
         let id = folder["id"].as_str().unwrap().parse().unwrap();
         let att = folder["attachments"][0]["id"].as_str().unwrap().parse().unwrap();
         let stream = Box::pin(futures::stream::iter([Ok(bytes::Bytes::from_static(b"pdf"))]));
         folders::upload_attachment(&state, &op, id, att, UploadHeaders { digest: None, content_length: None }, stream)
             .await
             .unwrap();
-        folders::update_folder(&state, &op, id, "PATCH /f", &json!({"globalStatus": "HUBEE_COMPLETED"})).await.unwrap();
+        folders::update_folder(
+            &state,
+            &op,
+            id,
+            folders::FolderUpdate { global_status: "HUBEE_COMPLETED".into(), close_date_time: None },
+        )
+        .await
+        .unwrap();
     }
     let deposit_seconds = started.elapsed().as_secs_f64();
 
