@@ -100,6 +100,14 @@ pub fn app(state: AppState, adapters: &LocalAdapters, web_dir: &Path) -> Router 
     http::layers(api.fallback_service(web::front(web_dir)), &public_url)
 }
 
+/// [`start`] on the system clock: the hub as `cargo run` serves it (tests set their own clock).
+///
+/// # Errors
+/// As [`start`].
+pub async fn start_on_system_clock(config: LocalConfig) -> anyhow::Result<Hub> {
+    start(config, Arc::new(hubee_shared::adapters::SystemClock)).await
+}
+
 /// Opens the data directory, loads the demo referential on first start and the provisioning
 /// file if any, and starts serving.
 ///
