@@ -79,8 +79,8 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
-/// Every route of the hub, the static front as fallback.
-pub fn app(state: AppState, adapters: &LocalAdapters, web_dir: &Path) -> Router {
+/// Every route of the hub, the static front as fallback, behind the method override.
+pub fn app(state: AppState, adapters: &LocalAdapters, web_dir: &Path) -> http::MethodOverride {
     let public_url = state.config.public_url.clone();
     let api = Router::new()
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
@@ -132,7 +132,7 @@ pub async fn start(config: LocalConfig, clock: Arc<dyn Clock>) -> anyhow::Result
     let router = app(state.clone(), &adapters, &config.web_dir);
     let (tx, rx) = oneshot::channel();
     let task = tokio::spawn(async move {
-        axum::serve(listener, router)
+        axum::serve(listener, router.into_make_service())
             .with_graceful_shutdown(async {
                 let _ = rx.await;
             })

@@ -96,6 +96,26 @@ fn every_documented_route_is_routed_to_one_function_and_nothing_else_is() {
     assert!(missing.is_empty() && extra.is_empty(), "not routed: {missing:?}; routed but not documented: {extra:?}");
 }
 
+/// The paths where `POST` with `X-HTTP-Method-Override: PATCH` is a PATCH are the contract's
+/// operations that declare the header: POSTs, each on a path that also takes a PATCH.
+#[test]
+fn the_method_override_is_accepted_where_the_contract_declares_it() {
+    let contract = yaml_as_json(root().join("../shared/contract/api_folder_v1.2.7.yaml"));
+    let mut declared = BTreeSet::new();
+    for (path, item) in contract["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let Some(parameters) = operation["parameters"].as_array() else { continue };
+            if parameters.iter().any(|p| p["name"] == "X-HTTP-Method-Override") {
+                assert_eq!(method, "post", "{path}");
+                assert!(item.get("patch").is_some(), "{path} takes a PATCH");
+                declared.insert(format!("/teledossiers/v1{path}"));
+            }
+        }
+    }
+    let accepted: BTreeSet<_> = hubee_shared::http::PATCH_OVERRIDE_PATHS.iter().map(|p| (*p).to_owned()).collect();
+    assert_eq!(accepted, declared);
+}
+
 #[tokio::test]
 async fn every_routed_request_reaches_a_handler_of_its_function() {
     let dir = tempfile::tempdir().unwrap();
