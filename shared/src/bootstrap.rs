@@ -109,7 +109,8 @@ pub struct LocalAdapters {
 
 /// The local hub's state: on embedded adapters in `config.data_dir` (`hub.sqlite`, `objects/`,
 /// `outbox/`), or on the AWS ones with `HUBEE_BACKEND=aws`. The signing keys live in the data
-/// directory either way.
+/// directory either way. The table is the one `table` makes of the adapter's: the local hub
+/// decorates it to learn of outbox writes; `std::convert::identity` keeps it.
 ///
 /// # Errors
 /// When the data directory cannot be prepared or the storage reached.
@@ -118,6 +119,7 @@ pub async fn local(
     config: &LocalConfig,
     common: &Config,
     clock: Arc<dyn Clock>,
+    table: impl FnOnce(Arc<dyn crate::ports::Table>) -> Arc<dyn crate::ports::Table>,
 ) -> anyhow::Result<(AppState, LocalAdapters)> {
     use crate::{
         adapters::embedded::{FsObjects, OutboxMailer, SqliteTable},
@@ -163,7 +165,7 @@ pub async fn local(
     };
     let mail = RecentMail::new(ports.mailer);
     let state = AppState::new(
-        ports.table,
+        table(ports.table),
         ports.objects,
         Arc::new(mail.clone()),
         clock,

@@ -4,6 +4,7 @@
 
 mod demo;
 mod objects;
+mod outbox_watch;
 mod schedule;
 mod web;
 
@@ -117,7 +118,12 @@ pub async fn start(config: LocalConfig, clock: Arc<dyn Clock>) -> anyhow::Result
     let listener = TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
     let addr = listener.local_addr()?;
     let common = config.common(addr);
-    let (state, adapters) = bootstrap::local(&config, &common, clock).await?;
+    // The dispatcher's wake-up: outbox writes, as the table's stream is on AWS.
+    let outbox_written = Arc::new(tokio::sync::Notify::new());
+    let (state, adapters) = bootstrap::local(&config, &common, clock, |table| {
+        Arc::new(outbox_watch::OutboxWatch::new(table, Arc::clone(&outbox_written)))
+    })
+    .await?;
     let demo = if config.demo { Some(demo::ensure_loaded(&state, &config.data_dir).await?) } else { None };
     if let Some(path) = &config.seed {
         let text = std::fs::read_to_string(path)
@@ -128,7 +134,7 @@ pub async fn start(config: LocalConfig, clock: Arc<dyn Clock>) -> anyhow::Result
             .with_context(|| format!("loading {}", path.display()))?;
         tracing::info!(written = report.written, unchanged = report.unchanged, "provisioning file loaded");
     }
-    let background = schedule::spawn(state.clone());
+    let background = schedule::spawn(state.clone(), outbox_written);
     let router = app(state.clone(), &adapters, &config.web_dir);
     let (tx, rx) = oneshot::channel();
     let task = tokio::spawn(async move {
