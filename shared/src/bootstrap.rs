@@ -4,6 +4,11 @@ use std::{path::Path, sync::Arc};
 
 use anyhow::Context;
 
+#[cfg(feature = "aws")]
+use crate::adapters::{
+    Withheld,
+    aws::{S3Objects, SecretsManagerKey, SesMailer},
+};
 #[cfg(any(feature = "local", feature = "aws"))]
 use crate::{adapters::RandomIds, auth::TokenKeys, state::AppState};
 #[cfg(feature = "local")]
@@ -104,7 +109,8 @@ pub struct LocalAdapters {
 
 /// The local hub's state: on embedded adapters in `config.data_dir` (`hub.sqlite`, `objects/`,
 /// `outbox/`), or on the AWS ones with `HUBEE_BACKEND=aws`. The signing keys live in the data
-/// directory either way.
+/// directory either way. The table is the one `table` makes of the adapter's: the local hub
+/// decorates it to learn of outbox writes; `std::convert::identity` keeps it.
 ///
 /// # Errors
 /// When the data directory cannot be prepared or the storage reached.
@@ -113,6 +119,7 @@ pub async fn local(
     config: &LocalConfig,
     common: &Config,
     clock: Arc<dyn Clock>,
+    table: impl FnOnce(Arc<dyn crate::ports::Table>) -> Arc<dyn crate::ports::Table>,
 ) -> anyhow::Result<(AppState, LocalAdapters)> {
     use crate::{
         adapters::embedded::{FsObjects, OutboxMailer, SqliteTable},
@@ -158,7 +165,7 @@ pub async fn local(
     };
     let mail = RecentMail::new(ports.mailer);
     let state = AppState::new(
-        ports.table,
+        table(ports.table),
         ports.objects,
         Arc::new(mail.clone()),
         clock,
@@ -270,18 +277,61 @@ impl LambdaTokenKeys for crate::adapters::aws::SecretsManagerKey {
     }
 }
 
+// The Lambda functions' entry points, one per set of SDK clients: a function's `main` calls
+// the one its policies in the SAM template allow. The linker drops the entry points a binary
+// does not call, and with them the SDK clients only they reach, so that a binary holds no
+// client its role may not use. A test (tests/tests/suite/sam_template.rs) reads the type
+// parameters below and each `main`'s call, and holds them to the policies.
+
+/// The state of a function that uses DynamoDB only and verifies tokens (`search`).
+///
+/// # Errors
+/// As [`lambda`].
+#[cfg(feature = "aws")]
+pub async fn lambda_bare() -> anyhow::Result<AppState> {
+    lambda::<Withheld, Withheld, Withheld>().await
+}
+
+/// The state of a function that also reads or writes binaries in S3 (`intake`, `status`,
+/// `attachments`, `attachments-uploaded`, `purge`).
+///
+/// # Errors
+/// As [`lambda`].
+#[cfg(feature = "aws")]
+pub async fn lambda_with_objects() -> anyhow::Result<AppState> {
+    lambda::<S3Objects, Withheld, Withheld>().await
+}
+
+/// The state of a function that also sends e-mail through SES (`admin`, `notify`).
+///
+/// # Errors
+/// As [`lambda`].
+#[cfg(feature = "aws")]
+pub async fn lambda_with_mailer() -> anyhow::Result<AppState> {
+    lambda::<Withheld, SesMailer, Withheld>().await
+}
+
+/// The state of the function that issues tokens (`auth`): SES for its e-mails, and the private
+/// token key read from Secrets Manager.
+///
+/// # Errors
+/// As [`lambda`].
+#[cfg(feature = "aws")]
+pub async fn lambda_issuing_tokens() -> anyhow::Result<AppState> {
+    lambda::<Withheld, SesMailer, SecretsManagerKey>().await
+}
+
 /// The state a Lambda function builds once per cold start, on DynamoDB, the object store `O`
 /// and mailer `M` it uses — `S3Objects` or `Withheld`, `SesMailer` or `Withheld` — and its
 /// token keys `K`: `SecretsManagerKey` for the function that issues tokens, `Withheld` (public
-/// keys only) for the others, as its policies in the SAM template allow (a test holds the two
-/// together). A withheld service's SDK client is not linked into the function's binary. The
-/// settings are the variables the template sets; the table and bucket exist (the template, or
-/// the local hub on an emulator, creates them).
+/// keys only) for the others. A withheld service's SDK client is not linked into the function's
+/// binary. The settings are the variables the template sets; the table and bucket exist (the
+/// template, or the local hub on an emulator, creates them).
 ///
 /// # Errors
 /// When the configuration is incomplete or unusable, or the signing key unreadable.
 #[cfg(feature = "aws")]
-pub async fn lambda<O, M, K>() -> anyhow::Result<AppState>
+async fn lambda<O, M, K>() -> anyhow::Result<AppState>
 where
     O: crate::ports::ObjectStore + LambdaAdapter,
     M: crate::ports::Mailer + LambdaAdapter,

@@ -7,6 +7,8 @@ pub mod bootstrap;
 pub mod config;
 pub mod domain;
 pub mod http;
+#[cfg(feature = "aws")]
+pub mod lambda;
 pub mod ports;
 pub mod seed;
 pub mod services;

@@ -25,7 +25,7 @@ pub fn routes() -> Router<AppState> {
         .merge(portal_subscriptions::routes())
 }
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState) -> http::MethodOverride {
     http::finish(routes(), state)
 }
 

@@ -1,8 +1,6 @@
-use hubee_shared::adapters::{Withheld, aws::SesMailer};
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     hubee_shared::bootstrap::init_tracing();
-    let state = hubee_shared::bootstrap::lambda::<Withheld, SesMailer, Withheld>().await?;
+    let state = hubee_shared::bootstrap::lambda_with_mailer().await?;
     lambda_http::run(hubee_admin::router(state)).await
 }

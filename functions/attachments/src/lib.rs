@@ -15,6 +15,7 @@ use axum::{
 use futures::TryStreamExt;
 use hubee_shared::{
     http::{self, ApiError, Caller, JsonBody, NoQuery, PortalUser, RequestLine, delivery_response, path_uuid},
+    lambda::LambdaError,
     services::actor::{Actor, portal_actor},
     services::{Checker, UploadHeaders, cases, dossier, events},
     services::{Completion, complete_presigned},
@@ -169,7 +170,7 @@ pub fn routes() -> Router<AppState> {
         .merge(http::route_table(PORTAL_ROUTES, portal_handler))
 }
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState) -> http::MethodOverride {
     http::finish(routes(), state)
 }
 
@@ -246,10 +247,6 @@ fn object_key(raw: &str) -> Option<String> {
     percent_encoding::percent_decode_str(&raw.replace('+', " ")).decode_utf8().ok().map(|k| k.into_owned())
 }
 
-fn retryable(e: impl std::fmt::Display) -> Diagnostic {
-    Diagnostic { error_type: "Retryable".into(), error_message: e.to_string() }
-}
-
 /// `attachments-uploaded`: S3's `ObjectCreated` events on the binaries bucket. Each object stored
 /// through an upload URL completes its attachment (see `complete_presigned`); objects no URL
 /// was issued for (direct uploads, archives) are ignored. Every record is handled before the
@@ -268,10 +265,7 @@ pub async fn handle_s3(state: &AppState, event: S3Event) -> Result<Value, Diagno
         }
         let Some(key) = record.s3.object.key.as_deref().and_then(object_key) else {
             tracing::error!(event = ?record.event_name, "an S3 record without a readable object key");
-            failure.get_or_insert(Diagnostic {
-                error_type: "NonRetryable".into(),
-                error_message: "an S3 record without a readable object key".into(),
-            });
+            failure.get_or_insert(LambdaError::non_retryable("an S3 record without a readable object key"));
             continue;
         };
         match complete_presigned(state, &key).await {
@@ -281,12 +275,12 @@ pub async fn handle_s3(state: &AppState, event: S3Event) -> Result<Value, Diagno
             Ok(Completion::Ignored) => ignored += 1,
             Err(e) => {
                 tracing::error!(error = %e, %key, "completing a presigned upload failed");
-                failure = Some(retryable(e));
+                failure = Some(LambdaError::retryable(e));
             }
         }
     }
     match failure {
-        Some(diagnostic) => Err(diagnostic),
+        Some(failure) => Err(failure.into()),
         None => Ok(json!({"received": received, "unchanged": unchanged, "rejected": rejected, "ignored": ignored})),
     }
 }

@@ -69,7 +69,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The function's router.
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState) -> http::MethodOverride {
     http::finish(routes(), state)
 }
 

@@ -20,13 +20,13 @@ pub fn routes() -> Router<AppState> {
         .route("/teledossiers/v1/folders", post(create_folder))
         .route(
             "/teledossiers/v1/folders/{folderId}",
-            axum::routing::get(get_folder).patch(update_folder).post(update_folder_override).delete(delete_folder),
+            axum::routing::get(get_folder).patch(update_folder).post(http::post_without_override).delete(delete_folder),
         )
         .route("/teledossiers/v1/folders/{folderId}/attachments/{attachmentId}", put(upload_attachment))
         .route("/teledossiers/v1/folders/{folderId}/attachments/{attachmentId}/upload-url", post(upload_url))
 }
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState) -> http::MethodOverride {
     http::finish(routes(), state)
 }
 
@@ -69,22 +69,6 @@ async fn update_folder(
     let update = folders::FolderUpdate::parse(&line.0, &body)?;
     folders::update_folder(&state, &caller, id, update).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// `POST` with `X-HTTP-Method-Override: PATCH` is a PATCH, for clients that cannot send one.
-async fn update_folder_override(
-    State(state): State<AppState>,
-    caller: Caller,
-    query: NoQuery,
-    line: RequestLine,
-    headers: HeaderMap,
-    path: Path<String>,
-    body: JsonBody,
-) -> Result<StatusCode, ApiError> {
-    if !http::is_patch_override(&headers) {
-        return Err(ApiError::method_not_allowed());
-    }
-    update_folder(State(state), caller, query, line, path, body).await
 }
 
 async fn delete_folder(

@@ -1,8 +1,6 @@
-use hubee_shared::adapters::{Withheld, aws::S3Objects};
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     hubee_shared::bootstrap::init_tracing();
-    let state = hubee_shared::bootstrap::lambda::<S3Objects, Withheld, Withheld>().await?;
+    let state = hubee_shared::bootstrap::lambda_with_objects().await?;
     lambda_http::run(hubee_intake::router(state)).await
 }

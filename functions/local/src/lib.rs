@@ -4,6 +4,7 @@
 
 mod demo;
 mod objects;
+mod outbox_watch;
 mod schedule;
 mod web;
 
@@ -79,8 +80,8 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
-/// Every route of the hub, the static front as fallback.
-pub fn app(state: AppState, adapters: &LocalAdapters, web_dir: &Path) -> Router {
+/// Every route of the hub, the static front as fallback, behind the method override.
+pub fn app(state: AppState, adapters: &LocalAdapters, web_dir: &Path) -> http::MethodOverride {
     let public_url = state.config.public_url.clone();
     let api = Router::new()
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
@@ -100,6 +101,14 @@ pub fn app(state: AppState, adapters: &LocalAdapters, web_dir: &Path) -> Router 
     http::layers(api.fallback_service(web::front(web_dir)), &public_url)
 }
 
+/// [`start`] on the system clock: the hub as `cargo run` serves it (tests set their own clock).
+///
+/// # Errors
+/// As [`start`].
+pub async fn start_on_system_clock(config: LocalConfig) -> anyhow::Result<Hub> {
+    start(config, Arc::new(hubee_shared::adapters::SystemClock)).await
+}
+
 /// Opens the data directory, loads the demo referential on first start and the provisioning
 /// file if any, and starts serving.
 ///
@@ -109,7 +118,12 @@ pub async fn start(config: LocalConfig, clock: Arc<dyn Clock>) -> anyhow::Result
     let listener = TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
     let addr = listener.local_addr()?;
     let common = config.common(addr);
-    let (state, adapters) = bootstrap::local(&config, &common, clock).await?;
+    // The dispatcher's wake-up: outbox writes, as the table's stream is on AWS.
+    let outbox_written = Arc::new(tokio::sync::Notify::new());
+    let (state, adapters) = bootstrap::local(&config, &common, clock, |table| {
+        Arc::new(outbox_watch::OutboxWatch::new(table, Arc::clone(&outbox_written)))
+    })
+    .await?;
     let demo = if config.demo { Some(demo::ensure_loaded(&state, &config.data_dir).await?) } else { None };
     if let Some(path) = &config.seed {
         let text = std::fs::read_to_string(path)
@@ -120,11 +134,11 @@ pub async fn start(config: LocalConfig, clock: Arc<dyn Clock>) -> anyhow::Result
             .with_context(|| format!("loading {}", path.display()))?;
         tracing::info!(written = report.written, unchanged = report.unchanged, "provisioning file loaded");
     }
-    let background = schedule::spawn(state.clone());
+    let background = schedule::spawn(state.clone(), outbox_written);
     let router = app(state.clone(), &adapters, &config.web_dir);
     let (tx, rx) = oneshot::channel();
     let task = tokio::spawn(async move {
-        axum::serve(listener, router)
+        axum::serve(listener, router.into_make_service())
             .with_graceful_shutdown(async {
                 let _ = rx.await;
             })

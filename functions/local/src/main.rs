@@ -1,10 +1,8 @@
-use std::sync::Arc;
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     hubee_shared::bootstrap::init_tracing();
     let config = hubee_shared::config::LocalConfig::from_env()?;
-    let hub = hubee_local::start(config, Arc::new(hubee_shared::adapters::SystemClock)).await?;
+    let hub = hubee_local::start_on_system_clock(config).await?;
     println!(
         "HubEE local hub on http://{}\n{}",
         hub.addr,

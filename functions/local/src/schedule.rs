@@ -1,21 +1,25 @@
 //! The local hub's background work: what the table's stream and the EventBridge schedules
 //! trigger on AWS runs here in-process, through the same handlers.
 //!
-//! - the dispatcher: woken on every commit that writes an outbox item (and every few seconds,
-//!   for retries whose backoff ended), it sends what is pending — and at start-up, what a
-//!   previous run left;
-//! - the timer, every minute from start-up: due subscription activations, then the digests of
-//!   the latest digest time (idempotent: a digest is sent once per subscription and time), then
-//!   the retention jobs due on the state's clock (`purge`'s hourly run on AWS; a minute's run
-//!   finds nothing due most of the time, at the cost of one Query).
+//! - the dispatcher: woken on every write that leaves an outbox item to send (`outbox_watch`;
+//!   and every few seconds, for retries whose backoff ended), it sends what is pending — and at
+//!   start-up, what a previous run left;
+//! - the timer, every minute from start-up: `notify`'s and `purge`'s scheduled runs, the very
+//!   handlers their Lambda functions run on their EventBridge schedules — due subscription
+//!   activations, the digests of the latest digest time (idempotent: a digest is sent once per
+//!   subscription and time) and a sweep of the outbox; then the retention jobs due on the
+//!   state's clock (`purge`'s hourly run on AWS; a minute's run finds nothing due most of the
+//!   time, at the cost of one Query).
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use hubee_shared::{
-    services::{notify, retention, subscriptions},
+    services::{notify, retention},
     state::AppState,
 };
+use serde_json::Value;
 use tokio::{
+    sync::Notify,
     task::JoinHandle,
     time::{MissedTickBehavior, interval},
 };
@@ -24,13 +28,13 @@ const TIMER: Duration = Duration::from_secs(60);
 const DISPATCH_FALLBACK: Duration = Duration::from_secs(2);
 
 /// Starts the background tasks on the current runtime; abort the handles to stop them. A
-/// failed run is logged and the next one tries again.
-pub fn spawn(state: AppState) -> Vec<JoinHandle<()>> {
-    vec![tokio::spawn(dispatcher(state.clone())), tokio::spawn(timer(state))]
+/// failed run is logged and the next one tries again. `outbox_written` is signalled after
+/// outbox writes.
+pub fn spawn(state: AppState, outbox_written: Arc<Notify>) -> Vec<JoinHandle<()>> {
+    vec![tokio::spawn(dispatcher(state.clone(), outbox_written)), tokio::spawn(timer(state))]
 }
 
-async fn dispatcher(state: AppState) {
-    let written = state.store.outbox_written();
+async fn dispatcher(state: AppState, written: Arc<Notify>) {
     loop {
         match notify::sweep(&state).await {
             Ok(0) => {}
@@ -44,6 +48,11 @@ async fn dispatcher(state: AppState) {
     }
 }
 
+/// Whether a scheduled run's report counts anything done (every count zero otherwise).
+fn did_something(report: &Value) -> bool {
+    report.as_object().is_some_and(|fields| fields.values().any(|v| v.as_u64().is_some_and(|n| n > 0)))
+}
+
 async fn timer(state: AppState) {
     let mut ticks = interval(TIMER);
     // After a pause (a laptop asleep), run once, not once per missed minute.
@@ -51,20 +60,15 @@ async fn timer(state: AppState) {
     loop {
         // The first tick completes at once: what is due is done at start-up.
         ticks.tick().await;
-        match subscriptions::activate_due(&state).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(activated = n, "scheduled subscription activation"),
-            Err(e) => tracing::error!(error = %e, "scheduled subscription activation failed"),
+        match hubee_notify::handle_schedule(&state).await {
+            Ok(report) if did_something(&report) => tracing::info!(%report, "scheduled notification run"),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e.error_message, "scheduled notification run failed"),
         }
-        match notify::send_digests(&state).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(digests = n, "scheduled digests sent"),
-            Err(e) => tracing::error!(error = %e, "scheduled digests failed"),
-        }
-        match retention::run(&state, retention::DEFAULT_BATCH).await {
-            Ok(report) if report == retention::RetentionReport::default() => {}
-            Ok(report) => tracing::info!(?report, "scheduled retention"),
-            Err(e) => tracing::error!(error = %e, "scheduled retention failed"),
+        match hubee_purge::handle_schedule(&state, retention::DEFAULT_BATCH, None).await {
+            Ok(report) if did_something(&report) => tracing::info!(%report, "scheduled retention"),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e.error_message, "scheduled retention failed"),
         }
     }
 }

@@ -8,6 +8,7 @@ use aws_lambda_events::{
     streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse},
 };
 use hubee_shared::{
+    lambda::LambdaError,
     services::{notify, subscriptions},
     state::AppState,
 };
@@ -58,14 +59,10 @@ pub async fn handle_stream(state: &AppState, event: StreamEvent) -> DynamoDbEven
 /// When the store fails (the schedule retries, then sends the event to its failure
 /// destination).
 pub async fn handle_schedule(state: &AppState) -> Result<Value, Diagnostic> {
-    let activated = subscriptions::activate_due(state).await.map_err(retryable)?;
-    let digests = notify::send_digests(state).await.map_err(retryable)?;
-    let swept = notify::sweep(state).await.map_err(retryable)?;
+    let activated = subscriptions::activate_due(state).await.map_err(LambdaError::retryable)?;
+    let digests = notify::send_digests(state).await.map_err(LambdaError::retryable)?;
+    let swept = notify::sweep(state).await.map_err(LambdaError::retryable)?;
     Ok(json!({"activated": activated, "digests": digests, "swept": swept}))
-}
-
-fn retryable(e: impl std::fmt::Display) -> Diagnostic {
-    Diagnostic { error_type: "Retryable".into(), error_message: e.to_string() }
 }
 
 /// The function's entry point: a stream batch (`Records`) or a schedule (`detail-type`).
@@ -75,15 +72,14 @@ fn retryable(e: impl std::fmt::Display) -> Diagnostic {
 pub async fn dispatch(state: &AppState, event: LambdaEvent<Value>) -> Result<Value, Diagnostic> {
     let payload = event.payload;
     if payload.get("Records").is_some() {
-        let stream: StreamEvent = serde_json::from_value(payload)
-            .map_err(|e| Diagnostic { error_type: "NonRetryable".into(), error_message: e.to_string() })?;
+        let stream: StreamEvent = serde_json::from_value(payload).map_err(LambdaError::non_retryable)?;
         let response = handle_stream(state, stream).await;
-        return serde_json::to_value(response).map_err(retryable);
+        return Ok(serde_json::to_value(response).map_err(LambdaError::retryable)?);
     }
     if payload.get("detail-type").is_some() {
         return handle_schedule(state).await;
     }
-    Err(Diagnostic { error_type: "NonRetryable".into(), error_message: "neither a stream batch nor a schedule".into() })
+    Err(LambdaError::non_retryable("neither a stream batch nor a schedule").into())
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use hubee_shared::{services::retention, state::AppState};
+use hubee_shared::{lambda::LambdaError, services::retention, state::AppState};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 
@@ -29,7 +29,7 @@ pub async fn handle_schedule(
 ) -> Result<Value, Diagnostic> {
     let mut total = retention::RetentionReport::default();
     loop {
-        let report = retention::run(state, batch).await.map_err(retryable)?;
+        let report = retention::run(state, batch).await.map_err(LambdaError::retryable)?;
         total.add(&report);
         if !report.more || !report.progressed() {
             break;
@@ -41,11 +41,7 @@ pub async fn handle_schedule(
             break;
         }
     }
-    serde_json::to_value(total).map_err(retryable)
-}
-
-fn retryable(e: impl std::fmt::Display) -> Diagnostic {
-    Diagnostic { error_type: "Retryable".into(), error_message: e.to_string() }
+    Ok(serde_json::to_value(total).map_err(LambdaError::retryable)?)
 }
 
 /// The function's entry point: a schedule (`detail-type`).
@@ -58,7 +54,7 @@ pub async fn dispatch(state: &AppState, event: LambdaEvent<Value>) -> Result<Val
         let deadline = (event.context.deadline > 0).then(|| event.context.deadline());
         return handle_schedule(state, retention::DEFAULT_BATCH, deadline).await;
     }
-    Err(Diagnostic { error_type: "NonRetryable".into(), error_message: "not a schedule".into() })
+    Err(LambdaError::non_retryable("not a schedule").into())
 }
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ pub fn routes() -> Router<AppState> {
         .merge(http::route_table(PORTAL_ROUTES, portal_handler))
 }
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState) -> http::MethodOverride {
     http::finish(routes(), state)
 }
 

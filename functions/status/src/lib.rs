@@ -99,16 +99,16 @@ async fn portal_bulk(
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/teledossiers/v1/notifications/{notificationId}", delete(delete_notification))
-        .route("/teledossiers/v1/cases/{caseId}", patch(update_case).post(update_case_override))
+        .route("/teledossiers/v1/cases/{caseId}", patch(update_case).post(http::post_without_override))
         .route("/teledossiers/v1/cases/{caseId}/events", post(create_event))
         .route(
             "/teledossiers/v1/cases/{caseId}/events/{eventId}",
-            patch(update_event).post(update_event_override).delete(delete_event),
+            patch(update_event).post(http::post_without_override).delete(delete_event),
         )
         .merge(http::route_table(PORTAL_ROUTES, portal_handler))
 }
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState) -> http::MethodOverride {
     http::finish(routes(), state)
 }
 
@@ -136,22 +136,6 @@ async fn update_case(
     let update = cases::CaseUpdate::parse(&line.0, &body)?;
     cases::update_case(&state, &Actor::from(&caller), id, update).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// `POST` with `X-HTTP-Method-Override: PATCH` is a PATCH.
-async fn update_case_override(
-    state: State<AppState>,
-    caller: Caller,
-    query: NoQuery,
-    line: RequestLine,
-    headers: HeaderMap,
-    path: Path<String>,
-    body: JsonBody,
-) -> Result<StatusCode, ApiError> {
-    if !http::is_patch_override(&headers) {
-        return Err(ApiError::method_not_allowed());
-    }
-    update_case(state, caller, query, line, path, body).await
 }
 
 async fn create_event(
@@ -189,22 +173,6 @@ async fn update_event(
     let update = events::EventUpdate::parse(&line.0, &body)?;
     events::update_event(&state, &Actor::from(&caller), case_id, event_id, update).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// `POST` with `X-HTTP-Method-Override: PATCH` is a PATCH.
-async fn update_event_override(
-    state: State<AppState>,
-    caller: Caller,
-    query: NoQuery,
-    line: RequestLine,
-    headers: HeaderMap,
-    path: Path<(String, String)>,
-    body: JsonBody,
-) -> Result<StatusCode, ApiError> {
-    if !http::is_patch_override(&headers) {
-        return Err(ApiError::method_not_allowed());
-    }
-    update_event(state, caller, query, line, path, body).await
 }
 
 async fn delete_event(

@@ -1,7 +1,7 @@
 //! `Withheld`: the object store or mailer of a Lambda function that is not granted one. Each
-//! function names the AWS adapters it uses (`bootstrap::lambda`), as its policies in the SAM
-//! template grant it rights on the matching services only; the others are `Withheld`, so that
-//! their SDK clients are not linked into its binary. Every call fails as the denied call to AWS
+//! function builds its state with the AWS adapters it uses (a `bootstrap::lambda_*` entry
+//! point), as its policies in the SAM template grant it rights on the matching services only;
+//! the others are `Withheld`, so that their SDK clients are not linked into its binary. Every call fails as the denied call to AWS
 //! would, with the reason: a route that needs storage or e-mail was given to the wrong function.
 
 use std::{ops::Range, time::Duration};

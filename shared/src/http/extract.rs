@@ -33,7 +33,8 @@ impl<S: Identify> FromRequestParts<S> for Caller {
     }
 }
 
-/// `METHOD /path` of the request, as validation messages name it.
+/// `METHOD /path` of the request, as validation messages name it (the method it was sent with,
+/// before an override).
 #[derive(Clone, Debug)]
 pub struct RequestLine(pub String);
 
@@ -41,7 +42,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestLine {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(RequestLine(format!("{} {}", parts.method, parts.uri.path())))
+        Ok(RequestLine(format!("{} {}", super::sent_method(&parts.method, &parts.extensions), parts.uri.path())))
     }
 }
 
@@ -63,7 +64,7 @@ impl<S: Send + Sync> FromRequestParts<S> for NoQuery {
                         let name = kv.split('=').next().unwrap_or_default();
                         format!(
                             "[ERROR][REQUEST][{} {} @query.{name}] Unknown query parameter",
-                            parts.method,
+                            super::sent_method(&parts.method, &parts.extensions),
                             parts.uri.path()
                         )
                     })
@@ -140,7 +141,7 @@ fn unsupported_media_type() -> ApiError {
 
 /// The request line and its body, at most [`MAX_JSON_BODY`] bytes (413 beyond).
 async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<(String, Bytes), ApiError> {
-    let line = format!("{} {}", req.method(), req.uri().path());
+    let line = format!("{} {}", super::sent_method(req.method(), req.extensions()), req.uri().path());
     let too_large = || ApiError::payload_too_large(format!("Request body larger than {MAX_JSON_BODY} bytes"));
     let body = Bytes::from_request(req, state).await.map_err(|e| {
         if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {

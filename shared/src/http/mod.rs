@@ -1,5 +1,5 @@
 //! HTTP glue shared by every router: the contract's error body, extractors that reject in that
-//! shape, fallbacks and the common layers.
+//! shape, fallbacks, the common layers and the method override.
 
 mod download;
 mod error;
@@ -7,6 +7,7 @@ mod errors;
 mod extract;
 mod fetch_metadata;
 mod identify;
+mod method_override;
 mod origin;
 mod query;
 mod routes;
@@ -18,6 +19,7 @@ pub use errors::bulk_results;
 pub use extract::{Caller, JSON_ONLY, JsonBody, NoQuery, OptionalJsonBody, RequestLine, partner_info, path_uuid};
 pub use fetch_metadata::{CROSS_SITE_REFUSED, SameOrigin};
 pub use identify::Identify;
+pub use method_override::{MethodOverride, PATCH_OVERRIDE_PATHS, SentMethod, post_without_override, sent_method};
 pub use query::QueryParams;
 pub use routes::route_table;
 pub use session::{
@@ -39,7 +41,7 @@ static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// shape; when the configuration holds origin secrets (on AWS), a request that did not come
 /// through CloudFront is refused 403 ([`origin`]); then [`layers`] (the hub's origin read from
 /// the state's public URL).
-pub fn finish(router: Router<AppState>, state: AppState) -> Router {
+pub fn finish(router: Router<AppState>, state: AppState) -> MethodOverride {
     let public_url = state.config.public_url.clone();
     let secrets = state.config.origin_secrets.clone();
     let mut router = router.fallback(|| async { ApiError::not_found("Not Found") }).with_state(state);
@@ -52,28 +54,24 @@ pub fn finish(router: Router<AppState>, state: AppState) -> Router {
 
 /// What every router answers the same way: 405 in the contract's shape, 403 to a cross-site
 /// portal request with a session ([`SameOrigin`]; `public_url` is the hub's address), a request
-/// id, and one tracing span per request (method, route, status, latency).
+/// id, and one tracing span per request (method, route, status, latency); and, before the
+/// router matches, the method override ([`MethodOverride`]).
 ///
 /// The span names the route's template (`/portail/v1/accounts/{email}`), never the request's
 /// path or query: paths carry e-mail addresses, and every log line of the request repeats the
-/// span's fields. A request no route matches is logged without a route.
-pub fn layers<S: Clone + Send + Sync + 'static>(router: Router<S>, public_url: &str) -> Router<S> {
-    router
+/// span's fields. A request no route matches is logged without a route. Its method is the one
+/// the request was sent with, before an override.
+pub fn layers(router: Router, public_url: &str) -> MethodOverride {
+    let router = router
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(middleware::from_fn_with_state(SameOrigin::new(public_url), fetch_metadata::refuse_cross_site))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
             let route = req.extensions().get::<MatchedPath>().map_or("-", MatchedPath::as_str);
-            tracing::info_span!("request", method = %req.method(), route, request_id = %id)
+            let method = sent_method(req.method(), req.extensions());
+            tracing::info_span!("request", %method, route, request_id = %id)
         }))
-        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
-}
-
-/// Whether a POST carries `X-HTTP-Method-Override: PATCH`.
-pub fn is_patch_override(headers: &axum::http::HeaderMap) -> bool {
-    headers
-        .get("x-http-method-override")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("PATCH"))
+        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid));
+    MethodOverride::new(router)
 }

@@ -201,12 +201,7 @@ impl Store {
     /// # Errors
     /// `Conflict` when a condition failed (nothing was written).
     pub async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        let outbox = writes.iter().any(|w| w.key().is_some_and(|k| k.sk == keys::OUTBOX_SK));
-        self.table().transact_write(writes).await?;
-        if outbox {
-            self.signal_outbox();
-        }
-        Ok(())
+        Ok(self.table().transact_write(writes).await?)
     }
 }
 

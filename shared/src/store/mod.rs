@@ -59,23 +59,11 @@ impl From<TableError> for StoreError {
 #[derive(Clone)]
 pub struct Store {
     table: Arc<dyn Table>,
-    outbox_written: Arc<tokio::sync::Notify>,
 }
 
 impl Store {
     pub fn new(table: Arc<dyn Table>) -> Self {
-        Self { table, outbox_written: Arc::default() }
-    }
-
-    /// Signalled after every commit that wrote an outbox item: the local hub's dispatcher
-    /// waits on it (on AWS, the table's stream plays this part).
-    pub fn outbox_written(&self) -> Arc<tokio::sync::Notify> {
-        Arc::clone(&self.outbox_written)
-    }
-
-    fn signal_outbox(&self) {
-        // One permit is kept when nobody waits: a commit during a sweep is not missed.
-        self.outbox_written.notify_one();
+        Self { table }
     }
 
     pub fn table(&self) -> &dyn Table {

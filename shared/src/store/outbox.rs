@@ -49,9 +49,6 @@ impl Store {
     /// `Conflict` when it changed.
     pub async fn update_outbox(&self, o: &OutboxItem, read_version: i64) -> Result<i64, StoreError> {
         self.table().put(outbox_item(o, read_version + 1)?, at_version(read_version)).await?;
-        if o.status == OutboxStatus::Pending {
-            self.signal_outbox();
-        }
         Ok(read_version + 1)
     }
 

@@ -106,7 +106,10 @@ async fn main() {
     };
 
     // The referential: 1,000 mairies subscribed to CERTDC, the big one to EtatCivil too.
-    let (state, _) = bootstrap::local(&config, &config.common(config.addr), Arc::new(SystemClock)).await.unwrap();
+    let (state, _) =
+        bootstrap::local(&config, &config.common(config.addr), Arc::new(SystemClock), std::convert::identity)
+            .await
+            .unwrap();
     let mut orgs = Vec::new();
     let mut subs = Vec::new();
     for i in 0..ORGS {

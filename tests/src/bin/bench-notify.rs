@@ -37,7 +37,10 @@ async fn main() {
         backend: Backend::Embedded,
         inline_limit: None,
     };
-    let (state, _) = bootstrap::local(&config, &config.common(config.addr), Arc::new(SystemClock)).await.unwrap();
+    let (state, _) =
+        bootstrap::local(&config, &config.common(config.addr), Arc::new(SystemClock), std::convert::identity)
+            .await
+            .unwrap();
 
     let mut orgs =
         vec![json!({"siret": "11000000000007", "branchCode": "00000", "name": "DGS", "type": "OSL", "code": "DGS"})];

@@ -997,9 +997,9 @@ impl Hub {
             config,
         );
         let adapters = LocalAdapters { objects: Some(fs), mail: mail.clone() };
-        let router =
-            hubee_local::app(state.clone(), &adapters, &web_dir).layer(from_fn_with_state(meter.clone(), metered));
-        tokio::spawn(async move { axum::serve(listener, router).await });
+        let router = hubee_local::app(state.clone(), &adapters, &web_dir)
+            .map_router(|router| router.layer(from_fn_with_state(meter.clone(), metered)));
+        tokio::spawn(async move { axum::serve(listener, router.into_make_service()).await });
 
         let secrets = secrets();
         let seed = hubee_tests::provisioning(&secrets).to_string();

@@ -96,6 +96,26 @@ fn every_documented_route_is_routed_to_one_function_and_nothing_else_is() {
     assert!(missing.is_empty() && extra.is_empty(), "not routed: {missing:?}; routed but not documented: {extra:?}");
 }
 
+/// The paths where `POST` with `X-HTTP-Method-Override: PATCH` is a PATCH are the contract's
+/// operations that declare the header: POSTs, each on a path that also takes a PATCH.
+#[test]
+fn the_method_override_is_accepted_where_the_contract_declares_it() {
+    let contract = yaml_as_json(root().join("../shared/contract/api_folder_v1.2.7.yaml"));
+    let mut declared = BTreeSet::new();
+    for (path, item) in contract["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let Some(parameters) = operation["parameters"].as_array() else { continue };
+            if parameters.iter().any(|p| p["name"] == "X-HTTP-Method-Override") {
+                assert_eq!(method, "post", "{path}");
+                assert!(item.get("patch").is_some(), "{path} takes a PATCH");
+                declared.insert(format!("/teledossiers/v1{path}"));
+            }
+        }
+    }
+    let accepted: BTreeSet<_> = hubee_shared::http::PATCH_OVERRIDE_PATHS.iter().map(|p| (*p).to_owned()).collect();
+    assert_eq!(accepted, declared);
+}
+
 #[tokio::test]
 async fn every_routed_request_reaches_a_handler_of_its_function() {
     let dir = tempfile::tempdir().unwrap();
@@ -163,10 +183,42 @@ fn every_function_builds_a_binary_of_the_function_crates_and_notify_wakes_on_out
     assert_eq!(pattern["dynamodb"]["Keys"]["SK"]["S"], serde_json::json!([key.sk]), "the filter matches outbox items");
 }
 
+/// The Lambda entry points of `shared::bootstrap` and the adapters each builds its state with
+/// (`lambda::<Objects, Mailer, TokenKeys>`): S3, SES, the Secrets Manager key reader, or
+/// `Withheld`. Checked against bootstrap.rs below, so that it cannot drift from the code.
+const ENTRY_POINTS: &[(&str, [&str; 3])] = &[
+    ("lambda_bare", ["Withheld", "Withheld", "Withheld"]),
+    ("lambda_with_objects", ["S3Objects", "Withheld", "Withheld"]),
+    ("lambda_with_mailer", ["Withheld", "SesMailer", "Withheld"]),
+    ("lambda_issuing_tokens", ["Withheld", "SesMailer", "SecretsManagerKey"]),
+];
+
+/// `ENTRY_POINTS` is what bootstrap.rs says: every `pub async fn lambda_…()` and the adapters of
+/// the `lambda::<…>()` it calls.
+#[test]
+fn the_entry_points_table_is_what_bootstrap_builds() {
+    let source = std::fs::read_to_string(root().join("shared/src/bootstrap.rs")).unwrap();
+    let mut found = BTreeMap::new();
+    for chunk in source.split("pub async fn ").skip(1) {
+        let Some((name, body)) = chunk.split_once("()") else { continue };
+        if !name.starts_with("lambda_") {
+            continue;
+        }
+        let body = body.split("\n}").next().unwrap();
+        let adapters = body.split("lambda::<").nth(1).and_then(|rest| rest.split_once(">()")).unwrap().0;
+        found.insert(name.to_owned(), adapters.split(", ").map(str::to_owned).collect::<Vec<_>>());
+    }
+    let table: BTreeMap<_, _> = ENTRY_POINTS
+        .iter()
+        .map(|(name, adapters)| ((*name).to_owned(), adapters.map(str::to_owned).to_vec()))
+        .collect();
+    assert_eq!(found, table);
+}
+
 /// Each function's `main` builds its state with S3 and SES adapters exactly where its policies
 /// grant it S3 and SES actions, and the Secrets Manager key reader where they grant it to read a
-/// secret (`bootstrap::lambda::<Objects, Mailer, TokenKeys>`), and `Withheld` where they do not:
-/// what the binary links and what IAM allows tell the same story.
+/// secret (through the `bootstrap` entry point it calls, see `ENTRY_POINTS`), and `Withheld`
+/// where they do not: what the binary links and what IAM allows tell the same story.
 #[test]
 fn each_function_is_built_with_the_adapters_its_policies_allow() {
     let template = template();
@@ -185,8 +237,15 @@ fn each_function_is_built_with_the_adapters_its_policies_allow() {
             .unwrap()
             .trim_matches('"');
         let source = std::fs::read_to_string(code.join(main)).unwrap();
-        let adapters = source.split("bootstrap::lambda::<").nth(1).and_then(|rest| rest.split_once(">()")).unwrap().0;
-        let [objects, mailer, keys] = adapters.split(", ").collect::<Vec<_>>()[..] else { panic!("{adapters}") };
+        assert!(!source.contains("adapters::"), "{name:?}: the main picks an entry point, not adapters");
+        assert_eq!(source.matches("bootstrap::lambda").count(), 1, "{name:?}: one entry point");
+        let entry = source.split("bootstrap::lambda").nth(1).and_then(|rest| rest.split_once("()")).unwrap().0;
+        let entry = format!("lambda{entry}");
+        let [objects, mailer, keys] = ENTRY_POINTS
+            .iter()
+            .find(|(e, _)| *e == entry.as_str())
+            .unwrap_or_else(|| panic!("{name:?} calls bootstrap::{entry}, not an entry point of ENTRY_POINTS"))
+            .1;
 
         let mut actions = Vec::new();
         for statement in resource["Properties"]["Policies"][0]["Statement"].as_sequence().unwrap() {
@@ -200,7 +259,7 @@ fn each_function_is_built_with_the_adapters_its_policies_allow() {
             ["S3Objects", "Withheld"].contains(&objects)
                 && ["SesMailer", "Withheld"].contains(&mailer)
                 && ["SecretsManagerKey", "Withheld"].contains(&keys),
-            "{adapters}"
+            "{entry}: {objects}, {mailer}, {keys}"
         );
     }
 }

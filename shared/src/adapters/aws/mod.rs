@@ -1,5 +1,5 @@
 //! The AWS adapters (feature `aws`): the table on DynamoDB, objects on S3, e-mail through
-//! SESv2, and the token signing key in Secrets Manager. Each passes the same conformance suite as its embedded twin (`shared/tests/aws_*.rs`,
+//! SESv2, and the token signing key in Secrets Manager. Each passes the same conformance suite as its embedded twin (`shared/tests/suite/aws_*.rs`,
 //! against a moto server started by `scripts/test`).
 //!
 //! The SDK reads its settings from the environment (`AWS_REGION`, credentials, and

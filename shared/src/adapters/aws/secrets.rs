@@ -1,7 +1,7 @@
 //! `SecretsManagerKey`: the private key API tokens are signed with, read from AWS Secrets
 //! Manager at cold start by the one function that issues tokens (`auth`). The key never goes
 //! through the template or an environment variable; the other functions are built without this
-//! client (`bootstrap::lambda`) and verify tokens with the public keys only.
+//! client (`bootstrap::lambda_issuing_tokens` is the only entry point with it) and verify tokens with the public keys only.
 
 use anyhow::Context;
 use aws_sdk_secretsmanager::{Client, error::DisplayErrorContext};

@@ -22,7 +22,8 @@ async fn secret(client: &Client, value: &str) -> String {
 
 #[tokio::test]
 async fn the_signing_key_is_read_from_its_secret_and_signs_verifiable_tokens() {
-    let client = Client::new(&testkit::aws::sdk_config().await);
+    let Some(config) = testkit::aws::sdk_config().await else { return };
+    let client = Client::new(&config);
     let key = SigningKey::generate();
     let name = secret(&client, &serde_json::to_string(&key.to_stored()).unwrap()).await;
 
@@ -49,7 +50,8 @@ async fn the_signing_key_is_read_from_its_secret_and_signs_verifiable_tokens() {
 
 #[tokio::test]
 async fn an_unusable_secret_is_refused_without_showing_its_value() {
-    let client = Client::new(&testkit::aws::sdk_config().await);
+    let Some(config) = testkit::aws::sdk_config().await else { return };
+    let client = Client::new(&config);
     let key = SigningKey::generate().to_stored();
     let mislabelled = StoredSigningKey { kid: "k1".into(), ..key.clone() };
     for value in [serde_json::to_string(&mislabelled).unwrap(), format!("{{\"current\": \"{}\"}}", key.private_key)] {
