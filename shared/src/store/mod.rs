@@ -19,7 +19,8 @@ use std::sync::Arc;
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
-use crate::ports::{Item, Key, PK, SK, Table, TableError};
+use crate::ports::{Item, Key, PK, Query, SK, Table, TableError, Write};
+use keys::IndexEntry;
 
 pub use cases::{CaseRecord, NotificationPage};
 pub use folders::{FolderAggregate, attachment_key, create_attachment_write};
@@ -69,20 +70,42 @@ impl Store {
     pub fn table(&self) -> &dyn Table {
         self.table.as_ref()
     }
+
+    /// Applies writes all together.
+    ///
+    /// # Errors
+    /// `Conflict` when a condition failed (nothing was written).
+    pub async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        Ok(self.table().transact_write(writes).await?)
+    }
+
+    /// Every item a query matches, following its pages: the one paging loop of the store.
+    async fn query_all(&self, query: Query) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self.table().query(query.clone().after(cursor)).await?;
+            items.extend(page.items);
+            match page.cursor {
+                Some(c) => cursor = Some(c),
+                None => return Ok(items),
+            }
+        }
+    }
 }
 
 pub const VERSION: &str = "version";
 pub const ENTITY: &str = "entity";
 
-/// An entity as an item: its fields, its key, index keys, its kind and version.
+/// An entity as an item: its fields, its key, index entries, its kind and version.
 ///
 /// # Errors
 /// When the entity does not serialise to a JSON object.
-pub fn to_item<T: Serialize>(
+fn to_item<T: Serialize>(
     entity: &T,
     kind: &str,
     key: &Key,
-    indexes: &[(&str, String)],
+    indexes: &[IndexEntry],
     version: i64,
 ) -> Result<Item, StoreError> {
     let Value::Object(mut item) = serde_json::to_value(entity).map_err(|e| StoreError::Corrupt(e.to_string()))? else {
@@ -90,8 +113,8 @@ pub fn to_item<T: Serialize>(
     };
     item.insert(PK.into(), key.pk.clone().into());
     item.insert(SK.into(), key.sk.clone().into());
-    for (attr, value) in indexes {
-        item.insert((*attr).to_owned(), value.clone().into());
+    for entry in indexes {
+        entry.set_on(&mut item);
     }
     item.insert(ENTITY.into(), kind.into());
     item.insert(VERSION.into(), version.into());

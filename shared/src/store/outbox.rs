@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use super::{Store, StoreError, Versioned, folders::at_version, from_item, keys, to_item};
+use super::{IndexEntry, Store, StoreError, Versioned, folders::at_version, from_item, keys, to_item};
 use crate::{
     domain::{OutboxItem, OutboxStatus, format_time},
     ports::{Condition, Cursor, Index, Item, Query, Write},
@@ -14,15 +14,18 @@ use crate::{
 /// subscription), sent and failed items in their subscription's delivery record (GSI1).
 fn outbox_item(o: &OutboxItem, version: i64) -> Result<Item, StoreError> {
     let stamp = |t| format!("{}#{}", format_time(t), o.id);
-    let indexes: Vec<(&str, String)> = match o.status {
-        OutboxStatus::Pending if o.awaits_digest() => vec![
-            ("GSI3PK", keys::DIGEST_PENDING.to_owned()),
-            ("GSI3SK", format!("{}#{}", o.subscription_id, stamp(o.created))),
-        ],
-        OutboxStatus::Pending => vec![("GSI3PK", keys::OUTBOX_PENDING.to_owned()), ("GSI3SK", stamp(o.created))],
-        OutboxStatus::Sent | OutboxStatus::Failed => {
-            vec![("GSI1PK", keys::deliveries(o.subscription_id)), ("GSI1SK", stamp(o.done_at.unwrap_or(o.created)))]
-        }
+    let indexes = match o.status {
+        OutboxStatus::Pending if o.awaits_digest() => vec![IndexEntry::new(
+            Index::Gsi3,
+            keys::DIGEST_PENDING,
+            format!("{}#{}", o.subscription_id, stamp(o.created)),
+        )],
+        OutboxStatus::Pending => vec![IndexEntry::new(Index::Gsi3, keys::OUTBOX_PENDING, stamp(o.created))],
+        OutboxStatus::Sent | OutboxStatus::Failed => vec![IndexEntry::new(
+            Index::Gsi1,
+            keys::deliveries(o.subscription_id),
+            stamp(o.done_at.unwrap_or(o.created)),
+        )],
         OutboxStatus::Assembling | OutboxStatus::Closed => Vec::new(),
     };
     to_item(o, "Outbox", &keys::outbox(o.id), &indexes, version)

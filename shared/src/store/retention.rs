@@ -6,11 +6,14 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Store, StoreError, Versioned, from_item, keys, to_item};
+use super::{IndexEntry, Store, StoreError, Versioned, from_item, keys, to_item};
 use crate::{
-    domain::{Case, CaseStatus, Retention, RetentionDue, RetentionStage},
+    domain::{Attachment, Case, CaseStatus, Folder, Retention, RetentionDue, RetentionStage},
     ports::{Condition, Index, Key, Query, SK, SortKey, Write, item_key},
 };
+
+/// The index of the running clocks (`RETENTION#DUE`, by due date).
+const DUE_INDEX: Index = Index::Gsi3;
 
 /// The index sort key a marker is filed under; a marker is acted on (or removed) only while it
 /// still has it, so that a clock restarted meanwhile is never lost.
@@ -19,7 +22,7 @@ fn due_sort_key(m: &RetentionDue) -> String {
 }
 
 fn still(m: &RetentionDue) -> Condition {
-    Condition::equals("GSI3SK", due_sort_key(m))
+    Condition::equals(DUE_INDEX.sk_attr(), due_sort_key(m))
 }
 
 pub fn marker_key(m: &RetentionDue) -> Key {
@@ -73,7 +76,7 @@ impl Store {
     }
 
     fn marker_item(&self, m: &RetentionDue) -> Result<crate::ports::Item, StoreError> {
-        let indexes = [("GSI3PK", keys::RETENTION_DUE.to_owned()), ("GSI3SK", due_sort_key(m))];
+        let indexes = [IndexEntry::new(DUE_INDEX, keys::RETENTION_DUE, due_sort_key(m))];
         to_item(m, "RetentionDue", &marker_key(m), &indexes, 1)
     }
 
@@ -84,7 +87,7 @@ impl Store {
     /// When the table fails or holds a corrupt item.
     pub async fn retention_due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<RetentionDue>, StoreError> {
         let (from, to) = keys::due_until(now);
-        let q = Query::index(Index::Gsi3, keys::RETENTION_DUE).sk(SortKey::Between(from, to)).limit(limit);
+        let q = Query::index(DUE_INDEX, keys::RETENTION_DUE).sk(SortKey::Between(from, to)).limit(limit);
         self.table().query(q).await?.items.into_iter().map(|i| from_item(i).map(|v| v.value)).collect()
     }
 
@@ -112,47 +115,28 @@ impl Store {
         Ok(Write::Put { item: self.marker_item(&moved)?, condition: still(m) })
     }
 
-    /// The key of every item of a partition (a case's or a folder's), following the pages.
+    /// The key of every item of a partition (a case's or a folder's), following the pages: what
+    /// a deletion left behind.
     ///
     /// # Errors
     /// When the table fails.
     pub async fn partition_keys(&self, pk: &str) -> Result<Vec<Key>, StoreError> {
-        let mut keys = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = self.table().query(Query::table(pk).after(cursor.take())).await?;
-            keys.extend(page.items.iter().filter_map(item_key));
-            match page.cursor {
-                Some(c) => cursor = Some(c),
-                None => return Ok(keys),
-            }
-        }
+        Ok(self.query_all(Query::table(pk)).await?.iter().filter_map(item_key).collect())
     }
 
     /// The files deposited with the events of a case (whatever their event).
     ///
     /// # Errors
     /// When the table fails or holds a corrupt item.
-    pub async fn event_files_of_case(
-        &self,
-        case: Uuid,
-    ) -> Result<Vec<Versioned<crate::domain::Attachment>>, StoreError> {
+    pub async fn event_files_of_case(&self, case: Uuid) -> Result<Vec<Versioned<Attachment>>, StoreError> {
         let q = Query::table(keys::case_partition(case)).sk(SortKey::BeginsWith(keys::EVENT_ATTACHMENT_PREFIX.into()));
         let mut files = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = self.table().query(q.clone().after(cursor.take())).await?;
-            for item in page.items {
-                if item.get(SK).and_then(Value::as_str).is_some_and(|sk| sk.starts_with(keys::EVENT_ATTACHMENT_PREFIX))
-                {
-                    files.push(from_item(item)?);
-                }
-            }
-            match page.cursor {
-                Some(c) => cursor = Some(c),
-                None => return Ok(files),
+        for item in self.query_all(q).await? {
+            if item.get(SK).and_then(Value::as_str).is_some_and(|sk| sk.starts_with(keys::EVENT_ATTACHMENT_PREFIX)) {
+                files.push(from_item(item)?);
             }
         }
+        Ok(files)
     }
 
     /// A folder item with its attachments, read without its cases (some may be gone already
@@ -163,7 +147,7 @@ impl Store {
     pub async fn folder_partition(
         &self,
         id: Uuid,
-    ) -> Result<Option<(Versioned<crate::domain::Folder>, Vec<Versioned<crate::domain::Attachment>>)>, StoreError> {
+    ) -> Result<Option<(Versioned<Folder>, Vec<Versioned<Attachment>>)>, StoreError> {
         let page = self.table().query(Query::table(keys::folder_partition(id))).await?;
         let mut folder = None;
         let mut attachments = Vec::new();
