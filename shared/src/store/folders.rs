@@ -136,6 +136,15 @@ impl Store {
         Ok(writes)
     }
 
+    /// An attachment as the table holds it now, wherever it lives (under its folder, or under
+    /// its event's case).
+    ///
+    /// # Errors
+    /// When the table fails or holds a corrupt item.
+    pub async fn current_attachment(&self, a: &Attachment) -> Result<Option<Versioned<Attachment>>, StoreError> {
+        self.table().get(&attachment_key(a)).await?.map(from_item).transpose()
+    }
+
     /// Saves an attachment if nobody changed it since `read_version`.
     ///
     /// # Errors
@@ -196,7 +205,7 @@ impl Store {
 }
 
 /// Where an attachment is stored: under its folder, or under its event's case.
-pub fn attachment_key(a: &Attachment) -> crate::ports::Key {
+pub(super) fn attachment_key(a: &Attachment) -> crate::ports::Key {
     match a.event {
         None => keys::folder_attachment(a.folder_id, a.id),
         Some(e) => keys::event_attachment(e.case_id, e.event_id, a.id),

@@ -1,5 +1,10 @@
 //! Repositories, written once on top of the `Table` port. The key design lives in `keys` and is
 //! described, with every access pattern, in docs/ACCESS-PATTERNS.md.
+//!
+//! The store is sealed: only this module reads or writes raw items, keys and index attributes.
+//! Services get typed operations and opaque `Write`s to commit together; the stream consumers
+//! ask [`outbox_id_of`] and [`is_outbox_write`] what a key means. `keys` stays public for the
+//! tests that check the stored layout (the SAM stream filter, expiring items).
 
 mod cases;
 mod credentials;
@@ -23,10 +28,10 @@ use crate::ports::{Item, Key, PK, Query, SK, Table, TableError, Write};
 use keys::IndexEntry;
 
 pub use cases::{CaseRecord, NotificationPage};
-pub use folders::{FolderAggregate, attachment_key, create_attachment_write};
+pub use folders::{FolderAggregate, create_attachment_write};
 pub use inbox::InboxIndex;
 pub use mail::OutboxEntity;
-pub use retention::marker_key;
+pub use outbox::{is_outbox_write, is_pending_outbox_item, outbox_id_of};
 pub use uploads::{DepositSender, PendingUpload};
 
 /// An entity with the version it was read at, for optimistic updates.
@@ -67,7 +72,8 @@ impl Store {
         Self { table }
     }
 
-    pub fn table(&self) -> &dyn Table {
+    /// The raw table, for the repositories only: nothing outside `store` reads or writes items.
+    fn table(&self) -> &dyn Table {
         self.table.as_ref()
     }
 
@@ -94,8 +100,8 @@ impl Store {
     }
 }
 
-pub const VERSION: &str = "version";
-pub const ENTITY: &str = "entity";
+const VERSION: &str = "version";
+const ENTITY: &str = "entity";
 
 /// An entity as an item: its fields, its key, index entries, its kind and version.
 ///
@@ -123,7 +129,7 @@ fn to_item<T: Serialize>(
 
 /// # Errors
 /// When the item does not hold the entity.
-pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<Versioned<T>, StoreError> {
+fn from_item<T: DeserializeOwned>(item: Item) -> Result<Versioned<T>, StoreError> {
     let version = item.get(VERSION).and_then(Value::as_i64).unwrap_or(0);
     let value = serde_json::from_value(Value::Object(item)).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     Ok(Versioned { value, version })

@@ -6,8 +6,30 @@ use uuid::Uuid;
 use super::{IndexEntry, Store, StoreError, Versioned, folders::at_version, from_item, keys, to_item};
 use crate::{
     domain::{OutboxItem, OutboxStatus, format_time},
-    ports::{Condition, Cursor, Index, Item, Query, Write},
+    ports::{Condition, Cursor, Index, Item, Key, Query, SK, Write},
 };
+
+/// The id of the outbox item (notification or mail: they share the key) stored under `key`, if
+/// it is an outbox key. For what only sees keys: the table's stream records (`notify`, the cost
+/// model) and the local hub's stand-in for the stream.
+pub fn outbox_id_of(key: &Key) -> Option<Uuid> {
+    if key.sk != keys::OUTBOX_SK {
+        return None;
+    }
+    key.pk.strip_prefix(keys::OUTBOX_PREFIX)?.parse().ok()
+}
+
+/// Whether a write touches an outbox item (creates, updates or deletes it): a transaction
+/// holding one reports something the dispatcher sends.
+pub fn is_outbox_write(write: &Write) -> bool {
+    write.key().is_some_and(|k| k.sk == keys::OUTBOX_SK)
+}
+
+/// Whether an item is an outbox item (notification or mail) still to send.
+pub fn is_pending_outbox_item(item: &Item) -> bool {
+    let pending = serde_json::to_value(OutboxStatus::Pending).ok();
+    item.get(SK).and_then(|v| v.as_str()) == Some(keys::OUTBOX_SK) && item.get("status") == pending.as_ref()
+}
 
 /// An outbox item with the index entries its state calls for: items to send now in the
 /// pending partition (GSI3), items waiting for a digest in the digest partition (GSI3, by

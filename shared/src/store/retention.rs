@@ -1,15 +1,15 @@
 //! Retention clocks: the due markers that case status changes start and stop in their own
-//! transaction, the Query of the clocks due, and the raw partition reads a folder's deletion
-//! needs. See docs/RETENTION.md.
+//! transaction, the Query of the clocks due, and the partition reads and deletions a folder's
+//! deletion needs. See docs/RETENTION.md.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{IndexEntry, Store, StoreError, Versioned, from_item, keys, to_item};
+use super::{IndexEntry, Store, StoreError, Versioned, folders::at_version, from_item, keys, to_item};
 use crate::{
     domain::{Attachment, Case, CaseStatus, Folder, Retention, RetentionDue, RetentionStage},
-    ports::{Condition, Index, Key, Query, SK, SortKey, Write, item_key},
+    ports::{Condition, Index, Key, MAX_TRANSACTION_WRITES, Query, SK, SortKey, Write, item_key},
 };
 
 /// The index of the running clocks (`RETENTION#DUE`, by due date).
@@ -25,7 +25,7 @@ fn still(m: &RetentionDue) -> Condition {
     Condition::equals(DUE_INDEX.sk_attr(), due_sort_key(m))
 }
 
-pub fn marker_key(m: &RetentionDue) -> Key {
+fn marker_key(m: &RetentionDue) -> Key {
     keys::retention_marker(m.stage, m.folder_id, m.case_id)
 }
 
@@ -122,6 +122,61 @@ impl Store {
     /// When the table fails.
     pub async fn partition_keys(&self, pk: &str) -> Result<Vec<Key>, StoreError> {
         Ok(self.query_all(Query::table(pk)).await?.iter().filter_map(item_key).collect())
+    }
+
+    /// Deletes every item of a case's partition but the case itself (events, files, status
+    /// history, log, clocks), in transactions of at most [`MAX_TRANSACTION_WRITES`], without
+    /// conditions: an archived case gets no more writes. The case item goes last
+    /// ([`Store::delete_case_writes`]), so that a run dying midway is resumed.
+    ///
+    /// # Errors
+    /// When the table fails.
+    pub async fn delete_case_contents(&self, case: Uuid) -> Result<(), StoreError> {
+        let case_key = keys::case(case);
+        let others: Vec<Key> =
+            self.partition_keys(&keys::case_partition(case)).await?.into_iter().filter(|k| *k != case_key).collect();
+        for chunk in others.chunks(MAX_TRANSACTION_WRITES) {
+            let writes =
+                chunk.iter().map(|key| Write::Delete { key: key.clone(), condition: Condition::None }).collect();
+            self.commit(writes).await?;
+        }
+        Ok(())
+    }
+
+    /// The writes deleting a case item, if nobody changed it since it was read, with the inbox
+    /// counter of its tab.
+    pub fn delete_case_writes(&self, case: &Versioned<Case>) -> Vec<Write> {
+        let c = &case.value;
+        let mut writes = vec![Write::Delete { key: keys::case(c.id), condition: at_version(case.version) }];
+        if let Some(tab) = c.tab() {
+            writes.push(Write::Add {
+                key: keys::inbox_counter(&c.recipient, &c.process_code, tab),
+                attr: keys::COUNTER_ATTR.into(),
+                delta: -1,
+            });
+        }
+        writes
+    }
+
+    /// The writes deleting what is left of an archived folder once its cases are gone: the
+    /// folder item, if nobody changed it since it was read, its `externalId` claim and its
+    /// attachments.
+    pub fn delete_folder_partition_writes(
+        &self,
+        folder: &Versioned<Folder>,
+        attachments: &[Versioned<Attachment>],
+    ) -> Vec<Write> {
+        let f = &folder.value;
+        let mut writes = vec![
+            Write::Delete { key: keys::folder(f.id), condition: at_version(folder.version) },
+            Write::Delete { key: keys::folder_external_id(&f.operator, &f.external_id), condition: Condition::None },
+        ];
+        writes.extend(
+            attachments
+                .iter()
+                .map(|a| Write::Delete { key: keys::folder_attachment(f.id, a.value.id), condition: Condition::None }),
+        );
+        writes
     }
 
     /// The files deposited with the events of a case (whatever their event).
