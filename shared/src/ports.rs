@@ -38,6 +38,9 @@ impl Key {
 /// Partition and sort key attribute names of the table.
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
+/// The table's expiry attribute (epoch seconds), DynamoDB's TTL: part of the table's definition,
+/// like its keys. Deletion is lazy, so readers check expiry themselves.
+pub const TTL_ATTR: &str = "ttl";
 
 /// The global secondary indexes of the table. Every index projects all attributes and is
 /// sparse: an item without the index's partition key attribute is not in it.

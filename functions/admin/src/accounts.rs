@@ -255,7 +255,7 @@ mod tests {
         let a = state.store.account(email).await.unwrap().unwrap();
         let s = Session::new(a.email, csrf.clone(), a.credentials_version, state.clock.now());
         let write = state.store.create_session_write(&token_hash(&cookie), &s).unwrap();
-        state.store.table().transact_write(vec![write]).await.unwrap();
+        state.store.commit(vec![write]).await.unwrap();
         (cookie, csrf)
     }
 

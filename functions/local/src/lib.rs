@@ -16,7 +16,7 @@ use hubee_shared::{
     bootstrap::{self, LocalAdapters},
     config::LocalConfig,
     http,
-    ports::Clock,
+    ports::{Clock, Table},
     seed::Provisioning,
     state::AppState,
 };
@@ -31,6 +31,9 @@ pub struct Hub {
     pub addr: SocketAddr,
     pub state: AppState,
     pub adapters: LocalAdapters,
+    /// The table under the store, for the tests and tools that inspect what is stored; the hub
+    /// itself goes through `state.store`.
+    pub table: Arc<dyn Table>,
     /// The demo credentials, when the demo referential is loaded.
     pub demo: Option<DemoCredentials>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -120,10 +123,14 @@ pub async fn start(config: LocalConfig, clock: Arc<dyn Clock>) -> anyhow::Result
     let common = config.common(addr);
     // The dispatcher's wake-up: outbox writes, as the table's stream is on AWS.
     let outbox_written = Arc::new(tokio::sync::Notify::new());
+    let mut watched = None;
     let (state, adapters) = bootstrap::local(&config, &common, clock, |table| {
-        Arc::new(outbox_watch::OutboxWatch::new(table, Arc::clone(&outbox_written)))
+        let table: Arc<dyn Table> = Arc::new(outbox_watch::OutboxWatch::new(table, Arc::clone(&outbox_written)));
+        watched = Some(Arc::clone(&table));
+        table
     })
     .await?;
+    let table = watched.context("the bootstrap made no table")?;
     let demo = if config.demo { Some(demo::ensure_loaded(&state, &config.data_dir).await?) } else { None };
     if let Some(path) = &config.seed {
         let text = std::fs::read_to_string(path)
@@ -145,5 +152,5 @@ pub async fn start(config: LocalConfig, clock: Arc<dyn Clock>) -> anyhow::Result
             .await
     });
     tracing::info!(%addr, data_dir = %config.data_dir.display(), "hub listening");
-    Ok(Hub { addr, state, adapters, demo, shutdown: Some(tx), task, background })
+    Ok(Hub { addr, state, adapters, table, demo, shutdown: Some(tx), task, background })
 }

@@ -1,15 +1,15 @@
 //! The local hub's stand-in for the table's stream: a decorator of the `Table` port that wakes
 //! the dispatcher (`schedule`) after every write that leaves an outbox item to send, so that
 //! e-mails go out at once rather than at its next fallback sweep. On AWS, the stream triggers
-//! `notify` on outbox items; the store knows of neither.
+//! `notify` on outbox items. Being a `Table`, it sees raw writes; the store tells it which are
+//! outbox items ([`store::is_outbox_write`], [`store::is_pending_outbox_item`]).
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use hubee_shared::{
-    domain::OutboxStatus,
-    ports::{Condition, Item, Key, Page, Query, SK, Table, TableError, Write},
-    store::keys::OUTBOX_SK,
+    ports::{Condition, Item, Key, Page, Query, Table, TableError, Write},
+    store,
 };
 use tokio::sync::Notify;
 
@@ -32,16 +32,6 @@ impl OutboxWatch {
     }
 }
 
-fn is_outbox(key: Option<Key>) -> bool {
-    key.is_some_and(|k| k.sk == OUTBOX_SK)
-}
-
-/// Whether an item is an outbox item to send.
-fn is_pending_outbox(item: &Item) -> bool {
-    let pending = serde_json::to_value(OutboxStatus::Pending).ok();
-    item.get(SK).and_then(|v| v.as_str()) == Some(OUTBOX_SK) && item.get("status") == pending.as_ref()
-}
-
 #[async_trait]
 impl Table for OutboxWatch {
     async fn get(&self, key: &Key) -> Result<Option<Item>, TableError> {
@@ -49,7 +39,7 @@ impl Table for OutboxWatch {
     }
 
     async fn put(&self, item: Item, condition: Condition) -> Result<(), TableError> {
-        let pending = is_pending_outbox(&item);
+        let pending = store::is_pending_outbox_item(&item);
         self.inner.put(item, condition).await?;
         if pending {
             self.signal();
@@ -70,7 +60,7 @@ impl Table for OutboxWatch {
     }
 
     async fn transact_write(&self, writes: Vec<Write>) -> Result<(), TableError> {
-        let outbox = writes.iter().any(|w| is_outbox(w.key()));
+        let outbox = writes.iter().any(store::is_outbox_write);
         self.inner.transact_write(writes).await?;
         if outbox {
             self.signal();
@@ -82,13 +72,11 @@ impl Table for OutboxWatch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hubee_shared::{adapters::embedded::SqliteTable, store::keys};
-    use serde_json::json;
-
-    fn item(key: &Key, status: &str) -> Item {
-        let value = json!({"PK": key.pk, "SK": key.sk, "status": status});
-        value.as_object().unwrap().clone()
-    }
+    use hubee_shared::{
+        adapters::embedded::SqliteTable,
+        domain::{BranchCode, Email, MailItem, MailMessage, OrgId, OutboxStatus, Siret, parse_time},
+        store::Store,
+    };
 
     /// Whether `written` has a permit, without waiting for one.
     async fn signalled(written: &Notify) -> bool {
@@ -101,18 +89,26 @@ mod tests {
         let written = Arc::new(Notify::new());
         let table =
             OutboxWatch::new(Arc::new(SqliteTable::open(&dir.path().join("t.sqlite")).unwrap()), written.clone());
-        let outbox = keys::outbox(uuid::Uuid::new_v4());
-        let other = Key::new("FOLDER#1", "FOLDER");
+        let store = Store::new(Arc::new(table));
+        let email = Email::parse("someone@example.org").unwrap();
+        let mail = MailItem::new(
+            uuid::Uuid::new_v4(),
+            MailMessage::ResetLink { email: email.clone() },
+            parse_time("2026-01-05T09:00:00Z").unwrap(),
+        );
+        let org =
+            OrgId { siret: Siret::parse("11000000000007").unwrap(), branch_code: BranchCode::parse("00000").unwrap() };
 
-        table.transact_write(vec![Write::create(item(&other, "PENDING"))]).await.unwrap();
+        store.commit(vec![store.delegation_write(&email, &org).unwrap()]).await.unwrap();
         assert!(!signalled(&written).await, "no outbox item");
-        table.transact_write(vec![Write::create(item(&outbox, "PENDING"))]).await.unwrap();
+        store.commit(vec![store.create_mail_write(&mail).unwrap()]).await.unwrap();
         assert!(signalled(&written).await, "an outbox item committed");
-        table.put(item(&outbox, "SENT"), Condition::None).await.unwrap();
+        let sent = MailItem { status: OutboxStatus::Sent, ..mail.clone() };
+        store.update_mail(&sent, 1).await.unwrap();
         assert!(!signalled(&written).await, "sent: nothing left to do");
-        table.put(item(&outbox, "PENDING"), Condition::None).await.unwrap();
+        store.update_mail(&mail, 2).await.unwrap();
         assert!(signalled(&written).await, "put back to send");
-        let refused = table.transact_write(vec![Write::create(item(&outbox, "PENDING"))]).await;
+        let refused = store.commit(vec![store.create_mail_write(&mail).unwrap()]).await;
         assert!(refused.is_err());
         assert!(!signalled(&written).await, "nothing written");
     }

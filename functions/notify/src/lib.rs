@@ -9,28 +9,27 @@ use aws_lambda_events::{
 };
 use hubee_shared::{
     lambda::LambdaError,
+    ports::{Key, PK, SK},
     services::{notify, subscriptions},
     state::AppState,
+    store,
 };
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-/// The outbox item a stream record is about: an outbox item's key, in a record that was not a
-/// deletion.
+/// The outbox item a stream record is about: an outbox item's key (the store reads it), in a
+/// record that was not a deletion.
 fn outbox_id(record: &aws_lambda_events::dynamodb::EventRecord) -> Option<Uuid> {
     if record.event_name == "REMOVE" {
         return None;
     }
     let keys = &record.change.keys;
     let text = |name: &str| match keys.get(name) {
-        Some(serde_dynamo::AttributeValue::S(s)) => Some(s.as_str()),
+        Some(serde_dynamo::AttributeValue::S(s)) => Some(s.clone()),
         _ => None,
     };
-    if text("SK")? != "OUTBOX" {
-        return None;
-    }
-    text("PK")?.strip_prefix("OUTBOX#")?.parse().ok()
+    store::outbox_id_of(&Key::new(text(PK)?, text(SK)?))
 }
 
 /// Delivers the outbox items of a stream batch; the records whose item could not be processed

@@ -18,7 +18,7 @@ use crate::{
     domain::{Attachment, AttachmentStatus, Sha256Digest, format_time},
     ports::{ByteStream, ObjectError, ObjectInfo, ObjectKey, PRESIGNED_PUT_HEADER, PresignMethod, PutCheck},
     state::AppState,
-    store::{DepositSender, PendingUpload, StoreError, Versioned, attachment_key, from_item},
+    store::{DepositSender, PendingUpload, StoreError, Versioned},
 };
 
 /// How long an upload URL is valid.
@@ -243,8 +243,7 @@ async fn mark_received(
                 return Ok(());
             }
             Err(StoreError::Conflict) => {
-                let item = state.store.table().get(&attachment_key(&read.value)).await.map_err(StoreError::from)?;
-                read = from_item(item.ok_or(ExchangeError::AttachmentNotFound)?)?;
+                read = state.store.current_attachment(&read.value).await?.ok_or(ExchangeError::AttachmentNotFound)?;
             }
             Err(e) => return Err(e.into()),
         }

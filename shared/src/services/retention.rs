@@ -19,9 +19,9 @@ use crate::{
         Attachment, AttachmentStatus, Case, CaseStatus, ChangeSource, LogEntry, LogKind, OrgRef, RETENTION_ACTOR_ID,
         Retention, RetentionDue, RetentionStage, hub_org,
     },
-    ports::{Condition, MAX_TRANSACTION_WRITES, ObjectError, ObjectKey, Write},
+    ports::{MAX_TRANSACTION_WRITES, ObjectError, ObjectKey},
     state::AppState,
-    store::{StoreError, VERSION, Versioned, keys},
+    store::{StoreError, Versioned},
 };
 
 /// How many due markers one run takes at most: a scheduled Lambda must end well within its
@@ -399,20 +399,11 @@ async fn delete_folder(
             return Ok(Outcome::Deferred);
         }
     }
-    let f = &folder.value;
-    let mut writes = vec![
-        state.store.remove_marker_write(marker),
-        Write::Delete { key: keys::folder(f.id), condition: Condition::equals(VERSION, folder.version) },
-        Write::Delete { key: keys::folder_external_id(&f.operator, &f.external_id), condition: Default::default() },
-    ];
-    writes.extend(
-        attachments
-            .iter()
-            .map(|a| Write::Delete { key: keys::folder_attachment(f.id, a.value.id), condition: Default::default() }),
-    );
+    let mut writes = vec![state.store.remove_marker_write(marker)];
+    writes.extend(state.store.delete_folder_partition_writes(&folder, &attachments));
     match state.store.commit(writes).await {
         Ok(()) => {
-            tracing::info!(folder_id = %f.id, "archived folder deleted");
+            tracing::info!(folder_id = %folder.value.id, "archived folder deleted");
             Ok(Outcome::Done)
         }
         Err(StoreError::Conflict) => Ok(Outcome::Deferred),
@@ -435,24 +426,8 @@ async fn delete_case(state: &AppState, case: &Versioned<Case>) -> Result<bool, R
     for file in state.store.event_files_of_case(id).await? {
         delete_binary(state, &file.value).await?;
     }
-    let case_key = keys::case(id);
-    let others: Vec<_> = state.store.partition_keys(&keys::case_partition(id)).await?;
-    let others: Vec<_> = others.into_iter().filter(|k| *k != case_key).collect();
-    for chunk in others.chunks(MAX_TRANSACTION_WRITES) {
-        let writes =
-            chunk.iter().map(|key| Write::Delete { key: key.clone(), condition: Default::default() }).collect();
-        state.store.commit(writes).await?;
-    }
-    let c = &case.value;
-    let mut writes = vec![Write::Delete { key: case_key, condition: Condition::equals(VERSION, case.version) }];
-    if let Some(tab) = c.tab() {
-        writes.push(Write::Add {
-            key: keys::inbox_counter(&c.recipient, &c.process_code, tab),
-            attr: keys::COUNTER_ATTR.into(),
-            delta: -1,
-        });
-    }
-    match state.store.commit(writes).await {
+    state.store.delete_case_contents(id).await?;
+    match state.store.commit(state.store.delete_case_writes(case)).await {
         Ok(()) => Ok(true),
         Err(StoreError::Conflict) => Ok(false),
         Err(e) => Err(e.into()),

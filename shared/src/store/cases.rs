@@ -53,26 +53,18 @@ impl Store {
         let mut case = None;
         let (mut events, mut event_attachments, mut history, mut log) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        let mut cursor = None;
-        loop {
-            let page = self.table().query(Query::table(keys::case_partition(id)).after(cursor.take())).await?;
-            for item in page.items {
-                let sk = item.get(SK).and_then(Value::as_str).unwrap_or_default().to_owned();
-                if sk == keys::case(id).sk {
-                    case = Some(from_item::<Case>(item)?);
-                } else if sk.starts_with(keys::EVENT_PREFIX) {
-                    events.push(from_item::<Event>(item)?);
-                } else if sk.starts_with(keys::EVENT_ATTACHMENT_PREFIX) {
-                    event_attachments.push(from_item::<Attachment>(item)?);
-                } else if sk.starts_with(keys::HISTORY_PREFIX) {
-                    history.push(from_item::<StatusChange>(item)?.value);
-                } else if sk.starts_with(keys::LOG_PREFIX) {
-                    log.push(from_item::<LogEntry>(item)?.value);
-                }
-            }
-            match page.cursor {
-                Some(c) => cursor = Some(c),
-                None => break,
+        for item in self.query_all(Query::table(keys::case_partition(id))).await? {
+            let sk = item.get(SK).and_then(Value::as_str).unwrap_or_default().to_owned();
+            if sk == keys::case(id).sk {
+                case = Some(from_item::<Case>(item)?);
+            } else if sk.starts_with(keys::EVENT_PREFIX) {
+                events.push(from_item::<Event>(item)?);
+            } else if sk.starts_with(keys::EVENT_ATTACHMENT_PREFIX) {
+                event_attachments.push(from_item::<Attachment>(item)?);
+            } else if sk.starts_with(keys::HISTORY_PREFIX) {
+                history.push(from_item::<StatusChange>(item)?.value);
+            } else if sk.starts_with(keys::LOG_PREFIX) {
+                log.push(from_item::<LogEntry>(item)?.value);
             }
         }
         let Some(case) = case else { return Ok(None) };

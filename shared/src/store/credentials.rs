@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, StoreError, VERSION, Versioned, from_item, keys, to_item};
+use super::{IndexEntry, Store, StoreError, VERSION, Versioned, from_item, keys, to_item};
 use crate::{
     domain::{ApiClient, CredentialEvent, Subscription},
     ports::{Condition, Index, Query, SortKey, Write},
@@ -13,11 +13,12 @@ use crate::{
 pub(super) const API_CLIENT: &str = "ApiClient";
 
 /// GSI1: a client in its organisation's partition.
-pub(super) fn api_client_indexes(c: &ApiClient) -> [(&'static str, String); 2] {
-    [
-        ("GSI1PK", keys::org_partition(&c.siret, &c.branch_code)),
-        ("GSI1SK", format!("{}{}", keys::CLIENT_PREFIX, c.client_id)),
-    ]
+pub(super) fn api_client_indexes(c: &ApiClient) -> [IndexEntry; 1] {
+    [IndexEntry::new(
+        Index::Gsi1,
+        keys::org_partition(&c.siret, &c.branch_code),
+        format!("{}{}", keys::CLIENT_PREFIX, c.client_id),
+    )]
 }
 
 impl Store {

@@ -5,10 +5,10 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Store, StoreError, Versioned, from_item, keys, to_item};
+use super::{IndexEntry, Store, StoreError, Versioned, from_item, keys, to_item};
 use crate::{
     domain::{Attachment, Case, Folder, Notification, OrgRef, Retention, format_time},
-    ports::{Condition, Item, Query, SK, Write},
+    ports::{Condition, Index, Item, Query, SK, Write},
 };
 
 /// A folder with its cases (in request order) and attachments (in request order).
@@ -136,6 +136,15 @@ impl Store {
         Ok(writes)
     }
 
+    /// An attachment as the table holds it now, wherever it lives (under its folder, or under
+    /// its event's case).
+    ///
+    /// # Errors
+    /// When the table fails or holds a corrupt item.
+    pub async fn current_attachment(&self, a: &Attachment) -> Result<Option<Versioned<Attachment>>, StoreError> {
+        self.table().get(&attachment_key(a)).await?.map(from_item).transpose()
+    }
+
     /// Saves an attachment if nobody changed it since `read_version`.
     ///
     /// # Errors
@@ -179,10 +188,8 @@ impl Store {
     pub fn create_notification_write(&self, n: &Notification) -> Result<Write, StoreError> {
         let sort = format!("{}#{}", format_time(n.date_time), n.id);
         let indexes = [
-            ("GSI1PK", keys::notifications_of_org(&n.recipient)),
-            ("GSI1SK", sort.clone()),
-            ("GSI2PK", keys::notifications_of_org_procedure(&n.recipient, &n.process_code)),
-            ("GSI2SK", sort),
+            IndexEntry::new(Index::Gsi1, keys::notifications_of_org(&n.recipient), sort.clone()),
+            IndexEntry::new(Index::Gsi2, keys::notifications_of_org_procedure(&n.recipient, &n.process_code), sort),
         ];
         Ok(Write::create(to_item(n, "Notification", &keys::notification(n.id), &indexes, 1)?))
     }
@@ -192,21 +199,13 @@ impl Store {
     /// # Errors
     /// When the table fails.
     pub async fn notifications_of(&self, org: &OrgRef, limit: usize) -> Result<Vec<Notification>, StoreError> {
-        let q = Query::index(crate::ports::Index::Gsi1, keys::notifications_of_org(org)).backward().limit(limit);
+        let q = Query::index(Index::Gsi1, keys::notifications_of_org(org)).backward().limit(limit);
         self.table().query(q).await?.items.into_iter().map(|i| from_item(i).map(|v| v.value)).collect()
-    }
-
-    /// Applies writes all together.
-    ///
-    /// # Errors
-    /// `Conflict` when a condition failed (nothing was written).
-    pub async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        Ok(self.table().transact_write(writes).await?)
     }
 }
 
 /// Where an attachment is stored: under its folder, or under its event's case.
-pub fn attachment_key(a: &Attachment) -> crate::ports::Key {
+pub(super) fn attachment_key(a: &Attachment) -> crate::ports::Key {
     match a.event {
         None => keys::folder_attachment(a.folder_id, a.id),
         Some(e) => keys::event_attachment(e.case_id, e.event_id, a.id),
@@ -224,16 +223,24 @@ pub(super) fn case_item(c: &Case, version: i64) -> Result<Item, StoreError> {
     let mut indexes = Vec::new();
     if let (Some(tab), Some(sent)) = (c.tab(), c.transmission_date_time) {
         let by_date = format!("{}#{}", format_time(sent), c.id);
-        indexes.push(("GSI1PK", keys::inbox(&c.recipient, &c.process_code)));
-        indexes.push(("GSI1SK", by_date.clone()));
-        indexes.push(("GSI2PK", keys::inbox_tab(&c.recipient, &c.process_code, tab)));
-        indexes.push(("GSI2SK", by_date.clone()));
+        indexes.push(IndexEntry::new(Index::Gsi1, keys::inbox(&c.recipient, &c.process_code), by_date.clone()));
+        indexes.push(IndexEntry::new(
+            Index::Gsi2,
+            keys::inbox_tab(&c.recipient, &c.process_code, tab),
+            by_date.clone(),
+        ));
         if let Some(name) = c.search_name() {
-            indexes.push(("GSI3PK", keys::inbox_name(&c.recipient, &c.process_code)));
-            indexes.push(("GSI3SK", format!("{name}#{by_date}")));
+            indexes.push(IndexEntry::new(
+                Index::Gsi3,
+                keys::inbox_name(&c.recipient, &c.process_code),
+                format!("{name}#{by_date}"),
+            ));
         }
-        indexes.push(("GSI4PK", keys::inbox_number(&c.recipient, &c.external_id)));
-        indexes.push(("GSI4SK", format!("{}#{}", c.process_code, c.id)));
+        indexes.push(IndexEntry::new(
+            Index::Gsi4,
+            keys::inbox_number(&c.recipient, &c.external_id),
+            format!("{}#{}", c.process_code, c.id),
+        ));
     }
     to_item(c, "Case", &keys::case(c.id), &indexes, version)
 }

@@ -4,10 +4,33 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use serde_json::Value;
+
 use crate::{
     domain::{BranchCode, OrgRef, ProcessCode, Siret, format_time, org_key},
-    ports::Key,
+    ports::{Index, Item, Key},
 };
+
+/// An item's entry in one of the table's indexes: the values of the index's partition and sort
+/// key attributes, whose names only [`Index`] spells.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct IndexEntry {
+    pub index: Index,
+    pub pk: String,
+    pub sk: String,
+}
+
+impl IndexEntry {
+    pub fn new(index: Index, pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        Self { index, pk: pk.into(), sk: sk.into() }
+    }
+
+    /// Files the item under this entry (its two attributes, partition key first).
+    pub fn set_on(&self, item: &mut Item) {
+        item.insert(self.index.pk_attr().to_owned(), Value::from(self.pk.clone()));
+        item.insert(self.index.sk_attr().to_owned(), Value::from(self.sk.clone()));
+    }
+}
 
 pub fn folder(id: Uuid) -> Key {
     Key::new(format!("FOLDER#{id}"), "FOLDER")
@@ -40,8 +63,9 @@ pub fn notifications_of_org_procedure(org: &OrgRef, process: &ProcessCode) -> St
 }
 
 pub const OUTBOX_SK: &str = "OUTBOX";
+pub const OUTBOX_PREFIX: &str = "OUTBOX#";
 pub fn outbox(id: Uuid) -> Key {
-    Key::new(format!("OUTBOX#{id}"), OUTBOX_SK)
+    Key::new(format!("{OUTBOX_PREFIX}{id}"), OUTBOX_SK)
 }
 /// GSI3: outbox items still to process, oldest first (sparse: only pending items carry it).
 pub const OUTBOX_PENDING: &str = "OUTBOX#PENDING";
@@ -209,9 +233,8 @@ pub fn session(id_hash: &str) -> Key {
 pub fn link_token(token_hash: &str) -> Key {
     Key::new(format!("LINK#{token_hash}"), "LINK")
 }
-/// The DynamoDB TTL attribute (epoch seconds) of expiring items; deletion is lazy, so readers
-/// check expiry themselves.
-pub const TTL_ATTR: &str = "ttl";
+/// The expiry attribute of expiring items (see [`crate::ports::TTL_ATTR`]).
+pub use crate::ports::TTL_ATTR;
 
 /// A running retention clock of a case (`PURGE`, `ARCHIVE`), in the case's partition, or of a
 /// folder (`DELETE`), in the folder's partition: deleted with them, never read by their Queries.

@@ -5,7 +5,7 @@
 
 use uuid::Uuid;
 
-use super::{ENTITY, Store, StoreError, Versioned, folders::at_version, from_item, keys, to_item};
+use super::{ENTITY, IndexEntry, Store, StoreError, Versioned, folders::at_version, from_item, keys, to_item};
 use crate::{
     domain::{MailItem, OutboxStatus, format_time},
     ports::{Cursor, Index, Item, Query, Write},
@@ -23,9 +23,9 @@ pub enum OutboxEntity {
 }
 
 fn mail_item(m: &MailItem, version: i64) -> Result<Item, StoreError> {
-    let indexes: Vec<(&str, String)> = match m.status {
+    let indexes = match m.status {
         OutboxStatus::Pending => {
-            vec![("GSI3PK", keys::MAIL_PENDING.to_owned()), ("GSI3SK", format!("{}#{}", format_time(m.created), m.id))]
+            vec![IndexEntry::new(Index::Gsi3, keys::MAIL_PENDING, format!("{}#{}", format_time(m.created), m.id))]
         }
         _ => Vec::new(),
     };

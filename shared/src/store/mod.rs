@@ -1,5 +1,10 @@
 //! Repositories, written once on top of the `Table` port. The key design lives in `keys` and is
 //! described, with every access pattern, in docs/ACCESS-PATTERNS.md.
+//!
+//! The store is sealed: only this module reads or writes raw items, keys and index attributes.
+//! Services get typed operations and opaque `Write`s to commit together; the stream consumers
+//! ask [`outbox_id_of`] and [`is_outbox_write`] what a key means. `keys` stays public for the
+//! tests that check the stored layout (the SAM stream filter, expiring items).
 
 mod cases;
 mod credentials;
@@ -19,13 +24,14 @@ use std::sync::Arc;
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
-use crate::ports::{Item, Key, PK, SK, Table, TableError};
+use crate::ports::{Item, Key, PK, Query, SK, Table, TableError, Write};
+use keys::IndexEntry;
 
 pub use cases::{CaseRecord, NotificationPage};
-pub use folders::{FolderAggregate, attachment_key, create_attachment_write};
+pub use folders::{FolderAggregate, create_attachment_write};
 pub use inbox::InboxIndex;
 pub use mail::OutboxEntity;
-pub use retention::marker_key;
+pub use outbox::{is_outbox_write, is_pending_outbox_item, outbox_id_of};
 pub use uploads::{DepositSender, PendingUpload};
 
 /// An entity with the version it was read at, for optimistic updates.
@@ -66,23 +72,46 @@ impl Store {
         Self { table }
     }
 
-    pub fn table(&self) -> &dyn Table {
+    /// The raw table, for the repositories only: nothing outside `store` reads or writes items.
+    fn table(&self) -> &dyn Table {
         self.table.as_ref()
+    }
+
+    /// Applies writes all together.
+    ///
+    /// # Errors
+    /// `Conflict` when a condition failed (nothing was written).
+    pub async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        Ok(self.table().transact_write(writes).await?)
+    }
+
+    /// Every item a query matches, following its pages: the one paging loop of the store.
+    async fn query_all(&self, query: Query) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self.table().query(query.clone().after(cursor)).await?;
+            items.extend(page.items);
+            match page.cursor {
+                Some(c) => cursor = Some(c),
+                None => return Ok(items),
+            }
+        }
     }
 }
 
-pub const VERSION: &str = "version";
-pub const ENTITY: &str = "entity";
+const VERSION: &str = "version";
+const ENTITY: &str = "entity";
 
-/// An entity as an item: its fields, its key, index keys, its kind and version.
+/// An entity as an item: its fields, its key, index entries, its kind and version.
 ///
 /// # Errors
 /// When the entity does not serialise to a JSON object.
-pub fn to_item<T: Serialize>(
+fn to_item<T: Serialize>(
     entity: &T,
     kind: &str,
     key: &Key,
-    indexes: &[(&str, String)],
+    indexes: &[IndexEntry],
     version: i64,
 ) -> Result<Item, StoreError> {
     let Value::Object(mut item) = serde_json::to_value(entity).map_err(|e| StoreError::Corrupt(e.to_string()))? else {
@@ -90,8 +119,8 @@ pub fn to_item<T: Serialize>(
     };
     item.insert(PK.into(), key.pk.clone().into());
     item.insert(SK.into(), key.sk.clone().into());
-    for (attr, value) in indexes {
-        item.insert((*attr).to_owned(), value.clone().into());
+    for entry in indexes {
+        entry.set_on(&mut item);
     }
     item.insert(ENTITY.into(), kind.into());
     item.insert(VERSION.into(), version.into());
@@ -100,7 +129,7 @@ pub fn to_item<T: Serialize>(
 
 /// # Errors
 /// When the item does not hold the entity.
-pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<Versioned<T>, StoreError> {
+fn from_item<T: DeserializeOwned>(item: Item) -> Result<Versioned<T>, StoreError> {
     let version = item.get(VERSION).and_then(Value::as_i64).unwrap_or(0);
     let value = serde_json::from_value(Value::Object(item)).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     Ok(Versioned { value, version })

@@ -3,26 +3,51 @@
 
 use uuid::Uuid;
 
-use super::{Store, StoreError, Versioned, folders::at_version, from_item, keys, to_item};
+use super::{IndexEntry, Store, StoreError, Versioned, folders::at_version, from_item, keys, to_item};
 use crate::{
     domain::{OutboxItem, OutboxStatus, format_time},
-    ports::{Condition, Cursor, Index, Item, Query, Write},
+    ports::{Condition, Cursor, Index, Item, Key, Query, SK, Write},
 };
+
+/// The id of the outbox item (notification or mail: they share the key) stored under `key`, if
+/// it is an outbox key. For what only sees keys: the table's stream records (`notify`, the cost
+/// model) and the local hub's stand-in for the stream.
+pub fn outbox_id_of(key: &Key) -> Option<Uuid> {
+    if key.sk != keys::OUTBOX_SK {
+        return None;
+    }
+    key.pk.strip_prefix(keys::OUTBOX_PREFIX)?.parse().ok()
+}
+
+/// Whether a write touches an outbox item (creates, updates or deletes it): a transaction
+/// holding one reports something the dispatcher sends.
+pub fn is_outbox_write(write: &Write) -> bool {
+    write.key().is_some_and(|k| k.sk == keys::OUTBOX_SK)
+}
+
+/// Whether an item is an outbox item (notification or mail) still to send.
+pub fn is_pending_outbox_item(item: &Item) -> bool {
+    let pending = serde_json::to_value(OutboxStatus::Pending).ok();
+    item.get(SK).and_then(|v| v.as_str()) == Some(keys::OUTBOX_SK) && item.get("status") == pending.as_ref()
+}
 
 /// An outbox item with the index entries its state calls for: items to send now in the
 /// pending partition (GSI3), items waiting for a digest in the digest partition (GSI3, by
 /// subscription), sent and failed items in their subscription's delivery record (GSI1).
 fn outbox_item(o: &OutboxItem, version: i64) -> Result<Item, StoreError> {
     let stamp = |t| format!("{}#{}", format_time(t), o.id);
-    let indexes: Vec<(&str, String)> = match o.status {
-        OutboxStatus::Pending if o.awaits_digest() => vec![
-            ("GSI3PK", keys::DIGEST_PENDING.to_owned()),
-            ("GSI3SK", format!("{}#{}", o.subscription_id, stamp(o.created))),
-        ],
-        OutboxStatus::Pending => vec![("GSI3PK", keys::OUTBOX_PENDING.to_owned()), ("GSI3SK", stamp(o.created))],
-        OutboxStatus::Sent | OutboxStatus::Failed => {
-            vec![("GSI1PK", keys::deliveries(o.subscription_id)), ("GSI1SK", stamp(o.done_at.unwrap_or(o.created)))]
-        }
+    let indexes = match o.status {
+        OutboxStatus::Pending if o.awaits_digest() => vec![IndexEntry::new(
+            Index::Gsi3,
+            keys::DIGEST_PENDING,
+            format!("{}#{}", o.subscription_id, stamp(o.created)),
+        )],
+        OutboxStatus::Pending => vec![IndexEntry::new(Index::Gsi3, keys::OUTBOX_PENDING, stamp(o.created))],
+        OutboxStatus::Sent | OutboxStatus::Failed => vec![IndexEntry::new(
+            Index::Gsi1,
+            keys::deliveries(o.subscription_id),
+            stamp(o.done_at.unwrap_or(o.created)),
+        )],
         OutboxStatus::Assembling | OutboxStatus::Closed => Vec::new(),
     };
     to_item(o, "Outbox", &keys::outbox(o.id), &indexes, version)

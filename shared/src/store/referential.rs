@@ -2,7 +2,7 @@
 
 use serde::{Serialize, de::DeserializeOwned};
 
-use super::{Store, StoreError, Versioned, from_item, keys, to_item};
+use super::{IndexEntry, Store, StoreError, Versioned, from_item, keys, to_item};
 use crate::{
     domain::{Account, ApiClient, BranchCode, Email, OrgId, Organisation, Procedure, ProcessCode, Siret},
     ports::{Condition, Index, Item, Key, Query, SortKey, Write},
@@ -19,7 +19,7 @@ impl Store {
         value: &T,
         kind: &str,
         key: &Key,
-        indexes: &[(&str, String)],
+        indexes: &[IndexEntry],
     ) -> Result<bool, StoreError> {
         let current = self.read::<T>(key).await?;
         let (version, condition) = match &current {
@@ -42,10 +42,11 @@ impl Store {
     /// # Errors
     /// `Conflict` on a concurrent change.
     pub async fn save_organisation(&self, org: &Organisation) -> Result<bool, StoreError> {
-        let indexes = [
-            ("GSI1PK", keys::ALL_ORGANISATIONS.to_owned()),
-            ("GSI1SK", crate::domain::org_key(&org.siret, &org.branch_code)),
-        ];
+        let indexes = [IndexEntry::new(
+            Index::Gsi1,
+            keys::ALL_ORGANISATIONS,
+            crate::domain::org_key(&org.siret, &org.branch_code),
+        )];
         self.upsert(org, "Organisation", &keys::organisation(&org.siret, &org.branch_code), &indexes).await
     }
 
@@ -58,7 +59,7 @@ impl Store {
     /// # Errors
     /// `Conflict` on a concurrent change.
     pub async fn save_procedure(&self, p: &Procedure) -> Result<bool, StoreError> {
-        let indexes = [("GSI1PK", keys::ALL_PROCEDURES.to_owned()), ("GSI1SK", p.code.to_string())];
+        let indexes = [IndexEntry::new(Index::Gsi1, keys::ALL_PROCEDURES, p.code.to_string())];
         self.upsert(p, "Procedure", &keys::procedure(&p.code), &indexes).await
     }
 
@@ -109,11 +110,11 @@ impl Store {
         let partition = keys::org_partition(&org.siret, &org.branch_code);
         let own = Query::index(Index::Gsi1, partition.clone()).sk(SortKey::BeginsWith(keys::ACCOUNT_PREFIX.into()));
         let mut accounts = Vec::new();
-        for item in self.every_page(own).await? {
+        for item in self.query_all(own).await? {
             accounts.push(from_item::<Account>(item)?.value);
         }
         let delegates = Query::index(Index::Gsi1, partition).sk(SortKey::BeginsWith(keys::DELEGATE_PREFIX.into()));
-        for item in self.every_page(delegates).await? {
+        for item in self.query_all(delegates).await? {
             let Some(email) = item.get("email").and_then(serde_json::Value::as_str) else { continue };
             // The account decides: an index entry may lag behind it.
             if let Some(a) = self.account(email).await?
@@ -143,20 +144,6 @@ impl Store {
         }
     }
 
-    /// Every item of a query, following the cursors.
-    async fn every_page(&self, query: Query) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = self.table().query(query.clone().after(cursor)).await?;
-            items.extend(page.items);
-            match page.cursor {
-                Some(c) => cursor = Some(c),
-                None => return Ok(items),
-            }
-        }
-    }
-
     /// The write creating an account, failing if one exists with that e-mail meanwhile.
     ///
     /// # Errors
@@ -166,20 +153,22 @@ impl Store {
     }
 }
 
-pub(super) fn account_indexes(a: &Account) -> [(&'static str, String); 2] {
-    [
-        ("GSI1PK", keys::org_partition(&a.siret, &a.branch_code)),
-        ("GSI1SK", format!("{}{}", keys::ACCOUNT_PREFIX, a.email)),
-    ]
+pub(super) fn account_indexes(a: &Account) -> [IndexEntry; 1] {
+    [IndexEntry::new(
+        Index::Gsi1,
+        keys::org_partition(&a.siret, &a.branch_code),
+        format!("{}{}", keys::ACCOUNT_PREFIX, a.email),
+    )]
 }
 
 fn delegation_item(email: &Email, org: &OrgId) -> Result<Item, StoreError> {
     let delegation =
         Delegation { email: email.clone(), siret: org.siret.clone(), branch_code: org.branch_code.clone() };
-    let indexes = [
-        ("GSI1PK", keys::org_partition(&org.siret, &org.branch_code)),
-        ("GSI1SK", format!("{}{email}", keys::DELEGATE_PREFIX)),
-    ];
+    let indexes = [IndexEntry::new(
+        Index::Gsi1,
+        keys::org_partition(&org.siret, &org.branch_code),
+        format!("{}{email}", keys::DELEGATE_PREFIX),
+    )];
     let key = keys::delegation(email.as_str(), &org.siret, &org.branch_code);
     to_item(&delegation, "Delegation", &key, &indexes, 1)
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{Store, StoreError, Versioned, from_item, keys, to_item};
+use super::{IndexEntry, Store, StoreError, Versioned, from_item, keys, to_item};
 use crate::{
     domain::{BranchCode, Procedure, ProcessCode, Siret, Subscription, org_key},
     ports::{Condition, Index, Item, Query, SortKey, Write},
@@ -12,16 +12,21 @@ use crate::{
 
 /// The index keys of a subscription; the activation index only while it is `Inactif` with a
 /// date, so that the activation sweep reads nothing else.
-fn subscription_indexes(s: &Subscription) -> Vec<(&'static str, String)> {
+fn subscription_indexes(s: &Subscription) -> Vec<IndexEntry> {
     let mut indexes = vec![
-        ("GSI1PK", keys::subscription_by_id(s.id)),
-        ("GSI1SK", keys::SUBSCRIPTION_BY_ID_SK.to_owned()),
-        ("GSI2PK", keys::subscriptions_of_procedure(&s.process_code)),
-        ("GSI2SK", org_key(&s.siret, &s.branch_code)),
+        IndexEntry::new(Index::Gsi1, keys::subscription_by_id(s.id), keys::SUBSCRIPTION_BY_ID_SK),
+        IndexEntry::new(
+            Index::Gsi2,
+            keys::subscriptions_of_procedure(&s.process_code),
+            org_key(&s.siret, &s.branch_code),
+        ),
     ];
     if let Some(at) = s.awaits_activation() {
-        indexes.push(("GSI3PK", keys::SUBSCRIPTION_ACTIVATIONS.to_owned()));
-        indexes.push(("GSI3SK", keys::subscription_activation(at, s.id)));
+        indexes.push(IndexEntry::new(
+            Index::Gsi3,
+            keys::SUBSCRIPTION_ACTIVATIONS,
+            keys::subscription_activation(at, s.id),
+        ));
     }
     indexes
 }
@@ -35,20 +40,6 @@ fn subscription_item(s: &Subscription, version: i64) -> Result<Item, StoreError>
 }
 
 impl Store {
-    /// Every item of a query, following the cursors.
-    async fn query_all(&self, query: Query) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = self.table().query(query.clone().after(cursor)).await?;
-            items.extend(page.items);
-            match page.cursor {
-                Some(c) => cursor = Some(c),
-                None => return Ok(items),
-            }
-        }
-    }
-
     /// # Errors
     /// When the table fails.
     pub async fn subscription(

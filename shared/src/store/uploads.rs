@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Store, StoreError, from_item, keys, to_item};
+use super::{IndexEntry, Store, StoreError, from_item, keys, to_item};
 use crate::{
     domain::{EventRef, OrgRef, Sha256Digest, contract_time},
     ports::{Condition, Index, Query, SortKey},
@@ -63,7 +63,7 @@ impl Store {
     /// `Conflict` when the upload id is taken (it is a fresh UUID: never in practice).
     pub async fn create_pending_upload(&self, upload: &PendingUpload) -> Result<(), StoreError> {
         let due = upload.deposit.as_ref().map(|_| {
-            [("GSI3PK", keys::DEPOSIT_DUE.to_owned()), ("GSI3SK", keys::deposit_due(upload.settled_by(), upload.id))]
+            [IndexEntry::new(Index::Gsi3, keys::DEPOSIT_DUE, keys::deposit_due(upload.settled_by(), upload.id))]
         });
         let mut item =
             to_item(upload, "PendingUpload", &keys::pending_upload(upload.id), due.as_ref().map_or(&[], |d| d), 1)?;

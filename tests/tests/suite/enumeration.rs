@@ -99,7 +99,7 @@ async fn a_wrong_password_takes_as_long_for_an_unknown_address_as_for_a_known_on
     assert_same_time("a wrong password", known, unknown);
 
     // The unknown address's failures are counted like an account's, in an item that expires.
-    let item = t.hub().state.store.table().get(&keys::sign_in_failures(UNKNOWN)).await.unwrap();
+    let item = t.hub().table.get(&keys::sign_in_failures(UNKNOWN)).await.unwrap();
     assert!(item.expect("a failure record").contains_key(keys::TTL_ATTR), "it expires");
     // And the known account can still sign in: 55 failures, never five in one window.
     t.sign_in(PORTAL_ADMIN, PORTAL_ADMIN_PASSWORD).await;

@@ -166,7 +166,7 @@ async fn recipients_must_exist_and_be_subscribed() {
             ),
         ]
     );
-    let table = t.hub().state.store.table();
+    let table = &t.hub().table;
     let folders = table.query(Query::table(format!("FOLDEREXT#{OPERATOR_SIRET}#00000#DGS-CERTDC-0002"))).await.unwrap();
     assert!(folders.items.is_empty(), "a refused folder is not stored");
 }

@@ -73,12 +73,9 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::{Deserialize, Serialize};
 use serde_json::{Number, Value};
 
-use crate::{
-    ports::{
-        Condition, Cursor, Index, Item, Key, MAX_TRANSACTION_WRITES, PK, Page, Query, SK, SortKey, Table, TableError,
-        Write, item_key,
-    },
-    store::keys::TTL_ATTR,
+use crate::ports::{
+    Condition, Cursor, Index, Item, Key, MAX_TRANSACTION_WRITES, PK, Page, Query, SK, SortKey, TTL_ATTR, Table,
+    TableError, Write, item_key,
 };
 
 /// An item as the SDK holds it.
