@@ -82,7 +82,7 @@ async fn portal_archives(
     line: RequestLine,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let ids = dossier::parse_case_ids(&line.0, &body)?;
+    let ids = dossier::CaseSelection::parse(&line.0, &body)?.case_ids;
     let actor = portal_actor(&state, &user.account).await?;
     Ok(delivery_response(dossier::deliver_many(&state, &actor, &ids).await?))
 }

@@ -90,7 +90,7 @@ async fn portal_bulk(
     JsonBody(body): JsonBody,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let (action, reason) = parse_action(&line.0, &body)?;
-    let ids = dossier::parse_case_ids(&line.0, &body)?;
+    let ids = dossier::CaseSelection::parse(&line.0, &body)?.case_ids;
     let actor = portal_actor(&state, &user.account).await?;
     let results = dossier::bulk(&state, &actor, &ids, action, reason.as_deref()).await?;
     Ok(Json(serde_json::json!({"results": http::bulk_results(results)})))

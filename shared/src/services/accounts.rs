@@ -65,25 +65,41 @@ pub fn parse_org(s: &str) -> Option<OrgId> {
     })
 }
 
-/// The organisation a request manages: `organisation=<siret>-<branchCode>` when given (a
-/// technical delegate serving several), else the caller's own. The caller must hold "Gestion
-/// des utilisateurs" there — at home its own roles, in an organisation it serves the roles that
-/// organisation gave it.
+/// Whether the caller holds "Gestion des utilisateurs" in any organisation: the handlers check
+/// it before reading the query or the body, so that such a caller gets 403 before any 400.
 ///
 /// # Errors
-/// `Invalid` for a malformed value, `Forbidden` for a role or organisation the caller lacks.
-pub fn organisation(caller: &Account, line: &str, asked: Option<&str>) -> Result<OrgId, AccountsError> {
-    if caller.organisations_with(Role::ManageUsers).is_empty() {
-        return Err(AccountsError::Forbidden);
-    }
-    let org = match asked {
-        None => caller.home(),
-        Some(asked) => parse_org(asked).ok_or_else(|| {
-            AccountsError::Invalid(vec![format!(
-                "[ERROR][REQUEST][{line} @query.organisation] \"{asked}\" is not an organisation (<siret>-<branchCode>)"
-            )])
-        })?,
-    };
+/// `Forbidden` when it holds the role nowhere.
+pub fn authorise(caller: &Account) -> Result<(), AccountsError> {
+    if caller.organisations_with(Role::ManageUsers).is_empty() { Err(AccountsError::Forbidden) } else { Ok(()) }
+}
+
+/// Reads the `organisation=<siret>-<branchCode>` query parameter, when given; `line`
+/// (`METHOD /path`) names the request in the problem.
+///
+/// # Errors
+/// `Invalid` for a malformed value.
+pub fn parse_organisation_param(line: &str, asked: Option<&str>) -> Result<Option<OrgId>, AccountsError> {
+    asked
+        .map(|asked| {
+            parse_org(asked).ok_or_else(|| {
+                AccountsError::Invalid(vec![format!(
+                    "[ERROR][REQUEST][{line} @query.organisation] \"{asked}\" is not an organisation (<siret>-<branchCode>)"
+                )])
+            })
+        })
+        .transpose()
+}
+
+/// The organisation a request manages: the one asked when given (a technical delegate serving
+/// several), else the caller's own. The caller must hold "Gestion des utilisateurs" there — at
+/// home its own roles, in an organisation it serves the roles that organisation gave it.
+///
+/// # Errors
+/// `Forbidden` for a role or organisation the caller lacks.
+pub fn organisation(caller: &Account, asked: Option<OrgId>) -> Result<OrgId, AccountsError> {
+    authorise(caller)?;
+    let org = asked.unwrap_or_else(|| caller.home());
     require(caller, &org)?;
     Ok(org)
 }
@@ -91,6 +107,20 @@ pub fn organisation(caller: &Account, line: &str, asked: Option<&str>) -> Result
 /// "Gestion des utilisateurs" in `org`.
 fn require(caller: &Account, org: &OrgId) -> Result<(), AccountsError> {
     if caller.has_role_in(org, Role::ManageUsers) { Ok(()) } else { Err(AccountsError::Forbidden) }
+}
+
+/// The procedures whose dossiers an account of `org` may be given, for the caller managing it:
+/// the handler reads them after the permission check, to parse a creation or an edit.
+///
+/// # Errors
+/// `Forbidden` without "Gestion des utilisateurs" in `org`; `Store` when the table fails.
+pub async fn procedures_to_give(
+    state: &AppState,
+    caller: &Account,
+    org: &OrgId,
+) -> Result<Vec<ProcessCode>, AccountsError> {
+    require(caller, org)?;
+    subscribed_procedures(state, org).await
 }
 
 /// The procedures whose dossiers an account of `org` may be given: those it subscribes to,
@@ -398,54 +428,98 @@ pub enum Created {
     DelegateInvited(Value),
 }
 
+/// `POST /portail/v1/accounts`: the account to create, as its body declares it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewAccount {
+    pub actor_type: ActorType,
+    pub email: Email,
+    pub civility: Option<Civility>,
+    pub first_name: String,
+    pub last_name: String,
+    pub function: Option<String>,
+    pub phone_number: String,
+    pub secondary_phone_number: Option<String>,
+    pub habilitations: Vec<ProcessCode>,
+}
+
+impl NewAccount {
+    /// Reads the body; `subscribed` ([`procedures_to_give`]) are the habilitations it may give,
+    /// checked with the other fields so that one answer lists every problem; `line`
+    /// (`METHOD /path`) names the request in the problems.
+    ///
+    /// # Errors
+    /// `Invalid`, listing every problem.
+    pub fn parse(line: &str, body: &Value, subscribed: &[ProcessCode]) -> Result<Self, AccountsError> {
+        let mut c = Checker::new(line);
+        let Some(root) = c.root(body) else {
+            return Err(AccountsError::Invalid(c.problems));
+        };
+        known_properties(&mut c, root, CREATE_FIELDS);
+        let actor = c.parsed(root, "", "actorType", true, 40, actor_type);
+        let email = c.parsed(root, "", "email", true, 320, Email::parse);
+        let civility = c.parsed(root, "", "civility", false, 20, civility);
+        let first_name = name(&mut c, root, "firstName", true);
+        let last_name = name(&mut c, root, "lastName", true);
+        let function =
+            c.string(root, "", "function", false, 200).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let phone = c.parsed(root, "", "phoneNumber", true, 40, phone_number);
+        let secondary = c.parsed(root, "", "secondaryPhoneNumber", false, 40, phone_number);
+        let habilitations = list_of(&mut c, root, "habilitations", habilitation(subscribed)).unwrap_or_default();
+        if actor == Some(ActorType::LocalAdmin) && !habilitations.is_empty() {
+            c.problem(".habilitations", LOCAL_ADMIN_HABILITATIONS);
+        }
+        let (Some(actor_type), Some(email), Some(first_name), Some(last_name), Some(phone_number), true) =
+            (actor, email, first_name, last_name, phone, c.is_ok())
+        else {
+            return Err(AccountsError::Invalid(c.problems));
+        };
+        Ok(Self {
+            actor_type,
+            email,
+            civility,
+            first_name,
+            last_name,
+            function,
+            phone_number,
+            secondary_phone_number: secondary,
+            habilitations,
+        })
+    }
+}
+
 /// `POST /portail/v1/accounts`: a new account in `org`, with its actor type's default roles
 /// and no password; its activation link is e-mailed once it is stored (a mail failure is
 /// logged: the person asks again through "forgotten password").
 ///
 /// # Errors
-/// `Invalid` listing every problem of the body; `Taken` when the address has an account
-/// (unless it is a technical delegate of another organisation, who is then invited);
-/// `Forbidden` without the role.
+/// `Taken` when the address has an account (unless it is a technical delegate of another
+/// organisation, who is then invited); `Forbidden` without the role.
 pub async fn create(
     state: &AppState,
     caller: &Account,
     org: &OrgId,
-    line: &str,
-    body: &Value,
+    command: NewAccount,
 ) -> Result<Created, AccountsError> {
     require(caller, org)?;
-    let subscribed = subscribed_procedures(state, org).await?;
-    let mut c = Checker::new(line);
-    let Some(root) = c.root(body) else {
-        return Err(AccountsError::Invalid(c.problems));
-    };
-    known_properties(&mut c, root, CREATE_FIELDS);
-    let actor = c.parsed(root, "", "actorType", true, 40, actor_type);
-    let email = c.parsed(root, "", "email", true, 320, Email::parse);
-    let civility = c.parsed(root, "", "civility", false, 20, civility);
-    let first_name = name(&mut c, root, "firstName", true);
-    let last_name = name(&mut c, root, "lastName", true);
-    let function = c.string(root, "", "function", false, 200).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-    let phone = c.parsed(root, "", "phoneNumber", true, 40, phone_number);
-    let secondary = c.parsed(root, "", "secondaryPhoneNumber", false, 40, phone_number);
-    let habilitations = list_of(&mut c, root, "habilitations", habilitation(&subscribed)).unwrap_or_default();
-    if actor == Some(ActorType::LocalAdmin) && !habilitations.is_empty() {
-        c.problem(".habilitations", LOCAL_ADMIN_HABILITATIONS);
-    }
-    let (Some(actor), Some(email), Some(first_name), Some(last_name), Some(phone), true) =
-        (actor, email, first_name, last_name, phone, c.is_ok())
-    else {
-        return Err(AccountsError::Invalid(c.problems));
-    };
-
+    let NewAccount {
+        actor_type: actor,
+        email,
+        civility,
+        first_name,
+        last_name,
+        function,
+        phone_number,
+        secondary_phone_number,
+        habilitations,
+    } = command;
     if let Some(existing) = state.store.versioned_account(email.as_str()).await? {
         return invite(state, org, existing, actor).await.map(Created::DelegateInvited);
     }
     let account = Account {
         civility,
         function,
-        phone_number: Some(phone),
-        secondary_phone_number: secondary,
+        phone_number: Some(phone_number),
+        secondary_phone_number,
         habilitations,
         ..Account::new(email, actor, org.clone(), first_name, last_name)
     };
@@ -578,9 +652,10 @@ const EDIT_FIELDS: &[&str] = &[
     "habilitations",
 ];
 
-/// The changes of an edit, read once; `Some(None)` clears an optional field (`null`).
+/// `PATCH /portail/v1/accounts/{email}`: the changes of an edit, read once; `Some(None)` clears
+/// an optional field (`null`).
 #[derive(Debug, Default)]
-struct Changes {
+pub struct AccountChanges {
     actor_type: Option<ActorType>,
     civility: Option<Option<Civility>>,
     first_name: Option<String>,
@@ -598,8 +673,15 @@ fn cleared(root: &Map<String, Value>, field: &str) -> bool {
     matches!(root.get(field), Some(Value::Null))
 }
 
-impl Changes {
-    fn parse(line: &str, body: &Value, subscribed: &[ProcessCode]) -> Result<Self, AccountsError> {
+impl AccountChanges {
+    /// Reads the body; `subscribed` ([`procedures_to_give`]) are the habilitations it may give,
+    /// checked with the other fields so that one answer lists every problem; `line`
+    /// (`METHOD /path`) names the request in the problems, here and in those found once the
+    /// account is read.
+    ///
+    /// # Errors
+    /// `Invalid`, listing every problem.
+    pub fn parse(line: &str, body: &Value, subscribed: &[ProcessCode]) -> Result<Self, AccountsError> {
         let mut c = Checker::new(line);
         let Some(root) = c.root(body) else {
             return Err(AccountsError::Invalid(c.problems));
@@ -610,14 +692,14 @@ impl Changes {
                 c.problem(&format!(".{required}"), "Instance is null: this field cannot be cleared");
             }
         }
-        let mut ch = Changes {
+        let mut ch = AccountChanges {
             actor_type: c.parsed(root, "", "actorType", false, 40, actor_type),
             first_name: name(&mut c, root, "firstName", false),
             last_name: name(&mut c, root, "lastName", false),
             phone_number: c.parsed(root, "", "phoneNumber", false, 40, phone_number),
             roles: list_of(&mut c, root, "roles", role),
             habilitations: list_of(&mut c, root, "habilitations", habilitation(subscribed)),
-            ..Changes::default()
+            ..AccountChanges::default()
         };
         if root.contains_key("firstName") && ch.first_name.is_none() && !cleared(root, "firstName") && c.is_ok() {
             c.problem(".firstName", "String is empty");
@@ -752,18 +834,16 @@ async fn change_account(
 /// account's key, does not change.
 ///
 /// # Errors
-/// `Invalid` listing every problem; `Refused` when the caller would lose its own "Gestion des
+/// `Invalid` for a change the account refuses; `Refused` when the caller would lose its own "Gestion des
 /// utilisateurs"; `NotHome` for a delegate's profile; `NotFound`, `Forbidden`, `Busy`.
 pub async fn update(
     state: &AppState,
     caller: &Account,
     org: &OrgId,
     email: &str,
-    line: &str,
-    body: &Value,
+    changes: AccountChanges,
 ) -> Result<Value, AccountsError> {
     require(caller, org)?;
-    let changes = Changes::parse(line, body, &subscribed_procedures(state, org).await?)?;
     let updated = change_account(state, org, email, |a| {
         if a.home() == *org {
             changes.apply(a)?;
@@ -934,32 +1014,38 @@ mod tests {
         assert!(phone_number("06").unwrap_err().contains("+33612345678"), "the message shows the form");
     }
 
+    /// The organisation as the handlers pick it: the role anywhere, the parameter, the role there.
+    fn pick(caller: &Account, asked: Option<&str>) -> Result<OrgId, AccountsError> {
+        authorise(caller)?;
+        organisation(caller, parse_organisation_param("GET /a", asked)?)
+    }
+
     #[test]
     fn the_organisation_parameter_must_be_one_the_caller_serves() {
         let mut admin = account(ActorType::LocalAdmin, "Martin", "Alice");
-        let own = organisation(&admin, "GET /a", None).unwrap();
+        let own = pick(&admin, None).unwrap();
         assert_eq!(own.siret.as_str(), "11001401600015");
-        assert_eq!(organisation(&admin, "GET /a", Some("11001401600015-75108")).unwrap(), own);
-        assert!(matches!(organisation(&admin, "GET /a", Some("21000005908301-69123")), Err(AccountsError::Forbidden)));
-        assert!(matches!(organisation(&admin, "GET /a", Some("nonsense")), Err(AccountsError::Invalid(_))));
+        assert_eq!(pick(&admin, Some("11001401600015-75108")).unwrap(), own);
+        assert!(matches!(pick(&admin, Some("21000005908301-69123")), Err(AccountsError::Forbidden)));
+        assert!(matches!(pick(&admin, Some("nonsense")), Err(AccountsError::Invalid(_))));
         let other =
             OrgId { siret: Siret::parse("21000005908301").unwrap(), branch_code: BranchCode::parse("69123").unwrap() };
         admin.delegations.push(Delegation::invitation(other.clone(), chrono::Utc::now()));
         assert!(
-            matches!(organisation(&admin, "GET /a", Some("21000005908301-69123")), Err(AccountsError::Forbidden)),
+            matches!(pick(&admin, Some("21000005908301-69123")), Err(AccountsError::Forbidden)),
             "an invitation gives nothing"
         );
         admin.delegations[0].status = DelegationStatus::Accepted;
         assert!(
-            matches!(organisation(&admin, "GET /a", Some("21000005908301-69123")), Err(AccountsError::Forbidden)),
+            matches!(pick(&admin, Some("21000005908301-69123")), Err(AccountsError::Forbidden)),
             "its roles at home do not cross over: the delegate defaults there do not manage users"
         );
         admin.delegations[0].roles = vec![Role::ManageUsers];
-        assert!(organisation(&admin, "GET /a", Some("21000005908301-69123")).is_ok(), "given there, it may");
+        assert!(pick(&admin, Some("21000005908301-69123")).is_ok(), "given there, it may");
         admin.roles = vec![Role::ManageSubscriptions];
-        assert!(matches!(organisation(&admin, "GET /a", None), Err(AccountsError::Forbidden)), "not at home");
+        assert!(matches!(pick(&admin, None), Err(AccountsError::Forbidden)), "not at home");
         admin.delegations.clear();
-        assert!(matches!(organisation(&admin, "GET /a", None), Err(AccountsError::Forbidden)), "no role, nothing");
+        assert!(matches!(pick(&admin, None), Err(AccountsError::Forbidden)), "no role, nothing");
     }
 
     #[test]
@@ -992,17 +1078,17 @@ mod tests {
         let subscribed = [ProcessCode::parse("CERTDC").unwrap()];
         let mut a = account(ActorType::Agent, "Petit", "Bruno");
         a.habilitations = subscribed.to_vec();
-        let ch = Changes::parse("PATCH /a", &json!({"actorType": "LOCAL_ADMIN"}), &subscribed).unwrap();
+        let ch = AccountChanges::parse("PATCH /a", &json!({"actorType": "LOCAL_ADMIN"}), &subscribed).unwrap();
         ch.apply(&mut a).unwrap();
         assert_eq!(a.roles, ActorType::LocalAdmin.default_roles());
         assert!(a.habilitations.is_empty(), "a local administrator keeps no habilitations");
 
         let mut a = account(ActorType::Agent, "Petit", "Bruno");
         let body = json!({"actorType": "TECHNICAL_DELEGATE", "roles": ["CONSULTATION_TELEDOSSIERS"], "function": null});
-        Changes::parse("PATCH /a", &body, &subscribed).unwrap().apply(&mut a).unwrap();
+        AccountChanges::parse("PATCH /a", &body, &subscribed).unwrap().apply(&mut a).unwrap();
         assert_eq!((a.actor_type, a.roles.as_slice()), (ActorType::TechnicalDelegate, &[Role::ReadDossiers][..]));
 
-        let Err(AccountsError::Invalid(problems)) = Changes::parse(
+        let Err(AccountsError::Invalid(problems)) = AccountChanges::parse(
             "PATCH /a",
             &json!({"email": "x@y.example", "lastName": null, "roles": ["BOSS"], "habilitations": ["PACS"], "phoneNumber": "06"}),
             &subscribed,

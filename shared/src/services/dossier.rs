@@ -190,22 +190,31 @@ pub async fn bulk(
     Ok(results)
 }
 
-/// `caseIds` of a bulk request: 1 to [`MAX_BULK`] UUIDs.
-///
-/// # Errors
-/// `Invalid` listing what is wrong.
-pub fn parse_case_ids(line: &str, body: &Value) -> Result<Vec<Uuid>, ExchangeError> {
-    let mut c = super::Checker::new(line);
-    let mut ids = Vec::new();
-    if let Some(root) = c.root(body) {
-        for (i, v) in c.array(root, "", "caseIds", 1, MAX_BULK).into_iter().flatten().enumerate() {
-            match v.as_str().and_then(|s| s.parse().ok()) {
-                Some(id) => ids.push(id),
-                None => c.problem(&format!(".caseIds[{i}]"), "Input is not a valid UUID"),
+/// `{caseIds}` of a bulk request or an archive of several dossiers: 1 to [`MAX_BULK`] UUIDs, in
+/// the order given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseSelection {
+    pub case_ids: Vec<Uuid>,
+}
+
+impl CaseSelection {
+    /// Reads the body's `caseIds`; `line` (`METHOD /path`) names the request in the problems.
+    ///
+    /// # Errors
+    /// `Invalid` listing what is wrong.
+    pub fn parse(line: &str, body: &Value) -> Result<Self, ExchangeError> {
+        let mut c = super::Checker::new(line);
+        let mut case_ids = Vec::new();
+        if let Some(root) = c.root(body) {
+            for (i, v) in c.array(root, "", "caseIds", 1, MAX_BULK).into_iter().flatten().enumerate() {
+                match v.as_str().and_then(|s| s.parse().ok()) {
+                    Some(id) => case_ids.push(id),
+                    None => c.problem(&format!(".caseIds[{i}]"), "Input is not a valid UUID"),
+                }
             }
         }
+        if c.is_ok() { Ok(Self { case_ids }) } else { Err(ExchangeError::Invalid(c.problems)) }
     }
-    if c.is_ok() { Ok(ids) } else { Err(ExchangeError::Invalid(c.problems)) }
 }
 
 /// Adds an internal comment ("Ajout d'un nouveau commentaire"): seen by the organisation only.

@@ -16,9 +16,9 @@ use super::{
 use crate::{
     auth::{generate_secret, hash_secret},
     domain::{
-        AccessMode, ActorType, ApiClient, Contact, CredentialChange, CredentialEvent, Email, MailItem, MailMessage,
-        NotificationFrequency, OrgId, OrgRef, Scope, SecretHash, Subscription, SubscriptionStatus, format_time,
-        parse_time,
+        AccessMode, Account, ActorType, ApiClient, Contact, CredentialChange, CredentialEvent, Email, MailItem,
+        MailMessage, NotificationFrequency, OrgId, OrgRef, OrgType, Role, Scope, SecretHash, Subscription,
+        SubscriptionStatus, format_time, parse_time,
     },
     state::AppState,
     store::{StoreError, Versioned},
@@ -39,6 +39,168 @@ pub struct Viewer {
     pub organisations: Vec<OrgRef>,
     pub managed: Vec<OrgRef>,
     pub email: Email,
+}
+
+impl Viewer {
+    /// The signed-in person as these pages see it: reading needs "Consultation des abonnements"
+    /// (or its management role), changing needs "Gestion des abonnements" — each in the
+    /// subscription's organisation. The handler calls this before reading the body, so that a
+    /// person without the role gets 403 before any 400.
+    ///
+    /// # Errors
+    /// `Forbidden` when it may read no organisation's subscriptions.
+    pub fn of(account: &Account) -> Result<Self, ExchangeError> {
+        // Portal accounts belong to instructing services, hence the `SI` type.
+        let si = |o: OrgId| OrgRef { org_type: OrgType::Si, company_register: o.siret, branch_code: o.branch_code };
+        let organisations: Vec<OrgRef> =
+            account.organisations_with(Role::ReadSubscriptions).into_iter().map(si).collect();
+        if organisations.is_empty() {
+            return Err(ExchangeError::Forbidden);
+        }
+        let managed = account.organisations_with(Role::ManageSubscriptions).into_iter().map(si).collect();
+        Ok(Self { organisations, managed, email: account.email.clone() })
+    }
+}
+
+fn date_time(s: &str) -> Result<DateTime<Utc>, String> {
+    parse_time(s).ok_or_else(|| format!("\"{s}\" is not an RFC 3339 date-time"))
+}
+
+/// `PUT …/activation`: the date from which dossiers arrive.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Activation {
+    pub activate_date_time: DateTime<Utc>,
+}
+
+impl Activation {
+    /// Reads the body; `line` (`METHOD /path`) names the request in the problems.
+    ///
+    /// # Errors
+    /// `Invalid`, listing every problem.
+    pub fn parse(line: &str, body: &Value) -> Result<Self, ExchangeError> {
+        let mut c = Checker::new(line);
+        let date = c.root(body).and_then(|r| c.parsed(r, "", "activateDateTime", true, 40, date_time));
+        match date.filter(|_| c.is_ok()) {
+            Some(activate_date_time) => Ok(Self { activate_date_time }),
+            None => Err(ExchangeError::Invalid(c.problems)),
+        }
+    }
+}
+
+/// `PUT …/notifications`: the frequency, and the address (left out: it stays).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotificationSettings {
+    pub frequency: NotificationFrequency,
+    pub email: Option<Email>,
+}
+
+impl NotificationSettings {
+    /// Reads the body; `line` (`METHOD /path`) names the request in the problems.
+    ///
+    /// # Errors
+    /// `Invalid`, listing every problem.
+    pub fn parse(line: &str, body: &Value) -> Result<Self, ExchangeError> {
+        let mut c = Checker::new(line);
+        let parsed = c.root(body).map(|r| {
+            let frequency = c.parsed(r, "", "notificationFrequency", true, 20, |s| {
+                serde_json::from_value::<NotificationFrequency>(json!(s))
+                    .map_err(|_| format!("\"{s}\" is not a frequency (unitaire, quotidienne, biquotidienne, aucune)"))
+            });
+            let email = c.parsed(r, "", "email", false, 320, Email::parse);
+            (frequency, email)
+        });
+        match parsed.filter(|_| c.is_ok()) {
+            Some((Some(frequency), email)) => Ok(Self { frequency, email }),
+            _ => Err(ExchangeError::Invalid(c.problems)),
+        }
+    }
+}
+
+/// `PUT …/delegate`: the technical delegate's address (`None` removes it), and the names a new
+/// delegate account needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DelegateChange {
+    pub email: Option<Email>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+}
+
+impl DelegateChange {
+    /// Reads the body; `line` (`METHOD /path`) names the request in the problems.
+    ///
+    /// # Errors
+    /// `Invalid`, listing every problem.
+    pub fn parse(line: &str, body: &Value) -> Result<Self, ExchangeError> {
+        let mut c = Checker::new(line);
+        let parsed = c.root(body).map(|r| {
+            (
+                c.parsed(r, "", "email", false, 320, Email::parse),
+                c.string(r, "", "firstName", false, 255),
+                c.string(r, "", "lastName", false, 255),
+            )
+        });
+        match parsed.filter(|_| c.is_ok()) {
+            Some((email, first_name, last_name)) => Ok(Self { email, first_name, last_name }),
+            None => Err(ExchangeError::Invalid(c.problems)),
+        }
+    }
+}
+
+/// `PUT …/access-mode`: the mode to set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccessModeChange {
+    pub access_mode: AccessMode,
+}
+
+impl AccessModeChange {
+    /// Reads the body; `line` (`METHOD /path`) names the request in the problems.
+    ///
+    /// # Errors
+    /// `Invalid`, listing every problem.
+    pub fn parse(line: &str, body: &Value) -> Result<Self, ExchangeError> {
+        let mut c = Checker::new(line);
+        let mode = c.root(body).and_then(|r| {
+            c.parsed(r, "", "accessMode", true, 7, |s| {
+                serde_json::from_value::<AccessMode>(json!(s)).map_err(|_| format!("\"{s}\" is not PORTAIL or API"))
+            })
+        });
+        match mode.filter(|_| c.is_ok()) {
+            Some(access_mode) => Ok(Self { access_mode }),
+            None => Err(ExchangeError::Invalid(c.problems)),
+        }
+    }
+}
+
+/// `POST …/credentials`: whether the previous secret stops at once (a leaked secret) rather
+/// than after its overlap. The body is optional.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SecretRegeneration {
+    pub revoke_previous: bool,
+}
+
+impl SecretRegeneration {
+    /// Reads the optional body (`{"revokePrevious": <boolean>}`); `line` (`METHOD /path`) names
+    /// the request in the problems.
+    ///
+    /// # Errors
+    /// `Invalid`, listing every problem.
+    pub fn parse(line: &str, body: Option<&Value>) -> Result<Self, ExchangeError> {
+        let mut revoke_previous = false;
+        if let Some(body) = body {
+            let mut c = Checker::new(line);
+            if let Some(root) = c.root(body) {
+                match root.get("revokePrevious") {
+                    None | Some(Value::Null) => {}
+                    Some(Value::Bool(b)) => revoke_previous = *b,
+                    Some(_) => c.problem(".revokePrevious", "Instance type is not boolean"),
+                }
+            }
+            if !c.is_ok() {
+                return Err(ExchangeError::Invalid(c.problems));
+            }
+        }
+        Ok(Self { revoke_previous })
+    }
 }
 
 fn among(orgs: &[OrgRef], s: &Subscription) -> bool {
@@ -185,16 +347,9 @@ pub async fn activate(
     state: &AppState,
     viewer: &Viewer,
     id: Uuid,
-    line: &str,
-    body: &Value,
+    command: Activation,
 ) -> Result<Value, ExchangeError> {
-    let mut c = Checker::new(line);
-    let date = c.root(body).and_then(|r| {
-        c.parsed(r, "", "activateDateTime", true, 40, |s| {
-            parse_time(s).ok_or_else(|| format!("\"{s}\" is not an RFC 3339 date-time"))
-        })
-    });
-    let Some(date) = date.filter(|_| c.is_ok()) else { return Err(ExchangeError::Invalid(c.problems)) };
+    let date = command.activate_date_time;
     let now = state.clock.now();
     let s = change(state, viewer, id, |s| {
         if !matches!(s.status, SubscriptionStatus::Inactif | SubscriptionStatus::Actif) {
@@ -211,26 +366,14 @@ pub async fn activate(
 /// The notification frequency and address.
 ///
 /// # Errors
-/// `Invalid` for an unknown frequency or a malformed address.
+/// `Refused` when notifications are wanted without an address.
 pub async fn set_notifications(
     state: &AppState,
     viewer: &Viewer,
     id: Uuid,
-    line: &str,
-    body: &Value,
+    command: NotificationSettings,
 ) -> Result<Value, ExchangeError> {
-    let mut c = Checker::new(line);
-    let parsed = c.root(body).map(|r| {
-        let frequency = c.parsed(r, "", "notificationFrequency", true, 20, |s| {
-            serde_json::from_value::<NotificationFrequency>(json!(s))
-                .map_err(|_| format!("\"{s}\" is not a frequency (unitaire, quotidienne, biquotidienne, aucune)"))
-        });
-        let email = c.parsed(r, "", "email", false, 320, Email::parse);
-        (frequency, email)
-    });
-    let Some((Some(frequency), email)) = parsed.filter(|_| c.is_ok()) else {
-        return Err(ExchangeError::Invalid(c.problems));
-    };
+    let NotificationSettings { frequency, email } = command;
     if frequency != NotificationFrequency::Aucune && email.is_none() {
         return Err(refused("An address is needed to receive notifications"));
     }
@@ -252,26 +395,15 @@ pub async fn set_notifications(
 /// unless another of its subscriptions names it.
 ///
 /// # Errors
-/// `Invalid` for a malformed address or a new delegate without names; `Refused` for an address
-/// of an account that cannot be a delegate.
+/// `Invalid` for a new delegate without names; `Refused` for an address of an account that
+/// cannot be a delegate.
 pub async fn set_delegate(
     state: &AppState,
     viewer: &Viewer,
     id: Uuid,
-    line: &str,
-    body: &Value,
+    command: DelegateChange,
 ) -> Result<Value, ExchangeError> {
-    let mut c = Checker::new(line);
-    let parsed = c.root(body).map(|r| {
-        (
-            c.parsed(r, "", "email", false, 320, Email::parse),
-            c.string(r, "", "firstName", false, 255),
-            c.string(r, "", "lastName", false, 255),
-        )
-    });
-    let Some((email, first, last)) = parsed.filter(|_| c.is_ok()) else {
-        return Err(ExchangeError::Invalid(c.problems));
-    };
+    let DelegateChange { email, first_name: first, last_name: last } = command;
     let before = load_managed(state, viewer, id).await?.value;
     let org = crate::domain::OrgId { siret: before.siret.clone(), branch_code: before.branch_code.clone() };
     let accounts_error = |e| match e {
@@ -518,22 +650,14 @@ fn credentials_view(client: Option<&ApiClient>, secret: Option<String>) -> Value
 /// organisation's local administrators.
 ///
 /// # Errors
-/// `Invalid` for another mode.
+/// `Forbidden` without the management role.
 pub async fn set_access_mode(
     state: &AppState,
     viewer: &Viewer,
     id: Uuid,
-    line: &str,
-    body: &Value,
+    command: AccessModeChange,
 ) -> Result<Value, ExchangeError> {
-    let mut c = Checker::new(line);
-    let mode = c.root(body).and_then(|r| {
-        c.parsed(r, "", "accessMode", true, 7, |s| {
-            serde_json::from_value::<AccessMode>(json!(s)).map_err(|_| format!("\"{s}\" is not PORTAIL or API"))
-        })
-    });
-    let Some(mode) = mode.filter(|_| c.is_ok()) else { return Err(ExchangeError::Invalid(c.problems)) };
-    let (s, client, secret) = change_access(state, viewer, id, Some(mode), None).await?;
+    let (s, client, secret) = change_access(state, viewer, id, Some(command.access_mode), None).await?;
     let mut body = row(state, &s, state.clock.now()).await?;
     if secret.is_some() {
         body["credentials"] = credentials_view(client.as_ref(), secret);
@@ -543,33 +667,17 @@ pub async fn set_access_mode(
 
 /// "Régénérer" the secret of a subscription in API mode: the previous one keeps working
 /// [`SECRET_OVERLAP_HOURS`] hours, unless `revokePrevious` is `true` (a leaked secret: it stops
-/// at once, with every token issued before). The body is optional.
+/// at once, with every token issued before).
 ///
 /// # Errors
-/// `Refused` when the subscription is not in API mode; `Forbidden` without the management role;
-/// `Invalid` for a body that is not `{"revokePrevious": <boolean>}`.
+/// `Refused` when the subscription is not in API mode; `Forbidden` without the management role.
 pub async fn regenerate_secret(
     state: &AppState,
     viewer: &Viewer,
     id: Uuid,
-    line: &str,
-    body: Option<&Value>,
+    command: SecretRegeneration,
 ) -> Result<Value, ExchangeError> {
-    let mut revoke_previous = false;
-    if let Some(body) = body {
-        let mut c = Checker::new(line);
-        if let Some(root) = c.root(body) {
-            match root.get("revokePrevious") {
-                None | Some(Value::Null) => {}
-                Some(Value::Bool(b)) => revoke_previous = *b,
-                Some(_) => c.problem(".revokePrevious", "Instance type is not boolean"),
-            }
-        }
-        if !c.is_ok() {
-            return Err(ExchangeError::Invalid(c.problems));
-        }
-    }
-    let change = ClientChange::IssueSecret { revoke_previous };
+    let change = ClientChange::IssueSecret { revoke_previous: command.revoke_previous };
     let (_, client, secret) = change_access(state, viewer, id, None, Some(change)).await?;
     Ok(credentials_view(client.as_ref(), secret))
 }
