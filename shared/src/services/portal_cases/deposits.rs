@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{SENT, downloads::require_manager};
+use super::{SENT, require_manager};
 use crate::{
     domain::AttachmentStatus,
     services::{

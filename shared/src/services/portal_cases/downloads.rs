@@ -5,7 +5,7 @@
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Action, MAX_BULK};
+use super::{Action, MAX_BULK, require_manager};
 use crate::{
     domain::CaseStatus,
     services::{ExchangeError, actor::Actor, binaries::Delivery, cases, events, refused},
@@ -40,10 +40,6 @@ async fn record_download(
     });
     events::create_event(state, actor, access.case().id, events::NewEvent::parse("PORTAIL", &body)?, None).await?;
     Ok(())
-}
-
-pub(super) fn require_manager(actor: &Actor) -> Result<(), ExchangeError> {
-    if actor.manages { Ok(()) } else { Err(ExchangeError::Forbidden) }
 }
 
 /// A received file of a dossier the actor manages, with the dossier.

@@ -166,6 +166,11 @@ pub async fn act(
     Ok(action.target())
 }
 
+/// "Gestion des télédossiers": downloading and depositing need it, reading does not.
+fn require_manager(actor: &Actor) -> Result<(), ExchangeError> {
+    if actor.manages { Ok(()) } else { Err(ExchangeError::Forbidden) }
+}
+
 /// What a bulk action did to one dossier: its new status, or why it was not changed.
 #[derive(Debug)]
 pub struct BulkOutcome {
