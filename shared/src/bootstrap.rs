@@ -1,8 +1,18 @@
 //! Building the `AppState` once per cold start, and the tracing set-up every entry point shares.
+//! It is also where the HTTP extractors meet the use cases: [`Identify`] answers who calls with
+//! the token keys and `services::portal_auth`, so that neither `http` calls a use case nor
+//! `state` knows HTTP.
 
 use std::{path::Path, sync::Arc};
 
 use anyhow::Context;
+
+use crate::{
+    auth::Claims,
+    http::Identify,
+    services::portal_auth::{self, Authenticated, PortalAuthError},
+    store::StoreError,
+};
 
 #[cfg(feature = "aws")]
 use crate::adapters::{
@@ -369,5 +379,24 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         }
+    }
+}
+
+impl Identify for crate::state::AppState {
+    async fn api_client(&self, token: &str) -> Result<Option<Claims>, StoreError> {
+        let now = self.clock.now();
+        let Ok(claims) = self.tokens.verify(token, now) else { return Ok(None) };
+        // A valid signature is not enough: the client may have been disabled, or its tokens
+        // revoked, since the token was issued.
+        Ok(self.clients.accepts(&self.store, &claims, now).await?.then_some(claims))
+    }
+
+    async fn portal_session(
+        &self,
+        cookie: Option<&str>,
+        csrf: Option<&str>,
+        changes_state: bool,
+    ) -> Result<Authenticated, PortalAuthError> {
+        portal_auth::authenticate(self, cookie, csrf, changes_state).await
     }
 }

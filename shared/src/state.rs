@@ -1,19 +1,14 @@
-//! `AppState`: the ports and keys every handler uses, built once per cold start. It is also
-//! where the HTTP extractors meet the use cases: [`Identify`] answers who calls with the token
-//! keys and `services::portal_auth`, so that `http` calls no use case itself.
+//! `AppState`: the ports and keys every handler uses, built once per cold start. It knows no
+//! HTTP: `bootstrap` makes it answer the HTTP extractors' `Identify`.
 
 use std::sync::Arc;
 
 use crate::{
-    auth::{Claims, TokenKeys},
+    auth::TokenKeys,
     config::Config,
-    http::Identify,
     ports::{Clock, IdGenerator, Mailer, ObjectStore, Table},
-    services::{
-        portal_auth::{self, Authenticated, PortalAuthError},
-        token::ClientStates,
-    },
-    store::{Store, StoreError},
+    services::token::ClientStates,
+    store::Store,
 };
 
 #[derive(Clone)]
@@ -49,24 +44,5 @@ impl AppState {
             clients: Arc::new(ClientStates::new(config.client_cache)),
             config: Arc::new(config),
         }
-    }
-}
-
-impl Identify for AppState {
-    async fn api_client(&self, token: &str) -> Result<Option<Claims>, StoreError> {
-        let now = self.clock.now();
-        let Ok(claims) = self.tokens.verify(token, now) else { return Ok(None) };
-        // A valid signature is not enough: the client may have been disabled, or its tokens
-        // revoked, since the token was issued.
-        Ok(self.clients.accepts(&self.store, &claims, now).await?.then_some(claims))
-    }
-
-    async fn portal_session(
-        &self,
-        cookie: Option<&str>,
-        csrf: Option<&str>,
-        changes_state: bool,
-    ) -> Result<Authenticated, PortalAuthError> {
-        portal_auth::authenticate(self, cookie, csrf, changes_state).await
     }
 }

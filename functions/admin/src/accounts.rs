@@ -12,9 +12,8 @@ use axum::{
     routing::{MethodRouter, delete, get, patch, post},
 };
 use hubee_shared::{
-    domain::Role,
     http::{self, ApiError, JsonBody, NoQuery, PortalUser, QueryParams, RequestLine},
-    services::accounts::{self, AccountFilters, Created},
+    services::accounts::{self, AccountChanges, AccountFilters, Created, NewAccount},
     state::AppState,
 };
 use serde_json::Value;
@@ -65,11 +64,10 @@ fn organisation(
     query: &QueryParams,
     allowed: &[&str],
 ) -> Result<hubee_shared::domain::OrgId, ApiError> {
-    if user.organisations_with(Role::ManageUsers).is_empty() {
-        return Err(ApiError::forbidden());
-    }
+    accounts::authorise(&user.account)?;
     query.only(allowed)?;
-    Ok(accounts::organisation(&user.account, &line.0, query.one("organisation"))?)
+    let asked = accounts::parse_organisation_param(&line.0, query.one("organisation"))?;
+    Ok(accounts::organisation(&user.account, asked)?)
 }
 
 async fn list_accounts(
@@ -91,7 +89,9 @@ async fn create_account(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let org = organisation(&user, &line, &query, &["organisation"])?;
-    Ok(match accounts::create(&state, &user.account, &org, &line.0, &body).await? {
+    let subscribed = accounts::procedures_to_give(&state, &user.account, &org).await?;
+    let command = NewAccount::parse(&line.0, &body, &subscribed)?;
+    Ok(match accounts::create(&state, &user.account, &org, command).await? {
         Created::Account(account) => (StatusCode::CREATED, Json(account)).into_response(),
         Created::DelegateInvited(invited) => (StatusCode::ACCEPTED, Json(invited)).into_response(),
     })
@@ -117,7 +117,9 @@ async fn update_account(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     let org = organisation(&user, &line, &query, &["organisation"])?;
-    Ok(Json(accounts::update(&state, &user.account, &org, &email, &line.0, &body).await?))
+    let subscribed = accounts::procedures_to_give(&state, &user.account, &org).await?;
+    let command = AccountChanges::parse(&line.0, &body, &subscribed)?;
+    Ok(Json(accounts::update(&state, &user.account, &org, &email, command).await?))
 }
 
 async fn suspend_account(

@@ -7,9 +7,10 @@ use axum::{
     routing::{MethodRouter, delete, get, post, put},
 };
 use hubee_shared::{
-    domain::Role,
     http::{self, ApiError, JsonBody, NoQuery, OptionalJsonBody, PortalUser, RequestLine, path_uuid},
-    services::portal_subscriptions::{self, Viewer},
+    services::portal_subscriptions::{
+        self, AccessModeChange, Activation, DelegateChange, NotificationSettings, SecretRegeneration, Viewer,
+    },
     state::AppState,
 };
 use serde_json::Value;
@@ -53,18 +54,9 @@ pub fn routes() -> Router<AppState> {
     http::route_table(PORTAL_ROUTES, handler)
 }
 
-/// Reading needs "Consultation des abonnements" (or its management role); changing needs
-/// "Gestion des abonnements" — each in the subscription's organisation.
+/// Who looks ([`Viewer::of`]): checked before the body is read, so that 403 comes before 400.
 fn viewer(user: &PortalUser) -> Result<Viewer, ApiError> {
-    let organisations = user.organisations_with(Role::ReadSubscriptions);
-    if organisations.is_empty() {
-        return Err(ApiError::forbidden());
-    }
-    Ok(Viewer {
-        organisations,
-        managed: user.organisations_with(Role::ManageSubscriptions),
-        email: user.email().clone(),
-    })
+    Ok(Viewer::of(&user.account)?)
 }
 
 fn id(line: &RequestLine, raw: &str) -> Result<Uuid, ApiError> {
@@ -94,7 +86,9 @@ async fn activation(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     let id = id(&line, &raw)?;
-    Ok(Json(portal_subscriptions::activate(&state, &viewer(&user)?, id, &line.0, &body).await?))
+    let viewer = viewer(&user)?;
+    let command = Activation::parse(&line.0, &body)?;
+    Ok(Json(portal_subscriptions::activate(&state, &viewer, id, command).await?))
 }
 
 async fn access_mode(
@@ -106,7 +100,9 @@ async fn access_mode(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     let id = id(&line, &raw)?;
-    Ok(Json(portal_subscriptions::set_access_mode(&state, &viewer(&user)?, id, &line.0, &body).await?))
+    let viewer = viewer(&user)?;
+    let command = AccessModeChange::parse(&line.0, &body)?;
+    Ok(Json(portal_subscriptions::set_access_mode(&state, &viewer, id, command).await?))
 }
 
 /// The body is optional (`{"revokePrevious": true}` revokes the previous secret at once).
@@ -120,7 +116,8 @@ async fn credentials(
 ) -> Result<Json<Value>, ApiError> {
     let id = id(&line, &raw)?;
     let viewer = viewer(&user)?;
-    Ok(Json(portal_subscriptions::regenerate_secret(&state, &viewer, id, &line.0, body.as_ref()).await?))
+    let command = SecretRegeneration::parse(&line.0, body.as_ref())?;
+    Ok(Json(portal_subscriptions::regenerate_secret(&state, &viewer, id, command).await?))
 }
 
 async fn revoke_previous_secret(
@@ -143,7 +140,9 @@ async fn delegate(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     let id = id(&line, &raw)?;
-    Ok(Json(portal_subscriptions::set_delegate(&state, &viewer(&user)?, id, &line.0, &body).await?))
+    let viewer = viewer(&user)?;
+    let command = DelegateChange::parse(&line.0, &body)?;
+    Ok(Json(portal_subscriptions::set_delegate(&state, &viewer, id, command).await?))
 }
 
 async fn notifications(
@@ -155,5 +154,7 @@ async fn notifications(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     let id = id(&line, &raw)?;
-    Ok(Json(portal_subscriptions::set_notifications(&state, &viewer(&user)?, id, &line.0, &body).await?))
+    let viewer = viewer(&user)?;
+    let command = NotificationSettings::parse(&line.0, &body)?;
+    Ok(Json(portal_subscriptions::set_notifications(&state, &viewer, id, command).await?))
 }

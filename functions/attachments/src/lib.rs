@@ -17,7 +17,7 @@ use hubee_shared::{
     http::{self, ApiError, Caller, JsonBody, NoQuery, PortalUser, RequestLine, delivery_response, path_uuid},
     lambda::LambdaError,
     services::actor::{Actor, portal_actor},
-    services::{Checker, UploadHeaders, cases, dossier, events},
+    services::{Checker, UploadHeaders, cases, events, portal_cases},
     services::{Completion, complete_presigned},
     state::AppState,
 };
@@ -56,7 +56,7 @@ async fn portal_file(
     let case_id = path_uuid(&line, "caseId", &case_id)?;
     let attachment_id = path_uuid(&line, "attachmentId", &attachment_id)?;
     let actor = portal_actor(&state, &user.account).await?;
-    Ok(delivery_response(dossier::deliver_file(&state, &actor, case_id, attachment_id).await?))
+    Ok(delivery_response(portal_cases::deliver_file(&state, &actor, case_id, attachment_id).await?))
 }
 
 /// `POST /portail/v1/cases/{caseId}/archive`: "Télécharger tous les éléments". A POST, with the
@@ -71,7 +71,7 @@ async fn portal_archive(
 ) -> Result<Response, ApiError> {
     let case_id = path_uuid(&line, "caseId", &case_id)?;
     let actor = portal_actor(&state, &user.account).await?;
-    Ok(delivery_response(dossier::deliver_all(&state, &actor, case_id).await?))
+    Ok(delivery_response(portal_cases::deliver_all(&state, &actor, case_id).await?))
 }
 
 /// `POST /portail/v1/archives` `{caseIds}`: several dossiers as one zip.
@@ -82,9 +82,9 @@ async fn portal_archives(
     line: RequestLine,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let ids = dossier::parse_case_ids(&line.0, &body)?;
+    let ids = portal_cases::CaseSelection::parse(&line.0, &body)?.case_ids;
     let actor = portal_actor(&state, &user.account).await?;
-    Ok(delivery_response(dossier::deliver_many(&state, &actor, &ids).await?))
+    Ok(delivery_response(portal_cases::deliver_many(&state, &actor, &ids).await?))
 }
 
 /// `POST /portail/v1/cases/{caseId}/attachments`: "Déposer une pièce jointe". The body is the
@@ -106,7 +106,7 @@ async fn portal_deposit(
         .and_then(|v| percent_encoding::percent_decode_str(v).decode_utf8().ok().map(|s| s.into_owned()));
     let size = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok());
     let meta = size.and_then(|size| {
-        dossier::deposit_file(file_name.as_deref(), text("x-attachment-type"), size, text("content-type"))
+        portal_cases::deposit_file(file_name.as_deref(), text("x-attachment-type"), size, text("content-type"))
     });
     let Some(meta) = meta else {
         return Err(ApiError::validation(&[format!(
@@ -116,7 +116,7 @@ async fn portal_deposit(
     };
     let actor = portal_actor(&state, &user.account).await?;
     let stream = Box::pin(body.into_data_stream().map_err(std::io::Error::other));
-    let event = dossier::deposit(&state, &actor, case_id, meta, stream).await?;
+    let event = portal_cases::deposit(&state, &actor, case_id, meta, stream).await?;
     Ok((StatusCode::CREATED, axum::Json(event)).into_response())
 }
 
@@ -124,7 +124,7 @@ async fn portal_deposit(
 /// digest?}`: "Déposer une pièce jointe" for a file larger than a request to this deployment
 /// carries. Creates the deposit and answers where to `PUT` its file (`url`, `method`, `headers`,
 /// `expiresAt`, `maxSize`, with the deposit's `eventId` and `attachmentId`); once the file is
-/// stored and checked, the deposit is sent as a direct one (see `dossier::deposit_upload_url`).
+/// stored and checked, the deposit is sent as a direct one (see `portal_cases::deposit_upload_url`).
 async fn portal_deposit_upload_url(
     State(state): State<AppState>,
     user: PortalUser,
@@ -137,22 +137,23 @@ async fn portal_deposit_upload_url(
     let mut c = Checker::new(&line.0);
     let parsed = c.root(&body).map(|root| {
         (
-            c.string(root, "", "fileName", true, dossier::MAX_FILE_NAME),
+            c.string(root, "", "fileName", true, portal_cases::MAX_FILE_NAME),
             c.unsigned(root, "", "size", true),
-            c.string(root, "", "type", false, dossier::MAX_FILE_TYPE),
-            c.string(root, "", "mimeType", false, dossier::MAX_MIME_TYPE),
+            c.string(root, "", "type", false, portal_cases::MAX_FILE_TYPE),
+            c.string(root, "", "mimeType", false, portal_cases::MAX_MIME_TYPE),
             c.string(root, "", "digest", false, 100),
         )
     });
     let Some((Some(file_name), Some(size), attachment_type, mime_type, digest)) = parsed.filter(|_| c.is_ok()) else {
         return Err(ApiError::validation(&c.problems));
     };
-    let Some(meta) = dossier::deposit_file(Some(&file_name), attachment_type.as_deref(), size, mime_type.as_deref())
+    let Some(meta) =
+        portal_cases::deposit_file(Some(&file_name), attachment_type.as_deref(), size, mime_type.as_deref())
     else {
         return Err(ApiError::validation(&[format!("[ERROR][REQUEST][{} @body.fileName] String is empty", line.0)]));
     };
     let actor = portal_actor(&state, &user.account).await?;
-    let upload = dossier::deposit_upload_url(&state, &actor, case_id, meta, digest.as_deref()).await?;
+    let upload = portal_cases::deposit_upload_url(&state, &actor, case_id, meta, digest.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(upload)).into_response())
 }
 
@@ -472,7 +473,7 @@ mod tests {
             size: 2048,
             mime_type: "application/pdf".into(),
         };
-        let refused = dossier::deposit(&state, &agent(), case, meta, stream(b"")).await.unwrap_err();
+        let refused = portal_cases::deposit(&state, &agent(), case, meta, stream(b"")).await.unwrap_err();
         assert!(matches!(&refused, UploadError::TooLarge(m) if m.contains("upload-url")), "{refused:?}");
         assert_eq!(ApiError::from(refused).status, StatusCode::PAYLOAD_TOO_LARGE);
         let record = state.store.case_record(case).await.unwrap().unwrap();
@@ -503,7 +504,7 @@ mod tests {
             let state = state.clone();
             let dir = dir.path().to_owned();
             async move {
-                let upload = dossier::deposit_upload_url(&state, &agent(), case, meta(), digest).await.unwrap();
+                let upload = portal_cases::deposit_upload_url(&state, &agent(), case, meta(), digest).await.unwrap();
                 let key = testkit::presigned_key(&dir, &upload.upload.url, PresignMethod::Put { size: 16 }).unwrap();
                 state.objects.put(&key, "application/pdf", stream(bytes), PutCheck::default()).await.unwrap();
                 let event: S3Event = serde_json::from_str(&s3.replace(FIXTURE_OBJECT_KEY, key.as_str())).unwrap();
@@ -584,7 +585,8 @@ mod tests {
 
         // Zips: written to the object store under archives/, then a presigned GET.
         let agent = agent();
-        let Delivery::Redirect(redirect) = dossier::deliver_many(&state, &agent, &[large, small]).await.unwrap() else {
+        let Delivery::Redirect(redirect) = portal_cases::deliver_many(&state, &agent, &[large, small]).await.unwrap()
+        else {
             panic!("a limited deployment redirects zips")
         };
         let key = testkit::presigned_key(dir.path(), &redirect.url, PresignMethod::Get).unwrap();
@@ -596,6 +598,6 @@ mod tests {
         let response = delivery_response(Delivery::Redirect(redirect));
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         // Without a limit (the local hub), the zip streams.
-        assert!(matches!(dossier::deliver_all(&base, &agent, small).await.unwrap(), Delivery::Archive(_)));
+        assert!(matches!(portal_cases::deliver_all(&base, &agent, small).await.unwrap(), Delivery::Archive(_)));
     }
 }

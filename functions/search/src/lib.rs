@@ -10,9 +10,10 @@ use hubee_shared::{
     http::{self, ApiError, Caller, NoQuery, PortalUser, QueryParams, RequestLine, path_uuid},
     services::{
         actor::{Actor, portal_actor},
-        cases, dossier, events,
+        cases, events,
         inbox::{self, InboxQuery},
         notifications::{self, ListNotifications},
+        portal_cases,
     },
     state::AppState,
 };
@@ -130,7 +131,7 @@ async fn portal_dossier(
 ) -> Result<Json<Value>, ApiError> {
     let id = path_uuid(&line, "caseId", &id)?;
     let actor = portal_actor(&state, &user.account).await?;
-    Ok(Json(dossier::read(&state, &actor, id).await?))
+    Ok(Json(portal_cases::read(&state, &actor, id).await?))
 }
 
 /// `GET /portail/v1/cases/{caseId}/history`.
@@ -143,7 +144,7 @@ async fn portal_history(
 ) -> Result<Json<Value>, ApiError> {
     let id = path_uuid(&line, "caseId", &id)?;
     let actor = portal_actor(&state, &user.account).await?;
-    Ok(Json(dossier::history(&state, &actor, id).await?))
+    Ok(Json(portal_cases::history(&state, &actor, id).await?))
 }
 
 async fn get_event(

@@ -12,9 +12,8 @@ use hubee_shared::{
     http::{self, ApiError, Caller, JsonBody, NoQuery, PortalUser, RequestLine, partner_info, path_uuid},
     services::actor::{Actor, portal_actor},
     services::{
-        Checker, cases,
-        dossier::{self, Action},
-        events, notifications,
+        Checker, cases, events, notifications,
+        portal_cases::{self, Action},
     },
     state::AppState,
 };
@@ -39,7 +38,10 @@ fn portal_handler(method: &str, path: &str) -> Option<axum::routing::MethodRoute
 fn parse_action(line: &str, body: &serde_json::Value) -> Result<(Action, Option<String>), ApiError> {
     let mut c = Checker::new(line);
     let parsed = c.root(body).map(|root| {
-        (c.parsed(root, "", "action", true, 40, Action::parse), c.string(root, "", "reason", false, dossier::MAX_TEXT))
+        (
+            c.parsed(root, "", "action", true, 40, Action::parse),
+            c.string(root, "", "reason", false, portal_cases::MAX_TEXT),
+        )
     });
     match parsed {
         Some((Some(action), reason)) if c.is_ok() => Ok((action, reason)),
@@ -59,7 +61,7 @@ async fn portal_status(
     let id = path_uuid(&line, "caseId", &id)?;
     let (action, reason) = parse_action(&line.0, &body)?;
     let actor = portal_actor(&state, &user.account).await?;
-    let status = dossier::act(&state, &actor, id, action, reason.as_deref()).await?;
+    let status = portal_cases::act(&state, &actor, id, action, reason.as_deref()).await?;
     Ok(Json(serde_json::json!({"caseId": id, "status": status})))
 }
 
@@ -74,10 +76,10 @@ async fn portal_comment(
 ) -> Result<Response, ApiError> {
     let id = path_uuid(&line, "caseId", &id)?;
     let mut c = Checker::new(&line.0);
-    let text = c.root(&body).and_then(|root| c.string(root, "", "text", true, dossier::MAX_TEXT));
+    let text = c.root(&body).and_then(|root| c.string(root, "", "text", true, portal_cases::MAX_TEXT));
     let Some(text) = text.filter(|_| c.is_ok()) else { return Err(ApiError::validation(&c.problems)) };
     let actor = portal_actor(&state, &user.account).await?;
-    let entry = dossier::comment(&state, &actor, id, &text).await?;
+    let entry = portal_cases::comment(&state, &actor, id, &text).await?;
     Ok((StatusCode::CREATED, Json(entry)).into_response())
 }
 
@@ -90,9 +92,9 @@ async fn portal_bulk(
     JsonBody(body): JsonBody,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let (action, reason) = parse_action(&line.0, &body)?;
-    let ids = dossier::parse_case_ids(&line.0, &body)?;
+    let ids = portal_cases::CaseSelection::parse(&line.0, &body)?.case_ids;
     let actor = portal_actor(&state, &user.account).await?;
-    let results = dossier::bulk(&state, &actor, &ids, action, reason.as_deref()).await?;
+    let results = portal_cases::bulk(&state, &actor, &ids, action, reason.as_deref()).await?;
     Ok(Json(serde_json::json!({"results": http::bulk_results(results)})))
 }
 

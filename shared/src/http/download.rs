@@ -12,7 +12,7 @@ use serde_json::json;
 use super::ApiError;
 use crate::{
     domain::{attachment_disposition, format_time},
-    services::{Delivery, Download, Redirect, dossier::Archive},
+    services::{Delivery, Download, Redirect, portal_cases::Archive},
 };
 
 /// `attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 6266), safe for any

@@ -9,8 +9,8 @@ use super::ApiError;
 use crate::services::{
     ExchangeError, UploadError,
     accounts::{self, AccountsError},
-    dossier::BulkOutcome,
     portal_auth::{self, PortalAuthError},
+    portal_cases::BulkOutcome,
     subscriptions::SubscriptionError,
 };
 

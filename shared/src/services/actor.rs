@@ -16,7 +16,8 @@
 //!   and on its roles and delegations in full, so they take it rather than a projection.
 //!
 //! Each projection is built at the edge from the one before it (`Claims` → `Actor` with
-//! `From`, `Account` → `Actor` with [`portal_actor`]); the use cases never see the HTTP request.
+//! `From`, `Account` → `Actor` with [`portal_actor`], `Account` → `Viewer` with
+//! `Viewer::of`); the use cases never see the HTTP request.
 
 use crate::{
     auth::Claims,

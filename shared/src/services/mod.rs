@@ -5,7 +5,6 @@ pub mod actor;
 pub mod archive;
 mod binaries;
 pub mod cases;
-pub mod dossier;
 mod error;
 pub mod events;
 pub mod folders;
@@ -14,6 +13,7 @@ pub mod mail;
 pub mod notifications;
 pub mod notify;
 pub mod portal_auth;
+pub mod portal_cases;
 pub mod portal_subscriptions;
 pub mod retention;
 pub mod subscriptions;
@@ -24,6 +24,8 @@ pub use binaries::{
     ARCHIVE_PREFIX, Completion, Delivery, Download, Redirect, UploadError, UploadHeaders, UploadUrl, complete_presigned,
 };
 pub use error::{ExchangeError, refused};
+/// The former name of [`portal_cases`], kept while callers move.
+pub use portal_cases as dossier;
 pub use validate::{Checker, FileMeta};
 
 use chrono::{DateTime, Utc};

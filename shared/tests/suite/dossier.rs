@@ -8,7 +8,7 @@ use hubee_shared::{
     domain::{BranchCode, OrgRef, OrgType, ProcessCode, Siret},
     services::{
         actor::Actor,
-        dossier::{self, Action},
+        portal_cases::{self, Action},
     },
     state::AppState,
     testkit::{self, claims, deposit_case, provision, unzip},
@@ -41,18 +41,21 @@ async fn an_agent_confirms_reception_processes_and_finishes_a_dossier_and_the_op
     let (case, _) = deposit_case(&state, b"%PDF-1.4 fixture").await;
     let a = agent(&["CERTDC"], true);
 
-    let page = dossier::read(&state, &a, case).await.unwrap();
+    let page = portal_cases::read(&state, &a, case).await.unwrap();
     assert_eq!((page["status"].as_str(), page["tab"].as_str()), (Some("HUBEE_NOTIFIED"), Some("NOUVEAU")));
     assert_eq!(page["receptionToConfirm"], true);
     assert_eq!(page["actions"], json!(["CONFIRM_RECEPTION"]));
     assert_eq!(page["procedureTitle"], "Certificat de décès électronique");
 
-    assert_eq!(dossier::act(&state, &a, case, Action::ConfirmReception, None).await.unwrap().as_str(), "SI_RECEIVED");
-    assert!(dossier::act(&state, &a, case, Action::Finish, None).await.is_err(), "not from SI_RECEIVED");
-    assert!(dossier::act(&state, &a, case, Action::Refuse, Some("  ")).await.is_err(), "a refusal needs a reason");
-    dossier::act(&state, &a, case, Action::StartProcessing, None).await.unwrap();
-    dossier::comment(&state, &a, case, "Pièce d'identité vérifiée").await.unwrap();
-    dossier::act(&state, &a, case, Action::Finish, None).await.unwrap();
+    assert_eq!(
+        portal_cases::act(&state, &a, case, Action::ConfirmReception, None).await.unwrap().as_str(),
+        "SI_RECEIVED"
+    );
+    assert!(portal_cases::act(&state, &a, case, Action::Finish, None).await.is_err(), "not from SI_RECEIVED");
+    assert!(portal_cases::act(&state, &a, case, Action::Refuse, Some("  ")).await.is_err(), "a refusal needs a reason");
+    portal_cases::act(&state, &a, case, Action::StartProcessing, None).await.unwrap();
+    portal_cases::comment(&state, &a, case, "Pièce d'identité vérifiée").await.unwrap();
+    portal_cases::act(&state, &a, case, Action::Finish, None).await.unwrap();
 
     // The operator got one notified STATUS_UPDATE event per change, written by the agent.
     let op = claims(&state, "fixture-osl");
@@ -66,7 +69,7 @@ async fn an_agent_confirms_reception_processes_and_finishes_a_dossier_and_the_op
     assert_eq!(inbox.items.len(), 3);
 
     // The history holds everything, who and when; the comment is internal.
-    let history = dossier::history(&state, &a, case).await.unwrap();
+    let history = portal_cases::history(&state, &a, case).await.unwrap();
     let kinds: Vec<_> =
         history["entries"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_owned()).collect();
     for k in ["CREATED", "TRANSMITTED", "CONSULTED", "EVENT", "STATUS", "COMMENT"] {
@@ -86,8 +89,8 @@ async fn a_refusal_carries_its_reason_to_the_operator() {
     let (_dir, state) = bed().await;
     let (case, _) = deposit_case(&state, b"%PDF-1.4 fixture").await;
     let a = agent(&["CERTDC"], true);
-    dossier::act(&state, &a, case, Action::ConfirmReception, None).await.unwrap();
-    dossier::act(&state, &a, case, Action::Refuse, Some("Acte illisible")).await.unwrap();
+    portal_cases::act(&state, &a, case, Action::ConfirmReception, None).await.unwrap();
+    portal_cases::act(&state, &a, case, Action::Refuse, Some("Acte illisible")).await.unwrap();
     let op = claims(&state, "fixture-osl");
     let case_json = hubee_shared::services::cases::get_case(&state, &(&op).into(), case, false).await.unwrap();
     assert_eq!(case_json["status"], "REFUSED");
@@ -99,18 +102,18 @@ async fn consultation_only_and_unauthorised_users_are_held_back() {
     let (_dir, state) = bed().await;
     let (case, _) = deposit_case(&state, b"%PDF-1.4 fixture").await;
     let reader = agent(&["CERTDC"], false);
-    let page = dossier::read(&state, &reader, case).await.unwrap();
+    let page = portal_cases::read(&state, &reader, case).await.unwrap();
     assert_eq!((page["actions"].clone(), page["receptionToConfirm"].clone()), (json!([]), json!(false)));
     let forbidden = |r: Result<_, hubee_shared::services::ExchangeError>| {
         matches!(r, Err(hubee_shared::services::ExchangeError::Forbidden))
     };
-    assert!(forbidden(dossier::act(&state, &reader, case, Action::ConfirmReception, None).await.map(|_| ())));
-    assert!(forbidden(dossier::comment(&state, &reader, case, "x").await.map(|_| ())));
+    assert!(forbidden(portal_cases::act(&state, &reader, case, Action::ConfirmReception, None).await.map(|_| ())));
+    assert!(forbidden(portal_cases::comment(&state, &reader, case, "x").await.map(|_| ())));
     let other_procedure = agent(&["EtatCivil"], true);
-    assert!(forbidden(dossier::read(&state, &other_procedure, case).await.map(|_| ())));
+    assert!(forbidden(portal_cases::read(&state, &other_procedure, case).await.map(|_| ())));
     let mut other_org = agent(&["CERTDC"], true);
     other_org.org.company_register = Siret::parse("21000005908301").unwrap();
-    assert!(forbidden(dossier::read(&state, &other_org, case).await.map(|_| ())));
+    assert!(forbidden(portal_cases::read(&state, &other_org, case).await.map(|_| ())));
 }
 
 #[tokio::test]
@@ -121,17 +124,17 @@ async fn a_bulk_action_reports_each_dossier() {
     for _ in 0..3 {
         ids.push(deposit_case(&state, b"%PDF-1.4 fixture").await.0);
     }
-    dossier::act(&state, &a, ids[1], Action::ConfirmReception, None).await.unwrap();
+    portal_cases::act(&state, &a, ids[1], Action::ConfirmReception, None).await.unwrap();
     ids.push(uuid::Uuid::new_v4());
     let results = hubee_shared::http::bulk_results(
-        dossier::bulk(&state, &a, &ids, Action::ConfirmReception, None).await.unwrap(),
+        portal_cases::bulk(&state, &a, &ids, Action::ConfirmReception, None).await.unwrap(),
     );
     let oks: Vec<_> = results.iter().map(|r| r["ok"].as_bool().unwrap()).collect();
     assert_eq!(oks, [true, false, true, false], "{results:?}");
     assert_eq!(results[3]["error"], "Case is not found");
     assert!(results[1]["error"].as_str().unwrap().contains("SI_RECEIVED"));
-    assert!(dossier::bulk(&state, &a, &vec![ids[0]; 501], Action::ConfirmReception, None).await.is_err());
-    assert!(dossier::bulk(&state, &a, &[], Action::ConfirmReception, None).await.is_err());
+    assert!(portal_cases::bulk(&state, &a, &vec![ids[0]; 501], Action::ConfirmReception, None).await.is_err());
+    assert!(portal_cases::bulk(&state, &a, &[], Action::ConfirmReception, None).await.is_err());
 }
 
 async fn collect(mut body: hubee_shared::ports::ByteStream) -> Vec<u8> {
@@ -148,11 +151,11 @@ async fn downloading_everything_streams_a_zip_with_its_manifest_and_moves_the_do
     let (_dir, state) = bed().await;
     let (case, attachment) = deposit_case(&state, b"%PDF-1.4 fixture").await;
     let a = agent(&["CERTDC"], true);
-    dossier::act(&state, &a, case, Action::ConfirmReception, None).await.unwrap();
+    portal_cases::act(&state, &a, case, Action::ConfirmReception, None).await.unwrap();
 
-    let one = dossier::download_file(&state, &a, case, attachment).await.unwrap();
+    let one = portal_cases::download_file(&state, &a, case, attachment).await.unwrap();
     assert_eq!(collect(one.body).await, b"%PDF-1.4 fixture");
-    let archive = dossier::download_all(&state, &a, case).await.unwrap();
+    let archive = portal_cases::download_all(&state, &a, case).await.unwrap();
     assert!(archive.file_name.ends_with(".zip"));
     let entries = unzip(collect(archive.body).await).await;
     assert_eq!(entries.iter().map(|e| e.0.as_str()).collect::<Vec<_>>(), ["manifest.csv", "certificat.pdf"]);
@@ -164,7 +167,7 @@ async fn downloading_everything_streams_a_zip_with_its_manifest_and_moves_the_do
     assert_eq!(entries[1].1, b"%PDF-1.4 fixture");
 
     // Both downloads are in the history; the dossier is now "En cours".
-    let history = dossier::history(&state, &a, case).await.unwrap();
+    let history = portal_cases::history(&state, &a, case).await.unwrap();
     let actions: Vec<_> =
         history["entries"].as_array().unwrap().iter().filter_map(|e| e["actionType"].as_str()).collect();
     assert!(actions.contains(&"ATTACH_DL") && actions.contains(&"ATTACH_DL_ALL"), "{actions:?}");
@@ -172,13 +175,13 @@ async fn downloading_everything_streams_a_zip_with_its_manifest_and_moves_the_do
 
     // Several dossiers: a folder per dossier; a consultation-only user downloads nothing.
     let (second, _) = deposit_case(&state, b"%PDF-1.4 second!").await;
-    let archive = dossier::download_many(&state, &a, &[case, second]).await.unwrap();
+    let archive = portal_cases::download_many(&state, &a, &[case, second]).await.unwrap();
     let names: Vec<_> = unzip(collect(archive.body).await).await.into_iter().map(|e| e.0).collect();
     assert_eq!(names.len(), 3, "{names:?}");
     assert_eq!(names, ["manifest.csv", "A/certificat.pdf", "A (2)/certificat.pdf"], "a folder per dossier");
     let reader = agent(&["CERTDC"], false);
-    assert!(dossier::download_all(&state, &reader, case).await.is_err());
-    assert!(dossier::download_file(&state, &reader, case, attachment).await.is_err());
+    assert!(portal_cases::download_all(&state, &reader, case).await.is_err());
+    assert!(portal_cases::download_file(&state, &reader, case, attachment).await.is_err());
 }
 
 #[tokio::test]
@@ -195,7 +198,7 @@ async fn an_agent_deposits_a_file_for_the_operator_and_a_wrong_size_leaves_nothi
     let body = |bytes: &'static [u8]| -> hubee_shared::ports::ByteStream {
         Box::pin(futures::stream::iter([Ok(bytes::Bytes::from_static(bytes))]))
     };
-    let event = dossier::deposit(&state, &a, case, meta(7), body(b"%PDF-ok")).await.unwrap();
+    let event = portal_cases::deposit(&state, &a, case, meta(7), body(b"%PDF-ok")).await.unwrap();
     assert_eq!((event["actionType"].as_str(), event["status"].as_str()), (Some("ATTACH_DEPOSIT"), Some("SENT")));
     assert_eq!(event["attachments"][0]["status"], "RECEIVED");
     assert_eq!(event["author"], "Bruno Petit");
@@ -203,9 +206,12 @@ async fn an_agent_deposits_a_file_for_the_operator_and_a_wrong_size_leaves_nothi
     let inbox = state.store.notifications_page(&op.org(), None, 10, None).await.unwrap();
     assert_eq!(inbox.items.len(), 1, "the operator is notified");
 
-    assert!(dossier::deposit(&state, &a, case, meta(9), body(b"%PDF-ok")).await.is_err(), "a wrong size is refused");
+    assert!(
+        portal_cases::deposit(&state, &a, case, meta(9), body(b"%PDF-ok")).await.is_err(),
+        "a wrong size is refused"
+    );
     let events =
         hubee_shared::services::cases::get_case(&state, &(&op).into(), case, false).await.unwrap()["events"].clone();
     assert_eq!(events.as_array().unwrap().len(), 1, "the failed deposit was withdrawn");
-    assert!(dossier::deposit(&state, &agent(&["CERTDC"], false), case, meta(7), body(b"%PDF-ok")).await.is_err());
+    assert!(portal_cases::deposit(&state, &agent(&["CERTDC"], false), case, meta(7), body(b"%PDF-ok")).await.is_err());
 }

@@ -26,7 +26,7 @@ use hubee_shared::{
         ExchangeError,
         accounts::AccountFilters,
         archive::{self, ArchiveEntry, MANIFEST},
-        dossier, events, folders,
+        events, folders, portal_cases,
         subscriptions::{self, SubscriptionError},
     },
     state::AppState,
@@ -563,8 +563,11 @@ fn any_bulk_body_gives_its_case_ids_or_its_problems() {
     let ids = vec(any::<u128>().prop_map(Uuid::from_u128), 1..=5);
     check(256, (ids.clone(), tampered(ids.prop_map(|ids| json!({"caseIds": ids})))), |(sent, body)| {
         // Untouched, the ids come back in order.
-        prop_assert_eq!(dossier::parse_case_ids("POST /b", &json!({"caseIds": sent})).unwrap(), sent);
-        match dossier::parse_case_ids("POST /b", &body) {
+        prop_assert_eq!(
+            portal_cases::CaseSelection::parse("POST /b", &json!({"caseIds": sent})).unwrap().case_ids,
+            sent
+        );
+        match portal_cases::CaseSelection::parse("POST /b", &body).map(|c| c.case_ids) {
             Ok(ids) => {
                 let listed: Vec<Uuid> =
                     body["caseIds"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().parse().unwrap()).collect();

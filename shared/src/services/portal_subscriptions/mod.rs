@@ -9,20 +9,24 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    Checker, ExchangeError,
+    ExchangeError,
     accounts::{self, AccountsError},
     notify, refused, time_or_null,
 };
 use crate::{
     auth::{generate_secret, hash_secret},
     domain::{
-        AccessMode, ActorType, ApiClient, Contact, CredentialChange, CredentialEvent, Email, MailItem, MailMessage,
-        NotificationFrequency, OrgId, OrgRef, Scope, SecretHash, Subscription, SubscriptionStatus, format_time,
-        parse_time,
+        AccessMode, Account, ActorType, ApiClient, Contact, CredentialChange, CredentialEvent, Email, MailItem,
+        MailMessage, NotificationFrequency, OrgId, OrgRef, OrgType, Role, Scope, SecretHash, Subscription,
+        SubscriptionStatus, format_time,
     },
     state::AppState,
     store::{StoreError, Versioned},
 };
+
+mod commands;
+
+pub use commands::{AccessModeChange, Activation, DelegateChange, NotificationSettings, SecretRegeneration};
 
 /// How long the previous secret keeps working after a regeneration, so that a running
 /// integration can switch without downtime.
@@ -41,6 +45,26 @@ pub struct Viewer {
     pub email: Email,
 }
 
+impl Viewer {
+    /// The signed-in person as these pages see it: reading needs "Consultation des abonnements"
+    /// (or its management role), changing needs "Gestion des abonnements" — each in the
+    /// subscription's organisation. The handler calls this before reading the body, so that a
+    /// person without the role gets 403 before any 400.
+    ///
+    /// # Errors
+    /// `Forbidden` when it may read no organisation's subscriptions.
+    pub fn of(account: &Account) -> Result<Self, ExchangeError> {
+        // Portal accounts belong to instructing services, hence the `SI` type.
+        let si = |o: OrgId| OrgRef { org_type: OrgType::Si, company_register: o.siret, branch_code: o.branch_code };
+        let organisations: Vec<OrgRef> =
+            account.organisations_with(Role::ReadSubscriptions).into_iter().map(si).collect();
+        if organisations.is_empty() {
+            return Err(ExchangeError::Forbidden);
+        }
+        let managed = account.organisations_with(Role::ManageSubscriptions).into_iter().map(si).collect();
+        Ok(Self { organisations, managed, email: account.email.clone() })
+    }
+}
 fn among(orgs: &[OrgRef], s: &Subscription) -> bool {
     orgs.iter().any(|o| o.company_register == s.siret && o.branch_code == s.branch_code)
 }
@@ -185,16 +209,9 @@ pub async fn activate(
     state: &AppState,
     viewer: &Viewer,
     id: Uuid,
-    line: &str,
-    body: &Value,
+    command: Activation,
 ) -> Result<Value, ExchangeError> {
-    let mut c = Checker::new(line);
-    let date = c.root(body).and_then(|r| {
-        c.parsed(r, "", "activateDateTime", true, 40, |s| {
-            parse_time(s).ok_or_else(|| format!("\"{s}\" is not an RFC 3339 date-time"))
-        })
-    });
-    let Some(date) = date.filter(|_| c.is_ok()) else { return Err(ExchangeError::Invalid(c.problems)) };
+    let date = command.activate_date_time;
     let now = state.clock.now();
     let s = change(state, viewer, id, |s| {
         if !matches!(s.status, SubscriptionStatus::Inactif | SubscriptionStatus::Actif) {
@@ -211,26 +228,14 @@ pub async fn activate(
 /// The notification frequency and address.
 ///
 /// # Errors
-/// `Invalid` for an unknown frequency or a malformed address.
+/// `Refused` when notifications are wanted without an address.
 pub async fn set_notifications(
     state: &AppState,
     viewer: &Viewer,
     id: Uuid,
-    line: &str,
-    body: &Value,
+    command: NotificationSettings,
 ) -> Result<Value, ExchangeError> {
-    let mut c = Checker::new(line);
-    let parsed = c.root(body).map(|r| {
-        let frequency = c.parsed(r, "", "notificationFrequency", true, 20, |s| {
-            serde_json::from_value::<NotificationFrequency>(json!(s))
-                .map_err(|_| format!("\"{s}\" is not a frequency (unitaire, quotidienne, biquotidienne, aucune)"))
-        });
-        let email = c.parsed(r, "", "email", false, 320, Email::parse);
-        (frequency, email)
-    });
-    let Some((Some(frequency), email)) = parsed.filter(|_| c.is_ok()) else {
-        return Err(ExchangeError::Invalid(c.problems));
-    };
+    let NotificationSettings { frequency, email } = command;
     if frequency != NotificationFrequency::Aucune && email.is_none() {
         return Err(refused("An address is needed to receive notifications"));
     }
@@ -252,26 +257,15 @@ pub async fn set_notifications(
 /// unless another of its subscriptions names it.
 ///
 /// # Errors
-/// `Invalid` for a malformed address or a new delegate without names; `Refused` for an address
-/// of an account that cannot be a delegate.
+/// `Invalid` for a new delegate without names; `Refused` for an address of an account that
+/// cannot be a delegate.
 pub async fn set_delegate(
     state: &AppState,
     viewer: &Viewer,
     id: Uuid,
-    line: &str,
-    body: &Value,
+    command: DelegateChange,
 ) -> Result<Value, ExchangeError> {
-    let mut c = Checker::new(line);
-    let parsed = c.root(body).map(|r| {
-        (
-            c.parsed(r, "", "email", false, 320, Email::parse),
-            c.string(r, "", "firstName", false, 255),
-            c.string(r, "", "lastName", false, 255),
-        )
-    });
-    let Some((email, first, last)) = parsed.filter(|_| c.is_ok()) else {
-        return Err(ExchangeError::Invalid(c.problems));
-    };
+    let DelegateChange { email, first_name: first, last_name: last } = command;
     let before = load_managed(state, viewer, id).await?.value;
     let org = crate::domain::OrgId { siret: before.siret.clone(), branch_code: before.branch_code.clone() };
     let accounts_error = |e| match e {
@@ -518,22 +512,14 @@ fn credentials_view(client: Option<&ApiClient>, secret: Option<String>) -> Value
 /// organisation's local administrators.
 ///
 /// # Errors
-/// `Invalid` for another mode.
+/// `Forbidden` without the management role.
 pub async fn set_access_mode(
     state: &AppState,
     viewer: &Viewer,
     id: Uuid,
-    line: &str,
-    body: &Value,
+    command: AccessModeChange,
 ) -> Result<Value, ExchangeError> {
-    let mut c = Checker::new(line);
-    let mode = c.root(body).and_then(|r| {
-        c.parsed(r, "", "accessMode", true, 7, |s| {
-            serde_json::from_value::<AccessMode>(json!(s)).map_err(|_| format!("\"{s}\" is not PORTAIL or API"))
-        })
-    });
-    let Some(mode) = mode.filter(|_| c.is_ok()) else { return Err(ExchangeError::Invalid(c.problems)) };
-    let (s, client, secret) = change_access(state, viewer, id, Some(mode), None).await?;
+    let (s, client, secret) = change_access(state, viewer, id, Some(command.access_mode), None).await?;
     let mut body = row(state, &s, state.clock.now()).await?;
     if secret.is_some() {
         body["credentials"] = credentials_view(client.as_ref(), secret);
@@ -543,33 +529,17 @@ pub async fn set_access_mode(
 
 /// "Régénérer" the secret of a subscription in API mode: the previous one keeps working
 /// [`SECRET_OVERLAP_HOURS`] hours, unless `revokePrevious` is `true` (a leaked secret: it stops
-/// at once, with every token issued before). The body is optional.
+/// at once, with every token issued before).
 ///
 /// # Errors
-/// `Refused` when the subscription is not in API mode; `Forbidden` without the management role;
-/// `Invalid` for a body that is not `{"revokePrevious": <boolean>}`.
+/// `Refused` when the subscription is not in API mode; `Forbidden` without the management role.
 pub async fn regenerate_secret(
     state: &AppState,
     viewer: &Viewer,
     id: Uuid,
-    line: &str,
-    body: Option<&Value>,
+    command: SecretRegeneration,
 ) -> Result<Value, ExchangeError> {
-    let mut revoke_previous = false;
-    if let Some(body) = body {
-        let mut c = Checker::new(line);
-        if let Some(root) = c.root(body) {
-            match root.get("revokePrevious") {
-                None | Some(Value::Null) => {}
-                Some(Value::Bool(b)) => revoke_previous = *b,
-                Some(_) => c.problem(".revokePrevious", "Instance type is not boolean"),
-            }
-        }
-        if !c.is_ok() {
-            return Err(ExchangeError::Invalid(c.problems));
-        }
-    }
-    let change = ClientChange::IssueSecret { revoke_previous };
+    let change = ClientChange::IssueSecret { revoke_previous: command.revoke_previous };
     let (_, client, secret) = change_access(state, viewer, id, None, Some(change)).await?;
     Ok(credentials_view(client.as_ref(), secret))
 }

@@ -3,17 +3,24 @@
 //! other organisations who serve it: invited, accepted from the portal, given their roles there,
 //! detached (docs/PORTAL-API.md).
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::{Checker, RETRIES, portal_auth};
+use super::{RETRIES, portal_auth};
 use crate::{
     domain::{
-        Account, ActorType, BranchCode, Civility, Delegation, DelegationStatus, Email, OrgId, ProcessCode, Role, Siret,
+        Account, ActorType, BranchCode, Delegation, DelegationStatus, Email, OrgId, ProcessCode, Role, Siret,
         SubscriptionStatus, search_key,
     },
     state::AppState,
     store::{StoreError, Versioned},
 };
+
+mod commands;
+mod views;
+
+pub use commands::{AccountChanges, AccountFilters, LIST_PARAMETERS, NewAccount, phone_number};
+use views::invitation_view;
+pub use views::{view, view_in};
 
 /// The answers' messages, stable: the web front maps them to French.
 pub const NOT_FOUND: &str = "Account is not found";
@@ -65,25 +72,41 @@ pub fn parse_org(s: &str) -> Option<OrgId> {
     })
 }
 
-/// The organisation a request manages: `organisation=<siret>-<branchCode>` when given (a
-/// technical delegate serving several), else the caller's own. The caller must hold "Gestion
-/// des utilisateurs" there — at home its own roles, in an organisation it serves the roles that
-/// organisation gave it.
+/// Whether the caller holds "Gestion des utilisateurs" in any organisation: the handlers check
+/// it before reading the query or the body, so that such a caller gets 403 before any 400.
 ///
 /// # Errors
-/// `Invalid` for a malformed value, `Forbidden` for a role or organisation the caller lacks.
-pub fn organisation(caller: &Account, line: &str, asked: Option<&str>) -> Result<OrgId, AccountsError> {
-    if caller.organisations_with(Role::ManageUsers).is_empty() {
-        return Err(AccountsError::Forbidden);
-    }
-    let org = match asked {
-        None => caller.home(),
-        Some(asked) => parse_org(asked).ok_or_else(|| {
-            AccountsError::Invalid(vec![format!(
-                "[ERROR][REQUEST][{line} @query.organisation] \"{asked}\" is not an organisation (<siret>-<branchCode>)"
-            )])
-        })?,
-    };
+/// `Forbidden` when it holds the role nowhere.
+pub fn authorise(caller: &Account) -> Result<(), AccountsError> {
+    if caller.organisations_with(Role::ManageUsers).is_empty() { Err(AccountsError::Forbidden) } else { Ok(()) }
+}
+
+/// Reads the `organisation=<siret>-<branchCode>` query parameter, when given; `line`
+/// (`METHOD /path`) names the request in the problem.
+///
+/// # Errors
+/// `Invalid` for a malformed value.
+pub fn parse_organisation_param(line: &str, asked: Option<&str>) -> Result<Option<OrgId>, AccountsError> {
+    asked
+        .map(|asked| {
+            parse_org(asked).ok_or_else(|| {
+                AccountsError::Invalid(vec![format!(
+                    "[ERROR][REQUEST][{line} @query.organisation] \"{asked}\" is not an organisation (<siret>-<branchCode>)"
+                )])
+            })
+        })
+        .transpose()
+}
+
+/// The organisation a request manages: the one asked when given (a technical delegate serving
+/// several), else the caller's own. The caller must hold "Gestion des utilisateurs" there — at
+/// home its own roles, in an organisation it serves the roles that organisation gave it.
+///
+/// # Errors
+/// `Forbidden` for a role or organisation the caller lacks.
+pub fn organisation(caller: &Account, asked: Option<OrgId>) -> Result<OrgId, AccountsError> {
+    authorise(caller)?;
+    let org = asked.unwrap_or_else(|| caller.home());
     require(caller, &org)?;
     Ok(org)
 }
@@ -91,6 +114,20 @@ pub fn organisation(caller: &Account, line: &str, asked: Option<&str>) -> Result
 /// "Gestion des utilisateurs" in `org`.
 fn require(caller: &Account, org: &OrgId) -> Result<(), AccountsError> {
     if caller.has_role_in(org, Role::ManageUsers) { Ok(()) } else { Err(AccountsError::Forbidden) }
+}
+
+/// The procedures whose dossiers an account of `org` may be given, for the caller managing it:
+/// the handler reads them after the permission check, to parse a creation or an edit.
+///
+/// # Errors
+/// `Forbidden` without "Gestion des utilisateurs" in `org`; `Store` when the table fails.
+pub async fn procedures_to_give(
+    state: &AppState,
+    caller: &Account,
+    org: &OrgId,
+) -> Result<Vec<ProcessCode>, AccountsError> {
+    require(caller, org)?;
+    subscribed_procedures(state, org).await
 }
 
 /// The procedures whose dossiers an account of `org` may be given: those it subscribes to,
@@ -112,139 +149,8 @@ async fn find(state: &AppState, org: &OrgId, email: &str) -> Result<Versioned<Ac
 }
 
 // ---------------------------------------------------------------------------------------------
-// Rendering
-// ---------------------------------------------------------------------------------------------
-
-fn org_json(o: &OrgId) -> Value {
-    json!({"siret": o.siret, "branchCode": o.branch_code})
-}
-
-/// An account as `org`'s administration pages show it: the whole profile of the organisation's
-/// own accounts; of a technical delegate from elsewhere, only its name, address and what `org`
-/// gave it (its profile belongs to its own organisation).
-pub fn view_in(a: &Account, org: &OrgId) -> Value {
-    match a.delegation(org).filter(|_| a.home() != *org) {
-        None => view(a),
-        Some(d) => json!({
-            "email": a.email,
-            "active": a.active,
-            "activated": a.password_hash.is_some(),
-            "lastName": a.last_name,
-            "firstName": a.first_name,
-            "actorType": a.actor_type,
-            "roles": d.roles,
-            "habilitations": d.habilitations,
-            "delegation": delegation_json(d),
-        }),
-    }
-}
-
-fn delegation_json(d: &Delegation) -> Value {
-    json!({"status": d.status, "invitedAt": super::time_or_null(d.invited_at)})
-}
-
-/// What an organisation learns when it names an existing account as its delegate: the name
-/// and address, nothing of the account's own organisation or profile.
-fn invitation_view(a: &Account, d: &Delegation) -> Value {
-    json!({"email": a.email, "firstName": a.first_name, "lastName": a.last_name, "delegation": delegation_json(d)})
-}
-
-/// An account as its own organisation's administration pages show it (never its password
-/// hash).
-pub fn view(a: &Account) -> Value {
-    json!({
-        "email": a.email,
-        "active": a.active,
-        // False while the account waits for its activation (no password chosen yet).
-        "activated": a.password_hash.is_some(),
-        "lastName": a.last_name,
-        "firstName": a.first_name,
-        "civility": a.civility,
-        "function": a.function,
-        "phoneNumber": a.phone_number,
-        "secondaryPhoneNumber": a.secondary_phone_number,
-        "actorType": a.actor_type,
-        "roles": a.roles,
-        "habilitations": a.habilitations,
-        "organisation": org_json(&OrgId { siret: a.siret.clone(), branch_code: a.branch_code.clone() }),
-        // Where the organisation's delegate also serves, or is invited to (not what it may do
-        // there: that is the other organisation's business).
-        "otherOrganisations": a.delegations.iter().map(|d| {
-            let mut o = org_json(&d.organisation);
-            o["status"] = json!(d.status);
-            o
-        }).collect::<Vec<_>>(),
-    })
-}
-
-// ---------------------------------------------------------------------------------------------
 // Listing
 // ---------------------------------------------------------------------------------------------
-
-/// The list's filters, all optional and combined.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AccountFilters {
-    pub actor_type: Option<ActorType>,
-    /// Accounts holding exactly this role.
-    pub role: Option<Role>,
-    /// Accounts with this habilitation.
-    pub procedure: Option<ProcessCode>,
-    /// A prefix of "last first" or "first last", accents, case and punctuation ignored.
-    pub name: Option<String>,
-    pub active: Option<bool>,
-}
-
-/// The query parameters a listing takes.
-pub const LIST_PARAMETERS: &[&str] = &["organisation", "actorType", "role", "processCode", "name", "active"];
-
-impl AccountFilters {
-    /// Reads `actorType`, `role`, `processCode`, `name` and `active` (the last value of each).
-    ///
-    /// # Errors
-    /// `Invalid` naming every malformed parameter.
-    pub fn parse(line: &str, pairs: &[(String, String)]) -> Result<Self, AccountsError> {
-        let last = |name: &str| pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.trim());
-        let mut problems = Vec::new();
-        let mut problem = |name: &str, message: String| {
-            problems.push(format!("[ERROR][REQUEST][{line} @query.{name}] {message}"));
-        };
-        let mut f = AccountFilters::default();
-        if let Some(v) = last("actorType") {
-            f.actor_type = actor_type(v).map_err(|e| problem("actorType", e)).ok();
-        }
-        if let Some(v) = last("role") {
-            f.role = role(v).map_err(|e| problem("role", e)).ok();
-        }
-        if let Some(v) = last("processCode") {
-            f.procedure = ProcessCode::parse(v).map_err(|e| problem("processCode", e)).ok();
-        }
-        f.name = last("name").map(search_key).filter(|k| !k.is_empty());
-        match last("active") {
-            None => {}
-            Some(v) if v.eq_ignore_ascii_case("true") => f.active = Some(true),
-            Some(v) if v.eq_ignore_ascii_case("false") => f.active = Some(false),
-            Some(v) => problem("active", format!("\"{v}\" is not a boolean (true or false)")),
-        }
-        if problems.is_empty() { Ok(f) } else { Err(AccountsError::Invalid(problems)) }
-    }
-
-    /// Whether `a` passes, with the roles and habilitations it holds in `org`.
-    pub fn matches(&self, a: &Account, org: &OrgId) -> bool {
-        let (roles, habilitations) = match a.delegation(org).filter(|_| a.home() != *org) {
-            Some(d) => (&d.roles, &d.habilitations),
-            None => (&a.roles, &a.habilitations),
-        };
-        self.actor_type.is_none_or(|t| a.actor_type == t)
-            && self.role.is_none_or(|r| roles.contains(&r))
-            && self.procedure.as_ref().is_none_or(|p| habilitations.contains(p))
-            && self.active.is_none_or(|active| a.active == active)
-            && self.name.as_ref().is_none_or(|prefix| {
-                let (last, first) = (search_key(&a.last_name), search_key(&a.first_name));
-                format!("{last} {first}").starts_with(prefix.as_str())
-                    || format!("{first} {last}").starts_with(prefix.as_str())
-            })
-    }
-}
 
 /// `GET /portail/v1/accounts`: `{items}`, every account of the organisation that passes the
 /// filters, by last then first name. Not paged: an organisation has tens of accounts.
@@ -274,119 +180,8 @@ pub async fn read(state: &AppState, caller: &Account, org: &OrgId, email: &str) 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Field rules
-// ---------------------------------------------------------------------------------------------
-
-fn actor_type(s: &str) -> Result<ActorType, String> {
-    serde_json::from_value(Value::String(s.to_owned()))
-        .map_err(|_| format!("\"{s}\" is not an actor type (LOCAL_ADMIN, TECHNICAL_DELEGATE, AGENT)"))
-}
-
-fn role(s: &str) -> Result<Role, String> {
-    Role::parse(s).ok_or_else(|| {
-        let all: Vec<_> = Role::ALL.iter().map(|r| r.as_str()).collect();
-        format!("\"{s}\" is not a role ({})", all.join(", "))
-    })
-}
-
-fn civility(s: &str) -> Result<Civility, String> {
-    serde_json::from_value(Value::String(s.to_owned()))
-        .map_err(|_| format!("\"{s}\" is not a civility (MADAME, MONSIEUR)"))
-}
-
-/// French country codes, whose national numbers are written with a leading 0 that the
-/// international form drops (`06 12 34 56 78` → `+33612345678`).
-const FRENCH_COUNTRY_CODES: &[&str] = &["33", "262", "269", "508", "590", "594", "596", "681", "687", "689"];
-
-/// A phone number with its country code: `+`, then 8 to 15 digits (E.164), spaces, dots and
-/// dashes allowed between them and dropped; for a French code, without the national leading 0.
-///
-/// # Errors
-/// The rule, to show the person.
-pub fn phone_number(s: &str) -> Result<String, String> {
-    let rule =
-        format!("\"{s}\" is not a phone number with its country code, without the leading 0 (e.g. +33612345678)");
-    let compact: String = s.chars().filter(|c| !matches!(c, ' ' | '.' | '-')).collect();
-    let Some(digits) = compact.strip_prefix('+') else { return Err(rule) };
-    if !(8..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.starts_with('0') {
-        return Err(rule);
-    }
-    if FRENCH_COUNTRY_CODES.iter().any(|code| digits.strip_prefix(code).is_some_and(|rest| rest.starts_with('0'))) {
-        return Err(rule);
-    }
-    Ok(compact)
-}
-
-/// A person's name: trimmed, 1 to 100 characters.
-fn name(c: &mut Checker<'_>, root: &Map<String, Value>, field: &str, required: bool) -> Option<String> {
-    c.string(root, "", field, required, 100).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
-}
-
-/// Refuses properties the operation does not take (`email` on an edit, say).
-fn known_properties(c: &mut Checker<'_>, root: &Map<String, Value>, allowed: &[&str]) {
-    let unknown: Vec<_> = root.keys().filter(|k| !allowed.contains(&k.as_str())).map(|k| format!("\"{k}\"")).collect();
-    if !unknown.is_empty() {
-        c.problem(
-            "",
-            format!("Object instance has properties which are not allowed by the schema: [{}]", unknown.join(",")),
-        );
-    }
-}
-
-/// A list of strings, each read by `parse` (which explains a refusal), duplicates dropped;
-/// `None` when absent or wrong.
-fn list_of<T: PartialEq>(
-    c: &mut Checker<'_>,
-    root: &Map<String, Value>,
-    field: &str,
-    parse: impl Fn(&str) -> Result<T, String>,
-) -> Option<Vec<T>> {
-    let items = c.array(root, "", field, 0, 100)?;
-    let mut out = Vec::new();
-    let mut ok = true;
-    for (i, item) in items.iter().enumerate() {
-        let at = format!(".{field}[{i}]");
-        match item.as_str().ok_or_else(|| "Instance is not a string".to_owned()).and_then(&parse) {
-            Ok(v) if !out.contains(&v) => out.push(v),
-            Ok(_) => {}
-            Err(e) => {
-                c.problem(&at, e);
-                ok = false;
-            }
-        }
-    }
-    ok.then_some(out)
-}
-
-fn habilitation(subscribed: &[ProcessCode]) -> impl Fn(&str) -> Result<ProcessCode, String> + '_ {
-    move |s| {
-        let code = ProcessCode::parse(s)?;
-        if subscribed.contains(&code) {
-            Ok(code)
-        } else {
-            Err(format!("The organisation does not subscribe to procedure {code}: it cannot be given"))
-        }
-    }
-}
-
-const LOCAL_ADMIN_HABILITATIONS: &str =
-    "A local administrator has no habilitations: they see every procedure of the organisation";
-
-// ---------------------------------------------------------------------------------------------
 // Creating
 // ---------------------------------------------------------------------------------------------
-
-const CREATE_FIELDS: &[&str] = &[
-    "actorType",
-    "email",
-    "civility",
-    "firstName",
-    "lastName",
-    "function",
-    "phoneNumber",
-    "secondaryPhoneNumber",
-    "habilitations",
-];
 
 /// What a creation did.
 #[derive(Debug)]
@@ -403,49 +198,34 @@ pub enum Created {
 /// logged: the person asks again through "forgotten password").
 ///
 /// # Errors
-/// `Invalid` listing every problem of the body; `Taken` when the address has an account
-/// (unless it is a technical delegate of another organisation, who is then invited);
-/// `Forbidden` without the role.
+/// `Taken` when the address has an account (unless it is a technical delegate of another
+/// organisation, who is then invited); `Forbidden` without the role.
 pub async fn create(
     state: &AppState,
     caller: &Account,
     org: &OrgId,
-    line: &str,
-    body: &Value,
+    command: NewAccount,
 ) -> Result<Created, AccountsError> {
     require(caller, org)?;
-    let subscribed = subscribed_procedures(state, org).await?;
-    let mut c = Checker::new(line);
-    let Some(root) = c.root(body) else {
-        return Err(AccountsError::Invalid(c.problems));
-    };
-    known_properties(&mut c, root, CREATE_FIELDS);
-    let actor = c.parsed(root, "", "actorType", true, 40, actor_type);
-    let email = c.parsed(root, "", "email", true, 320, Email::parse);
-    let civility = c.parsed(root, "", "civility", false, 20, civility);
-    let first_name = name(&mut c, root, "firstName", true);
-    let last_name = name(&mut c, root, "lastName", true);
-    let function = c.string(root, "", "function", false, 200).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-    let phone = c.parsed(root, "", "phoneNumber", true, 40, phone_number);
-    let secondary = c.parsed(root, "", "secondaryPhoneNumber", false, 40, phone_number);
-    let habilitations = list_of(&mut c, root, "habilitations", habilitation(&subscribed)).unwrap_or_default();
-    if actor == Some(ActorType::LocalAdmin) && !habilitations.is_empty() {
-        c.problem(".habilitations", LOCAL_ADMIN_HABILITATIONS);
-    }
-    let (Some(actor), Some(email), Some(first_name), Some(last_name), Some(phone), true) =
-        (actor, email, first_name, last_name, phone, c.is_ok())
-    else {
-        return Err(AccountsError::Invalid(c.problems));
-    };
-
+    let NewAccount {
+        actor_type: actor,
+        email,
+        civility,
+        first_name,
+        last_name,
+        function,
+        phone_number,
+        secondary_phone_number,
+        habilitations,
+    } = command;
     if let Some(existing) = state.store.versioned_account(email.as_str()).await? {
         return invite(state, org, existing, actor).await.map(Created::DelegateInvited);
     }
     let account = Account {
         civility,
         function,
-        phone_number: Some(phone),
-        secondary_phone_number: secondary,
+        phone_number: Some(phone_number),
+        secondary_phone_number,
         habilitations,
         ..Account::new(email, actor, org.clone(), first_name, last_name)
     };
@@ -566,165 +346,6 @@ async fn change_versioned(
 // Editing, suspending, reactivating
 // ---------------------------------------------------------------------------------------------
 
-const EDIT_FIELDS: &[&str] = &[
-    "actorType",
-    "civility",
-    "firstName",
-    "lastName",
-    "function",
-    "phoneNumber",
-    "secondaryPhoneNumber",
-    "roles",
-    "habilitations",
-];
-
-/// The changes of an edit, read once; `Some(None)` clears an optional field (`null`).
-#[derive(Debug, Default)]
-struct Changes {
-    actor_type: Option<ActorType>,
-    civility: Option<Option<Civility>>,
-    first_name: Option<String>,
-    last_name: Option<String>,
-    function: Option<Option<String>>,
-    phone_number: Option<String>,
-    secondary_phone_number: Option<Option<String>>,
-    roles: Option<Vec<Role>>,
-    habilitations: Option<Vec<ProcessCode>>,
-    /// `METHOD /path`, for the problems found once the account is read.
-    line: String,
-}
-
-fn cleared(root: &Map<String, Value>, field: &str) -> bool {
-    matches!(root.get(field), Some(Value::Null))
-}
-
-impl Changes {
-    fn parse(line: &str, body: &Value, subscribed: &[ProcessCode]) -> Result<Self, AccountsError> {
-        let mut c = Checker::new(line);
-        let Some(root) = c.root(body) else {
-            return Err(AccountsError::Invalid(c.problems));
-        };
-        known_properties(&mut c, root, EDIT_FIELDS);
-        for required in ["actorType", "firstName", "lastName", "phoneNumber", "roles", "habilitations"] {
-            if cleared(root, required) {
-                c.problem(&format!(".{required}"), "Instance is null: this field cannot be cleared");
-            }
-        }
-        let mut ch = Changes {
-            actor_type: c.parsed(root, "", "actorType", false, 40, actor_type),
-            first_name: name(&mut c, root, "firstName", false),
-            last_name: name(&mut c, root, "lastName", false),
-            phone_number: c.parsed(root, "", "phoneNumber", false, 40, phone_number),
-            roles: list_of(&mut c, root, "roles", role),
-            habilitations: list_of(&mut c, root, "habilitations", habilitation(subscribed)),
-            ..Changes::default()
-        };
-        if root.contains_key("firstName") && ch.first_name.is_none() && !cleared(root, "firstName") && c.is_ok() {
-            c.problem(".firstName", "String is empty");
-        }
-        if root.contains_key("lastName") && ch.last_name.is_none() && !cleared(root, "lastName") && c.is_ok() {
-            c.problem(".lastName", "String is empty");
-        }
-        ch.civility = c.parsed(root, "", "civility", false, 20, civility).map(Some);
-        if cleared(root, "civility") {
-            ch.civility = Some(None);
-        }
-        ch.function =
-            c.string(root, "", "function", false, 200).map(|s| Some(s.trim().to_owned()).filter(|s| !s.is_empty()));
-        if cleared(root, "function") {
-            ch.function = Some(None);
-        }
-        ch.secondary_phone_number = c.parsed(root, "", "secondaryPhoneNumber", false, 40, phone_number).map(Some);
-        if cleared(root, "secondaryPhoneNumber") {
-            ch.secondary_phone_number = Some(None);
-        }
-        if ch.actor_type == Some(ActorType::LocalAdmin) && ch.habilitations.as_ref().is_some_and(|h| !h.is_empty()) {
-            c.problem(".habilitations", LOCAL_ADMIN_HABILITATIONS);
-        }
-        if !c.is_ok() {
-            return Err(AccountsError::Invalid(c.problems));
-        }
-        ch.line = line.to_owned();
-        Ok(ch)
-    }
-
-    fn problem(&self, field: &str, message: &str) -> AccountsError {
-        AccountsError::Invalid(vec![format!("[ERROR][REQUEST][{} @body.{field}] {message}", self.line)])
-    }
-
-    /// Applies the changes to what a technical delegate of another organisation holds in the
-    /// organisation managing it: its roles and habilitations there, nothing of its profile.
-    fn apply_to_delegation(&self, d: &mut Delegation) -> Result<(), AccountsError> {
-        let profile = self.actor_type.is_some()
-            || self.civility.is_some()
-            || self.first_name.is_some()
-            || self.last_name.is_some()
-            || self.function.is_some()
-            || self.phone_number.is_some()
-            || self.secondary_phone_number.is_some();
-        if profile {
-            return Err(AccountsError::NotHome);
-        }
-        if let Some(roles) = &self.roles {
-            d.roles.clone_from(roles);
-        }
-        if let Some(h) = &self.habilitations {
-            d.habilitations.clone_from(h);
-        }
-        Ok(())
-    }
-
-    /// Applies the changes. A new actor type without `roles` brings its default roles, as a
-    /// creation does; a local administrator keeps no habilitations.
-    fn apply(&self, a: &mut Account) -> Result<(), AccountsError> {
-        if let Some(t) = self.actor_type
-            && t != a.actor_type
-        {
-            if !a.delegations.is_empty() {
-                // Another actor type would still serve those organisations.
-                return Err(
-                    self.problem("actorType", "A technical delegate serving other organisations keeps its actor type")
-                );
-            }
-            a.actor_type = t;
-            if self.roles.is_none() {
-                a.roles = t.default_roles();
-            }
-        }
-        if let Some(roles) = &self.roles {
-            a.roles.clone_from(roles);
-        }
-        if let Some(h) = &self.habilitations {
-            a.habilitations.clone_from(h);
-        }
-        if a.actor_type == ActorType::LocalAdmin && !a.habilitations.is_empty() {
-            if self.habilitations.is_some() {
-                return Err(self.problem("habilitations", LOCAL_ADMIN_HABILITATIONS));
-            }
-            a.habilitations.clear();
-        }
-        if let Some(v) = &self.civility {
-            a.civility = *v;
-        }
-        if let Some(v) = &self.first_name {
-            a.first_name.clone_from(v);
-        }
-        if let Some(v) = &self.last_name {
-            a.last_name.clone_from(v);
-        }
-        if let Some(v) = &self.function {
-            a.function.clone_from(v);
-        }
-        if let Some(v) = &self.phone_number {
-            a.phone_number = Some(v.clone());
-        }
-        if let Some(v) = &self.secondary_phone_number {
-            a.secondary_phone_number.clone_from(v);
-        }
-        Ok(())
-    }
-}
-
 /// Reads the account named in the path (one of `org`'s, or a delegate serving it), lets
 /// `change` alter it and stores it conditional on the version read, retrying on a concurrent
 /// change; an unchanged account is not written.
@@ -752,18 +373,16 @@ async fn change_account(
 /// account's key, does not change.
 ///
 /// # Errors
-/// `Invalid` listing every problem; `Refused` when the caller would lose its own "Gestion des
+/// `Invalid` for a change the account refuses; `Refused` when the caller would lose its own "Gestion des
 /// utilisateurs"; `NotHome` for a delegate's profile; `NotFound`, `Forbidden`, `Busy`.
 pub async fn update(
     state: &AppState,
     caller: &Account,
     org: &OrgId,
     email: &str,
-    line: &str,
-    body: &Value,
+    changes: AccountChanges,
 ) -> Result<Value, AccountsError> {
     require(caller, org)?;
-    let changes = Changes::parse(line, body, &subscribed_procedures(state, org).await?)?;
     let updated = change_account(state, org, email, |a| {
         if a.home() == *org {
             changes.apply(a)?;
@@ -914,6 +533,8 @@ pub async fn release_delegate(state: &AppState, org: &OrgId, email: &Email) -> R
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a failed step is a failed test.
 
+    use serde_json::json;
+
     use super::*;
 
     fn account(actor_type: ActorType, last: &str, first: &str) -> Account {
@@ -934,32 +555,38 @@ mod tests {
         assert!(phone_number("06").unwrap_err().contains("+33612345678"), "the message shows the form");
     }
 
+    /// The organisation as the handlers pick it: the role anywhere, the parameter, the role there.
+    fn pick(caller: &Account, asked: Option<&str>) -> Result<OrgId, AccountsError> {
+        authorise(caller)?;
+        organisation(caller, parse_organisation_param("GET /a", asked)?)
+    }
+
     #[test]
     fn the_organisation_parameter_must_be_one_the_caller_serves() {
         let mut admin = account(ActorType::LocalAdmin, "Martin", "Alice");
-        let own = organisation(&admin, "GET /a", None).unwrap();
+        let own = pick(&admin, None).unwrap();
         assert_eq!(own.siret.as_str(), "11001401600015");
-        assert_eq!(organisation(&admin, "GET /a", Some("11001401600015-75108")).unwrap(), own);
-        assert!(matches!(organisation(&admin, "GET /a", Some("21000005908301-69123")), Err(AccountsError::Forbidden)));
-        assert!(matches!(organisation(&admin, "GET /a", Some("nonsense")), Err(AccountsError::Invalid(_))));
+        assert_eq!(pick(&admin, Some("11001401600015-75108")).unwrap(), own);
+        assert!(matches!(pick(&admin, Some("21000005908301-69123")), Err(AccountsError::Forbidden)));
+        assert!(matches!(pick(&admin, Some("nonsense")), Err(AccountsError::Invalid(_))));
         let other =
             OrgId { siret: Siret::parse("21000005908301").unwrap(), branch_code: BranchCode::parse("69123").unwrap() };
         admin.delegations.push(Delegation::invitation(other.clone(), chrono::Utc::now()));
         assert!(
-            matches!(organisation(&admin, "GET /a", Some("21000005908301-69123")), Err(AccountsError::Forbidden)),
+            matches!(pick(&admin, Some("21000005908301-69123")), Err(AccountsError::Forbidden)),
             "an invitation gives nothing"
         );
         admin.delegations[0].status = DelegationStatus::Accepted;
         assert!(
-            matches!(organisation(&admin, "GET /a", Some("21000005908301-69123")), Err(AccountsError::Forbidden)),
+            matches!(pick(&admin, Some("21000005908301-69123")), Err(AccountsError::Forbidden)),
             "its roles at home do not cross over: the delegate defaults there do not manage users"
         );
         admin.delegations[0].roles = vec![Role::ManageUsers];
-        assert!(organisation(&admin, "GET /a", Some("21000005908301-69123")).is_ok(), "given there, it may");
+        assert!(pick(&admin, Some("21000005908301-69123")).is_ok(), "given there, it may");
         admin.roles = vec![Role::ManageSubscriptions];
-        assert!(matches!(organisation(&admin, "GET /a", None), Err(AccountsError::Forbidden)), "not at home");
+        assert!(matches!(pick(&admin, None), Err(AccountsError::Forbidden)), "not at home");
         admin.delegations.clear();
-        assert!(matches!(organisation(&admin, "GET /a", None), Err(AccountsError::Forbidden)), "no role, nothing");
+        assert!(matches!(pick(&admin, None), Err(AccountsError::Forbidden)), "no role, nothing");
     }
 
     #[test]
@@ -992,17 +619,17 @@ mod tests {
         let subscribed = [ProcessCode::parse("CERTDC").unwrap()];
         let mut a = account(ActorType::Agent, "Petit", "Bruno");
         a.habilitations = subscribed.to_vec();
-        let ch = Changes::parse("PATCH /a", &json!({"actorType": "LOCAL_ADMIN"}), &subscribed).unwrap();
+        let ch = AccountChanges::parse("PATCH /a", &json!({"actorType": "LOCAL_ADMIN"}), &subscribed).unwrap();
         ch.apply(&mut a).unwrap();
         assert_eq!(a.roles, ActorType::LocalAdmin.default_roles());
         assert!(a.habilitations.is_empty(), "a local administrator keeps no habilitations");
 
         let mut a = account(ActorType::Agent, "Petit", "Bruno");
         let body = json!({"actorType": "TECHNICAL_DELEGATE", "roles": ["CONSULTATION_TELEDOSSIERS"], "function": null});
-        Changes::parse("PATCH /a", &body, &subscribed).unwrap().apply(&mut a).unwrap();
+        AccountChanges::parse("PATCH /a", &body, &subscribed).unwrap().apply(&mut a).unwrap();
         assert_eq!((a.actor_type, a.roles.as_slice()), (ActorType::TechnicalDelegate, &[Role::ReadDossiers][..]));
 
-        let Err(AccountsError::Invalid(problems)) = Changes::parse(
+        let Err(AccountsError::Invalid(problems)) = AccountChanges::parse(
             "PATCH /a",
             &json!({"email": "x@y.example", "lastName": null, "roles": ["BOSS"], "habilitations": ["PACS"], "phoneNumber": "06"}),
             &subscribed,

@@ -2,33 +2,36 @@
 //! "Subscriptions"): create with the accounts a subscription names, list, read, update, and the
 //! scheduled activation of the subscriptions whose date has come. Decisions: docs/API-REFERENTIAL.md.
 
-use std::{cmp::Ordering, collections::HashSet};
+use std::collections::HashSet;
 
-use chrono::{DateTime, Utc};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Checker, RETRIES, accounts, portal_auth, time_or_null};
+use super::{RETRIES, accounts, portal_auth};
 use crate::{
     auth::Claims,
     domain::{
-        AccessMode, Account, ActorType, BranchCode, Contact, Email, NotificationFrequency, OrgId, OrgType, Procedure,
-        ProcessCode, Scope, Siret, Subscription, SubscriptionStatus, parse_time,
+        Account, ActorType, Contact, Email, OrgId, OrgType, Procedure, ProcessCode, Scope, Subscription,
+        SubscriptionStatus,
     },
     ports::Write,
     state::AppState,
     store::{StoreError, Versioned},
 };
 
+mod body;
+mod query;
+mod render;
+
+use body::SubscriptionBody;
+pub use body::{NewSubscription, SubscriptionUpdate};
+use query::parse_list_query;
+use render::{render, render_created};
+
 /// Page size when `maxResult` is not given, and the largest page served (a larger `maxResult`
 /// is accepted and capped).
 pub const DEFAULT_MAX_RESULT: usize = 100;
 pub const MAX_RESULT: usize = 1000;
-
-/// The contract's pattern for contact e-mails, except that a top-level domain may be longer
-/// than 4 letters (`.paris`, `.alsace`): a superset, so nothing the contract accepts is refused.
-const EMAIL_PATTERN: &str = r"^[a-zA-Z0-9._-]+@[a-zA-Z0-9._-]{2,}\.[a-z]{2,}$";
-const PHONE_PATTERN: &str = r"^\+[0-9]{10,20}$|^[0-9]{10,20}$";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SubscriptionError {
@@ -115,286 +118,6 @@ impl Reader {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The request body (POST and PUT)
-// ---------------------------------------------------------------------------------------------
-
-/// A nullable field of the body: absent keeps the stored value, `null` clears it.
-#[derive(Clone, Debug, PartialEq)]
-enum Change<T> {
-    Keep,
-    Clear,
-    Set(T),
-}
-
-impl<T: Clone> Change<T> {
-    fn apply(&self, to: &mut Option<T>) {
-        match self {
-            Change::Keep => {}
-            Change::Clear => *to = None,
-            Change::Set(v) => *to = Some(v.clone()),
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Purpose {
-    /// Contacts need their names: their accounts may be created from them.
-    Create,
-    Update,
-}
-
-/// `POST /subscriptions`: the subscription to create, as its body declares it (the contract's
-/// `Subscription`, with full contacts: their accounts may be created from them).
-#[derive(Debug)]
-pub struct NewSubscription(SubscriptionBody);
-
-impl NewSubscription {
-    /// Reads the contract's body; `line` (`METHOD /path`) names the request in the problems.
-    ///
-    /// # Errors
-    /// `Invalid`, listing every problem.
-    pub fn parse(line: &str, body: &Value) -> Result<Self, SubscriptionError> {
-        parse_body(line, body, Purpose::Create, None).map(Self)
-    }
-}
-
-/// `PUT /subscriptions/{id}`: what the body sets (a field left out stays, `null` clears a
-/// nullable one).
-#[derive(Debug)]
-pub struct SubscriptionUpdate(SubscriptionBody);
-
-impl SubscriptionUpdate {
-    /// Reads the contract's body for the subscription `id` of the path (an `id` in the body must
-    /// name it); `line` (`METHOD /path`) names the request in the problems.
-    ///
-    /// # Errors
-    /// `Invalid`, listing every problem.
-    pub fn parse(line: &str, body: &Value, id: Uuid) -> Result<Self, SubscriptionError> {
-        parse_body(line, body, Purpose::Update, Some(id)).map(Self)
-    }
-}
-
-/// A checked body: the contract's `Subscription`.
-#[derive(Debug)]
-struct SubscriptionBody {
-    datapass_id: i64,
-    process_code: ProcessCode,
-    siret: Siret,
-    branch_code: BranchCode,
-    notification_frequency: NotificationFrequency,
-    local_administrator: Contact,
-    delegation_actor: Change<Contact>,
-    access_mode: Change<AccessMode>,
-    email: Change<Email>,
-    activate_date_time: Change<DateTime<Utc>>,
-    validate_date_time: Change<DateTime<Utc>>,
-    reject_date_time: Change<DateTime<Utc>>,
-    end_date_time: Change<DateTime<Utc>>,
-    rejection_reason: Change<String>,
-    /// Absent or `null`: the status stays.
-    status: Option<SubscriptionStatus>,
-}
-
-fn not_in_enum(value: &str, allowed: impl IntoIterator<Item = &'static str>) -> String {
-    let allowed: Vec<String> = allowed.into_iter().map(|a| format!("\"{a}\"")).collect();
-    format!("Instance value (\"{value}\") not found in enum (possible values: [{}])", allowed.join(","))
-}
-
-fn pattern_mismatch(pattern: &str, value: &str) -> String {
-    format!("ECMA 262 regex \"{pattern}\" does not match input string \"{value}\"")
-}
-
-/// [`EMAIL_PATTERN`].
-fn matches_email_pattern(s: &str) -> bool {
-    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
-    let Some((local, domain)) = s.split_once('@') else { return false };
-    let Some((host, tld)) = domain.rsplit_once('.') else { return false };
-    !local.is_empty()
-        && local.chars().all(allowed)
-        && host.chars().count() >= 2
-        && host.chars().all(allowed)
-        && tld.len() >= 2
-        && tld.bytes().all(|b| b.is_ascii_lowercase())
-}
-
-fn contact_email(s: &str) -> Result<Email, String> {
-    if matches_email_pattern(s) { Email::parse(s) } else { Err(pattern_mismatch(EMAIL_PATTERN, s)) }
-}
-
-fn phone(s: &str) -> Result<String, String> {
-    let digits = s.strip_prefix('+').unwrap_or(s);
-    if (10..=20).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(s.to_owned())
-    } else {
-        Err(pattern_mismatch(PHONE_PATTERN, s))
-    }
-}
-
-fn date_time(s: &str) -> Result<DateTime<Utc>, String> {
-    parse_time(s).ok_or_else(|| format!("\"{s}\" is not an RFC 3339 date-time"))
-}
-
-/// A nullable field: `read` runs only when a value is there.
-fn change<T>(
-    c: &mut Checker<'_>,
-    root: &Map<String, Value>,
-    name: &str,
-    read: impl FnOnce(&mut Checker<'_>) -> Option<T>,
-) -> Change<T> {
-    match root.get(name) {
-        None => Change::Keep,
-        Some(Value::Null) => Change::Clear,
-        // On a problem the whole body is refused, so what is returned then does not matter.
-        Some(_) => read(c).map_or(Change::Keep, Change::Set),
-    }
-}
-
-/// A `LocalAdministrator` / `DelegationActor`.
-fn contact(c: &mut Checker<'_>, o: &Map<String, Value>, at: &str, purpose: Purpose) -> Option<Contact> {
-    let names_required = purpose == Purpose::Create;
-    let first_name = c.string(o, at, "firstName", names_required, 255);
-    let last_name = c.string(o, at, "lastName", names_required, 255);
-    let email = c.parsed(o, at, "email", true, 320, contact_email);
-    let function = c.string(o, at, "function", false, 255);
-    // The pattern bounds the length; a longer value gets the pattern's message.
-    let phone_number = c.parsed(o, at, "phoneNumber", false, 255, phone);
-    let mobile_number = c.parsed(o, at, "mobileNumber", false, 255, phone);
-    Some(Contact { email: email?, first_name, last_name, function, phone_number, mobile_number })
-}
-
-/// Checks a body against the contract's schema, listing every problem. `id` and
-/// `updateDateTime` are the hub's: ignored, except that an `id` must name the path's
-/// subscription.
-fn parse_body(
-    line: &str,
-    body: &Value,
-    purpose: Purpose,
-    path_id: Option<Uuid>,
-) -> Result<SubscriptionBody, SubscriptionError> {
-    let mut c = Checker::new(line);
-    let Some(root) = c.root(body) else {
-        return Err(SubscriptionError::Invalid(c.problems));
-    };
-    if let (Some(path_id), Some(id)) = (path_id, root.get("id").filter(|v| !v.is_null()))
-        && id.as_str().and_then(|s| Uuid::parse_str(s).ok()) != Some(path_id)
-    {
-        c.problem(".id", format!("{id} is not the subscriptionId of the path ({path_id})"));
-    }
-    let datapass_id = match c.unsigned(root, "", "datapassId", true).map(i64::try_from) {
-        Some(Ok(id)) => Some(id),
-        Some(Err(_)) => {
-            c.problem(".datapassId", "Numeric instance is greater than the required maximum (int64)");
-            None
-        }
-        None => None,
-    };
-    let process_code = c.parsed(root, "", "processCode", true, 30, ProcessCode::parse);
-    let subscriber = c.object(root, "", "subscriber", true).and_then(|o| {
-        let at = ".subscriber";
-        match c.string(o, at, "type", true, 20).as_deref() {
-            Some("SI") | None => {}
-            Some(other) => c.problem(".subscriber.type", not_in_enum(other, ["SI"])),
-        }
-        let siret = c.parsed(o, at, "companyRegister", true, 14, Siret::parse);
-        let branch = c.parsed(o, at, "branchCode", true, 10, BranchCode::parse);
-        Some((siret?, branch?))
-    });
-    let access_mode = change(&mut c, root, "accessMode", |c| {
-        c.parsed(root, "", "accessMode", false, 7, |s| {
-            AccessMode::parse(s).ok_or_else(|| not_in_enum(s, AccessMode::ALL.iter().map(|m| m.as_str())))
-        })
-    });
-    let notification_frequency = c.parsed(root, "", "notificationFrequency", true, 20, |s| {
-        NotificationFrequency::parse(s)
-            .ok_or_else(|| not_in_enum(s, NotificationFrequency::ALL.iter().map(|f| f.as_str())))
-    });
-    let date =
-        |c: &mut Checker<'_>, name: &str| change(c, root, name, |c| c.parsed(root, "", name, false, 64, date_time));
-    let activate_date_time = date(&mut c, "activateDateTime");
-    let validate_date_time = date(&mut c, "validateDateTime");
-    let reject_date_time = date(&mut c, "rejectDateTime");
-    let end_date_time = date(&mut c, "endDateTime");
-    let delegation_actor = change(&mut c, root, "delegationActor", |c| {
-        c.object(root, "", "delegationActor", false).and_then(|o| contact(c, o, ".delegationActor", purpose))
-    });
-    let rejection_reason =
-        change(&mut c, root, "rejectionReason", |c| c.string(root, "", "rejectionReason", false, 1000));
-    let status = c.parsed(root, "", "status", false, 20, |s| {
-        SubscriptionStatus::parse(s).ok_or_else(|| not_in_enum(s, SubscriptionStatus::ALL.iter().map(|st| st.as_str())))
-    });
-    let email = change(&mut c, root, "email", |c| c.parsed(root, "", "email", false, 320, Email::parse));
-    let local_administrator =
-        c.object(root, "", "localAdministrator", true).and_then(|o| contact(&mut c, o, ".localAdministrator", purpose));
-
-    match (c.is_ok(), datapass_id, process_code, subscriber, notification_frequency, local_administrator) {
-        (true, Some(datapass_id), Some(process_code), Some((siret, branch_code)), Some(frequency), Some(admin)) => {
-            Ok(SubscriptionBody {
-                datapass_id,
-                process_code,
-                siret,
-                branch_code,
-                notification_frequency: frequency,
-                local_administrator: admin,
-                delegation_actor,
-                access_mode,
-                email,
-                activate_date_time,
-                validate_date_time,
-                reject_date_time,
-                end_date_time,
-                rejection_reason,
-                status,
-            })
-        }
-        _ => Err(SubscriptionError::Invalid(c.problems)),
-    }
-}
-
-/// A contact given again with the same e-mail keeps what the body leaves out (an update may
-/// name the administrator by e-mail alone, as the `Subscription` schema does).
-fn merge_contact(stored: Option<&Contact>, given: &Contact) -> Contact {
-    match stored {
-        Some(s) if s.email == given.email => Contact {
-            email: given.email.clone(),
-            first_name: given.first_name.clone().or_else(|| s.first_name.clone()),
-            last_name: given.last_name.clone().or_else(|| s.last_name.clone()),
-            function: given.function.clone().or_else(|| s.function.clone()),
-            phone_number: given.phone_number.clone().or_else(|| s.phone_number.clone()),
-            mobile_number: given.mobile_number.clone().or_else(|| s.mobile_number.clone()),
-        },
-        _ => given.clone(),
-    }
-}
-
-impl SubscriptionBody {
-    /// Sets on `sub` what the body says; what it leaves out stays.
-    fn apply_to(&self, sub: &mut Subscription) {
-        sub.datapass_id = Some(self.datapass_id);
-        sub.notification_frequency = self.notification_frequency;
-        sub.local_administrator = Some(merge_contact(sub.local_administrator.as_ref(), &self.local_administrator));
-        match &self.delegation_actor {
-            Change::Keep => {}
-            Change::Clear => sub.delegation_actor = None,
-            Change::Set(given) => sub.delegation_actor = Some(merge_contact(sub.delegation_actor.as_ref(), given)),
-        }
-        self.access_mode.apply(&mut sub.access_mode);
-        self.email.apply(&mut sub.email);
-        self.activate_date_time.apply(&mut sub.activate_date_time);
-        self.validate_date_time.apply(&mut sub.validate_date_time);
-        self.reject_date_time.apply(&mut sub.reject_date_time);
-        self.end_date_time.apply(&mut sub.end_date_time);
-        self.rejection_reason.apply(&mut sub.rejection_reason);
-        if let Some(status) = self.status {
-            sub.status = status;
-        }
-    }
-
-    fn subscriber_name(&self) -> String {
-        format!("SI-{}-{}", self.siret, self.branch_code)
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Accounts
 // ---------------------------------------------------------------------------------------------
 
@@ -471,59 +194,6 @@ async fn send_activations(state: &AppState, emails: &[Email]) {
             tracing::error!(kind = %e, "sending an activation link failed");
         }
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Rendering
-// ---------------------------------------------------------------------------------------------
-
-fn email_only(c: Option<&Contact>) -> Value {
-    c.map_or(Value::Null, |c| json!({ "email": c.email }))
-}
-
-fn full_contact(c: Option<&Contact>) -> Value {
-    c.map_or(Value::Null, |c| {
-        json!({
-            "firstName": c.first_name,
-            "lastName": c.last_name,
-            "email": c.email,
-            "function": c.function,
-            "phoneNumber": c.phone_number,
-            "mobileNumber": c.mobile_number,
-        })
-    })
-}
-
-/// The contract's `Subscription`, with the status as it stands at `now`. Contacts are given by
-/// e-mail only, as the schema has them: readers (operators among them) need no more.
-fn render(s: &Subscription, now: DateTime<Utc>) -> Value {
-    json!({
-        "id": s.id,
-        "datapassId": s.datapass_id,
-        "processCode": s.process_code,
-        "subscriber": s.subscriber(),
-        "accessMode": s.access_mode,
-        "notificationFrequency": s.notification_frequency,
-        "activateDateTime": time_or_null(s.activate_date_time),
-        "validateDateTime": time_or_null(s.validate_date_time),
-        "rejectDateTime": time_or_null(s.reject_date_time),
-        "endDateTime": time_or_null(s.end_date_time),
-        "updateDateTime": time_or_null(s.update_date_time),
-        "delegationActor": email_only(s.delegation_actor.as_ref()),
-        "rejectionReason": s.rejection_reason,
-        "status": s.effective_status(now),
-        "email": s.email,
-        "localAdministrator": email_only(s.local_administrator.as_ref()),
-    })
-}
-
-/// The creation's answer: the `Subscription` with the full `LocalAdministrator` and
-/// `DelegationActor`, as the contract's 201 has them.
-fn render_created(s: &Subscription, now: DateTime<Utc>) -> Value {
-    let mut v = render(s, now);
-    v["localAdministrator"] = full_contact(s.local_administrator.as_ref());
-    v["delegationActor"] = full_contact(s.delegation_actor.as_ref());
-    v
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -643,243 +313,6 @@ pub async fn get_subscription(state: &AppState, caller: &Claims, id: Uuid) -> Re
 // ---------------------------------------------------------------------------------------------
 // List
 // ---------------------------------------------------------------------------------------------
-
-/// The columns `orderBy` names (the contract's list).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Column {
-    Id,
-    DatapassId,
-    SiType,
-    SiCompanyRegister,
-    SiBranchCode,
-    NotificationFrequency,
-    AccessMode,
-    DelegationActor,
-    Email,
-    LocalAdmin,
-    RejectionReason,
-    Status,
-    ActivateDateTime,
-    ValidateDateTime,
-    RejectDateTime,
-    EndDateTime,
-    UpdateDateTime,
-    ProcessCode,
-}
-
-const COLUMNS: &[(&str, Column)] = &[
-    ("id", Column::Id),
-    ("datapass_id", Column::DatapassId),
-    ("si_type", Column::SiType),
-    ("si_company_register", Column::SiCompanyRegister),
-    ("si_branch_code", Column::SiBranchCode),
-    ("notification_frequency", Column::NotificationFrequency),
-    ("access_mode", Column::AccessMode),
-    ("delegation_actor", Column::DelegationActor),
-    ("email", Column::Email),
-    ("local_admin", Column::LocalAdmin),
-    ("rejection_reason", Column::RejectionReason),
-    ("status", Column::Status),
-    ("activate_date_time", Column::ActivateDateTime),
-    ("validate_date_time", Column::ValidateDateTime),
-    ("reject_date_time", Column::RejectDateTime),
-    ("end_date_time", Column::EndDateTime),
-    ("update_date_time", Column::UpdateDateTime),
-    ("process_code", Column::ProcessCode),
-];
-
-/// Ascending with empty values last, as SQL sorts them; descending reverses it all.
-fn nulls_last<T: Ord>(a: Option<T>, b: Option<T>) -> Ordering {
-    match (a, b) {
-        (Some(a), Some(b)) => a.cmp(&b),
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => Ordering::Equal,
-    }
-}
-
-impl Column {
-    fn parse(s: &str) -> Option<Self> {
-        COLUMNS.iter().find(|(name, _)| *name == s).map(|(_, c)| *c)
-    }
-
-    fn compare(self, a: &Subscription, b: &Subscription, now: DateTime<Utc>) -> Ordering {
-        let email = |c: &Option<Contact>| c.as_ref().map(|c| c.email.to_string());
-        match self {
-            // A UUID's bytes sort as its text.
-            Column::Id => a.id.cmp(&b.id),
-            Column::DatapassId => nulls_last(a.datapass_id, b.datapass_id),
-            // Every subscriber is an SI.
-            Column::SiType => Ordering::Equal,
-            Column::SiCompanyRegister => a.siret.cmp(&b.siret),
-            Column::SiBranchCode => a.branch_code.cmp(&b.branch_code),
-            Column::NotificationFrequency => a.notification_frequency.as_str().cmp(b.notification_frequency.as_str()),
-            Column::AccessMode => {
-                nulls_last(a.access_mode.map(AccessMode::as_str), b.access_mode.map(AccessMode::as_str))
-            }
-            Column::DelegationActor => nulls_last(email(&a.delegation_actor), email(&b.delegation_actor)),
-            Column::Email => nulls_last(a.email.as_ref(), b.email.as_ref()),
-            Column::LocalAdmin => nulls_last(email(&a.local_administrator), email(&b.local_administrator)),
-            Column::RejectionReason => nulls_last(a.rejection_reason.as_ref(), b.rejection_reason.as_ref()),
-            Column::Status => a.effective_status(now).as_str().cmp(b.effective_status(now).as_str()),
-            Column::ActivateDateTime => nulls_last(a.activate_date_time, b.activate_date_time),
-            Column::ValidateDateTime => nulls_last(a.validate_date_time, b.validate_date_time),
-            Column::RejectDateTime => nulls_last(a.reject_date_time, b.reject_date_time),
-            Column::EndDateTime => nulls_last(a.end_date_time, b.end_date_time),
-            Column::UpdateDateTime => nulls_last(a.update_date_time, b.update_date_time),
-            Column::ProcessCode => a.process_code.cmp(&b.process_code),
-        }
-    }
-}
-
-/// The default order, and the tie-break of every other: procedure, then subscriber.
-fn natural_order(a: &Subscription, b: &Subscription) -> Ordering {
-    (&a.process_code, &a.siret, &a.branch_code).cmp(&(&b.process_code, &b.siret, &b.branch_code))
-}
-
-/// The listing's query parameters, checked.
-#[derive(Debug, PartialEq)]
-struct ListQuery {
-    process_codes: Vec<ProcessCode>,
-    status: Option<SubscriptionStatus>,
-    company_register: Option<String>,
-    /// Lower-cased, as e-mails are stored.
-    delegation_actor_email: Option<String>,
-    /// The column, and whether descending.
-    order: Option<(Column, bool)>,
-    offset: usize,
-    max_result: usize,
-}
-
-const LIST_PARAMETERS: &[&str] =
-    &["processCode", "status", "companyRegister", "delegationActorEmail", "orderBy", "offSet", "maxResult"];
-
-fn parse_order(s: &str) -> Option<(Column, bool)> {
-    let (direction, rest) = s.split_once('(')?;
-    let column = Column::parse(rest.strip_suffix(')')?.trim())?;
-    match direction.trim().to_ascii_lowercase().as_str() {
-        "asc" => Some((column, false)),
-        "desc" => Some((column, true)),
-        _ => None,
-    }
-}
-
-fn non_negative(s: &str) -> Result<usize, String> {
-    s.trim().parse().map_err(|_| format!("\"{s}\" is not a non-negative integer"))
-}
-
-/// Checks the query string, listing every problem. `processCode` may be repeated (also as
-/// `processCode[]`, and comma-separated); the others appear once; an empty value counts as
-/// absent.
-fn parse_list_query(line: &str, pairs: &[(String, String)]) -> Result<ListQuery, SubscriptionError> {
-    let mut problems = Vec::new();
-    let mut problem = |name: &str, message: String| {
-        problems.push(format!("[ERROR][REQUEST][{line} @query.{name}] {message}"));
-    };
-    let mut q = ListQuery {
-        process_codes: Vec::new(),
-        status: None,
-        company_register: None,
-        delegation_actor_email: None,
-        order: None,
-        offset: 0,
-        max_result: DEFAULT_MAX_RESULT,
-    };
-    let mut seen = HashSet::new();
-    for (name, value) in pairs {
-        let name = name.as_str();
-        if name == "processCode" || name == "processCode[]" {
-            for code in value.split(',').map(str::trim).filter(|c| !c.is_empty()) {
-                match ProcessCode::parse(code) {
-                    Ok(code) if !q.process_codes.contains(&code) => q.process_codes.push(code),
-                    Ok(_) => {}
-                    Err(e) => problem("processCode", e),
-                }
-            }
-            continue;
-        }
-        if !LIST_PARAMETERS.contains(&name) {
-            problem(name, format!("Query parameter '{name}' is unexpected on path \"/subscriptions\""));
-            continue;
-        }
-        if !seen.insert(name) {
-            problem(name, format!("Query parameter '{name}' is given more than once"));
-            continue;
-        }
-        if value.is_empty() {
-            continue;
-        }
-        let too_long = |max: usize| {
-            let len = value.chars().count();
-            (len > max).then(|| format!("String is too long (length: {len}, maximum allowed: {max})"))
-        };
-        match name {
-            "status" => match too_long(20) {
-                Some(m) => problem(name, m),
-                None => match SubscriptionStatus::parse(value) {
-                    Some(s) => q.status = Some(s),
-                    None => problem(name, not_in_enum(value, SubscriptionStatus::ALL.iter().map(|s| s.as_str()))),
-                },
-            },
-            "companyRegister" => {
-                if value.len() == 14 && value.bytes().all(|b| b.is_ascii_digit()) {
-                    q.company_register = Some(value.clone());
-                } else {
-                    problem(name, pattern_mismatch("[0-9]{14}", value));
-                }
-            }
-            "delegationActorEmail" => match too_long(320) {
-                Some(m) => problem(name, m),
-                None if matches_email_pattern(value) => q.delegation_actor_email = Some(value.to_lowercase()),
-                None => problem(name, pattern_mismatch(EMAIL_PATTERN, value)),
-            },
-            "orderBy" => match too_long(40) {
-                Some(m) => problem(name, m),
-                None => match parse_order(value) {
-                    Some(order) => q.order = Some(order),
-                    None => problem(
-                        name,
-                        format!(
-                            "\"{value}\" is not asc(<column>) or desc(<column>) with a column among {}",
-                            COLUMNS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(",")
-                        ),
-                    ),
-                },
-            },
-            "offSet" => match non_negative(value) {
-                Ok(n) => q.offset = n,
-                Err(m) => problem(name, m),
-            },
-            "maxResult" => match non_negative(value) {
-                Ok(0) => problem(name, "maxResult must be at least 1".to_owned()),
-                Ok(n) => q.max_result = n.min(MAX_RESULT),
-                Err(m) => problem(name, m),
-            },
-            _ => {}
-        }
-    }
-    if problems.is_empty() { Ok(q) } else { Err(SubscriptionError::Invalid(problems)) }
-}
-
-impl ListQuery {
-    fn matches(&self, s: &Subscription, now: DateTime<Utc>) -> bool {
-        self.status.is_none_or(|st| s.effective_status(now) == st)
-            && self.company_register.as_deref().is_none_or(|c| s.siret.as_str() == c)
-            && self
-                .delegation_actor_email
-                .as_deref()
-                .is_none_or(|e| s.delegation_actor.as_ref().is_some_and(|d| d.email.as_str() == e))
-    }
-
-    fn compare(&self, a: &Subscription, b: &Subscription, now: DateTime<Utc>) -> Ordering {
-        let by_column = match self.order {
-            Some((column, false)) => column.compare(a, b, now),
-            Some((column, true)) => column.compare(a, b, now).reverse(),
-            None => Ordering::Equal,
-        };
-        by_column.then_with(|| natural_order(a, b))
-    }
-}
 
 /// One page of the listing and its `Content-Range` header.
 #[derive(Debug)]
@@ -1073,7 +506,10 @@ pub async fn activate_due(state: &AppState) -> Result<usize, SubscriptionError> 
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use serde_json::json;
+
+    use super::{body::*, query::*, *};
+    use crate::domain::{AccessMode, BranchCode, parse_time};
 
     const LINE: &str = "POST /referential/v1/subscriptions";
 

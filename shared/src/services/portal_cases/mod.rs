@@ -1,0 +1,317 @@
+//! The portal's actions on cases (the dossier page): what an agent of an instructing service
+//! does on one case — consult it (the first consultation confirms its reception), read its
+//! history, comment, change its status through the portal workflow (each change an event for
+//! the operator), and the same on many dossiers at once; downloads and zips in `downloads`,
+//! deposits in `deposits`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{ExchangeError, actor::Actor, cases, events, refused, time_or_null};
+use crate::{
+    domain::{CaseStatus, EventStatus, LogEntry, LogKind, format_time},
+    state::AppState,
+};
+
+mod deposits;
+mod downloads;
+
+pub use deposits::{
+    DepositUpload, MAX_FILE_NAME, MAX_FILE_TYPE, MAX_MIME_TYPE, deposit, deposit_file, deposit_upload_url,
+};
+pub(crate) use deposits::{send_deposit, withdraw_deposit, withdraw_unfinished_deposit};
+pub use downloads::{Archive, deliver_all, deliver_file, deliver_many, download_all, download_file, download_many};
+
+/// Sends an event (its files all received): what the portal does once a deposit's file is in.
+const SENT: events::EventUpdate = events::EventUpdate { status: EventStatus::Sent };
+
+/// The most dossiers one bulk action takes.
+pub const MAX_BULK: usize = 500;
+/// The longest internal comment or refusal reason.
+pub const MAX_TEXT: usize = 1000;
+
+/// The portal's status changes ("Modifier le statut", and the bulk actions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Action {
+    /// Accuser réception: Nouveau → Reçu.
+    ConfirmReception,
+    /// Commencer le traitement: → En cours.
+    StartProcessing,
+    /// Demander des compléments: → En attente de compléments.
+    RequestComplements,
+    /// Refuser (a reason is required): → Refusé.
+    Refuse,
+    /// Finaliser le traitement: → Traité.
+    Finish,
+}
+
+impl Action {
+    pub const ALL: [Action; 5] =
+        [Action::ConfirmReception, Action::StartProcessing, Action::RequestComplements, Action::Refuse, Action::Finish];
+
+    pub fn target(self) -> CaseStatus {
+        match self {
+            Action::ConfirmReception => CaseStatus::SiReceived,
+            Action::StartProcessing => CaseStatus::InProgress,
+            Action::RequestComplements => CaseStatus::AddAwaiting,
+            Action::Refuse => CaseStatus::Refused,
+            Action::Finish => CaseStatus::Done,
+        }
+    }
+
+    /// The portal workflow: which statuses each action starts from.
+    pub fn allowed_from(self, status: CaseStatus) -> bool {
+        use CaseStatus::*;
+        match self {
+            Action::ConfirmReception => matches!(status, HubeeNotified | Sent),
+            Action::StartProcessing => matches!(status, SiReceived | AddAwaiting),
+            Action::RequestComplements => matches!(status, SiReceived | InProgress),
+            Action::Refuse => matches!(status, SiReceived | InProgress | AddAwaiting),
+            Action::Finish => matches!(status, InProgress | AddAwaiting),
+        }
+    }
+
+    /// # Errors
+    /// The accepted values, for a wrong one.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        serde_json::from_value(Value::String(s.to_owned())).map_err(|_| {
+            let all: Vec<_> = Action::ALL.iter().map(|a| json!(a)).collect();
+            format!("\"{s}\" is not an action (possible values: {})", Value::Array(all))
+        })
+    }
+}
+
+fn log(actor: &Actor, case_id: Uuid, kind: LogKind, state: &AppState) -> LogEntry {
+    LogEntry {
+        id: state.ids.new_id(),
+        case_id,
+        kind,
+        actor: actor.org.clone(),
+        actor_id: actor.id.clone(),
+        actor_name: actor.name.clone(),
+        date_time: state.clock.now(),
+    }
+}
+
+/// Records a consultation or download in the case's history.
+///
+/// # Errors
+/// When the store fails.
+pub async fn record(state: &AppState, actor: &Actor, case_id: Uuid, kind: LogKind) -> Result<(), ExchangeError> {
+    let entry = log(actor, case_id, kind, state);
+    Ok(state.store.commit(vec![state.store.record_log_write(&entry)?]).await?)
+}
+
+/// The dossier page: the case as the API shows it, its procedure, its tab, whether its reception
+/// is still to confirm and which actions the workflow offers. The consultation is recorded.
+///
+/// # Errors
+/// `CaseNotFound`, `Forbidden`.
+pub async fn read(state: &AppState, actor: &Actor, case_id: Uuid) -> Result<Value, ExchangeError> {
+    let mut body = cases::get_case(state, actor, case_id, false).await?;
+    record(state, actor, case_id, LogKind::Consulted).await?;
+    let status = body["status"].as_str().and_then(CaseStatus::parse).unwrap_or(CaseStatus::HubeeReceived);
+    let process = body["processCode"].as_str().unwrap_or_default().to_owned();
+    let title = match crate::domain::ProcessCode::parse(&process) {
+        Ok(code) => state.store.procedure(&code).await?.map(|p| p.title),
+        Err(_) => None,
+    };
+    let actions: Vec<Action> =
+        if actor.manages { Action::ALL.into_iter().filter(|a| a.allowed_from(status)).collect() } else { Vec::new() };
+    body["procedureTitle"] = json!(title);
+    body["tab"] = json!(status.tab());
+    body["receptionToConfirm"] = json!(actor.manages && Action::ConfirmReception.allowed_from(status));
+    body["actions"] = json!(actions);
+    Ok(body)
+}
+
+/// Changes a dossier's status through the portal workflow: a `STATUS_UPDATE` event for the
+/// operator (notified), written by the agent, with the refusal reason as its message.
+///
+/// # Errors
+/// `Forbidden` without the management role, `Refused` for an action the workflow does not
+/// offer from the current status, or a refusal without reason.
+pub async fn act(
+    state: &AppState,
+    actor: &Actor,
+    case_id: Uuid,
+    action: Action,
+    reason: Option<&str>,
+) -> Result<CaseStatus, ExchangeError> {
+    if !actor.manages {
+        return Err(ExchangeError::Forbidden);
+    }
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if action == Action::Refuse && reason.is_none() {
+        return Err(refused("A refusal needs a reason"));
+    }
+    if reason.is_some_and(|r| r.chars().count() > MAX_TEXT) {
+        return Err(refused(format!("The reason is longer than {MAX_TEXT} characters")));
+    }
+    let access = cases::access(state, actor, case_id).await?;
+    let current = access.case().status;
+    if !action.allowed_from(current) {
+        return Err(refused(format!("{action:?} is not possible on a dossier in status {current}")));
+    }
+    let body = json!({
+        "actionType": "STATUS_UPDATE",
+        "notification": true,
+        "caseCurrentStatus": current,
+        "caseNewStatus": action.target(),
+        "message": reason,
+    });
+    events::create_event(state, actor, case_id, events::NewEvent::parse("PORTAIL", &body)?, None).await?;
+    Ok(action.target())
+}
+
+/// "Gestion des télédossiers": downloading and depositing need it, reading does not.
+fn require_manager(actor: &Actor) -> Result<(), ExchangeError> {
+    if actor.manages { Ok(()) } else { Err(ExchangeError::Forbidden) }
+}
+
+/// What a bulk action did to one dossier: its new status, or why it was not changed.
+#[derive(Debug)]
+pub struct BulkOutcome {
+    pub case_id: Uuid,
+    pub result: Result<CaseStatus, ExchangeError>,
+}
+
+/// The same action on many dossiers: each succeeds or fails on its own, in the order given.
+///
+/// # Errors
+/// `Refused` for an empty list or more than [`MAX_BULK`] dossiers.
+pub async fn bulk(
+    state: &AppState,
+    actor: &Actor,
+    ids: &[Uuid],
+    action: Action,
+    reason: Option<&str>,
+) -> Result<Vec<BulkOutcome>, ExchangeError> {
+    if ids.is_empty() || ids.len() > MAX_BULK {
+        return Err(refused(format!("A bulk action takes 1 to {MAX_BULK} dossiers")));
+    }
+    let mut results = Vec::with_capacity(ids.len());
+    for id in ids {
+        results.push(BulkOutcome { case_id: *id, result: act(state, actor, *id, action, reason).await });
+    }
+    Ok(results)
+}
+
+/// `{caseIds}` of a bulk request or an archive of several dossiers: 1 to [`MAX_BULK`] UUIDs, in
+/// the order given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseSelection {
+    pub case_ids: Vec<Uuid>,
+}
+
+impl CaseSelection {
+    /// Reads the body's `caseIds`; `line` (`METHOD /path`) names the request in the problems.
+    ///
+    /// # Errors
+    /// `Invalid` listing what is wrong.
+    pub fn parse(line: &str, body: &Value) -> Result<Self, ExchangeError> {
+        let mut c = super::Checker::new(line);
+        let mut case_ids = Vec::new();
+        if let Some(root) = c.root(body) {
+            for (i, v) in c.array(root, "", "caseIds", 1, MAX_BULK).into_iter().flatten().enumerate() {
+                match v.as_str().and_then(|s| s.parse().ok()) {
+                    Some(id) => case_ids.push(id),
+                    None => c.problem(&format!(".caseIds[{i}]"), "Input is not a valid UUID"),
+                }
+            }
+        }
+        if c.is_ok() { Ok(Self { case_ids }) } else { Err(ExchangeError::Invalid(c.problems)) }
+    }
+}
+
+/// Adds an internal comment ("Ajout d'un nouveau commentaire"): seen by the organisation only.
+///
+/// # Errors
+/// `Refused` for an empty or too long text; `Forbidden` without the management role.
+pub async fn comment(state: &AppState, actor: &Actor, case_id: Uuid, text: &str) -> Result<Value, ExchangeError> {
+    if !actor.manages {
+        return Err(ExchangeError::Forbidden);
+    }
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > MAX_TEXT {
+        return Err(refused(format!("A comment has 1 to {MAX_TEXT} characters")));
+    }
+    cases::access(state, actor, case_id).await?;
+    let entry = log(actor, case_id, LogKind::Comment { text: text.to_owned() }, state);
+    state.store.commit(vec![state.store.record_log_write(&entry)?]).await?;
+    Ok(json!(entry))
+}
+
+/// Everything that happened to the dossier, oldest first, with who and when: its creation and
+/// transmission, every event exchanged, every status change, consultation, download and comment.
+///
+/// # Errors
+/// `CaseNotFound`, `Forbidden`.
+pub async fn history(state: &AppState, actor: &Actor, case_id: Uuid) -> Result<Value, ExchangeError> {
+    let access = cases::access(state, actor, case_id).await?;
+    let case = access.case();
+    let mut entries: Vec<(String, Value)> = vec![(
+        format_time(access.folder.create_date_time),
+        json!({"kind": "CREATED", "dateTime": format_time(access.folder.create_date_time), "by": access.folder.operator}),
+    )];
+    if let Some(t) = case.transmission_date_time {
+        entries.push((
+            format_time(t),
+            json!({"kind": "TRANSMITTED", "dateTime": format_time(t), "by": access.folder.operator}),
+        ));
+    }
+    for e in &access.record.events {
+        let e = &e.value;
+        let own = e.transmitter.key() == actor.org.key();
+        let files: Vec<_> = access
+            .record
+            .attachments_of(e)
+            .iter()
+            .map(|a| json!({"fileName": a.value.file_name, "size": a.value.size, "sha256": a.value.sha256}))
+            .collect();
+        entries.push((
+            format_time(e.create_date_time),
+            json!({"kind": "EVENT", "eventId": e.id, "dateTime": format_time(e.create_date_time), "by": e.transmitter, "author": e.author,
+                   "actionType": e.action_type, "status": e.status, "message": e.message,
+                   "comment": if own { e.comment.clone() } else { None }, "caseNewStatus": e.case_new_status, "attachments": files}),
+        ));
+    }
+    for h in &access.record.history {
+        entries.push((
+            format_time(h.date_time),
+            json!({"kind": "STATUS", "dateTime": format_time(h.date_time), "by": h.actor, "actorId": h.actor_id,
+                   "from": h.from, "to": h.to, "source": h.source}),
+        ));
+    }
+    for l in &access.record.log {
+        let mut v =
+            json!({"dateTime": format_time(l.date_time), "by": l.actor, "actorId": l.actor_id, "author": l.actor_name});
+        match &l.kind {
+            LogKind::Consulted => v["kind"] = json!("CONSULTED"),
+            LogKind::Downloaded { file_name } => {
+                v["kind"] = json!("DOWNLOADED");
+                v["fileName"] = json!(file_name);
+            }
+            LogKind::DownloadedAll => v["kind"] = json!("DOWNLOADED_ALL"),
+            LogKind::Comment { text } => {
+                v["kind"] = json!("COMMENT");
+                v["text"] = json!(text);
+            }
+            LogKind::AttachmentPurged { file_name, attachment_id } => {
+                v["kind"] = json!("ATTACHMENT_PURGED");
+                v["fileName"] = json!(file_name);
+                v["attachmentId"] = json!(attachment_id);
+            }
+        }
+        entries.push((format_time(l.date_time), v));
+    }
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(json!({
+        "caseId": case.id,
+        "status": case.status,
+        "updateDateTime": time_or_null(case.update_date_time),
+        "entries": entries.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+    }))
+}
