@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{ExchangeError, dossier::Archive, refused};
+use super::{ExchangeError, portal_cases::Archive, refused};
 use crate::{
     domain::{Attachment, AttachmentStatus, Sha256Digest, format_time},
     ports::{ByteStream, ObjectError, ObjectInfo, ObjectKey, PRESIGNED_PUT_HEADER, PresignMethod, PutCheck},
@@ -356,9 +356,9 @@ pub async fn complete_presigned(state: &AppState, key: &str) -> Result<Completio
     if let (Some(sender), Some(event)) = (&upload.deposit, upload.event) {
         match &completion {
             Completion::Received | Completion::AlreadyReceived => {
-                super::dossier::send_deposit(state, sender, event).await?;
+                super::portal_cases::send_deposit(state, sender, event).await?;
             }
-            Completion::Rejected(_) => super::dossier::withdraw_deposit(state, sender, event).await,
+            Completion::Rejected(_) => super::portal_cases::withdraw_deposit(state, sender, event).await,
             Completion::Ignored => {}
         }
     }
@@ -393,7 +393,7 @@ pub async fn settle_deposit_uploads(state: &AppState, limit: usize) -> Result<De
         // The index may lag behind the table: act on the URL as it is now.
         let Some(upload) = state.store.pending_upload(listed.id).await? else { continue };
         if let (Some(sender), Some(event)) = (&upload.deposit, upload.event)
-            && super::dossier::withdraw_unfinished_deposit(state, sender, event).await?
+            && super::portal_cases::withdraw_unfinished_deposit(state, sender, event).await?
         {
             tracing::info!(case_id = %event.case_id, event_id = %event.event_id, "deposit withdrawn: its file never came");
             done.withdrawn += 1;

@@ -24,8 +24,6 @@ pub use binaries::{
     ARCHIVE_PREFIX, Completion, Delivery, Download, Redirect, UploadError, UploadHeaders, UploadUrl, complete_presigned,
 };
 pub use error::{ExchangeError, refused};
-/// The former name of [`portal_cases`], kept while callers move.
-pub use portal_cases as dossier;
 pub use validate::{Checker, FileMeta};
 
 use chrono::{DateTime, Utc};

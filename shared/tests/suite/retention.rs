@@ -17,8 +17,8 @@ use hubee_shared::{
     ports::{ObjectError, ObjectKey, PutCheck},
     seed::Provisioning,
     services::{
-        Completion, ExchangeError, FileMeta, UploadHeaders, actor::Actor, cases, complete_presigned, dossier, events,
-        retention,
+        Completion, ExchangeError, FileMeta, UploadHeaders, actor::Actor, cases, complete_presigned, events,
+        portal_cases, retention,
     },
     state::AppState,
     testkit::{RecordingMailer, claims, deposit_case, deposit_event, provision, state_with},
@@ -343,8 +343,8 @@ async fn a_portal_deposit_whose_file_never_came_is_withdrawn_a_day_after_its_url
         size,
         mime_type: "application/pdf".into(),
     };
-    let abandoned = dossier::deposit_upload_url(&bed.state, &agent, case, file(20), None).await.unwrap();
-    let completed = dossier::deposit_upload_url(&bed.state, &agent, case, file(9), None).await.unwrap();
+    let abandoned = portal_cases::deposit_upload_url(&bed.state, &agent, case, file(20), None).await.unwrap();
+    let completed = portal_cases::deposit_upload_url(&bed.state, &agent, case, file(9), None).await.unwrap();
     // The second one's file comes, as the local hub's `/objects/` route (or S3's event) stores it.
     let key = completed.upload.url.split_once("/objects/").unwrap().1.split_once('?').unwrap().0;
     let key = ObjectKey::parse(key).unwrap();
