@@ -237,24 +237,19 @@ impl Provisioning {
                     ..e
                 },
                 None => Subscription {
-                    id: s.id.unwrap_or_else(Uuid::new_v4),
-                    siret: s.siret.clone(),
-                    branch_code: s.branch_code.clone(),
-                    process_code: s.process_code.clone(),
-                    status: s.status,
                     access_mode: Some(s.access_mode),
-                    notification_frequency: s.notification_frequency,
                     email: s.email.clone(),
                     activate_date_time: s.activate_date_time,
                     datapass_id: s.datapass_id,
                     local_administrator: s.local_administrator.clone(),
                     delegation_actor: s.delegation_actor.clone(),
-                    rejection_reason: None,
-                    validate_date_time: None,
-                    reject_date_time: None,
-                    end_date_time: None,
-                    update_date_time: None,
-                    create_date_time: None,
+                    ..Subscription::new(
+                        s.id.unwrap_or_else(Uuid::new_v4),
+                        (s.siret.clone(), s.branch_code.clone()),
+                        s.process_code.clone(),
+                        s.status,
+                        s.notification_frequency,
+                    )
                 },
             };
             count(store.save_subscription(&sub).await?);

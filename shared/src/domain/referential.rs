@@ -177,6 +177,37 @@ pub struct Subscription {
 }
 
 impl Subscription {
+    /// A subscription of an organisation to a procedure, with `status` and the notification
+    /// frequency, and nothing else set yet: no access mode, address, dates or contacts.
+    pub fn new(
+        id: Uuid,
+        (siret, branch_code): (Siret, BranchCode),
+        process_code: ProcessCode,
+        status: SubscriptionStatus,
+        notification_frequency: NotificationFrequency,
+    ) -> Self {
+        Self {
+            id,
+            siret,
+            branch_code,
+            process_code,
+            status,
+            access_mode: None,
+            notification_frequency,
+            email: None,
+            activate_date_time: None,
+            datapass_id: None,
+            local_administrator: None,
+            delegation_actor: None,
+            rejection_reason: None,
+            validate_date_time: None,
+            reject_date_time: None,
+            end_date_time: None,
+            update_date_time: None,
+            create_date_time: None,
+        }
+    }
+
     /// Whether folders may be sent to it at `now`: `Actif`, or `Inactif` with an activation
     /// date that has come.
     pub fn is_active(&self, now: DateTime<Utc>) -> bool {
@@ -642,24 +673,15 @@ mod tests {
 
     fn sub(status: SubscriptionStatus, activate: Option<&str>) -> Subscription {
         Subscription {
-            id: Uuid::nil(),
-            siret: Siret::parse("11001401600015").unwrap(),
-            branch_code: BranchCode::parse("75108").unwrap(),
-            process_code: ProcessCode::parse("CERTDC").unwrap(),
-            status,
             access_mode: Some(AccessMode::Api),
-            notification_frequency: NotificationFrequency::Unitaire,
-            email: None,
             activate_date_time: activate.and_then(crate::domain::parse_time),
-            datapass_id: None,
-            local_administrator: None,
-            delegation_actor: None,
-            rejection_reason: None,
-            validate_date_time: None,
-            reject_date_time: None,
-            end_date_time: None,
-            update_date_time: None,
-            create_date_time: None,
+            ..Subscription::new(
+                Uuid::nil(),
+                (Siret::parse("11001401600015").unwrap(), BranchCode::parse("75108").unwrap()),
+                ProcessCode::parse("CERTDC").unwrap(),
+                status,
+                NotificationFrequency::Unitaire,
+            )
         }
     }
 

@@ -247,24 +247,14 @@ pub async fn create_subscription(
         }
         let now = state.clock.now();
         let mut sub = Subscription {
-            id: state.ids.new_id(),
-            siret: new.siret.clone(),
-            branch_code: new.branch_code.clone(),
-            process_code: new.process_code.clone(),
-            status: SubscriptionStatus::Inactif,
-            access_mode: None,
-            notification_frequency: new.notification_frequency,
-            email: None,
-            activate_date_time: None,
-            datapass_id: None,
-            local_administrator: None,
-            delegation_actor: None,
-            rejection_reason: None,
-            validate_date_time: None,
-            reject_date_time: None,
-            end_date_time: None,
-            update_date_time: None,
             create_date_time: Some(now),
+            ..Subscription::new(
+                state.ids.new_id(),
+                (new.siret.clone(), new.branch_code.clone()),
+                new.process_code.clone(),
+                SubscriptionStatus::Inactif,
+                new.notification_frequency,
+            )
         };
         new.apply_to(&mut sub);
         let mut writes = vec![state.store.create_subscription_write(&sub)?];
@@ -664,26 +654,13 @@ mod tests {
         let sub = |branch: &str, activate: Option<&str>| {
             let mut b = parse_body(LINE, &body(), Purpose::Create, None).unwrap();
             b.branch_code = BranchCode::parse(branch).unwrap();
-            let mut s = Subscription {
-                id: Uuid::new_v4(),
-                siret: b.siret.clone(),
-                branch_code: b.branch_code.clone(),
-                process_code: b.process_code.clone(),
-                status: SubscriptionStatus::Inactif,
-                access_mode: None,
-                notification_frequency: b.notification_frequency,
-                email: None,
-                activate_date_time: None,
-                datapass_id: None,
-                local_administrator: None,
-                delegation_actor: None,
-                rejection_reason: None,
-                validate_date_time: None,
-                reject_date_time: None,
-                end_date_time: None,
-                update_date_time: None,
-                create_date_time: None,
-            };
+            let mut s = Subscription::new(
+                Uuid::new_v4(),
+                (b.siret.clone(), b.branch_code.clone()),
+                b.process_code.clone(),
+                SubscriptionStatus::Inactif,
+                b.notification_frequency,
+            );
             b.activate_date_time = activate.map_or(Change::Clear, |a| Change::Set(parse_time(a).unwrap()));
             b.apply_to(&mut s);
             s
