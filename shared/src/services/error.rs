@@ -44,3 +44,9 @@ pub enum ExchangeError {
 pub fn refused(message: impl Into<String>) -> ExchangeError {
     ExchangeError::Refused(vec![message.into()])
 }
+
+impl super::Contended for ExchangeError {
+    fn busy() -> Self {
+        ExchangeError::Busy
+    }
+}

@@ -29,11 +29,63 @@ pub use validate::{Checker, FileMeta};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::domain::{Procedure, format_time};
+use crate::{
+    domain::{Procedure, format_time},
+    ports::Write,
+    state::AppState,
+    store::StoreError,
+};
 
 /// How many times a use case re-reads and retries after a concurrent change before answering
 /// 503.
 pub(crate) const RETRIES: usize = 5;
+
+/// What one attempt of an optimistic change decided, from what it has just read.
+pub(crate) enum Attempt<T> {
+    /// Commit these writes together; once committed, the change answers `T`.
+    Commit(Vec<Write>, T),
+    /// Nothing to write (a retried request, a change already made): answer `T` now.
+    Done(T),
+}
+
+/// The error a use case answers when its change kept losing to concurrent ones (503).
+pub(crate) trait Contended: From<StoreError> {
+    fn busy() -> Self;
+}
+
+/// The one optimistic-concurrency loop of the hub: `attempt` reads fresh state, checks it and
+/// builds the writes; they are committed all together, their conditions guarding what was read.
+/// When a condition no longer holds (someone changed what was read), the whole attempt runs
+/// again on a new read, after a short jittered backoff, at most [`RETRIES`] times; then the
+/// change answers [`Contended::busy`]. Errors of an attempt are answered as they are.
+pub(crate) async fn optimistic<T, E: Contended>(
+    state: &AppState,
+    mut attempt: impl AsyncFnMut() -> Result<Attempt<T>, E>,
+) -> Result<T, E> {
+    for round in 0..RETRIES {
+        if round > 0 {
+            backoff(round).await;
+        }
+        let (writes, answer) = match attempt().await? {
+            Attempt::Done(answer) => return Ok(answer),
+            Attempt::Commit(writes, answer) => (writes, answer),
+        };
+        match state.store.commit(writes).await {
+            Ok(()) => return Ok(answer),
+            Err(StoreError::Conflict) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(E::busy())
+}
+
+/// Waits before retry `round` (from 1): a random time up to 2, 4, 8… ms, so that writers that
+/// collided do not collide again in step.
+async fn backoff(round: usize) {
+    let ceiling_us = 1_000u64 << round.min(6);
+    let wait = rand::random_range(ceiling_us / 2..=ceiling_us);
+    tokio::time::sleep(std::time::Duration::from_micros(wait)).await;
+}
 
 /// An optional date as the contract writes it, or `null`.
 pub(crate) fn time_or_null(t: Option<DateTime<Utc>>) -> Value {

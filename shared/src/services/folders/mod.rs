@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    ExchangeError,
+    Attempt, ExchangeError,
     binaries::{self, UploadError, UploadHeaders, UploadUrl},
-    refused, time_or_null,
+    optimistic, refused, time_or_null,
 };
 use crate::{
     auth::Claims,
@@ -21,7 +21,7 @@ use crate::{
     },
     ports::{ByteStream, Write},
     state::AppState,
-    store::{FolderAggregate, StoreError, Versioned},
+    store::{FolderAggregate, Versioned},
 };
 
 mod commands;
@@ -114,26 +114,25 @@ pub async fn create_folder(
     authorise_operator(caller)?;
     let operator = caller.org();
     let print = new.fingerprint.clone();
-    for _ in 0..super::RETRIES {
+    // A lost condition is another request that claimed the externalId meanwhile: the next
+    // attempt answers as for a retry.
+    let (answer, created) = optimistic::<_, ExchangeError>(state, async || {
         if let Some(existing) = existing_for_retry(state, &operator, &new.external_id, &print).await? {
-            return Ok(existing);
+            return Ok(Attempt::Done((existing, None)));
         }
         let now = state.clock.now();
         check_against_referential(state, caller, &new, now).await?;
         let (folder, cases, attachments) =
             build_folder(state, &new, operator.clone(), partner_info.clone(), print.clone(), now);
         let writes = state.store.create_folder_writes(&folder, &cases, &attachments)?;
-        match state.store.commit(writes).await {
-            Ok(()) => {
-                tracing::info!(folder_id = %folder.id, process = %folder.process_code, cases = cases.len(), attachments = attachments.len(), "folder created");
-                return Ok(render_folder(&folder, &cases, &attachments));
-            }
-            // Another request claimed the externalId meanwhile: answer as for a retry.
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e.into()),
-        }
+        let rendered = render_folder(&folder, &cases, &attachments);
+        Ok(Attempt::Commit(writes, (rendered, Some((folder.id, cases.len(), attachments.len())))))
+    })
+    .await?;
+    if let Some((folder_id, cases, attachments)) = created {
+        tracing::info!(%folder_id, process = %new.process_code, cases, attachments, "folder created");
     }
-    Err(ExchangeError::Busy)
+    Ok(answer)
 }
 
 async fn existing_for_retry(
@@ -339,7 +338,7 @@ pub async fn update_folder(
     update: FolderUpdate,
 ) -> Result<(), ExchangeError> {
     let FolderUpdate { global_status: status, close_date_time: close } = update;
-    for _ in 0..super::RETRIES {
+    let changed = optimistic::<_, ExchangeError>(state, async || {
         let agg = owned_folder(state, caller, id).await?;
         let writes = match FolderStatus::parse(&status) {
             Some(FolderStatus::HubeeCompleted) => complete_writes(state, &agg).await?,
@@ -351,19 +350,13 @@ pub async fn update_folder(
                 )));
             }
         };
-        if writes.is_empty() {
-            return Ok(());
-        }
-        match state.store.commit(writes).await {
-            Ok(()) => {
-                tracing::info!(folder_id = %id, status = %status, "folder status changed");
-                return Ok(());
-            }
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e.into()),
-        }
+        Ok(if writes.is_empty() { Attempt::Done(false) } else { Attempt::Commit(writes, true) })
+    })
+    .await?;
+    if changed {
+        tracing::info!(folder_id = %id, status = %status, "folder status changed");
     }
-    Err(ExchangeError::Busy)
+    Ok(())
 }
 
 /// `HUBEE_COMPLETED`: every case and the folder become `HUBEE_NOTIFIED`, with one notification
@@ -479,23 +472,18 @@ fn reopen_writes(state: &AppState, agg: &FolderAggregate) -> Result<Vec<Write>, 
 /// # Errors
 /// `Refused` once the folder was completed.
 pub async fn delete_folder(state: &AppState, caller: &Claims, id: Uuid) -> Result<(), ExchangeError> {
-    for _ in 0..super::RETRIES {
+    let agg = optimistic::<_, ExchangeError>(state, async || {
         let agg = owned_folder(state, caller, id).await?;
         let status = agg.folder.value.global_status;
         if status != FolderStatus::HubeeReceived {
             return Err(refused(format!("Folder {id} is {status}: only a HUBEE_RECEIVED folder can be deleted")));
         }
-        match state.store.commit(state.store.delete_folder_writes(&agg)).await {
-            Ok(()) => {
-                binaries::discard_all(state, agg.attachments.iter().map(|a| &a.value).collect()).await;
-                tracing::info!(folder_id = %id, "folder deleted");
-                return Ok(());
-            }
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(ExchangeError::Busy)
+        Ok(Attempt::Commit(state.store.delete_folder_writes(&agg), agg))
+    })
+    .await?;
+    binaries::discard_all(state, agg.attachments.iter().map(|a| &a.value).collect()).await;
+    tracing::info!(folder_id = %id, "folder deleted");
+    Ok(())
 }
 
 #[cfg(test)]
