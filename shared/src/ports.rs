@@ -242,6 +242,14 @@ pub trait Table: Send + Sync {
     /// `Unavailable` when the store cannot be reached.
     async fn get(&self, key: &Key) -> Result<Option<Item>, TableError>;
 
+    /// The items under `keys`, in their order (`None` for a missing one), read as [`Table::get`]
+    /// reads one, all in one round trip where the store allows it: the reads a use case needs
+    /// before it can decide do not wait for each other. A key may be given more than once.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store cannot be reached or does not answer for every key.
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, TableError>;
+
     /// Stores the item (it must carry `PK` and `SK`), replacing any item under its key.
     ///
     /// # Errors

@@ -38,6 +38,10 @@ impl Table for OutboxWatch {
         self.inner.get(key).await
     }
 
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, TableError> {
+        self.inner.get_many(keys).await
+    }
+
     async fn put(&self, item: Item, condition: Condition) -> Result<(), TableError> {
         let pending = store::is_pending_outbox_item(&item);
         self.inner.put(item, condition).await?;

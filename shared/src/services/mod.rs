@@ -58,10 +58,16 @@ pub(crate) trait Contended: From<StoreError> {
 /// When a condition no longer holds (someone changed what was read), the whole attempt runs
 /// again on a new read, after a short jittered backoff, at most [`RETRIES`] times; then the
 /// change answers [`Contended::busy`]. Errors of an attempt are answered as they are.
-pub(crate) async fn optimistic<T, E: Contended>(
-    state: &AppState,
-    mut attempt: impl AsyncFnMut() -> Result<Attempt<T>, E>,
-) -> Result<T, E> {
+///
+/// `attempt` is a closure returning a future (`|| async move { … }` over references), not an
+/// async closure: the future of an async closure cannot yet be proven `Send`, which the
+/// handlers need.
+pub(crate) async fn optimistic<T, E, F, Fut>(state: &AppState, mut attempt: F) -> Result<T, E>
+where
+    E: Contended,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Attempt<T>, E>>,
+{
     for round in 0..RETRIES {
         if round > 0 {
             backoff(round).await;

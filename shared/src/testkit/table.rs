@@ -44,6 +44,29 @@ pub async fn conformance(table: Arc<dyn Table>) {
         Err(TableError::ConditionFailed)
     ));
 
+    // get_many: in the order asked, missing keys as None, a key asked twice answered twice
+    assert!(t.get_many(&[]).await.unwrap().is_empty());
+    let b = item(json!({"PK": p("A"), "SK": "2", "n": 7}));
+    t.put(b.clone(), Condition::NotExists).await.unwrap();
+    let asked = [Key::new(p("A"), "2"), Key::new(p("none"), "1"), Key::new(p("A"), "1"), Key::new(p("A"), "2")];
+    assert_eq!(
+        t.get_many(&asked).await.unwrap(),
+        [Some(b.clone()), None, Some(a2.clone()), Some(b.clone())],
+        "get_many answers each key in order"
+    );
+    // More keys than one DynamoDB request takes (100).
+    let many: Vec<Item> = (0..130).map(|i| item(json!({"PK": p("M"), "SK": format!("{i:03}"), "i": i}))).collect();
+    futures::future::join_all(many.iter().map(|m| t.put(m.clone(), Condition::None))).await.into_iter().for_each(|r| {
+        r.unwrap();
+    });
+    let keys: Vec<Key> = (0..140).rev().map(|i| Key::new(p("M"), format!("{i:03}"))).collect();
+    let found = t.get_many(&keys).await.unwrap();
+    assert_eq!(found.len(), 140);
+    assert!(found[..10].iter().all(Option::is_none), "keys 139 to 130 do not exist");
+    let read: Vec<i64> = found[10..].iter().map(|f| f.as_ref().unwrap()["i"].as_i64().unwrap()).collect();
+    assert_eq!(read, (0..130).rev().collect::<Vec<i64>>(), "130 items read back in the order asked");
+    t.delete(&Key::new(p("A"), "2"), Condition::None).await.unwrap();
+
     // delete
     assert!(matches!(
         t.delete(&Key::new(p("A"), "1"), Condition::equals("n", 1)).await,

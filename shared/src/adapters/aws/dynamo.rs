@@ -21,7 +21,8 @@
 //! Every attribute name and value goes through expression placeholders (`#n0`, `:v0`), never
 //! inline. [`Condition`]s become condition expressions: `attribute_not_exists(PK)`,
 //! `attribute_exists(PK)`, `attr = value`. `add` is `ADD attr delta`. Reads of the table are
-//! consistent; reads of an index cannot be.
+//! consistent; reads of an index cannot be. `get_many` is one `BatchGetItem` per 100 distinct
+//! keys, sent together; keys it leaves unprocessed are asked again a few times.
 //!
 //! A query reads until it holds one item more than the page's limit, or the partition ends:
 //! DynamoDB stops a response at 1 MB, and a page has a cursor only when an item follows it, as in
@@ -65,8 +66,9 @@ use aws_sdk_dynamodb::{
     operation::{create_table::CreateTableError, transact_write_items::TransactWriteItemsError},
     types::{
         AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex,
-        KeySchemaElement, KeyType, Projection, ProjectionType, Put, ReturnValue, ScalarAttributeType,
-        StreamSpecification, StreamViewType, TimeToLiveSpecification, TimeToLiveStatus, TransactWriteItem, Update,
+        KeySchemaElement, KeyType, KeysAndAttributes, Projection, ProjectionType, Put, ReturnValue,
+        ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification, TimeToLiveStatus,
+        TransactWriteItem, Update,
     },
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -86,6 +88,10 @@ const SDK_MAX_ATTEMPTS: u32 = 5;
 
 /// Retries of a transaction cancelled for a conflict or throttling, not for a condition.
 const TRANSACTION_RETRIES: u32 = 4;
+/// The most keys one `BatchGetItem` takes, and how many times the keys it leaves unprocessed
+/// are asked again.
+const BATCH_GET_KEYS: usize = 100;
+const BATCH_GET_RETRIES: u32 = 4;
 
 /// The first backoff before retrying a cancelled transaction; it doubles on every retry.
 const TRANSACTION_BACKOFF: Duration = Duration::from_millis(50);
@@ -183,6 +189,46 @@ impl DynamoTable {
         }
     }
 
+    /// The items found under at most [`BATCH_GET_KEYS`] distinct keys, in any order: one
+    /// `BatchGetItem`, and again for the keys it left unprocessed (throttling, an answer over
+    /// 16 MB), with a jittered backoff, a few times.
+    async fn batch_get(&self, keys: &[&Key]) -> Result<Vec<Item>, TableError> {
+        let mut pending: Vec<Attributes> = keys.iter().map(|k| key_attributes(k)).collect();
+        let mut items = Vec::with_capacity(pending.len());
+        let mut retry = 0;
+        loop {
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(pending))
+                .consistent_read(true)
+                .build()
+                .map_err(build_error)?;
+            let output = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await
+                .map_err(|e| self.error("BatchGetItem", e))?;
+            for attributes in output.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
+                items.push(from_attributes(attributes)?);
+            }
+            pending =
+                output.unprocessed_keys.and_then(|mut u| u.remove(&self.table)).map(|k| k.keys).unwrap_or_default();
+            if pending.is_empty() {
+                return Ok(items);
+            }
+            if retry == BATCH_GET_RETRIES {
+                return Err(TableError::Unavailable(anyhow::anyhow!(
+                    "DynamoDB left {} keys of a BatchGetItem on table {} unprocessed after {retry} retries",
+                    pending.len(),
+                    self.table
+                )));
+            }
+            tokio::time::sleep(backoff(retry)).await;
+            retry += 1;
+        }
+    }
+
     /// One write of a transaction as the SDK takes it.
     fn transact_item(&self, write: Write) -> Result<TransactWriteItem, TableError> {
         let item = TransactWriteItem::builder();
@@ -257,6 +303,18 @@ impl Table for DynamoTable {
             .await
             .map_err(|e| self.error("GetItem", e))?;
         output.item.map(from_attributes).transpose()
+    }
+
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, TableError> {
+        // DynamoDB refuses a key twice in one request; the requests of 100 keys go together.
+        let mut seen = HashSet::new();
+        let distinct: Vec<&Key> = keys.iter().filter(|k| seen.insert(*k)).collect();
+        let batches = distinct.chunks(BATCH_GET_KEYS).map(|batch| self.batch_get(batch));
+        let mut found = HashMap::new();
+        for item in futures::future::try_join_all(batches).await?.into_iter().flatten() {
+            found.insert(key_of(&item)?, item);
+        }
+        Ok(keys.iter().map(|k| found.get(k).cloned()).collect())
     }
 
     async fn put(&self, item: Item, condition: Condition) -> Result<(), TableError> {

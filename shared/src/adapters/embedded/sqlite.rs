@@ -106,7 +106,8 @@ fn sql_err(e: rusqlite::Error) -> TableError {
 
 fn read(conn: &Connection, key: &Key) -> Result<Option<Item>, TableError> {
     let data: Option<String> = conn
-        .query_row("SELECT data FROM items WHERE pk = ?1 AND sk = ?2", [&key.pk, &key.sk], |r| r.get(0))
+        .prepare_cached("SELECT data FROM items WHERE pk = ?1 AND sk = ?2")
+        .and_then(|mut statement| statement.query_row([&key.pk, &key.sk], |r| r.get(0)))
         .optional()
         .map_err(sql_err)?;
     data.map(|d| decode_item(&d)).transpose()
@@ -291,6 +292,12 @@ impl Table for SqliteTable {
     async fn get(&self, key: &Key) -> Result<Option<Item>, TableError> {
         let key = key.clone();
         self.run(move |c| read(c, &key)).await
+    }
+
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, TableError> {
+        let keys = keys.to_vec();
+        // One call on the connection, whose lock no writer holds meanwhile: one snapshot.
+        self.run(move |c| keys.iter().map(|key| read(c, key)).collect()).await
     }
 
     async fn put(&self, item: Item, condition: Condition) -> Result<(), TableError> {

@@ -113,17 +113,17 @@ pub async fn create_folder(
 ) -> Result<Value, ExchangeError> {
     authorise_operator(caller)?;
     let operator = caller.org();
-    let print = new.fingerprint.clone();
+    let (new, print, partner_info, operator) = (&new, &new.fingerprint, &partner_info, &operator);
     // A lost condition is another request that claimed the externalId meanwhile: the next
     // attempt answers as for a retry.
-    let (answer, created) = optimistic::<_, ExchangeError>(state, async || {
-        if let Some(existing) = existing_for_retry(state, &operator, &new.external_id, &print).await? {
+    let (answer, created) = optimistic::<_, ExchangeError, _, _>(state, || async move {
+        if let Some(existing) = existing_for_retry(state, operator, &new.external_id, print).await? {
             return Ok(Attempt::Done((existing, None)));
         }
         let now = state.clock.now();
-        check_against_referential(state, caller, &new, now).await?;
+        check_against_referential(state, caller, new, now).await?;
         let (folder, cases, attachments) =
-            build_folder(state, &new, operator.clone(), partner_info.clone(), print.clone(), now);
+            build_folder(state, new, operator.clone(), partner_info.clone(), print.clone(), now);
         let writes = state.store.create_folder_writes(&folder, &cases, &attachments)?;
         let rendered = render_folder(&folder, &cases, &attachments);
         Ok(Attempt::Commit(writes, (rendered, Some((folder.id, cases.len(), attachments.len())))))
@@ -338,9 +338,10 @@ pub async fn update_folder(
     update: FolderUpdate,
 ) -> Result<(), ExchangeError> {
     let FolderUpdate { global_status: status, close_date_time: close } = update;
-    let changed = optimistic::<_, ExchangeError>(state, async || {
+    let status = &status;
+    let changed = optimistic::<_, ExchangeError, _, _>(state, || async move {
         let agg = owned_folder(state, caller, id).await?;
-        let writes = match FolderStatus::parse(&status) {
+        let writes = match FolderStatus::parse(status) {
             Some(FolderStatus::HubeeCompleted) => complete_writes(state, &agg).await?,
             Some(FolderStatus::Closed) => close_writes(state, &agg, close)?,
             Some(FolderStatus::HubeeNotified) => reopen_writes(state, &agg)?,
@@ -472,7 +473,7 @@ fn reopen_writes(state: &AppState, agg: &FolderAggregate) -> Result<Vec<Write>, 
 /// # Errors
 /// `Refused` once the folder was completed.
 pub async fn delete_folder(state: &AppState, caller: &Claims, id: Uuid) -> Result<(), ExchangeError> {
-    let agg = optimistic::<_, ExchangeError>(state, async || {
+    let agg = optimistic::<_, ExchangeError, _, _>(state, || async move {
         let agg = owned_folder(state, caller, id).await?;
         let status = agg.folder.value.global_status;
         if status != FolderStatus::HubeeReceived {

@@ -53,6 +53,40 @@ impl Table for MeteredTable {
         r
     }
 
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, TableError> {
+        let call = self.meter.table_call();
+        let r = self.inner.get_many(keys).await;
+        drop(call);
+        if let Ok(found) = &r {
+            self.meter.record(|c, _| {
+                // One BatchGetItem per 100 distinct keys, sent together; each item read costs
+                // as a GetItem of it would.
+                let distinct: std::collections::HashSet<&Key> = keys.iter().collect();
+                c.db_batch_get += distinct.len().div_ceil(100) as f64;
+                c.db_batch_get_keys += distinct.len() as f64;
+                let mut counted = std::collections::HashSet::new();
+                for (key, item) in keys.iter().zip(found) {
+                    if !counted.insert(key) {
+                        continue;
+                    }
+                    match item {
+                        Some(item) => {
+                            let size = item_size(item);
+                            c.read_item_bytes += size as f64;
+                            c.read_json_bytes += json_size(item) as f64;
+                            c.rru += size.div_ceil(4096).max(1) as f64;
+                        }
+                        None => {
+                            c.db_get_missed += 1.0;
+                            c.rru += 1.0;
+                        }
+                    }
+                }
+            });
+        }
+        r
+    }
+
     async fn put(&self, item: Item, condition: Condition) -> Result<(), TableError> {
         let write = Write::Put { item: item.clone(), condition: condition.clone() };
         let call = self.meter.table_call();

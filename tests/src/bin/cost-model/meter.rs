@@ -69,6 +69,9 @@ counts!(
     // DynamoDB.
     db_get,
     db_get_missed,
+    // BatchGetItem requests (one per 100 distinct keys) and the keys they read.
+    db_batch_get,
+    db_batch_get_keys,
     db_put,
     db_delete,
     db_add,
@@ -381,7 +384,7 @@ impl Meter {
             c.invocations += 1.0;
             c.wall_ms += wall_ms;
             c.cpu_ms += cpu_ms;
-            let calls = c.db_get + c.db_put + c.db_delete + c.db_add + c.db_query;
+            let calls = c.db_get + c.db_batch_get + c.db_put + c.db_delete + c.db_add + c.db_query;
             let mib = (c.s3_put_bytes + c.s3_get_bytes) / f64::from(1 << 20);
             let model = cpu_ms * (FULL_VCPU_MB / memory).max(1.0)
                 + LAT_DYNAMO * calls

@@ -68,8 +68,10 @@ fn metrics() -> Vec<Metric> {
         ("web front bytes out", |c| c.static_bytes, 0),
         ("S3 presigned GETs (from the internet)", |c| c.s3_direct_gets, 1),
         ("S3 presigned bytes out", |c| c.s3_direct_bytes, 0),
-        ("DynamoDB GetItem (of which missed)", |c| c.db_get, 1),
-        ("  GetItem missed", |c| c.db_get_missed, 1),
+        ("DynamoDB GetItem", |c| c.db_get, 1),
+        ("DynamoDB BatchGetItem", |c| c.db_batch_get, 1),
+        ("  keys read in them", |c| c.db_batch_get_keys, 1),
+        ("  items missed (GetItem and BatchGetItem)", |c| c.db_get_missed, 1),
         ("DynamoDB PutItem", |c| c.db_put, 1),
         ("DynamoDB DeleteItem", |c| c.db_delete, 1),
         ("DynamoDB UpdateItem (ADD)", |c| c.db_add, 1),
@@ -166,7 +168,7 @@ pub fn print_tables(r: &Report, logs: &BTreeMap<String, (f64, f64)>, elapsed: Du
         }
         for ((route, function, memory), (c, round_trips_max)) in by_route {
             let n = (c.http_requests + c.static_requests + c.s3_direct_gets).max(c.invocations).max(1.0);
-            let calls = c.db_get + c.db_put + c.db_delete + c.db_add + c.db_query + c.db_transact;
+            let calls = c.db_get + c.db_batch_get + c.db_put + c.db_delete + c.db_add + c.db_query + c.db_transact;
             let s3 = c.s3_put + c.s3_get + c.s3_head + c.s3_delete;
             let function = if memory > 0 { format!("{function} ({memory})") } else { function };
             println!(
