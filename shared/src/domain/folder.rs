@@ -95,6 +95,10 @@ pub struct Folder {
     pub partner_info: Option<PartnerInfo>,
     /// Its cases, in request order.
     pub case_ids: Vec<Uuid>,
+    /// Its cases' recipients, in the same order: a completion reads their subscriptions
+    /// together with the cases. Empty on folders stored before it was kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recipients: Vec<OrgRef>,
     /// Fingerprint of the creation request, to tell a retry from a conflicting reuse of the
     /// same `externalId`.
     pub request_fingerprint: String,

@@ -5,10 +5,10 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    Checker, ExchangeError,
+    Attempt, Checker, ExchangeError,
     actor::{Actor, Side},
     binaries::{self, Delivery},
-    refused, time_or_null,
+    optimistic, refused, time_or_null,
 };
 use crate::{
     domain::{
@@ -17,7 +17,7 @@ use crate::{
     },
     ports::Write,
     state::AppState,
-    store::{CaseRecord, StoreError, Versioned},
+    store::{CaseRecord, ReadAll, Reads, StoreError, Versioned},
 };
 
 /// A case as one caller may see it: the case with its history, its folder, and the caller's
@@ -32,11 +32,6 @@ pub struct CaseAccess {
 impl CaseAccess {
     pub fn case(&self) -> &Case {
         &self.record.case.value
-    }
-
-    /// The case's procedure (its status policy and retention rules), if it still exists.
-    async fn procedure(&self, state: &AppState) -> Result<Option<Procedure>, ExchangeError> {
-        Ok(state.store.procedure(&self.case().process_code).await?)
     }
 }
 
@@ -57,14 +52,47 @@ fn party_of(actor: &Actor, case: &Case, folder: &Folder) -> Option<Party> {
 /// # Errors
 /// `CaseNotFound` (also for a case not transmitted yet, to its recipient), `Forbidden`.
 pub async fn access(state: &AppState, actor: &Actor, id: Uuid) -> Result<CaseAccess, ExchangeError> {
+    Ok(access_with(state, actor, id, |_, _| ()).await?.0)
+}
+
+/// [`access`], and what else the use case needs once it knows the case (`more` names it in the
+/// `Reads` it is given and returns its slots), read with the folder: two round trips.
+///
+/// # Errors
+/// As [`access`].
+pub async fn access_with<S>(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+    more: impl FnOnce(&Case, &mut Reads) -> S,
+) -> Result<(CaseAccess, ReadAll, S), ExchangeError> {
     let record = state.store.case_record(id).await?.ok_or(ExchangeError::CaseNotFound)?;
-    let agg = state.store.folder(record.case.value.folder_id).await?.ok_or(ExchangeError::CaseNotFound)?;
-    let party = party_of(actor, &record.case.value, &agg.folder.value).ok_or(ExchangeError::Forbidden)?;
+    let mut reads = Reads::new();
+    let slots = more(&record.case.value, &mut reads);
+    let (items, read) =
+        tokio::try_join!(state.store.folder_items(record.case.value.folder_id), state.store.read_all(reads))?;
+    let items = items.ok_or(ExchangeError::CaseNotFound)?;
+    let party = party_of(actor, &record.case.value, &items.folder.value).ok_or(ExchangeError::Forbidden)?;
     // Until its folder is completed, a case exists only for its operator.
     if party == Party::Recipient && record.case.value.status == CaseStatus::HubeeReceived {
         return Err(ExchangeError::CaseNotFound);
     }
-    Ok(CaseAccess { record, folder: agg.folder.value, folder_attachments: agg.attachments, party })
+    Ok((CaseAccess { record, folder: items.folder.value, folder_attachments: items.attachments, party }, read, slots))
+}
+
+/// [`access`] with the case's procedure (its status policy and retention rules), if it still
+/// exists.
+///
+/// # Errors
+/// As [`access`].
+pub async fn access_with_procedure(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(CaseAccess, Option<Procedure>), ExchangeError> {
+    let (access, read, procedure) =
+        access_with(state, actor, id, |case, reads| reads.procedure(&case.process_code)).await?;
+    Ok((access, read.get(procedure)?))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -251,24 +279,17 @@ impl CaseUpdate {
 /// `Refused` for a change the policy does not allow.
 pub async fn update_case(state: &AppState, actor: &Actor, id: Uuid, update: CaseUpdate) -> Result<(), ExchangeError> {
     let status = update.status;
-    for _ in 0..super::RETRIES {
-        let access = access(state, actor, id).await?;
-        let procedure = access.procedure(state).await?;
+    let changed = optimistic::<_, ExchangeError, _, _>(state, || async move {
+        let (access, procedure) = access_with_procedure(state, actor, id).await?;
         let writes =
             status_change_writes(state, &access, procedure.as_ref(), status, actor, ChangeSource::Patch, None)?;
-        if writes.is_empty() {
-            return Ok(());
-        }
-        match state.store.commit(writes).await {
-            Ok(()) => {
-                tracing::info!(case_id = %id, %status, "case status changed");
-                return Ok(());
-            }
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e.into()),
-        }
+        Ok(if writes.is_empty() { Attempt::Done(false) } else { Attempt::Commit(writes, true) })
+    })
+    .await?;
+    if changed {
+        tracing::info!(case_id = %id, %status, "case status changed");
     }
-    Err(ExchangeError::Busy)
+    Ok(())
 }
 
 /// `GET /cases/{c}/attachments/{a}`: a folder attachment addressed to this case; streamed, or a

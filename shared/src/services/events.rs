@@ -6,20 +6,20 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::{
-    Checker, ExchangeError, FileMeta, UploadHeaders,
+    Attempt, Checker, ExchangeError, FileMeta, UploadHeaders,
     actor::Actor,
     binaries::{self, Delivery, UploadError, UploadUrl},
     cases::{self, CaseAccess, render_event},
-    refused,
+    optimistic, refused,
 };
 use crate::{
     domain::{
         ActionType, Attachment, AttachmentStatus, CaseStatus, ChangeSource, Event, EventRef, EventStatus, Notification,
-        OrgRef, OutboxItem, OutboxMessage, PartnerInfo, Party, Procedure,
+        OrgRef, OutboxItem, OutboxMessage, PartnerInfo, Party, Procedure, Subscription,
     },
     ports::{ByteStream, Write},
     state::AppState,
-    store::{StoreError, Versioned, create_attachment_write},
+    store::{Versioned, create_attachment_write},
 };
 
 /// The most files one event may carry.
@@ -174,10 +174,10 @@ fn notification_write(
 
 /// What happens when an event becomes `SENT`: its `caseNewStatus` is applied, the other party
 /// is notified if asked, and an operator reopening the case queues the recipient's e-mail.
-async fn sent_writes(
+fn sent_writes(
     state: &AppState,
     access: &CaseAccess,
-    procedure: Option<&Procedure>,
+    sending: &Sending,
     event: &Event,
     actor: &Actor,
 ) -> Result<Vec<Write>, ExchangeError> {
@@ -187,7 +187,7 @@ async fn sent_writes(
         writes.extend(cases::status_change_writes(
             state,
             access,
-            procedure,
+            sending.procedure.as_ref(),
             to,
             actor,
             ChangeSource::Event,
@@ -195,13 +195,12 @@ async fn sent_writes(
         )?);
         let reopens = to == CaseStatus::HubeeNotified && case.status != CaseStatus::HubeeNotified;
         if reopens && access.party == Party::Operator {
-            let r = &case.recipient;
-            match state.store.subscription(&r.company_register, &r.branch_code, &case.process_code).await? {
+            match &sending.subscription {
                 Some(sub) => writes.push(state.store.create_outbox_write(&OutboxItem::new(
                     state.ids.new_id(),
                     OutboxMessage::ReopenedCase { case_id: case.id },
-                    &sub,
-                    r.clone(),
+                    sub,
+                    case.recipient.clone(),
                     state.clock.now(),
                 ))?),
                 None => {
@@ -217,6 +216,30 @@ async fn sent_writes(
     Ok(writes)
 }
 
+/// What sending an event needs besides the case: its procedure (the status policy) and the
+/// recipient's subscription (where the e-mail of a reopened case goes).
+struct Sending {
+    procedure: Option<Procedure>,
+    subscription: Option<Subscription>,
+}
+
+/// Loads a case with what sending an event on it needs, read with its folder.
+async fn access_for_sending(
+    state: &AppState,
+    actor: &Actor,
+    case_id: Uuid,
+) -> Result<(CaseAccess, Sending), ExchangeError> {
+    let (access, read, (procedure, subscription)) = cases::access_with(state, actor, case_id, |case, reads| {
+        let r = &case.recipient;
+        (
+            reads.procedure(&case.process_code),
+            reads.subscription(&r.company_register, &r.branch_code, &case.process_code),
+        )
+    })
+    .await?;
+    Ok((access, Sending { procedure: read.get(procedure)?, subscription: read.get(subscription)? }))
+}
+
 /// `POST /cases/{id}/events`.
 ///
 /// # Errors
@@ -228,14 +251,14 @@ pub async fn create_event(
     new: NewEvent,
     partner_info: Option<PartnerInfo>,
 ) -> Result<Value, ExchangeError> {
-    for _ in 0..super::RETRIES {
-        let access = cases::access(state, actor, case_id).await?;
+    let (new, partner_info) = (&new, &partner_info);
+    let (event, files) = optimistic::<_, ExchangeError, _, _>(state, || async move {
+        let (access, sending) = access_for_sending(state, actor, case_id).await?;
         let case = access.case();
         if case.status == CaseStatus::HubeeReceived {
             return Err(refused("The case is not transmitted yet: its folder must be completed first"));
         }
-        let procedure = state.store.procedure(&case.process_code).await?;
-        check_files(procedure.as_ref(), &new.files)?;
+        check_files(sending.procedure.as_ref(), &new.files)?;
         let now = state.clock.now();
         let event_id = state.ids.new_id();
         let files: Vec<Attachment> = new
@@ -287,21 +310,16 @@ pub async fn create_event(
             writes.push(create_attachment_write(f)?);
         }
         if event.status == EventStatus::Sent {
-            writes.extend(sent_writes(state, &access, procedure.as_ref(), &event, actor).await?);
+            writes.extend(sent_writes(state, &access, &sending, &event, actor)?);
         }
-        match state.store.commit(writes).await {
-            Ok(()) => {
-                tracing::info!(%case_id, event_id = %event.id, action = %event.action_type, "event created");
-                let versioned: Vec<Versioned<Attachment>> =
-                    files.into_iter().map(|value| Versioned { value, version: 1 }).collect();
-                let refs: Vec<&Versioned<Attachment>> = versioned.iter().collect();
-                return Ok(render_event(&event, &refs, actor));
-            }
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(ExchangeError::Busy)
+        Ok(Attempt::Commit(writes, (event, files)))
+    })
+    .await?;
+    tracing::info!(%case_id, event_id = %event.id, action = %event.action_type, "event created");
+    let versioned: Vec<Versioned<Attachment>> =
+        files.into_iter().map(|value| Versioned { value, version: 1 }).collect();
+    let refs: Vec<&Versioned<Attachment>> = versioned.iter().collect();
+    Ok(render_event(&event, &refs, actor))
 }
 
 /// Loads a case and one of its events.
@@ -342,16 +360,24 @@ pub async fn update_event(
     update: EventUpdate,
 ) -> Result<(), ExchangeError> {
     let status = update.status;
-    for _ in 0..super::RETRIES {
-        let (access, Versioned { value: event, version }) = access_event(state, actor, case_id, event_id).await?;
+    let changed = optimistic::<_, ExchangeError, _, _>(state, || async move {
+        // Sending reads what it needs with the folder; an acknowledgement needs nothing more.
+        let (access, sending) = if status == EventStatus::Sent {
+            let (access, sending) = access_for_sending(state, actor, case_id).await?;
+            (access, Some(sending))
+        } else {
+            (cases::access(state, actor, case_id).await?, None)
+        };
+        let Versioned { value: event, version } =
+            access.record.event(event_id).cloned().ok_or(ExchangeError::EventNotFound)?;
         let now = state.clock.now();
         let mut changed = event.clone();
         changed.status = status;
         changed.update_date_time = now;
-        let writes = match (status, event.status) {
-            (EventStatus::Sent, _) if !is_transmitter(actor, &event) => return Err(ExchangeError::Forbidden),
-            (EventStatus::Sent, EventStatus::Sent | EventStatus::Received) => return Ok(()),
-            (EventStatus::Sent, _) => {
+        let writes = match (status, event.status, sending) {
+            (EventStatus::Sent, _, _) if !is_transmitter(actor, &event) => return Err(ExchangeError::Forbidden),
+            (EventStatus::Sent, EventStatus::Sent | EventStatus::Received, _) => return Ok(Attempt::Done(false)),
+            (EventStatus::Sent, _, Some(sending)) => {
                 let pending: Vec<String> = access
                     .record
                     .attachments_of(&event)
@@ -362,31 +388,27 @@ pub async fn update_event(
                 if !pending.is_empty() {
                     return Err(ExchangeError::Refused(pending));
                 }
-                let procedure = state.store.procedure(&access.case().process_code).await?;
                 let mut writes = vec![state.store.update_event_write(&changed, version)?];
-                writes.extend(sent_writes(state, &access, procedure.as_ref(), &changed, actor).await?);
+                writes.extend(sent_writes(state, &access, &sending, &changed, actor)?);
                 writes
             }
-            (_, _) if is_transmitter(actor, &event) || access.party == Party::Platform => {
+            (_, _, _) if is_transmitter(actor, &event) || access.party == Party::Platform => {
                 return Err(ExchangeError::Forbidden);
             }
-            (_, EventStatus::InProgress) => return Err(refused(format!("Event {event_id} is not sent yet"))),
-            (_, EventStatus::Received) => return Ok(()),
-            (_, EventStatus::Sent) => vec![
+            (_, EventStatus::InProgress, _) => return Err(refused(format!("Event {event_id} is not sent yet"))),
+            (_, EventStatus::Received, _) => return Ok(Attempt::Done(false)),
+            (_, EventStatus::Sent, _) => vec![
                 state.store.update_event_write(&changed, version)?,
                 notification_write(state, &access, event.transmitter.clone(), actor.org.clone(), &changed)?,
             ],
         };
-        match state.store.commit(writes).await {
-            Ok(()) => {
-                tracing::info!(%case_id, %event_id, %status, "event status changed");
-                return Ok(());
-            }
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e.into()),
-        }
+        Ok(Attempt::Commit(writes, true))
+    })
+    .await?;
+    if changed {
+        tracing::info!(%case_id, %event_id, %status, "event status changed");
     }
-    Err(ExchangeError::Busy)
+    Ok(())
 }
 
 /// `DELETE /cases/{c}/events/{e}`: the transmitter withdraws an `ATTACH_DEPOSIT` not sent yet.
@@ -394,7 +416,7 @@ pub async fn update_event(
 /// # Errors
 /// `Refused` for any other event, `Forbidden` for anyone but the transmitter.
 pub async fn delete_event(state: &AppState, actor: &Actor, case_id: Uuid, event_id: Uuid) -> Result<(), ExchangeError> {
-    for _ in 0..super::RETRIES {
+    let (event, files) = optimistic::<_, ExchangeError, _, _>(state, || async move {
         let (access, event) = access_event(state, actor, case_id, event_id).await?;
         if !is_transmitter(actor, &event.value) {
             return Err(ExchangeError::Forbidden);
@@ -405,18 +427,15 @@ pub async fn delete_event(state: &AppState, actor: &Actor, case_id: Uuid, event_
                 event.value.status, event.value.action_type
             )));
         }
-        let files = access.record.attachments_of(&event.value);
-        match state.store.commit(state.store.delete_event_writes(&event, &files)).await {
-            Ok(()) => {
-                binaries::discard_all(state, files.iter().map(|a| &a.value).collect()).await;
-                tracing::info!(%case_id, %event_id, "event deleted");
-                return Ok(());
-            }
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(ExchangeError::Busy)
+        let files: Vec<Versioned<Attachment>> =
+            access.record.attachments_of(&event.value).into_iter().cloned().collect();
+        let refs: Vec<&Versioned<Attachment>> = files.iter().collect();
+        Ok(Attempt::Commit(state.store.delete_event_writes(&event, &refs), (event, files)))
+    })
+    .await?;
+    binaries::discard_all(state, files.iter().map(|a| &a.value).collect()).await;
+    tracing::info!(%case_id, event_id = %event.value.id, "event deleted");
+    Ok(())
 }
 
 /// A file of a deposit the actor transmits, while the deposit is still open.

@@ -9,9 +9,9 @@ use uuid::Uuid;
 use super::ExchangeError;
 use crate::{
     auth::Claims,
-    domain::{Notification, ProcessCode, Scope, format_time},
+    domain::{Event, Notification, OrgRef, ProcessCode, Scope, format_time},
     state::AppState,
-    store::Versioned,
+    store::{Reads, Slot, StoreError, Versioned},
 };
 
 /// `maxResult` when the client gives none.
@@ -32,6 +32,17 @@ fn newest_first(items: &mut [Versioned<Notification>]) {
     items.sort_by_key(|n| std::cmp::Reverse((n.value.date_time, n.value.id)));
 }
 
+/// The newest `max` notifications of each procedure, read together.
+async fn first_pages(
+    state: &AppState,
+    org: &OrgRef,
+    codes: impl IntoIterator<Item = &ProcessCode>,
+    max: usize,
+) -> Result<Vec<Versioned<Notification>>, StoreError> {
+    let pages = codes.into_iter().map(|code| state.store.notifications_page(org, Some(code), max, None));
+    Ok(futures::future::try_join_all(pages).await?.into_iter().flat_map(|page| page.items).collect())
+}
+
 /// `GET /notifications`.
 ///
 /// # Errors
@@ -50,49 +61,54 @@ pub async fn list(state: &AppState, caller: &Claims, params: &ListNotifications)
     };
     let priority: HashSet<&ProcessCode> = params.process_priority.iter().collect();
 
-    let mut items = Vec::new();
-    match &scope_codes {
+    // Every partition read at once: one round trip (more only when the organisation's partition
+    // pages past the priority procedures' notifications).
+    let mut items = match &scope_codes {
         // Given procedures: one index partition each, merged.
-        Some(codes) => {
-            for code in codes.iter().collect::<HashSet<_>>() {
-                items.extend(state.store.notifications_page(&org, Some(code), max, None).await?.items);
-            }
-        }
+        Some(codes) => first_pages(state, &org, codes.iter().collect::<HashSet<_>>(), max).await?,
         // Every procedure: the priority ones first from their partitions, then the rest from the
         // organisation's partition, skipping what is already there.
         None => {
-            for code in &priority {
-                items.extend(state.store.notifications_page(&org, Some(code), max, None).await?.items);
-            }
-            let mut cursor = None;
-            let mut others = 0;
-            loop {
-                let page = state.store.notifications_page(&org, None, max, cursor.take()).await?;
-                for n in page.items {
-                    if !priority.contains(&n.value.process_code) && others < max {
-                        others += 1;
-                        items.push(n);
+            let others = async {
+                let (mut others, mut cursor) = (Vec::new(), None);
+                loop {
+                    let page = state.store.notifications_page(&org, None, max, cursor.take()).await?;
+                    others.extend(
+                        page.items
+                            .into_iter()
+                            .filter(|n| !priority.contains(&n.value.process_code))
+                            .take(max - others.len()),
+                    );
+                    match page.cursor {
+                        Some(c) if others.len() < max => cursor = Some(c),
+                        _ => return Ok::<_, StoreError>(others),
                     }
                 }
-                match page.cursor {
-                    Some(c) if others < max => cursor = Some(c),
-                    _ => break,
-                }
-            }
+            };
+            let (prioritised, others) =
+                tokio::try_join!(first_pages(state, &org, priority.iter().copied(), max), others)?;
+            prioritised.into_iter().chain(others).collect()
         }
-    }
+    };
     newest_first(&mut items);
     // Stable: within each group, newest first.
     items.sort_by_key(|n| !priority.contains(&n.value.process_code));
     items.truncate(max);
 
-    let mut out = Vec::with_capacity(items.len());
-    for Versioned { value: n, .. } in items {
-        // The event's current values, not a snapshot: clients acknowledge and poll again.
-        let event = match (n.case_id, n.event_id) {
-            (Some(c), Some(e)) => state.store.event(c, e).await?.map(|e| e.value),
+    // The events' current values, not a snapshot (clients acknowledge and poll again), all read
+    // together.
+    let mut reads = Reads::new();
+    let events: Vec<Option<Slot<Event>>> = items
+        .iter()
+        .map(|n| match (n.value.case_id, n.value.event_id) {
+            (Some(c), Some(e)) => Some(reads.event(c, e)),
             _ => None,
-        };
+        })
+        .collect();
+    let read = state.store.read_all(reads).await?;
+    let mut out = Vec::with_capacity(items.len());
+    for (Versioned { value: n, .. }, event) in items.into_iter().zip(events) {
+        let event = event.map(|slot| read.get(slot)).transpose()?.flatten();
         out.push(json!({
             "id": n.id,
             "recipient": n.recipient,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{IndexEntry, Store, StoreError, Versioned, from_item, keys, to_item};
+use super::{IndexEntry, ReadAll, Reads, Slot, Store, StoreError, Versioned, from_item, keys, to_item};
 use crate::{
     domain::{Attachment, Case, Folder, Notification, OrgRef, Retention, format_time},
     ports::{Condition, Index, Item, Query, SK, Write},
@@ -19,15 +19,24 @@ pub struct FolderAggregate {
     pub attachments: Vec<Versioned<Attachment>>,
 }
 
+/// A folder and its attachments (in request order), without its cases.
+#[derive(Clone, Debug)]
+pub struct FolderItems {
+    pub folder: Versioned<Folder>,
+    pub attachments: Vec<Versioned<Attachment>>,
+}
+
 /// The condition that an item is still at the version it was read at.
 pub(super) fn at_version(version: i64) -> Condition {
     Condition::equals(super::VERSION, version)
 }
 
 impl Store {
+    /// A folder and its attachments, without its cases: one query of its partition.
+    ///
     /// # Errors
     /// When the table fails or holds a corrupt item.
-    pub async fn folder(&self, id: Uuid) -> Result<Option<FolderAggregate>, StoreError> {
+    pub async fn folder_items(&self, id: Uuid) -> Result<Option<FolderItems>, StoreError> {
         let page = self.table().query(Query::table(keys::folder_partition(id))).await?;
         let mut folder = None;
         let mut attachments = Vec::new();
@@ -40,16 +49,39 @@ impl Store {
         }
         let Some(folder) = folder else { return Ok(None) };
         attachments.sort_by_key(|a| a.value.position);
-        let mut cases = Vec::with_capacity(folder.value.case_ids.len());
-        for id in &folder.value.case_ids {
-            let item = self
-                .table()
-                .get(&keys::case(*id))
-                .await?
-                .ok_or_else(|| StoreError::Corrupt(format!("case {id} is missing")))?;
-            cases.push(from_item::<Case>(item)?);
-        }
-        Ok(Some(FolderAggregate { folder, cases, attachments }))
+        Ok(Some(FolderItems { folder, attachments }))
+    }
+
+    /// # Errors
+    /// When the table fails or holds a corrupt item.
+    pub async fn folder(&self, id: Uuid) -> Result<Option<FolderAggregate>, StoreError> {
+        Ok(self.folder_with(id, |_, _| ()).await?.map(|(agg, _, ())| agg))
+    }
+
+    /// A folder with its cases, in two round trips whatever their number: its partition, then
+    /// its cases together with what else the use case needs once it knows the folder (`more`
+    /// names it in the `Reads` it is given and returns its slots).
+    ///
+    /// # Errors
+    /// When the table fails or holds a corrupt item.
+    pub async fn folder_with<S>(
+        &self,
+        id: Uuid,
+        more: impl FnOnce(&Folder, &mut Reads) -> S,
+    ) -> Result<Option<(FolderAggregate, ReadAll, S)>, StoreError> {
+        let Some(FolderItems { folder, attachments }) = self.folder_items(id).await? else { return Ok(None) };
+        let mut reads = Reads::new();
+        let slots = more(&folder.value, &mut reads);
+        let cases: Vec<Slot<Case>> = folder.value.case_ids.iter().map(|c| reads.raw(keys::case(*c))).collect();
+        let read = self.read_all(reads).await?;
+        let cases = folder
+            .value
+            .case_ids
+            .iter()
+            .zip(cases)
+            .map(|(c, slot)| read.versioned(slot)?.ok_or_else(|| StoreError::Corrupt(format!("case {c} is missing"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some((FolderAggregate { folder, cases, attachments }, read, slots)))
     }
 
     /// The folder an operator created with this `externalId`, if any.

@@ -6,6 +6,7 @@
 //! ask [`outbox_id_of`] and [`is_outbox_write`] what a key means. `keys` stays public for the
 //! tests that check the stored layout (the SAM stream filter, expiring items).
 
+mod batch;
 mod cases;
 mod credentials;
 mod folders;
@@ -27,8 +28,9 @@ use serde_json::Value;
 use crate::ports::{Item, Key, PK, Query, SK, Table, TableError, Write};
 use keys::IndexEntry;
 
+pub use batch::{ReadAll, Reads, Slot};
 pub use cases::{CaseRecord, NotificationPage};
-pub use folders::{FolderAggregate, create_attachment_write};
+pub use folders::{FolderAggregate, FolderItems, create_attachment_write};
 pub use inbox::InboxIndex;
 pub use mail::OutboxEntity;
 pub use outbox::{is_outbox_write, is_pending_outbox_item, outbox_id_of};

@@ -17,11 +17,11 @@ use crate::{
     auth::Claims,
     domain::{
         Attachment, AttachmentStatus, Case, CaseStatus, Folder, FolderStatus, Notification, OrgRef, OrgType,
-        OutboxItem, OutboxMessage, PartnerInfo, Procedure, Scope, format_time,
+        OutboxItem, OutboxMessage, PartnerInfo, Procedure, Scope, Subscription, format_time,
     },
     ports::{ByteStream, Write},
     state::AppState,
-    store::{FolderAggregate, Versioned},
+    store::{FolderAggregate, ReadAll, Reads, Slot, Versioned},
 };
 
 mod commands;
@@ -47,14 +47,29 @@ pub fn authorise_operator(caller: &Claims) -> Result<(), ExchangeError> {
     }
 }
 
-/// Loads a folder the caller may act on: its operator's, or any for the platform.
-async fn owned_folder(state: &AppState, caller: &Claims, id: Uuid) -> Result<FolderAggregate, ExchangeError> {
+/// Loads a folder the caller may act on (its operator's, or any for the platform), with its
+/// cases and what else `more` names, read with them (see [`crate::store::Store::folder_with`]).
+async fn owned_folder_with<S>(
+    state: &AppState,
+    caller: &Claims,
+    id: Uuid,
+    more: impl FnOnce(&Folder, &mut Reads) -> S,
+) -> Result<(FolderAggregate, ReadAll, S), ExchangeError> {
     authorise_operator(caller)?;
-    let agg = state.store.folder(id).await?.ok_or(ExchangeError::FolderNotFound)?;
-    if !caller.is_admin() && agg.folder.value.operator != caller.org() {
+    let found = state.store.folder_with(id, more).await?.ok_or(ExchangeError::FolderNotFound)?;
+    check_owner(caller, &found.0.folder.value)?;
+    Ok(found)
+}
+
+async fn owned_folder(state: &AppState, caller: &Claims, id: Uuid) -> Result<FolderAggregate, ExchangeError> {
+    Ok(owned_folder_with(state, caller, id, |_, _| ()).await?.0)
+}
+
+fn check_owner(caller: &Claims, folder: &Folder) -> Result<(), ExchangeError> {
+    if !caller.is_admin() && folder.operator != caller.org() {
         return Err(ExchangeError::Forbidden);
     }
-    Ok(agg)
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -69,27 +84,33 @@ async fn check_against_referential(
     new: &NewFolder,
     now: DateTime<Utc>,
 ) -> Result<Procedure, ExchangeError> {
-    let procedure = state
-        .store
-        .procedure(&new.process_code)
-        .await?
-        .ok_or_else(|| refused(format!("Process {} does not exist", new.process_code)))?;
-    if !caller.is_admin() {
-        let operator = state.store.organisation(&caller.siret, &caller.branch).await?;
-        if operator.and_then(|o| o.code).as_deref() != Some(procedure.operator.as_str()) {
-            return Err(ExchangeError::Forbidden);
-        }
+    // Everything the rules need, in one round trip whatever the number of cases.
+    let mut reads = Reads::new();
+    let procedure = reads.procedure(&new.process_code);
+    let operator = (!caller.is_admin()).then(|| reads.organisation(&caller.siret, &caller.branch));
+    let recipients: Vec<_> = new
+        .cases
+        .iter()
+        .map(|nc| {
+            (reads.organisation(&nc.siret, &nc.branch), reads.subscription(&nc.siret, &nc.branch, &new.process_code))
+        })
+        .collect();
+    let read = state.store.read_all(reads).await?;
+    let procedure =
+        read.get(procedure)?.ok_or_else(|| refused(format!("Process {} does not exist", new.process_code)))?;
+    if let Some(operator) = operator
+        && read.get(operator)?.and_then(|o| o.code).as_deref() != Some(procedure.operator.as_str())
+    {
+        return Err(ExchangeError::Forbidden);
     }
     let mut problems = Vec::new();
-    for nc in &new.cases {
+    for (nc, (org, sub)) in new.cases.iter().zip(recipients) {
         let name = format!("SI-{}-{}", nc.siret, nc.branch);
-        let org = state.store.organisation(&nc.siret, &nc.branch).await?;
-        if org.is_none_or(|o| o.org_type != OrgType::Si) {
+        if read.get(org)?.is_none_or(|o| o.org_type != OrgType::Si) {
             problems.push(format!("Case recipient {name} does not exist"));
             continue;
         }
-        let sub = state.store.subscription(&nc.siret, &nc.branch, &new.process_code).await?;
-        if !sub.is_some_and(|s| s.is_active(now)) {
+        if !read.get(sub)?.is_some_and(|s| s.is_active(now)) {
             // The contract's wording, spelling included: clients match on it.
             problems.push(format!("Case recipient {name} does not suscribed to {}", new.process_code));
         }
@@ -117,11 +138,17 @@ pub async fn create_folder(
     // A lost condition is another request that claimed the externalId meanwhile: the next
     // attempt answers as for a retry.
     let (answer, created) = optimistic::<_, ExchangeError, _, _>(state, || async move {
-        if let Some(existing) = existing_for_retry(state, operator, &new.external_id, print).await? {
+        let now = state.clock.now();
+        // Both reads at once: a retried request is answered as before even if the referential
+        // changed since (its problems are then ignored).
+        let (existing, checked) = tokio::join!(
+            existing_for_retry(state, operator, &new.external_id, print),
+            check_against_referential(state, caller, new, now)
+        );
+        if let Some(existing) = existing? {
             return Ok(Attempt::Done((existing, None)));
         }
-        let now = state.clock.now();
-        check_against_referential(state, caller, new, now).await?;
+        checked?;
         let (folder, cases, attachments) =
             build_folder(state, new, operator.clone(), partner_info.clone(), print.clone(), now);
         let writes = state.store.create_folder_writes(&folder, &cases, &attachments)?;
@@ -220,6 +247,7 @@ fn build_folder(
         close_date_time: None,
         partner_info,
         case_ids: cases.iter().map(|c| c.id).collect(),
+        recipients: cases.iter().map(|c| c.recipient.clone()).collect(),
         request_fingerprint: fingerprint,
     };
     (folder, cases, attachments)
@@ -286,8 +314,11 @@ async fn owned_attachment(
     folder_id: Uuid,
     attachment_id: Uuid,
 ) -> Result<Versioned<Attachment>, ExchangeError> {
-    let agg = owned_folder(state, caller, folder_id).await?;
-    agg.attachments.into_iter().find(|a| a.value.id == attachment_id).ok_or(ExchangeError::AttachmentNotFound)
+    authorise_operator(caller)?;
+    // The folder's partition only: an upload needs no case.
+    let items = state.store.folder_items(folder_id).await?.ok_or(ExchangeError::FolderNotFound)?;
+    check_owner(caller, &items.folder.value)?;
+    items.attachments.into_iter().find(|a| a.value.id == attachment_id).ok_or(ExchangeError::AttachmentNotFound)
 }
 
 /// `PUT /folders/{f}/attachments/{a}`: see [`binaries::receive`].
@@ -340,9 +371,14 @@ pub async fn update_folder(
     let FolderUpdate { global_status: status, close_date_time: close } = update;
     let status = &status;
     let changed = optimistic::<_, ExchangeError, _, _>(state, || async move {
-        let agg = owned_folder(state, caller, id).await?;
-        let writes = match FolderStatus::parse(status) {
-            Some(FolderStatus::HubeeCompleted) => complete_writes(state, &agg).await?,
+        let target = FolderStatus::parse(status);
+        let completes = target == Some(FolderStatus::HubeeCompleted);
+        let (agg, read, slots) = owned_folder_with(state, caller, id, |folder, reads| {
+            completes.then(|| completion_reads(folder, &folder.recipients, reads))
+        })
+        .await?;
+        let writes = match target {
+            Some(FolderStatus::HubeeCompleted) => complete_writes(state, &agg, read, slots).await?,
             Some(FolderStatus::Closed) => close_writes(state, &agg, close)?,
             Some(FolderStatus::HubeeNotified) => reopen_writes(state, &agg)?,
             _ => {
@@ -360,9 +396,33 @@ pub async fn update_folder(
     Ok(())
 }
 
+/// Where a completion finds what it reads with the folder's cases: its procedure (the
+/// retention rules) and the subscription of each recipient (where the e-mail goes).
+struct CompletionSlots {
+    procedure: Slot<Procedure>,
+    subscriptions: Vec<Slot<Subscription>>,
+}
+
+fn completion_reads(folder: &Folder, recipients: &[OrgRef], reads: &mut Reads) -> CompletionSlots {
+    CompletionSlots {
+        procedure: reads.procedure(&folder.process_code),
+        subscriptions: recipients
+            .iter()
+            .map(|r| reads.subscription(&r.company_register, &r.branch_code, &folder.process_code))
+            .collect(),
+    }
+}
+
 /// `HUBEE_COMPLETED`: every case and the folder become `HUBEE_NOTIFIED`, with one notification
 /// and one outbox item per case. A folder already notified needs nothing (a retried request).
-async fn complete_writes(state: &AppState, agg: &FolderAggregate) -> Result<Vec<Write>, ExchangeError> {
+/// `read` holds what [`completion_reads`] named for the recipients the folder keeps; a folder
+/// stored before it kept them has them read now, from its cases.
+async fn complete_writes(
+    state: &AppState,
+    agg: &FolderAggregate,
+    read: ReadAll,
+    slots: Option<CompletionSlots>,
+) -> Result<Vec<Write>, ExchangeError> {
     let folder = &agg.folder.value;
     match folder.global_status {
         FolderStatus::HubeeReceived => {}
@@ -386,12 +446,21 @@ async fn complete_writes(state: &AppState, agg: &FolderAggregate) -> Result<Vec<
         return Err(ExchangeError::Refused(pending));
     }
     let now = state.clock.now();
-    let rules = state.store.procedure(&folder.process_code).await?.map(|p| p.retention).unwrap_or_default();
+    let recipients: Vec<OrgRef> = agg.cases.iter().map(|c| c.value.recipient.clone()).collect();
+    let (read, slots) = match slots {
+        Some(slots) if folder.recipients == recipients => (read, slots),
+        _ => {
+            let mut reads = Reads::new();
+            let slots = completion_reads(folder, &recipients, &mut reads);
+            (state.store.read_all(reads).await?, slots)
+        }
+    };
+    let rules = read.get(slots.procedure)?.map(|p| p.retention).unwrap_or_default();
     let mut updated = folder.clone();
     updated.global_status = FolderStatus::HubeeNotified;
     updated.update_date_time = Some(now);
     let mut writes = vec![state.store.update_folder_write(&updated, agg.folder.version)?];
-    for Versioned { value: case, version } in &agg.cases {
+    for (Versioned { value: case, version }, subscription) in agg.cases.iter().zip(slots.subscriptions) {
         let mut c = case.clone();
         c.status = CaseStatus::HubeeNotified;
         c.transmission_date_time = Some(now);
@@ -407,7 +476,7 @@ async fn complete_writes(state: &AppState, agg: &FolderAggregate) -> Result<Vec<
             date_time: now,
         })?);
         let recipient = &c.recipient;
-        match state.store.subscription(&recipient.company_register, &recipient.branch_code, &c.process_code).await? {
+        match read.get(subscription)? {
             Some(sub) => writes.push(state.store.create_outbox_write(&OutboxItem::new(
                 state.ids.new_id(),
                 OutboxMessage::NewCase { case_id: c.id },
