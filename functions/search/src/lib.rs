@@ -11,13 +11,13 @@ use hubee_shared::{
     services::{
         actor::{Actor, portal_actor},
         cases, events,
-        inbox::{self, InboxQuery},
+        inbox::{self, InboxPage, InboxQuery},
         notifications::{self, ListNotifications},
-        portal_cases,
+        portal_cases::{self, DossierPage, History},
+        views::{CaseView, EventView, NotificationView},
     },
     state::AppState,
 };
-use serde_json::Value;
 
 /// The portal routes this function serves (documented in the portal's OpenAPI document).
 pub const PORTAL_ROUTES: &[(&str, &str)] = &[
@@ -61,7 +61,7 @@ async fn list_notifications(
     State(state): State<AppState>,
     Caller(caller): Caller,
     query: QueryParams,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Vec<NotificationView>>, ApiError> {
     query.only(&["maxResult", "processCode", "processPriority", "eventDetails"])?;
     query.boolean("eventDetails")?;
     let params = ListNotifications {
@@ -78,7 +78,7 @@ async fn get_case(
     query: QueryParams,
     line: RequestLine,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CaseView>, ApiError> {
     let lite = query.only(&["lite"])?.boolean("lite")?.unwrap_or(false);
     let id = path_uuid(&line, "caseId", &id)?;
     Ok(Json(cases::get_case(&state, &Actor::from(&caller), id, lite).await?))
@@ -89,7 +89,7 @@ async fn portal_inbox(
     State(state): State<AppState>,
     user: PortalUser,
     query: QueryParams,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<InboxPage>, ApiError> {
     query.only(&["status", "q", "processCode", "from", "to", "cursor", "limit"])?;
     let actor = portal_actor(&state, &user.account).await?;
     let mut visible = actor.procedures.clone().unwrap_or_default();
@@ -128,7 +128,7 @@ async fn portal_dossier(
     _: NoQuery,
     line: RequestLine,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<DossierPage>, ApiError> {
     let id = path_uuid(&line, "caseId", &id)?;
     let actor = portal_actor(&state, &user.account).await?;
     Ok(Json(portal_cases::read(&state, &actor, id).await?))
@@ -141,7 +141,7 @@ async fn portal_history(
     _: NoQuery,
     line: RequestLine,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<History>, ApiError> {
     let id = path_uuid(&line, "caseId", &id)?;
     let actor = portal_actor(&state, &user.account).await?;
     Ok(Json(portal_cases::history(&state, &actor, id).await?))
@@ -153,7 +153,7 @@ async fn get_event(
     _: NoQuery,
     line: RequestLine,
     Path((case_id, event_id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<EventView>, ApiError> {
     let case_id = path_uuid(&line, "caseId", &case_id)?;
     let event_id = path_uuid(&line, "eventId", &event_id)?;
     Ok(Json(events::get_event(&state, &Actor::from(&caller), case_id, event_id).await?))

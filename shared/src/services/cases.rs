@@ -1,19 +1,20 @@
 //! The case side of the exchange: who may act on a case, reading it, changing its status (by
 //! `PATCH` or by an event's `caseNewStatus`), and downloading its attachments.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::{
     Attempt, Checker, ExchangeError,
     actor::{Actor, Side},
     binaries::{self, Delivery},
-    optimistic, refused, time_or_null,
+    optimistic, refused,
+    views::CaseView,
 };
 use crate::{
     domain::{
-        Attachment, Case, CaseStatus, ChangeSource, Event, Folder, OrgRef, Party, Procedure, Retention, StatusChange,
-        check_transition, format_time,
+        Attachment, Case, CaseStatus, ChangeSource, Folder, OrgRef, Party, Procedure, Retention, StatusChange,
+        check_transition,
     },
     ports::Write,
     state::AppState,
@@ -96,75 +97,6 @@ pub async fn access_with_procedure(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Rendering
-// ---------------------------------------------------------------------------------------------
-
-/// An attachment in the contract's `Attachment` shape.
-pub fn render_attachment(a: &Attachment) -> Value {
-    json!({
-        "id": a.id,
-        "status": a.status,
-        "fileName": a.file_name,
-        "type": a.attachment_type,
-        "size": a.size,
-        "mimeType": a.mime_type,
-    })
-}
-
-/// An event as `viewer` may see it: the internal comment only for its transmitter's organisation.
-pub fn render_event(event: &Event, files: &[&Versioned<Attachment>], viewer: &Actor) -> Value {
-    let own = viewer.org.key() == event.transmitter.key();
-    json!({
-        "id": event.id,
-        "transmitter": event.transmitter,
-        "message": event.message,
-        "comment": if own { event.comment.clone() } else { None },
-        "actionType": event.action_type,
-        "author": event.author,
-        "notification": event.notification,
-        "createDateTime": format_time(event.create_date_time),
-        "updateDateTime": format_time(event.update_date_time),
-        "status": event.status,
-        "caseCurrentStatus": event.case_current_status,
-        "caseNewStatus": event.case_new_status,
-        "partnerAttributes": event.partner_attributes,
-        "attachments": files.iter().map(|a| render_attachment(&a.value)).collect::<Vec<_>>(),
-        "partnerInfo": event.partner_info,
-    })
-}
-
-fn render_case(access: &CaseAccess, viewer: &Actor, lite: bool) -> Value {
-    let case = access.case();
-    let mut body = json!({
-        "id": case.id,
-        "status": case.status,
-        "recipient": case.recipient,
-        "externalId": case.external_id,
-        "processCode": case.process_code,
-        "createDateTime": format_time(case.create_date_time),
-        "updateDateTime": time_or_null(case.update_date_time),
-        "transmissionDateTime": time_or_null(case.transmission_date_time),
-        "closeDateTime": time_or_null(case.close_date_time),
-        "partnerAttributes": case.partner_attributes,
-        "applicant": access.folder.applicant,
-        "attachments": access.folder_attachments.iter()
-            .filter(|a| a.value.is_for_case(case.id))
-            .map(|a| render_attachment(&a.value))
-            .collect::<Vec<_>>(),
-    });
-    if !lite {
-        body["events"] = access
-            .record
-            .events
-            .iter()
-            .map(|e| render_event(&e.value, &access.record.attachments_of(&e.value), viewer))
-            .collect::<Vec<_>>()
-            .into();
-    }
-    body
-}
-
-// ---------------------------------------------------------------------------------------------
 // Use cases
 // ---------------------------------------------------------------------------------------------
 
@@ -172,9 +104,9 @@ fn render_case(access: &CaseAccess, viewer: &Actor, lite: bool) -> Value {
 ///
 /// # Errors
 /// `CaseNotFound`, `Forbidden`.
-pub async fn get_case(state: &AppState, actor: &Actor, id: Uuid, lite: bool) -> Result<Value, ExchangeError> {
+pub async fn get_case(state: &AppState, actor: &Actor, id: Uuid, lite: bool) -> Result<CaseView, ExchangeError> {
     let access = access(state, actor, id).await?;
-    Ok(render_case(&access, actor, lite))
+    Ok(CaseView::of(&access, actor, lite))
 }
 
 /// The writes changing a case's status, with the record of who did it; nothing when the case

@@ -9,8 +9,9 @@ use super::{
     Attempt, Checker, ExchangeError, FileMeta, UploadHeaders,
     actor::Actor,
     binaries::{self, Delivery, UploadError, UploadUrl},
-    cases::{self, CaseAccess, render_event},
+    cases::{self, CaseAccess},
     optimistic, refused,
+    views::EventView,
 };
 use crate::{
     domain::{
@@ -250,7 +251,7 @@ pub async fn create_event(
     case_id: Uuid,
     new: NewEvent,
     partner_info: Option<PartnerInfo>,
-) -> Result<Value, ExchangeError> {
+) -> Result<EventView, ExchangeError> {
     let (new, partner_info) = (&new, &partner_info);
     let (event, files) = optimistic::<_, ExchangeError, _, _>(state, || async move {
         let (access, sending) = access_for_sending(state, actor, case_id).await?;
@@ -319,7 +320,7 @@ pub async fn create_event(
     let versioned: Vec<Versioned<Attachment>> =
         files.into_iter().map(|value| Versioned { value, version: 1 }).collect();
     let refs: Vec<&Versioned<Attachment>> = versioned.iter().collect();
-    Ok(render_event(&event, &refs, actor))
+    Ok(EventView::of(&event, &refs, actor))
 }
 
 /// Loads a case and one of its events.
@@ -342,9 +343,14 @@ fn is_transmitter(actor: &Actor, event: &Event) -> bool {
 ///
 /// # Errors
 /// `CaseNotFound`, `EventNotFound`, `Forbidden`.
-pub async fn get_event(state: &AppState, actor: &Actor, case_id: Uuid, event_id: Uuid) -> Result<Value, ExchangeError> {
+pub async fn get_event(
+    state: &AppState,
+    actor: &Actor,
+    case_id: Uuid,
+    event_id: Uuid,
+) -> Result<EventView, ExchangeError> {
     let (access, event) = access_event(state, actor, case_id, event_id).await?;
-    Ok(render_event(&event.value, &access.record.attachments_of(&event.value), actor))
+    Ok(EventView::of(&event.value, &access.record.attachments_of(&event.value), actor))
 }
 
 /// `PATCH /cases/{c}/events/{e}` (and its POST override): `SENT` by the transmitter once every

@@ -10,14 +10,15 @@ use std::collections::{BTreeMap, HashMap};
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
+use serde::Serialize;
+use uuid::Uuid;
 
-use super::{ExchangeError, time_or_null};
+use super::ExchangeError;
 use crate::{
-    domain::{Case, InboxTab, OrgRef, ProcessCode, format_time, search_key},
+    domain::{Case, CaseStatus, InboxTab, OrgRef, ProcessCode, format_time, search_key},
     ports::SortKey,
     state::AppState,
-    store::{InboxIndex, Versioned},
+    store::{InboxIndex, Reads, Versioned},
 };
 
 pub const DEFAULT_LIMIT: usize = 25;
@@ -60,7 +61,41 @@ fn decode_cursor(cursor: &str) -> Result<String, ExchangeError> {
     })
 }
 
-/// The inbox page, as `{items, counts, nextCursor}`.
+/// An inbox page: its rows, the per-tab counts and where the next page starts.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InboxPage {
+    pub items: Vec<InboxRow>,
+    /// Per tab (`NOUVEAU`…), and `TOUS`.
+    pub counts: BTreeMap<String, i64>,
+    pub next_cursor: Option<String>,
+}
+
+/// A dossier as the inbox lists it.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InboxRow {
+    pub id: Uuid,
+    pub status: CaseStatus,
+    pub tab: Option<InboxTab>,
+    pub process_code: ProcessCode,
+    pub procedure_title: Option<String>,
+    pub concerned: Option<Concerned>,
+    pub number: String,
+    pub transmission_date_time: Option<String>,
+    pub update_date_time: Option<String>,
+}
+
+/// Whom a dossier concerns.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Concerned {
+    pub last_name: String,
+    pub first_name: String,
+}
+
+/// The inbox page. The cases, the procedures' titles and the counts are read together: one
+/// round trip (two for a number search that finds nothing and falls back to names).
 ///
 /// # Errors
 /// `Invalid` for a cursor the hub did not issue; store failures.
@@ -69,28 +104,34 @@ pub async fn list(
     org: &OrgRef,
     visible: &[ProcessCode],
     query: &InboxQuery,
-) -> Result<Value, ExchangeError> {
+) -> Result<InboxPage, ExchangeError> {
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
     let cursor = query.cursor.as_deref().map(decode_cursor).transpose()?;
     let text = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
 
-    let (cases, next) = match text {
-        Some(q) => match by_number(state, org, visible, q).await? {
-            found if !found.is_empty() => (found, None),
-            _ => by_name(state, org, visible, &search_key(q), query, cursor, limit).await?,
-        },
-        None => by_date(state, org, visible, query, cursor, limit).await?,
+    let cases = async {
+        match text {
+            Some(q) => match by_number(state, org, visible, q).await? {
+                found if !found.is_empty() => Ok((found, None)),
+                _ => by_name(state, org, visible, &search_key(q), query, cursor, limit).await,
+            },
+            None => by_date(state, org, visible, query, cursor, limit).await,
+        }
     };
+    let ((cases, next), titles, counts) = tokio::try_join!(cases, titles(state, visible), counts(state, org, visible))?;
+    let items = cases.iter().map(|c| row(c, &titles)).collect();
+    Ok(InboxPage { items, counts, next_cursor: next.map(|k| encode_cursor(&k)) })
+}
 
-    let mut titles = HashMap::new();
-    for code in visible {
-        let title = state.store.procedure(code).await?.map_or_else(|| code.to_string(), |p| p.title);
-        titles.insert(code.clone(), title);
-    }
-    let items: Vec<Value> = cases.iter().map(|c| render_row(c, &titles)).collect();
-    Ok(
-        json!({"items": items, "counts": counts(state, org, visible).await?, "nextCursor": next.map(|k| encode_cursor(&k))}),
-    )
+/// The visible procedures' titles (the code for one that is gone).
+async fn titles(state: &AppState, visible: &[ProcessCode]) -> Result<HashMap<ProcessCode, String>, ExchangeError> {
+    let mut reads = Reads::new();
+    let slots: Vec<_> = visible.iter().map(|code| (code, reads.procedure(code))).collect();
+    let read = state.store.read_all(reads).await?;
+    slots
+        .into_iter()
+        .map(|(code, slot)| Ok((code.clone(), read.get(slot)?.map_or_else(|| code.to_string(), |p| p.title))))
+        .collect()
 }
 
 async fn by_number(
@@ -119,12 +160,11 @@ async fn by_date(
         upper = upper.min(c.clone());
     }
     let index = query.tab.map_or(InboxIndex::All, InboxIndex::Tab);
+    let pages = visible.iter().map(|code| {
+        state.store.inbox_page(org, code, index, Some(SortKey::Between(lower.clone(), upper.clone())), true, limit + 1)
+    });
     let mut all: Vec<Case> = Vec::new();
-    for code in visible {
-        let page = state
-            .store
-            .inbox_page(org, code, index, Some(SortKey::Between(lower.clone(), upper.clone())), true, limit + 1)
-            .await?;
+    for page in futures::future::try_join_all(pages).await? {
         all.extend(
             page.into_iter().map(|v: Versioned<Case>| v.value).filter(|c| cursor.as_ref() != Some(&date_key(c))),
         );
@@ -153,20 +193,13 @@ async fn by_name(
     // Without tab or date filters every name read is shown: one more than a page is enough.
     let filtered = query.tab.is_some() || query.from.is_some() || query.to.is_some();
     let scan = if filtered { NAME_SCAN } else { limit + 1 };
+    let pages = visible.iter().map(|code| {
+        let range = SortKey::Between(lower.clone(), upper.clone());
+        state.store.inbox_page(org, code, InboxIndex::Name(prefix), Some(range), false, scan)
+    });
     let mut all: Vec<Case> = Vec::new();
     let mut truncated_at: Option<String> = None;
-    for code in visible {
-        let page = state
-            .store
-            .inbox_page(
-                org,
-                code,
-                InboxIndex::Name(prefix),
-                Some(SortKey::Between(lower.clone(), upper.clone())),
-                false,
-                scan,
-            )
-            .await?;
+    for page in futures::future::try_join_all(pages).await? {
         if page.len() == scan {
             let last = page.last().map(|v| name_key(&v.value));
             truncated_at = match (truncated_at, last) {
@@ -194,33 +227,36 @@ async fn by_name(
 }
 
 /// Per-tab counts over the visible procedures, from the maintained counters, and `TOUS`.
-async fn counts(state: &AppState, org: &OrgRef, visible: &[ProcessCode]) -> Result<Value, ExchangeError> {
+async fn counts(
+    state: &AppState,
+    org: &OrgRef,
+    visible: &[ProcessCode],
+) -> Result<BTreeMap<String, i64>, ExchangeError> {
     let mut total: BTreeMap<InboxTab, i64> = InboxTab::ALL.iter().map(|t| (*t, 0)).collect();
-    for code in visible {
-        for (tab, n) in state.store.inbox_counts(org, code).await? {
-            *total.entry(tab).or_default() += n;
-        }
+    let counters = visible.iter().map(|code| state.store.inbox_counts(org, code));
+    for (tab, n) in futures::future::try_join_all(counters).await?.into_iter().flatten() {
+        *total.entry(tab).or_default() += n;
     }
-    let all: i64 = total.iter().filter(|(t, _)| **t != InboxTab::Archive).map(|(_, n)| n).sum();
-    let mut out: serde_json::Map<String, Value> = total
-        .into_iter()
-        .filter(|(t, _)| *t != InboxTab::Archive)
-        .map(|(t, n)| (t.as_str().to_owned(), n.into()))
-        .collect();
-    out.insert("TOUS".into(), all.into());
-    Ok(Value::Object(out))
+    total.remove(&InboxTab::Archive);
+    let all: i64 = total.values().sum();
+    let mut out: BTreeMap<String, i64> = total.into_iter().map(|(t, n)| (t.as_str().to_owned(), n)).collect();
+    out.insert("TOUS".into(), all);
+    Ok(out)
 }
 
-fn render_row(c: &Case, titles: &HashMap<ProcessCode, String>) -> Value {
-    json!({
-        "id": c.id,
-        "status": c.status,
-        "tab": c.tab(),
-        "processCode": c.process_code,
-        "procedureTitle": titles.get(&c.process_code),
-        "concerned": c.applicant.as_ref().map(|a| json!({"lastName": a.last_name, "firstName": a.first_name})),
-        "number": c.external_id,
-        "transmissionDateTime": time_or_null(c.transmission_date_time),
-        "updateDateTime": time_or_null(c.update_date_time),
-    })
+fn row(c: &Case, titles: &HashMap<ProcessCode, String>) -> InboxRow {
+    InboxRow {
+        id: c.id,
+        status: c.status,
+        tab: c.tab(),
+        process_code: c.process_code.clone(),
+        procedure_title: titles.get(&c.process_code).cloned(),
+        concerned: c
+            .applicant
+            .as_ref()
+            .map(|a| Concerned { last_name: a.last_name.clone(), first_name: a.first_name.clone() }),
+        number: c.external_id.clone(),
+        transmission_date_time: c.transmission_date_time.map(format_time),
+        update_date_time: c.update_date_time.map(format_time),
+    }
 }

@@ -19,6 +19,7 @@ pub mod retention;
 pub mod subscriptions;
 pub mod token;
 mod validate;
+pub mod views;
 
 pub use binaries::{
     ARCHIVE_PREFIX, Completion, Delivery, Download, Redirect, UploadError, UploadHeaders, UploadUrl, complete_presigned,

@@ -3,13 +3,12 @@
 
 use std::collections::HashSet;
 
-use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::ExchangeError;
+use super::{ExchangeError, views::NotificationView};
 use crate::{
     auth::Claims,
-    domain::{Event, Notification, OrgRef, ProcessCode, Scope, format_time},
+    domain::{Event, Notification, OrgRef, ProcessCode, Scope},
     state::AppState,
     store::{Reads, Slot, StoreError, Versioned},
 };
@@ -47,7 +46,11 @@ async fn first_pages(
 ///
 /// # Errors
 /// When the store fails.
-pub async fn list(state: &AppState, caller: &Claims, params: &ListNotifications) -> Result<Value, ExchangeError> {
+pub async fn list(
+    state: &AppState,
+    caller: &Claims,
+    params: &ListNotifications,
+) -> Result<Vec<NotificationView>, ExchangeError> {
     let max = params.max_result.unwrap_or(DEFAULT_MAX_RESULT).clamp(1, MAX_RESULT_CAP);
     let org = caller.org();
     // An SI client sees its own procedure only.
@@ -106,22 +109,13 @@ pub async fn list(state: &AppState, caller: &Claims, params: &ListNotifications)
         })
         .collect();
     let read = state.store.read_all(reads).await?;
-    let mut out = Vec::with_capacity(items.len());
-    for (Versioned { value: n, .. }, event) in items.into_iter().zip(events) {
-        let event = event.map(|slot| read.get(slot)).transpose()?.flatten();
-        out.push(json!({
-            "id": n.id,
-            "recipient": n.recipient,
-            "transmitter": n.transmitter,
-            "processCode": n.process_code,
-            "caseId": n.case_id,
-            "eventId": n.event_id,
-            "dateTime": format_time(n.date_time),
-            "eventActionType": event.as_ref().map(|e| e.action_type),
-            "eventStatus": event.as_ref().map(|e| e.status),
-        }));
-    }
-    Ok(Value::Array(out))
+    items
+        .into_iter()
+        .zip(events)
+        .map(|(n, event)| {
+            Ok(NotificationView::of(n.value, event.map(|slot| read.get(slot)).transpose()?.flatten().as_ref()))
+        })
+        .collect()
 }
 
 /// `DELETE /notifications/{id}`: the recipient acknowledges it.

@@ -106,7 +106,7 @@ pub async fn pending_folder(state: &AppState, size: u64) -> (uuid::Uuid, uuid::U
     )
     .await
     .unwrap();
-    (folder["id"].as_str().unwrap().parse().unwrap(), folder["attachments"][0]["id"].as_str().unwrap().parse().unwrap())
+    (folder.id, folder.attachments[0].id)
 }
 
 /// An API Gateway v2 event fixture of `events/` as the request the router receives on Lambda.
@@ -178,8 +178,8 @@ pub async fn deposit_case(state: &AppState, bytes: &'static [u8]) -> (uuid::Uuid
     });
     let folder =
         folders::create_folder(state, &op, folders::NewFolder::parse("POST /f", &body).unwrap(), None).await.unwrap();
-    let folder_id: uuid::Uuid = folder["id"].as_str().unwrap().parse().unwrap();
-    let attachment: uuid::Uuid = folder["attachments"][0]["id"].as_str().unwrap().parse().unwrap();
+    let folder_id: uuid::Uuid = folder.id;
+    let attachment: uuid::Uuid = folder.attachments[0].id;
     let stream = Box::pin(futures::stream::iter([Ok(bytes::Bytes::from_static(bytes))]));
     let headers = UploadHeaders { digest: None, content_length: None };
     folders::upload_attachment(state, &op, folder_id, attachment, headers, stream).await.unwrap();
@@ -191,7 +191,7 @@ pub async fn deposit_case(state: &AppState, bytes: &'static [u8]) -> (uuid::Uuid
     )
     .await
     .unwrap();
-    let case = folder["cases"][0]["id"].as_str().unwrap().parse().unwrap();
+    let case = folder.cases[0].id;
     (case, attachment)
 }
 
@@ -272,7 +272,7 @@ pub async fn deposit_event(state: &AppState, case: uuid::Uuid, size: usize) -> (
     )
     .await
     .unwrap();
-    (event["id"].as_str().unwrap().parse().unwrap(), event["attachments"][0]["id"].as_str().unwrap().parse().unwrap())
+    (event.id, event.attachments[0].id)
 }
 
 /// The entries of a zip archive, in order: name and bytes (each checked against its CRC).

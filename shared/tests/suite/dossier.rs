@@ -41,7 +41,7 @@ async fn an_agent_confirms_reception_processes_and_finishes_a_dossier_and_the_op
     let (case, _) = deposit_case(&state, b"%PDF-1.4 fixture").await;
     let a = agent(&["CERTDC"], true);
 
-    let page = portal_cases::read(&state, &a, case).await.unwrap();
+    let page = crate::json(portal_cases::read(&state, &a, case).await.unwrap());
     assert_eq!((page["status"].as_str(), page["tab"].as_str()), (Some("HUBEE_NOTIFIED"), Some("NOUVEAU")));
     assert_eq!(page["receptionToConfirm"], true);
     assert_eq!(page["actions"], json!(["CONFIRM_RECEPTION"]));
@@ -59,8 +59,10 @@ async fn an_agent_confirms_reception_processes_and_finishes_a_dossier_and_the_op
 
     // The operator got one notified STATUS_UPDATE event per change, written by the agent.
     let op = claims(&state, "fixture-osl");
-    let events =
-        hubee_shared::services::cases::get_case(&state, &(&op).into(), case, false).await.unwrap()["events"].clone();
+    let events = crate::json(
+        hubee_shared::services::cases::get_case(&state, &(&op).into(), case, false).await.unwrap(),
+    )["events"]
+        .clone();
     let changes: Vec<_> =
         events.as_array().unwrap().iter().map(|e| e["caseNewStatus"].as_str().unwrap().to_owned()).collect();
     assert_eq!(changes, ["SI_RECEIVED", "IN_PROGRESS", "DONE"]);
@@ -69,7 +71,7 @@ async fn an_agent_confirms_reception_processes_and_finishes_a_dossier_and_the_op
     assert_eq!(inbox.items.len(), 3);
 
     // The history holds everything, who and when; the comment is internal.
-    let history = portal_cases::history(&state, &a, case).await.unwrap();
+    let history = crate::json(portal_cases::history(&state, &a, case).await.unwrap());
     let kinds: Vec<_> =
         history["entries"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_owned()).collect();
     for k in ["CREATED", "TRANSMITTED", "CONSULTED", "EVENT", "STATUS", "COMMENT"] {
@@ -92,7 +94,8 @@ async fn a_refusal_carries_its_reason_to_the_operator() {
     portal_cases::act(&state, &a, case, Action::ConfirmReception, None).await.unwrap();
     portal_cases::act(&state, &a, case, Action::Refuse, Some("Acte illisible")).await.unwrap();
     let op = claims(&state, "fixture-osl");
-    let case_json = hubee_shared::services::cases::get_case(&state, &(&op).into(), case, false).await.unwrap();
+    let case_json =
+        crate::json(hubee_shared::services::cases::get_case(&state, &(&op).into(), case, false).await.unwrap());
     assert_eq!(case_json["status"], "REFUSED");
     assert_eq!(case_json["events"][1]["message"], "Acte illisible");
 }
@@ -102,7 +105,7 @@ async fn consultation_only_and_unauthorised_users_are_held_back() {
     let (_dir, state) = bed().await;
     let (case, _) = deposit_case(&state, b"%PDF-1.4 fixture").await;
     let reader = agent(&["CERTDC"], false);
-    let page = portal_cases::read(&state, &reader, case).await.unwrap();
+    let page = crate::json(portal_cases::read(&state, &reader, case).await.unwrap());
     assert_eq!((page["actions"].clone(), page["receptionToConfirm"].clone()), (json!([]), json!(false)));
     let forbidden = |r: Result<_, hubee_shared::services::ExchangeError>| {
         matches!(r, Err(hubee_shared::services::ExchangeError::Forbidden))
@@ -167,7 +170,7 @@ async fn downloading_everything_streams_a_zip_with_its_manifest_and_moves_the_do
     assert_eq!(entries[1].1, b"%PDF-1.4 fixture");
 
     // Both downloads are in the history; the dossier is now "En cours".
-    let history = portal_cases::history(&state, &a, case).await.unwrap();
+    let history = crate::json(portal_cases::history(&state, &a, case).await.unwrap());
     let actions: Vec<_> =
         history["entries"].as_array().unwrap().iter().filter_map(|e| e["actionType"].as_str()).collect();
     assert!(actions.contains(&"ATTACH_DL") && actions.contains(&"ATTACH_DL_ALL"), "{actions:?}");
@@ -198,7 +201,7 @@ async fn an_agent_deposits_a_file_for_the_operator_and_a_wrong_size_leaves_nothi
     let body = |bytes: &'static [u8]| -> hubee_shared::ports::ByteStream {
         Box::pin(futures::stream::iter([Ok(bytes::Bytes::from_static(bytes))]))
     };
-    let event = portal_cases::deposit(&state, &a, case, meta(7), body(b"%PDF-ok")).await.unwrap();
+    let event = crate::json(portal_cases::deposit(&state, &a, case, meta(7), body(b"%PDF-ok")).await.unwrap());
     assert_eq!((event["actionType"].as_str(), event["status"].as_str()), (Some("ATTACH_DEPOSIT"), Some("SENT")));
     assert_eq!(event["attachments"][0]["status"], "RECEIVED");
     assert_eq!(event["author"], "Bruno Petit");
@@ -210,8 +213,10 @@ async fn an_agent_deposits_a_file_for_the_operator_and_a_wrong_size_leaves_nothi
         portal_cases::deposit(&state, &a, case, meta(9), body(b"%PDF-ok")).await.is_err(),
         "a wrong size is refused"
     );
-    let events =
-        hubee_shared::services::cases::get_case(&state, &(&op).into(), case, false).await.unwrap()["events"].clone();
+    let events = crate::json(
+        hubee_shared::services::cases::get_case(&state, &(&op).into(), case, false).await.unwrap(),
+    )["events"]
+        .clone();
     assert_eq!(events.as_array().unwrap().len(), 1, "the failed deposit was withdrawn");
     assert!(portal_cases::deposit(&state, &agent(&["CERTDC"], false), case, meta(7), body(b"%PDF-ok")).await.is_err());
 }

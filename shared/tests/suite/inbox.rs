@@ -81,9 +81,11 @@ async fn transmit(
     let body = json!({"externalId": number, "processCode": process, "applicant": {"firstName": first, "lastName": last},
         "cases": [{"externalId": number, "recipient": {"type": "SI", "companyRegister": to.0, "branchCode": to.1}}],
         "attachments": [{"fileName": "a.pdf", "type": "T", "size": 1, "mimeType": "application/pdf", "recipients": [number]}]});
-    let folder = folders::create_folder(state, &admin, folders::NewFolder::parse("POST /f", &body).unwrap(), None)
-        .await
-        .unwrap();
+    let folder = crate::json(
+        folders::create_folder(state, &admin, folders::NewFolder::parse("POST /f", &body).unwrap(), None)
+            .await
+            .unwrap(),
+    );
     let id = folder["id"].as_str().unwrap().parse().unwrap();
     let att = folder["attachments"][0]["id"].as_str().unwrap().parse().unwrap();
     let stream = Box::pin(futures::stream::iter([Ok(bytes::Bytes::from_static(b"x"))]));
@@ -130,14 +132,10 @@ async fn the_inbox_lists_newest_first_across_procedures_and_pages_without_gap_or
     let mut seen = Vec::new();
     let mut cursor = None;
     loop {
-        let page = inbox::list(
-            &state,
-            &org(A),
-            &both,
-            &InboxQuery { cursor: cursor.clone(), limit: Some(5), ..Default::default() },
-        )
-        .await
-        .unwrap();
+        let page =
+            list(&state, &org(A), &both, &InboxQuery { cursor: cursor.clone(), limit: Some(5), ..Default::default() })
+                .await
+                .unwrap();
         assert!(page["items"].as_array().unwrap().len() <= 5);
         seen.extend(numbers(&page));
         match page["nextCursor"].as_str() {
@@ -148,25 +146,23 @@ async fn the_inbox_lists_newest_first_across_procedures_and_pages_without_gap_or
     assert_eq!(seen, expected, "newest transmission first, every case once, nothing of another organisation");
 
     // A transmission while paging does not shift the pages below it.
-    let first =
-        inbox::list(&state, &org(A), &both, &InboxQuery { limit: Some(5), ..Default::default() }).await.unwrap();
+    let first = list(&state, &org(A), &both, &InboxQuery { limit: Some(5), ..Default::default() }).await.unwrap();
     clock.advance(Duration::minutes(1));
     transmit(&state, "CERTDC", "N-NEW", NAMES[1], A).await;
     let next =
         InboxQuery { cursor: first["nextCursor"].as_str().map(str::to_owned), limit: Some(5), ..Default::default() };
-    assert_eq!(numbers(&inbox::list(&state, &org(A), &both, &next).await.unwrap()), expected[5..10]);
+    assert_eq!(numbers(&list(&state, &org(A), &both, &next).await.unwrap()), expected[5..10]);
 
     // Only the procedures the user may see.
-    let certdc =
-        inbox::list(&state, &org(A), &codes(&["CERTDC"]), &InboxQuery { limit: Some(100), ..Default::default() })
-            .await
-            .unwrap();
+    let certdc = list(&state, &org(A), &codes(&["CERTDC"]), &InboxQuery { limit: Some(100), ..Default::default() })
+        .await
+        .unwrap();
     assert_eq!(certdc["items"].as_array().unwrap().len(), 16);
     assert!(certdc["items"].as_array().unwrap().iter().all(|i| i["processCode"] == "CERTDC"));
     assert_eq!(certdc["items"][0]["procedureTitle"], "Certificat de décès électronique");
     assert_eq!(certdc["counts"]["TOUS"], 16);
     assert!(
-        inbox::list(&state, &org(A), &both, &InboxQuery { cursor: Some("garbage!".into()), ..Default::default() })
+        list(&state, &org(A), &both, &InboxQuery { cursor: Some("garbage!".into()), ..Default::default() })
             .await
             .is_err()
     );
@@ -204,7 +200,7 @@ async fn tabs_and_counts_follow_every_status_change() {
     .unwrap();
 
     let certdc = codes(&["CERTDC"]);
-    let all = inbox::list(&state, &org(A), &certdc, &InboxQuery::default()).await.unwrap();
+    let all = list(&state, &org(A), &certdc, &InboxQuery::default()).await.unwrap();
     let counts = &all["counts"];
     assert_eq!(
         (
@@ -218,7 +214,7 @@ async fn tabs_and_counts_follow_every_status_change() {
         "{counts}"
     );
     assert_eq!(counts["TRAITE"], 0);
-    let refused = inbox::list(
+    let refused = list(
         &state,
         &org(A),
         &certdc,
@@ -228,7 +224,7 @@ async fn tabs_and_counts_follow_every_status_change() {
     .unwrap();
     assert_eq!(numbers(&refused), ["T-2"]);
     assert_eq!(refused["items"][0]["tab"], "REFUSE");
-    let new = inbox::list(
+    let new = list(
         &state,
         &org(A),
         &certdc,
@@ -238,7 +234,7 @@ async fn tabs_and_counts_follow_every_status_change() {
     .unwrap();
     assert_eq!(numbers(&new), ["T-3"]);
     // Mairie B's counters are its own.
-    let b = inbox::list(&state, &org(B), &certdc, &InboxQuery::default()).await.unwrap();
+    let b = list(&state, &org(B), &certdc, &InboxQuery::default()).await.unwrap();
     assert_eq!(b["counts"]["TOUS"], 0);
 }
 
@@ -251,29 +247,22 @@ async fn names_are_found_by_prefix_whatever_the_accents_and_numbers_exactly() {
     }
     let certdc = codes(&["CERTDC"]);
     let search = |q: &str| InboxQuery { q: Some(q.into()), ..Default::default() };
-    let found = inbox::list(&state, &org(A), &certdc, &search("lef")).await.unwrap();
+    let found = list(&state, &org(A), &certdc, &search("lef")).await.unwrap();
     assert_eq!(numbers(&found), ["DGS-CERTDC-0001", "DGS-CERTDC-0000"], "lefebvre before lefevre, accents ignored");
     assert_eq!(found["items"][0]["concerned"], json!({"lastName": "Lefebvre", "firstName": "Jean"}));
-    assert_eq!(
-        numbers(&inbox::list(&state, &org(A), &certdc, &search("LEFÈVRE él")).await.unwrap()),
-        ["DGS-CERTDC-0000"]
-    );
-    assert_eq!(numbers(&inbox::list(&state, &org(A), &certdc, &search("oeuv")).await.unwrap()), ["DGS-CERTDC-0004"]);
-    assert_eq!(
-        numbers(&inbox::list(&state, &org(A), &certdc, &search("d artagnan")).await.unwrap()),
-        ["DGS-CERTDC-0003"]
-    );
-    assert!(numbers(&inbox::list(&state, &org(A), &certdc, &search("dupont")).await.unwrap()).is_empty());
+    assert_eq!(numbers(&list(&state, &org(A), &certdc, &search("LEFÈVRE él")).await.unwrap()), ["DGS-CERTDC-0000"]);
+    assert_eq!(numbers(&list(&state, &org(A), &certdc, &search("oeuv")).await.unwrap()), ["DGS-CERTDC-0004"]);
+    assert_eq!(numbers(&list(&state, &org(A), &certdc, &search("d artagnan")).await.unwrap()), ["DGS-CERTDC-0003"]);
+    assert!(numbers(&list(&state, &org(A), &certdc, &search("dupont")).await.unwrap()).is_empty());
     // An exact dossier number goes straight to it (case-insensitive), within what the user sees.
     assert_eq!(
-        numbers(&inbox::list(&state, &org(A), &certdc, &search("dgs-certdc-0002")).await.unwrap()),
+        numbers(&list(&state, &org(A), &certdc, &search("dgs-certdc-0002")).await.unwrap()),
         ["DGS-CERTDC-0002"]
     );
     assert!(
-        numbers(&inbox::list(&state, &org(A), &codes(&["EtatCivil"]), &search("DGS-CERTDC-0002")).await.unwrap())
-            .is_empty()
+        numbers(&list(&state, &org(A), &codes(&["EtatCivil"]), &search("DGS-CERTDC-0002")).await.unwrap()).is_empty()
     );
-    assert!(numbers(&inbox::list(&state, &org(B), &certdc, &search("DGS-CERTDC-0002")).await.unwrap()).is_empty());
+    assert!(numbers(&list(&state, &org(B), &certdc, &search("DGS-CERTDC-0002")).await.unwrap()).is_empty());
 }
 
 #[tokio::test]
@@ -290,16 +279,12 @@ async fn dates_bound_the_transmission_date() {
         ..Default::default()
     };
     assert_eq!(
-        numbers(&inbox::list(&state, &org(A), &certdc, &range).await.unwrap()),
+        numbers(&list(&state, &org(A), &certdc, &range).await.unwrap()),
         ["D-2", "D-1"],
         "from inclusive, to exclusive"
     );
     let named = InboxQuery { q: Some("l".into()), from: parse_time("2026-03-02T00:00:00Z"), ..Default::default() };
-    assert_eq!(
-        numbers(&inbox::list(&state, &org(A), &certdc, &named).await.unwrap()),
-        ["D-1"],
-        "names within the dates"
-    );
+    assert_eq!(numbers(&list(&state, &org(A), &certdc, &named).await.unwrap()), ["D-1"], "names within the dates");
 }
 
 #[tokio::test]
@@ -311,14 +296,10 @@ async fn a_name_search_pages_in_name_order_without_gap_or_repeat() {
         transmit(&state, process, &format!("P-{i:02}"), *name, A).await;
     }
     let both = codes(&["CERTDC", "EtatCivil"]);
-    let all = inbox::list(
-        &state,
-        &org(A),
-        &both,
-        &InboxQuery { q: Some("le".into()), limit: Some(100), ..Default::default() },
-    )
-    .await
-    .unwrap();
+    let all =
+        list(&state, &org(A), &both, &InboxQuery { q: Some("le".into()), limit: Some(100), ..Default::default() })
+            .await
+            .unwrap();
     let expected = numbers(&all);
     assert_eq!(
         expected,
@@ -329,7 +310,7 @@ async fn a_name_search_pages_in_name_order_without_gap_or_repeat() {
     let mut cursor = None;
     loop {
         let q = InboxQuery { q: Some("le".into()), cursor: cursor.clone(), limit: Some(2), ..Default::default() };
-        let page = inbox::list(&state, &org(A), &both, &q).await.unwrap();
+        let page = list(&state, &org(A), &both, &q).await.unwrap();
         seen.extend(numbers(&page));
         match page["nextCursor"].as_str() {
             Some(c) => cursor = Some(c.to_owned()),
@@ -337,4 +318,14 @@ async fn a_name_search_pages_in_name_order_without_gap_or_repeat() {
         }
     }
     assert_eq!(seen, expected);
+}
+
+/// The inbox page as the edge serialises it.
+async fn list(
+    state: &hubee_shared::state::AppState,
+    org: &OrgRef,
+    visible: &[ProcessCode],
+    query: &InboxQuery,
+) -> Result<Value, hubee_shared::services::ExchangeError> {
+    inbox::list(state, org, visible, query).await.map(crate::json)
 }

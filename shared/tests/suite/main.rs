@@ -16,3 +16,9 @@ mod inbox;
 mod notify;
 mod properties;
 mod retention;
+
+/// A use case's answer as the edge serialises it, for assertions on the contract's JSON.
+#[allow(clippy::expect_used)]
+fn json<T: serde::Serialize>(answer: T) -> serde_json::Value {
+    serde_json::to_value(answer).expect("answers serialise")
+}

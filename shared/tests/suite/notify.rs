@@ -70,8 +70,9 @@ async fn complete(state: &AppState, number: &str, recipients: &[(&str, &str)]) -
     let all: Vec<String> = (0..recipients.len()).map(|i| format!("{number}-{i}")).collect();
     let body = json!({"externalId": number, "processCode": "CERTDC", "applicant": {"firstName": "Camille", "lastName": "SECRETNAME"},
                       "cases": cases, "attachments": [{"fileName": "a.pdf", "type": "T", "size": 3, "mimeType": "application/pdf", "recipients": all}]});
-    let folder =
-        folders::create_folder(state, &op, folders::NewFolder::parse("POST /f", &body).unwrap(), None).await.unwrap();
+    let folder = crate::json(
+        folders::create_folder(state, &op, folders::NewFolder::parse("POST /f", &body).unwrap(), None).await.unwrap(),
+    );
     let id = folder["id"].as_str().unwrap().parse().unwrap();
     let att = folder["attachments"][0]["id"].as_str().unwrap().parse().unwrap();
     let stream = Box::pin(futures::stream::iter([Ok(bytes::Bytes::from_static(b"pdf"))]));

@@ -404,7 +404,7 @@ fn any_folder_body_is_created_or_refused_with_its_problems() {
         match bed.rt.block_on(async {
             folders::create_folder(&bed.state, &op, folders::NewFolder::parse("POST /f", &body)?, None).await
         }) {
-            Ok(folder) => prop_assert_eq!(&folder["externalId"], &body["externalId"]),
+            Ok(folder) => prop_assert_eq!(&crate::json(folder)["externalId"], &body["externalId"]),
             Err(ExchangeError::Invalid(problems)) => well_formed(&problems, "[ERROR][REQUEST][POST /f @body")?,
             Err(e @ (ExchangeError::Refused(_) | ExchangeError::Conflict(_))) => {
                 prop_assert!(matches!(rendered(e), 400 | 409));
@@ -426,9 +426,9 @@ fn a_valid_folder_reads_back_as_it_was_sent() {
         let created = bed.rt.block_on(async {
             folders::create_folder(&bed.state, &op, folders::NewFolder::parse("POST /f", &f.json())?, None).await
         });
-        let created = created.map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+        let created = crate::json(created.map_err(|e| TestCaseError::fail(format!("{e:?}")))?);
         let id: Uuid = created["id"].as_str().unwrap().parse().unwrap();
-        let got = bed.rt.block_on(folders::get_folder(&bed.state, &op, id)).unwrap();
+        let got = crate::json(bed.rt.block_on(folders::get_folder(&bed.state, &op, id)).unwrap());
         prop_assert_eq!(got["externalId"].as_str(), Some(f.external_id.as_str()));
         prop_assert_eq!(got["applicant"]["firstName"].as_str(), Some(f.first_name.as_str()));
         prop_assert_eq!(got["applicant"]["lastName"].as_str(), Some(f.last_name.as_str()));
@@ -492,7 +492,7 @@ fn any_event_body_is_created_or_refused_with_its_problems() {
             events::create_event(&bed.state, &(&si).into(), case, events::NewEvent::parse("POST /e", &body)?, None)
                 .await
         }) {
-            Ok(event) => prop_assert_eq!(&event["actionType"], &body["actionType"]),
+            Ok(event) => prop_assert_eq!(&crate::json(event)["actionType"], &body["actionType"]),
             Err(ExchangeError::Invalid(problems)) => well_formed(&problems, "[ERROR][REQUEST][POST /e @body")?,
             Err(e @ (ExchangeError::Refused(_) | ExchangeError::Conflict(_))) => {
                 prop_assert!(matches!(rendered(e), 400 | 409));
@@ -513,9 +513,9 @@ fn a_valid_event_reads_back_as_it_was_sent() {
         let created = bed.rt.block_on(async {
             events::create_event(&bed.state, &actor, case, events::NewEvent::parse("POST /e", &body)?, None).await
         });
-        let created = created.map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+        let created = crate::json(created.map_err(|e| TestCaseError::fail(format!("{e:?}")))?);
         let id: Uuid = created["id"].as_str().unwrap().parse().unwrap();
-        let got = bed.rt.block_on(events::get_event(&bed.state, &actor, case, id)).unwrap();
+        let got = crate::json(bed.rt.block_on(events::get_event(&bed.state, &actor, case, id)).unwrap());
         for field in ["actionType", "message", "comment", "author"] {
             prop_assert_eq!(&got[field], &body[field], "{}", field);
         }

@@ -84,8 +84,8 @@ async fn main() {
         let folder = folders::create_folder(&state, &op, folders::NewFolder::parse("POST /f", &body).unwrap(), None)
             .await
             .unwrap();
-        let id = folder["id"].as_str().unwrap().parse().unwrap();
-        let att = folder["attachments"][0]["id"].as_str().unwrap().parse().unwrap();
+        let id = folder.id;
+        let att = folder.attachments[0].id;
         let stream = Box::pin(futures::stream::iter([Ok(bytes::Bytes::from_static(b"pdf"))]));
         folders::upload_attachment(&state, &op, id, att, UploadHeaders { digest: None, content_length: None }, stream)
             .await

@@ -5,19 +5,19 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
     Attempt, ExchangeError,
     binaries::{self, UploadError, UploadHeaders, UploadUrl},
-    optimistic, refused, time_or_null,
+    optimistic, refused,
+    views::FolderView,
 };
 use crate::{
     auth::Claims,
     domain::{
         Attachment, AttachmentStatus, Case, CaseStatus, Folder, FolderStatus, Notification, OrgRef, OrgType,
-        OutboxItem, OutboxMessage, PartnerInfo, Procedure, Scope, Subscription, format_time,
+        OutboxItem, OutboxMessage, PartnerInfo, Procedure, Scope, Subscription,
     },
     ports::{ByteStream, Write},
     state::AppState,
@@ -131,7 +131,7 @@ pub async fn create_folder(
     caller: &Claims,
     new: NewFolder,
     partner_info: Option<PartnerInfo>,
-) -> Result<Value, ExchangeError> {
+) -> Result<FolderView, ExchangeError> {
     authorise_operator(caller)?;
     let operator = caller.org();
     let (new, print, partner_info, operator) = (&new, &new.fingerprint, &partner_info, &operator);
@@ -152,7 +152,7 @@ pub async fn create_folder(
         let (folder, cases, attachments) =
             build_folder(state, new, operator.clone(), partner_info.clone(), print.clone(), now);
         let writes = state.store.create_folder_writes(&folder, &cases, &attachments)?;
-        let rendered = render_folder(&folder, &cases, &attachments);
+        let rendered = FolderView::of(&folder, &cases, &attachments);
         Ok(Attempt::Commit(writes, (rendered, Some((folder.id, cases.len(), attachments.len())))))
     })
     .await?;
@@ -167,7 +167,7 @@ async fn existing_for_retry(
     operator: &OrgRef,
     external_id: &str,
     print: &str,
-) -> Result<Option<Value>, ExchangeError> {
+) -> Result<Option<FolderView>, ExchangeError> {
     let Some(id) = state.store.folder_id_by_external_id(operator, external_id).await? else {
         return Ok(None);
     };
@@ -253,42 +253,8 @@ fn build_folder(
     (folder, cases, attachments)
 }
 
-// ---------------------------------------------------------------------------------------------
-// Rendering
-// ---------------------------------------------------------------------------------------------
-
-fn render_folder(folder: &Folder, cases: &[Case], attachments: &[Attachment]) -> Value {
-    json!({
-        "id": folder.id,
-        "externalId": folder.external_id,
-        "processCode": folder.process_code,
-        "globalStatus": folder.global_status,
-        "createDateTime": format_time(folder.create_date_time),
-        "updateDateTime": time_or_null(folder.update_date_time),
-        "closeDateTime": time_or_null(folder.close_date_time),
-        "applicant": folder.applicant,
-        "partnerInfo": folder.partner_info,
-        "cases": cases.iter().map(|c| json!({
-            "id": c.id,
-            "externalId": c.external_id,
-            "status": c.status,
-            "recipient": c.recipient,
-            "updateDateTime": time_or_null(c.update_date_time),
-            "transmissionDateTime": time_or_null(c.transmission_date_time),
-            "partnerAttributes": c.partner_attributes,
-        })).collect::<Vec<_>>(),
-        "attachments": attachments.iter().map(|a| {
-            let mut rendered = super::cases::render_attachment(a);
-            rendered["recipients"] = json!(a.recipients);
-            rendered
-        }).collect::<Vec<_>>(),
-    })
-}
-
-fn render_aggregate(agg: &FolderAggregate) -> Value {
-    let cases: Vec<Case> = agg.cases.iter().map(|c| c.value.clone()).collect();
-    let attachments: Vec<Attachment> = agg.attachments.iter().map(|a| a.value.clone()).collect();
-    render_folder(&agg.folder.value, &cases, &attachments)
+fn render_aggregate(agg: &FolderAggregate) -> FolderView {
+    FolderView::of(&agg.folder.value, agg.cases.iter().map(|c| &c.value), agg.attachments.iter().map(|a| &a.value))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -299,7 +265,7 @@ fn render_aggregate(agg: &FolderAggregate) -> Value {
 ///
 /// # Errors
 /// `FolderNotFound`, or `Forbidden` for another operator's folder.
-pub async fn get_folder(state: &AppState, caller: &Claims, id: Uuid) -> Result<Value, ExchangeError> {
+pub async fn get_folder(state: &AppState, caller: &Claims, id: Uuid) -> Result<FolderView, ExchangeError> {
     Ok(render_aggregate(&owned_folder(state, caller, id).await?))
 }
 
@@ -558,6 +524,8 @@ pub async fn delete_folder(state: &AppState, caller: &Claims, id: Uuid) -> Resul
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{Value, json};
+
     use super::{
         commands::{fingerprint, parse_new_folder},
         *,

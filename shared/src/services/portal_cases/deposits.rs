@@ -2,7 +2,7 @@
 //! or through an upload URL whose completion sends the deposit to the operator as an event.
 
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use uuid::Uuid;
 
 use super::{SENT, require_manager};
@@ -13,6 +13,7 @@ use crate::{
         actor::Actor,
         binaries::{UploadError, UploadUrl},
         events,
+        views::EventView,
     },
     state::AppState,
     store::DepositSender,
@@ -53,7 +54,7 @@ async fn open_deposit(
     actor: &Actor,
     case_id: Uuid,
     file: &crate::services::FileMeta,
-) -> Result<(Value, Uuid, Uuid), ExchangeError> {
+) -> Result<(EventView, Uuid, Uuid), ExchangeError> {
     let request = json!({
         "actionType": "ATTACH_DEPOSIT",
         "notification": true,
@@ -61,15 +62,11 @@ async fn open_deposit(
     });
     let event =
         events::create_event(state, actor, case_id, events::NewEvent::parse("PORTAIL", &request)?, None).await?;
-    let ids = (
-        event["id"].as_str().and_then(|s| s.parse().ok()),
-        event["attachments"][0]["id"].as_str().and_then(|s| s.parse().ok()),
-    );
-    let (Some(event_id), Some(file_id)) = ids else {
+    let Some(file_id) = event.attachments.first().map(|a| a.id) else {
         let corrupt = crate::store::StoreError::Corrupt("an event without its file".into());
         return Err(ExchangeError::Store(corrupt));
     };
-    Ok((event, event_id, file_id))
+    Ok((event.clone(), event.id, file_id))
 }
 
 /// Withdraws a deposit that failed, so that nothing half-done stays; a failure is logged.
@@ -94,7 +91,7 @@ pub async fn deposit(
     case_id: Uuid,
     file: crate::services::FileMeta,
     body: crate::ports::ByteStream,
-) -> Result<Value, UploadError> {
+) -> Result<EventView, UploadError> {
     require_manager(actor)?;
     let instead = format!(
         "ask for an upload URL with POST /portail/v1/cases/{case_id}/attachments/upload-url and PUT the file there"
@@ -156,7 +153,7 @@ pub async fn deposit_upload_url(
     .await;
     match issued {
         Ok(mut upload) => {
-            let mime_type = event["attachments"][0]["mimeType"].as_str().unwrap_or(&file.mime_type).to_owned();
+            let mime_type = event.attachments.first().map_or(&file.mime_type, |a| &a.mime_type).clone();
             upload.headers.insert("Content-Type", mime_type);
             Ok(DepositUpload { event_id, attachment_id: file_id, upload })
         }

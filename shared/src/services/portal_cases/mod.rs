@@ -8,9 +8,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{ExchangeError, actor::Actor, cases, events, refused, time_or_null};
+use super::{ExchangeError, actor::Actor, cases, events, refused, views::CaseView};
 use crate::{
-    domain::{CaseStatus, EventStatus, LogEntry, LogKind, format_time},
+    domain::{
+        ActionType, CaseStatus, ChangeSource, EventStatus, InboxTab, LogEntry, LogKind, OrgRef, Sha256Digest,
+        format_time,
+    },
     state::AppState,
 };
 
@@ -109,22 +112,31 @@ pub async fn record(state: &AppState, actor: &Actor, case_id: Uuid, kind: LogKin
 ///
 /// # Errors
 /// `CaseNotFound`, `Forbidden`.
-pub async fn read(state: &AppState, actor: &Actor, case_id: Uuid) -> Result<Value, ExchangeError> {
-    let mut body = cases::get_case(state, actor, case_id, false).await?;
+pub async fn read(state: &AppState, actor: &Actor, case_id: Uuid) -> Result<DossierPage, ExchangeError> {
+    let (access, procedure) = cases::access_with_procedure(state, actor, case_id).await?;
     record(state, actor, case_id, LogKind::Consulted).await?;
-    let status = body["status"].as_str().and_then(CaseStatus::parse).unwrap_or(CaseStatus::HubeeReceived);
-    let process = body["processCode"].as_str().unwrap_or_default().to_owned();
-    let title = match crate::domain::ProcessCode::parse(&process) {
-        Ok(code) => state.store.procedure(&code).await?.map(|p| p.title),
-        Err(_) => None,
-    };
+    let status = access.case().status;
     let actions: Vec<Action> =
         if actor.manages { Action::ALL.into_iter().filter(|a| a.allowed_from(status)).collect() } else { Vec::new() };
-    body["procedureTitle"] = json!(title);
-    body["tab"] = json!(status.tab());
-    body["receptionToConfirm"] = json!(actor.manages && Action::ConfirmReception.allowed_from(status));
-    body["actions"] = json!(actions);
-    Ok(body)
+    Ok(DossierPage {
+        case: CaseView::of(&access, actor, false),
+        procedure_title: procedure.map(|p| p.title),
+        tab: status.tab(),
+        reception_to_confirm: actor.manages && Action::ConfirmReception.allowed_from(status),
+        actions,
+    })
+}
+
+/// The dossier page: the case as the API shows it, and what the portal adds.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DossierPage {
+    #[serde(flatten)]
+    pub case: CaseView,
+    pub procedure_title: Option<String>,
+    pub tab: Option<InboxTab>,
+    pub reception_to_confirm: bool,
+    pub actions: Vec<Action>,
 }
 
 /// Changes a dossier's status through the portal workflow: a `STATUS_UPDATE` event for the
@@ -230,7 +242,7 @@ impl CaseSelection {
 ///
 /// # Errors
 /// `Refused` for an empty or too long text; `Forbidden` without the management role.
-pub async fn comment(state: &AppState, actor: &Actor, case_id: Uuid, text: &str) -> Result<Value, ExchangeError> {
+pub async fn comment(state: &AppState, actor: &Actor, case_id: Uuid, text: &str) -> Result<LogEntry, ExchangeError> {
     if !actor.manages {
         return Err(ExchangeError::Forbidden);
     }
@@ -241,7 +253,7 @@ pub async fn comment(state: &AppState, actor: &Actor, case_id: Uuid, text: &str)
     cases::access(state, actor, case_id).await?;
     let entry = log(actor, case_id, LogKind::Comment { text: text.to_owned() }, state);
     state.store.commit(vec![state.store.record_log_write(&entry)?]).await?;
-    Ok(json!(entry))
+    Ok(entry)
 }
 
 /// Everything that happened to the dossier, oldest first, with who and when: its creation and
@@ -249,69 +261,177 @@ pub async fn comment(state: &AppState, actor: &Actor, case_id: Uuid, text: &str)
 ///
 /// # Errors
 /// `CaseNotFound`, `Forbidden`.
-pub async fn history(state: &AppState, actor: &Actor, case_id: Uuid) -> Result<Value, ExchangeError> {
+pub async fn history(state: &AppState, actor: &Actor, case_id: Uuid) -> Result<History, ExchangeError> {
+    use HistoryEntry as H;
     let access = cases::access(state, actor, case_id).await?;
     let case = access.case();
-    let mut entries: Vec<(String, Value)> = vec![(
-        format_time(access.folder.create_date_time),
-        json!({"kind": "CREATED", "dateTime": format_time(access.folder.create_date_time), "by": access.folder.operator}),
-    )];
+    let created = format_time(access.folder.create_date_time);
+    let mut entries = vec![H::Created { date_time: created, by: access.folder.operator.clone() }];
     if let Some(t) = case.transmission_date_time {
-        entries.push((
-            format_time(t),
-            json!({"kind": "TRANSMITTED", "dateTime": format_time(t), "by": access.folder.operator}),
-        ));
+        entries.push(H::Transmitted { date_time: format_time(t), by: access.folder.operator.clone() });
     }
     for e in &access.record.events {
         let e = &e.value;
         let own = e.transmitter.key() == actor.org.key();
-        let files: Vec<_> = access
+        let attachments = access
             .record
             .attachments_of(e)
             .iter()
-            .map(|a| json!({"fileName": a.value.file_name, "size": a.value.size, "sha256": a.value.sha256}))
+            .map(|a| HistoryFile { file_name: a.value.file_name.clone(), size: a.value.size, sha256: a.value.sha256 })
             .collect();
-        entries.push((
-            format_time(e.create_date_time),
-            json!({"kind": "EVENT", "eventId": e.id, "dateTime": format_time(e.create_date_time), "by": e.transmitter, "author": e.author,
-                   "actionType": e.action_type, "status": e.status, "message": e.message,
-                   "comment": if own { e.comment.clone() } else { None }, "caseNewStatus": e.case_new_status, "attachments": files}),
-        ));
+        entries.push(H::Event {
+            event_id: e.id,
+            date_time: format_time(e.create_date_time),
+            by: e.transmitter.clone(),
+            author: e.author.clone(),
+            action_type: e.action_type,
+            status: e.status,
+            message: e.message.clone(),
+            comment: if own { e.comment.clone() } else { None },
+            case_new_status: e.case_new_status,
+            attachments,
+        });
     }
     for h in &access.record.history {
-        entries.push((
-            format_time(h.date_time),
-            json!({"kind": "STATUS", "dateTime": format_time(h.date_time), "by": h.actor, "actorId": h.actor_id,
-                   "from": h.from, "to": h.to, "source": h.source}),
-        ));
+        entries.push(H::Status {
+            date_time: format_time(h.date_time),
+            by: h.actor.clone(),
+            actor_id: h.actor_id.clone(),
+            from: h.from,
+            to: h.to,
+            source: h.source,
+        });
     }
     for l in &access.record.log {
-        let mut v =
-            json!({"dateTime": format_time(l.date_time), "by": l.actor, "actorId": l.actor_id, "author": l.actor_name});
-        match &l.kind {
-            LogKind::Consulted => v["kind"] = json!("CONSULTED"),
+        let (date_time, by, actor_id, author) =
+            (format_time(l.date_time), l.actor.clone(), l.actor_id.clone(), l.actor_name.clone());
+        entries.push(match &l.kind {
+            LogKind::Consulted => H::Consulted { date_time, by, actor_id, author },
             LogKind::Downloaded { file_name } => {
-                v["kind"] = json!("DOWNLOADED");
-                v["fileName"] = json!(file_name);
+                H::Downloaded { date_time, by, actor_id, author, file_name: file_name.clone() }
             }
-            LogKind::DownloadedAll => v["kind"] = json!("DOWNLOADED_ALL"),
-            LogKind::Comment { text } => {
-                v["kind"] = json!("COMMENT");
-                v["text"] = json!(text);
-            }
-            LogKind::AttachmentPurged { file_name, attachment_id } => {
-                v["kind"] = json!("ATTACHMENT_PURGED");
-                v["fileName"] = json!(file_name);
-                v["attachmentId"] = json!(attachment_id);
-            }
-        }
-        entries.push((format_time(l.date_time), v));
+            LogKind::DownloadedAll => H::DownloadedAll { date_time, by, actor_id, author },
+            LogKind::Comment { text } => H::Comment { date_time, by, actor_id, author, text: text.clone() },
+            LogKind::AttachmentPurged { file_name, attachment_id } => H::AttachmentPurged {
+                date_time,
+                by,
+                actor_id,
+                author,
+                file_name: file_name.clone(),
+                attachment_id: *attachment_id,
+            },
+        });
     }
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(json!({
-        "caseId": case.id,
-        "status": case.status,
-        "updateDateTime": time_or_null(case.update_date_time),
-        "entries": entries.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
-    }))
+    // Stable: what happened at the same time stays in the order above.
+    entries.sort_by(|a, b| a.date_time().cmp(b.date_time()));
+    Ok(History {
+        case_id: case.id,
+        status: case.status,
+        update_date_time: case.update_date_time.map(format_time),
+        entries,
+    })
+}
+
+/// A dossier's history, oldest first.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct History {
+    pub case_id: Uuid,
+    pub status: CaseStatus,
+    pub update_date_time: Option<String>,
+    pub entries: Vec<HistoryEntry>,
+}
+
+/// One line of a dossier's history: what happened, when, by whom.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+pub enum HistoryEntry {
+    Created {
+        date_time: String,
+        by: OrgRef,
+    },
+    Transmitted {
+        date_time: String,
+        by: OrgRef,
+    },
+    Event {
+        event_id: Uuid,
+        date_time: String,
+        by: OrgRef,
+        author: Option<String>,
+        action_type: ActionType,
+        status: EventStatus,
+        message: Option<String>,
+        /// Only for the event's transmitter's organisation.
+        comment: Option<String>,
+        case_new_status: Option<CaseStatus>,
+        attachments: Vec<HistoryFile>,
+    },
+    Status {
+        date_time: String,
+        by: OrgRef,
+        actor_id: String,
+        from: CaseStatus,
+        to: CaseStatus,
+        source: ChangeSource,
+    },
+    Consulted {
+        date_time: String,
+        by: OrgRef,
+        actor_id: String,
+        author: Option<String>,
+    },
+    Downloaded {
+        date_time: String,
+        by: OrgRef,
+        actor_id: String,
+        author: Option<String>,
+        file_name: String,
+    },
+    DownloadedAll {
+        date_time: String,
+        by: OrgRef,
+        actor_id: String,
+        author: Option<String>,
+    },
+    Comment {
+        date_time: String,
+        by: OrgRef,
+        actor_id: String,
+        author: Option<String>,
+        text: String,
+    },
+    AttachmentPurged {
+        date_time: String,
+        by: OrgRef,
+        actor_id: String,
+        author: Option<String>,
+        file_name: String,
+        attachment_id: Uuid,
+    },
+}
+
+impl HistoryEntry {
+    fn date_time(&self) -> &str {
+        match self {
+            Self::Created { date_time, .. }
+            | Self::Transmitted { date_time, .. }
+            | Self::Event { date_time, .. }
+            | Self::Status { date_time, .. }
+            | Self::Consulted { date_time, .. }
+            | Self::Downloaded { date_time, .. }
+            | Self::DownloadedAll { date_time, .. }
+            | Self::Comment { date_time, .. }
+            | Self::AttachmentPurged { date_time, .. } => date_time,
+        }
+    }
+}
+
+/// A file of an event, as the history lists it (what an agent files on paper).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryFile {
+    pub file_name: String,
+    pub size: u64,
+    pub sha256: Option<Sha256Digest>,
 }
