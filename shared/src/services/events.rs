@@ -317,10 +317,7 @@ pub async fn create_event(
     })
     .await?;
     tracing::info!(%case_id, event_id = %event.id, action = %event.action_type, "event created");
-    let versioned: Vec<Versioned<Attachment>> =
-        files.into_iter().map(|value| Versioned { value, version: 1 }).collect();
-    let refs: Vec<&Versioned<Attachment>> = versioned.iter().collect();
-    Ok(EventView::of(&event, &refs, actor))
+    Ok(EventView::of(&event, &files, actor))
 }
 
 /// Loads a case and one of its events.
@@ -350,7 +347,7 @@ pub async fn get_event(
     event_id: Uuid,
 ) -> Result<EventView, ExchangeError> {
     let (access, event) = access_event(state, actor, case_id, event_id).await?;
-    Ok(EventView::of(&event.value, &access.record.attachments_of(&event.value), actor))
+    Ok(EventView::of(&event.value, access.record.attachments_of(&event.value).into_iter().map(|a| &a.value), actor))
 }
 
 /// `PATCH /cases/{c}/events/{e}` (and its POST override): `SENT` by the transmitter once every

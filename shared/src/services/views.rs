@@ -5,12 +5,9 @@
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::{
-    domain::{
-        ActionType, Applicant, Attachment, AttachmentStatus, Case, CaseStatus, Event, EventStatus, Folder,
-        FolderStatus, Notification, OrgRef, PartnerInfo, ProcessCode, format_time,
-    },
-    store::Versioned,
+use crate::domain::{
+    ActionType, Applicant, Attachment, AttachmentStatus, Case, CaseStatus, Event, EventStatus, Folder, FolderStatus,
+    Notification, OrgRef, PartnerInfo, ProcessCode, format_time,
 };
 
 use super::{actor::Actor, cases::CaseAccess};
@@ -135,7 +132,7 @@ pub struct EventView {
 }
 
 impl EventView {
-    pub fn of(event: &Event, files: &[&Versioned<Attachment>], reader: &Actor) -> Self {
+    pub fn of<'a>(event: &Event, files: impl IntoIterator<Item = &'a Attachment>, reader: &Actor) -> Self {
         let own = reader.org.key() == event.transmitter.key();
         Self {
             id: event.id,
@@ -151,7 +148,7 @@ impl EventView {
             case_current_status: event.case_current_status.clone(),
             case_new_status: event.case_new_status,
             partner_attributes: event.partner_attributes.clone(),
-            attachments: files.iter().map(|a| AttachmentView::of(&a.value)).collect(),
+            attachments: files.into_iter().map(AttachmentView::of).collect(),
             partner_info: event.partner_info.clone(),
         }
     }
@@ -204,7 +201,13 @@ impl CaseView {
                     .record
                     .events
                     .iter()
-                    .map(|e| EventView::of(&e.value, &access.record.attachments_of(&e.value), reader))
+                    .map(|e| {
+                        EventView::of(
+                            &e.value,
+                            access.record.attachments_of(&e.value).into_iter().map(|a| &a.value),
+                            reader,
+                        )
+                    })
                     .collect()
             }),
         }
