@@ -61,6 +61,12 @@ async fn bed(mailer: RecordingMailer, now: &str) -> Bed {
 
 /// Deposits and completes a folder for the given mairies; returns the case ids in order.
 async fn complete(state: &AppState, number: &str, recipients: &[(&str, &str)]) -> Vec<Uuid> {
+    complete_as(state, number, recipients, false).await
+}
+
+/// [`complete`]; `as_stored_before`: the folder is rewritten without its cases' recipients
+/// before it is completed, as folders stored before it kept them.
+async fn complete_as(state: &AppState, number: &str, recipients: &[(&str, &str)], as_stored_before: bool) -> Vec<Uuid> {
     let op = claims(state, "fixture-osl");
     let cases: Vec<_> = recipients
         .iter()
@@ -79,6 +85,13 @@ async fn complete(state: &AppState, number: &str, recipients: &[(&str, &str)]) -
     folders::upload_attachment(state, &op, id, att, UploadHeaders { digest: None, content_length: None }, stream)
         .await
         .unwrap();
+    if as_stored_before {
+        let agg = state.store.folder(id).await.unwrap().unwrap();
+        let mut older = agg.folder.value.clone();
+        assert_eq!(older.recipients.len(), recipients.len(), "a new folder keeps its recipients");
+        older.recipients.clear();
+        state.store.commit(vec![state.store.update_folder_write(&older, agg.folder.version).unwrap()]).await.unwrap();
+    }
     folders::update_folder(
         state,
         &op,
@@ -92,6 +105,22 @@ async fn complete(state: &AppState, number: &str, recipients: &[(&str, &str)]) -
 
 async fn pending_ids(state: &AppState) -> Vec<Uuid> {
     state.store.pending_outbox(100).await.unwrap().into_iter().map(|i| i.value.id).collect()
+}
+
+#[tokio::test]
+async fn a_folder_stored_before_it_kept_its_recipients_completes_with_an_email_for_each_case() {
+    let b = bed(RecordingMailer::default(), "2026-03-02T10:00:00Z").await;
+    let cases = complete_as(&b.state, "DGS-OLD", &[C, A], true).await;
+    let mut queued: Vec<(Uuid, String)> = Vec::new();
+    for id in pending_ids(&b.state).await {
+        let item = b.state.store.outbox_item(id).await.unwrap().unwrap().value;
+        let OutboxMessage::NewCase { case_id } = item.message else { panic!("a new-case item") };
+        queued.push((case_id, item.recipient.company_register.to_string()));
+    }
+    queued.sort();
+    let mut expected = vec![(cases[0], C.0.to_owned()), (cases[1], A.0.to_owned())];
+    expected.sort();
+    assert_eq!(queued, expected, "one item per case, for its own recipient");
 }
 
 #[tokio::test]
