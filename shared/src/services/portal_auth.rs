@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Checker, RETRIES, token::DUMMY_HASH};
+use super::{Attempt, Checker, Contended, optimistic, token::DUMMY_HASH};
 use crate::{
     auth::{
         generate_secret, hash_secret,
@@ -68,6 +68,12 @@ pub enum PortalAuthError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Internal(anyhow::Error),
+}
+
+impl Contended for PortalAuthError {
+    fn busy() -> Self {
+        PortalAuthError::Busy
+    }
 }
 
 /// The answers' messages, stable: the web front maps them to French.
@@ -249,25 +255,29 @@ fn log_lockout(locked: bool) {
 async fn record_wrong_password(
     state: &AppState,
     email: &Email,
-    mut read: Option<Versioned<SignInFailures>>,
+    read: Option<Versioned<SignInFailures>>,
 ) -> Result<(), PortalAuthError> {
-    for _ in 0..RETRIES {
-        let now = state.clock.now();
-        if read.as_ref().is_some_and(|f| f.value.is_locked(now)) {
-            return Ok(());
-        }
-        let (next, locked) = SignInFailures::after_wrong_password(read.as_ref().map(|f| &f.value), now);
-        let write = state.store.sign_in_failures_write(email.as_str(), &next, read.as_ref().map(|f| f.version))?;
-        match state.store.commit(vec![write]).await {
-            Ok(()) => {
-                log_lockout(locked);
-                return Ok(());
+    // The first attempt counts on what sign-in has just read; after a lost race, on a new read.
+    let mut first_read = Some(read);
+    let locked = optimistic::<_, PortalAuthError, _, _>(state, || {
+        let first_read = first_read.take();
+        async move {
+            let read = match first_read {
+                Some(read) => read,
+                None => state.store.account_for_sign_in(email.as_str()).await?.1,
+            };
+            let now = state.clock.now();
+            if read.as_ref().is_some_and(|f| f.value.is_locked(now)) {
+                return Ok(Attempt::Done(false));
             }
-            Err(StoreError::Conflict) => read = state.store.account_for_sign_in(email.as_str()).await?.1,
-            Err(e) => return Err(e.into()),
+            let (next, locked) = SignInFailures::after_wrong_password(read.as_ref().map(|f| &f.value), now);
+            let write = state.store.sign_in_failures_write(email.as_str(), &next, read.as_ref().map(|f| f.version))?;
+            Ok(Attempt::Commit(vec![write], locked))
         }
-    }
-    Err(PortalAuthError::Busy)
+    })
+    .await?;
+    log_lockout(locked);
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -347,7 +357,8 @@ pub struct NewSession {
 pub async fn verify_code(state: &AppState, answer: CodeAnswer) -> Result<NewSession, PortalAuthError> {
     let CodeAnswer { challenge_id, code } = answer;
     let code = code.as_str();
-    for _ in 0..RETRIES {
+    // A used or changed challenge makes the commit lose: the next attempt sees what became of it.
+    let checked = optimistic::<_, PortalAuthError, _, _>(state, || async move {
         let now = state.clock.now();
         let Some(Versioned { value: challenge, version }) = state.store.challenge(challenge_id).await? else {
             return Err(PortalAuthError::SignInAgain);
@@ -376,18 +387,8 @@ pub async fn verify_code(state: &AppState, answer: CodeAnswer) -> Result<NewSess
             };
             let failures_write =
                 state.store.sign_in_failures_write(email.as_str(), &counted, failures.as_ref().map(|f| f.version))?;
-            match state.store.commit(vec![challenge_write, failures_write]).await {
-                Ok(()) => {
-                    log_lockout(locked);
-                    return Err(if attempts_left == 0 {
-                        PortalAuthError::SignInAgain
-                    } else {
-                        PortalAuthError::WrongCode { attempts_left }
-                    });
-                }
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
+            let wrong = CodeChecked::Wrong { attempts_left, locked };
+            return Ok(Attempt::Commit(vec![challenge_write, failures_write], wrong));
         }
 
         let cookie_value = generate_secret();
@@ -398,17 +399,31 @@ pub async fn verify_code(state: &AppState, answer: CodeAnswer) -> Result<NewSess
             state.store.create_session_write(&token_hash(&cookie_value), &session)?,
             state.store.clear_sign_in_failures_write(email.as_str()),
         ];
-        match state.store.commit(writes).await {
-            Ok(()) => {
-                tracing::info!(challenge_id = %challenge_id, "portal session opened");
-                return Ok(NewSession { cookie_value, account, csrf_token });
-            }
-            // Used or changed meanwhile: the next round sees what became of it.
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e.into()),
+        let session = NewSession { cookie_value, account, csrf_token };
+        Ok(Attempt::Commit(writes, CodeChecked::Right(Box::new(session))))
+    })
+    .await?;
+    match checked {
+        CodeChecked::Wrong { attempts_left, locked } => {
+            log_lockout(locked);
+            Err(if attempts_left == 0 {
+                PortalAuthError::SignInAgain
+            } else {
+                PortalAuthError::WrongCode { attempts_left }
+            })
+        }
+        CodeChecked::Right(session) => {
+            tracing::info!(challenge_id = %challenge_id, "portal session opened");
+            Ok(*session)
         }
     }
-    Err(PortalAuthError::Busy)
+}
+
+/// What a committed answer to a challenge was: a wrong code, counted (the answer is then an
+/// error), or the right one, which opened a session.
+enum CodeChecked {
+    Wrong { attempts_left: u32, locked: bool },
+    Right(Box<NewSession>),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -619,11 +634,12 @@ pub async fn set_password(state: &AppState, command: NewPassword) -> Result<(), 
         return Err(PortalAuthError::WeakPassword(problems));
     }
     let link_id = token_hash(token.trim());
+    let (link_id, password) = (&link_id, &password);
     // Hashed once a link is found: an unknown token costs no argon2 run.
-    let mut hashed: Option<String> = None;
-    for _ in 0..RETRIES {
+    let hashed = &tokio::sync::OnceCell::new();
+    let purpose = optimistic::<_, PortalAuthError, _, _>(state, || async move {
         let now = state.clock.now();
-        let Some(Versioned { value: link, version: link_version }) = state.store.link(&link_id).await? else {
+        let Some(Versioned { value: link, version: link_version }) = state.store.link(link_id).await? else {
             return Err(PortalAuthError::InvalidLink);
         };
         if link.is_expired(now) {
@@ -637,29 +653,17 @@ pub async fn set_password(state: &AppState, command: NewPassword) -> Result<(), 
         if !account.active || account.credentials_version != link.credentials_version {
             return Err(PortalAuthError::InvalidLink);
         }
-        let phc = match &hashed {
-            Some(h) => h.clone(),
-            None => {
-                let h = hash_password(password.clone()).await?;
-                hashed = Some(h.clone());
-                h
-            }
-        };
-        account.password_hash = Some(phc);
+        let phc = hashed.get_or_try_init(|| hash_password(password.clone())).await?;
+        account.password_hash = Some(phc.clone());
         account.credentials_version += 1;
         let writes: Vec<Write> = vec![
             state.store.update_account_write(&account, version)?,
-            state.store.delete_link_write(&link_id, link_version),
+            state.store.delete_link_write(link_id, link_version),
             state.store.clear_sign_in_failures_write(account.email.as_str()),
         ];
-        match state.store.commit(writes).await {
-            Ok(()) => {
-                tracing::info!(purpose = ?link.purpose, "portal password set");
-                return Ok(());
-            }
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(PortalAuthError::Busy)
+        Ok(Attempt::Commit(writes, link.purpose))
+    })
+    .await?;
+    tracing::info!(?purpose, "portal password set");
+    Ok(())
 }

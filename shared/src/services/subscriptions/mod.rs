@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{RETRIES, accounts, portal_auth};
+use super::{Attempt, Contended, accounts, optimistic, portal_auth};
 use crate::{
     auth::Claims,
     domain::{
@@ -51,6 +51,12 @@ pub enum SubscriptionError {
     Busy,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl Contended for SubscriptionError {
+    fn busy() -> Self {
+        SubscriptionError::Busy
+    }
 }
 
 fn refused(message: impl Into<String>) -> SubscriptionError {
@@ -236,8 +242,11 @@ pub async fn create_subscription(
             "A subscription is created Inactif, not {status}: change its status once it is created"
         )));
     }
-    for _ in 0..RETRIES {
-        check_referential(state, &new).await?;
+    let new = &new;
+    // The subscription or an account appearing meanwhile makes the commit lose: the next
+    // attempt sees it.
+    let (sub, emails, now) = optimistic::<_, SubscriptionError, _, _>(state, || async move {
+        check_referential(state, new).await?;
         if state.store.versioned_subscription(&new.siret, &new.branch_code, &new.process_code).await?.is_some() {
             return Err(SubscriptionError::Conflict(format!(
                 "Subscription of {} to {} already exists",
@@ -267,19 +276,13 @@ pub async fn create_subscription(
         }
         let accounts = missing_accounts(state, &sub, &people).await?;
         writes.extend(accounts.writes);
-        match state.store.commit(writes).await {
-            Ok(()) => {
-                tracing::info!(subscription_id = %sub.id, process = %sub.process_code, "subscription created");
-                send_activations(state, &accounts.emails).await;
-                delegate_changed(state, &sub, None).await;
-                return Ok(render_created(&sub, now));
-            }
-            // The subscription or an account appeared meanwhile: the next round sees it.
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(SubscriptionError::Busy)
+        Ok(Attempt::Commit(writes, (sub, accounts.emails, now)))
+    })
+    .await?;
+    tracing::info!(subscription_id = %sub.id, process = %sub.process_code, "subscription created");
+    send_activations(state, &emails).await;
+    delegate_changed(state, &sub, None).await;
+    Ok(render_created(&sub, now))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -388,7 +391,8 @@ pub async fn update_subscription(
 ) -> Result<Value, SubscriptionError> {
     authorise_update(caller)?;
     let SubscriptionUpdate(upd) = update;
-    for _ in 0..RETRIES {
+    let upd = &upd;
+    let (sub, changed, now) = optimistic::<_, SubscriptionError, _, _>(state, || async move {
         let Versioned { value: current, version } =
             state.store.subscription_by_id(id).await?.ok_or(SubscriptionError::NotFound)?;
         let mut problems = Vec::new();
@@ -418,7 +422,7 @@ pub async fn update_subscription(
             }
         }
         if next == current {
-            return Ok(render(&current, now));
+            return Ok(Attempt::Done((current, None, now)));
         }
         next.update_date_time = Some(now);
         let mut people = Vec::new();
@@ -437,18 +441,23 @@ pub async fn update_subscription(
         writes.extend(state.store.follow_subscription_writes(&next, now).await?);
         let accounts = missing_accounts(state, &next, &people).await?;
         writes.extend(accounts.writes);
-        match state.store.commit(writes).await {
-            Ok(()) => {
-                tracing::info!(subscription_id = %id, status = %next.status, "subscription updated");
-                send_activations(state, &accounts.emails).await;
-                delegate_changed(state, &next, current.delegation_actor.as_ref()).await;
-                return Ok(render(&next, now));
-            }
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e.into()),
-        }
+        let changed = Changed { emails: accounts.emails, delegate_before: current.delegation_actor };
+        Ok(Attempt::Commit(writes, (next, Some(changed), now)))
+    })
+    .await?;
+    if let Some(Changed { emails, delegate_before }) = changed {
+        tracing::info!(subscription_id = %id, status = %sub.status, "subscription updated");
+        send_activations(state, &emails).await;
+        delegate_changed(state, &sub, delegate_before.as_ref()).await;
     }
-    Err(SubscriptionError::Busy)
+    Ok(render(&sub, now))
+}
+
+/// What a committed update leaves to do: the activation e-mails of the accounts it created, and
+/// the delegate it may have replaced.
+struct Changed {
+    emails: Vec<Email>,
+    delegate_before: Option<Contact>,
 }
 
 // ---------------------------------------------------------------------------------------------
