@@ -93,7 +93,7 @@ async fn load(state: &AppState, viewer: &Viewer, id: Uuid) -> Result<Versioned<S
     match state.store.subscription_by_id(id).await? {
         Some(s) if serves(viewer, &s.value) => Ok(s),
         // Another organisation's subscription does not exist for this person.
-        _ => Err(ExchangeError::NotFound("Subscription is not found")),
+        _ => Err(ExchangeError::NotFound(super::subscriptions::NOT_FOUND)),
     }
 }
 

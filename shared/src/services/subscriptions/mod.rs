@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Attempt, Contended, accounts, optimistic, portal_auth};
+use super::{Attempt, ExchangeError, accounts, optimistic, portal_auth, refused};
 use crate::{
     auth::Claims,
     domain::{
@@ -33,35 +33,8 @@ use render::{render, render_created};
 pub const DEFAULT_MAX_RESULT: usize = 100;
 pub const MAX_RESULT: usize = 1000;
 
-#[derive(Debug, thiserror::Error)]
-pub enum SubscriptionError {
-    #[error("forbidden")]
-    Forbidden,
-    #[error("subscription not found")]
-    NotFound,
-    /// Schema problems (body or query), one line each.
-    #[error("invalid request")]
-    Invalid(Vec<String>),
-    /// Rule violations, one message each.
-    #[error("refused")]
-    Refused(Vec<String>),
-    #[error("conflict: {0}")]
-    Conflict(String),
-    #[error("too many concurrent changes")]
-    Busy,
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl Contended for SubscriptionError {
-    fn busy() -> Self {
-        SubscriptionError::Busy
-    }
-}
-
-fn refused(message: impl Into<String>) -> SubscriptionError {
-    SubscriptionError::Refused(vec![message.into()])
-}
+/// The answer's message for an unknown subscription (also another organisation's, on the portal).
+pub const NOT_FOUND: &str = "Subscription is not found";
 
 // ---------------------------------------------------------------------------------------------
 // Who may do what
@@ -73,10 +46,10 @@ fn refused(message: impl Into<String>) -> SubscriptionError {
 ///
 /// # Errors
 /// `Forbidden` for operators and instructing services.
-pub fn authorise_create(caller: &Claims) -> Result<(), SubscriptionError> {
+pub fn authorise_create(caller: &Claims) -> Result<(), ExchangeError> {
     match caller.scope {
         Scope::Datapass | Scope::Admin => Ok(()),
-        Scope::Osl | Scope::Si => Err(SubscriptionError::Forbidden),
+        Scope::Osl | Scope::Si => Err(ExchangeError::Forbidden),
     }
 }
 
@@ -85,8 +58,8 @@ pub fn authorise_create(caller: &Claims) -> Result<(), SubscriptionError> {
 ///
 /// # Errors
 /// `Forbidden` for any other scope.
-pub fn authorise_update(caller: &Claims) -> Result<(), SubscriptionError> {
-    if caller.scope == Scope::Admin { Ok(()) } else { Err(SubscriptionError::Forbidden) }
+pub fn authorise_update(caller: &Claims) -> Result<(), ExchangeError> {
+    if caller.scope == Scope::Admin { Ok(()) } else { Err(ExchangeError::Forbidden) }
 }
 
 /// What a reader may see: every subscription (the platform), or the subscriptions to the
@@ -97,14 +70,14 @@ enum Reader {
 }
 
 impl Reader {
-    async fn of(state: &AppState, caller: &Claims) -> Result<Self, SubscriptionError> {
+    async fn of(state: &AppState, caller: &Claims) -> Result<Self, ExchangeError> {
         match caller.scope {
             Scope::Admin => Ok(Reader::Platform),
             Scope::Osl => {
                 let org = state.store.organisation(&caller.siret, &caller.branch).await?;
                 Ok(Reader::Operator(org.filter(|o| o.org_type == OrgType::Osl).and_then(|o| o.code)))
             }
-            Scope::Si | Scope::Datapass => Err(SubscriptionError::Forbidden),
+            Scope::Si | Scope::Datapass => Err(ExchangeError::Forbidden),
         }
     }
 
@@ -115,7 +88,7 @@ impl Reader {
         }
     }
 
-    async fn may_read(&self, state: &AppState, sub: &Subscription) -> Result<bool, SubscriptionError> {
+    async fn may_read(&self, state: &AppState, sub: &Subscription) -> Result<bool, ExchangeError> {
         Ok(match self {
             Reader::Platform => true,
             Reader::Operator(_) => state.store.procedure(&sub.process_code).await?.is_some_and(|p| self.runs(&p)),
@@ -140,7 +113,7 @@ async fn missing_accounts(
     state: &AppState,
     sub: &Subscription,
     people: &[(&Contact, ActorType)],
-) -> Result<NewAccounts, SubscriptionError> {
+) -> Result<NewAccounts, ExchangeError> {
     let mut new = NewAccounts { writes: Vec::new(), emails: Vec::new() };
     let mut problems = Vec::new();
     let mut seen = HashSet::new();
@@ -166,7 +139,7 @@ async fn missing_accounts(
         new.writes.push(state.store.create_account_write(&account)?);
         new.emails.push(account.email);
     }
-    if problems.is_empty() { Ok(new) } else { Err(SubscriptionError::Refused(problems)) }
+    if problems.is_empty() { Ok(new) } else { Err(ExchangeError::Refused(problems)) }
 }
 
 /// Once a subscription names another technical delegate: an existing delegate of another
@@ -208,7 +181,7 @@ async fn send_activations(state: &AppState, emails: &[Email]) {
 
 /// The rules that need the referential: the subscriber is an SI organisation, the procedure
 /// exists.
-async fn check_referential(state: &AppState, new: &SubscriptionBody) -> Result<(), SubscriptionError> {
+async fn check_referential(state: &AppState, new: &SubscriptionBody) -> Result<(), ExchangeError> {
     let mut problems = Vec::new();
     match state.store.organisation(&new.siret, &new.branch_code).await? {
         None => problems.push(format!("Subscriber {} does not exist", new.subscriber_name())),
@@ -221,7 +194,7 @@ async fn check_referential(state: &AppState, new: &SubscriptionBody) -> Result<(
     if state.store.procedure(&new.process_code).await?.is_none() {
         problems.push(format!("Process {} does not exist", new.process_code));
     }
-    if problems.is_empty() { Ok(()) } else { Err(SubscriptionError::Refused(problems)) }
+    if problems.is_empty() { Ok(()) } else { Err(ExchangeError::Refused(problems)) }
 }
 
 /// `POST /subscriptions`: creates an `Inactif` subscription with the local administrator's
@@ -234,7 +207,7 @@ pub async fn create_subscription(
     state: &AppState,
     caller: &Claims,
     new: NewSubscription,
-) -> Result<Value, SubscriptionError> {
+) -> Result<Value, ExchangeError> {
     authorise_create(caller)?;
     let NewSubscription(new) = new;
     if let Some(status) = new.status.filter(|s| *s != SubscriptionStatus::Inactif) {
@@ -245,10 +218,10 @@ pub async fn create_subscription(
     let new = &new;
     // The subscription or an account appearing meanwhile makes the commit lose: the next
     // attempt sees it.
-    let (sub, emails, now) = optimistic::<_, SubscriptionError, _, _>(state, || async move {
+    let (sub, emails, now) = optimistic::<_, ExchangeError, _, _>(state, || async move {
         check_referential(state, new).await?;
         if state.store.versioned_subscription(&new.siret, &new.branch_code, &new.process_code).await?.is_some() {
-            return Err(SubscriptionError::Conflict(format!(
+            return Err(ExchangeError::Conflict(format!(
                 "Subscription of {} to {} already exists",
                 new.subscriber_name(),
                 new.process_code
@@ -294,11 +267,11 @@ pub async fn create_subscription(
 /// # Errors
 /// `NotFound`; `Forbidden` for an operator that does not run the procedure, and for scopes
 /// other than OSL and ADMIN.
-pub async fn get_subscription(state: &AppState, caller: &Claims, id: Uuid) -> Result<Value, SubscriptionError> {
+pub async fn get_subscription(state: &AppState, caller: &Claims, id: Uuid) -> Result<Value, ExchangeError> {
     let reader = Reader::of(state, caller).await?;
-    let sub = state.store.subscription_by_id(id).await?.ok_or(SubscriptionError::NotFound)?.value;
+    let sub = state.store.subscription_by_id(id).await?.ok_or(ExchangeError::NotFound(NOT_FOUND))?.value;
     if !reader.may_read(state, &sub).await? {
-        return Err(SubscriptionError::Forbidden);
+        return Err(ExchangeError::Forbidden);
     }
     Ok(render(&sub, state.clock.now()))
 }
@@ -320,7 +293,7 @@ async fn listed_procedures(
     state: &AppState,
     reader: &Reader,
     asked: &[ProcessCode],
-) -> Result<Vec<ProcessCode>, SubscriptionError> {
+) -> Result<Vec<ProcessCode>, ExchangeError> {
     if matches!(reader, Reader::Operator(None)) {
         return Ok(Vec::new());
     }
@@ -352,7 +325,7 @@ pub async fn list_subscriptions(
     caller: &Claims,
     line: &str,
     query: &[(String, String)],
-) -> Result<SubscriptionPage, SubscriptionError> {
+) -> Result<SubscriptionPage, ExchangeError> {
     let reader = Reader::of(state, caller).await?;
     let q = parse_list_query(line, query)?;
     let now = state.clock.now();
@@ -388,13 +361,13 @@ pub async fn update_subscription(
     caller: &Claims,
     id: Uuid,
     update: SubscriptionUpdate,
-) -> Result<Value, SubscriptionError> {
+) -> Result<Value, ExchangeError> {
     authorise_update(caller)?;
     let SubscriptionUpdate(upd) = update;
     let upd = &upd;
-    let (sub, changed, now) = optimistic::<_, SubscriptionError, _, _>(state, || async move {
+    let (sub, changed, now) = optimistic::<_, ExchangeError, _, _>(state, || async move {
         let Versioned { value: current, version } =
-            state.store.subscription_by_id(id).await?.ok_or(SubscriptionError::NotFound)?;
+            state.store.subscription_by_id(id).await?.ok_or(ExchangeError::NotFound(NOT_FOUND))?;
         let mut problems = Vec::new();
         if upd.process_code != current.process_code {
             problems.push(format!("processCode cannot change: subscription {id} is to {}", current.process_code));
@@ -406,7 +379,7 @@ pub async fn update_subscription(
             ));
         }
         if !problems.is_empty() {
-            return Err(SubscriptionError::Refused(problems));
+            return Err(ExchangeError::Refused(problems));
         }
         let now = state.clock.now();
         let mut next = current.clone();
@@ -471,7 +444,7 @@ struct Changed {
 ///
 /// # Errors
 /// When the store fails; a subscription changed meanwhile is left to the next run.
-pub async fn activate_due(state: &AppState) -> Result<usize, SubscriptionError> {
+pub async fn activate_due(state: &AppState) -> Result<usize, ExchangeError> {
     let now = state.clock.now();
     let mut activated = 0;
     for due in state.store.subscriptions_due(now).await? {
@@ -555,7 +528,7 @@ mod tests {
         b["status"] = json!("Enabled");
         b["localAdministrator"] = json!({"email": "not-an-email", "phoneNumber": "12"});
         b["delegationActor"] = json!({"firstName": "P", "lastName": "D", "email": "p@editeur.COM"});
-        let Err(SubscriptionError::Invalid(problems)) = parse_body(LINE, &b, Purpose::Create, None) else {
+        let Err(ExchangeError::Invalid(problems)) = parse_body(LINE, &b, Purpose::Create, None) else {
             panic!("invalid")
         };
         let all = problems.join("\n");
@@ -594,7 +567,7 @@ mod tests {
         b["id"] = json!(Uuid::new_v4());
         assert!(matches!(
             parse_body("PUT /x", &b, Purpose::Update, Some(id)),
-            Err(SubscriptionError::Invalid(p)) if p.len() == 1 && p[0].contains("@body.id]")
+            Err(ExchangeError::Invalid(p)) if p.len() == 1 && p[0].contains("@body.id]")
         ));
     }
 
@@ -633,7 +606,7 @@ mod tests {
         assert_eq!(q.delegation_actor_email.as_deref(), Some("pierre.dubois@admin.com"));
         assert_eq!(q.company_register, None, "an empty value is no filter");
 
-        let Err(SubscriptionError::Invalid(problems)) = parse_list_query(
+        let Err(ExchangeError::Invalid(problems)) = parse_list_query(
             "GET /l",
             &pairs(&[
                 ("processType", "CERTDC"),

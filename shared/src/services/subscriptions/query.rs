@@ -6,7 +6,7 @@ use std::{cmp::Ordering, collections::HashSet};
 use chrono::{DateTime, Utc};
 
 use super::{
-    DEFAULT_MAX_RESULT, MAX_RESULT, SubscriptionError,
+    DEFAULT_MAX_RESULT, ExchangeError, MAX_RESULT,
     body::{EMAIL_PATTERN, matches_email_pattern, not_in_enum, pattern_mismatch},
 };
 use crate::domain::{AccessMode, Contact, ProcessCode, Subscription, SubscriptionStatus};
@@ -138,7 +138,7 @@ fn non_negative(s: &str) -> Result<usize, String> {
 /// Checks the query string, listing every problem. `processCode` may be repeated (also as
 /// `processCode[]`, and comma-separated); the others appear once; an empty value counts as
 /// absent.
-pub(super) fn parse_list_query(line: &str, pairs: &[(String, String)]) -> Result<ListQuery, SubscriptionError> {
+pub(super) fn parse_list_query(line: &str, pairs: &[(String, String)]) -> Result<ListQuery, ExchangeError> {
     let mut problems = Vec::new();
     let mut problem = |name: &str, message: String| {
         problems.push(format!("[ERROR][REQUEST][{line} @query.{name}] {message}"));
@@ -225,7 +225,7 @@ pub(super) fn parse_list_query(line: &str, pairs: &[(String, String)]) -> Result
             _ => {}
         }
     }
-    if problems.is_empty() { Ok(q) } else { Err(SubscriptionError::Invalid(problems)) }
+    if problems.is_empty() { Ok(q) } else { Err(ExchangeError::Invalid(problems)) }
 }
 
 impl ListQuery {
