@@ -685,7 +685,10 @@ fn any_subscription_list_query_is_read_or_refused_with_its_problems() {
     const NAMES: &[&str] =
         &["processCode", "status", "companyRegister", "delegationActorEmail", "orderBy", "offSet", "maxResult"];
     check(128, query_pairs(NAMES), |pairs| {
-        match bed.rt.block_on(subscriptions::list_subscriptions(&bed.state, &platform, "GET /s", &pairs)) {
+        match bed.rt.block_on(async {
+            let query = subscriptions::SubscriptionQuery::parse("GET /s", &pairs)?;
+            subscriptions::list_subscriptions(&bed.state, &platform, query).await
+        }) {
             Ok(page) => {
                 let max =
                     pairs.iter().find(|(k, _)| k == "maxResult").and_then(|(_, v)| v.trim().parse::<usize>().ok());

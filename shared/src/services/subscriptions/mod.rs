@@ -25,7 +25,7 @@ mod render;
 
 use body::SubscriptionBody;
 pub use body::{NewSubscription, SubscriptionUpdate};
-use query::parse_list_query;
+pub use query::SubscriptionQuery;
 use render::{render, render_created};
 
 /// Page size when `maxResult` is not given, and the largest page served (a larger `maxResult`
@@ -60,6 +60,18 @@ pub fn authorise_create(caller: &Claims) -> Result<(), ExchangeError> {
 /// `Forbidden` for any other scope.
 pub fn authorise_update(caller: &Claims) -> Result<(), ExchangeError> {
     if caller.scope == Scope::Admin { Ok(()) } else { Err(ExchangeError::Forbidden) }
+}
+
+/// The platform and operators read subscriptions. Checked before the query string, as
+/// [`authorise_create`] before the body.
+///
+/// # Errors
+/// `Forbidden` for instructing services and DataPass.
+pub fn authorise_list(caller: &Claims) -> Result<(), ExchangeError> {
+    match caller.scope {
+        Scope::Admin | Scope::Osl => Ok(()),
+        Scope::Si | Scope::Datapass => Err(ExchangeError::Forbidden),
+    }
 }
 
 /// What a reader may see: every subscription (the platform), or the subscriptions to the
@@ -319,15 +331,13 @@ async fn listed_procedures(
 /// in memory (docs/API-REFERENTIAL.md says why and where that stops scaling).
 ///
 /// # Errors
-/// `Forbidden` for scopes other than OSL and ADMIN, `Invalid` for a bad query string.
+/// `Forbidden` for scopes other than OSL and ADMIN.
 pub async fn list_subscriptions(
     state: &AppState,
     caller: &Claims,
-    line: &str,
-    query: &[(String, String)],
+    q: SubscriptionQuery,
 ) -> Result<SubscriptionPage, ExchangeError> {
     let reader = Reader::of(state, caller).await?;
-    let q = parse_list_query(line, query)?;
     let now = state.clock.now();
     let mut subs = Vec::new();
     for code in listed_procedures(state, &reader, &q.process_codes).await? {
@@ -585,7 +595,7 @@ mod tests {
 
     #[test]
     fn the_list_query_is_checked_and_every_problem_listed() {
-        let q = parse_list_query(
+        let q = SubscriptionQuery::parse(
             "GET /l",
             &pairs(&[
                 ("processCode", "CERTDC"),
@@ -606,7 +616,7 @@ mod tests {
         assert_eq!(q.delegation_actor_email.as_deref(), Some("pierre.dubois@admin.com"));
         assert_eq!(q.company_register, None, "an empty value is no filter");
 
-        let Err(ExchangeError::Invalid(problems)) = parse_list_query(
+        let Err(ExchangeError::Invalid(problems)) = SubscriptionQuery::parse(
             "GET /l",
             &pairs(&[
                 ("processType", "CERTDC"),
@@ -625,7 +635,7 @@ mod tests {
             "[ERROR][REQUEST][GET /l @query.processType] Query parameter 'processType' is unexpected on path \"/subscriptions\""
         );
         assert_eq!(problems.len(), 7, "{problems:#?}");
-        assert!(parse_list_query("GET /l", &pairs(&[("maxResult", "0")])).is_err());
+        assert!(SubscriptionQuery::parse("GET /l", &pairs(&[("maxResult", "0")])).is_err());
         assert_eq!(parse_order("ASC( si_branch_code)"), Some((Column::SiBranchCode, false)));
         assert_eq!(parse_order("asc(si_branch_code"), None);
     }
@@ -649,7 +659,7 @@ mod tests {
         };
         let subs = [sub("1", None), sub("2", Some("2026-02-01T00:00:00Z")), sub("3", Some("2026-01-01T00:00:00Z"))];
         let order = |order: &str| {
-            let q = parse_list_query("GET /l", &pairs(&[("orderBy", order)])).unwrap();
+            let q = SubscriptionQuery::parse("GET /l", &pairs(&[("orderBy", order)])).unwrap();
             let mut v: Vec<&Subscription> = subs.iter().collect();
             v.sort_by(|a, b| q.compare(a, b, now));
             v.iter().map(|s| s.branch_code.to_string()).collect::<Vec<_>>()
