@@ -54,7 +54,10 @@ async fn list_subscriptions(
     query: QueryParams,
 ) -> Result<Response, ApiError> {
     partner_info(&headers, &line)?;
-    let page = subscriptions::list_subscriptions(&state, &caller, &line.0, query.pairs()).await?;
+    // As for a body: a scope that reads none gets 403 before any problem of the query.
+    subscriptions::authorise_list(&caller)?;
+    let query = subscriptions::SubscriptionQuery::parse(&line.0, query.pairs())?;
+    let page = subscriptions::list_subscriptions(&state, &caller, query).await?;
     Ok(([(header::CONTENT_RANGE, page.content_range)], Json(page.items)).into_response())
 }
 

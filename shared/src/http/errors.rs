@@ -11,7 +11,6 @@ use crate::services::{
     accounts::{self, AccountsError},
     portal_auth::{self, PortalAuthError},
     portal_cases::BulkOutcome,
-    subscriptions::SubscriptionError,
 };
 
 impl From<ExchangeError> for ApiError {
@@ -40,20 +39,6 @@ impl From<UploadError> for ApiError {
         match e {
             UploadError::TooLarge(message) => ApiError::payload_too_large(message),
             UploadError::Exchange(e) => e.into(),
-        }
-    }
-}
-
-impl From<SubscriptionError> for ApiError {
-    fn from(e: SubscriptionError) -> Self {
-        match e {
-            SubscriptionError::Forbidden => ApiError::forbidden(),
-            SubscriptionError::NotFound => ApiError::not_found("Subscription is not found"),
-            SubscriptionError::Invalid(problems) => ApiError::validation(&problems),
-            SubscriptionError::Refused(messages) => ApiError::bad_requests(messages),
-            SubscriptionError::Conflict(m) => ApiError::conflict(m),
-            SubscriptionError::Busy => ApiError::unavailable(),
-            SubscriptionError::Store(e) => ApiError::internal(e),
         }
     }
 }

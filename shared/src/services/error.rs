@@ -1,5 +1,6 @@
-//! The error of the exchange use cases (folders, cases, events, notifications). What each
-//! variant answers (status, code, message) is decided at the edge, in `http/errors.rs`.
+//! The error of the exchange use cases (folders, cases, events, notifications) and of the
+//! subscriptions referential. What each variant answers (status, code, message) is decided at the
+//! edge, in `http/errors.rs`.
 
 use crate::{ports::ObjectError, store::StoreError};
 

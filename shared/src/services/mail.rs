@@ -119,18 +119,7 @@ async fn send_claimed(state: &AppState, claimed: Versioned<MailItem>) -> Result<
 /// # Errors
 /// When the store fails.
 pub async fn deliver(state: &AppState, id: Uuid) -> Result<(), StoreError> {
-    let mut owned = None;
-    while let Some(claimed) = claim(state, id, owned).await? {
-        let version = claimed.version;
-        match send_claimed(state, claimed).await? {
-            None => return Ok(()),
-            Some(wait) => {
-                owned = Some(version + 1);
-                tokio::time::sleep(wait).await;
-            }
-        }
-    }
-    Ok(())
+    super::notify::deliver_claimed(|owned| claim(state, id, owned), |claimed| send_claimed(state, claimed)).await
 }
 
 /// The mail items waiting to be sent and free to take.

@@ -197,10 +197,25 @@ pub async fn send_claimed(state: &AppState, claimed: Versioned<OutboxItem>) -> R
 
 /// Claims, sends and marks one item, retrying failures with backoff until sent or parked.
 async fn deliver(state: &AppState, id: Uuid) -> Result<(), StoreError> {
+    deliver_claimed(|owned| claim(state, id, owned), |claimed| send_claimed(state, claimed)).await
+}
+
+/// The delivery loop of any outbox (notifications here, e-mails to people in `services::mail`):
+/// `claim` takes the item (`None`: it is done, or someone else holds it), `send` sends and marks
+/// it, answering how long to wait before the next attempt when it is to be retried. The lease
+/// `send` extended over that wait stays this dispatcher's: the next claim names the version it
+/// wrote, so that it retakes the item its lease still holds.
+pub(crate) async fn deliver_claimed<T, C, CF, S, SF>(mut claim: C, mut send: S) -> Result<(), StoreError>
+where
+    C: FnMut(Option<i64>) -> CF,
+    CF: Future<Output = Result<Option<Versioned<T>>, StoreError>>,
+    S: FnMut(Versioned<T>) -> SF,
+    SF: Future<Output = Result<Option<Duration>, StoreError>>,
+{
     let mut owned = None;
-    while let Some(claimed) = claim(state, id, owned).await? {
+    while let Some(claimed) = claim(owned).await? {
         let version = claimed.version;
-        match send_claimed(state, claimed).await? {
+        match send(claimed).await? {
             None => return Ok(()),
             Some(wait) => {
                 owned = Some(version + 1);

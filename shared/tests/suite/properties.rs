@@ -26,8 +26,7 @@ use hubee_shared::{
         ExchangeError,
         accounts::AccountFilters,
         archive::{self, ArchiveEntry, MANIFEST},
-        events, folders, portal_cases,
-        subscriptions::{self, SubscriptionError},
+        events, folders, portal_cases, subscriptions,
     },
     state::AppState,
     testkit,
@@ -548,8 +547,8 @@ fn any_subscription_body_is_created_or_refused_with_its_problems() {
             .await
         }) {
             Ok(created) => prop_assert_eq!(&created["processCode"], &body["processCode"]),
-            Err(SubscriptionError::Invalid(problems)) => well_formed(&problems, "[ERROR][REQUEST][POST /s @body")?,
-            Err(e @ (SubscriptionError::Refused(_) | SubscriptionError::Conflict(_))) => {
+            Err(ExchangeError::Invalid(problems)) => well_formed(&problems, "[ERROR][REQUEST][POST /s @body")?,
+            Err(e @ (ExchangeError::Refused(_) | ExchangeError::Conflict(_))) => {
                 prop_assert!(matches!(rendered(e), 400 | 409));
             }
             Err(e) => prop_assert!(false, "unexpected {e:?}"),
@@ -686,7 +685,10 @@ fn any_subscription_list_query_is_read_or_refused_with_its_problems() {
     const NAMES: &[&str] =
         &["processCode", "status", "companyRegister", "delegationActorEmail", "orderBy", "offSet", "maxResult"];
     check(128, query_pairs(NAMES), |pairs| {
-        match bed.rt.block_on(subscriptions::list_subscriptions(&bed.state, &platform, "GET /s", &pairs)) {
+        match bed.rt.block_on(async {
+            let query = subscriptions::SubscriptionQuery::parse("GET /s", &pairs)?;
+            subscriptions::list_subscriptions(&bed.state, &platform, query).await
+        }) {
             Ok(page) => {
                 let max =
                     pairs.iter().find(|(k, _)| k == "maxResult").and_then(|(_, v)| v.trim().parse::<usize>().ok());
@@ -695,7 +697,7 @@ fn any_subscription_list_query_is_read_or_refused_with_its_problems() {
                     page.content_range.strip_prefix("subscriptions ").unwrap().split_once('/').unwrap();
                 prop_assert!(total.parse::<usize>().is_ok() && (range == "*" || range.split_once('-').is_some()));
             }
-            Err(SubscriptionError::Invalid(problems)) => well_formed(&problems, "[ERROR][REQUEST][GET /s @query.")?,
+            Err(ExchangeError::Invalid(problems)) => well_formed(&problems, "[ERROR][REQUEST][GET /s @query.")?,
             Err(e) => prop_assert!(false, "unexpected {e:?}"),
         }
         Ok(())

@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use super::{RETRIES, portal_auth};
+use super::{Attempt, Contended, optimistic, portal_auth};
 use crate::{
     domain::{
         Account, ActorType, BranchCode, Delegation, DelegationStatus, Email, OrgId, ProcessCode, Role, Siret,
@@ -59,6 +59,12 @@ pub enum AccountsError {
     Busy,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl Contended for AccountsError {
+    fn busy() -> Self {
+        AccountsError::Busy
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -321,25 +327,29 @@ async fn invite(
 /// concurrent change. An unchanged account is not written.
 async fn change_versioned(
     state: &AppState,
-    mut current: Versioned<Account>,
+    current: Versioned<Account>,
     change: impl Fn(&mut Account) -> Result<Vec<crate::ports::Write>, AccountsError>,
 ) -> Result<Account, AccountsError> {
-    for _ in 0..RETRIES {
-        let Versioned { value: before, version } = current;
-        let mut after = before.clone();
-        let mut writes = change(&mut after)?;
-        if after == before {
-            return Ok(after);
+    let (email, change) = (&current.value.email.clone(), &change);
+    // The first attempt changes what the caller has just read; after a lost race, a new read.
+    let mut first_read = Some(current);
+    optimistic::<_, AccountsError, _, _>(state, || {
+        let first_read = first_read.take();
+        async move {
+            let Versioned { value: before, version } = match first_read {
+                Some(read) => read,
+                None => state.store.versioned_account(email.as_str()).await?.ok_or(AccountsError::NotFound)?,
+            };
+            let mut after = before.clone();
+            let mut writes = change(&mut after)?;
+            if after == before {
+                return Ok(Attempt::Done(after));
+            }
+            writes.insert(0, state.store.update_account_write(&after, version)?);
+            Ok(Attempt::Commit(writes, after))
         }
-        writes.insert(0, state.store.update_account_write(&after, version)?);
-        match state.store.commit(writes).await {
-            Ok(()) => return Ok(after),
-            Err(StoreError::Conflict) => {}
-            Err(e) => return Err(e.into()),
-        }
-        current = state.store.versioned_account(before.email.as_str()).await?.ok_or(AccountsError::NotFound)?;
-    }
-    Err(AccountsError::Busy)
+    })
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,14 +4,16 @@
 //! regeneration), the technical delegate, the notification frequency and address, and the
 //! latest e-mail deliveries (where an administrator learns that the address bounces).
 
+use std::sync::OnceLock;
+
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    ExchangeError,
+    Attempt, ExchangeError,
     accounts::{self, AccountsError},
-    notify, refused, time_or_null,
+    notify, optimistic, refused, time_or_null,
 };
 use crate::{
     auth::{generate_secret, hash_secret},
@@ -91,7 +93,7 @@ async fn load(state: &AppState, viewer: &Viewer, id: Uuid) -> Result<Versioned<S
     match state.store.subscription_by_id(id).await? {
         Some(s) if serves(viewer, &s.value) => Ok(s),
         // Another organisation's subscription does not exist for this person.
-        _ => Err(ExchangeError::NotFound("Subscription is not found")),
+        _ => Err(ExchangeError::NotFound(super::subscriptions::NOT_FOUND)),
     }
 }
 
@@ -188,17 +190,14 @@ async fn change(
     id: Uuid,
     apply: impl Fn(&mut Subscription) -> Result<(), ExchangeError>,
 ) -> Result<Subscription, ExchangeError> {
-    for _ in 0..super::RETRIES {
+    let apply = &apply;
+    optimistic::<_, ExchangeError, _, _>(state, || async move {
         let Versioned { value: mut s, version } = load_managed(state, viewer, id).await?;
         apply(&mut s)?;
         s.update_date_time = Some(state.clock.now());
-        match state.store.commit(vec![state.store.update_subscription_write(&s, version)?]).await {
-            Ok(()) => return Ok(s),
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(ExchangeError::Busy)
+        Ok(Attempt::Commit(vec![state.store.update_subscription_write(&s, version)?], s))
+    })
+    .await
 }
 
 /// "Activer l'abonnement": dossiers arrive from the chosen date (at once if it has come).
@@ -376,10 +375,10 @@ async fn change_access(
     mode: Option<AccessMode>,
     change: Option<ClientChange>,
 ) -> Result<(Subscription, Option<ApiClient>, Option<String>), ExchangeError> {
-    let secret = generate_secret();
+    let secret = &generate_secret();
     // Hashed once, and only when a secret is issued: argon2 takes tens of milliseconds.
-    let mut hash: Option<String> = None;
-    for _ in 0..super::RETRIES {
+    let hash = &OnceLock::<String>::new();
+    let (s, client, issued, event_id) = optimistic::<_, ExchangeError, _, _>(state, || async move {
         let Versioned { value: mut s, version } = load_managed(state, viewer, id).await?;
         let now = state.clock.now();
         let cid = client_id(&s);
@@ -400,11 +399,13 @@ async fn change_access(
                 change
             }
         };
-        if matches!(change, Some(ClientChange::IssueSecret { .. })) && hash.is_none() {
-            hash = Some(hash_secret(&secret).map_err(|e| ExchangeError::Store(StoreError::Corrupt(e.to_string())))?);
+        if matches!(change, Some(ClientChange::IssueSecret { .. })) && hash.get().is_none() {
+            let hashed = hash_secret(secret).map_err(|e| ExchangeError::Store(StoreError::Corrupt(e.to_string())))?;
+            // Set once: the attempts run one after the other.
+            let _ = hash.set(hashed);
         }
         let client = match change {
-            Some(c) => Some(changed_client(&s, current, c, hash.as_deref(), now)?),
+            Some(c) => Some(changed_client(&s, current, c, hash.get().map(String::as_str), now)?),
             None => None,
         };
         let record = match (mode, change) {
@@ -424,7 +425,7 @@ async fn change_access(
             (None, _) => None,
         };
         let Some(record) = record else {
-            return Ok((s, current.cloned(), None));
+            return Ok(Attempt::Done((s, current.cloned(), None, None)));
         };
         let mut writes = Vec::new();
         if mode.is_some() {
@@ -436,17 +437,14 @@ async fn change_access(
             writes.push(state.store.api_client_write(c, stored.as_ref().map(|v| v.version))?);
         }
         let event = record_and_notify(state, viewer, &s, &cid, record, now, &mut writes).await?;
-        match state.store.commit(writes).await {
-            Ok(()) => {
-                tracing::info!(subscription_id = %s.id, event_id = %event.id, "API access changed");
-                let issued = matches!(change, Some(ClientChange::IssueSecret { .. })).then(|| secret.clone());
-                return Ok((s, client.or_else(|| stored.map(|v| v.value)), issued));
-            }
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e.into()),
-        }
+        let issued = matches!(change, Some(ClientChange::IssueSecret { .. })).then(|| secret.clone());
+        Ok(Attempt::Commit(writes, (s, client.or_else(|| stored.map(|v| v.value)), issued, Some(event.id))))
+    })
+    .await?;
+    if let Some(event_id) = event_id {
+        tracing::info!(subscription_id = %s.id, %event_id, "API access changed");
     }
-    Err(ExchangeError::Busy)
+    Ok((s, client, issued))
 }
 
 /// Adds to `writes` the record of a change and one e-mail per active local administrator of the

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::SubscriptionError;
+use super::ExchangeError;
 use crate::{
     domain::{
         AccessMode, BranchCode, Contact, Email, NotificationFrequency, ProcessCode, Siret, Subscription,
@@ -55,7 +55,7 @@ impl NewSubscription {
     ///
     /// # Errors
     /// `Invalid`, listing every problem.
-    pub fn parse(line: &str, body: &Value) -> Result<Self, SubscriptionError> {
+    pub fn parse(line: &str, body: &Value) -> Result<Self, ExchangeError> {
         parse_body(line, body, Purpose::Create, None).map(Self)
     }
 }
@@ -71,7 +71,7 @@ impl SubscriptionUpdate {
     ///
     /// # Errors
     /// `Invalid`, listing every problem.
-    pub fn parse(line: &str, body: &Value, id: Uuid) -> Result<Self, SubscriptionError> {
+    pub fn parse(line: &str, body: &Value, id: Uuid) -> Result<Self, ExchangeError> {
         parse_body(line, body, Purpose::Update, Some(id)).map(Self)
     }
 }
@@ -172,10 +172,10 @@ pub(super) fn parse_body(
     body: &Value,
     purpose: Purpose,
     path_id: Option<Uuid>,
-) -> Result<SubscriptionBody, SubscriptionError> {
+) -> Result<SubscriptionBody, ExchangeError> {
     let mut c = Checker::new(line);
     let Some(root) = c.root(body) else {
-        return Err(SubscriptionError::Invalid(c.problems));
+        return Err(ExchangeError::Invalid(c.problems));
     };
     if let (Some(path_id), Some(id)) = (path_id, root.get("id").filter(|v| !v.is_null()))
         && id.as_str().and_then(|s| Uuid::parse_str(s).ok()) != Some(path_id)
@@ -248,7 +248,7 @@ pub(super) fn parse_body(
                 status,
             })
         }
-        _ => Err(SubscriptionError::Invalid(c.problems)),
+        _ => Err(ExchangeError::Invalid(c.problems)),
     }
 }
 

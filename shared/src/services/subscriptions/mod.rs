@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{RETRIES, accounts, portal_auth};
+use super::{Attempt, ExchangeError, accounts, optimistic, portal_auth, refused};
 use crate::{
     auth::Claims,
     domain::{
@@ -25,7 +25,7 @@ mod render;
 
 use body::SubscriptionBody;
 pub use body::{NewSubscription, SubscriptionUpdate};
-use query::parse_list_query;
+pub use query::SubscriptionQuery;
 use render::{render, render_created};
 
 /// Page size when `maxResult` is not given, and the largest page served (a larger `maxResult`
@@ -33,29 +33,8 @@ use render::{render, render_created};
 pub const DEFAULT_MAX_RESULT: usize = 100;
 pub const MAX_RESULT: usize = 1000;
 
-#[derive(Debug, thiserror::Error)]
-pub enum SubscriptionError {
-    #[error("forbidden")]
-    Forbidden,
-    #[error("subscription not found")]
-    NotFound,
-    /// Schema problems (body or query), one line each.
-    #[error("invalid request")]
-    Invalid(Vec<String>),
-    /// Rule violations, one message each.
-    #[error("refused")]
-    Refused(Vec<String>),
-    #[error("conflict: {0}")]
-    Conflict(String),
-    #[error("too many concurrent changes")]
-    Busy,
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-fn refused(message: impl Into<String>) -> SubscriptionError {
-    SubscriptionError::Refused(vec![message.into()])
-}
+/// The answer's message for an unknown subscription (also another organisation's, on the portal).
+pub const NOT_FOUND: &str = "Subscription is not found";
 
 // ---------------------------------------------------------------------------------------------
 // Who may do what
@@ -67,10 +46,10 @@ fn refused(message: impl Into<String>) -> SubscriptionError {
 ///
 /// # Errors
 /// `Forbidden` for operators and instructing services.
-pub fn authorise_create(caller: &Claims) -> Result<(), SubscriptionError> {
+pub fn authorise_create(caller: &Claims) -> Result<(), ExchangeError> {
     match caller.scope {
         Scope::Datapass | Scope::Admin => Ok(()),
-        Scope::Osl | Scope::Si => Err(SubscriptionError::Forbidden),
+        Scope::Osl | Scope::Si => Err(ExchangeError::Forbidden),
     }
 }
 
@@ -79,8 +58,20 @@ pub fn authorise_create(caller: &Claims) -> Result<(), SubscriptionError> {
 ///
 /// # Errors
 /// `Forbidden` for any other scope.
-pub fn authorise_update(caller: &Claims) -> Result<(), SubscriptionError> {
-    if caller.scope == Scope::Admin { Ok(()) } else { Err(SubscriptionError::Forbidden) }
+pub fn authorise_update(caller: &Claims) -> Result<(), ExchangeError> {
+    if caller.scope == Scope::Admin { Ok(()) } else { Err(ExchangeError::Forbidden) }
+}
+
+/// The platform and operators read subscriptions. Checked before the query string, as
+/// [`authorise_create`] before the body.
+///
+/// # Errors
+/// `Forbidden` for instructing services and DataPass.
+pub fn authorise_list(caller: &Claims) -> Result<(), ExchangeError> {
+    match caller.scope {
+        Scope::Admin | Scope::Osl => Ok(()),
+        Scope::Si | Scope::Datapass => Err(ExchangeError::Forbidden),
+    }
 }
 
 /// What a reader may see: every subscription (the platform), or the subscriptions to the
@@ -91,14 +82,14 @@ enum Reader {
 }
 
 impl Reader {
-    async fn of(state: &AppState, caller: &Claims) -> Result<Self, SubscriptionError> {
+    async fn of(state: &AppState, caller: &Claims) -> Result<Self, ExchangeError> {
         match caller.scope {
             Scope::Admin => Ok(Reader::Platform),
             Scope::Osl => {
                 let org = state.store.organisation(&caller.siret, &caller.branch).await?;
                 Ok(Reader::Operator(org.filter(|o| o.org_type == OrgType::Osl).and_then(|o| o.code)))
             }
-            Scope::Si | Scope::Datapass => Err(SubscriptionError::Forbidden),
+            Scope::Si | Scope::Datapass => Err(ExchangeError::Forbidden),
         }
     }
 
@@ -109,7 +100,7 @@ impl Reader {
         }
     }
 
-    async fn may_read(&self, state: &AppState, sub: &Subscription) -> Result<bool, SubscriptionError> {
+    async fn may_read(&self, state: &AppState, sub: &Subscription) -> Result<bool, ExchangeError> {
         Ok(match self {
             Reader::Platform => true,
             Reader::Operator(_) => state.store.procedure(&sub.process_code).await?.is_some_and(|p| self.runs(&p)),
@@ -134,7 +125,7 @@ async fn missing_accounts(
     state: &AppState,
     sub: &Subscription,
     people: &[(&Contact, ActorType)],
-) -> Result<NewAccounts, SubscriptionError> {
+) -> Result<NewAccounts, ExchangeError> {
     let mut new = NewAccounts { writes: Vec::new(), emails: Vec::new() };
     let mut problems = Vec::new();
     let mut seen = HashSet::new();
@@ -160,7 +151,7 @@ async fn missing_accounts(
         new.writes.push(state.store.create_account_write(&account)?);
         new.emails.push(account.email);
     }
-    if problems.is_empty() { Ok(new) } else { Err(SubscriptionError::Refused(problems)) }
+    if problems.is_empty() { Ok(new) } else { Err(ExchangeError::Refused(problems)) }
 }
 
 /// Once a subscription names another technical delegate: an existing delegate of another
@@ -202,7 +193,7 @@ async fn send_activations(state: &AppState, emails: &[Email]) {
 
 /// The rules that need the referential: the subscriber is an SI organisation, the procedure
 /// exists.
-async fn check_referential(state: &AppState, new: &SubscriptionBody) -> Result<(), SubscriptionError> {
+async fn check_referential(state: &AppState, new: &SubscriptionBody) -> Result<(), ExchangeError> {
     let mut problems = Vec::new();
     match state.store.organisation(&new.siret, &new.branch_code).await? {
         None => problems.push(format!("Subscriber {} does not exist", new.subscriber_name())),
@@ -215,7 +206,7 @@ async fn check_referential(state: &AppState, new: &SubscriptionBody) -> Result<(
     if state.store.procedure(&new.process_code).await?.is_none() {
         problems.push(format!("Process {} does not exist", new.process_code));
     }
-    if problems.is_empty() { Ok(()) } else { Err(SubscriptionError::Refused(problems)) }
+    if problems.is_empty() { Ok(()) } else { Err(ExchangeError::Refused(problems)) }
 }
 
 /// `POST /subscriptions`: creates an `Inactif` subscription with the local administrator's
@@ -228,7 +219,7 @@ pub async fn create_subscription(
     state: &AppState,
     caller: &Claims,
     new: NewSubscription,
-) -> Result<Value, SubscriptionError> {
+) -> Result<Value, ExchangeError> {
     authorise_create(caller)?;
     let NewSubscription(new) = new;
     if let Some(status) = new.status.filter(|s| *s != SubscriptionStatus::Inactif) {
@@ -236,10 +227,13 @@ pub async fn create_subscription(
             "A subscription is created Inactif, not {status}: change its status once it is created"
         )));
     }
-    for _ in 0..RETRIES {
-        check_referential(state, &new).await?;
+    let new = &new;
+    // The subscription or an account appearing meanwhile makes the commit lose: the next
+    // attempt sees it.
+    let (sub, emails, now) = optimistic::<_, ExchangeError, _, _>(state, || async move {
+        check_referential(state, new).await?;
         if state.store.versioned_subscription(&new.siret, &new.branch_code, &new.process_code).await?.is_some() {
-            return Err(SubscriptionError::Conflict(format!(
+            return Err(ExchangeError::Conflict(format!(
                 "Subscription of {} to {} already exists",
                 new.subscriber_name(),
                 new.process_code
@@ -267,19 +261,13 @@ pub async fn create_subscription(
         }
         let accounts = missing_accounts(state, &sub, &people).await?;
         writes.extend(accounts.writes);
-        match state.store.commit(writes).await {
-            Ok(()) => {
-                tracing::info!(subscription_id = %sub.id, process = %sub.process_code, "subscription created");
-                send_activations(state, &accounts.emails).await;
-                delegate_changed(state, &sub, None).await;
-                return Ok(render_created(&sub, now));
-            }
-            // The subscription or an account appeared meanwhile: the next round sees it.
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(SubscriptionError::Busy)
+        Ok(Attempt::Commit(writes, (sub, accounts.emails, now)))
+    })
+    .await?;
+    tracing::info!(subscription_id = %sub.id, process = %sub.process_code, "subscription created");
+    send_activations(state, &emails).await;
+    delegate_changed(state, &sub, None).await;
+    Ok(render_created(&sub, now))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -291,11 +279,11 @@ pub async fn create_subscription(
 /// # Errors
 /// `NotFound`; `Forbidden` for an operator that does not run the procedure, and for scopes
 /// other than OSL and ADMIN.
-pub async fn get_subscription(state: &AppState, caller: &Claims, id: Uuid) -> Result<Value, SubscriptionError> {
+pub async fn get_subscription(state: &AppState, caller: &Claims, id: Uuid) -> Result<Value, ExchangeError> {
     let reader = Reader::of(state, caller).await?;
-    let sub = state.store.subscription_by_id(id).await?.ok_or(SubscriptionError::NotFound)?.value;
+    let sub = state.store.subscription_by_id(id).await?.ok_or(ExchangeError::NotFound(NOT_FOUND))?.value;
     if !reader.may_read(state, &sub).await? {
-        return Err(SubscriptionError::Forbidden);
+        return Err(ExchangeError::Forbidden);
     }
     Ok(render(&sub, state.clock.now()))
 }
@@ -317,7 +305,7 @@ async fn listed_procedures(
     state: &AppState,
     reader: &Reader,
     asked: &[ProcessCode],
-) -> Result<Vec<ProcessCode>, SubscriptionError> {
+) -> Result<Vec<ProcessCode>, ExchangeError> {
     if matches!(reader, Reader::Operator(None)) {
         return Ok(Vec::new());
     }
@@ -343,15 +331,13 @@ async fn listed_procedures(
 /// in memory (docs/API-REFERENTIAL.md says why and where that stops scaling).
 ///
 /// # Errors
-/// `Forbidden` for scopes other than OSL and ADMIN, `Invalid` for a bad query string.
+/// `Forbidden` for scopes other than OSL and ADMIN.
 pub async fn list_subscriptions(
     state: &AppState,
     caller: &Claims,
-    line: &str,
-    query: &[(String, String)],
-) -> Result<SubscriptionPage, SubscriptionError> {
+    q: SubscriptionQuery,
+) -> Result<SubscriptionPage, ExchangeError> {
     let reader = Reader::of(state, caller).await?;
-    let q = parse_list_query(line, query)?;
     let now = state.clock.now();
     let mut subs = Vec::new();
     for code in listed_procedures(state, &reader, &q.process_codes).await? {
@@ -385,12 +371,13 @@ pub async fn update_subscription(
     caller: &Claims,
     id: Uuid,
     update: SubscriptionUpdate,
-) -> Result<Value, SubscriptionError> {
+) -> Result<Value, ExchangeError> {
     authorise_update(caller)?;
     let SubscriptionUpdate(upd) = update;
-    for _ in 0..RETRIES {
+    let upd = &upd;
+    let (sub, changed, now) = optimistic::<_, ExchangeError, _, _>(state, || async move {
         let Versioned { value: current, version } =
-            state.store.subscription_by_id(id).await?.ok_or(SubscriptionError::NotFound)?;
+            state.store.subscription_by_id(id).await?.ok_or(ExchangeError::NotFound(NOT_FOUND))?;
         let mut problems = Vec::new();
         if upd.process_code != current.process_code {
             problems.push(format!("processCode cannot change: subscription {id} is to {}", current.process_code));
@@ -402,7 +389,7 @@ pub async fn update_subscription(
             ));
         }
         if !problems.is_empty() {
-            return Err(SubscriptionError::Refused(problems));
+            return Err(ExchangeError::Refused(problems));
         }
         let now = state.clock.now();
         let mut next = current.clone();
@@ -418,7 +405,7 @@ pub async fn update_subscription(
             }
         }
         if next == current {
-            return Ok(render(&current, now));
+            return Ok(Attempt::Done((current, None, now)));
         }
         next.update_date_time = Some(now);
         let mut people = Vec::new();
@@ -437,18 +424,23 @@ pub async fn update_subscription(
         writes.extend(state.store.follow_subscription_writes(&next, now).await?);
         let accounts = missing_accounts(state, &next, &people).await?;
         writes.extend(accounts.writes);
-        match state.store.commit(writes).await {
-            Ok(()) => {
-                tracing::info!(subscription_id = %id, status = %next.status, "subscription updated");
-                send_activations(state, &accounts.emails).await;
-                delegate_changed(state, &next, current.delegation_actor.as_ref()).await;
-                return Ok(render(&next, now));
-            }
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e.into()),
-        }
+        let changed = Changed { emails: accounts.emails, delegate_before: current.delegation_actor };
+        Ok(Attempt::Commit(writes, (next, Some(changed), now)))
+    })
+    .await?;
+    if let Some(Changed { emails, delegate_before }) = changed {
+        tracing::info!(subscription_id = %id, status = %sub.status, "subscription updated");
+        send_activations(state, &emails).await;
+        delegate_changed(state, &sub, delegate_before.as_ref()).await;
     }
-    Err(SubscriptionError::Busy)
+    Ok(render(&sub, now))
+}
+
+/// What a committed update leaves to do: the activation e-mails of the accounts it created, and
+/// the delegate it may have replaced.
+struct Changed {
+    emails: Vec<Email>,
+    delegate_before: Option<Contact>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -462,7 +454,7 @@ pub async fn update_subscription(
 ///
 /// # Errors
 /// When the store fails; a subscription changed meanwhile is left to the next run.
-pub async fn activate_due(state: &AppState) -> Result<usize, SubscriptionError> {
+pub async fn activate_due(state: &AppState) -> Result<usize, ExchangeError> {
     let now = state.clock.now();
     let mut activated = 0;
     for due in state.store.subscriptions_due(now).await? {
@@ -546,7 +538,7 @@ mod tests {
         b["status"] = json!("Enabled");
         b["localAdministrator"] = json!({"email": "not-an-email", "phoneNumber": "12"});
         b["delegationActor"] = json!({"firstName": "P", "lastName": "D", "email": "p@editeur.COM"});
-        let Err(SubscriptionError::Invalid(problems)) = parse_body(LINE, &b, Purpose::Create, None) else {
+        let Err(ExchangeError::Invalid(problems)) = parse_body(LINE, &b, Purpose::Create, None) else {
             panic!("invalid")
         };
         let all = problems.join("\n");
@@ -585,7 +577,7 @@ mod tests {
         b["id"] = json!(Uuid::new_v4());
         assert!(matches!(
             parse_body("PUT /x", &b, Purpose::Update, Some(id)),
-            Err(SubscriptionError::Invalid(p)) if p.len() == 1 && p[0].contains("@body.id]")
+            Err(ExchangeError::Invalid(p)) if p.len() == 1 && p[0].contains("@body.id]")
         ));
     }
 
@@ -603,7 +595,7 @@ mod tests {
 
     #[test]
     fn the_list_query_is_checked_and_every_problem_listed() {
-        let q = parse_list_query(
+        let q = SubscriptionQuery::parse(
             "GET /l",
             &pairs(&[
                 ("processCode", "CERTDC"),
@@ -624,7 +616,7 @@ mod tests {
         assert_eq!(q.delegation_actor_email.as_deref(), Some("pierre.dubois@admin.com"));
         assert_eq!(q.company_register, None, "an empty value is no filter");
 
-        let Err(SubscriptionError::Invalid(problems)) = parse_list_query(
+        let Err(ExchangeError::Invalid(problems)) = SubscriptionQuery::parse(
             "GET /l",
             &pairs(&[
                 ("processType", "CERTDC"),
@@ -643,7 +635,7 @@ mod tests {
             "[ERROR][REQUEST][GET /l @query.processType] Query parameter 'processType' is unexpected on path \"/subscriptions\""
         );
         assert_eq!(problems.len(), 7, "{problems:#?}");
-        assert!(parse_list_query("GET /l", &pairs(&[("maxResult", "0")])).is_err());
+        assert!(SubscriptionQuery::parse("GET /l", &pairs(&[("maxResult", "0")])).is_err());
         assert_eq!(parse_order("ASC( si_branch_code)"), Some((Column::SiBranchCode, false)));
         assert_eq!(parse_order("asc(si_branch_code"), None);
     }
@@ -667,7 +659,7 @@ mod tests {
         };
         let subs = [sub("1", None), sub("2", Some("2026-02-01T00:00:00Z")), sub("3", Some("2026-01-01T00:00:00Z"))];
         let order = |order: &str| {
-            let q = parse_list_query("GET /l", &pairs(&[("orderBy", order)])).unwrap();
+            let q = SubscriptionQuery::parse("GET /l", &pairs(&[("orderBy", order)])).unwrap();
             let mut v: Vec<&Subscription> = subs.iter().collect();
             v.sort_by(|a, b| q.compare(a, b, now));
             v.iter().map(|s| s.branch_code.to_string()).collect::<Vec<_>>()

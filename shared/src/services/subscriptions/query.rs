@@ -6,7 +6,7 @@ use std::{cmp::Ordering, collections::HashSet};
 use chrono::{DateTime, Utc};
 
 use super::{
-    DEFAULT_MAX_RESULT, MAX_RESULT, SubscriptionError,
+    DEFAULT_MAX_RESULT, ExchangeError, MAX_RESULT,
     body::{EMAIL_PATTERN, matches_email_pattern, not_in_enum, pattern_mismatch},
 };
 use crate::domain::{AccessMode, Contact, ProcessCode, Subscription, SubscriptionStatus};
@@ -104,9 +104,10 @@ fn natural_order(a: &Subscription, b: &Subscription) -> Ordering {
     (&a.process_code, &a.siret, &a.branch_code).cmp(&(&b.process_code, &b.siret, &b.branch_code))
 }
 
-/// The listing's query parameters, checked.
+/// `GET /subscriptions`'s query parameters, checked: which subscriptions to list, in which
+/// order, which page.
 #[derive(Debug, PartialEq)]
-pub(super) struct ListQuery {
+pub struct SubscriptionQuery {
     pub(super) process_codes: Vec<ProcessCode>,
     pub(super) status: Option<SubscriptionStatus>,
     pub(super) company_register: Option<String>,
@@ -135,100 +136,103 @@ fn non_negative(s: &str) -> Result<usize, String> {
     s.trim().parse().map_err(|_| format!("\"{s}\" is not a non-negative integer"))
 }
 
-/// Checks the query string, listing every problem. `processCode` may be repeated (also as
-/// `processCode[]`, and comma-separated); the others appear once; an empty value counts as
-/// absent.
-pub(super) fn parse_list_query(line: &str, pairs: &[(String, String)]) -> Result<ListQuery, SubscriptionError> {
-    let mut problems = Vec::new();
-    let mut problem = |name: &str, message: String| {
-        problems.push(format!("[ERROR][REQUEST][{line} @query.{name}] {message}"));
-    };
-    let mut q = ListQuery {
-        process_codes: Vec::new(),
-        status: None,
-        company_register: None,
-        delegation_actor_email: None,
-        order: None,
-        offset: 0,
-        max_result: DEFAULT_MAX_RESULT,
-    };
-    let mut seen = HashSet::new();
-    for (name, value) in pairs {
-        let name = name.as_str();
-        if name == "processCode" || name == "processCode[]" {
-            for code in value.split(',').map(str::trim).filter(|c| !c.is_empty()) {
-                match ProcessCode::parse(code) {
-                    Ok(code) if !q.process_codes.contains(&code) => q.process_codes.push(code),
-                    Ok(_) => {}
-                    Err(e) => problem("processCode", e),
-                }
-            }
-            continue;
-        }
-        if !LIST_PARAMETERS.contains(&name) {
-            problem(name, format!("Query parameter '{name}' is unexpected on path \"/subscriptions\""));
-            continue;
-        }
-        if !seen.insert(name) {
-            problem(name, format!("Query parameter '{name}' is given more than once"));
-            continue;
-        }
-        if value.is_empty() {
-            continue;
-        }
-        let too_long = |max: usize| {
-            let len = value.chars().count();
-            (len > max).then(|| format!("String is too long (length: {len}, maximum allowed: {max})"))
+impl SubscriptionQuery {
+    /// Reads the query string; `line` (`METHOD /path`) names the request in the problems.
+    /// `processCode` may be repeated (also as `processCode[]`, and comma-separated); the others
+    /// appear once; an empty value counts as absent.
+    ///
+    /// # Errors
+    /// `Invalid` listing every problem.
+    pub fn parse(line: &str, pairs: &[(String, String)]) -> Result<Self, ExchangeError> {
+        let mut problems = Vec::new();
+        let mut problem = |name: &str, message: String| {
+            problems.push(format!("[ERROR][REQUEST][{line} @query.{name}] {message}"));
         };
-        match name {
-            "status" => match too_long(20) {
-                Some(m) => problem(name, m),
-                None => match SubscriptionStatus::parse(value) {
-                    Some(s) => q.status = Some(s),
-                    None => problem(name, not_in_enum(value, SubscriptionStatus::ALL.iter().map(|s| s.as_str()))),
-                },
-            },
-            "companyRegister" => {
-                if value.len() == 14 && value.bytes().all(|b| b.is_ascii_digit()) {
-                    q.company_register = Some(value.clone());
-                } else {
-                    problem(name, pattern_mismatch("[0-9]{14}", value));
+        let mut q = SubscriptionQuery {
+            process_codes: Vec::new(),
+            status: None,
+            company_register: None,
+            delegation_actor_email: None,
+            order: None,
+            offset: 0,
+            max_result: DEFAULT_MAX_RESULT,
+        };
+        let mut seen = HashSet::new();
+        for (name, value) in pairs {
+            let name = name.as_str();
+            if name == "processCode" || name == "processCode[]" {
+                for code in value.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+                    match ProcessCode::parse(code) {
+                        Ok(code) if !q.process_codes.contains(&code) => q.process_codes.push(code),
+                        Ok(_) => {}
+                        Err(e) => problem("processCode", e),
+                    }
                 }
+                continue;
             }
-            "delegationActorEmail" => match too_long(320) {
-                Some(m) => problem(name, m),
-                None if matches_email_pattern(value) => q.delegation_actor_email = Some(value.to_lowercase()),
-                None => problem(name, pattern_mismatch(EMAIL_PATTERN, value)),
-            },
-            "orderBy" => match too_long(40) {
-                Some(m) => problem(name, m),
-                None => match parse_order(value) {
-                    Some(order) => q.order = Some(order),
-                    None => problem(
-                        name,
-                        format!(
-                            "\"{value}\" is not asc(<column>) or desc(<column>) with a column among {}",
-                            COLUMNS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(",")
-                        ),
-                    ),
+            if !LIST_PARAMETERS.contains(&name) {
+                problem(name, format!("Query parameter '{name}' is unexpected on path \"/subscriptions\""));
+                continue;
+            }
+            if !seen.insert(name) {
+                problem(name, format!("Query parameter '{name}' is given more than once"));
+                continue;
+            }
+            if value.is_empty() {
+                continue;
+            }
+            let too_long = |max: usize| {
+                let len = value.chars().count();
+                (len > max).then(|| format!("String is too long (length: {len}, maximum allowed: {max})"))
+            };
+            match name {
+                "status" => match too_long(20) {
+                    Some(m) => problem(name, m),
+                    None => match SubscriptionStatus::parse(value) {
+                        Some(s) => q.status = Some(s),
+                        None => problem(name, not_in_enum(value, SubscriptionStatus::ALL.iter().map(|s| s.as_str()))),
+                    },
                 },
-            },
-            "offSet" => match non_negative(value) {
-                Ok(n) => q.offset = n,
-                Err(m) => problem(name, m),
-            },
-            "maxResult" => match non_negative(value) {
-                Ok(0) => problem(name, "maxResult must be at least 1".to_owned()),
-                Ok(n) => q.max_result = n.min(MAX_RESULT),
-                Err(m) => problem(name, m),
-            },
-            _ => {}
+                "companyRegister" => {
+                    if value.len() == 14 && value.bytes().all(|b| b.is_ascii_digit()) {
+                        q.company_register = Some(value.clone());
+                    } else {
+                        problem(name, pattern_mismatch("[0-9]{14}", value));
+                    }
+                }
+                "delegationActorEmail" => match too_long(320) {
+                    Some(m) => problem(name, m),
+                    None if matches_email_pattern(value) => q.delegation_actor_email = Some(value.to_lowercase()),
+                    None => problem(name, pattern_mismatch(EMAIL_PATTERN, value)),
+                },
+                "orderBy" => match too_long(40) {
+                    Some(m) => problem(name, m),
+                    None => match parse_order(value) {
+                        Some(order) => q.order = Some(order),
+                        None => problem(
+                            name,
+                            format!(
+                                "\"{value}\" is not asc(<column>) or desc(<column>) with a column among {}",
+                                COLUMNS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(",")
+                            ),
+                        ),
+                    },
+                },
+                "offSet" => match non_negative(value) {
+                    Ok(n) => q.offset = n,
+                    Err(m) => problem(name, m),
+                },
+                "maxResult" => match non_negative(value) {
+                    Ok(0) => problem(name, "maxResult must be at least 1".to_owned()),
+                    Ok(n) => q.max_result = n.min(MAX_RESULT),
+                    Err(m) => problem(name, m),
+                },
+                _ => {}
+            }
         }
+        if problems.is_empty() { Ok(q) } else { Err(ExchangeError::Invalid(problems)) }
     }
-    if problems.is_empty() { Ok(q) } else { Err(SubscriptionError::Invalid(problems)) }
-}
 
-impl ListQuery {
     pub(super) fn matches(&self, s: &Subscription, now: DateTime<Utc>) -> bool {
         self.status.is_none_or(|st| s.effective_status(now) == st)
             && self.company_register.as_deref().is_none_or(|c| s.siret.as_str() == c)

@@ -1,0 +1,129 @@
+//! The session behind the `__Host-hubee_session` cookie: checking it (and the CSRF token) on
+//! each request, signing out, and the signed-in person's profile.
+
+use serde_json::{Value, json};
+
+use super::PortalAuthError;
+use crate::{
+    auth::portal::{same_secret, token_hash},
+    domain::{Account, OrgId},
+    services::time_or_null,
+    state::AppState,
+    store::{StoreError, Versioned},
+};
+
+/// A request's session, once checked.
+#[derive(Clone, Debug)]
+pub struct Authenticated {
+    pub account: Account,
+    /// The session's key (the hash of its cookie value), to end it.
+    pub session_id: String,
+    pub csrf_token: String,
+}
+
+/// Ends a session that should not open anymore; a failure is logged (the session expires anyway).
+async fn end_session(state: &AppState, session_id: &str, reason: &'static str) {
+    match state.store.delete_session(session_id).await {
+        Ok(()) => tracing::info!(reason, "portal session ended"),
+        Err(e) => tracing::warn!(error = %e, reason, "ending a portal session failed"),
+    }
+}
+
+/// Checks a request's session cookie and, for a state-changing request, its CSRF token; pushes
+/// the idle expiry back at most once a minute. Two GetItems (the session, the account), and a
+/// write at most once a minute.
+///
+/// # Errors
+/// `NotSignedIn` without a cookie; `SessionEnded` (after ending it) for an unknown or expired
+/// session, a suspended account, or a password changed since; `Csrf` when a state-changing
+/// request lacks the session's token.
+pub async fn authenticate(
+    state: &AppState,
+    cookie_value: Option<&str>,
+    csrf_header: Option<&str>,
+    changes_state: bool,
+) -> Result<Authenticated, PortalAuthError> {
+    let cookie_value = cookie_value.filter(|c| !c.is_empty()).ok_or(PortalAuthError::NotSignedIn)?;
+    let session_id = token_hash(cookie_value);
+    let Some(Versioned { value: session, version }) = state.store.session(&session_id).await? else {
+        return Err(PortalAuthError::SessionEnded);
+    };
+    let now = state.clock.now();
+    if session.is_expired(now) {
+        end_session(state, &session_id, "expired").await;
+        return Err(PortalAuthError::SessionEnded);
+    }
+    let account = state.store.account(session.email.as_str()).await?;
+    let Some(account) = account.filter(|a| a.active) else {
+        end_session(state, &session_id, "account suspended or removed").await;
+        return Err(PortalAuthError::SessionEnded);
+    };
+    if account.credentials_version != session.credentials_version {
+        end_session(state, &session_id, "password changed").await;
+        return Err(PortalAuthError::SessionEnded);
+    }
+    if changes_state && !csrf_header.is_some_and(|h| same_secret(h.trim(), &session.csrf_token)) {
+        return Err(PortalAuthError::Csrf);
+    }
+    if let Some(refreshed) = session.refreshed(now) {
+        match state.store.refresh_session(&session_id, &refreshed, version).await {
+            // Refreshed or ended by a concurrent request: either way, nothing to add.
+            Ok(()) | Err(StoreError::Conflict) => {}
+            Err(e) => tracing::warn!(error = %e, "pushing a session's expiry back failed"),
+        }
+    }
+    Ok(Authenticated { account, session_id, csrf_token: session.csrf_token })
+}
+
+/// `DELETE /portail/v1/session`.
+///
+/// # Errors
+/// When the store fails.
+pub async fn sign_out(state: &AppState, session_id: &str) -> Result<(), PortalAuthError> {
+    state.store.delete_session(session_id).await?;
+    tracing::info!(reason = "sign-out", "portal session ended");
+    Ok(())
+}
+
+/// The signed-in person as `GET /portail/v1/me` shows it: its roles and habilitations at home,
+/// each organisation it acts for with what it may do there, and the invitations it has not
+/// answered (one GetItem per organisation, for its name).
+///
+/// # Errors
+/// When the store fails.
+pub async fn profile(state: &AppState, account: &Account, csrf_token: &str) -> Result<Value, PortalAuthError> {
+    let name = |o: &OrgId| {
+        let o = o.clone();
+        async move { state.store.organisation(&o.siret, &o.branch_code).await.map(|org| org.map(|org| org.name)) }
+    };
+    let mut organisations = Vec::new();
+    for o in account.organisations() {
+        let (roles, habilitations) = match account.delegation(&o).filter(|_| o != account.home()) {
+            Some(d) => (&d.roles, &d.habilitations),
+            None => (&account.roles, &account.habilitations),
+        };
+        organisations.push(json!({
+            "siret": o.siret, "branchCode": o.branch_code, "name": name(&o).await?,
+            "roles": roles, "habilitations": habilitations,
+        }));
+    }
+    let mut invitations = Vec::new();
+    for d in account.invitations() {
+        let o = &d.organisation;
+        invitations.push(json!({
+            "siret": o.siret, "branchCode": o.branch_code, "name": name(o).await?,
+            "invitedAt": time_or_null(d.invited_at),
+        }));
+    }
+    Ok(json!({
+        "email": account.email,
+        "firstName": account.first_name,
+        "lastName": account.last_name,
+        "actorType": account.actor_type,
+        "organisations": organisations,
+        "invitations": invitations,
+        "roles": account.roles,
+        "habilitations": account.habilitations,
+        "csrfToken": csrf_token,
+    }))
+}
