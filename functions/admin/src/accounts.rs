@@ -13,10 +13,11 @@ use axum::{
 };
 use hubee_shared::{
     http::{self, ApiError, JsonBody, NoQuery, PortalUser, QueryParams, RequestLine},
-    services::accounts::{self, AccountChanges, AccountFilters, Created, NewAccount},
+    services::accounts::{
+        self, AccountChanges, AccountFilters, AccountList, AccountView, Created, NewAccount, OrgAccountView,
+    },
     state::AppState,
 };
-use serde_json::Value;
 
 pub const ACCOUNTS: &str = "/portail/v1/accounts";
 pub const ACCOUNT: &str = "/portail/v1/accounts/{email}";
@@ -75,7 +76,7 @@ async fn list_accounts(
     user: PortalUser,
     line: RequestLine,
     query: QueryParams,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AccountList>, ApiError> {
     let org = organisation(&user, &line, &query, accounts::LIST_PARAMETERS)?;
     let filters = AccountFilters::parse(&line.0, query.pairs())?;
     Ok(Json(accounts::list(&state, &user.account, &org, &filters).await?))
@@ -103,7 +104,7 @@ async fn get_account(
     line: RequestLine,
     query: QueryParams,
     Path(email): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<OrgAccountView>, ApiError> {
     let org = organisation(&user, &line, &query, &["organisation"])?;
     Ok(Json(accounts::read(&state, &user.account, &org, &email).await?))
 }
@@ -115,7 +116,7 @@ async fn update_account(
     query: QueryParams,
     Path(email): Path<String>,
     JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<OrgAccountView>, ApiError> {
     let org = organisation(&user, &line, &query, &["organisation"])?;
     let subscribed = accounts::procedures_to_give(&state, &user.account, &org).await?;
     let command = AccountChanges::parse(&line.0, &body, &subscribed)?;
@@ -128,7 +129,7 @@ async fn suspend_account(
     line: RequestLine,
     query: QueryParams,
     Path(email): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AccountView>, ApiError> {
     let org = organisation(&user, &line, &query, &["organisation"])?;
     Ok(Json(accounts::set_active(&state, &user.account, &org, &email, false).await?))
 }
@@ -139,7 +140,7 @@ async fn reactivate_account(
     line: RequestLine,
     query: QueryParams,
     Path(email): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AccountView>, ApiError> {
     let org = organisation(&user, &line, &query, &["organisation"])?;
     Ok(Json(accounts::set_active(&state, &user.account, &org, &email, true).await?))
 }
@@ -196,7 +197,7 @@ mod tests {
         domain::{Account, ActorType, BranchCode, Email, OrgId, OrgType, Organisation, ProcessCode, Session, Siret},
         testkit::{self, RecordingMailer},
     };
-    use serde_json::json;
+    use serde_json::{Value, json};
     use tower::ServiceExt;
 
     use super::*;

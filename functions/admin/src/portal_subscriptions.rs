@@ -9,11 +9,11 @@ use axum::{
 use hubee_shared::{
     http::{self, ApiError, JsonBody, NoQuery, OptionalJsonBody, PortalUser, RequestLine, path_uuid},
     services::portal_subscriptions::{
-        self, AccessModeChange, Activation, DelegateChange, NotificationSettings, SecretRegeneration, Viewer,
+        self, AccessModeChange, AccessModeView, Activation, ApiClientState, CredentialsView, DelegateChange,
+        NotificationSettings, SecretRegeneration, SubscriptionDetail, SubscriptionList, SubscriptionRow, Viewer,
     },
     state::AppState,
 };
-use serde_json::Value;
 use uuid::Uuid;
 
 const ONE: &str = "/portail/v1/subscriptions/{subscriptionId}";
@@ -63,7 +63,7 @@ fn id(line: &RequestLine, raw: &str) -> Result<Uuid, ApiError> {
     path_uuid(line, "subscriptionId", raw)
 }
 
-async fn list(State(state): State<AppState>, user: PortalUser, _: NoQuery) -> Result<Json<Value>, ApiError> {
+async fn list(State(state): State<AppState>, user: PortalUser, _: NoQuery) -> Result<Json<SubscriptionList>, ApiError> {
     Ok(Json(portal_subscriptions::list(&state, &viewer(&user)?).await?))
 }
 
@@ -73,7 +73,7 @@ async fn detail(
     _: NoQuery,
     line: RequestLine,
     Path(raw): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SubscriptionDetail>, ApiError> {
     Ok(Json(portal_subscriptions::detail(&state, &viewer(&user)?, id(&line, &raw)?).await?))
 }
 
@@ -84,7 +84,7 @@ async fn activation(
     line: RequestLine,
     Path(raw): Path<String>,
     JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SubscriptionRow>, ApiError> {
     let id = id(&line, &raw)?;
     let viewer = viewer(&user)?;
     let command = Activation::parse(&line.0, &body)?;
@@ -98,7 +98,7 @@ async fn access_mode(
     line: RequestLine,
     Path(raw): Path<String>,
     JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AccessModeView>, ApiError> {
     let id = id(&line, &raw)?;
     let viewer = viewer(&user)?;
     let command = AccessModeChange::parse(&line.0, &body)?;
@@ -113,7 +113,7 @@ async fn credentials(
     line: RequestLine,
     Path(raw): Path<String>,
     OptionalJsonBody(body): OptionalJsonBody,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CredentialsView>, ApiError> {
     let id = id(&line, &raw)?;
     let viewer = viewer(&user)?;
     let command = SecretRegeneration::parse(&line.0, body.as_ref())?;
@@ -126,7 +126,7 @@ async fn revoke_previous_secret(
     _: NoQuery,
     line: RequestLine,
     Path(raw): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ApiClientState>, ApiError> {
     let id = id(&line, &raw)?;
     Ok(Json(portal_subscriptions::revoke_previous_secret(&state, &viewer(&user)?, id).await?))
 }
@@ -138,7 +138,7 @@ async fn delegate(
     line: RequestLine,
     Path(raw): Path<String>,
     JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SubscriptionRow>, ApiError> {
     let id = id(&line, &raw)?;
     let viewer = viewer(&user)?;
     let command = DelegateChange::parse(&line.0, &body)?;
@@ -152,7 +152,7 @@ async fn notifications(
     line: RequestLine,
     Path(raw): Path<String>,
     JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SubscriptionRow>, ApiError> {
     let id = id(&line, &raw)?;
     let viewer = viewer(&user)?;
     let command = NotificationSettings::parse(&line.0, &body)?;

@@ -27,15 +27,7 @@ pub use binaries::{
 pub use error::{ExchangeError, refused};
 pub use validate::{Checker, FileMeta};
 
-use chrono::{DateTime, Utc};
-use serde_json::Value;
-
-use crate::{
-    domain::{Procedure, format_time},
-    ports::Write,
-    state::AppState,
-    store::StoreError,
-};
+use crate::{domain::Procedure, ports::Write, state::AppState, store::StoreError};
 
 /// How many times a use case re-reads and retries after a concurrent change before answering
 /// 503.
@@ -92,11 +84,6 @@ async fn backoff(round: usize) {
     let ceiling_us = 1_000u64 << round.min(6);
     let wait = rand::random_range(ceiling_us / 2..=ceiling_us);
     tokio::time::sleep(std::time::Duration::from_micros(wait)).await;
-}
-
-/// An optional date as the contract writes it, or `null`.
-pub(crate) fn time_or_null(t: Option<DateTime<Utc>>) -> Value {
-    t.map_or(Value::Null, |t| format_time(t).into())
 }
 
 /// What a procedure's limits refuse in a declared file (`index` as the request numbers it).

@@ -3,8 +3,6 @@
 //! other organisations who serve it: invited, accepted from the portal, given their roles there,
 //! detached (docs/PORTAL-API.md).
 
-use serde_json::{Value, json};
-
 use super::{Attempt, Contended, optimistic, portal_auth};
 use crate::{
     domain::{
@@ -19,8 +17,9 @@ mod commands;
 mod views;
 
 pub use commands::{AccountChanges, AccountFilters, LIST_PARAMETERS, NewAccount, phone_number};
-use views::invitation_view;
-pub use views::{view, view_in};
+pub use views::{
+    AccountList, AccountView, DelegateView, DelegationView, InvitationView, OrgAccountView, OtherOrganisation,
+};
 
 /// The answers' messages, stable: the web front maps them to French.
 pub const NOT_FOUND: &str = "Account is not found";
@@ -168,21 +167,26 @@ pub async fn list(
     caller: &Account,
     org: &OrgId,
     filters: &AccountFilters,
-) -> Result<Value, AccountsError> {
+) -> Result<AccountList, AccountsError> {
     require(caller, org)?;
     let mut accounts = state.store.accounts_of_organisation(org).await?;
     accounts.retain(|a| filters.matches(a, org));
     accounts.sort_by_cached_key(|a| (search_key(&a.last_name), search_key(&a.first_name), a.email.to_string()));
-    Ok(json!({ "items": accounts.iter().map(|a| view_in(a, org)).collect::<Vec<_>>() }))
+    Ok(AccountList { items: accounts.iter().map(|a| OrgAccountView::of(a, org)).collect() })
 }
 
 /// `GET /portail/v1/accounts/{email}`.
 ///
 /// # Errors
 /// `Forbidden` without the role, `NotFound` outside the organisation.
-pub async fn read(state: &AppState, caller: &Account, org: &OrgId, email: &str) -> Result<Value, AccountsError> {
+pub async fn read(
+    state: &AppState,
+    caller: &Account,
+    org: &OrgId,
+    email: &str,
+) -> Result<OrgAccountView, AccountsError> {
     require(caller, org)?;
-    Ok(view_in(&find(state, org, email).await?.value, org))
+    Ok(OrgAccountView::of(&find(state, org, email).await?.value, org))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -193,10 +197,10 @@ pub async fn read(state: &AppState, caller: &Account, org: &OrgId, email: &str) 
 #[derive(Debug)]
 pub enum Created {
     /// A new account, waiting for its activation (the link is e-mailed).
-    Account(Value),
+    Account(AccountView),
     /// An existing technical delegate of another organisation is invited to serve this one: it
     /// has no access until it accepts from the portal. The answer holds its name and address.
-    DelegateInvited(Value),
+    DelegateInvited(InvitationView),
 }
 
 /// `POST /portail/v1/accounts`: a new account in `org`, with its actor type's default roles
@@ -245,7 +249,7 @@ pub async fn create(
     if let Err(e) = portal_auth::issue_activation(state, &account.email).await {
         tracing::error!(kind = %e, "sending an activation link failed");
     }
-    Ok(Created::Account(view(&account)))
+    Ok(Created::Account(AccountView::of(&account)))
 }
 
 /// A subscription names a technical delegate: an existing delegate account of another
@@ -294,7 +298,7 @@ async fn invite(
     org: &OrgId,
     current: Versioned<Account>,
     asked: ActorType,
-) -> Result<Value, AccountsError> {
+) -> Result<InvitationView, AccountsError> {
     let a = change_versioned(state, current, |a| {
         if asked != ActorType::TechnicalDelegate
             || a.actor_type != ActorType::TechnicalDelegate
@@ -319,7 +323,7 @@ async fn invite(
     if let Err(e) = state.mailer.send(&message).await {
         tracing::error!(error = %e, "sending a delegate invitation failed");
     }
-    Ok(invitation_view(&a, d))
+    Ok(InvitationView::of(&a, d))
 }
 
 /// Reads nothing: changes `current` with `change`, which also returns the other writes of the
@@ -391,7 +395,7 @@ pub async fn update(
     org: &OrgId,
     email: &str,
     changes: AccountChanges,
-) -> Result<Value, AccountsError> {
+) -> Result<OrgAccountView, AccountsError> {
     require(caller, org)?;
     let updated = change_account(state, org, email, |a| {
         if a.home() == *org {
@@ -407,7 +411,7 @@ pub async fn update(
     })
     .await?;
     tracing::info!("portal account updated");
-    Ok(view_in(&updated, org))
+    Ok(OrgAccountView::of(&updated, org))
 }
 
 /// `POST` (suspend, `active = false`) and `DELETE` (reactivate) of
@@ -424,7 +428,7 @@ pub async fn set_active(
     org: &OrgId,
     email: &str,
     active: bool,
-) -> Result<Value, AccountsError> {
+) -> Result<AccountView, AccountsError> {
     require(caller, org)?;
     let updated = change_account(state, org, email, |a| {
         if a.home() != *org {
@@ -443,7 +447,7 @@ pub async fn set_active(
     })
     .await?;
     tracing::info!(active, "portal account suspension changed");
-    Ok(view(&updated))
+    Ok(AccountView::of(&updated))
 }
 
 // ---------------------------------------------------------------------------------------------

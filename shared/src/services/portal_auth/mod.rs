@@ -19,7 +19,7 @@ mod sign_in;
 
 pub use commands::{CodeAnswer, ForgottenPassword, NewPassword, SignIn};
 pub use links::{forgotten_password, issue_activation, set_password};
-pub use session::{Authenticated, authenticate, profile, sign_out};
+pub use session::{Authenticated, Profile, ProfileInvitation, ProfileOrganisation, authenticate, profile, sign_out};
 pub use sign_in::{ChallengeSent, NewSession, sign_in, verify_code};
 
 #[derive(Debug, thiserror::Error)]

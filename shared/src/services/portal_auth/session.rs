@@ -1,13 +1,12 @@
 //! The session behind the `__Host-hubee_session` cookie: checking it (and the CSRF token) on
 //! each request, signing out, and the signed-in person's profile.
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use super::PortalAuthError;
 use crate::{
     auth::portal::{same_secret, token_hash},
-    domain::{Account, OrgId},
-    services::time_or_null,
+    domain::{Account, ActorType, BranchCode, Email, OrgId, ProcessCode, Role, Siret, format_time},
     state::AppState,
     store::{StoreError, Versioned},
 };
@@ -85,13 +84,52 @@ pub async fn sign_out(state: &AppState, session_id: &str) -> Result<(), PortalAu
     Ok(())
 }
 
+/// The signed-in person as `GET /portail/v1/me` shows it.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    pub email: Email,
+    pub first_name: String,
+    pub last_name: String,
+    pub actor_type: ActorType,
+    /// Each organisation it acts for, its own first, with what it may do there.
+    pub organisations: Vec<ProfileOrganisation>,
+    /// The delegations offered that it has not answered.
+    pub invitations: Vec<ProfileInvitation>,
+    /// Its roles and habilitations at home.
+    pub roles: Vec<Role>,
+    pub habilitations: Vec<ProcessCode>,
+    pub csrf_token: String,
+}
+
+/// An organisation the person acts for, and what it may do there.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileOrganisation {
+    pub siret: Siret,
+    pub branch_code: BranchCode,
+    pub name: Option<String>,
+    pub roles: Vec<Role>,
+    pub habilitations: Vec<ProcessCode>,
+}
+
+/// An organisation that invited the person (a technical delegate) to serve it.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileInvitation {
+    pub siret: Siret,
+    pub branch_code: BranchCode,
+    pub name: Option<String>,
+    pub invited_at: Option<String>,
+}
+
 /// The signed-in person as `GET /portail/v1/me` shows it: its roles and habilitations at home,
 /// each organisation it acts for with what it may do there, and the invitations it has not
 /// answered (one GetItem per organisation, for its name).
 ///
 /// # Errors
 /// When the store fails.
-pub async fn profile(state: &AppState, account: &Account, csrf_token: &str) -> Result<Value, PortalAuthError> {
+pub async fn profile(state: &AppState, account: &Account, csrf_token: &str) -> Result<Profile, PortalAuthError> {
     let name = |o: &OrgId| {
         let o = o.clone();
         async move { state.store.organisation(&o.siret, &o.branch_code).await.map(|org| org.map(|org| org.name)) }
@@ -102,28 +140,33 @@ pub async fn profile(state: &AppState, account: &Account, csrf_token: &str) -> R
             Some(d) => (&d.roles, &d.habilitations),
             None => (&account.roles, &account.habilitations),
         };
-        organisations.push(json!({
-            "siret": o.siret, "branchCode": o.branch_code, "name": name(&o).await?,
-            "roles": roles, "habilitations": habilitations,
-        }));
+        organisations.push(ProfileOrganisation {
+            name: name(&o).await?,
+            siret: o.siret,
+            branch_code: o.branch_code,
+            roles: roles.clone(),
+            habilitations: habilitations.clone(),
+        });
     }
     let mut invitations = Vec::new();
     for d in account.invitations() {
         let o = &d.organisation;
-        invitations.push(json!({
-            "siret": o.siret, "branchCode": o.branch_code, "name": name(o).await?,
-            "invitedAt": time_or_null(d.invited_at),
-        }));
+        invitations.push(ProfileInvitation {
+            siret: o.siret.clone(),
+            branch_code: o.branch_code.clone(),
+            name: name(o).await?,
+            invited_at: d.invited_at.map(format_time),
+        });
     }
-    Ok(json!({
-        "email": account.email,
-        "firstName": account.first_name,
-        "lastName": account.last_name,
-        "actorType": account.actor_type,
-        "organisations": organisations,
-        "invitations": invitations,
-        "roles": account.roles,
-        "habilitations": account.habilitations,
-        "csrfToken": csrf_token,
-    }))
+    Ok(Profile {
+        email: account.email.clone(),
+        first_name: account.first_name.clone(),
+        last_name: account.last_name.clone(),
+        actor_type: account.actor_type,
+        organisations,
+        invitations,
+        roles: account.roles.clone(),
+        habilitations: account.habilitations.clone(),
+        csrf_token: csrf_token.to_owned(),
+    })
 }

@@ -7,28 +7,32 @@
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, Utc};
-use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
     Attempt, ExchangeError,
     accounts::{self, AccountsError},
-    notify, optimistic, refused, time_or_null,
+    notify, optimistic, refused,
 };
 use crate::{
     auth::{generate_secret, hash_secret},
     domain::{
         AccessMode, Account, ActorType, ApiClient, Contact, CredentialChange, CredentialEvent, Email, MailItem,
         MailMessage, NotificationFrequency, OrgId, OrgRef, OrgType, Role, Scope, SecretHash, Subscription,
-        SubscriptionStatus, format_time,
+        SubscriptionStatus,
     },
     state::AppState,
     store::{StoreError, Versioned},
 };
 
 mod commands;
+mod views;
 
 pub use commands::{AccessModeChange, Activation, DelegateChange, NotificationSettings, SecretRegeneration};
+pub use views::{
+    AccessModeView, ApiClientState, ApiClientView, CredentialEventView, CredentialsView, DeliveryView, SecretDates,
+    SubscriberView, SubscriptionDetail, SubscriptionList, SubscriptionRow,
+};
 
 /// How long the previous secret keeps working after a regeneration, so that a running
 /// integration can switch without downtime.
@@ -97,30 +101,17 @@ async fn load(state: &AppState, viewer: &Viewer, id: Uuid) -> Result<Versioned<S
     }
 }
 
-async fn row(state: &AppState, s: &Subscription, now: DateTime<Utc>) -> Result<Value, ExchangeError> {
+/// The list's row of `s` at `now`, with its procedure's title and operator.
+async fn row(state: &AppState, s: &Subscription, now: DateTime<Utc>) -> Result<SubscriptionRow, ExchangeError> {
     let procedure = state.store.procedure(&s.process_code).await?;
-    Ok(json!({
-        "id": s.id,
-        "processCode": s.process_code,
-        "procedureTitle": procedure.as_ref().map(|p| p.title.clone()),
-        "operator": procedure.map(|p| p.operator),
-        "datapassId": s.datapass_id,
-        "accessMode": s.access_mode,
-        "technicalDelegate": s.delegation_actor.as_ref().map(|d| d.email.clone()),
-        "status": s.effective_status(now),
-        "activateDateTime": time_or_null(s.activate_date_time),
-        "endDateTime": time_or_null(s.end_date_time),
-        "notificationFrequency": s.notification_frequency,
-        "email": s.email,
-        "subscriber": {"siret": s.siret, "branchCode": s.branch_code},
-    }))
+    Ok(SubscriptionRow::of(s, procedure.as_ref(), now))
 }
 
 /// The subscriptions of every organisation the person acts for.
 ///
 /// # Errors
 /// Store failures.
-pub async fn list(state: &AppState, viewer: &Viewer) -> Result<Value, ExchangeError> {
+pub async fn list(state: &AppState, viewer: &Viewer) -> Result<SubscriptionList, ExchangeError> {
     let now = state.clock.now();
     let mut rows = Vec::new();
     for org in &viewer.organisations {
@@ -128,7 +119,7 @@ pub async fn list(state: &AppState, viewer: &Viewer) -> Result<Value, ExchangeEr
             rows.push(row(state, &s, now).await?);
         }
     }
-    Ok(json!({"items": rows}))
+    Ok(SubscriptionList { items: rows })
 }
 
 /// The detail: the list's row, the instructing service, the responsible administrator, the
@@ -136,51 +127,14 @@ pub async fn list(state: &AppState, viewer: &Viewer) -> Result<Value, ExchangeEr
 ///
 /// # Errors
 /// `NotFound` for a subscription of another organisation.
-pub async fn detail(state: &AppState, viewer: &Viewer, id: Uuid) -> Result<Value, ExchangeError> {
+pub async fn detail(state: &AppState, viewer: &Viewer, id: Uuid) -> Result<SubscriptionDetail, ExchangeError> {
     let s = load(state, viewer, id).await?.value;
-    let mut body = row(state, &s, state.clock.now()).await?;
+    let row = row(state, &s, state.clock.now()).await?;
     let org = state.store.organisation(&s.siret, &s.branch_code).await?;
-    body["subscriber"]["name"] = json!(org.map(|o| o.name));
-    body["localAdministrator"] = json!(s.local_administrator.as_ref().map(|a| a.email.clone()));
-    body["validateDateTime"] = time_or_null(s.validate_date_time);
-    body["updateDateTime"] = time_or_null(s.update_date_time);
     let client = state.store.api_client(&client_id(&s)).await?.filter(|c| !c.disabled);
-    body["apiClient"] = json!(client.as_ref().map(client_view));
     let history = state.store.credential_events(&s, CREDENTIAL_EVENTS_SHOWN).await?;
-    body["credentialHistory"] = json!(history.iter().map(event_view).collect::<Vec<_>>());
     let deliveries = notify::delivery_state(state, s.id, DELIVERIES_SHOWN).await?;
-    body["deliveries"] = json!(
-        deliveries
-            .iter()
-            .map(|d| json!({
-                "dateTime": time_or_null(d.done_at),
-                "status": d.status,
-                "to": d.sent_to,
-                "attempts": d.attempts,
-                "lastError": d.last_error,
-                "message": d.message,
-            }))
-            .collect::<Vec<_>>()
-    );
-    Ok(body)
-}
-
-/// An API client as the detail shows it: its id and its secrets' dates, never the secrets.
-fn client_view(c: &ApiClient) -> Value {
-    json!({
-        "clientId": c.client_id,
-        "secrets": c.secrets.iter().map(|x| json!({"created": format_time(x.created), "expires": time_or_null(x.expires)})).collect::<Vec<_>>(),
-    })
-}
-
-/// One recorded change of the API access: what, who, when, and who was told.
-fn event_view(e: &CredentialEvent) -> Value {
-    let mut v = serde_json::to_value(&e.change).unwrap_or(Value::Null);
-    v["dateTime"] = json!(format_time(e.date_time));
-    v["actor"] = json!(e.actor);
-    v["clientId"] = json!(e.client_id);
-    v["notified"] = json!(e.notified);
-    v
+    Ok(SubscriptionDetail::of(&s, row, org.map(|o| o.name), client.as_ref(), history, deliveries))
 }
 
 /// Applies a change to a subscription the person may manage, with optimistic concurrency.
@@ -209,7 +163,7 @@ pub async fn activate(
     viewer: &Viewer,
     id: Uuid,
     command: Activation,
-) -> Result<Value, ExchangeError> {
+) -> Result<SubscriptionRow, ExchangeError> {
     let date = command.activate_date_time;
     let now = state.clock.now();
     let s = change(state, viewer, id, |s| {
@@ -233,7 +187,7 @@ pub async fn set_notifications(
     viewer: &Viewer,
     id: Uuid,
     command: NotificationSettings,
-) -> Result<Value, ExchangeError> {
+) -> Result<SubscriptionRow, ExchangeError> {
     let NotificationSettings { frequency, email } = command;
     if frequency != NotificationFrequency::Aucune && email.is_none() {
         return Err(refused("An address is needed to receive notifications"));
@@ -263,7 +217,7 @@ pub async fn set_delegate(
     viewer: &Viewer,
     id: Uuid,
     command: DelegateChange,
-) -> Result<Value, ExchangeError> {
+) -> Result<SubscriptionRow, ExchangeError> {
     let DelegateChange { email, first_name: first, last_name: last } = command;
     let before = load_managed(state, viewer, id).await?.value;
     let org = crate::domain::OrgId { siret: before.siret.clone(), branch_code: before.branch_code.clone() };
@@ -495,16 +449,6 @@ async fn record_and_notify(
 /// The most local administrators one change e-mails (a transaction's room, less its other writes).
 const MAX_NOTIFIED_ADMINISTRATORS: usize = 90;
 
-/// The new credentials as shown once.
-fn credentials_view(client: Option<&ApiClient>, secret: Option<String>) -> Value {
-    let previous_until = client.and_then(|c| c.secrets.iter().rev().nth(1)).and_then(|x| x.expires);
-    json!({
-        "clientId": client.map(|c| c.client_id.clone()),
-        "clientSecret": secret,
-        "previousSecretValidUntil": time_or_null(previous_until),
-    })
-}
-
 /// The access mode: `API` issues the client id and secret (shown once in this answer);
 /// `PORTAIL` disables the API client. Every change is recorded and e-mailed to the
 /// organisation's local administrators.
@@ -516,13 +460,11 @@ pub async fn set_access_mode(
     viewer: &Viewer,
     id: Uuid,
     command: AccessModeChange,
-) -> Result<Value, ExchangeError> {
+) -> Result<AccessModeView, ExchangeError> {
     let (s, client, secret) = change_access(state, viewer, id, Some(command.access_mode), None).await?;
-    let mut body = row(state, &s, state.clock.now()).await?;
-    if secret.is_some() {
-        body["credentials"] = credentials_view(client.as_ref(), secret);
-    }
-    Ok(body)
+    let row = row(state, &s, state.clock.now()).await?;
+    let credentials = secret.is_some().then(|| CredentialsView::of(client.as_ref(), secret));
+    Ok(AccessModeView { row, credentials })
 }
 
 /// "Régénérer" the secret of a subscription in API mode: the previous one keeps working
@@ -536,10 +478,10 @@ pub async fn regenerate_secret(
     viewer: &Viewer,
     id: Uuid,
     command: SecretRegeneration,
-) -> Result<Value, ExchangeError> {
+) -> Result<CredentialsView, ExchangeError> {
     let change = ClientChange::IssueSecret { revoke_previous: command.revoke_previous };
     let (_, client, secret) = change_access(state, viewer, id, None, Some(change)).await?;
-    Ok(credentials_view(client.as_ref(), secret))
+    Ok(CredentialsView::of(client.as_ref(), secret))
 }
 
 /// Revokes the previous secret at once, before its overlap ends, and every token issued before.
@@ -547,7 +489,11 @@ pub async fn regenerate_secret(
 /// # Errors
 /// `Refused` when the subscription is not in API mode or there is no previous secret;
 /// `Forbidden` without the management role.
-pub async fn revoke_previous_secret(state: &AppState, viewer: &Viewer, id: Uuid) -> Result<Value, ExchangeError> {
+pub async fn revoke_previous_secret(
+    state: &AppState,
+    viewer: &Viewer,
+    id: Uuid,
+) -> Result<ApiClientState, ExchangeError> {
     let (_, client, _) = change_access(state, viewer, id, None, Some(ClientChange::RevokePrevious)).await?;
-    Ok(json!({"apiClient": client.as_ref().map(client_view)}))
+    Ok(ApiClientState { api_client: client.as_ref().map(ApiClientView::of) })
 }

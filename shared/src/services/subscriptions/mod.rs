@@ -4,7 +4,6 @@
 
 use std::collections::HashSet;
 
-use serde_json::Value;
 use uuid::Uuid;
 
 use super::{Attempt, ExchangeError, accounts, optimistic, portal_auth, refused};
@@ -21,12 +20,12 @@ use crate::{
 
 mod body;
 mod query;
-mod render;
+mod views;
 
 use body::SubscriptionBody;
 pub use body::{NewSubscription, SubscriptionUpdate};
 pub use query::SubscriptionQuery;
-use render::{render, render_created};
+pub use views::{ContactDetails, ContactView, SubscriptionView};
 
 /// Page size when `maxResult` is not given, and the largest page served (a larger `maxResult`
 /// is accepted and capped).
@@ -219,7 +218,7 @@ pub async fn create_subscription(
     state: &AppState,
     caller: &Claims,
     new: NewSubscription,
-) -> Result<Value, ExchangeError> {
+) -> Result<SubscriptionView, ExchangeError> {
     authorise_create(caller)?;
     let NewSubscription(new) = new;
     if let Some(status) = new.status.filter(|s| *s != SubscriptionStatus::Inactif) {
@@ -267,7 +266,7 @@ pub async fn create_subscription(
     tracing::info!(subscription_id = %sub.id, process = %sub.process_code, "subscription created");
     send_activations(state, &emails).await;
     delegate_changed(state, &sub, None).await;
-    Ok(render_created(&sub, now))
+    Ok(SubscriptionView::created(&sub, now))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -279,13 +278,13 @@ pub async fn create_subscription(
 /// # Errors
 /// `NotFound`; `Forbidden` for an operator that does not run the procedure, and for scopes
 /// other than OSL and ADMIN.
-pub async fn get_subscription(state: &AppState, caller: &Claims, id: Uuid) -> Result<Value, ExchangeError> {
+pub async fn get_subscription(state: &AppState, caller: &Claims, id: Uuid) -> Result<SubscriptionView, ExchangeError> {
     let reader = Reader::of(state, caller).await?;
     let sub = state.store.subscription_by_id(id).await?.ok_or(ExchangeError::NotFound(NOT_FOUND))?.value;
     if !reader.may_read(state, &sub).await? {
         return Err(ExchangeError::Forbidden);
     }
-    Ok(render(&sub, state.clock.now()))
+    Ok(SubscriptionView::of(&sub, state.clock.now()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -295,7 +294,7 @@ pub async fn get_subscription(state: &AppState, caller: &Claims, id: Uuid) -> Re
 /// One page of the listing and its `Content-Range` header.
 #[derive(Debug)]
 pub struct SubscriptionPage {
-    pub items: Vec<Value>,
+    pub items: Vec<SubscriptionView>,
     pub content_range: String,
 }
 
@@ -346,7 +345,7 @@ pub async fn list_subscriptions(
     subs.retain(|s| q.matches(s, now));
     subs.sort_by(|a, b| q.compare(a, b, now));
     let total = subs.len();
-    let items: Vec<Value> = subs.iter().skip(q.offset).take(q.max_result).map(|s| render(s, now)).collect();
+    let items: Vec<_> = subs.iter().skip(q.offset).take(q.max_result).map(|s| SubscriptionView::of(s, now)).collect();
     let content_range = match items.len() {
         // No range to give: the form HTTP uses for an unsatisfiable range.
         0 => format!("subscriptions */{total}"),
@@ -371,7 +370,7 @@ pub async fn update_subscription(
     caller: &Claims,
     id: Uuid,
     update: SubscriptionUpdate,
-) -> Result<Value, ExchangeError> {
+) -> Result<SubscriptionView, ExchangeError> {
     authorise_update(caller)?;
     let SubscriptionUpdate(upd) = update;
     let upd = &upd;
@@ -433,7 +432,7 @@ pub async fn update_subscription(
         send_activations(state, &emails).await;
         delegate_changed(state, &sub, delegate_before.as_ref()).await;
     }
-    Ok(render(&sub, now))
+    Ok(SubscriptionView::of(&sub, now))
 }
 
 /// What a committed update leaves to do: the activation e-mails of the accounts it created, and
@@ -488,7 +487,7 @@ pub async fn activate_due(state: &AppState) -> Result<usize, ExchangeError> {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::{body::*, query::*, *};
     use crate::domain::{AccessMode, BranchCode, parse_time};
