@@ -310,9 +310,7 @@ impl TestHub {
                     .collect()
             }
             Backend::Aws(aws) => {
-                let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL");
-                let data: Value =
-                    self.http.get(format!("{endpoint}/moto-api/data.json")).send().await.unwrap().json().await.unwrap();
+                let data = self.moto_data().await;
                 let sender = format!("{}@hubee.localhost", aws.table);
                 data["ses"]["Message"]
                     .as_array()
@@ -326,6 +324,24 @@ impl TestHub {
                     .collect()
             }
         }
+    }
+
+    /// Everything the moto server holds (`/moto-api/data.json`). Under load moto sometimes
+    /// answers it with an error page: asked again a few times, then the answer is shown.
+    async fn moto_data(&self) -> Value {
+        let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL");
+        let mut last = String::new();
+        for _ in 0..5 {
+            let response = self.http.get(format!("{endpoint}/moto-api/data.json")).send().await.unwrap();
+            let status = response.status();
+            let body = response.text().await.unwrap_or_default();
+            match serde_json::from_str(&body) {
+                Ok(data) if status.is_success() => return data,
+                _ => last = format!("{status}: {}", body.chars().take(300).collect::<String>()),
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        panic!("moto's data.json did not answer JSON: {last}");
     }
 
     /// How many binaries the object store holds under `prefix` (`folders/`, say).
