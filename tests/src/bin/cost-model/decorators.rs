@@ -18,7 +18,7 @@ use hubee_shared::ports::{
 
 use crate::{
     dynamo::{account_write, item_size, json_size},
-    meter::{Meter, STATIC},
+    meter::{Counts, Meter, STATIC},
 };
 
 /// Lets the other table calls of a request that were issued together with this one start
@@ -26,6 +26,22 @@ use crate::{
 /// `join` is polled, which would count two round trips where DynamoDB takes one.
 async fn started() {
     tokio::task::yield_now().await;
+}
+
+/// What a strongly consistent read of one item costs: 1 RRU per 4 KB, 1 for a missing item.
+fn account_read(c: &mut Counts, item: Option<&Item>) {
+    match item {
+        Some(item) => {
+            let size = item_size(item);
+            c.read_item_bytes += size as f64;
+            c.read_json_bytes += json_size(item) as f64;
+            c.rru += size.div_ceil(4096).max(1) as f64;
+        }
+        None => {
+            c.db_get_missed += 1.0;
+            c.rru += 1.0;
+        }
+    }
 }
 
 pub struct MeteredTable {
@@ -43,19 +59,7 @@ impl Table for MeteredTable {
         if let Ok(found) = &r {
             self.meter.record(|c, _| {
                 c.db_get += 1.0;
-                match found {
-                    Some(item) => {
-                        let size = item_size(item);
-                        c.read_item_bytes += size as f64;
-                        c.read_json_bytes += json_size(item) as f64;
-                        // Strongly consistent: 1 RRU per 4 KB.
-                        c.rru += size.div_ceil(4096).max(1) as f64;
-                    }
-                    None => {
-                        c.db_get_missed += 1.0;
-                        c.rru += 1.0;
-                    }
-                }
+                account_read(c, found.as_ref());
             });
         }
         r
@@ -75,20 +79,8 @@ impl Table for MeteredTable {
                 c.db_batch_get_keys += distinct.len() as f64;
                 let mut counted = std::collections::HashSet::new();
                 for (key, item) in keys.iter().zip(found) {
-                    if !counted.insert(key) {
-                        continue;
-                    }
-                    match item {
-                        Some(item) => {
-                            let size = item_size(item);
-                            c.read_item_bytes += size as f64;
-                            c.read_json_bytes += json_size(item) as f64;
-                            c.rru += size.div_ceil(4096).max(1) as f64;
-                        }
-                        None => {
-                            c.db_get_missed += 1.0;
-                            c.rru += 1.0;
-                        }
+                    if counted.insert(key) {
+                        account_read(c, item.as_ref());
                     }
                 }
             });
