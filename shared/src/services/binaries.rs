@@ -226,6 +226,8 @@ async fn mark_received(
     key: &ObjectKey,
     info: &ObjectInfo,
 ) -> Result<(), ExchangeError> {
+    // Not `optimistic`: its one write is a plain conditional put, not a transaction (half the
+    // write units on DynamoDB, twice per dossier), which the helper's commit would make it.
     let mut read = current;
     for _ in 0..super::RETRIES {
         if read.value.object_key.as_deref() == Some(key.as_str()) {
