@@ -49,6 +49,24 @@ pub struct ProcedureSeed {
     /// Retention rules; what is left out takes the defaults (docs/RETENTION.md).
     #[serde(default)]
     pub retention: Retention,
+    /// The rules the national pages also set: absent, a new procedure takes the default and an
+    /// existing one keeps what the national administrator set.
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub legal_framework: Option<String>,
+    #[serde(default)]
+    pub instructing_deposits: Option<bool>,
+    #[serde(default)]
+    pub instructing_max_attachment_size: Option<u64>,
+    #[serde(default)]
+    pub instructing_allowed_mime_types: Option<Vec<String>>,
+    #[serde(default)]
+    pub awaiting_complements: Option<bool>,
+    #[serde(default)]
+    pub messages: Option<bool>,
+    #[serde(default)]
+    pub closed: Option<bool>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -173,10 +191,22 @@ impl Provisioning {
             }
         }
         for a in &self.accounts {
-            if !orgs.contains(&(&a.siret, &a.branch_code))
-                && store.organisation(&a.siret, &a.branch_code).await?.is_none()
+            let in_file = self.organisations.iter().find(|o| o.siret == a.siret && o.branch_code == a.branch_code);
+            let org_type = match in_file {
+                Some(o) => o.org_type,
+                None => match store.organisation(&a.siret, &a.branch_code).await? {
+                    Some(o) => o.org_type,
+                    None => bail!("account {}: unknown organisation {}-{}", a.email, a.siret, a.branch_code),
+                },
+            };
+            if a.actor_type == ActorType::NationalAdmin && org_type != OrgType::Admin {
+                bail!("account {}: a NATIONAL_ADMIN belongs to an ADMIN organisation", a.email);
+            }
+            if a.actor_type == ActorType::NationalAdmin
+                && (a.roles.as_ref().is_some_and(|r| !r.is_empty())
+                    || a.habilitations.as_ref().is_some_and(|h| !h.is_empty()))
             {
-                bail!("account {}: unknown organisation {}-{}", a.email, a.siret, a.branch_code);
+                bail!("account {}: a NATIONAL_ADMIN holds no role and no habilitation", a.email);
             }
         }
         Ok(())
@@ -199,16 +229,18 @@ impl Provisioning {
             }
         };
         for o in &self.organisations {
-            let org = Organisation {
-                siret: o.siret.clone(),
-                branch_code: o.branch_code.clone(),
-                name: o.name.clone(),
-                org_type: o.org_type,
-                code: o.code.clone(),
-            };
+            // Contacts, closure and completion are the national pages' to set: kept.
+            let base = store.organisation(&o.siret, &o.branch_code).await?.unwrap_or_else(|| {
+                Organisation::new(o.siret.clone(), o.branch_code.clone(), o.name.clone(), o.org_type)
+            });
+            let org = Organisation { name: o.name.clone(), org_type: o.org_type, code: o.code.clone(), ..base };
             count(store.save_organisation(&org).await?);
         }
         for p in &self.procedures {
+            let base = store
+                .procedure(&p.code)
+                .await?
+                .unwrap_or_else(|| Procedure::new(p.code.clone(), p.title.clone(), p.operator.clone()));
             let procedure = Procedure {
                 code: p.code.clone(),
                 title: p.title.clone(),
@@ -217,6 +249,19 @@ impl Provisioning {
                 max_attachment_size: p.max_attachment_size,
                 allowed_mime_types: p.allowed_mime_types.clone(),
                 retention: p.retention.clone(),
+                description: p.description.clone().unwrap_or(base.description.clone()),
+                legal_framework: p.legal_framework.clone().unwrap_or(base.legal_framework.clone()),
+                instructing_deposits: p.instructing_deposits.unwrap_or(base.instructing_deposits),
+                instructing_max_attachment_size: p
+                    .instructing_max_attachment_size
+                    .or(base.instructing_max_attachment_size),
+                instructing_allowed_mime_types: p
+                    .instructing_allowed_mime_types
+                    .clone()
+                    .unwrap_or(base.instructing_allowed_mime_types.clone()),
+                awaiting_complements: p.awaiting_complements.unwrap_or(base.awaiting_complements),
+                messages: p.messages.unwrap_or(base.messages),
+                closed: p.closed.unwrap_or(base.closed),
             };
             count(store.save_procedure(&procedure).await?);
         }

@@ -226,13 +226,7 @@ mod tests {
         let state = testkit::state_with(dir.path(), Arc::new(SystemClock), mailer.clone());
         testkit::provision(&state).await;
         let b = org(MAIRIE_B);
-        let mairie_b = Organisation {
-            siret: b.siret,
-            branch_code: b.branch_code,
-            name: "Mairie B".into(),
-            org_type: OrgType::Si,
-            code: None,
-        };
+        let mairie_b = Organisation::new(b.siret, b.branch_code, "Mairie B", OrgType::Si);
         state.store.save_organisation(&mairie_b).await.unwrap();
         let person = |email: &str, t: ActorType, o: (&str, &str), first: &str, last: &str| Account {
             password_hash: Some("set".into()),

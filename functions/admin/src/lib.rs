@@ -112,13 +112,12 @@ mod tests {
         testkit::provision(&state).await;
         state
             .store
-            .save_organisation(&Organisation {
-                siret: Siret::parse(MAIRIE_B.0).unwrap(),
-                branch_code: BranchCode::parse(MAIRIE_B.1).unwrap(),
-                name: "Mairie B".into(),
-                org_type: OrgType::Si,
-                code: None,
-            })
+            .save_organisation(&Organisation::new(
+                Siret::parse(MAIRIE_B.0).unwrap(),
+                BranchCode::parse(MAIRIE_B.1).unwrap(),
+                "Mairie B",
+                OrgType::Si,
+            ))
             .await
             .unwrap();
         // The client behind `token`: every API call checks that a token's client is enabled.

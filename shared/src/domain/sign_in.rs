@@ -14,6 +14,8 @@ pub const CODE_VALIDITY_MINUTES: i64 = 10;
 pub const CODE_ATTEMPTS: u32 = 5;
 /// A session ends after this long without a request ...
 pub const SESSION_IDLE_MINUTES: i64 = 30;
+/// ... or this long for a national administrator, whose session reaches the whole platform.
+pub const NATIONAL_SESSION_IDLE_MINUTES: i64 = 15;
 /// ... and this long after it began, whatever happens.
 pub const SESSION_ABSOLUTE_HOURS: i64 = 12;
 /// The idle expiry is pushed back at most this often, to keep reads from writing.
@@ -108,15 +110,35 @@ pub struct Session {
     pub last_seen_at: DateTime<Utc>,
     /// The account's `credentials_version` when the session began.
     pub credentials_version: u32,
+    /// How long it may stay idle (sessions stored before this field: [`SESSION_IDLE_MINUTES`]).
+    #[serde(default = "default_idle")]
+    pub idle_minutes: i64,
+}
+
+fn default_idle() -> i64 {
+    SESSION_IDLE_MINUTES
 }
 
 impl Session {
     pub fn new(email: Email, csrf_token: String, credentials_version: u32, now: DateTime<Utc>) -> Self {
-        Self { email, csrf_token, created_at: now, last_seen_at: now, credentials_version }
+        Self {
+            email,
+            csrf_token,
+            created_at: now,
+            last_seen_at: now,
+            credentials_version,
+            idle_minutes: default_idle(),
+        }
+    }
+
+    /// The session with a shorter (or longer) idle limit.
+    #[must_use]
+    pub fn idle_for(self, minutes: i64) -> Self {
+        Self { idle_minutes: minutes, ..self }
     }
 
     pub fn expires_at(&self) -> DateTime<Utc> {
-        let idle = self.last_seen_at + Duration::minutes(SESSION_IDLE_MINUTES);
+        let idle = self.last_seen_at + Duration::minutes(self.idle_minutes);
         let absolute = self.created_at + Duration::hours(SESSION_ABSOLUTE_HOURS);
         idle.min(absolute)
     }
@@ -309,6 +331,22 @@ mod tests {
         );
         assert_eq!(password_problems("Abcdefgh1-"), ["The password must contain a special character among !@#$%&*()"]);
         assert_eq!(password_problems(&format!("A1!{}", "a".repeat(126))).len(), 1, "too long");
+    }
+
+    #[test]
+    fn a_short_session_ends_after_its_own_idle_limit_and_a_stored_one_keeps_thirty_minutes() {
+        let start = t("2026-03-01T08:00:00Z");
+        let s = Session::new(crate::domain::Email::parse("a@b.fr").unwrap(), "csrf".into(), 0, start)
+            .idle_for(NATIONAL_SESSION_IDLE_MINUTES);
+        assert!(!s.is_expired(start + Duration::minutes(14)));
+        assert!(s.is_expired(start + Duration::minutes(15)));
+        let refreshed = s.refreshed(start + Duration::minutes(10)).unwrap();
+        assert!(!refreshed.is_expired(start + Duration::minutes(24)));
+        assert!(refreshed.is_expired(start + Duration::minutes(25)), "the limit survives a refresh");
+        let mut stored = serde_json::to_value(&s).unwrap();
+        stored.as_object_mut().unwrap().remove("idleMinutes");
+        let old: Session = serde_json::from_value(stored).unwrap();
+        assert_eq!(old.expires_at(), start + Duration::minutes(30));
     }
 
     #[test]

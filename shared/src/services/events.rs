@@ -15,8 +15,8 @@ use super::{
 };
 use crate::{
     domain::{
-        ActionType, Attachment, AttachmentStatus, CaseStatus, ChangeSource, Event, EventRef, EventStatus, Notification,
-        OrgRef, OutboxItem, OutboxMessage, PartnerInfo, Party, Procedure, Subscription,
+        ActionType, Attachment, AttachmentStatus, CaseStatus, ChangeSource, Emitter, Event, EventRef, EventStatus,
+        Notification, OrgRef, OutboxItem, OutboxMessage, PartnerInfo, Party, Procedure, Subscription,
     },
     ports::{ByteStream, Write},
     state::AppState,
@@ -138,9 +138,24 @@ fn parse_new_event(line: &str, body: &Value) -> Result<NewEvent, ExchangeError> 
     }
 }
 
-fn check_files(procedure: Option<&Procedure>, files: &[FileMeta]) -> Result<(), ExchangeError> {
+/// What the procedure's rules refuse in an event `party` sends: a deposit, a message or a
+/// request for complements it does not allow, a file over its limits for that emitter.
+fn check_procedure_rules(procedure: Option<&Procedure>, party: Party, new: &NewEvent) -> Result<(), ExchangeError> {
     let Some(p) = procedure else { return Ok(()) };
-    let problems: Vec<String> = files.iter().enumerate().flat_map(|(i, f)| super::file_problems(p, i, f)).collect();
+    let code = &p.code;
+    let mut problems = Vec::new();
+    let instructing = party == Party::Recipient;
+    if instructing && new.action_type == ActionType::AttachDeposit && !p.instructing_deposits {
+        problems.push(format!("Procedure {code} does not take deposits from instructing services"));
+    }
+    if new.action_type == ActionType::SendingMessage && !p.messages {
+        problems.push(format!("Procedure {code} does not allow messages"));
+    }
+    if instructing && new.case_new_status == Some(CaseStatus::AddAwaiting) && !p.awaiting_complements {
+        problems.push(format!("Procedure {code} does not allow asking for complements (ADD_AWAITING)"));
+    }
+    let emitter = if instructing { Emitter::InstructingService } else { Emitter::Operator };
+    problems.extend(new.files.iter().enumerate().flat_map(|(i, f)| super::file_problems(p, emitter, i, f)));
     if problems.is_empty() { Ok(()) } else { Err(ExchangeError::Refused(problems)) }
 }
 
@@ -259,7 +274,7 @@ pub async fn create_event(
         if case.status == CaseStatus::HubeeReceived {
             return Err(refused("The case is not transmitted yet: its folder must be completed first"));
         }
-        check_files(sending.procedure.as_ref(), &new.files)?;
+        check_procedure_rules(sending.procedure.as_ref(), access.party, new)?;
         let now = state.clock.now();
         let event_id = state.ids.new_id();
         let files: Vec<Attachment> = new

@@ -27,7 +27,12 @@ pub use binaries::{
 pub use error::{ExchangeError, refused};
 pub use validate::{Checker, FileMeta};
 
-use crate::{domain::Procedure, ports::Write, state::AppState, store::StoreError};
+use crate::{
+    domain::{Emitter, Procedure},
+    ports::Write,
+    state::AppState,
+    store::StoreError,
+};
 
 /// How many times a use case re-reads and retries after a concurrent change before answering
 /// 503.
@@ -86,18 +91,19 @@ async fn backoff(round: usize) {
     tokio::time::sleep(std::time::Duration::from_micros(wait)).await;
 }
 
-/// What a procedure's limits refuse in a declared file (`index` as the request numbers it).
-pub(crate) fn file_problems(procedure: &Procedure, index: usize, file: &FileMeta) -> Vec<String> {
+/// What a procedure's limits for `emitter` refuse in a declared file (`index` as the request
+/// numbers it).
+pub(crate) fn file_problems(procedure: &Procedure, emitter: Emitter, index: usize, file: &FileMeta) -> Vec<String> {
     let (file_name, size, mime_type) = (&file.file_name, file.size, &file.mime_type);
     let mut problems = Vec::new();
-    if size > procedure.max_attachment_size() {
+    let limit = procedure.max_attachment_size(emitter);
+    if size > limit {
         problems.push(format!(
-            "Attachment {index} ({file_name}) is larger than the {} bytes procedure {} accepts",
-            procedure.max_attachment_size(),
+            "Attachment {index} ({file_name}) is larger than the {limit} bytes procedure {} accepts",
             procedure.code
         ));
     }
-    if !procedure.accepts_mime_type(mime_type) {
+    if !procedure.accepts_mime_type(emitter, mime_type) {
         problems.push(format!(
             "Attachment {index} ({file_name}): procedure {} does not accept the format {mime_type}",
             procedure.code

@@ -17,9 +17,21 @@ pub enum ActorType {
     TechnicalDelegate,
     /// "Agent": instructs dossiers.
     Agent,
+    /// "Administrateur national": HubEE's own team, in the hub's `ADMIN` organisation. Runs the
+    /// platform (organisations, procedures, API clients, subscriptions, support) from metadata
+    /// only: it holds no role in any organisation, so it never reads a dossier or a file.
+    NationalAdmin,
 }
 
 impl ActorType {
+    /// How long its sessions may stay idle: shorter for the national team.
+    pub fn session_idle_minutes(self) -> i64 {
+        match self {
+            ActorType::NationalAdmin => crate::domain::NATIONAL_SESSION_IDLE_MINUTES,
+            _ => crate::domain::SESSION_IDLE_MINUTES,
+        }
+    }
+
     /// The roles an account of this type gets when it is created without explicit roles; an
     /// administrator adjusts them afterwards.
     pub fn default_roles(self) -> Vec<Role> {
@@ -27,6 +39,7 @@ impl ActorType {
             ActorType::LocalAdmin => vec![Role::ManageUsers, Role::ManageSubscriptions],
             ActorType::TechnicalDelegate => vec![Role::ManageSubscriptions],
             ActorType::Agent => vec![Role::ManageDossiers],
+            ActorType::NationalAdmin => Vec::new(),
         }
     }
 }
@@ -323,7 +336,11 @@ impl Account {
     /// The roles it holds in `org`: its own roles at home, what `org` gave it in an
     /// organisation it serves, none elsewhere (an invitation gives nothing until accepted).
     pub fn roles_in(&self, org: &OrgId) -> &[Role] {
-        if *org == self.home() {
+        if self.actor_type == ActorType::NationalAdmin {
+            // Whatever a provisioning file or a mistake gave it: the national team works on
+            // metadata, never inside an organisation.
+            &[]
+        } else if *org == self.home() {
             &self.roles
         } else {
             self.delegation(org).filter(|d| d.is_accepted()).map_or(&[], |d| &d.roles)
@@ -342,7 +359,7 @@ impl Account {
 
     /// Whether the account holds `role` or a role that includes it in its own organisation.
     pub fn has_role(&self, role: Role) -> bool {
-        self.roles.iter().any(|r| r.grants(role))
+        self.has_role_in(&self.home(), role)
     }
 
     /// The procedures whose dossiers it may see in its own organisation, given a dossier role:
@@ -351,6 +368,7 @@ impl Account {
         match self.actor_type {
             ActorType::LocalAdmin => None,
             ActorType::TechnicalDelegate | ActorType::Agent => Some(&self.habilitations),
+            ActorType::NationalAdmin => Some(&[]),
         }
     }
 

@@ -79,9 +79,14 @@ impl AccountFilters {
 // Field rules
 // ---------------------------------------------------------------------------------------------
 
+/// An actor type an organisation's administrator may give: national administrators are the
+/// national team's to name (provisioning), never an organisation's.
 fn actor_type(s: &str) -> Result<ActorType, String> {
-    serde_json::from_value(Value::String(s.to_owned()))
-        .map_err(|_| format!("\"{s}\" is not an actor type (LOCAL_ADMIN, TECHNICAL_DELEGATE, AGENT)"))
+    match serde_json::from_value(Value::String(s.to_owned())) {
+        Ok(ActorType::NationalAdmin) => Err(format!("\"{s}\" accounts are named by the national team only")),
+        Ok(t) => Ok(t),
+        Err(_) => Err(format!("\"{s}\" is not an actor type (LOCAL_ADMIN, TECHNICAL_DELEGATE, AGENT)")),
+    }
 }
 
 fn role(s: &str) -> Result<Role, String> {

@@ -16,7 +16,7 @@ use super::{
 use crate::{
     auth::Claims,
     domain::{
-        Attachment, AttachmentStatus, Case, CaseStatus, Folder, FolderStatus, Notification, OrgRef, OrgType,
+        Attachment, AttachmentStatus, Case, CaseStatus, Emitter, Folder, FolderStatus, Notification, OrgRef, OrgType,
         OutboxItem, OutboxMessage, PartnerInfo, Procedure, Scope, Subscription,
     },
     ports::{ByteStream, Write},
@@ -104,10 +104,17 @@ async fn check_against_referential(
         return Err(ExchangeError::Forbidden);
     }
     let mut problems = Vec::new();
+    if procedure.closed {
+        problems.push(format!("Process {} is closed to new folders", new.process_code));
+    }
     for (nc, (org, sub)) in new.cases.iter().zip(recipients) {
         let name = format!("SI-{}-{}", nc.siret, nc.branch);
-        if read.get(org)?.is_none_or(|o| o.org_type != OrgType::Si) {
+        let Some(org) = read.get(org)?.filter(|o| o.org_type == OrgType::Si) else {
             problems.push(format!("Case recipient {name} does not exist"));
+            continue;
+        };
+        if org.is_closed() {
+            problems.push(format!("Case recipient {name} is closed"));
             continue;
         }
         if !read.get(sub)?.is_some_and(|s| s.is_active(now)) {
@@ -116,7 +123,7 @@ async fn check_against_referential(
         }
     }
     for (i, a) in new.attachments.iter().enumerate() {
-        problems.extend(super::file_problems(&procedure, i, &a.meta));
+        problems.extend(super::file_problems(&procedure, Emitter::Operator, i, &a.meta));
     }
     if problems.is_empty() { Ok(procedure) } else { Err(ExchangeError::Refused(problems)) }
 }

@@ -167,7 +167,8 @@ pub async fn verify_code(state: &AppState, answer: CodeAnswer) -> Result<NewSess
 
         let cookie_value = generate_secret();
         let csrf_token = generate_secret();
-        let session = Session::new(email.clone(), csrf_token.clone(), account.credentials_version, now);
+        let session = Session::new(email.clone(), csrf_token.clone(), account.credentials_version, now)
+            .idle_for(account.actor_type.session_idle_minutes());
         let writes = vec![
             state.store.delete_challenge_write(challenge_id, version),
             state.store.create_session_write(&token_hash(&cookie_value), &session)?,

@@ -11,8 +11,8 @@ use uuid::Uuid;
 use super::{ExchangeError, actor::Actor, cases, events, refused, views::CaseView};
 use crate::{
     domain::{
-        ActionType, CaseStatus, ChangeSource, EventStatus, InboxTab, LogEntry, LogKind, OrgRef, Sha256Digest,
-        format_time,
+        ActionType, CaseStatus, ChangeSource, EventStatus, InboxTab, LogEntry, LogKind, OrgRef, Procedure,
+        Sha256Digest, format_time,
     },
     state::AppState,
 };
@@ -62,6 +62,11 @@ impl Action {
             Action::Refuse => CaseStatus::Refused,
             Action::Finish => CaseStatus::Done,
         }
+    }
+
+    /// Whether the procedure's rules offer the action (asking for complements may be off).
+    pub fn allowed_by(self, procedure: &Procedure) -> bool {
+        self != Action::RequestComplements || procedure.awaiting_complements
     }
 
     /// The portal workflow: which statuses each action starts from.
@@ -116,14 +121,19 @@ pub async fn read(state: &AppState, actor: &Actor, case_id: Uuid) -> Result<Doss
     let (access, procedure) = cases::access_with_procedure(state, actor, case_id).await?;
     record(state, actor, case_id, LogKind::Consulted).await?;
     let status = access.case().status;
-    let actions: Vec<Action> =
-        if actor.manages { Action::ALL.into_iter().filter(|a| a.allowed_from(status)).collect() } else { Vec::new() };
+    let actions: Vec<Action> = if actor.manages {
+        let allowed = |a: &Action| a.allowed_from(status) && procedure.as_ref().is_none_or(|p| a.allowed_by(p));
+        Action::ALL.into_iter().filter(allowed).collect()
+    } else {
+        Vec::new()
+    };
     Ok(DossierPage {
         case: CaseView::of(&access, actor, false),
-        procedure_title: procedure.map(|p| p.title),
-        tab: status.tab(),
         reception_to_confirm: actor.manages && Action::ConfirmReception.allowed_from(status),
         actions,
+        deposits_allowed: actor.manages && procedure.as_ref().is_none_or(|p| p.instructing_deposits),
+        procedure_title: procedure.map(|p| p.title),
+        tab: status.tab(),
     })
 }
 
@@ -136,7 +146,11 @@ pub struct DossierPage {
     pub procedure_title: Option<String>,
     pub tab: Option<InboxTab>,
     pub reception_to_confirm: bool,
+    /// The status changes the workflow and the procedure offer the agent now.
     pub actions: Vec<Action>,
+    /// Whether the agent may deposit files ("Déposer une pièce jointe"): its role and the
+    /// procedure's rule.
+    pub deposits_allowed: bool,
 }
 
 /// Changes a dossier's status through the portal workflow: a `STATUS_UPDATE` event for the
