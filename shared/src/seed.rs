@@ -157,6 +157,24 @@ impl Provisioning {
         let orgs: HashSet<(&Siret, &BranchCode)> =
             self.organisations.iter().map(|o| (&o.siret, &o.branch_code)).collect();
         let procs: HashSet<&ProcessCode> = self.procedures.iter().map(|p| &p.code).collect();
+        let mut codes = HashSet::new();
+        for o in &self.organisations {
+            let Some(code) = &o.code else { continue };
+            if !codes.insert(code) {
+                bail!("organisation {}-{}: operator code {code} given twice", o.siret, o.branch_code);
+            }
+            if let Some(owner) = store.operator_code_owner(code).await?
+                && (owner.siret != o.siret || owner.branch_code != o.branch_code)
+            {
+                bail!(
+                    "organisation {}-{}: operator code {code} is held by {}-{}",
+                    o.siret,
+                    o.branch_code,
+                    owner.siret,
+                    owner.branch_code
+                );
+            }
+        }
         for p in &self.procedures {
             p.retention.check().map_err(|e| anyhow::anyhow!("procedure {}: retention: {e}", p.code))?;
         }
@@ -367,5 +385,75 @@ impl Provisioning {
             count(store.save_account(&account).await?);
         }
         Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use serde_json::json;
+
+    use super::*;
+
+    fn file(accounts: serde_json::Value) -> Provisioning {
+        let seed = json!({
+            "procedures": [{"code": "CERTDC", "title": "Certificat de décès", "operator": "DGS",
+                            "description": "Le certificat.", "messages": false}],
+            "organisations": [
+                {"siret": "11001401600015", "branchCode": "75108", "name": "Mairie A", "type": "SI"},
+                {"siret": "11000000000007", "branchCode": "00000", "name": "DGS", "type": "OSL", "code": "DGS"},
+                {"siret": "11000099000009", "branchCode": "00000", "name": "HubEE", "type": "ADMIN"}
+            ],
+            "accounts": accounts
+        });
+        Provisioning::parse(&seed.to_string()).unwrap()
+    }
+
+    fn national(siret: &str, extra: serde_json::Value) -> serde_json::Value {
+        let mut a = json!({"email": "national@hubee.example", "actorType": "NATIONAL_ADMIN", "siret": siret,
+                           "branchCode": if siret == "11000099000009" { "00000" } else { "75108" },
+                           "firstName": "Nora", "lastName": "Dinum"});
+        a.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        a
+    }
+
+    #[tokio::test]
+    async fn a_national_administrator_belongs_to_an_admin_organisation_and_holds_no_role() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = crate::testkit::state(dir.path());
+        let refused = file(json!([national("11001401600015", json!({}))])).load(&state.store).await.unwrap_err();
+        assert!(refused.to_string().contains("belongs to an ADMIN organisation"), "{refused}");
+        let roles = json!({"roles": ["GESTION_TELEDOSSIERS"]});
+        let refused = file(json!([national("11000099000009", roles)])).load(&state.store).await.unwrap_err();
+        assert!(refused.to_string().contains("holds no role"), "{refused}");
+        file(json!([national("11000099000009", json!({}))])).load(&state.store).await.unwrap();
+        let a = state.store.account("national@hubee.example").await.unwrap().unwrap();
+        assert_eq!((a.actor_type, a.roles.len()), (ActorType::NationalAdmin, 0));
+    }
+
+    #[tokio::test]
+    async fn what_the_national_pages_set_survives_a_reload_of_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = crate::testkit::state(dir.path());
+        let seed = file(json!([]));
+        seed.load(&state.store).await.unwrap();
+        let code = ProcessCode::parse("CERTDC").unwrap();
+        let p = state.store.procedure(&code).await.unwrap().unwrap();
+        assert_eq!((p.description.as_str(), p.messages, p.awaiting_complements), ("Le certificat.", false, true));
+        // The national administrator closes the procedure and the organisation, names contacts.
+        state.store.save_procedure(&Procedure { closed: true, legal_framework: "CGCT".into(), ..p }).await.unwrap();
+        let (siret, branch) = (Siret::parse("11001401600015").unwrap(), BranchCode::parse("75108").unwrap());
+        let org = state.store.organisation(&siret, &branch).await.unwrap().unwrap();
+        let closed = Organisation { closed_at: Some(chrono::Utc::now()), ..org };
+        state.store.save_organisation(&closed).await.unwrap();
+        let report = seed.load(&state.store).await.unwrap();
+        assert_eq!(report.written, 0, "nothing the file says changed");
+        let p = state.store.procedure(&code).await.unwrap().unwrap();
+        assert!(p.closed && p.legal_framework == "CGCT" && !p.messages);
+        assert!(state.store.organisation(&siret, &branch).await.unwrap().unwrap().is_closed());
+        // The operator's code is reserved for it.
+        let owner = state.store.operator_code_owner("DGS").await.unwrap().unwrap();
+        assert_eq!(owner.siret.as_str(), "11000000000007");
     }
 }

@@ -101,7 +101,9 @@ pub fn provisioning(s: &Secrets) -> Value {
             {"email": "delegue@editeur.example", "password": "Delegue-Test-2026!", "actorType": "TECHNICAL_DELEGATE",
              "siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1, "firstName": "Inès", "lastName": "Moreau"},
             {"email": "suspendu@mairie-a.example", "password": "Suspendu-Test-2026!", "actorType": "AGENT", "habilitations": ["CERTDC"],
-             "siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1, "firstName": "Jules", "lastName": "Garnier"}
+             "siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1, "firstName": "Jules", "lastName": "Garnier"},
+            {"email": NATIONAL_ADMIN, "password": NATIONAL_ADMIN_PASSWORD, "actorType": "NATIONAL_ADMIN",
+             "siret": PLATFORM.0, "branchCode": PLATFORM.1, "firstName": "Nora", "lastName": "Dinum"}
         ]
     })
 }
@@ -435,6 +437,9 @@ pub fn recipient(org: (&str, &str)) -> Value {
 // ---------------------------------------------------------------------------------------------
 
 /// The provisioned local administrator of Mairie A, with a password.
+/// The national administrator (HubEE's team, in the platform's ADMIN organisation).
+pub const NATIONAL_ADMIN: &str = "national@hubee.example";
+pub const NATIONAL_ADMIN_PASSWORD: &str = "National-Test-2026!";
 pub const PORTAL_ADMIN: &str = "admin@mairie-a.example";
 pub const PORTAL_ADMIN_PASSWORD: &str = "Admin-Test-2026!";
 
@@ -448,6 +453,7 @@ pub fn portal_routes() -> Vec<(&'static str, &'static str)> {
         hubee_attachments::PORTAL_ROUTES,
         hubee_admin::accounts::PORTAL_ROUTES,
         hubee_admin::portal_subscriptions::PORTAL_ROUTES,
+        hubee_admin::national::PORTAL_ROUTES,
     ]
     .concat()
 }

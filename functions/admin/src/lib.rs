@@ -2,6 +2,7 @@
 //! administration: accounts (`accounts`) and subscriptions (`portal_subscriptions`).
 
 pub mod accounts;
+pub mod national;
 pub mod portal_subscriptions;
 
 use axum::{
@@ -22,6 +23,7 @@ pub fn routes() -> Router<AppState> {
         .route("/referential/v1/subscriptions", post(create_subscription).get(list_subscriptions))
         .route("/referential/v1/subscriptions/{subscriptionId}", get(get_subscription).put(update_subscription))
         .merge(accounts::routes())
+        .merge(national::routes())
         .merge(portal_subscriptions::routes())
 }
 

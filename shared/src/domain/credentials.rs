@@ -9,6 +9,9 @@ use uuid::Uuid;
 use super::contract_time;
 use super::{AccessMode, ApiClient, BranchCode, Email, ProcessCode, Scope, Siret, Subscription, SubscriptionStatus};
 
+/// How long a replaced secret keeps working after a new one is issued.
+pub const SECRET_OVERLAP_HOURS: i64 = 24;
+
 impl ApiClient {
     /// Whether it may obtain and use tokens: neither disabled by hand nor by its subscription.
     pub fn is_enabled(&self) -> bool {
@@ -20,6 +23,36 @@ impl ApiClient {
     /// second holds, so that a secret issued with a revocation works at once.
     pub fn accepts_token_issued_at(&self, iat: i64) -> bool {
         self.is_enabled() && self.tokens_not_before.is_none_or(|t| iat >= t.timestamp())
+    }
+
+    /// Adds a new secret (argon2id `hash`). The previous one keeps working
+    /// [`SECRET_OVERLAP_HOURS`] hours so that a running integration can switch, unless
+    /// `revoke_previous` (a leaked secret) or the client was disabled by hand: then it stops at
+    /// once with the tokens it obtained. Enables the client; keeps at most
+    /// [`super::MAX_CLIENT_SECRETS`].
+    pub fn add_secret(&mut self, hash: String, revoke_previous: bool, now: DateTime<Utc>) {
+        self.secrets.retain(|x| x.expires.is_none_or(|e| e > now));
+        if self.disabled || revoke_previous {
+            if !self.secrets.is_empty() {
+                self.revoke_tokens(now);
+            }
+            self.secrets.clear();
+        }
+        self.disabled = false;
+        let overlap = now + chrono::Duration::hours(SECRET_OVERLAP_HOURS);
+        for old in &mut self.secrets {
+            old.expires = Some(old.expires.map_or(overlap, |e| e.min(overlap)));
+        }
+        self.secrets.push(super::SecretHash { hash, created: now, expires: None });
+        while self.secrets.len() > super::MAX_CLIENT_SECRETS {
+            self.secrets.remove(0);
+        }
+    }
+
+    /// Disables it by hand: its tokens are refused at once, and only a new secret enables it.
+    pub fn disable(&mut self, now: DateTime<Utc>) {
+        self.disabled = true;
+        self.revoke_tokens(now);
     }
 
     /// Voids every token issued before `now`.

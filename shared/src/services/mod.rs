@@ -10,6 +10,7 @@ pub mod events;
 pub mod folders;
 pub mod inbox;
 pub mod mail;
+pub mod national;
 pub mod notifications;
 pub mod notify;
 pub mod portal_auth;

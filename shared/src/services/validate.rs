@@ -140,6 +140,51 @@ impl<'a> Checker<'a> {
         }
     }
 
+    pub fn boolean(&mut self, obj: &Map<String, Value>, at: &str, name: &str, required: bool) -> Option<bool> {
+        match self.field(obj, at, name, required)? {
+            Value::Bool(b) => Some(*b),
+            other => {
+                self.wrong_type(&format!("{at}.{name}"), other, "boolean");
+                None
+            }
+        }
+    }
+
+    /// An array of at most `max` strings of at most `max_len` characters each.
+    pub fn strings(
+        &mut self,
+        obj: &Map<String, Value>,
+        at: &str,
+        name: &str,
+        max: usize,
+        max_len: usize,
+    ) -> Option<Vec<String>> {
+        let items = self.array(obj, at, name, 0, max)?;
+        let mut out = Vec::new();
+        for (i, v) in items.iter().enumerate() {
+            match v {
+                Value::String(s) if s.chars().count() <= max_len && !s.trim().is_empty() => out.push(s.clone()),
+                Value::String(_) => {
+                    self.problem(&format!("{at}.{name}[{i}]"), format!("String is empty or longer than {max_len}"));
+                }
+                other => self.wrong_type(&format!("{at}.{name}[{i}]"), other, "string"),
+            }
+        }
+        (out.len() == items.len()).then_some(out)
+    }
+
+    /// Refuses the properties of `obj` not in `allowed`, as a schema without additional
+    /// properties does.
+    pub fn only(&mut self, obj: &Map<String, Value>, at: &str, allowed: &[&str]) {
+        let unknown: Vec<&str> = obj.keys().map(String::as_str).filter(|k| !allowed.contains(k)).collect();
+        if !unknown.is_empty() {
+            self.problem(
+                at,
+                format!("Object instance has properties which are not allowed by the schema: {unknown:?}"),
+            );
+        }
+    }
+
     /// An array of at least `min` and at most `max` items.
     pub fn array<'v>(
         &mut self,

@@ -12,13 +12,16 @@ use crate::{
 
 pub(super) const API_CLIENT: &str = "ApiClient";
 
-/// GSI1: a client in its organisation's partition.
-pub(super) fn api_client_indexes(c: &ApiClient) -> [IndexEntry; 1] {
-    [IndexEntry::new(
-        Index::Gsi1,
-        keys::org_partition(&c.siret, &c.branch_code),
-        format!("{}{}", keys::CLIENT_PREFIX, c.client_id),
-    )]
+/// GSI1: a client in its organisation's partition; GSI2: in the listing of every client.
+pub(super) fn api_client_indexes(c: &ApiClient) -> [IndexEntry; 2] {
+    [
+        IndexEntry::new(
+            Index::Gsi1,
+            keys::org_partition(&c.siret, &c.branch_code),
+            format!("{}{}", keys::CLIENT_PREFIX, c.client_id),
+        ),
+        IndexEntry::new(Index::Gsi2, keys::ALL_CLIENTS, c.client_id.clone()),
+    ]
 }
 
 impl Store {

@@ -111,6 +111,17 @@ pub fn due_until(now: DateTime<Utc>) -> (String, String) {
 pub fn api_client(client_id: &str) -> Key {
     Key::new(format!("CLIENT#{client_id}"), "CLIENT")
 }
+/// An operator code (`DGS`), held by one organisation.
+pub fn operator_code(code: &str) -> Key {
+    Key::new(format!("OPCODE#{code}"), "OPCODE")
+}
+/// GSI2: every API client, by client id, for the national listing.
+pub const ALL_CLIENTS: &str = "CLIENTS";
+/// The record of national actions: one partition, by date.
+pub const ADMIN_ACTIONS: &str = "JOURNAL#NATIONAL";
+pub fn admin_action(at: &str, id: Uuid) -> Key {
+    Key::new(ADMIN_ACTIONS, format!("{at}#{id}"))
+}
 /// GSI1 sort key prefix of the API clients in their organisation's partition (`ORG#<org>`).
 pub const CLIENT_PREFIX: &str = "CLIENT#";
 /// The changes of a subscription's API access, in its organisation's partition, by date.

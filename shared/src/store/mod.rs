@@ -13,6 +13,7 @@ mod folders;
 mod inbox;
 pub mod keys;
 mod mail;
+mod national;
 mod outbox;
 mod referential;
 mod retention;
@@ -33,6 +34,7 @@ pub use cases::{CaseRecord, NotificationPage};
 pub use folders::{FolderAggregate, FolderItems, create_attachment_write};
 pub use inbox::InboxIndex;
 pub use mail::OutboxEntity;
+pub use national::Listing;
 pub use outbox::{is_outbox_write, is_pending_outbox_item, outbox_id_of};
 pub use uploads::{DepositSender, PendingUpload};
 

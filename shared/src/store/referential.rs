@@ -42,11 +42,15 @@ impl Store {
     /// # Errors
     /// `Conflict` on a concurrent change.
     pub async fn save_organisation(&self, org: &Organisation) -> Result<bool, StoreError> {
-        let indexes = [IndexEntry::new(
-            Index::Gsi1,
-            keys::ALL_ORGANISATIONS,
-            crate::domain::org_key(&org.siret, &org.branch_code),
-        )];
+        let indexes = [super::national::organisation_index(org)];
+        if let Some(code) = &org.code {
+            // The reservation of its code, written each time: provisioning files older than
+            // reservations get theirs on the next load.
+            let owner = OrgId { siret: org.siret.clone(), branch_code: org.branch_code.clone() };
+            self.table()
+                .put(to_item(&owner, "OperatorCode", &keys::operator_code(code), &[], 1)?, Condition::None)
+                .await?;
+        }
         self.upsert(org, "Organisation", &keys::organisation(&org.siret, &org.branch_code), &indexes).await
     }
 

@@ -7,6 +7,7 @@ mod enumeration;
 mod exchange;
 mod http_edge;
 mod intake;
+mod national;
 mod portal_accounts;
 mod portal_auth;
 mod portal_authorization;

@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 /// The people of the matrix, in its column order.
-const PEOPLE: [&str; 8] = [
+const PEOPLE: [&str; 9] = [
     "anonymous",
     "agent",
     "agent without habilitation",
@@ -18,7 +18,13 @@ const PEOPLE: [&str; 8] = [
     "delegate",
     "suspended",
     "other organisation",
+    "national admin",
 ];
+
+/// A national route: 200, 400 or 404 for the national administrator, 403 for everyone else.
+const NATIONAL_OK: [u16; 9] = [401, 403, 403, 403, 403, 403, 401, 403, 200];
+const NATIONAL_BAD: [u16; 9] = [401, 403, 403, 403, 403, 403, 401, 403, 400];
+const NATIONAL_MISSING: [u16; 9] = [401, 403, 403, 403, 403, 403, 401, 403, 404];
 
 #[tokio::test]
 async fn every_portal_route_answers_each_kind_of_person_as_expected() {
@@ -38,6 +44,7 @@ async fn every_portal_route_answers_each_kind_of_person_as_expected() {
         ("delegue@editeur.example", "Delegue-Test-2026!"),
         ("suspendu@mairie-a.example", "Suspendu-Test-2026!"),
         ("agent@mairie-b.example", "AgentB-Test-2026!"),
+        (NATIONAL_ADMIN, NATIONAL_ADMIN_PASSWORD),
     ] {
         sessions.push(Some(t.sign_in(email, password).await));
     }
@@ -53,43 +60,68 @@ async fn every_portal_route_answers_each_kind_of_person_as_expected() {
 
     // (method, path, body, expected status per person in PEOPLE's order)
     let c = &case;
-    let matrix: Vec<(Method, String, Option<Value>, [u16; 8])> = vec![
-        (Method::GET, "/me".into(), None, [401, 200, 200, 200, 200, 200, 401, 200]),
-        (Method::GET, "/cases".into(), None, [401, 200, 200, 200, 403, 403, 401, 200]),
-        (Method::GET, format!("/cases/{c}"), None, [401, 200, 403, 200, 403, 403, 401, 403]),
-        (Method::GET, format!("/cases/{c}/history"), None, [401, 200, 403, 200, 403, 403, 401, 403]),
+    let matrix: Vec<(Method, String, Option<Value>, [u16; 9])> = vec![
+        (Method::GET, "/me".into(), None, [401, 200, 200, 200, 200, 200, 401, 200, 200]),
+        (Method::GET, "/cases".into(), None, [401, 200, 200, 200, 403, 403, 401, 200, 403]),
+        (Method::GET, format!("/cases/{c}"), None, [401, 200, 403, 200, 403, 403, 401, 403, 403]),
+        (Method::GET, format!("/cases/{c}/history"), None, [401, 200, 403, 200, 403, 403, 401, 403, 403]),
         (
             Method::POST,
             format!("/cases/{c}/comments"),
             Some(json!({"text": "note"})),
-            [401, 201, 403, 403, 403, 403, 401, 403],
+            [401, 201, 403, 403, 403, 403, 401, 403, 403],
         ),
         // FINISH is not possible on a new dossier: an allowed person gets the workflow's 400.
         (
             Method::POST,
             format!("/cases/{c}/status"),
             Some(json!({"action": "FINISH"})),
-            [401, 400, 403, 403, 403, 403, 401, 403],
+            [401, 400, 403, 403, 403, 403, 401, 403, 403],
         ),
         (
             Method::POST,
             "/bulk".into(),
             Some(json!({"caseIds": [c], "action": "FINISH"})),
-            [401, 200, 200, 200, 403, 403, 401, 200],
+            [401, 200, 200, 200, 403, 403, 401, 200, 403],
         ),
-        (Method::GET, format!("/cases/{c}/attachments/{attachment}"), None, [401, 200, 403, 403, 403, 403, 401, 403]),
-        (Method::POST, format!("/cases/{c}/archive"), None, [401, 200, 403, 403, 403, 403, 401, 403]),
-        (Method::POST, "/archives".into(), Some(json!({"caseIds": [c]})), [401, 200, 403, 403, 403, 403, 401, 403]),
-        (Method::GET, "/accounts".into(), None, [401, 403, 403, 403, 200, 403, 401, 403]),
-        (Method::GET, "/accounts/agent%40mairie-a.example".into(), None, [401, 403, 403, 403, 200, 403, 401, 403]),
-        (Method::GET, "/subscriptions".into(), None, [401, 403, 403, 403, 200, 200, 401, 403]),
-        (Method::GET, format!("/subscriptions/{sub}"), None, [401, 403, 403, 403, 200, 200, 401, 403]),
+        (
+            Method::GET,
+            format!("/cases/{c}/attachments/{attachment}"),
+            None,
+            [401, 200, 403, 403, 403, 403, 401, 403, 403],
+        ),
+        (Method::POST, format!("/cases/{c}/archive"), None, [401, 200, 403, 403, 403, 403, 401, 403, 403]),
+        (
+            Method::POST,
+            "/archives".into(),
+            Some(json!({"caseIds": [c]})),
+            [401, 200, 403, 403, 403, 403, 401, 403, 403],
+        ),
+        (Method::GET, "/accounts".into(), None, [401, 403, 403, 403, 200, 403, 401, 403, 403]),
+        (Method::GET, "/accounts/agent%40mairie-a.example".into(), None, [401, 403, 403, 403, 200, 403, 401, 403, 403]),
+        (Method::GET, "/subscriptions".into(), None, [401, 403, 403, 403, 200, 200, 401, 403, 403]),
+        (Method::GET, format!("/subscriptions/{sub}"), None, [401, 403, 403, 403, 200, 200, 401, 403, 403]),
         (
             Method::PUT,
             format!("/subscriptions/{sub}/notifications"),
             Some(json!({"notificationFrequency": "unitaire", "email": "etat-civil@mairie-a.example"})),
-            [401, 403, 403, 403, 200, 200, 401, 403],
+            [401, 403, 403, 403, 200, 200, 401, 403, 403],
         ),
+        // The national back office: its administrator only (400/404: allowed, then the body or
+        // the target is wrong), everyone else 403.
+        (Method::GET, "/national/organisations".into(), None, NATIONAL_OK),
+        (Method::POST, "/national/organisations".into(), Some(json!({})), NATIONAL_BAD),
+        (Method::GET, format!("/national/organisations/{}/{}", MAIRIE_A.0, MAIRIE_A.1), None, NATIONAL_OK),
+        (Method::PATCH, format!("/national/organisations/{}/{}", MAIRIE_A.0, MAIRIE_A.1), Some(json!({})), NATIONAL_OK),
+        (Method::GET, "/national/procedures".into(), None, NATIONAL_OK),
+        (Method::POST, "/national/procedures".into(), Some(json!({})), NATIONAL_BAD),
+        (Method::GET, "/national/procedures/CERTDC".into(), None, NATIONAL_OK),
+        (Method::PATCH, "/national/procedures/CERTDC".into(), Some(json!({})), NATIONAL_OK),
+        (Method::GET, "/national/api-clients".into(), None, NATIONAL_OK),
+        (Method::POST, "/national/api-clients".into(), Some(json!({})), NATIONAL_BAD),
+        (Method::PATCH, "/national/api-clients/nope".into(), Some(json!({"disabled": true})), NATIONAL_MISSING),
+        (Method::POST, "/national/api-clients/nope/secret".into(), None, NATIONAL_MISSING),
+        (Method::GET, "/national/journal".into(), None, NATIONAL_OK),
     ];
     let mut failures = Vec::new();
     for (method, path, body, expected) in &matrix {

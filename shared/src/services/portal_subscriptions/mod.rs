@@ -6,7 +6,7 @@
 
 use std::sync::OnceLock;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{
@@ -18,8 +18,7 @@ use crate::{
     auth::{generate_secret, hash_secret},
     domain::{
         AccessMode, Account, ActorType, ApiClient, Contact, CredentialChange, CredentialEvent, Email, MailItem,
-        MailMessage, NotificationFrequency, OrgId, OrgRef, OrgType, Role, Scope, SecretHash, Subscription,
-        SubscriptionStatus,
+        MailMessage, NotificationFrequency, OrgId, OrgRef, OrgType, Role, Scope, Subscription, SubscriptionStatus,
     },
     state::AppState,
     store::{StoreError, Versioned},
@@ -36,7 +35,7 @@ pub use views::{
 
 /// How long the previous secret keeps working after a regeneration, so that a running
 /// integration can switch without downtime.
-pub const SECRET_OVERLAP_HOURS: i64 = 24;
+pub use crate::domain::SECRET_OVERLAP_HOURS;
 /// How many recent deliveries the detail shows.
 pub const DELIVERIES_SHOWN: usize = 20;
 /// How many recent changes of the API access the detail shows.
@@ -279,29 +278,13 @@ fn changed_client(
         subscription_suspended: false,
         tokens_not_before: None,
     });
-    client.secrets.retain(|x| x.expires.is_none_or(|e| e > now));
     match change {
         ClientChange::IssueSecret { revoke_previous } => {
-            // A client disabled by hand comes back with the new secret only.
-            if client.disabled || revoke_previous {
-                if !client.secrets.is_empty() {
-                    client.revoke_tokens(now);
-                }
-                client.secrets.clear();
-            }
-            client.disabled = false;
-            let overlap = now + Duration::hours(SECRET_OVERLAP_HOURS);
-            for old in &mut client.secrets {
-                old.expires = Some(old.expires.map_or(overlap, |e| e.min(overlap)));
-            }
             let hash = hash.ok_or_else(|| ExchangeError::Store(StoreError::Corrupt("no secret hash".into())))?;
-            client.secrets.push(SecretHash { hash: hash.to_owned(), created: now, expires: None });
-            // At most two: the new one and the most recent previous one.
-            while client.secrets.len() > crate::domain::MAX_CLIENT_SECRETS {
-                client.secrets.remove(0);
-            }
+            client.add_secret(hash.to_owned(), revoke_previous, now);
         }
         ClientChange::RevokePrevious => {
+            client.secrets.retain(|x| x.expires.is_none_or(|e| e > now));
             let newest = client.secrets.iter().rposition(|x| x.expires.is_none());
             let Some(newest) = newest.filter(|_| client.secrets.len() > 1) else {
                 return Err(refused("There is no previous secret to revoke"));
@@ -310,10 +293,7 @@ fn changed_client(
             client.secrets = vec![kept];
             client.revoke_tokens(now);
         }
-        ClientChange::Disable => {
-            client.disabled = true;
-            client.revoke_tokens(now);
-        }
+        ClientChange::Disable => client.disable(now),
     }
     Ok(client)
 }

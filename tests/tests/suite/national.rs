@@ -1,0 +1,327 @@
+//! The national back office: a national administrator creates an operator, a procedure with
+//! its rules and an API client; the operator deposits with it; the client is disabled and its
+//! live token refused at once; a procedure and an organisation are closed to new folders; the
+//! rules are enforced by the API and offered by the portal; every change is in the journal.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a failed step is a failed test.
+
+use hubee_tests::{folders::*, *};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+async fn national(t: &TestHub, s: &PortalSession, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    let mut r = t.portal_as(s, method, &format!("/national{path}"));
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    answer(r.send().await.unwrap()).await
+}
+
+/// A one-file PERMIS folder for Mairie A.
+fn permis_folder(external_id: &str) -> (Value, Vec<File>) {
+    let file = sample("CERTDC", VA_PDF);
+    let body = json!({
+        "externalId": external_id, "processCode": "PERMIS",
+        "applicant": {"firstName": "Camille", "lastName": "TESTEUR"},
+        "cases": [{"externalId": "C-A", "recipient": recipient(MAIRIE_A)}],
+        "attachments": [{"fileName": file.0, "type": "PJ", "size": file.2.len(), "mimeType": file.1, "recipients": ["C-A"]}]
+    });
+    (body, vec![file])
+}
+
+#[tokio::test]
+async fn a_national_administrator_onboards_an_operator_and_its_procedure_and_controls_its_client() {
+    let t = TestHub::spawn().await;
+    let s = t.sign_in(NATIONAL_ADMIN, NATIONAL_ADMIN_PASSWORD).await;
+    let ants = fictional_siret(4242);
+
+    // An operator, with the code procedures name; its code is unique, its SIRET checked.
+    let operator = json!({"siret": ants, "branchCode": "00000", "name": "ANTS (test)", "type": "OSL", "code": "ANTS",
+                          "contacts": [{"name": "Support ANTS", "email": "support@ants.example"}]});
+    let (status, created) = national(&t, &s, Method::POST, "/organisations", Some(operator.clone())).await;
+    assert_eq!((status, created["code"].as_str(), created["toComplete"].as_bool()), (201, Some("ANTS"), Some(false)));
+    assert_eq!(national(&t, &s, Method::POST, "/organisations", Some(operator)).await.0, 409);
+    let taken =
+        json!({"siret": fictional_siret(4243), "branchCode": "00000", "name": "Autre", "type": "OSL", "code": "ANTS"});
+    assert_eq!(national(&t, &s, Method::POST, "/organisations", Some(taken)).await.0, 409, "a code is unique");
+    let (status, err) = national(
+        &t,
+        &s,
+        Method::POST,
+        "/organisations",
+        Some(json!({"siret": "12345678901234", "branchCode": "00000", "name": "X", "type": "OSL", "colour": "red"})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let all = err.to_string();
+    for needle in ["@body.siret", "@body.code", "colour"] {
+        assert!(all.contains(needle), "{needle} in {all}");
+    }
+
+    // A procedure it runs, with rules; an unknown operator is refused.
+    let procedure = json!({"code": "PERMIS", "title": "Permis de construire (test)", "operator": "ANTS",
+                           "description": "Demande de permis de construire.", "legalFramework": "Code de l'urbanisme",
+                           "allowedMimeTypes": ["application/pdf"], "messages": false});
+    let (status, p) = national(&t, &s, Method::POST, "/procedures", Some(procedure.clone())).await;
+    assert_eq!(status, 201, "{p}");
+    assert_eq!(
+        (&p["messages"], &p["awaitingComplements"], &p["instructingDeposits"], &p["maxAttachmentSize"]),
+        (&json!(false), &json!(true), &json!(true), &json!(1u64 << 30)),
+        "the defaults are written out"
+    );
+    assert_eq!(national(&t, &s, Method::POST, "/procedures", Some(procedure)).await.0, 409);
+    let (status, err) = national(
+        &t,
+        &s,
+        Method::POST,
+        "/procedures",
+        Some(json!({"code": "AUTRE", "title": "Autre", "operator": "NOBODY"})),
+    )
+    .await;
+    assert_eq!((status, first_error(&err).1.as_str()), (400, "Operator NOBODY does not exist"));
+
+    // Mairie A subscribes (the referential, as DataPass would), and the subscription is active.
+    let admin_token = t.admin_token().await;
+    let sub = json!({"datapassId": 9001, "processCode": "PERMIS", "subscriber": recipient(MAIRIE_A),
+                     "accessMode": "PORTAIL", "notificationFrequency": "unitaire", "email": "urbanisme@mairie-a.example",
+                     "localAdministrator": {"firstName": "Alice", "lastName": "Martin", "email": PORTAL_ADMIN}});
+    let r = t.referential(&admin_token, Method::POST, "/subscriptions").json(&sub).send().await.unwrap();
+    let (status, created_sub) = answer(r).await;
+    assert_eq!(status, 201, "{created_sub}");
+    let mut active = sub.clone();
+    active["status"] = json!("Actif");
+    let path = format!("/subscriptions/{}", created_sub["id"].as_str().unwrap());
+    let r = t.referential(&admin_token, Method::PUT, &path).json(&active).send().await.unwrap();
+    assert_eq!(answer(r).await.0, 200);
+
+    // Its API client: the secret is shown once; the operator deposits with it.
+    let (status, client) = national(
+        &t,
+        &s,
+        Method::POST,
+        "/api-clients",
+        Some(json!({"scope": "OSL", "siret": ants, "branchCode": "00000"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{client}");
+    let (client_id, secret) =
+        (client["clientId"].as_str().unwrap().to_owned(), client["clientSecret"].as_str().unwrap());
+    assert!(!client.to_string().contains("argon2"), "no hash shown");
+    let token = t.token(&client_id, secret, "OSL").await;
+    let (body, files) = permis_folder("ANTS-0001");
+    let folder = deposit(&t, &token, &body, &files).await;
+    assert_eq!(folder["cases"][0]["status"], "HUBEE_NOTIFIED", "{folder}");
+    let folder_path = format!("/folders/{}", folder["id"].as_str().unwrap());
+
+    // Disabled: the live token is refused at once, no new one is issued.
+    let client_path = format!("/api-clients/{client_id}");
+    let (status, disabled) = national(&t, &s, Method::PATCH, &client_path, Some(json!({"disabled": true}))).await;
+    assert_eq!((status, disabled["enabled"].as_bool()), (200, Some(false)));
+    let (status, err) = answer(t.api(&token, Method::GET, &folder_path).send().await.unwrap()).await;
+    assert_eq!((status, first_error(&err).0), (401, 900901), "{err}");
+    assert_ne!(t.token_response(&client_id, secret, "OSL").await.status(), 200);
+    // Enabled again: a new token works. (The old one stays void when it is older than the
+    // disabling's second: tokens carry whole seconds, and this test runs within one.)
+    assert_eq!(national(&t, &s, Method::PATCH, &client_path, Some(json!({"disabled": false}))).await.0, 200);
+    let fresh = t.token(&client_id, secret, "OSL").await;
+    assert_eq!(answer(t.api(&fresh, Method::GET, &folder_path).send().await.unwrap()).await.0, 200);
+
+    // Rotation: the previous secret works during the overlap, unless revoked.
+    let rotate = format!("{client_path}/secret");
+    let (status, rotated) = national(&t, &s, Method::POST, &rotate, None).await;
+    assert_eq!((status, rotated["secrets"].as_array().unwrap().len()), (201, 2));
+    let second = rotated["clientSecret"].as_str().unwrap().to_owned();
+    t.token(&client_id, secret, "OSL").await;
+    t.token(&client_id, &second, "OSL").await;
+    let (_, revoked) = national(&t, &s, Method::POST, &rotate, Some(json!({"revokePrevious": true}))).await;
+    assert_eq!(revoked["secrets"].as_array().unwrap().len(), 1);
+    assert_ne!(t.token_response(&client_id, &second, "OSL").await.status(), 200);
+    t.token(&client_id, revoked["clientSecret"].as_str().unwrap(), "OSL").await;
+
+    // Closed to new folders: 400 in the contract's shape; what it holds stays readable.
+    let (status, closed) = national(&t, &s, Method::PATCH, "/procedures/PERMIS", Some(json!({"closed": true}))).await;
+    assert_eq!((status, closed["closed"].as_bool()), (200, Some(true)));
+    let token = t.token(&client_id, revoked["clientSecret"].as_str().unwrap(), "OSL").await;
+    let (status, err) = create(&t, &token, &permis_folder("ANTS-0002").0).await;
+    assert_eq!((status, first_error(&err).1.as_str()), (400, "Process PERMIS is closed to new folders"), "{err}");
+    assert_eq!(answer(t.api(&token, Method::GET, &folder_path).send().await.unwrap()).await.0, 200);
+
+    // The listings find them.
+    let (_, osl) = national(&t, &s, Method::GET, "/organisations?type=OSL&name=ants", None).await;
+    assert_eq!(osl["items"].as_array().unwrap().len(), 1, "{osl}");
+    let (_, by_siren) = national(&t, &s, Method::GET, &format!("/organisations?siret={}", &ants[..9]), None).await;
+    assert_eq!(by_siren["items"][0]["siret"], ants.as_str());
+    let (_, clients) =
+        national(&t, &s, Method::GET, &format!("/api-clients?siret={ants}&branchCode=00000"), None).await;
+    assert_eq!(clients["items"][0]["clientId"], client_id.as_str());
+    let (_, procedures) = national(&t, &s, Method::GET, "/procedures", None).await;
+    assert!(procedures.as_array().unwrap().iter().any(|p| p["code"] == "PERMIS" && p["closed"] == true));
+
+    // Every change is in the journal, newest first, with who, before and after.
+    let (_, journal) = national(&t, &s, Method::GET, "/journal?limit=100", None).await;
+    let actions: Vec<&str> =
+        journal["items"].as_array().unwrap().iter().map(|a| a["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        [
+            "procedure.close",
+            "apiClient.rotateSecret",
+            "apiClient.rotateSecret",
+            "apiClient.enable",
+            "apiClient.disable",
+            "apiClient.create",
+            "procedure.create",
+            "organisation.create"
+        ]
+    );
+    let close = &journal["items"][0];
+    assert_eq!((close["actor"].as_str(), close["target"].as_str()), (Some(NATIONAL_ADMIN), Some("procedure PERMIS")));
+    assert_eq!((&close["before"]["closed"], &close["after"]["closed"]), (&json!(false), &json!(true)));
+    assert!(!journal.to_string().contains("argon2"), "no secret hash in the journal");
+}
+
+#[tokio::test]
+async fn listings_page_with_their_cursor_and_an_organisation_page_shows_metadata_only() {
+    let t = TestHub::spawn().await;
+    let s = t.sign_in(NATIONAL_ADMIN, NATIONAL_ADMIN_PASSWORD).await;
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/organisations?limit=2&cursor={c}"),
+            None => "/organisations?limit=2".to_owned(),
+        };
+        let (status, page) = national(&t, &s, Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{page}");
+        seen.extend(page["items"].as_array().unwrap().iter().map(|o| o["siret"].as_str().unwrap().to_owned()));
+        match page["nextCursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    let mut sorted = seen.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(seen, sorted, "each once, in SIRET order");
+    assert_eq!(seen.len(), 6, "every provisioned organisation: {seen:?}");
+    assert_eq!(national(&t, &s, Method::GET, "/organisations?cursor=%25%25", None).await.0, 400);
+    assert_eq!(national(&t, &s, Method::GET, "/organisations?limit=0", None).await.0, 400);
+
+    let (status, page) =
+        national(&t, &s, Method::GET, &format!("/organisations/{}/{}", MAIRIE_A.0, MAIRIE_A.1), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(page["name"], "Mairie A");
+    assert!(page["subscriptions"].as_array().unwrap().iter().any(|s| s["processCode"] == "CERTDC"));
+    let accounts = page["accounts"].as_array().unwrap();
+    assert!(accounts.iter().any(|a| a["lastName"] == "Martin" && a["actorType"] == "LOCAL_ADMIN"));
+    assert!(accounts.iter().all(|a| a.get("email").is_none() && a.get("passwordHash").is_none()), "{page}");
+    assert!(page["apiClients"].as_array().unwrap().iter().any(|c| c["clientId"] == "mairie-a-certdc"));
+    assert!(!page.to_string().contains("argon2"));
+    assert_eq!(national(&t, &s, Method::GET, "/organisations/21000000000000/00000", None).await.0, 400, "Luhn");
+    let unknown = fictional_siret(999);
+    assert_eq!(national(&t, &s, Method::GET, &format!("/organisations/{unknown}/00000"), None).await.0, 404);
+
+    // The national administrator reads no dossier, whatever it is given.
+    let store = &t.hub().state.store;
+    let mut account = store.account(NATIONAL_ADMIN).await.unwrap().unwrap();
+    account.roles = vec![hubee_shared::domain::Role::ManageDossiers, hubee_shared::domain::Role::ManageUsers];
+    store.save_account(&account).await.unwrap();
+    for path in ["/cases", "/accounts", "/subscriptions"] {
+        assert_eq!(t.portal_as(&s, Method::GET, path).send().await.unwrap().status(), 403, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_closed_organisation_gets_no_new_folder_until_reopened() {
+    let t = TestHub::spawn().await;
+    let s = t.sign_in(NATIONAL_ADMIN, NATIONAL_ADMIN_PASSWORD).await;
+    let op = t.operator_token().await;
+    let path = format!("/organisations/{}/{}", MAIRIE_B.0, MAIRIE_B.1);
+    let (status, closed) = national(&t, &s, Method::PATCH, &path, Some(json!({"closed": true}))).await;
+    assert_eq!(status, 200);
+    assert!(closed["closedAt"].is_string());
+    let (status, err) = create(&t, &op, &certdc_folder("DGS-CLOSED-1").0).await;
+    assert_eq!(status, 400);
+    assert_eq!(first_error(&err).1, format!("Case recipient SI-{}-{} is closed", MAIRIE_B.0, MAIRIE_B.1));
+    assert_eq!(national(&t, &s, Method::PATCH, &path, Some(json!({"closed": false}))).await.0, 200);
+    assert_eq!(create(&t, &op, &certdc_folder("DGS-CLOSED-1").0).await.0, 201);
+}
+
+#[tokio::test]
+async fn the_procedures_rules_are_enforced_by_the_api_and_offered_by_the_portal() {
+    let t = TestHub::spawn().await;
+    let s = t.sign_in(NATIONAL_ADMIN, NATIONAL_ADMIN_PASSWORD).await;
+    let rules = json!({"awaitingComplements": false, "instructingDeposits": false, "messages": false});
+    assert_eq!(national(&t, &s, Method::PATCH, "/procedures/CERTDC", Some(rules)).await.0, 200);
+    let (op, si) = (t.operator_token().await, t.si_token().await);
+    let (body, files) = certdc_folder("DGS-RULES-1");
+    let folder = deposit(&t, &op, &body, &files).await;
+    let case = folder["cases"][0]["id"].as_str().unwrap().to_owned();
+    let events = format!("/cases/{case}/events");
+    let post = |token: &str, body: Value| t.api(token, Method::POST, &events).json(&body).send();
+
+    let file = json!([{"fileName": "x.pdf", "type": "PJ", "size": 3, "mimeType": "application/pdf"}]);
+    for (who, token, body, message) in [
+        (
+            "SI",
+            &si,
+            json!({"actionType": "STATUS_UPDATE", "caseNewStatus": "ADD_AWAITING", "notification": true}),
+            "Procedure CERTDC does not allow asking for complements (ADD_AWAITING)",
+        ),
+        (
+            "SI",
+            &si,
+            json!({"actionType": "SENDING_MESSAGE", "message": "Bonjour", "notification": true}),
+            "Procedure CERTDC does not allow messages",
+        ),
+        (
+            "OSL",
+            &op,
+            json!({"actionType": "SENDING_MESSAGE", "message": "Bonjour", "notification": true}),
+            "Procedure CERTDC does not allow messages",
+        ),
+        (
+            "SI",
+            &si,
+            json!({"actionType": "ATTACH_DEPOSIT", "notification": true, "attachments": file}),
+            "Procedure CERTDC does not take deposits from instructing services",
+        ),
+    ] {
+        let (status, err) = answer(post(token, body.clone()).await.unwrap()).await;
+        assert_eq!((status, first_error(&err).1.as_str()), (400, message), "{who} {body}");
+    }
+    // What the rules allow still goes through.
+    let (status, _) = answer(
+        post(&si, json!({"actionType": "STATUS_UPDATE", "caseNewStatus": "IN_PROGRESS", "notification": true}))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201);
+
+    // The portal offers the agent only what the procedure allows, and refuses the rest.
+    let agent = t.sign_in("agent@mairie-a.example", "Agent-Test-2026!").await;
+    let (_, page) = answer(t.portal_as(&agent, Method::GET, &format!("/cases/{case}")).send().await.unwrap()).await;
+    let actions: Vec<&str> = page["actions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    assert!(!actions.contains(&"REQUEST_COMPLEMENTS") && actions.contains(&"FINISH"), "{actions:?}");
+    assert_eq!(page["depositsAllowed"], false);
+    let r = t
+        .portal_as(&agent, Method::POST, &format!("/cases/{case}/status"))
+        .json(&json!({"action": "REQUEST_COMPLEMENTS"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+
+    // Per emitter: the instructing service's own limit.
+    let rules = json!({"instructingDeposits": true, "instructingMaxAttachmentSize": 2});
+    assert_eq!(national(&t, &s, Method::PATCH, "/procedures/CERTDC", Some(rules)).await.0, 200);
+    let (status, err) = answer(
+        post(&si, json!({"actionType": "ATTACH_DEPOSIT", "notification": true, "attachments": file})).await.unwrap(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(first_error(&err).1.contains("larger than the 2 bytes"), "{err}");
+    let (_, page) = answer(t.portal_as(&agent, Method::GET, &format!("/cases/{case}")).send().await.unwrap()).await;
+    assert_eq!(page["depositsAllowed"], true);
+}
