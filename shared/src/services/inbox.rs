@@ -160,8 +160,11 @@ async fn by_date(
         upper = upper.min(c.clone());
     }
     let index = query.tab.map_or(InboxIndex::All, InboxIndex::Tab);
+    // One more than a page tells whether another follows; the bounds are inclusive, so a
+    // partition may also return the cursor's own case, which is left out.
+    let read = limit + 1 + usize::from(cursor.is_some());
     let pages = visible.iter().map(|code| {
-        state.store.inbox_page(org, code, index, Some(SortKey::Between(lower.clone(), upper.clone())), true, limit + 1)
+        state.store.inbox_page(org, code, index, Some(SortKey::Between(lower.clone(), upper.clone())), true, read)
     });
     let mut all: Vec<Case> = Vec::new();
     for page in futures::future::try_join_all(pages).await? {
@@ -258,5 +261,41 @@ fn row(c: &Case, titles: &HashMap<ProcessCode, String>) -> InboxRow {
         number: c.external_id.clone(),
         transmission_date_time: c.transmission_date_time.map(format_time),
         update_date_time: c.update_date_time.map(format_time),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{domain::OrgType, testkit};
+
+    #[tokio::test]
+    async fn pages_of_one_procedure_list_every_case_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = testkit::state(dir.path());
+        testkit::provision(&state).await;
+        let mut deposited = Vec::new();
+        for _ in 0..5 {
+            deposited.push(testkit::deposit_case(&state, b"%PDF-1.4 fixture").await.0);
+        }
+        let org = OrgRef {
+            org_type: OrgType::Si,
+            company_register: crate::domain::Siret::parse("11001401600015").unwrap(),
+            branch_code: crate::domain::BranchCode::parse("75108").unwrap(),
+        };
+        let visible = [ProcessCode::parse("CERTDC").unwrap()];
+        let mut listed = Vec::new();
+        let mut query = InboxQuery { limit: Some(2), ..InboxQuery::default() };
+        loop {
+            let page = list(&state, &org, &visible, &query).await.unwrap();
+            listed.extend(page.items.into_iter().map(|r| r.id));
+            match page.next_cursor {
+                Some(c) => query.cursor = Some(c),
+                None => break,
+            }
+        }
+        listed.sort();
+        deposited.sort();
+        assert_eq!(listed, deposited, "the page read after a cursor still sees whether another follows");
     }
 }
