@@ -5,6 +5,7 @@ pub mod actor;
 pub mod archive;
 mod binaries;
 pub mod cases;
+pub mod csv;
 mod error;
 pub mod events;
 pub mod folders;
