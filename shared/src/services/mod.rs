@@ -8,6 +8,7 @@ pub mod cases;
 pub mod csv;
 mod error;
 pub mod events;
+pub mod exports;
 pub mod folders;
 pub mod inbox;
 pub mod mail;
