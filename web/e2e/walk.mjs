@@ -18,6 +18,7 @@ import { settled, violations } from './lib/axe.mjs';
 import { launch } from './lib/browser.mjs';
 import { mailsSoFar, waitForMail } from './lib/mail.mjs';
 import { depositDossier, token } from './lib/operator.mjs';
+import { parseCsv } from './lib/csv.mjs';
 import { entries } from './lib/zip.mjs';
 
 const base = process.env.E2E_BASE_URL;
@@ -171,6 +172,12 @@ async function download(trigger) {
   const path = join(artefacts, `${Date.now()}-${file.suggestedFilename()}`);
   await file.saveAs(path);
   return { name: file.suggestedFilename(), bytes: readFileSync(path) };
+}
+
+/** Presses "Exporter (CSV)" and reads the file saved: `{name, header, rows}`. */
+async function exportCsv() {
+  const file = await download(() => page.getByRole('button', { name: 'Exporter (CSV)' }).click());
+  return { name: file.name, ...parseCsv(file.bytes) };
 }
 
 async function expectBadge(text) {
@@ -515,6 +522,53 @@ await step('both changes show in the tab counts', async () => {
   );
 });
 
+await step('the inbox exports every dossier of its tab and search as a CSV file', async () => {
+  const all = await exportCsv();
+  assert.match(all.name, /^teledossiers-\d{4}-\d{2}-\d{2}\.csv$/);
+  assert.deepEqual(all.header, [
+    'N° de télédossier',
+    'Démarche',
+    'Code démarche',
+    'Statut',
+    'Personne concernée',
+    'Transmis le',
+    'Mis à jour le',
+  ]);
+  assert.equal(all.rows.length, await tabCount('Tous'));
+  for (const [key, d] of Object.entries(dossiers)) {
+    const row = all.rows.find((r) => r['N° de télédossier'] === d.number);
+    assert.ok(row, `dossier ${key} is exported`);
+    const person = people[key];
+    assert.equal(row['Personne concernée'], `${person.lastName.toLocaleUpperCase('fr-FR')} ${person.firstName}`);
+  }
+  assert.equal(all.rows.find((r) => r['N° de télédossier'] === dossiers.B.number).Statut, 'Refusé');
+
+  await page.getByRole('tab', { name: /^Refusés/ }).click();
+  await page.waitForURL(/statut=REFUSE/);
+  await page.waitForFunction(() => document.querySelectorAll('#liste-teledossiers tbody tr').length === 1);
+  const refused = await exportCsv();
+  assert.deepEqual(
+    refused.rows.map((r) => [r['N° de télédossier'], r.Statut]),
+    [[dossiers.B.number, 'Refusé']],
+  );
+  await page.getByRole('tab', { name: /^Tous/ }).click();
+  await page.waitForURL(`${base}/teledossiers`);
+  await searchInbox('durand');
+  await page.waitForURL(/recherche=durand/);
+  await page.waitForFunction(() => document.querySelectorAll('#liste-teledossiers tbody tr').length === 1);
+  const found = await exportCsv();
+  assert.deepEqual(
+    found.rows.map((r) => r['N° de télédossier']),
+    [dossiers.D.number],
+  );
+  await page.getByRole('button', { name: 'Réinitialiser' }).click();
+  await page.waitForURL(`${base}/teledossiers`);
+  await page.waitForFunction(
+    (n) => document.querySelectorAll('#liste-teledossiers tbody tr').length === n,
+    Object.keys(dossiers).length,
+  );
+});
+
 await step('a bulk action on three dossiers reports each result', async () => {
   for (const key of ['C', 'D', 'B']) await select(dossiers[key].number);
   await page.getByText('3 télédossiers sélectionnés').waitFor();
@@ -684,6 +738,41 @@ await step(
     await accessible('Abonnement with a technical delegate');
   },
 );
+
+await step('the subscriptions and the accounts lists export as CSV files', async () => {
+  await page.getByRole('link', { name: 'Retour aux abonnements' }).click();
+  await page.getByRole('heading', { name: 'Gestion des abonnements' }).waitFor();
+  const subscriptions = await exportCsv();
+  assert.match(subscriptions.name, /^abonnements-\d{4}-\d{2}-\d{2}\.csv$/);
+  assert.equal(subscriptions.header[0], 'Organisation');
+  assert.equal(subscriptions.rows.length, await page.locator('table tbody tr').count());
+  const etatCivil = subscriptions.rows.find((r) => r['Code démarche'] === 'EtatCivil');
+  assert.deepEqual(
+    [etatCivil.Organisation, etatCivil["Modalité d'accès"], etatCivil['Fréquence des notifications']],
+    ['Mairie de Valfleuri', 'API', 'Quotidienne'],
+  );
+  assert.equal(etatCivil['Adresse des notifications'], `etat-civil.${run}@valfleuri.example`);
+
+  await page.getByRole('link', { name: 'Gestion des comptes' }).first().click();
+  await page.getByRole('heading', { name: 'Gestion des comptes' }).waitFor();
+  await page.locator('table tbody tr').first().waitFor();
+  const accounts = await exportCsv();
+  assert.match(accounts.name, /^comptes-\d{4}-\d{2}-\d{2}\.csv$/);
+  assert.equal(accounts.rows.length, await page.locator('table tbody tr').count());
+  const created = accounts.rows.find((r) => r['Adresse électronique'] === agent.email);
+  assert.deepEqual(
+    [created.Nom, created.Prénom, created["Type d'acteur"], created['Habilitations démarches'], created.Statut],
+    ['Nouvel', 'Inès', 'Agent', 'Certificat de décès électronique', 'Actif'],
+  );
+  await page.getByLabel("Type d'acteur").selectOption('AGENT');
+  await page.getByRole('button', { name: 'Filtrer' }).click();
+  await page.waitForURL(/actorType=AGENT/);
+  await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
+  const agents = await exportCsv();
+  assert.equal(agents.rows.length, await page.locator('table tbody tr').count());
+  assert.ok(agents.rows.length > 0 && agents.rows.every((r) => r["Type d'acteur"] === 'Agent'));
+  await accessible('Gestion des comptes, filtered');
+});
 
 await step('the administrator gives the agent a role, suspends the account and reactivates it', async () => {
   await page.getByRole('link', { name: 'Gestion des comptes' }).first().click();

@@ -54,6 +54,8 @@ const MESSAGES = [
   'Attachment 0 (scan.pdf) is larger than the 1073741824 bytes procedure CERTDC accepts',
   'Attachment 0 (scan.exe): procedure STRICTDEMO does not accept the format application/x-msdownload',
   'Digest abc is not a base64-encoded SHA-256 value',
+  'More than 50,000 dossiers match: narrow the search (tab, procedure, transmission dates) to export them',
+  'The export is larger than this deployment can answer: narrow the search to export it',
   'Not Found',
 ];
 

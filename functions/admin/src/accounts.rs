@@ -13,13 +13,17 @@ use axum::{
 };
 use hubee_shared::{
     http::{self, ApiError, JsonBody, NoQuery, PortalUser, QueryParams, RequestLine},
-    services::accounts::{
-        self, AccountChanges, AccountFilters, AccountList, AccountView, Created, NewAccount, OrgAccountView,
+    services::{
+        accounts::{
+            self, AccountChanges, AccountFilters, AccountList, AccountView, Created, NewAccount, OrgAccountView,
+        },
+        exports,
     },
     state::AppState,
 };
 
 pub const ACCOUNTS: &str = "/portail/v1/accounts";
+pub const ACCOUNTS_CSV: &str = "/portail/v1/accounts.csv";
 pub const ACCOUNT: &str = "/portail/v1/accounts/{email}";
 pub const SUSPENSION: &str = "/portail/v1/accounts/{email}/suspension";
 pub const DELEGATION: &str = "/portail/v1/accounts/{email}/delegation";
@@ -29,6 +33,7 @@ pub const INVITATION: &str = "/portail/v1/me/invitations/{organisation}";
 pub const PORTAL_ROUTES: &[(&str, &str)] = &[
     ("GET", ACCOUNTS),
     ("POST", ACCOUNTS),
+    ("GET", ACCOUNTS_CSV),
     ("GET", ACCOUNT),
     ("PATCH", ACCOUNT),
     ("POST", SUSPENSION),
@@ -42,6 +47,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
     Some(match (method, path) {
         ("GET", ACCOUNTS) => get(list_accounts),
         ("POST", ACCOUNTS) => post(create_account),
+        ("GET", ACCOUNTS_CSV) => get(export_accounts),
         ("GET", ACCOUNT) => get(get_account),
         ("PATCH", ACCOUNT) => patch(update_account),
         ("POST", SUSPENSION) => post(suspend_account),
@@ -80,6 +86,18 @@ async fn list_accounts(
     let org = organisation(&user, &line, &query, accounts::LIST_PARAMETERS)?;
     let filters = AccountFilters::parse(&line.0, query.pairs())?;
     Ok(Json(accounts::list(&state, &user.account, &org, &filters).await?))
+}
+
+/// The list as a CSV file: the same filters, the same accounts.
+async fn export_accounts(
+    State(state): State<AppState>,
+    user: PortalUser,
+    line: RequestLine,
+    query: QueryParams,
+) -> Result<Response, ApiError> {
+    let org = organisation(&user, &line, &query, accounts::LIST_PARAMETERS)?;
+    let filters = AccountFilters::parse(&line.0, query.pairs())?;
+    Ok(http::csv_response(exports::accounts(&state, &user.account, &org, &filters).await?))
 }
 
 async fn create_account(

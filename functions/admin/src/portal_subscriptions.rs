@@ -4,13 +4,17 @@
 use axum::{
     Json, Router,
     extract::{Path, State},
+    response::Response,
     routing::{MethodRouter, delete, get, post, put},
 };
 use hubee_shared::{
     http::{self, ApiError, JsonBody, NoQuery, OptionalJsonBody, PortalUser, RequestLine, path_uuid},
-    services::portal_subscriptions::{
-        self, AccessModeChange, AccessModeView, Activation, ApiClientState, CredentialsView, DelegateChange,
-        NotificationSettings, SecretRegeneration, SubscriptionDetail, SubscriptionList, SubscriptionRow, Viewer,
+    services::{
+        exports,
+        portal_subscriptions::{
+            self, AccessModeChange, AccessModeView, Activation, ApiClientState, CredentialsView, DelegateChange,
+            NotificationSettings, SecretRegeneration, SubscriptionDetail, SubscriptionList, SubscriptionRow, Viewer,
+        },
     },
     state::AppState,
 };
@@ -27,6 +31,7 @@ const NOTIFICATIONS: &str = "/portail/v1/subscriptions/{subscriptionId}/notifica
 /// The portal routes of this module (documented in the portal's OpenAPI document).
 pub const PORTAL_ROUTES: &[(&str, &str)] = &[
     ("GET", "/portail/v1/subscriptions"),
+    ("GET", "/portail/v1/subscriptions.csv"),
     ("GET", ONE),
     ("PUT", ACTIVATION),
     ("PUT", ACCESS_MODE),
@@ -39,6 +44,7 @@ pub const PORTAL_ROUTES: &[(&str, &str)] = &[
 fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
     Some(match (method, path) {
         ("GET", "/portail/v1/subscriptions") => get(list),
+        ("GET", "/portail/v1/subscriptions.csv") => get(export),
         ("GET", ONE) => get(detail),
         ("PUT", ACTIVATION) => put(activation),
         ("PUT", ACCESS_MODE) => put(access_mode),
@@ -65,6 +71,11 @@ fn id(line: &RequestLine, raw: &str) -> Result<Uuid, ApiError> {
 
 async fn list(State(state): State<AppState>, user: PortalUser, _: NoQuery) -> Result<Json<SubscriptionList>, ApiError> {
     Ok(Json(portal_subscriptions::list(&state, &viewer(&user)?).await?))
+}
+
+/// The list as a CSV file.
+async fn export(State(state): State<AppState>, user: PortalUser, _: NoQuery) -> Result<Response, ApiError> {
+    Ok(http::csv_response(exports::subscriptions(&state, &viewer(&user)?).await?))
 }
 
 async fn detail(

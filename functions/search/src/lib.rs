@@ -3,6 +3,7 @@
 use axum::{
     Json, Router,
     extract::{Path, State},
+    response::Response,
     routing::{MethodRouter, get},
 };
 use hubee_shared::{
@@ -10,7 +11,7 @@ use hubee_shared::{
     http::{self, ApiError, Caller, NoQuery, PortalUser, QueryParams, RequestLine, path_uuid},
     services::{
         actor::{Actor, portal_actor},
-        cases, events,
+        cases, events, exports,
         inbox::{self, InboxPage, InboxQuery},
         notifications::{self, ListNotifications},
         portal_cases::{self, DossierPage, History},
@@ -22,6 +23,7 @@ use hubee_shared::{
 /// The portal routes this function serves (documented in the portal's OpenAPI document).
 pub const PORTAL_ROUTES: &[(&str, &str)] = &[
     ("GET", "/portail/v1/cases"),
+    ("GET", "/portail/v1/cases.csv"),
     ("GET", "/portail/v1/cases/{caseId}"),
     ("GET", "/portail/v1/cases/{caseId}/history"),
 ];
@@ -29,6 +31,7 @@ pub const PORTAL_ROUTES: &[(&str, &str)] = &[
 fn portal_handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
     Some(match (method, path) {
         ("GET", "/portail/v1/cases") => get(portal_inbox),
+        ("GET", "/portail/v1/cases.csv") => get(portal_inbox_csv),
         ("GET", "/portail/v1/cases/{caseId}") => get(portal_dossier),
         ("GET", "/portail/v1/cases/{caseId}/history") => get(portal_history),
         _ => return None,
@@ -84,16 +87,11 @@ async fn get_case(
     Ok(Json(cases::get_case(&state, &Actor::from(&caller), id, lite).await?))
 }
 
-/// `GET /portail/v1/cases`: the inbox.
-async fn portal_inbox(
-    State(state): State<AppState>,
-    user: PortalUser,
-    query: QueryParams,
-) -> Result<Json<InboxPage>, ApiError> {
-    query.only(&["status", "q", "processCode", "from", "to", "cursor", "limit"])?;
-    let actor = portal_actor(&state, &user.account).await?;
-    let mut visible = actor.procedures.clone().unwrap_or_default();
-    let asked = process_codes(&query, "processCode")?;
+/// The inbox's filters (`status`, `q`, `processCode`, `from`, `to`) and the procedures they
+/// leave visible to the person.
+fn inbox_filters(query: &QueryParams, visible: &[ProcessCode]) -> Result<(Vec<ProcessCode>, InboxQuery), ApiError> {
+    let mut visible = visible.to_vec();
+    let asked = process_codes(query, "processCode")?;
     if !asked.is_empty() {
         visible.retain(|p| asked.contains(p));
     }
@@ -110,15 +108,41 @@ async fn portal_inbox(
             })
         })
         .transpose()?;
-    let params = InboxQuery {
+    let filters = InboxQuery {
         tab,
         q: query.one("q").map(str::to_owned),
         from: query.date("from", false)?,
         to: query.date("to", true)?,
-        cursor: query.one("cursor").map(str::to_owned),
-        limit: query.number("limit")?,
+        cursor: None,
+        limit: None,
     };
+    Ok((visible, filters))
+}
+
+/// `GET /portail/v1/cases`: the inbox.
+async fn portal_inbox(
+    State(state): State<AppState>,
+    user: PortalUser,
+    query: QueryParams,
+) -> Result<Json<InboxPage>, ApiError> {
+    query.only(&["status", "q", "processCode", "from", "to", "cursor", "limit"])?;
+    let actor = portal_actor(&state, &user.account).await?;
+    let (visible, filters) = inbox_filters(&query, actor.procedures.as_deref().unwrap_or_default())?;
+    let params =
+        InboxQuery { cursor: query.one("cursor").map(str::to_owned), limit: query.number("limit")?, ..filters };
     Ok(Json(inbox::list(&state, &actor.org, &visible, &params).await?))
+}
+
+/// `GET /portail/v1/cases.csv`: every dossier of the inbox with its filters, as a CSV file.
+async fn portal_inbox_csv(
+    State(state): State<AppState>,
+    user: PortalUser,
+    query: QueryParams,
+) -> Result<Response, ApiError> {
+    query.only(&["status", "q", "processCode", "from", "to"])?;
+    let actor = portal_actor(&state, &user.account).await?;
+    let (visible, filters) = inbox_filters(&query, actor.procedures.as_deref().unwrap_or_default())?;
+    Ok(http::csv_response(exports::inbox(&state, &actor.org, &visible, &filters).await?))
 }
 
 /// `GET /portail/v1/cases/{caseId}`: the dossier page (the consultation is recorded).

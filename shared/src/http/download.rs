@@ -1,5 +1,6 @@
 //! Delivering a stored binary to the client: streamed with its metadata, or, above what a
-//! response of the deployment carries, `303 See Other` to a presigned URL.
+//! response of the deployment carries, `303 See Other` to a presigned URL; and the portal's CSV
+//! exports.
 
 use axum::{
     Json,
@@ -12,7 +13,7 @@ use serde_json::json;
 use super::ApiError;
 use crate::{
     domain::{attachment_disposition, format_time},
-    services::{Delivery, Download, Redirect, portal_cases::Archive},
+    services::{Delivery, Download, Redirect, csv::CsvExport, portal_cases::Archive},
 };
 
 /// `attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 6266), safe for any
@@ -46,6 +47,18 @@ pub fn archive_response(archive: Archive) -> Response {
         (header::CONTENT_DISPOSITION, content_disposition(&archive.file_name)),
     ];
     (headers, Body::from_stream(archive.body)).into_response()
+}
+
+/// A CSV export as a file to save: `text/csv` in UTF-8, never stored by a cache (it lists
+/// people and dossiers).
+pub fn csv_response(export: CsvExport) -> Response {
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
+        (header::CONTENT_DISPOSITION, content_disposition(&export.file_name)),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+    ];
+    (headers, export.csv.into_bytes()).into_response()
 }
 
 /// `303 See Other` to a presigned URL (clients follow it; the URL needs no credentials), with a

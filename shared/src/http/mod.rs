@@ -13,7 +13,9 @@ mod query;
 mod routes;
 mod session;
 
-pub use download::{archive_response, content_disposition, delivery_response, download_response, redirect_response};
+pub use download::{
+    archive_response, content_disposition, csv_response, delivery_response, download_response, redirect_response,
+};
 pub use error::{ApiError, INVALID_CREDENTIALS};
 pub use errors::bulk_results;
 pub use extract::{Caller, JSON_ONLY, JsonBody, NoQuery, OptionalJsonBody, RequestLine, partner_info, path_uuid};

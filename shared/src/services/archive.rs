@@ -2,7 +2,7 @@
 //! mostly PDFs, already compressed), written from the object store through a small pipe while
 //! the client reads, so that memory does not grow with the archive. The first entry,
 //! `manifest.csv`, lists every file with its size and SHA-256, its cells made safe for a
-//! spreadsheet by [`csv_cell`].
+//! spreadsheet by [`csv::cell`].
 
 use std::collections::HashSet;
 
@@ -10,6 +10,7 @@ use async_zip::{Compression, ZipEntryBuilder, tokio::write::ZipFileWriter};
 use futures::{AsyncWriteExt, StreamExt};
 use tokio_util::io::ReaderStream;
 
+use super::csv;
 use crate::{
     domain::Sha256Digest,
     ports::{ByteStream, ObjectKey},
@@ -57,26 +58,10 @@ pub fn entry_path(taken: &mut HashSet<String>, dir: Option<&str>, name: &str) ->
     path
 }
 
-/// A text cell of a `;`-separated CSV file that agents open in a spreadsheet, from a value
-/// someone else chose (an operator's file name, a dossier number). Every CSV the hub writes
-/// goes through it.
-///
-/// - A value starting with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'`
-///   (OWASP's CSV-injection rule): a spreadsheet shows it as text instead of running it as a
-///   formula (`=HYPERLINK(…)`, `=cmd|…`).
-/// - A value holding `;`, `,`, `"` or a line break is quoted (RFC 4180, `"` doubled), so that
-///   no separator — `,` is the one of an English-language spreadsheet — starts a new cell,
-///   which the first rule would not see.
-pub fn csv_cell(value: &str) -> String {
-    let formula = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let cell = if formula { format!("'{value}") } else { value.to_owned() };
-    if cell.contains([';', ',', '"', '\n', '\r']) { format!("\"{}\"", cell.replace('"', "\"\"")) } else { cell }
-}
-
 fn manifest(entries: &[ArchiveEntry]) -> String {
     let mut out = String::from("fichier;taille;sha256\n");
     for e in entries {
-        out.push_str(&format!("{};{};{}\n", csv_cell(&e.path), e.size, e.sha256.to_hex()));
+        out.push_str(&format!("{};{};{}\n", csv::cell(&e.path), e.size, e.sha256.to_hex()));
     }
     out
 }
@@ -135,25 +120,6 @@ mod tests {
         assert_eq!(entry_path(&mut taken, None, "manifest.csv"), "manifest (2).csv");
         assert_eq!(entry_path(&mut taken, None, "\u{0}"), "_");
         assert_eq!(entry_path(&mut taken, None, "..."), "fichier");
-    }
-
-    #[test]
-    fn csv_cells_never_start_a_formula_nor_a_new_cell() {
-        for (value, cell) in [
-            ("acte.pdf", "acte.pdf"),
-            ("=HYPERLINK(\"http://evil.example\")", "\"'=HYPERLINK(\"\"http://evil.example\"\")\""),
-            ("+33 1 23.pdf", "'+33 1 23.pdf"),
-            ("-2+3.pdf", "'-2+3.pdf"),
-            ("@SUM(A1).pdf", "'@SUM(A1).pdf"),
-            ("\tx.pdf", "'\tx.pdf"),
-            ("\rx.pdf", "\"'\rx.pdf\""),
-            ("a;=1+1.pdf", "\"a;=1+1.pdf\""),
-            ("a,=1+1.pdf", "\"a,=1+1.pdf\""),
-            ("DGS-0001/=cmd.pdf", "DGS-0001/=cmd.pdf"),
-            ("x-y.pdf", "x-y.pdf"),
-        ] {
-            assert_eq!(csv_cell(value), cell, "{value:?}");
-        }
     }
 
     #[test]

@@ -23,6 +23,8 @@ use crate::{
 
 pub const DEFAULT_LIMIT: usize = 25;
 pub const MAX_LIMIT: usize = 100;
+/// How many cases [`rows`] reads per page.
+const EXPORT_PAGE: usize = 1_000;
 /// How far a name search with a tab or date filter reads in each partition for one page (the
 /// filters apply after the name): past it, the page ends and the cursor resumes there.
 const NAME_SCAN: usize = 500;
@@ -107,20 +109,70 @@ pub async fn list(
 ) -> Result<InboxPage, ExchangeError> {
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
     let cursor = query.cursor.as_deref().map(decode_cursor).transpose()?;
-    let text = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-
-    let cases = async {
-        match text {
-            Some(q) => match by_number(state, org, visible, q).await? {
-                found if !found.is_empty() => Ok((found, None)),
-                _ => by_name(state, org, visible, &search_key(q), query, cursor, limit).await,
-            },
-            None => by_date(state, org, visible, query, cursor, limit).await,
-        }
-    };
+    let cases = page(state, org, visible, query, cursor, limit);
     let ((cases, next), titles, counts) = tokio::try_join!(cases, titles(state, visible), counts(state, org, visible))?;
     let items = cases.iter().map(|c| row(c, &titles)).collect();
     Ok(InboxPage { items, counts, next_cursor: next.map(|k| encode_cursor(&k)) })
+}
+
+/// Every row the filters select, in the pages' order, read page after page of
+/// [`EXPORT_PAGE`] from the start (the query's cursor and limit are not used), but no more
+/// than `at_most`: the caller tells a complete list from a cut one by asking one more than it
+/// takes. Without counts: one round trip per page, and one for the titles.
+///
+/// # Errors
+/// Store failures.
+pub async fn rows(
+    state: &AppState,
+    org: &OrgRef,
+    visible: &[ProcessCode],
+    query: &InboxQuery,
+    at_most: usize,
+) -> Result<Vec<InboxRow>, ExchangeError> {
+    rows_by_pages_of(state, org, visible, query, at_most, EXPORT_PAGE).await
+}
+
+async fn rows_by_pages_of(
+    state: &AppState,
+    org: &OrgRef,
+    visible: &[ProcessCode],
+    query: &InboxQuery,
+    at_most: usize,
+    page_size: usize,
+) -> Result<Vec<InboxRow>, ExchangeError> {
+    let titles = titles(state, visible).await?;
+    let mut rows = Vec::new();
+    let mut cursor = None;
+    while rows.len() < at_most {
+        let limit = page_size.min(at_most - rows.len());
+        let (cases, next) = page(state, org, visible, query, cursor, limit).await?;
+        rows.extend(cases.iter().map(|c| row(c, &titles)));
+        match next {
+            Some(key) => cursor = Some(key),
+            None => break,
+        }
+    }
+    Ok(rows)
+}
+
+/// One page of cases and where the next one starts (a sort key): an exact dossier number, else
+/// a name prefix, else every case by transmission date.
+async fn page(
+    state: &AppState,
+    org: &OrgRef,
+    visible: &[ProcessCode],
+    query: &InboxQuery,
+    cursor: Option<String>,
+    limit: usize,
+) -> Result<(Vec<Case>, Option<String>), ExchangeError> {
+    match query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        // A number is one page, whatever the cursor: the name search runs only when none matches.
+        Some(q) => match by_number(state, org, visible, q).await? {
+            found if !found.is_empty() => Ok((found, None)),
+            _ => by_name(state, org, visible, &search_key(q), query, cursor, limit).await,
+        },
+        None => by_date(state, org, visible, query, cursor, limit).await,
+    }
 }
 
 /// The visible procedures' titles (the code for one that is gone).
@@ -160,8 +212,11 @@ async fn by_date(
         upper = upper.min(c.clone());
     }
     let index = query.tab.map_or(InboxIndex::All, InboxIndex::Tab);
+    // One more than a page tells whether another follows; the bounds are inclusive, so a
+    // partition may also return the cursor's own case, which is left out.
+    let read = limit + 1 + usize::from(cursor.is_some());
     let pages = visible.iter().map(|code| {
-        state.store.inbox_page(org, code, index, Some(SortKey::Between(lower.clone(), upper.clone())), true, limit + 1)
+        state.store.inbox_page(org, code, index, Some(SortKey::Between(lower.clone(), upper.clone())), true, read)
     });
     let mut all: Vec<Case> = Vec::new();
     for page in futures::future::try_join_all(pages).await? {
@@ -258,5 +313,69 @@ fn row(c: &Case, titles: &HashMap<ProcessCode, String>) -> InboxRow {
         number: c.external_id.clone(),
         transmission_date_time: c.transmission_date_time.map(format_time),
         update_date_time: c.update_date_time.map(format_time),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{domain::OrgType, testkit};
+
+    #[tokio::test]
+    async fn pages_of_one_procedure_list_every_case_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = testkit::state(dir.path());
+        testkit::provision(&state).await;
+        let mut deposited = Vec::new();
+        for _ in 0..5 {
+            deposited.push(testkit::deposit_case(&state, b"%PDF-1.4 fixture").await.0);
+        }
+        let org = OrgRef {
+            org_type: OrgType::Si,
+            company_register: crate::domain::Siret::parse("11001401600015").unwrap(),
+            branch_code: crate::domain::BranchCode::parse("75108").unwrap(),
+        };
+        let visible = [ProcessCode::parse("CERTDC").unwrap()];
+        let mut listed = Vec::new();
+        let mut query = InboxQuery { limit: Some(2), ..InboxQuery::default() };
+        loop {
+            let page = list(&state, &org, &visible, &query).await.unwrap();
+            listed.extend(page.items.into_iter().map(|r| r.id));
+            match page.next_cursor {
+                Some(c) => query.cursor = Some(c),
+                None => break,
+            }
+        }
+        listed.sort();
+        deposited.sort();
+        assert_eq!(listed, deposited, "the page read after a cursor still sees whether another follows");
+    }
+
+    #[tokio::test]
+    async fn rows_walks_every_page_from_the_start_in_the_inbox_order_up_to_the_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = testkit::state(dir.path());
+        testkit::provision(&state).await;
+        for _ in 0..5 {
+            testkit::deposit_case(&state, b"%PDF-1.4 fixture").await;
+        }
+        let org = OrgRef {
+            org_type: OrgType::Si,
+            company_register: crate::domain::Siret::parse("11001401600015").unwrap(),
+            branch_code: crate::domain::BranchCode::parse("75108").unwrap(),
+        };
+        let visible = [ProcessCode::parse("CERTDC").unwrap()];
+        let first = list(&state, &org, &visible, &InboxQuery { limit: Some(100), ..InboxQuery::default() }).await;
+        let listed: Vec<Uuid> = first.unwrap().items.into_iter().map(|r| r.id).collect();
+        assert_eq!(listed.len(), 5);
+
+        // A cursor and a limit in the query change nothing: the walk starts at the top.
+        let paged = InboxQuery { cursor: Some("bm90IHVzZWQ".into()), limit: Some(1), ..InboxQuery::default() };
+        let walked = rows_by_pages_of(&state, &org, &visible, &paged, 100, 2).await.unwrap();
+        assert_eq!(walked.iter().map(|r| r.id).collect::<Vec<_>>(), listed, "three pages of at most 2");
+        let cut = rows_by_pages_of(&state, &org, &visible, &InboxQuery::default(), 3, 2).await.unwrap();
+        assert_eq!(cut.iter().map(|r| r.id).collect::<Vec<_>>(), listed[..3]);
+        let by_name = InboxQuery { q: Some("fixture".into()), ..InboxQuery::default() };
+        assert_eq!(rows_by_pages_of(&state, &org, &visible, &by_name, 100, 2).await.unwrap().len(), 5);
     }
 }

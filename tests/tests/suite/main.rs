@@ -3,6 +3,7 @@
 //! suite linked the whole hub eleven times.
 
 mod credentials;
+mod csv_exports;
 mod enumeration;
 mod exchange;
 mod http_edge;

@@ -63,6 +63,7 @@ async fn every_portal_route_answers_each_kind_of_person_as_expected() {
     let matrix: Vec<(Method, String, Option<Value>, [u16; 9])> = vec![
         (Method::GET, "/me".into(), None, [401, 200, 200, 200, 200, 200, 401, 200, 200]),
         (Method::GET, "/cases".into(), None, [401, 200, 200, 200, 403, 403, 401, 200, 403]),
+        (Method::GET, "/cases.csv".into(), None, [401, 200, 200, 200, 403, 403, 401, 200, 403]),
         (Method::GET, format!("/cases/{c}"), None, [401, 200, 403, 200, 403, 403, 401, 403, 403]),
         (Method::GET, format!("/cases/{c}/history"), None, [401, 200, 403, 200, 403, 403, 401, 403, 403]),
         (
@@ -98,8 +99,10 @@ async fn every_portal_route_answers_each_kind_of_person_as_expected() {
             [401, 200, 403, 403, 403, 403, 401, 403, 403],
         ),
         (Method::GET, "/accounts".into(), None, [401, 403, 403, 403, 200, 403, 401, 403, 403]),
+        (Method::GET, "/accounts.csv".into(), None, [401, 403, 403, 403, 200, 403, 401, 403, 403]),
         (Method::GET, "/accounts/agent%40mairie-a.example".into(), None, [401, 403, 403, 403, 200, 403, 401, 403, 403]),
         (Method::GET, "/subscriptions".into(), None, [401, 403, 403, 403, 200, 200, 401, 403, 403]),
+        (Method::GET, "/subscriptions.csv".into(), None, [401, 403, 403, 403, 200, 200, 401, 403, 403]),
         (Method::GET, format!("/subscriptions/{sub}"), None, [401, 403, 403, 403, 200, 200, 401, 403, 403]),
         (
             Method::PUT,
@@ -156,6 +159,8 @@ async fn every_portal_route_answers_each_kind_of_person_as_expected() {
     let other = sessions[7].clone().unwrap();
     let (_, inbox) = answer(t.portal_as(&other, Method::GET, "/cases").send().await.unwrap()).await;
     assert!(!inbox.to_string().contains(&case));
+    let export = t.portal_as(&other, Method::GET, "/cases.csv").send().await.unwrap().text().await.unwrap();
+    assert!(!export.contains("DGS-CERTDC-0600") && !export.contains("C-A"), "{export}");
     // Only the agent commented, deposited nothing and changed nothing else.
     let (_, history) = answer(
         t.portal_as(&sessions[1].clone().unwrap(), Method::GET, &format!("/cases/{case}/history"))

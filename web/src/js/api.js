@@ -149,6 +149,8 @@ export const auth = {
 export const dossiers = {
   /** `{items, counts, nextCursor}`; query: `status` (a tab), `q`, `processCode`, `from`, `to`, `cursor`, `limit`. */
   inbox: (query) => get('/cases', query),
+  /** Every dossier the inbox's filters select (all pages) as a CSV file: `{blob, fileName}`; query as `inbox`, without `cursor` and `limit`. */
+  exportCsv: (query) => get('/cases.csv', query, { as: 'file' }),
   read: (id) => get(`/cases/${enc(id)}`),
   history: (id) => get(`/cases/${enc(id)}/history`),
   act: (id, action, reason) => post(`/cases/${enc(id)}/status`, { action, ...(reason ? { reason } : {}) }),
@@ -254,6 +256,8 @@ async function waitForDeposit(id, eventId) {
 // "Gestion des abonnements" (`admin`).
 export const subscriptions = {
   list: () => get('/subscriptions'),
+  /** The list as a CSV file: `{blob, fileName}`. */
+  exportCsv: () => get('/subscriptions.csv', undefined, { as: 'file' }),
   read: (id) => get(`/subscriptions/${enc(id)}`),
   activate: (id, activateDateTime) => put(`/subscriptions/${enc(id)}/activation`, { activateDateTime }),
   /** In API mode the answer carries `credentials`, shown once. */
@@ -270,6 +274,8 @@ export const subscriptions = {
 // "Gestion des comptes" (`admin`); `organisation` is `<siret>-<branchCode>`, the caller's own by default.
 export const accounts = {
   list: (filters, organisation) => get('/accounts', { ...filters, organisation }),
+  /** The list with the same filters as a CSV file: `{blob, fileName}`. */
+  exportCsv: (filters, organisation) => get('/accounts.csv', { ...filters, organisation }, { as: 'file' }),
   read: (email, organisation) => get(`/accounts/${enc(email)}`, { organisation }),
   create: (account, organisation) => request('POST', '/accounts', { json: account, query: { organisation } }),
   edit: (email, change, organisation) =>

@@ -78,6 +78,10 @@ const EXACT = {
   'Input is not a valid UUID': 'Identifiant invalide.',
   'Unknown query parameter': 'Critère de recherche inconnu.',
   'not a cursor this inbox issued': 'Cette page de résultats a expiré : relancez la recherche.',
+  'More than 50,000 dossiers match: narrow the search (tab, procedure, transmission dates) to export them':
+    "Plus de 50 000 télédossiers correspondent à la recherche : précisez-la (onglet, démarche, période de transmission) pour l'exporter.",
+  'The export is larger than this deployment can answer: narrow the search to export it':
+    "L'export est trop volumineux pour être téléchargé en une fois : précisez la recherche (onglet, démarche, période de transmission).",
 };
 
 /** Messages with values in them: a pattern, and the French sentence built from its groups. */

@@ -9,6 +9,7 @@ import { ACTOR_TYPES, ROLES } from '../labels.js';
 import { procedureLabel, subscribedProcedures } from '../procedures.js';
 import { organisation, organisationKey, organisationsWith } from '../session.js';
 import { errorAlert, announce } from '../ui/feedback.js';
+import { exportControl } from '../ui/files.js';
 import { button, form, selectField, textField } from '../ui/forms.js';
 import { list, loading, pageTitle, table } from '../ui/layout.js';
 
@@ -127,7 +128,14 @@ export async function render(view, { query, navigate, isCurrent }) {
       ),
     ),
   );
-  add(view, filters, results);
+  // The filters of the list shown (those of its last load), not what the fields hold since.
+  let shown = {};
+  const exporting = exportControl({
+    read: () => accounts.exportCsv(shown, org),
+    hint: "Un fichier pour tableur avec les comptes de la liste : nom, prénom, adresse électronique, type d'acteur, rôles, habilitations, statut.",
+    fallbackName: 'comptes.csv',
+  });
+  add(view, filters, exporting, results);
 
   // Of several loads under way, only the last one asked shows.
   let loads = 0;
@@ -135,6 +143,7 @@ export async function render(view, { query, navigate, isCurrent }) {
     loads += 1;
     const ticket = loads;
     const chosen = Object.fromEntries(FILTERS.map((name) => [name, fields[name].value]));
+    shown = chosen;
     const params = new URLSearchParams(
       Object.entries({ ...chosen, organisation: query.get('organisation') ?? '' }).filter(([, v]) => v),
     );

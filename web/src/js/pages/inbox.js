@@ -11,7 +11,7 @@ import { translate } from '../messages.js';
 import { procedureLabel, visibleProcedures } from '../procedures.js';
 import { can, lastInbox } from '../session.js';
 import { alert, announce, errorAlert, messageOf } from '../ui/feedback.js';
-import { save } from '../ui/files.js';
+import { exportControl, save } from '../ui/files.js';
 import { button, clearProblems, form, selectField, showProblems, textArea, textField } from '../ui/forms.js';
 import { loading, pageTitle, time } from '../ui/layout.js';
 import { modal } from '../ui/modal.js';
@@ -115,7 +115,13 @@ export async function render(view, { query, navigate, isCurrent }) {
   const listSlot = h('div', {}, loading('Chargement des télédossiers…'));
   const pagination = h('div', {});
   const selection = manages ? selectionBar() : null;
-  const results = h('div', {}, statusLine, selection?.element, bulkSlot, listSlot, pagination);
+  // Every page of the list, with the tab and the search as they are when the button is pressed.
+  const exporting = exportControl({
+    read: () => dossiers.exportCsv(inboxQuery()),
+    hint: "Un fichier pour tableur avec tous les télédossiers de l'onglet et de la recherche (toutes les pages, 50 000 au plus) : numéro, démarche, statut, personne concernée, dates.",
+    fallbackName: 'teledossiers.csv',
+  });
+  const results = h('div', {}, statusLine, exporting, selection?.element, bulkSlot, listSlot, pagination);
   const tabsSlot = h('div', {}, results);
   add(view, tabsSlot);
 
@@ -153,6 +159,17 @@ export async function render(view, { query, navigate, isCurrent }) {
     announce('Les filtres sont réinitialisés.');
   }
 
+  /** The filters as the hub takes them (the list's and the export's). */
+  function inboxQuery() {
+    return {
+      status: filters.tab === 'TOUS' ? '' : filters.tab,
+      q: filters.q,
+      processCode: filters.processCode,
+      from: filters.from,
+      to: filters.to,
+    };
+  }
+
   /** Reads a page (the current one, or the first with `restart`) and shows it; of several loads
    * under way, only the last one asked shows. */
   async function load({ restart = false } = {}) {
@@ -167,15 +184,7 @@ export async function render(view, { query, navigate, isCurrent }) {
     if (isCurrent()) window.history.replaceState(null, '', address);
     listSlot.setAttribute('aria-busy', 'true');
     try {
-      const data = await dossiers.inbox({
-        status: filters.tab === 'TOUS' ? '' : filters.tab,
-        q: filters.q,
-        processCode: filters.processCode,
-        from: filters.from,
-        to: filters.to,
-        cursor: state.cursors[state.page],
-        limit: PAGE_SIZE,
-      });
+      const data = await dossiers.inbox({ ...inboxQuery(), cursor: state.cursors[state.page], limit: PAGE_SIZE });
       if (!isCurrent() || ticket !== state.loads) return null;
       showTabs(data.counts);
       showRows(data);

@@ -7,6 +7,7 @@ import { day, plural } from '../format.js';
 import { ACCESS_MODES, procedureName, subscriptionBadge } from '../labels.js';
 import { can, organisationKey, user } from '../session.js';
 import { alert } from '../ui/feedback.js';
+import { exportControl } from '../ui/files.js';
 import { pageTitle, table } from '../ui/layout.js';
 
 export async function render(view, { isCurrent }) {
@@ -36,6 +37,11 @@ export async function render(view, { isCurrent }) {
   const action = can.manageSubscriptions() ? 'Modifier' : 'Consulter';
   add(
     view,
+    exportControl({
+      read: () => subscriptions.exportCsv(),
+      hint: "Un fichier pour tableur avec les abonnements de la liste : organisation, opérateur, démarche, n° DataPass, modalité d'accès, délégué technique, statut, dates, notifications.",
+      fallbackName: 'abonnements.csv',
+    }),
     table({
       caption: `Abonnements : ${plural(items.length, 'abonnement')}`,
       columns: [
