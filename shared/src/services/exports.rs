@@ -274,6 +274,7 @@ fn actor_label(t: ActorType) -> &'static str {
         ActorType::LocalAdmin => "Administrateur local",
         ActorType::TechnicalDelegate => "Délégué technique",
         ActorType::Agent => "Agent",
+        ActorType::NationalAdmin => "Administrateur national",
     }
 }
 
