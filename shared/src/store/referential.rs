@@ -42,12 +42,18 @@ impl Store {
     /// # Errors
     /// `Conflict` on a concurrent change.
     pub async fn save_organisation(&self, org: &Organisation) -> Result<bool, StoreError> {
-        let indexes = [IndexEntry::new(
-            Index::Gsi1,
-            keys::ALL_ORGANISATIONS,
-            crate::domain::org_key(&org.siret, &org.branch_code),
-        )];
-        self.upsert(org, "Organisation", &keys::organisation(&org.siret, &org.branch_code), &indexes).await
+        self.upsert(org, "Organisation", &keys::organisation(&org.siret, &org.branch_code), &organisation_indexes(org))
+            .await
+    }
+
+    /// The write creating an organisation (onboarding), failing if one exists with its SIRET
+    /// and branch code meanwhile.
+    ///
+    /// # Errors
+    /// When the organisation does not serialise.
+    pub fn create_organisation_write(&self, org: &Organisation) -> Result<Write, StoreError> {
+        let key = keys::organisation(&org.siret, &org.branch_code);
+        Ok(Write::create(to_item(org, "Organisation", &key, &organisation_indexes(org), 1)?))
     }
 
     /// # Errors
@@ -151,6 +157,11 @@ impl Store {
     pub fn create_account_write(&self, a: &Account) -> Result<Write, StoreError> {
         Ok(Write::create(to_item(a, "Account", &keys::account(a.email.as_str()), &account_indexes(a), 1)?))
     }
+}
+
+/// Every organisation is listed under GSI1 `ORGS`.
+fn organisation_indexes(org: &Organisation) -> [IndexEntry; 1] {
+    [IndexEntry::new(Index::Gsi1, keys::ALL_ORGANISATIONS, crate::domain::org_key(&org.siret, &org.branch_code))]
 }
 
 pub(super) fn account_indexes(a: &Account) -> [IndexEntry; 1] {
