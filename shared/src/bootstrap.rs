@@ -46,6 +46,31 @@ pub fn init_tracing() {
     }
 }
 
+/// The directory of French establishments at `url` (`HUBEE_DIRECTORY_URL`), or none: then every
+/// lookup finds nothing, and onboarding names new organisations from the request or leaves them
+/// to complete. Said in the logs either way.
+///
+/// # Errors
+/// When the URL is not an http(s) URL.
+#[cfg(any(feature = "local", feature = "aws"))]
+fn directory(url: Option<&str>) -> anyhow::Result<Arc<dyn crate::ports::Directory>> {
+    use crate::adapters::{DIRECTORY_TIMEOUT, HttpDirectory, NoDirectory};
+
+    Ok(match url {
+        Some(url) => {
+            tracing::info!(url, "onboarding names new organisations from the directory of establishments");
+            Arc::new(HttpDirectory::new(url, DIRECTORY_TIMEOUT)?)
+        }
+        None => {
+            tracing::info!(
+                "no directory of establishments (HUBEE_DIRECTORY_URL unset): organisations onboarded through \
+                 DataPass are named from the request, or left for the national administrator to complete"
+            );
+            Arc::new(NoDirectory)
+        }
+    })
+}
+
 /// Keys the local hub generates on first start and keeps in its data directory, so that
 /// tokens and presigned URLs survive a restart: the private key tokens are signed with (its
 /// public half verifies them, and is served at `/.well-known/jwks.json`), and the key presigned
@@ -180,6 +205,7 @@ pub async fn local(
         Arc::new(mail.clone()),
         clock,
         Arc::new(RandomIds),
+        directory(config.directory_url.as_deref())?,
         TokenKeys::single(&token_key)?,
         common.clone(),
     );
@@ -312,13 +338,27 @@ pub async fn lambda_with_objects() -> anyhow::Result<AppState> {
     lambda::<S3Objects, Withheld, Withheld>().await
 }
 
-/// The state of a function that also sends e-mail through SES (`admin`, `notify`).
+/// The state of a function that also sends e-mail through SES (`notify`).
 ///
 /// # Errors
 /// As [`lambda`].
 #[cfg(feature = "aws")]
 pub async fn lambda_with_mailer() -> anyhow::Result<AppState> {
     lambda::<Withheld, SesMailer, Withheld>().await
+}
+
+/// The state of the function that serves the referential and the portal's administration
+/// (`admin`): SES for its e-mails, and the directory of establishments onboarding names new
+/// organisations from (`HUBEE_DIRECTORY_URL`). Only this function links the directory's HTTP
+/// client.
+///
+/// # Errors
+/// As [`lambda`], and when `HUBEE_DIRECTORY_URL` is not an http(s) URL.
+#[cfg(feature = "aws")]
+pub async fn lambda_administering() -> anyhow::Result<AppState> {
+    let state = lambda::<Withheld, SesMailer, Withheld>().await?;
+    let config = crate::config::LambdaConfig::from_env()?;
+    Ok(AppState { directory: directory(config.directory_url.as_deref())?, ..state })
 }
 
 /// The state of the function that issues tokens (`auth`): SES for its e-mails, and the private
@@ -335,7 +375,7 @@ pub async fn lambda_issuing_tokens() -> anyhow::Result<AppState> {
 /// and mailer `M` it uses — `S3Objects` or `Withheld`, `SesMailer` or `Withheld` — and its
 /// token keys `K`: `SecretsManagerKey` for the function that issues tokens, `Withheld` (public
 /// keys only) for the others. A withheld service's SDK client is not linked into the function's
-/// binary. The settings are the variables the template sets; the table and bucket exist (the
+/// binary; no directory of establishments is asked (see [`lambda_administering`]). The settings are the variables the template sets; the table and bucket exist (the
 /// template, or the local hub on an emulator, creates them).
 ///
 /// # Errors
@@ -354,7 +394,8 @@ where
     let mailer = Arc::new(M::from_lambda(&sdk, &config));
     let tokens = K::token_keys(&sdk, &config).await?;
     let clock = Arc::new(crate::adapters::SystemClock);
-    Ok(AppState::new(table, objects, mailer, clock, Arc::new(RandomIds), tokens, config.common))
+    let directory = Arc::new(crate::adapters::NoDirectory);
+    Ok(AppState::new(table, objects, mailer, clock, Arc::new(RandomIds), directory, tokens, config.common))
 }
 
 #[cfg(all(test, feature = "local"))]

@@ -135,6 +135,9 @@ pub struct LocalConfig {
     /// `HUBEE_INLINE_LIMIT`: unset by default (bodies stream end to end); set, the hub caps
     /// binaries in requests and responses as a Lambda function does, to try the presigned paths.
     pub inline_limit: Option<u64>,
+    /// `HUBEE_DIRECTORY_URL`: see [`LambdaConfig::directory_url`]. Unset by default: the local
+    /// hub then asks no directory.
+    pub directory_url: Option<String>,
 }
 
 /// Where the local hub keeps its data.
@@ -192,6 +195,11 @@ pub struct LambdaConfig {
     /// makes a deployment restart the function, which then reads the new key; a different kid
     /// in the secret is logged.
     pub token_signing_kid: Option<String>,
+    /// `HUBEE_DIRECTORY_URL`: the base URL of the directory of French establishments that
+    /// onboarding names new organisations from, the "recherche d'entreprises" API
+    /// (`https://recherche-entreprises.api.gouv.fr`). Used by the function serving the
+    /// referential (`bootstrap::lambda_administering`); unset, it asks no directory.
+    pub directory_url: Option<String>,
 }
 
 impl LambdaConfig {
@@ -212,6 +220,7 @@ impl LambdaConfig {
                 .context("HUBEE_TOKEN_PUBLIC_KEYS must be set (the JWK set tokens are verified with)")?,
             token_signing_secret: var("HUBEE_TOKEN_SIGNING_SECRET"),
             token_signing_kid: var("HUBEE_TOKEN_SIGNING_KID"),
+            directory_url: var("HUBEE_DIRECTORY_URL"),
         })
     }
 }
@@ -239,6 +248,7 @@ impl LocalConfig {
             mail_from: mail_from(),
             smtp_url: var("HUBEE_SMTP_URL"),
             inline_limit: var("HUBEE_INLINE_LIMIT").map(|v| inline_limit(Some(v))).transpose()?,
+            directory_url: var("HUBEE_DIRECTORY_URL"),
             backend: match var("HUBEE_BACKEND").as_deref() {
                 None | Some("embedded") => Backend::Embedded,
                 Some("aws") => Backend::Aws(AwsResources::from_env(Some("hubee"), Some("hubee-local"))?),

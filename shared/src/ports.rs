@@ -12,7 +12,7 @@ use futures::Stream;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::domain::Sha256Digest;
+use crate::domain::{Sha256Digest, Siret};
 
 // ---------------------------------------------------------------------------------------------
 // Table
@@ -497,6 +497,42 @@ pub trait Mailer: Send + Sync {
     /// # Errors
     /// `Rejected` when the message is malformed, `Unavailable` when the service failed.
     async fn send(&self, email: &Email) -> Result<String, MailError>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Directory of establishments
+// ---------------------------------------------------------------------------------------------
+
+/// An establishment as the directory of French establishments (the SIRENE register) describes
+/// it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Establishment {
+    pub siret: Siret,
+    /// The name of the legal unit it belongs to (`COMMUNE DE VILLEURBANNE`), as the directory
+    /// writes it.
+    pub name: String,
+    /// The commune it is in, and its postcode, when the directory gives them.
+    pub commune: Option<String>,
+    pub postcode: Option<String>,
+    /// Closed in the register (a commune merged into another, an office gone).
+    pub closed: bool,
+}
+
+/// The directory could not answer (down, slow, an answer it should not give): the caller goes
+/// on without it.
+#[derive(Debug, thiserror::Error)]
+#[error("the directory of establishments did not answer: {0}")]
+pub struct DirectoryError(#[from] pub anyhow::Error);
+
+/// The directory of French establishments, looked up by SIRET when an organisation the hub does
+/// not know subscribes (onboarding through DataPass).
+#[async_trait]
+pub trait Directory: Send + Sync {
+    /// The establishment with this SIRET, or `None` when the directory knows none.
+    ///
+    /// # Errors
+    /// When the directory did not answer in time, or answered something unreadable.
+    async fn establishment(&self, siret: &Siret) -> Result<Option<Establishment>, DirectoryError>;
 }
 
 // ---------------------------------------------------------------------------------------------

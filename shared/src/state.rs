@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::{
     auth::TokenKeys,
     config::Config,
-    ports::{Clock, IdGenerator, Mailer, ObjectStore, Table},
+    ports::{Clock, Directory, IdGenerator, Mailer, ObjectStore, Table},
     services::token::ClientStates,
     store::Store,
 };
@@ -18,6 +18,8 @@ pub struct AppState {
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
+    /// The directory of French establishments onboarding names new organisations from.
+    pub directory: Arc<dyn Directory>,
     pub tokens: Arc<TokenKeys>,
     pub config: Arc<Config>,
     /// What this instance last read of each API client (`Config::client_cache`).
@@ -25,12 +27,15 @@ pub struct AppState {
 }
 
 impl AppState {
+    // One argument per port, plus the keys and the settings: the composition root's call.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         table: Arc<dyn Table>,
         objects: Arc<dyn ObjectStore>,
         mailer: Arc<dyn Mailer>,
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
+        directory: Arc<dyn Directory>,
         tokens: TokenKeys,
         config: Config,
     ) -> Self {
@@ -40,6 +45,7 @@ impl AppState {
             mailer,
             clock,
             ids,
+            directory,
             tokens: Arc::new(tokens),
             clients: Arc::new(ClientStates::new(config.client_cache)),
             config: Arc::new(config),

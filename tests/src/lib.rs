@@ -15,6 +15,7 @@ use hubee_shared::{
     adapters::SystemClock,
     config::{AwsResources, Backend, LocalConfig},
     ports::Clock,
+    testkit::directory::FakeDirectory,
 };
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{Value, json};
@@ -115,6 +116,9 @@ pub struct TestHub {
     pub dir: TempDir,
     pub secrets: Secrets,
     pub http: reqwest::Client,
+    /// The directory of establishments the hub asks (`HUBEE_DIRECTORY_URL`): a fake of the
+    /// "recherche d'entreprises" API on 127.0.0.1, knowing nothing until told.
+    pub directory: FakeDirectory,
     clock: Arc<dyn Clock>,
     backend: Backend,
     inline_limit: Option<u64>,
@@ -172,6 +176,7 @@ impl TestHub {
             dir,
             secrets,
             http: reqwest::Client::new(),
+            directory: FakeDirectory::start().await,
             clock,
             backend: test_backend(),
             inline_limit,
@@ -197,6 +202,7 @@ impl TestHub {
             smtp_url: None,
             backend: self.backend.clone(),
             inline_limit: self.inline_limit,
+            directory_url: Some(self.directory.url()),
         }
     }
 

@@ -1,16 +1,18 @@
 //! Implementations of the ports: AWS ones (feature `aws`), embedded ones for the local hub and
 //! the tests (feature `local`), the system clock and id generator, a settable clock for tests, a
-//! mailer wrapper keeping the last messages, and `Withheld`, standing for a service a Lambda
-//! function is not granted.
+//! mailer wrapper keeping the last messages, `Withheld`, standing for a service a Lambda
+//! function is not granted, and the directory of establishments (over HTTP, or none).
 
 #[cfg(feature = "aws")]
 pub mod aws;
+mod directory;
 #[cfg(feature = "local")]
 pub mod embedded;
 mod recent;
 mod system;
 mod withheld;
 
+pub use directory::{DIRECTORY_TIMEOUT, HttpDirectory, NoDirectory};
 pub use recent::RecentMail;
 pub use system::{ManualClock, RandomIds, SystemClock};
 pub use withheld::Withheld;

@@ -42,7 +42,7 @@ impl Store {
     /// # Errors
     /// `Conflict` on a concurrent change.
     pub async fn save_organisation(&self, org: &Organisation) -> Result<bool, StoreError> {
-        let indexes = [super::national::organisation_index(org)];
+        let indexes = [organisation_index(org)];
         if let Some(code) = &org.code {
             // The reservation of its code, written each time: provisioning files older than
             // reservations get theirs on the next load.
@@ -52,6 +52,31 @@ impl Store {
                 .await?;
         }
         self.upsert(org, "Organisation", &keys::organisation(&org.siret, &org.branch_code), &indexes).await
+    }
+
+    /// # Errors
+    /// When the table fails or the item is corrupt.
+    pub async fn versioned_organisation(
+        &self,
+        siret: &Siret,
+        branch: &BranchCode,
+    ) -> Result<Option<super::Versioned<Organisation>>, StoreError> {
+        self.read(&keys::organisation(siret, branch)).await
+    }
+
+    /// The write storing an organisation read at `version` (`None`: a new one, which must not
+    /// exist meanwhile).
+    ///
+    /// # Errors
+    /// When the organisation does not serialise.
+    pub fn organisation_write(&self, org: &Organisation, version: Option<i64>) -> Result<Write, StoreError> {
+        let key = keys::organisation(&org.siret, &org.branch_code);
+        let indexes = [organisation_index(org)];
+        let item = to_item(org, "Organisation", &key, &indexes, version.map_or(1, |v| v + 1))?;
+        Ok(match version {
+            Some(v) => Write::Put { item, condition: crate::ports::Condition::equals(super::VERSION, v) },
+            None => Write::create(item),
+        })
     }
 
     /// # Errors
@@ -184,4 +209,9 @@ struct Delegation {
     email: Email,
     siret: Siret,
     branch_code: BranchCode,
+}
+
+/// GSI1: an organisation in the listing of every organisation.
+pub(super) fn organisation_index(org: &Organisation) -> IndexEntry {
+    IndexEntry::new(Index::Gsi1, keys::ALL_ORGANISATIONS, crate::domain::org_key(&org.siret, &org.branch_code))
 }

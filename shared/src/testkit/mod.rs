@@ -5,6 +5,7 @@
 
 #[cfg(feature = "aws")]
 pub mod aws;
+pub mod directory;
 pub mod mailer;
 pub mod objects;
 pub mod table;
@@ -13,7 +14,7 @@ use std::{path::Path, sync::Arc};
 
 use crate::{
     adapters::{
-        RandomIds, SystemClock,
+        NoDirectory, RandomIds, SystemClock,
         embedded::{FsObjects, OutboxMailer, SqliteTable},
     },
     auth::{SigningKey, TokenKeys},
@@ -31,6 +32,7 @@ pub fn state(dir: &Path) -> AppState {
         Arc::new(OutboxMailer::open(&dir.join("outbox"), DEFAULT_MAIL_FROM).unwrap()),
         clock,
         Arc::new(RandomIds),
+        Arc::new(NoDirectory),
         TokenKeys::single(&SigningKey::generate()).unwrap(),
         Config {
             public_url: "http://127.0.0.1:1".into(),

@@ -103,6 +103,7 @@ async fn main() {
         smtp_url: None,
         backend: Backend::Embedded,
         inline_limit: None,
+        directory_url: None,
     };
 
     // The referential: 1,000 mairies subscribed to CERTDC, the big one to EtatCivil too.

@@ -36,6 +36,7 @@ async fn main() {
         smtp_url: None,
         backend: Backend::Embedded,
         inline_limit: None,
+        directory_url: None,
     };
     let (state, _) =
         bootstrap::local(&config, &config.common(config.addr), Arc::new(SystemClock), std::convert::identity)

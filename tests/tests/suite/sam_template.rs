@@ -190,6 +190,7 @@ const ENTRY_POINTS: &[(&str, [&str; 3])] = &[
     ("lambda_bare", ["Withheld", "Withheld", "Withheld"]),
     ("lambda_with_objects", ["S3Objects", "Withheld", "Withheld"]),
     ("lambda_with_mailer", ["Withheld", "SesMailer", "Withheld"]),
+    ("lambda_administering", ["Withheld", "SesMailer", "Withheld"]),
     ("lambda_issuing_tokens", ["Withheld", "SesMailer", "SecretsManagerKey"]),
 ];
 

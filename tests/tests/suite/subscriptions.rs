@@ -1,7 +1,8 @@
 //! The subscriptions referential, black-box: DataPass creates subscriptions with their
 //! accounts, the platform and operators list and read them, the platform updates them, and an
 //! `Inactif` subscription becomes `Actif` on its activation date — then, and only then, it
-//! receives folders.
+//! receives folders. DataPass onboards organisations the hub does not know, named by a fake of
+//! the directory of establishments.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a failed step is a failed test.
 
@@ -11,6 +12,7 @@ use hubee_shared::{
     adapters::ManualClock,
     domain::{Account, ActorType, BranchCode, ProcessCode, Siret, SubscriptionStatus, parse_time},
     services::subscriptions::activate_due,
+    testkit::directory::Behaviour,
 };
 use hubee_tests::*;
 use reqwest::Method;
@@ -103,6 +105,14 @@ async fn stored_status(t: &TestHub, org: (&str, &str), process: &str) -> Subscri
     sub.status
 }
 
+fn siret(s: &str) -> Siret {
+    Siret::parse(s).unwrap()
+}
+
+fn branch(s: &str) -> BranchCode {
+    BranchCode::parse(s).unwrap()
+}
+
 fn messages(err: &Value) -> Vec<&str> {
     err["errors"].as_array().unwrap().iter().map(|e| e["message"].as_str().unwrap()).collect()
 }
@@ -140,8 +150,13 @@ async fn datapass_creates_an_inactive_subscription_with_the_accounts_it_names() 
     let delegate_account = store.account(DELEGATE).await.unwrap().expect("the technical delegate's account");
     assert_eq!(delegate_account.actor_type, ActorType::TechnicalDelegate);
 
-    // The same organisation and procedure again: 409, whoever asks.
-    let (status, err) = create(&t, &t.admin_token().await, &body).await;
+    // The same request again is a retry: the subscription it created, nothing more. Another
+    // habilitation (datapassId) for the same organisation and procedure: 409, whoever asks.
+    let (status, again) = create(&t, &datapass, &body).await;
+    assert_eq!((status, &again), (201, &created));
+    let mut other_habilitation = body.clone();
+    other_habilitation["datapassId"] = json!(14633);
+    let (status, err) = create(&t, &t.admin_token().await, &other_habilitation).await;
     assert_eq!(status, 409);
     assert_eq!(messages(&err), [format!("Subscription of SI-{}-{} to {PACS} already exists", MAIRIE_B.0, MAIRIE_B.1)]);
 
@@ -207,15 +222,13 @@ async fn a_malformed_or_unknown_subscription_is_refused_with_every_problem_liste
     }
     assert_eq!(message.lines().count(), 11, "one line per problem:\n{message}");
 
-    // The referential: an unknown organisation and procedure, both named.
+    // The referential: an unknown procedure (the unknown organisation would be onboarded, but
+    // nothing is created for a refused request).
     let (status, err) = create(&t, &datapass, &new_subscription(MAIRIE_UNKNOWN, "NOPE", "a@mairie.fr")).await;
     assert_eq!(status, 400);
-    assert_eq!(
-        messages(&err),
-        [
-            format!("Subscriber SI-{}-{} does not exist", MAIRIE_UNKNOWN.0, MAIRIE_UNKNOWN.1),
-            "Process NOPE does not exist".to_owned()
-        ]
+    assert_eq!(messages(&err), ["Process NOPE does not exist"]);
+    assert!(
+        t.hub().state.store.organisation(&siret(MAIRIE_UNKNOWN.0), &branch(MAIRIE_UNKNOWN.1)).await.unwrap().is_none()
     );
     let (status, err) = create(&t, &datapass, &new_subscription((OPERATOR_SIRET, "00000"), PACS, "a@mairie.fr")).await;
     assert_eq!(status, 400);
@@ -584,4 +597,199 @@ async fn reloading_the_provisioning_file_keeps_what_the_api_added_to_a_subscript
     let report = hubee_shared::seed::Provisioning::parse(&text).unwrap().load(&t.hub().state.store).await.unwrap();
     assert_eq!(report.written, 0, "{report:?}");
     assert_eq!(get(&t, &admin, id).await.1, updated);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Onboarding through DataPass
+// ---------------------------------------------------------------------------------------------
+
+/// Communes the referential does not know (SIRET, branch code).
+const VILLEURBANNE: (&str, &str) = ("21690266800013", "69266");
+const SAINT_PRIEST: (&str, &str) = ("21690290800013", "69290");
+const VENISSIEUX: (&str, &str) = ("21690123000013", "69259");
+
+fn onboarding(org: (&str, &str), datapass_id: i64, admin: &str) -> Value {
+    let mut body = new_subscription(org, "CERTDC", admin);
+    body["datapassId"] = json!(datapass_id);
+    body["email"] = json!("etat-civil@villeurbanne.example");
+    body
+}
+
+async fn organisation(t: &TestHub, org: (&str, &str)) -> Option<hubee_shared::domain::Organisation> {
+    t.hub().state.store.organisation(&siret(org.0), &branch(org.1)).await.unwrap()
+}
+
+/// A one-case CERTDC folder for `org`, with the kit's certificate.
+fn certificate_for(org: (&str, &str), external_id: &str) -> (Value, Vec<hubee_tests::folders::File>) {
+    let file = sample("CERTDC", hubee_tests::folders::VA_PDF);
+    let body = json!({
+        "externalId": external_id, "processCode": "CERTDC",
+        "applicant": {"firstName": "Camille", "lastName": "TESTEUR"},
+        "cases": [{"externalId": "C-1", "recipient": recipient(org)}],
+        "attachments": [{"fileName": file.0, "type": "VA_CertificatdeDeces", "size": file.2.len(),
+                         "mimeType": file.1, "recipients": ["C-1"]}]
+    });
+    (body, vec![file])
+}
+
+#[tokio::test]
+async fn datapass_onboards_an_unknown_commune_whose_administrator_activates_it_and_receives_folders() {
+    let t = TestHub::spawn().await;
+    t.directory.know_open(VILLEURBANNE.0, "COMMUNE DE VILLEURBANNE", "VILLEURBANNE");
+    let admin = "claire.maire@villeurbanne.example";
+
+    // DataPass subscribes a commune the hub has never heard of.
+    let (status, created) = create(&t, &t.datapass_token().await, &onboarding(VILLEURBANNE, 31001, admin)).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["status"], "Inactif");
+    assert_eq!(created["subscriber"], recipient(VILLEURBANNE));
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    // The organisation exists, named by the directory, and the platform sees the subscription.
+    let org = organisation(&t, VILLEURBANNE).await.expect("the commune is onboarded");
+    assert_eq!(org.name, "COMMUNE DE VILLEURBANNE");
+    assert_eq!((org.org_type, org.to_complete, org.closed_at), (hubee_shared::domain::OrgType::Si, false, None));
+    let (status, _, listed) =
+        list(&t, &t.admin_token().await, &format!("processCode=CERTDC&companyRegister={}", VILLEURBANNE.0)).await;
+    assert_eq!((status, ids(&listed)), (200, vec![id.as_str()]));
+    assert_eq!(listed[0]["status"], "Inactif");
+
+    // No folder before the administrator activates the subscription.
+    let operator = t.operator_token().await;
+    let (folder, files) = certificate_for(VILLEURBANNE, "DGS-ONBOARD-1");
+    let (status, err) = hubee_tests::folders::create(&t, &operator, &folder).await;
+    assert_eq!(status, 400, "{err}");
+
+    // The local administrator chooses a password from the activation e-mail and signs in.
+    let activation = t.wait_for_email_with_subject(admin, ACTIVATION_SUBJECT, 1).await;
+    let token = link_token_in(&activation).expect("an activation link");
+    let r = t.portal(Method::POST, "/password").json(&json!({"token": token, "password": "Villeurbanne-2026!"}));
+    assert_eq!(r.send().await.unwrap().status(), 204);
+    let session = t.sign_in(admin, "Villeurbanne-2026!").await;
+    assert_eq!(session.me["actorType"], "LOCAL_ADMIN");
+
+    // The portal lists the subscription; its administrator activates it from now.
+    let (status, mine) = answer(t.portal_as(&session, Method::GET, "/subscriptions").send().await.unwrap()).await;
+    assert_eq!(status, 200, "{mine}");
+    let rows: Vec<&str> = mine["items"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert_eq!(rows, [id.as_str()]);
+    let (_, detail) =
+        answer(t.portal_as(&session, Method::GET, &format!("/subscriptions/{id}")).send().await.unwrap()).await;
+    assert_eq!(detail["subscriber"]["name"], "COMMUNE DE VILLEURBANNE", "{detail}");
+    let from = (chrono::Utc::now() - chrono::Duration::minutes(1)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let r = t
+        .portal_as(&session, Method::PUT, &format!("/subscriptions/{id}/activation"))
+        .json(&json!({"activateDateTime": from}));
+    let (status, activated) = answer(r.send().await.unwrap()).await;
+    assert_eq!((status, activated["status"].as_str()), (200, Some("Actif")), "{activated}");
+
+    // The operator's folder now reaches the commune: its notification address hears of it.
+    let deposited = hubee_tests::folders::deposit(&t, &operator, &folder, &files).await;
+    assert_eq!(deposited["cases"][0]["recipient"], recipient(VILLEURBANNE));
+    let notified = t.wait_for_emails("etat-civil@villeurbanne.example", 1).await;
+    assert_eq!(notified.len(), 1, "{notified:?}");
+    assert_eq!(t.directory.lookups(), 1, "the directory is asked once, when the commune is unknown");
+}
+
+#[tokio::test]
+async fn an_onboarded_organisation_is_named_by_the_request_when_the_directory_cannot_else_left_to_complete() {
+    let t = TestHub::spawn().await;
+    let datapass = t.datapass_token().await;
+
+    // Unknown to the directory: the request's name.
+    let mut named = onboarding(SAINT_PRIEST, 31002, "maire@saint-priest.example");
+    named["subscriber"]["name"] = json!("Mairie de Saint-Priest");
+    let (status, created) = create(&t, &datapass, &named).await;
+    assert_eq!(status, 201, "{created}");
+    let org = organisation(&t, SAINT_PRIEST).await.unwrap();
+    assert_eq!((org.name.as_str(), org.to_complete), ("Mairie de Saint-Priest", false));
+
+    // The directory failing does not fail the onboarding; nobody naming it: "à compléter", for
+    // the national administrator. The platform onboards as DataPass does.
+    t.directory.behave(Behaviour::Status(503));
+    let (status, created) =
+        create(&t, &t.admin_token().await, &onboarding(VENISSIEUX, 31003, "maire@venissieux.example")).await;
+    assert_eq!(status, 201, "{created}");
+    let org = organisation(&t, VENISSIEUX).await.unwrap();
+    assert_eq!((org.name, org.to_complete), (format!("À compléter (SIRET {})", VENISSIEUX.0), true));
+    t.wait_for_email_with_subject("maire@venissieux.example", ACTIVATION_SUBJECT, 1).await;
+    assert_eq!(t.directory.lookups(), 2);
+}
+
+#[tokio::test]
+async fn onboarding_is_idempotent_checks_the_siret_and_is_datapass_and_the_platforms_alone() {
+    let t = TestHub::spawn().await;
+    t.directory.know_open(VILLEURBANNE.0, "COMMUNE DE VILLEURBANNE", "VILLEURBANNE");
+    let datapass = t.datapass_token().await;
+    let admin = "claire.maire@villeurbanne.example";
+    let body = onboarding(VILLEURBANNE, 31004, admin);
+
+    // DataPass delivers the same habilitation twice: one organisation, one subscription, one
+    // account and one activation e-mail.
+    let (status, first) = create(&t, &datapass, &body).await;
+    assert_eq!(status, 201, "{first}");
+    let (status, second) = create(&t, &datapass, &body).await;
+    assert_eq!((status, &second), (201, &first));
+    let store = &t.hub().state.store;
+    let subscriptions =
+        store.subscriptions_of_organisation(&siret(VILLEURBANNE.0), &branch(VILLEURBANNE.1)).await.unwrap();
+    assert_eq!(subscriptions.len(), 1);
+    let accounts = store
+        .accounts_of_organisation(&hubee_shared::domain::OrgId {
+            siret: siret(VILLEURBANNE.0),
+            branch_code: branch(VILLEURBANNE.1),
+        })
+        .await
+        .unwrap();
+    assert_eq!(accounts.iter().map(|a| a.email.as_str()).collect::<Vec<_>>(), [admin]);
+    assert_eq!(t.directory.lookups(), 1, "the retry found the organisation created");
+    t.wait_for_email_with_subject(admin, ACTIVATION_SUBJECT, 1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(t.emails_with_subject(admin, ACTIVATION_SUBJECT).len(), 1, "one activation e-mail");
+
+    // A SIRET failing the Luhn check is malformed: nothing is asked or created.
+    let wrong = ("21690266800014", "69266");
+    let (status, err) = create(&t, &datapass, &onboarding(wrong, 31005, "x@villeurbanne.example")).await;
+    assert_eq!(status, 400);
+    assert!(messages(&err)[0].contains("@body.subscriber.companyRegister]"), "{err}");
+    assert_eq!(t.directory.lookups(), 1, "a malformed request asks nothing");
+
+    // Operators and instructing services create no subscription, and so onboard nobody.
+    for token in [t.si_token().await, t.operator_token().await] {
+        let (status, err) = create(&t, &token, &onboarding(SAINT_PRIEST, 31006, "maire@saint-priest.example")).await;
+        assert_eq!((status, messages(&err)), (403, vec!["Unauthorized user"]));
+    }
+    assert!(organisation(&t, SAINT_PRIEST).await.is_none());
+    assert_eq!(t.directory.lookups(), 1);
+}
+
+#[tokio::test]
+async fn a_closed_organisation_gets_no_new_subscription() {
+    let t = TestHub::spawn().await;
+    let store = &t.hub().state.store;
+    let mut closed = organisation(&t, MAIRIE_UNSUBSCRIBED).await.unwrap();
+    closed.closed_at = Some(chrono::Utc::now());
+    store.save_organisation(&closed).await.unwrap();
+    let (status, err) =
+        create(&t, &t.datapass_token().await, &new_subscription(MAIRIE_UNSUBSCRIBED, PACS, "admin@mairie-c.example"))
+            .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        err,
+        json!({"errors": [{"code": 400, "message": format!(
+            "Subscriber SI-{}-{} is closed: it takes no new subscription", MAIRIE_UNSUBSCRIBED.0, MAIRIE_UNSUBSCRIBED.1
+        )}]})
+    );
+    assert!(
+        store
+            .subscription(
+                &siret(MAIRIE_UNSUBSCRIBED.0),
+                &branch(MAIRIE_UNSUBSCRIBED.1),
+                &ProcessCode::parse(PACS).unwrap()
+            )
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.account("admin@mairie-c.example").await.unwrap().is_none());
 }

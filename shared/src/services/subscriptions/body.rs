@@ -83,6 +83,10 @@ pub(super) struct SubscriptionBody {
     pub(super) process_code: ProcessCode,
     pub(super) siret: Siret,
     pub(super) branch_code: BranchCode,
+    /// The subscriber's name, when the request gives one (`subscriber.name`, an addition to the
+    /// contract): onboarding names an organisation the hub does not know from it when the
+    /// directory of establishments does not know it either.
+    pub(super) organisation_name: Option<String>,
     pub(super) notification_frequency: NotificationFrequency,
     pub(super) local_administrator: Contact,
     pub(super) delegation_actor: Change<Contact>,
@@ -199,7 +203,8 @@ pub(super) fn parse_body(
         }
         let siret = c.parsed(o, at, "companyRegister", true, 14, Siret::parse);
         let branch = c.parsed(o, at, "branchCode", true, 10, BranchCode::parse);
-        Some((siret?, branch?))
+        let name = c.string(o, at, "name", false, 255).map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+        Some((siret?, branch?, name))
     });
     let access_mode = change(&mut c, root, "accessMode", |c| {
         c.parsed(root, "", "accessMode", false, 7, |s| {
@@ -229,25 +234,31 @@ pub(super) fn parse_body(
         c.object(root, "", "localAdministrator", true).and_then(|o| contact(&mut c, o, ".localAdministrator", purpose));
 
     match (c.is_ok(), datapass_id, process_code, subscriber, notification_frequency, local_administrator) {
-        (true, Some(datapass_id), Some(process_code), Some((siret, branch_code)), Some(frequency), Some(admin)) => {
-            Ok(SubscriptionBody {
-                datapass_id,
-                process_code,
-                siret,
-                branch_code,
-                notification_frequency: frequency,
-                local_administrator: admin,
-                delegation_actor,
-                access_mode,
-                email,
-                activate_date_time,
-                validate_date_time,
-                reject_date_time,
-                end_date_time,
-                rejection_reason,
-                status,
-            })
-        }
+        (
+            true,
+            Some(datapass_id),
+            Some(process_code),
+            Some((siret, branch_code, organisation_name)),
+            Some(frequency),
+            Some(admin),
+        ) => Ok(SubscriptionBody {
+            datapass_id,
+            process_code,
+            siret,
+            branch_code,
+            organisation_name,
+            notification_frequency: frequency,
+            local_administrator: admin,
+            delegation_actor,
+            access_mode,
+            email,
+            activate_date_time,
+            validate_date_time,
+            reject_date_time,
+            end_date_time,
+            rejection_reason,
+            status,
+        }),
         _ => Err(ExchangeError::Invalid(c.problems)),
     }
 }

@@ -10,15 +10,16 @@ use super::{Attempt, ExchangeError, accounts, optimistic, portal_auth, refused};
 use crate::{
     auth::Claims,
     domain::{
-        Account, ActorType, Contact, Email, OrgId, OrgType, Procedure, ProcessCode, Scope, Subscription,
+        Account, ActorType, Contact, Email, OrgId, OrgType, Organisation, Procedure, ProcessCode, Scope, Subscription,
         SubscriptionStatus,
     },
     ports::Write,
     state::AppState,
-    store::{StoreError, Versioned},
+    store::{Reads, StoreError, Versioned},
 };
 
 mod body;
+mod onboarding;
 mod query;
 mod views;
 
@@ -190,30 +191,65 @@ async fn send_activations(state: &AppState, emails: &[Email]) {
 // Create
 // ---------------------------------------------------------------------------------------------
 
-/// The rules that need the referential: the subscriber is an SI organisation, the procedure
-/// exists.
-async fn check_referential(state: &AppState, new: &SubscriptionBody) -> Result<(), ExchangeError> {
+/// What a creation found in the referential, read together: the subscriber, the procedure, and
+/// the subscription of one to the other if there is one.
+struct Found {
+    organisation: Option<Organisation>,
+    procedure: Option<Procedure>,
+    subscription: Option<Subscription>,
+}
+
+async fn read_referential(state: &AppState, new: &SubscriptionBody) -> Result<Found, ExchangeError> {
+    let mut reads = Reads::new();
+    let organisation = reads.organisation(&new.siret, &new.branch_code);
+    let procedure = reads.procedure(&new.process_code);
+    let subscription = reads.subscription(&new.siret, &new.branch_code, &new.process_code);
+    let read = state.store.read_all(reads).await?;
+    Ok(Found {
+        organisation: read.get(organisation)?,
+        procedure: read.get(procedure)?,
+        subscription: read.get(subscription)?,
+    })
+}
+
+/// The rules that need the referential: the subscriber is an open SI organisation — or one the
+/// caller onboards (`newcomer`), whose creation is then the first write —, the procedure exists.
+fn check_referential(
+    state: &AppState,
+    new: &SubscriptionBody,
+    found: &Found,
+    newcomer: Option<&Organisation>,
+) -> Result<Vec<Write>, ExchangeError> {
     let mut problems = Vec::new();
-    match state.store.organisation(&new.siret, &new.branch_code).await? {
-        None => problems.push(format!("Subscriber {} does not exist", new.subscriber_name())),
-        Some(o) if o.org_type != OrgType::Si => problems.push(format!(
+    let mut writes = Vec::new();
+    match (&found.organisation, newcomer) {
+        (None, Some(newcomer)) => writes.push(state.store.organisation_write(newcomer, None)?),
+        (None, None) => problems.push(format!("Subscriber {} does not exist", new.subscriber_name())),
+        (Some(o), _) if o.org_type != OrgType::Si => problems.push(format!(
             "Subscriber {}-{} is not an instructing service (SI): only an SI subscribes to a procedure",
             new.siret, new.branch_code
         )),
-        Some(_) => {}
+        (Some(o), _) if o.is_closed() => {
+            problems.push(format!("Subscriber {} is closed: it takes no new subscription", new.subscriber_name()));
+        }
+        (Some(_), _) => {}
     }
-    if state.store.procedure(&new.process_code).await?.is_none() {
+    if found.procedure.is_none() {
         problems.push(format!("Process {} does not exist", new.process_code));
     }
-    if problems.is_empty() { Ok(()) } else { Err(ExchangeError::Refused(problems)) }
+    if problems.is_empty() { Ok(writes) } else { Err(ExchangeError::Refused(problems)) }
 }
 
 /// `POST /subscriptions`: creates an `Inactif` subscription with the local administrator's
-/// account and, when one is named, the technical delegate's, in one transaction.
+/// account and, when one is named, the technical delegate's, in one transaction — and, for
+/// DataPass or the platform, the subscriber organisation when the referential does not know it
+/// (onboarding, `onboarding.rs`). The same request again (same subscriber, procedure and
+/// `datapassId`) answers the subscription it created and writes nothing.
 ///
 /// # Errors
-/// `Forbidden` unless DataPass or the platform, `Refused` for an unknown subscriber or
-/// procedure, `Conflict` when the organisation is already subscribed.
+/// `Forbidden` unless DataPass or the platform, `Refused` for a subscriber that is not an open
+/// SI organisation or an unknown procedure, `Conflict` when the organisation is already
+/// subscribed under another `datapassId`.
 pub async fn create_subscription(
     state: &AppState,
     caller: &Claims,
@@ -227,18 +263,30 @@ pub async fn create_subscription(
         )));
     }
     let new = &new;
-    // The subscription or an account appearing meanwhile makes the commit lose: the next
-    // attempt sees it.
-    let (sub, emails, now) = optimistic::<_, ExchangeError, _, _>(state, || async move {
-        check_referential(state, new).await?;
-        if state.store.versioned_subscription(&new.siret, &new.branch_code, &new.process_code).await?.is_some() {
+    // An organisation the referential does not know is named before the transaction: the
+    // directory is asked once, not on every attempt (a retried request finds it created).
+    let newcomer = match state.store.organisation(&new.siret, &new.branch_code).await? {
+        None if onboarding::may_onboard(caller) => Some(onboarding::newcomer(state, new).await),
+        _ => None,
+    };
+    let newcomer = newcomer.as_ref();
+    // The subscription, its organisation or an account appearing meanwhile makes the commit
+    // lose: the next attempt sees it.
+    let (sub, created, now) = optimistic::<_, ExchangeError, _, _>(state, || async move {
+        let found = read_referential(state, new).await?;
+        let now = state.clock.now();
+        if let Some(existing) = found.subscription.as_ref().filter(|s| s.datapass_id == Some(new.datapass_id)) {
+            // A retry: what the first request created, as it stands.
+            return Ok(Attempt::Done((existing.clone(), None, now)));
+        }
+        let mut writes = check_referential(state, new, &found, newcomer)?;
+        if found.subscription.is_some() {
             return Err(ExchangeError::Conflict(format!(
                 "Subscription of {} to {} already exists",
                 new.subscriber_name(),
                 new.process_code
             )));
         }
-        let now = state.clock.now();
         let mut sub = Subscription {
             create_date_time: Some(now),
             ..Subscription::new(
@@ -250,7 +298,7 @@ pub async fn create_subscription(
             )
         };
         new.apply_to(&mut sub);
-        let mut writes = vec![state.store.create_subscription_write(&sub)?];
+        writes.push(state.store.create_subscription_write(&sub)?);
         let mut people = Vec::new();
         if let Some(admin) = &sub.local_administrator {
             people.push((admin, ActorType::LocalAdmin));
@@ -260,13 +308,29 @@ pub async fn create_subscription(
         }
         let accounts = missing_accounts(state, &sub, &people).await?;
         writes.extend(accounts.writes);
-        Ok(Attempt::Commit(writes, (sub, accounts.emails, now)))
+        let created = Created { emails: accounts.emails, organisation: found.organisation.is_none() };
+        Ok(Attempt::Commit(writes, (sub, Some(created), now)))
     })
     .await?;
-    tracing::info!(subscription_id = %sub.id, process = %sub.process_code, "subscription created");
-    send_activations(state, &emails).await;
-    delegate_changed(state, &sub, None).await;
+    match created {
+        Some(Created { emails, organisation }) => {
+            if organisation {
+                tracing::info!(subscription_id = %sub.id, siret = %sub.siret, "organisation onboarded");
+            }
+            tracing::info!(subscription_id = %sub.id, process = %sub.process_code, "subscription created");
+            send_activations(state, &emails).await;
+            delegate_changed(state, &sub, None).await;
+        }
+        None => tracing::info!(subscription_id = %sub.id, "subscription request retried: answered what it created"),
+    }
     Ok(SubscriptionView::created(&sub, now))
+}
+
+/// What a committed creation leaves to do: the activation e-mails of the accounts it created;
+/// whether it created the organisation too.
+struct Created {
+    emails: Vec<Email>,
+    organisation: bool,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -667,5 +731,112 @@ mod tests {
         assert_eq!(order("desc(activate_date_time)"), ["1", "2", "3"]);
         assert_eq!(order("desc(si_branch_code)"), ["3", "2", "1"]);
         assert_eq!(order("asc(status)"), ["2", "3", "1"], "due subscriptions sort as Actif");
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Onboarding, on the embedded table
+    // -----------------------------------------------------------------------------------------
+
+    use std::sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    };
+
+    use crate::{
+        domain::Siret,
+        ports::{Directory, DirectoryError, Establishment},
+    };
+
+    /// A directory that knows every SIRET as the commune of Villeurbanne, and counts lookups.
+    #[derive(Default)]
+    struct Counting(AtomicUsize);
+
+    #[async_trait::async_trait]
+    impl Directory for Counting {
+        async fn establishment(&self, siret: &Siret) -> Result<Option<Establishment>, DirectoryError> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(Some(Establishment {
+                siret: siret.clone(),
+                name: "COMMUNE DE VILLEURBANNE".into(),
+                commune: None,
+                postcode: None,
+                closed: false,
+            }))
+        }
+    }
+
+    fn claims_of(state: &AppState, scope: Scope) -> Claims {
+        let (siret, branch) = (Siret::parse("13002526500013").unwrap(), BranchCode::parse("00000").unwrap());
+        let token = state.tokens.issue("datapass", scope, &siret, &branch, None, state.clock.now()).unwrap();
+        state.tokens.verify(&token, state.clock.now()).unwrap()
+    }
+
+    fn onboarding(siret: &str, datapass_id: i64) -> NewSubscription {
+        let body = json!({
+            "datapassId": datapass_id, "processCode": "CERTDC",
+            "subscriber": {"type": "SI", "companyRegister": siret, "branchCode": "69266"},
+            "notificationFrequency": "unitaire",
+            "localAdministrator": {"firstName": "Claire", "lastName": "MAIRE", "email": "claire@villeurbanne.fr"}
+        });
+        NewSubscription::parse(LINE, &body).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_retried_or_raced_onboarding_creates_the_organisation_and_subscription_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let directory = Arc::new(Counting::default());
+        let state = AppState { directory: directory.clone(), ..crate::testkit::state(dir.path()) };
+        crate::testkit::provision(&state).await;
+        let datapass = claims_of(&state, Scope::Datapass);
+        let siret = "21690266800013";
+
+        // Two deliveries of the same request at once: one commits, the other loses its commit
+        // and finds what the first created.
+        let (a, b) = tokio::join!(
+            create_subscription(&state, &datapass, onboarding(siret, 7)),
+            create_subscription(&state, &datapass, onboarding(siret, 7))
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.id, b.id);
+        assert_eq!(a.status, SubscriptionStatus::Inactif);
+        let asked = directory.0.load(Ordering::SeqCst);
+        assert!((1..=2).contains(&asked), "each delivery asks the directory at most once: {asked}");
+
+        let (siret, branch) = (Siret::parse(siret).unwrap(), BranchCode::parse("69266").unwrap());
+        let org = state.store.organisation(&siret, &branch).await.unwrap().expect("onboarded");
+        assert_eq!((org.name.as_str(), org.org_type, org.to_complete), ("COMMUNE DE VILLEURBANNE", OrgType::Si, false));
+        let admin = state.store.account("claire@villeurbanne.fr").await.unwrap().expect("the administrator's account");
+        assert_eq!((admin.siret, admin.actor_type), (siret.clone(), ActorType::LocalAdmin));
+
+        // Later again: the same answer, nothing asked or written.
+        let again = create_subscription(&state, &datapass, onboarding(siret.as_str(), 7)).await.unwrap();
+        assert_eq!(again.id, a.id);
+        assert_eq!(directory.0.load(Ordering::SeqCst), asked, "a known organisation is not looked up");
+        assert_eq!(state.store.subscriptions_of_organisation(&siret, &branch).await.unwrap().len(), 1);
+
+        // Another habilitation for the same procedure is a conflict, not a retry.
+        assert!(matches!(
+            create_subscription(&state, &datapass, onboarding(siret.as_str(), 8)).await,
+            Err(ExchangeError::Conflict(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_closed_organisation_takes_no_new_subscription() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = crate::testkit::state(dir.path());
+        crate::testkit::provision(&state).await;
+        let (siret, branch) = (Siret::parse("21690266800013").unwrap(), BranchCode::parse("69266").unwrap());
+        let closed = crate::domain::Organisation {
+            closed_at: Some(state.clock.now()),
+            ..crate::domain::Organisation::new(siret.clone(), branch.clone(), "Commune déléguée", OrgType::Si)
+        };
+        state.store.save_organisation(&closed).await.unwrap();
+        let refused =
+            create_subscription(&state, &claims_of(&state, Scope::Admin), onboarding(siret.as_str(), 9)).await;
+        let Err(ExchangeError::Refused(problems)) = refused else { panic!("refused: {refused:?}") };
+        assert_eq!(problems, ["Subscriber SI-21690266800013-69266 is closed: it takes no new subscription"]);
+        assert!(state.store.subscriptions_of_organisation(&siret, &branch).await.unwrap().is_empty());
+        assert!(state.store.account("claire@villeurbanne.fr").await.unwrap().is_none());
     }
 }

@@ -8,7 +8,7 @@ use axum::middleware::from_fn_with_state;
 use bytes::Bytes;
 use hubee_shared::{
     adapters::{
-        RandomIds, RecentMail, SystemClock,
+        NoDirectory, RandomIds, RecentMail, SystemClock,
         embedded::{FsObjects, OutboxMailer, SqliteTable},
     },
     auth::{SigningKey, TokenKeys, generate_secret},
@@ -108,6 +108,7 @@ impl Hub {
             smtp_url: None,
             backend: Backend::Embedded,
             inline_limit: None,
+            directory_url: None,
         };
         let mut config = local.common(addr);
         // As a Lambda function: binaries above the inline limit (and every zip) go through S3
@@ -127,6 +128,7 @@ impl Hub {
             Arc::new(mail.clone()),
             clock,
             Arc::new(RandomIds),
+            Arc::new(NoDirectory),
             TokenKeys::single(&SigningKey::generate()).unwrap(),
             config,
         );
