@@ -287,6 +287,37 @@ pub fn credentials_changed(to: &str, n: &CredentialNotice) -> Email {
     )
 }
 
+/// To every local administrator of the organisation: the national team decided about one of
+/// its subscriptions.
+pub fn subscription_decided(
+    to: &str,
+    organisation: &str,
+    procedure: &str,
+    notice: &crate::domain::DecisionNotice,
+    link: &str,
+) -> Email {
+    use crate::domain::SubscriptionDecision;
+    let (subject, what) = match notice.decision {
+        SubscriptionDecision::Validate => ("validé", "a été validé : il reçoit les télédossiers dès maintenant."),
+        SubscriptionDecision::Refuse => ("refusé", "a été refusé."),
+        SubscriptionDecision::Suspend => (
+            "suspendu",
+            "a été suspendu : il ne reçoit plus de nouveau télédossier et ses clients API sont désactivés.",
+        ),
+        SubscriptionDecision::Resume => ("rétabli", "a été rétabli : il reçoit de nouveau les télédossiers."),
+        SubscriptionDecision::End => ("clôturé", "a pris fin : il ne reçoit plus de nouveau télédossier."),
+    };
+    let mut paragraphs = vec![Paragraph::Text(format!(
+        "L'abonnement de {organisation} à la démarche « {procedure} » {what} Décision de l'équipe nationale HubEE du {}.",
+        french_date_time(notice.at)
+    ))];
+    if let Some(reason) = &notice.reason {
+        paragraphs.push(Paragraph::Text(format!("Motif : {reason}")));
+    }
+    paragraphs.push(Paragraph::Link("Consulter l'abonnement".into(), link.to_owned()));
+    email(to, format!("HubEE : abonnement {subject} pour « {procedure} »"), &paragraphs)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,18 +5,21 @@
 use axum::{
     Json, Router,
     extract::{Path, State},
-    http::StatusCode,
+    http::{StatusCode, header},
     response::{IntoResponse, Response},
-    routing::{MethodRouter, get, patch, post},
+    routing::{MethodRouter, delete, get, patch, post},
 };
 use hubee_shared::{
     domain::{BranchCode, ProcessCode, Siret},
-    http::{self, ApiError, JsonBody, NoQuery, OptionalJsonBody, PortalUser, QueryParams, RequestLine},
+    http::{self, ApiError, JsonBody, NoQuery, OptionalJsonBody, PortalUser, QueryParams, RequestLine, path_uuid},
     services::national::{
         self, ApiClientChange, ApiClientQuery, ApiClientView, JournalPage, ListPage, NationalAdmin, NewApiClient,
         NewOrganisation, NewProcedure, OrganisationChanges, OrganisationPage, OrganisationQuery, OrganisationView,
         ProcedureChanges, ProcedureView, SecretRotation,
+        subscriptions::Decision,
+        support::{DeliveryView, SupportAccountView},
     },
+    services::subscriptions::{SubscriptionQuery, SubscriptionView},
     state::AppState,
 };
 
@@ -28,6 +31,15 @@ pub const API_CLIENTS: &str = "/portail/v1/national/api-clients";
 pub const API_CLIENT: &str = "/portail/v1/national/api-clients/{clientId}";
 pub const API_CLIENT_SECRET: &str = "/portail/v1/national/api-clients/{clientId}/secret";
 pub const JOURNAL: &str = "/portail/v1/national/journal";
+pub const SUBSCRIPTIONS: &str = "/portail/v1/national/subscriptions";
+pub const DECISION: &str = "/portail/v1/national/subscriptions/{subscriptionId}/decision";
+pub const ACCOUNTS: &str = "/portail/v1/national/accounts";
+pub const ACCOUNT: &str = "/portail/v1/national/accounts/{email}";
+pub const UNLOCK: &str = "/portail/v1/national/accounts/{email}/unlock";
+pub const ACTIVATION: &str = "/portail/v1/national/accounts/{email}/activation";
+pub const SUSPENSION: &str = "/portail/v1/national/accounts/{email}/suspension";
+pub const DELIVERIES: &str = "/portail/v1/national/deliveries";
+pub const RESEND: &str = "/portail/v1/national/deliveries/{deliveryId}/resend";
 
 /// The portal routes of this module (documented in the portal's OpenAPI document).
 pub const PORTAL_ROUTES: &[(&str, &str)] = &[
@@ -44,6 +56,16 @@ pub const PORTAL_ROUTES: &[(&str, &str)] = &[
     ("PATCH", API_CLIENT),
     ("POST", API_CLIENT_SECRET),
     ("GET", JOURNAL),
+    ("GET", SUBSCRIPTIONS),
+    ("POST", DECISION),
+    ("GET", ACCOUNTS),
+    ("GET", ACCOUNT),
+    ("POST", UNLOCK),
+    ("POST", ACTIVATION),
+    ("POST", SUSPENSION),
+    ("DELETE", SUSPENSION),
+    ("GET", DELIVERIES),
+    ("POST", RESEND),
 ];
 
 fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
@@ -61,6 +83,16 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("PATCH", API_CLIENT) => patch(change_api_client),
         ("POST", API_CLIENT_SECRET) => post(rotate_secret),
         ("GET", JOURNAL) => get(journal),
+        ("GET", SUBSCRIPTIONS) => get(list_subscriptions),
+        ("POST", DECISION) => post(decide),
+        ("GET", ACCOUNTS) => get(find_accounts),
+        ("GET", ACCOUNT) => get(account),
+        ("POST", UNLOCK) => post(unlock),
+        ("POST", ACTIVATION) => post(resend_activation),
+        ("POST", SUSPENSION) => post(suspend),
+        ("DELETE", SUSPENSION) => delete(reinstate),
+        ("GET", DELIVERIES) => get(deliveries),
+        ("POST", RESEND) => post(resend),
         _ => return None,
     })
 }
@@ -244,7 +276,129 @@ async fn journal(
     query: QueryParams,
 ) -> Result<Json<JournalPage>, ApiError> {
     let admin = admin(&user)?;
-    query.only(&["cursor", "limit"])?;
+    let (cursor, limit) = paging(&query, &["cursor", "limit"])?;
+    Ok(Json(national::journal(&state, &admin, cursor, limit).await?))
+}
+
+/// A page's `cursor` and `limit` (1 to 500, 50 by default), after the allowed parameters.
+fn paging<'q>(query: &'q QueryParams, allowed: &[&str]) -> Result<(Option<&'q str>, usize), ApiError> {
+    query.only(allowed)?;
     let limit = query.number("limit")?.unwrap_or(national::PAGE).clamp(1, national::MAX_PAGE);
-    Ok(Json(national::journal(&state, &admin, query.one("cursor"), limit).await?))
+    Ok((query.one("cursor"), limit))
+}
+
+/// The referential's filters and paging (`Content-Range`), over every subscription.
+async fn list_subscriptions(
+    State(state): State<AppState>,
+    user: PortalUser,
+    line: RequestLine,
+    query: QueryParams,
+) -> Result<Response, ApiError> {
+    let admin = admin(&user)?;
+    let q = SubscriptionQuery::parse(&line.0, query.pairs())?;
+    let page = national::subscriptions::list_subscriptions(&state, &admin, q).await?;
+    Ok(([(header::CONTENT_RANGE, page.content_range)], Json(page.items)).into_response())
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    line: RequestLine,
+    Path(raw): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<SubscriptionView>, ApiError> {
+    let admin = admin(&user)?;
+    let id = path_uuid(&line, "subscriptionId", &raw)?;
+    let decision = Decision::parse(&line.0, &body)?;
+    Ok(Json(national::subscriptions::decide(&state, &admin, id, decision).await?))
+}
+
+/// `q`: an address (exact) or the beginning of a last name.
+async fn find_accounts(
+    State(state): State<AppState>,
+    user: PortalUser,
+    line: RequestLine,
+    query: QueryParams,
+) -> Result<Json<ListPage<SupportAccountView>>, ApiError> {
+    let admin = admin(&user)?;
+    let (cursor, limit) = paging(&query, &["q", "cursor", "limit"])?;
+    let q = query.one("q").unwrap_or_default();
+    if q.trim().is_empty() {
+        let problem = format!("[ERROR][REQUEST][{}] @query.q: an address or a name is required", line.0);
+        return Err(ApiError::validation(&[problem]));
+    }
+    Ok(Json(national::support::find_accounts(&state, &admin, q, cursor, limit).await?))
+}
+
+async fn account(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    Path(email): Path<String>,
+) -> Result<Json<SupportAccountView>, ApiError> {
+    let admin = admin(&user)?;
+    Ok(Json(national::support::account(&state, &admin, &email).await?))
+}
+
+async fn unlock(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    Path(email): Path<String>,
+) -> Result<Json<SupportAccountView>, ApiError> {
+    let admin = admin(&user)?;
+    Ok(Json(national::support::unlock(&state, &admin, &email).await?))
+}
+
+async fn resend_activation(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    Path(email): Path<String>,
+) -> Result<Json<SupportAccountView>, ApiError> {
+    let admin = admin(&user)?;
+    Ok(Json(national::support::resend_activation(&state, &admin, &email).await?))
+}
+
+async fn suspend(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    Path(email): Path<String>,
+) -> Result<Json<SupportAccountView>, ApiError> {
+    let admin = admin(&user)?;
+    Ok(Json(national::support::set_active(&state, &admin, &email, false).await?))
+}
+
+async fn reinstate(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    Path(email): Path<String>,
+) -> Result<Json<SupportAccountView>, ApiError> {
+    let admin = admin(&user)?;
+    Ok(Json(national::support::set_active(&state, &admin, &email, true).await?))
+}
+
+async fn deliveries(
+    State(state): State<AppState>,
+    user: PortalUser,
+    query: QueryParams,
+) -> Result<Json<ListPage<DeliveryView>>, ApiError> {
+    let admin = admin(&user)?;
+    let (cursor, limit) = paging(&query, &["cursor", "limit"])?;
+    Ok(Json(national::support::failed_deliveries(&state, &admin, cursor, limit).await?))
+}
+
+async fn resend(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    line: RequestLine,
+    Path(raw): Path<String>,
+) -> Result<Json<DeliveryView>, ApiError> {
+    let admin = admin(&user)?;
+    let id = path_uuid(&line, "deliveryId", &raw)?;
+    Ok(Json(national::support::resend(&state, &admin, id).await?))
 }

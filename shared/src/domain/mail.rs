@@ -20,6 +20,24 @@ pub enum MailMessage {
     ResetLink { email: Email },
     /// A change of a subscription's API access, to one of its organisation's local administrators.
     CredentialsChanged { to: Email, event: Box<CredentialEvent> },
+    /// A national administrator's decision about a subscription, to one of its organisation's
+    /// local administrators.
+    SubscriptionDecided { to: Email, notice: Box<DecisionNotice> },
+}
+
+/// What a subscription decision's e-mail says (names are read when sending).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DecisionNotice {
+    pub subscription_id: Uuid,
+    pub siret: super::Siret,
+    pub branch_code: super::BranchCode,
+    pub process_code: super::ProcessCode,
+    pub decision: super::SubscriptionDecision,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(with = "contract_time")]
+    pub at: DateTime<Utc>,
 }
 
 /// One e-mail to send, with its delivery state (the same lifecycle as the notification outbox:

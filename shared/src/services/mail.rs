@@ -69,6 +69,17 @@ async fn render(state: &AppState, item: &MailItem) -> Result<Option<Email>, Stor
             };
             Ok(Some(templates::credentials_changed(to.as_str(), &notice)))
         }
+        MailMessage::SubscriptionDecided { to, notice } => {
+            let org = state.store.organisation(&notice.siret, &notice.branch_code).await?;
+            let procedure = state.store.procedure(&notice.process_code).await?;
+            Ok(Some(templates::subscription_decided(
+                to.as_str(),
+                &org.map_or_else(|| notice.siret.to_string(), |o| o.name),
+                &procedure.map_or_else(|| notice.process_code.to_string(), |p| p.title),
+                notice,
+                &templates::subscription_link(&state.config.public_url, notice.subscription_id),
+            )))
+        }
     }
 }
 

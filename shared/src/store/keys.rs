@@ -228,6 +228,17 @@ pub const SIGN_IN_FAILURES_SK: &str = "SIGNIN";
 pub fn sign_in_failures(email: &str) -> Key {
     Key::new(account_partition(email), SIGN_IN_FAILURES_SK)
 }
+/// When the account last signed in (the national support pages show it).
+pub const LAST_SIGN_IN_SK: &str = "LASTSIGNIN";
+pub fn last_sign_in(email: &str) -> Key {
+    Key::new(account_partition(email), LAST_SIGN_IN_SK)
+}
+/// GSI2: every account, by the search key of its name then its address, for the national
+/// support search.
+pub const ALL_ACCOUNTS: &str = "ACCOUNTS";
+/// GSI2: the e-mails (notifications and mail items) parked after their last retry, by date,
+/// platform-wide (sparse: only failed items carry it).
+pub const FAILED_DELIVERIES: &str = "DELIVERY#FAILED";
 /// The reset e-mails recently sent to an account ("forgotten password", capped).
 pub fn reset_requests(email: &str) -> Key {
     Key::new(account_partition(email), "RESETS")

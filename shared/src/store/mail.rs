@@ -13,6 +13,13 @@ use crate::{
 
 const MAIL: &str = "Mail";
 
+/// An e-mail parked after its last retry.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FailedDelivery {
+    Notification(crate::domain::OutboxItem),
+    Mail(MailItem),
+}
+
 /// What an outbox key holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutboxEntity {
@@ -26,6 +33,10 @@ fn mail_item(m: &MailItem, version: i64) -> Result<Item, StoreError> {
     let indexes = match m.status {
         OutboxStatus::Pending => {
             vec![IndexEntry::new(Index::Gsi3, keys::MAIL_PENDING, format!("{}#{}", format_time(m.created), m.id))]
+        }
+        OutboxStatus::Failed => {
+            let at = m.done_at.unwrap_or(m.created);
+            vec![IndexEntry::new(Index::Gsi2, keys::FAILED_DELIVERIES, format!("{}#{}", format_time(at), m.id))]
         }
         _ => Vec::new(),
     };
@@ -57,6 +68,35 @@ impl Store {
     pub async fn update_mail(&self, m: &MailItem, read_version: i64) -> Result<i64, StoreError> {
         self.table().put(mail_item(m, read_version + 1)?, at_version(read_version)).await?;
         Ok(read_version + 1)
+    }
+
+    /// A mail item update, if nobody changed it since `read_version`.
+    ///
+    /// # Errors
+    /// When the item does not serialise.
+    pub fn update_mail_write(&self, m: &MailItem, read_version: i64) -> Result<Write, StoreError> {
+        Ok(Write::Put { item: mail_item(m, read_version + 1)?, condition: at_version(read_version) })
+    }
+
+    /// The e-mails parked after their last retry, platform-wide, newest first, from before
+    /// `before` (the `next` of the previous page).
+    ///
+    /// # Errors
+    /// When the table fails or holds a corrupt item.
+    pub async fn failed_deliveries(
+        &self,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<super::Listing<FailedDelivery>, StoreError> {
+        let q = Query::index(Index::Gsi2, keys::FAILED_DELIVERIES);
+        self.list_newest(q, before, limit, |item| {
+            Ok(if item.get(ENTITY).and_then(|e| e.as_str()) == Some(MAIL) {
+                FailedDelivery::Mail(from_item(item)?.value)
+            } else {
+                FailedDelivery::Notification(from_item(item)?.value)
+            })
+        })
+        .await
     }
 
     /// What an outbox key holds, if anything.

@@ -33,9 +33,10 @@ pub use batch::{ReadAll, Reads, Slot};
 pub use cases::{CaseRecord, NotificationPage};
 pub use folders::{FolderAggregate, FolderItems, create_attachment_write};
 pub use inbox::InboxIndex;
-pub use mail::OutboxEntity;
+pub use mail::{FailedDelivery, OutboxEntity};
 pub use national::Listing;
 pub use outbox::{is_outbox_write, is_pending_outbox_item, outbox_id_of};
+pub use sessions::AccountSupport;
 pub use uploads::{DepositSender, PendingUpload};
 
 /// An entity with the version it was read at, for optimistic updates.

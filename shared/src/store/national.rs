@@ -27,7 +27,7 @@ const BATCH: usize = 500;
 impl Store {
     /// Reads an index partition's sort-key range in order from `after` (exclusive), keeping the
     /// items `keep` accepts, until `limit` are kept or the range ends.
-    async fn list_range<T: DeserializeOwned>(
+    pub(super) async fn list_range<T: DeserializeOwned>(
         &self,
         index: Index,
         pk: &str,
@@ -165,7 +165,20 @@ impl Store {
     /// # Errors
     /// When the table fails or holds a corrupt item.
     pub async fn admin_actions(&self, before: Option<&str>, limit: usize) -> Result<Listing<AdminAction>, StoreError> {
-        let mut q = Query::table(keys::ADMIN_ACTIONS).backward().limit(limit.saturating_add(1));
+        self.list_newest(Query::table(keys::ADMIN_ACTIONS), before, limit, |item| Ok(from_item(item)?.value)).await
+    }
+
+    /// A partition (of the table or an index, as `query` names it) newest first: the items
+    /// before the sort key `before`, at most `limit`, each decoded by `decode`.
+    pub(super) async fn list_newest<T>(
+        &self,
+        query: Query,
+        before: Option<&str>,
+        limit: usize,
+        decode: impl Fn(crate::ports::Item) -> Result<T, StoreError>,
+    ) -> Result<Listing<T>, StoreError> {
+        let sk_attr = query.index.map_or(crate::ports::SK, Index::sk_attr);
+        let mut q = query.backward().limit(limit.saturating_add(1));
         if let Some(b) = before {
             q = q.sk(SortKey::Between(String::new(), b.to_owned()));
         }
@@ -173,14 +186,14 @@ impl Store {
         let mut items = Vec::new();
         let mut next = None;
         for item in page.items {
-            let sk = item.get(crate::ports::SK).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+            let sk = item.get(sk_attr).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
             if before == Some(sk.as_str()) {
                 continue;
             }
             if items.len() == limit {
                 break;
             }
-            items.push(from_item::<AdminAction>(item)?.value);
+            items.push(decode(item)?);
             next = Some(sk);
         }
         let more = items.len() == limit;

@@ -43,11 +43,16 @@ fn outbox_item(o: &OutboxItem, version: i64) -> Result<Item, StoreError> {
             format!("{}#{}", o.subscription_id, stamp(o.created)),
         )],
         OutboxStatus::Pending => vec![IndexEntry::new(Index::Gsi3, keys::OUTBOX_PENDING, stamp(o.created))],
-        OutboxStatus::Sent | OutboxStatus::Failed => vec![IndexEntry::new(
+        OutboxStatus::Sent => vec![IndexEntry::new(
             Index::Gsi1,
             keys::deliveries(o.subscription_id),
             stamp(o.done_at.unwrap_or(o.created)),
         )],
+        // Parked: also in the platform-wide listing of failed e-mails.
+        OutboxStatus::Failed => vec![
+            IndexEntry::new(Index::Gsi1, keys::deliveries(o.subscription_id), stamp(o.done_at.unwrap_or(o.created))),
+            IndexEntry::new(Index::Gsi2, keys::FAILED_DELIVERIES, stamp(o.done_at.unwrap_or(o.created))),
+        ],
         OutboxStatus::Assembling | OutboxStatus::Closed => Vec::new(),
     };
     to_item(o, "Outbox", &keys::outbox(o.id), &indexes, version)

@@ -182,12 +182,24 @@ impl Store {
     }
 }
 
-pub(super) fn account_indexes(a: &Account) -> [IndexEntry; 1] {
-    [IndexEntry::new(
-        Index::Gsi1,
-        keys::org_partition(&a.siret, &a.branch_code),
-        format!("{}{}", keys::ACCOUNT_PREFIX, a.email),
-    )]
+/// GSI1: an account in its organisation's partition; GSI2: in the listing of every account by
+/// name (national support).
+pub(super) fn account_indexes(a: &Account) -> [IndexEntry; 2] {
+    [
+        IndexEntry::new(
+            Index::Gsi1,
+            keys::org_partition(&a.siret, &a.branch_code),
+            format!("{}{}", keys::ACCOUNT_PREFIX, a.email),
+        ),
+        IndexEntry::new(Index::Gsi2, keys::ALL_ACCOUNTS, account_name_key(a)),
+    ]
+}
+
+/// The sort key of an account in the listing by name: its last then first name's search key
+/// (accents, case and punctuation folded), then its address.
+pub(super) fn account_name_key(a: &Account) -> String {
+    let name = crate::domain::search_key(&format!("{} {}", a.last_name, a.first_name));
+    format!("{name}#{}", a.email)
 }
 
 fn delegation_item(email: &Email, org: &OrgId) -> Result<Item, StoreError> {

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{Store, StoreError, VERSION, Versioned, from_item, keys, referential::account_indexes, to_item};
 use crate::{
     domain::{Account, LinkToken, ResetRequests, Session, SignInChallenge, SignInFailures},
-    ports::{Condition, Item, Key, Query, Write},
+    ports::{Condition, Index, Item, Key, Query, Write},
 };
 
 /// The item of an expiring entity: its fields, key, kind, version and `ttl`.
@@ -94,6 +94,51 @@ impl Store {
             f.expires_at(),
         )?;
         Ok(replace(item, read_version))
+    }
+
+    /// The write recording a sign-in at `at`.
+    ///
+    /// # Errors
+    /// When the record does not serialise.
+    pub fn last_sign_in_write(&self, email: &str, at: DateTime<Utc>) -> Result<Write, StoreError> {
+        let record = LastSignIn { at: crate::domain::format_time(at) };
+        Ok(Write::put(to_item(&record, "LastSignIn", &keys::last_sign_in(email), &[], 1)?))
+    }
+
+    /// An account with what support looks at: its sign-in failures (lockout) and its last
+    /// sign-in, in one Query of its partition.
+    ///
+    /// # Errors
+    /// When the table fails or an item is corrupt.
+    pub async fn account_support(&self, email: &str) -> Result<Option<AccountSupport>, StoreError> {
+        let page = self.table().query(Query::table(keys::account_partition(email)).limit(10)).await?;
+        let (mut account, mut failures, mut last) = (None, None, None);
+        for item in page.items {
+            match item.get(crate::ports::SK).and_then(|v| v.as_str()) {
+                Some(keys::ACCOUNT_SK) => account = Some(from_item::<Account>(item)?.value),
+                Some(keys::SIGN_IN_FAILURES_SK) => failures = Some(from_item::<SignInFailures>(item)?.value),
+                Some(keys::LAST_SIGN_IN_SK) => {
+                    last = crate::domain::parse_time(&from_item::<LastSignIn>(item)?.value.at);
+                }
+                _ => {}
+            }
+        }
+        Ok(account.map(|account| AccountSupport { account, failures, last_sign_in: last }))
+    }
+
+    /// Accounts whose name's search key starts with `name_prefix` (folded as
+    /// [`crate::domain::search_key`] does), by name, at most `limit` after `after`.
+    ///
+    /// # Errors
+    /// When the table fails or an item is corrupt.
+    pub async fn accounts_by_name(
+        &self,
+        name_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<super::Listing<Account>, StoreError> {
+        let range = (name_prefix.to_owned(), format!("{name_prefix}~"));
+        self.list_range(Index::Gsi2, keys::ALL_ACCOUNTS, range, after, limit, |_: &Account| true).await
     }
 
     /// The reset e-mails recently sent to an account.
@@ -201,4 +246,18 @@ impl Store {
     pub fn delete_link_write(&self, token_hash: &str, read_version: i64) -> Write {
         Write::Delete { key: keys::link_token(token_hash), condition: Condition::equals(VERSION, read_version) }
     }
+}
+
+/// When an account last signed in.
+#[derive(Serialize, serde::Deserialize)]
+struct LastSignIn {
+    at: String,
+}
+
+/// An account as the national support pages see it.
+#[derive(Clone, Debug)]
+pub struct AccountSupport {
+    pub account: Account,
+    pub failures: Option<SignInFailures>,
+    pub last_sign_in: Option<DateTime<Utc>>,
 }

@@ -17,6 +17,17 @@ async fn national(t: &TestHub, s: &PortalSession, method: Method, path: &str, bo
     answer(r.send().await.unwrap()).await
 }
 
+/// Waits for an e-mail whose subject starts with `subject` (they end with the procedure's title).
+async fn email_starting(t: &TestHub, to: &str, subject: &str) -> hubee_shared::ports::Email {
+    for _ in 0..200 {
+        if let Some(e) = t.emails_to(to).into_iter().find(|e| e.subject.starts_with(subject)) {
+            return e;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("an e-mail {subject:?}… to {to} expected");
+}
+
 /// A one-file PERMIS folder for Mairie A.
 fn permis_folder(external_id: &str) -> (Value, Vec<File>) {
     let file = sample("CERTDC", VA_PDF);
@@ -324,4 +335,143 @@ async fn the_procedures_rules_are_enforced_by_the_api_and_offered_by_the_portal(
     assert!(first_error(&err).1.contains("larger than the 2 bytes"), "{err}");
     let (_, page) = answer(t.portal_as(&agent, Method::GET, &format!("/cases/{case}")).send().await.unwrap()).await;
     assert_eq!(page["depositsAllowed"], true);
+}
+
+#[tokio::test]
+async fn the_national_team_decides_subscriptions_and_the_local_administrators_hear_of_it() {
+    let t = TestHub::spawn().await;
+    let s = t.sign_in(NATIONAL_ADMIN, NATIONAL_ADMIN_PASSWORD).await;
+    let r = t.portal_as(&s, Method::GET, "/national/subscriptions?processCode=CERTDC").send().await.unwrap();
+    let range = r.headers()["content-range"].to_str().unwrap().to_owned();
+    let (_, subs) = answer(r).await;
+    assert!(range.starts_with("subscriptions 0-"), "{range}");
+    let mairie_a = subs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["subscriber"]["companyRegister"] == MAIRIE_A.0)
+        .expect("Mairie A subscribes to CERTDC");
+    let decision = format!("/subscriptions/{}/decision", mairie_a["id"].as_str().unwrap());
+    let decide = |body: Value| national(&t, &s, Method::POST, &decision, Some(body));
+
+    // Suspended: its API client is refused, its local administrator told.
+    let si = t.si_token().await;
+    let (status, suspended) = decide(json!({"decision": "SUSPEND", "reason": "Contrôle de sécurité"})).await;
+    assert_eq!((status, suspended["status"].as_str()), (200, Some("Suspendu")), "{suspended}");
+    let (status, err) = answer(t.api(&si, Method::GET, "/notifications").send().await.unwrap()).await;
+    assert_eq!((status, first_error(&err).0), (401, 900901));
+    let mail = email_starting(&t, PORTAL_ADMIN, "HubEE : abonnement suspendu").await;
+    assert!(mail.text.contains("Motif : Contrôle de sécurité"), "{}", mail.text);
+    // A decision that does not fit the status is refused; resumed, the client works again.
+    assert_eq!(decide(json!({"decision": "VALIDATE"})).await.0, 400);
+    assert_eq!(decide(json!({"decision": "RESUME"})).await.1["status"], "Actif");
+    email_starting(&t, PORTAL_ADMIN, "HubEE : abonnement rétabli").await;
+    let fresh = t.si_token().await;
+    assert_eq!(answer(t.api(&fresh, Method::GET, "/notifications").send().await.unwrap()).await.0, 200);
+    let (_, ended) = decide(json!({"decision": "END"})).await;
+    assert_eq!((ended["status"].as_str(), ended["endDateTime"].is_string()), (Some("Suspendu"), true));
+
+    // A new subscription (Inactif) is refused with its reason, which the referential shows.
+    let admin_token = t.admin_token().await;
+    let new = json!({"datapassId": 9100, "processCode": "CERTDC", "subscriber": recipient(MAIRIE_UNSUBSCRIBED),
+                     "accessMode": "PORTAIL", "notificationFrequency": "unitaire", "email": "deces@mairie-c.example",
+                     "localAdministrator": {"firstName": "Jeanne", "lastName": "Roy", "email": "admin@mairie-c.example"}});
+    let r = t.referential(&admin_token, Method::POST, "/subscriptions").json(&new).send().await.unwrap();
+    let (_, created) = answer(r).await;
+    let path = format!("/subscriptions/{}/decision", created["id"].as_str().unwrap());
+    let (status, err) = national(&t, &s, Method::POST, &path, Some(json!({"decision": "REFUSE"}))).await;
+    assert_eq!((status, first_error(&err).1.as_str()), (400, "A refusal needs a reason"));
+    let body = json!({"decision": "REFUSE", "reason": "SIRET d'une autre commune"});
+    let (status, refused) = national(&t, &s, Method::POST, &path, Some(body)).await;
+    assert_eq!((status, refused["status"].as_str()), (200, Some("Refusé")));
+    assert_eq!(refused["rejectionReason"], "SIRET d'une autre commune");
+
+    let (_, journal) = national(&t, &s, Method::GET, "/journal", None).await;
+    let actions: Vec<&str> =
+        journal["items"].as_array().unwrap().iter().map(|a| a["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["subscription.refuse", "subscription.end", "subscription.resume", "subscription.suspend"]);
+}
+
+#[tokio::test]
+async fn support_finds_an_account_unlocks_suspends_and_resends_its_activation() {
+    let t = TestHub::spawn().await;
+    let s = t.sign_in(NATIONAL_ADMIN, NATIONAL_ADMIN_PASSWORD).await;
+    let agent = "agent@mairie-a.example";
+    for _ in 0..hubee_shared::domain::LOCKOUT_FAILURES {
+        t.portal_password(agent, "Wrong-Password-1!").await;
+    }
+    let (status, found) = national(&t, &s, Method::GET, "/accounts?q=AGENT%40mairie-a.example", None).await;
+    assert_eq!(status, 200);
+    let a = &found["items"][0];
+    assert_eq!((a["email"].as_str(), a["lastName"].as_str()), (Some(agent), Some("Petit")));
+    assert!(a["lockedUntil"].is_string(), "{a}");
+    assert!(!found.to_string().contains("argon2") && a.get("passwordHash").is_none());
+    let (_, by_name) = national(&t, &s, Method::GET, "/accounts?q=pétit", None).await;
+    assert!(by_name["items"].as_array().unwrap().iter().any(|a| a["email"] == agent), "{by_name}");
+
+    // Unlocked, the agent signs in; support sees when.
+    let path = "/accounts/agent%40mairie-a.example";
+    let (status, unlocked) = national(&t, &s, Method::POST, &format!("{path}/unlock"), None).await;
+    assert_eq!((status, unlocked.get("lockedUntil")), (200, None));
+    let session = t.sign_in(agent, "Agent-Test-2026!").await;
+    assert!(national(&t, &s, Method::GET, path, None).await.1["lastSignIn"].is_string());
+
+    // Suspended: the live session ends; reinstated, the agent signs in again.
+    assert_eq!(national(&t, &s, Method::POST, &format!("{path}/suspension"), None).await.1["active"], false);
+    assert_eq!(t.portal_as(&session, Method::GET, "/me").send().await.unwrap().status(), 401);
+    assert_eq!(national(&t, &s, Method::DELETE, &format!("{path}/suspension"), None).await.1["active"], true);
+    t.sign_in(agent, "Agent-Test-2026!").await;
+    let own = format!("/accounts/{}/suspension", NATIONAL_ADMIN.replace('@', "%40"));
+    assert_eq!(national(&t, &s, Method::POST, &own, None).await.0, 400, "nobody suspends themselves");
+
+    // An account waiting for activation gets its link again; an activated one is refused.
+    let admin_token = t.admin_token().await;
+    let new = json!({"datapassId": 9200, "processCode": "CERTDC", "subscriber": recipient(MAIRIE_UNSUBSCRIBED),
+                     "accessMode": "PORTAIL", "notificationFrequency": "unitaire", "email": "deces@mairie-c.example",
+                     "localAdministrator": {"firstName": "Jeanne", "lastName": "Roy", "email": "admin@mairie-c.example"}});
+    t.referential(&admin_token, Method::POST, "/subscriptions").json(&new).send().await.unwrap();
+    t.wait_for_email_with_subject("admin@mairie-c.example", "HubEE : activez votre compte", 1).await;
+    let (status, waiting) = national(&t, &s, Method::POST, "/accounts/admin%40mairie-c.example/activation", None).await;
+    assert_eq!((status, waiting["activated"].as_bool()), (200, Some(false)));
+    t.wait_for_email_with_subject("admin@mairie-c.example", "HubEE : activez votre compte", 2).await;
+    assert_eq!(national(&t, &s, Method::POST, &format!("{path}/activation"), None).await.0, 400);
+
+    let (_, journal) = national(&t, &s, Method::GET, "/journal", None).await;
+    let actions: Vec<&str> =
+        journal["items"].as_array().unwrap().iter().map(|a| a["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["account.resendActivation", "account.reinstate", "account.suspend", "account.unlock"]);
+}
+
+#[tokio::test]
+async fn a_failed_email_is_listed_platform_wide_and_sent_again() {
+    use hubee_shared::domain::{Email, MailItem, MailMessage, OutboxStatus};
+    let t = TestHub::spawn().await;
+    let s = t.sign_in(NATIONAL_ADMIN, NATIONAL_ADMIN_PASSWORD).await;
+    // A reset e-mail that failed for good (as the dispatcher parks it after its last retry).
+    let state = &t.hub().state;
+    let now = state.clock.now();
+    let message = MailMessage::ResetLink { email: Email::parse(PORTAL_ADMIN).unwrap() };
+    let failed = MailItem {
+        status: OutboxStatus::Failed,
+        attempts: 5,
+        last_error: Some("mailer refused: 550".into()),
+        done_at: Some(now),
+        ..MailItem::new(uuid::Uuid::new_v4(), message, now)
+    };
+    state.store.commit(vec![state.store.create_mail_write(&failed).unwrap()]).await.unwrap();
+
+    let (status, list) = national(&t, &s, Method::GET, "/deliveries", None).await;
+    assert_eq!(status, 200);
+    let item = &list["items"][0];
+    assert_eq!(
+        (item["kind"].as_str(), item["message"].as_str(), item["to"].as_str()),
+        (Some("MAIL"), Some("RESET_LINK"), Some(PORTAL_ADMIN))
+    );
+    assert_eq!(item["lastError"], "mailer refused: 550");
+    let resend = format!("/deliveries/{}/resend", failed.id);
+    let (status, pending) = national(&t, &s, Method::POST, &resend, None).await;
+    assert_eq!((status, pending["status"].as_str(), pending["attempts"].as_u64()), (200, Some("PENDING"), Some(0)));
+    t.wait_for_email_with_subject(PORTAL_ADMIN, "HubEE : réinitialisation de votre mot de passe", 1).await;
+    assert_eq!(national(&t, &s, Method::POST, &resend, None).await.0, 400, "no longer failed");
+    assert_eq!(national(&t, &s, Method::GET, "/deliveries", None).await.1["items"], json!([]));
 }

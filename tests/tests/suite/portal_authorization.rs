@@ -125,6 +125,21 @@ async fn every_portal_route_answers_each_kind_of_person_as_expected() {
         (Method::PATCH, "/national/api-clients/nope".into(), Some(json!({"disabled": true})), NATIONAL_MISSING),
         (Method::POST, "/national/api-clients/nope/secret".into(), None, NATIONAL_MISSING),
         (Method::GET, "/national/journal".into(), None, NATIONAL_OK),
+        (Method::GET, "/national/subscriptions".into(), None, NATIONAL_OK),
+        (
+            Method::POST,
+            format!("/national/subscriptions/{sub}/decision"),
+            Some(json!({"decision": "NOPE"})),
+            NATIONAL_BAD,
+        ),
+        (Method::GET, "/national/accounts?q=martin".into(), None, NATIONAL_OK),
+        (Method::GET, "/national/accounts/agent%40mairie-a.example".into(), None, NATIONAL_OK),
+        (Method::POST, "/national/accounts/nobody%40mairie-a.example/unlock".into(), None, NATIONAL_MISSING),
+        (Method::POST, "/national/accounts/nobody%40mairie-a.example/activation".into(), None, NATIONAL_MISSING),
+        (Method::POST, "/national/accounts/nobody%40mairie-a.example/suspension".into(), None, NATIONAL_MISSING),
+        (Method::DELETE, "/national/accounts/nobody%40mairie-a.example/suspension".into(), None, NATIONAL_MISSING),
+        (Method::GET, "/national/deliveries".into(), None, NATIONAL_OK),
+        (Method::POST, format!("/national/deliveries/{}/resend", uuid::Uuid::nil()), None, NATIONAL_MISSING),
     ];
     let mut failures = Vec::new();
     for (method, path, body, expected) in &matrix {

@@ -142,6 +142,62 @@ impl Subscription {
     }
 }
 
+contract_enum!(
+    /// What the national administrator decides about a subscription.
+    SubscriptionDecision {
+        /// An `Inactif` subscription becomes `Actif` now.
+        Validate = "VALIDATE",
+        /// An `Inactif` subscription becomes `Refusé`, with a reason.
+        Refuse = "REFUSE",
+        /// An `Actif` subscription becomes `Suspendu`: no new folder, its API clients disabled.
+        Suspend = "SUSPEND",
+        /// A `Suspendu` subscription becomes `Actif` again (an ended one too: the end is lifted).
+        Resume = "RESUME",
+        /// The subscription ends: `Suspendu` with its end date.
+        End = "END",
+    }
+);
+
+impl SubscriptionDecision {
+    /// The subscription after the decision at `now`.
+    ///
+    /// # Errors
+    /// A sentence when the decision does not apply to the subscription's status, or a refusal
+    /// lacks its reason.
+    pub fn apply(self, s: &Subscription, reason: Option<&str>, now: DateTime<Utc>) -> Result<Subscription, String> {
+        use SubscriptionStatus::*;
+        let status = s.effective_status(now);
+        let mut next = Subscription { status, ..s.clone() };
+        match (self, status) {
+            (Self::Validate, Inactif) => {
+                next.status = Actif;
+                next.validate_date_time = Some(now);
+                next.activate_date_time = Some(now);
+            }
+            (Self::Refuse, Inactif) => {
+                let reason = reason.ok_or("A refusal needs a reason")?;
+                next.status = Refuse;
+                next.reject_date_time = Some(now);
+                next.rejection_reason = Some(reason.to_owned());
+            }
+            (Self::Suspend, Actif) => next.status = Suspendu,
+            (Self::Resume, Suspendu) => {
+                next.status = Actif;
+                next.end_date_time = None;
+            }
+            (Self::End, Actif | Suspendu) if s.end_date_time.is_none() => {
+                next.status = Suspendu;
+                next.end_date_time = Some(now);
+            }
+            (decision, status) => {
+                return Err(format!("{} does not apply to a subscription {status}", decision.as_str()));
+            }
+        }
+        next.update_date_time = Some(now);
+        Ok(next)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +214,34 @@ mod tests {
                 NotificationFrequency::Unitaire,
             )
         }
+    }
+
+    #[test]
+    fn each_decision_applies_from_its_statuses_only() {
+        use SubscriptionDecision as D;
+        use SubscriptionStatus::*;
+        let now = crate::domain::parse_time("2026-06-01T00:00:00Z").unwrap();
+        let after = |d: SubscriptionDecision, from: SubscriptionStatus| d.apply(&sub(from, None), Some("motif"), now);
+        assert_eq!(after(D::Validate, Inactif).unwrap().status, Actif);
+        assert_eq!(after(D::Validate, Inactif).unwrap().validate_date_time, Some(now));
+        let refused = after(D::Refuse, Inactif).unwrap();
+        assert_eq!((refused.status, refused.rejection_reason.as_deref()), (Refuse, Some("motif")));
+        assert!(D::Refuse.apply(&sub(Inactif, None), None, now).is_err(), "a refusal needs its reason");
+        assert_eq!(after(D::Suspend, Actif).unwrap().status, Suspendu);
+        let ended = after(D::End, Actif).unwrap();
+        assert_eq!((ended.status, ended.end_date_time), (Suspendu, Some(now)));
+        assert!(D::End.apply(&ended, None, now).is_err(), "ended once");
+        let resumed = D::Resume.apply(&ended, None, now).unwrap();
+        assert_eq!((resumed.status, resumed.end_date_time), (Actif, None));
+        for (d, from) in
+            [(D::Validate, Actif), (D::Refuse, Actif), (D::Suspend, Inactif), (D::Resume, Actif), (D::Suspend, Refuse)]
+        {
+            let e = after(d, from).unwrap_err();
+            assert!(e.contains("does not apply"), "{e}");
+        }
+        // An Inactif subscription whose activation date has come reads Actif: it is suspended.
+        let due = sub(Inactif, Some("2026-05-01T00:00:00Z"));
+        assert_eq!(D::Suspend.apply(&due, None, now).unwrap().status, Suspendu);
     }
 
     #[test]

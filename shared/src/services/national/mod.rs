@@ -5,6 +5,8 @@
 //! docs/NATIONAL.md says what the national administrator does and may not do.
 
 mod commands;
+pub mod subscriptions;
+pub mod support;
 mod views;
 
 use chrono::{DateTime, Utc};

@@ -173,6 +173,7 @@ pub async fn verify_code(state: &AppState, answer: CodeAnswer) -> Result<NewSess
             state.store.delete_challenge_write(challenge_id, version),
             state.store.create_session_write(&token_hash(&cookie_value), &session)?,
             state.store.clear_sign_in_failures_write(email.as_str()),
+            state.store.last_sign_in_write(email.as_str(), now)?,
         ];
         let session = NewSession { cookie_value, account, csrf_token };
         Ok(Attempt::Commit(writes, CodeChecked::Right(Box::new(session))))

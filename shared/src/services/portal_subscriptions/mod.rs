@@ -393,19 +393,7 @@ async fn record_and_notify(
     writes: &mut Vec<crate::ports::Write>,
 ) -> Result<CredentialEvent, ExchangeError> {
     let org = OrgId { siret: s.siret.clone(), branch_code: s.branch_code.clone() };
-    let mut admins: Vec<Email> = state
-        .store
-        .accounts_of_organisation(&org)
-        .await?
-        .into_iter()
-        .filter(|a| {
-            a.active && a.actor_type == ActorType::LocalAdmin && a.siret == s.siret && a.branch_code == s.branch_code
-        })
-        .map(|a| a.email)
-        .collect();
-    admins.sort_by(|a, b| a.as_str().cmp(b.as_str()));
-    // One transaction holds at most 100 writes: the subscription, the client, the record.
-    admins.truncate(MAX_NOTIFIED_ADMINISTRATORS);
+    let admins = local_administrators(state, &org).await?;
     let event = CredentialEvent {
         id: state.ids.new_id(),
         subscription_id: s.id,
@@ -428,6 +416,26 @@ async fn record_and_notify(
 
 /// The most local administrators one change e-mails (a transaction's room, less its other writes).
 const MAX_NOTIFIED_ADMINISTRATORS: usize = 90;
+
+/// The active local administrators of an organisation (its own, not delegates), by address, as
+/// many as one transaction may e-mail besides the change itself.
+///
+/// # Errors
+/// When the store fails.
+pub(crate) async fn local_administrators(state: &AppState, org: &OrgId) -> Result<Vec<Email>, StoreError> {
+    let mut admins: Vec<Email> = state
+        .store
+        .accounts_of_organisation(org)
+        .await?
+        .into_iter()
+        .filter(|a| a.active && a.actor_type == ActorType::LocalAdmin && a.home() == *org)
+        .map(|a| a.email)
+        .collect();
+    admins.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    // One transaction holds at most 100 writes: the change, its record, the e-mails.
+    admins.truncate(MAX_NOTIFIED_ADMINISTRATORS);
+    Ok(admins)
+}
 
 /// The access mode: `API` issues the client id and secret (shown once in this answer);
 /// `PORTAIL` disables the API client. Every change is recorded and e-mailed to the

@@ -401,9 +401,25 @@ pub async fn list_subscriptions(
     q: SubscriptionQuery,
 ) -> Result<SubscriptionPage, ExchangeError> {
     let reader = Reader::of(state, caller).await?;
+    page(state, &reader, q).await
+}
+
+/// Every subscription, filtered, sorted and paged as `GET /subscriptions` does for the ADMIN
+/// scope: the national back office's listing.
+///
+/// # Errors
+/// Store failures.
+pub async fn list_every_subscription(
+    state: &AppState,
+    q: SubscriptionQuery,
+) -> Result<SubscriptionPage, ExchangeError> {
+    page(state, &Reader::Platform, q).await
+}
+
+async fn page(state: &AppState, reader: &Reader, q: SubscriptionQuery) -> Result<SubscriptionPage, ExchangeError> {
     let now = state.clock.now();
     let mut subs = Vec::new();
-    for code in listed_procedures(state, &reader, &q.process_codes).await? {
+    for code in listed_procedures(state, reader, &q.process_codes).await? {
         subs.extend(state.store.subscriptions_of_procedure(&code).await?);
     }
     subs.retain(|s| q.matches(s, now));
