@@ -10,11 +10,12 @@ use axum::{
     extract::{Path, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::{get, post, put},
 };
 use hubee_shared::{
+    domain::Scope,
     http::{self, ApiError, Caller, JsonBody, NoQuery, QueryParams, RequestLine, partner_info, path_uuid},
-    services::subscriptions,
+    services::{migration, subscriptions},
     state::AppState,
 };
 
@@ -22,6 +23,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/referential/v1/subscriptions", post(create_subscription).get(list_subscriptions))
         .route("/referential/v1/subscriptions/{subscriptionId}", get(get_subscription).put(update_subscription))
+        .route("/teledossiers/v1/cases/migrate", put(migrate_cases))
         .merge(accounts::routes())
         .merge(national::routes())
         .merge(portal_subscriptions::routes())
@@ -90,6 +92,26 @@ async fn update_subscription(
     subscriptions::authorise_update(&caller)?;
     let update = subscriptions::SubscriptionUpdate::parse(&line.0, &body, id)?;
     Ok(Json(subscriptions::update_subscription(&state, &caller, id, update).await?).into_response())
+}
+
+/// `PUT /teledossiers/v1/cases/migrate`: the platform (`ADMIN` scope) moves an organisation's
+/// dossiers to another (commune mergers). Answers the contract's `caseUpdated`, and `done`:
+/// false when the call ran out of time, to call again (services::migration).
+async fn migrate_cases(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    _: NoQuery,
+    line: RequestLine,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    partner_info(&headers, &line)?;
+    if caller.scope != Scope::Admin {
+        return Err(ApiError::forbidden());
+    }
+    let m = migration::Migration::parse_contract(&line.0, &body)?;
+    let who = migration::Migrator { actor: caller.sub.clone(), name: format!("API client {}", caller.sub) };
+    Ok(Json(migration::migrate(&state, &who, &m, migration::BUDGET).await?).into_response())
 }
 
 #[cfg(test)]

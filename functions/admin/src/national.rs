@@ -12,6 +12,7 @@ use axum::{
 use hubee_shared::{
     domain::{BranchCode, ProcessCode, Siret},
     http::{self, ApiError, JsonBody, NoQuery, OptionalJsonBody, PortalUser, QueryParams, RequestLine, path_uuid},
+    services::migration::{self, Migration, MigrationOutcome},
     services::national::{
         self, ApiClientChange, ApiClientQuery, ApiClientView, JournalPage, ListPage, NationalAdmin, NewApiClient,
         NewOrganisation, NewProcedure, OrganisationChanges, OrganisationPage, OrganisationQuery, OrganisationView,
@@ -40,6 +41,7 @@ pub const ACTIVATION: &str = "/portail/v1/national/accounts/{email}/activation";
 pub const SUSPENSION: &str = "/portail/v1/national/accounts/{email}/suspension";
 pub const DELIVERIES: &str = "/portail/v1/national/deliveries";
 pub const RESEND: &str = "/portail/v1/national/deliveries/{deliveryId}/resend";
+pub const MIGRATIONS: &str = "/portail/v1/national/migrations";
 
 /// The portal routes of this module (documented in the portal's OpenAPI document).
 pub const PORTAL_ROUTES: &[(&str, &str)] = &[
@@ -66,6 +68,7 @@ pub const PORTAL_ROUTES: &[(&str, &str)] = &[
     ("DELETE", SUSPENSION),
     ("GET", DELIVERIES),
     ("POST", RESEND),
+    ("POST", MIGRATIONS),
 ];
 
 fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
@@ -93,6 +96,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("DELETE", SUSPENSION) => delete(reinstate),
         ("GET", DELIVERIES) => get(deliveries),
         ("POST", RESEND) => post(resend),
+        ("POST", MIGRATIONS) => post(migrate),
         _ => return None,
     })
 }
@@ -401,4 +405,17 @@ async fn resend(
     let admin = admin(&user)?;
     let id = path_uuid(&line, "deliveryId", &raw)?;
     Ok(Json(national::support::resend(&state, &admin, id).await?))
+}
+
+/// Moves an organisation's dossiers to another, as `PUT /teledossiers/v1/cases/migrate` does.
+async fn migrate(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    line: RequestLine,
+    JsonBody(body): JsonBody,
+) -> Result<Json<MigrationOutcome>, ApiError> {
+    let admin = admin(&user)?;
+    let m = Migration::parse_national(&line.0, &body)?;
+    Ok(Json(migration::migrate(&state, &(&admin).into(), &m, migration::BUDGET).await?))
 }

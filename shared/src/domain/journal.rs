@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Email, contract_time};
+use super::contract_time;
 
 /// One national action.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -16,8 +16,9 @@ pub struct AdminAction {
     pub id: Uuid,
     #[serde(with = "contract_time")]
     pub at: DateTime<Utc>,
-    /// Who acted: the national administrator's address and name.
-    pub actor: Email,
+    /// Who acted: a national administrator's address, or the API client acting for the
+    /// platform (`ADMIN` scope); and its name.
+    pub actor: String,
     pub actor_name: String,
     /// What was done, as `<thing>.<verb>` (`procedure.create`, `apiClient.disable`…).
     pub action: String,

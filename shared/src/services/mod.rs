@@ -12,6 +12,7 @@ pub mod exports;
 pub mod folders;
 pub mod inbox;
 pub mod mail;
+pub mod migration;
 pub mod national;
 pub mod notifications;
 pub mod notify;

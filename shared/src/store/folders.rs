@@ -218,12 +218,7 @@ impl Store {
     /// # Errors
     /// When the notification does not serialise.
     pub fn create_notification_write(&self, n: &Notification) -> Result<Write, StoreError> {
-        let sort = format!("{}#{}", format_time(n.date_time), n.id);
-        let indexes = [
-            IndexEntry::new(Index::Gsi1, keys::notifications_of_org(&n.recipient), sort.clone()),
-            IndexEntry::new(Index::Gsi2, keys::notifications_of_org_procedure(&n.recipient, &n.process_code), sort),
-        ];
-        Ok(Write::create(to_item(n, "Notification", &keys::notification(n.id), &indexes, 1)?))
+        Ok(Write::create(notification_item(n, 1)?))
     }
 
     /// The notifications of an organisation, newest first (one page).
@@ -234,6 +229,16 @@ impl Store {
         let q = Query::index(Index::Gsi1, keys::notifications_of_org(org)).backward().limit(limit);
         self.table().query(q).await?.items.into_iter().map(|i| from_item(i).map(|v| v.value)).collect()
     }
+}
+
+/// A notification in its recipient's listings (every procedure, and its procedure), by date.
+pub(super) fn notification_item(n: &Notification, version: i64) -> Result<Item, StoreError> {
+    let sort = format!("{}#{}", format_time(n.date_time), n.id);
+    let indexes = [
+        IndexEntry::new(Index::Gsi1, keys::notifications_of_org(&n.recipient), sort.clone()),
+        IndexEntry::new(Index::Gsi2, keys::notifications_of_org_procedure(&n.recipient, &n.process_code), sort),
+    ];
+    to_item(n, "Notification", &keys::notification(n.id), &indexes, version)
 }
 
 /// Where an attachment is stored: under its folder, or under its event's case.

@@ -13,6 +13,7 @@ mod folders;
 mod inbox;
 pub mod keys;
 mod mail;
+mod migration;
 mod national;
 mod outbox;
 mod referential;

@@ -475,3 +475,75 @@ async fn a_failed_email_is_listed_platform_wide_and_sent_again() {
     assert_eq!(national(&t, &s, Method::POST, &resend, None).await.0, 400, "no longer failed");
     assert_eq!(national(&t, &s, Method::GET, "/deliveries", None).await.1["items"], json!([]));
 }
+
+#[tokio::test]
+async fn a_commune_merger_moves_every_case_event_and_notification_once() {
+    let t = TestHub::spawn().await;
+    let (op, si_a, admin) = (t.operator_token().await, t.si_token().await, t.admin_token().await);
+    let mut cases_a = Vec::new();
+    for n in 1..=2 {
+        let (body, files) = certdc_folder(&format!("DGS-MERGE-{n}"));
+        let folder = deposit(&t, &op, &body, &files).await;
+        cases_a.push(folder["cases"][0]["id"].as_str().unwrap().to_owned());
+    }
+    // Mairie A acknowledges one: an event it sent.
+    let ack = json!({"actionType": "STATUS_UPDATE", "caseNewStatus": "SI_RECEIVED", "notification": true});
+    let path = format!("/cases/{}/events", cases_a[0]);
+    assert_eq!(answer(t.api(&si_a, Method::POST, &path).json(&ack).send().await.unwrap()).await.0, 201);
+
+    let migrate = |token: &str, body: Value| {
+        t.request(Method::PUT, "/teledossiers/v1/cases/migrate").bearer_auth(token.to_owned()).json(&body).send()
+    };
+    let body = json!({"organizationSource": recipient(MAIRIE_A), "organizationTarget": recipient(MAIRIE_B),
+                      "processCode": "CERTDC"});
+    assert_eq!(answer(migrate(&op, body.clone()).await.unwrap()).await.0, 403, "the platform only");
+    let unsubscribed =
+        json!({"organizationSource": recipient(MAIRIE_A), "organizationTarget": recipient(MAIRIE_UNSUBSCRIBED)});
+    let (status, err) = answer(migrate(&admin, unsubscribed).await.unwrap()).await;
+    assert_eq!((status, first_error(&err).1.as_str()), (400, "organizationTarget is not subscribed to CERTDC"));
+    let unknown = json!({"organizationSource": recipient((fictional_siret(7).as_str(), "00000")), "organizationTarget": recipient(MAIRIE_B)});
+    assert_eq!(answer(migrate(&admin, unknown).await.unwrap()).await.0, 404);
+
+    let (status, done) = answer(migrate(&admin, body.clone()).await.unwrap()).await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!((done["caseUpdated"].as_u64(), done["done"].as_bool()), (Some(2), Some(true)));
+    assert!(done["notificationsUpdated"].as_u64().unwrap() >= 2, "{done}");
+    let (_, again) = answer(migrate(&admin, body).await.unwrap()).await;
+    assert_eq!(
+        (again["caseUpdated"].as_u64(), again["notificationsUpdated"].as_u64()),
+        (Some(0), Some(0)),
+        "idempotent"
+    );
+
+    // Mairie A sees nothing more; Mairie B sees the cases, their events from B, its notifications.
+    let case_path = format!("/cases/{}", cases_a[0]);
+    assert_ne!(answer(t.api(&si_a, Method::GET, &case_path).send().await.unwrap()).await.0, 200);
+    let (_, notes_a) = answer(t.api(&si_a, Method::GET, "/notifications").send().await.unwrap()).await;
+    assert!(!notes_a.to_string().contains(&cases_a[0]), "{notes_a}");
+    let si_b = t.si_b_token().await;
+    let (status, case) = answer(t.api(&si_b, Method::GET, &case_path).send().await.unwrap()).await;
+    assert_eq!((status, case["recipient"]["companyRegister"].as_str()), (200, Some(MAIRIE_B.0)));
+    let (_, notes_b) = answer(t.api(&si_b, Method::GET, "/notifications").send().await.unwrap()).await;
+    assert!(notes_b.to_string().contains(&cases_a[1]), "{notes_b}");
+    let events = case["events"].as_array().expect("the case's events");
+    let ack = events.iter().find(|e| e["actionType"] == "STATUS_UPDATE").expect("the acknowledgement");
+    assert_eq!(ack["transmitter"]["companyRegister"], MAIRIE_B.0, "sent by the merged commune");
+    // The portal's counters follow: A's inbox is empty, B's holds its own two and the two moved.
+    let agent_a = t.sign_in("agent@mairie-a.example", "Agent-Test-2026!").await;
+    let (_, inbox_a) = answer(t.portal_as(&agent_a, Method::GET, "/cases").send().await.unwrap()).await;
+    assert_eq!((inbox_a["counts"]["TOUS"].as_i64(), inbox_a["items"].as_array().unwrap().len()), (Some(0), 0));
+    let agent_b = t.sign_in("agent@mairie-b.example", "AgentB-Test-2026!").await;
+    let (_, inbox_b) = answer(t.portal_as(&agent_b, Method::GET, "/cases").send().await.unwrap()).await;
+    assert_eq!((inbox_b["counts"]["TOUS"].as_i64(), inbox_b["items"].as_array().unwrap().len()), (Some(4), 4));
+    assert_eq!(inbox_b["counts"]["RECU"].as_i64(), Some(1), "the acknowledged case keeps its tab");
+
+    // The national pages run the same operation; the journal names who ran each.
+    let s = t.sign_in(NATIONAL_ADMIN, NATIONAL_ADMIN_PASSWORD).await;
+    let back = json!({"source": {"siret": MAIRIE_B.0, "branchCode": MAIRIE_B.1},
+                      "target": {"siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1}, "processCode": "CERTDC"});
+    let (status, moved) = national(&t, &s, Method::POST, "/migrations", Some(back)).await;
+    assert_eq!((status, moved["caseUpdated"].as_u64()), (200, Some(4)), "{moved}");
+    let (_, journal) = national(&t, &s, Method::GET, "/journal", None).await;
+    let who: Vec<&str> = journal["items"].as_array().unwrap().iter().map(|a| a["actor"].as_str().unwrap()).collect();
+    assert_eq!(who, [NATIONAL_ADMIN, "hubee-admin", "hubee-admin"]);
+}

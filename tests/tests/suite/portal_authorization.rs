@@ -140,6 +140,7 @@ async fn every_portal_route_answers_each_kind_of_person_as_expected() {
         (Method::DELETE, "/national/accounts/nobody%40mairie-a.example/suspension".into(), None, NATIONAL_MISSING),
         (Method::GET, "/national/deliveries".into(), None, NATIONAL_OK),
         (Method::POST, format!("/national/deliveries/{}/resend", uuid::Uuid::nil()), None, NATIONAL_MISSING),
+        (Method::POST, "/national/migrations".into(), Some(json!({})), NATIONAL_BAD),
     ];
     let mut failures = Vec::new();
     for (method, path, body, expected) in &matrix {

@@ -18,11 +18,8 @@ use serde_norway::Value;
 use tower::ServiceExt;
 
 /// Contract routes the hub does not serve, as docs/API.md explains.
-const NOT_SERVED: &[(&str, &str)] = &[
-    ("PUT", "/teledossiers/v1/cases/migrate"),
-    ("GET", "/teledossiers/v1/attachmentsIdsForPurge"),
-    ("PUT", "/teledossiers/v1/idsPurged"),
-];
+const NOT_SERVED: &[(&str, &str)] =
+    &[("GET", "/teledossiers/v1/attachmentsIdsForPurge"), ("PUT", "/teledossiers/v1/idsPurged")];
 
 /// Routes the hub adds to the contract (docs/API.md, "Large binaries on AWS").
 const EXTENSIONS: &[(&str, &str)] = &[

@@ -69,7 +69,7 @@ fn record(
     let entry = AdminAction {
         id: state.ids.new_id(),
         at: state.clock.now(),
-        actor: admin.email.clone(),
+        actor: admin.email.to_string(),
         actor_name: admin.name.clone(),
         action: action.to_owned(),
         target,

@@ -1,0 +1,74 @@
+//! What moving an organisation's cases to another reads and writes (commune mergers): its
+//! transmitted cases of a procedure (its inbox index), their inbox counters, and its
+//! notifications of the procedure. See docs/ACCESS-PATTERNS.md.
+
+use super::{
+    Store, StoreError, Versioned,
+    folders::{at_version, case_item, notification_item},
+    from_item, keys,
+};
+use crate::{
+    domain::{Case, Notification, OrgRef, ProcessCode},
+    ports::{Index, Query, Write},
+};
+
+impl Store {
+    /// The first `limit` transmitted cases an organisation holds for a procedure (a moved case
+    /// leaves this index, so the next call gives the next ones).
+    ///
+    /// # Errors
+    /// When the table fails or holds a corrupt item.
+    pub async fn inbox_cases(
+        &self,
+        org: &OrgRef,
+        process: &ProcessCode,
+        limit: usize,
+    ) -> Result<Vec<Versioned<Case>>, StoreError> {
+        let q = Query::index(Index::Gsi1, keys::inbox(org, process)).limit(limit);
+        self.table().query(q).await?.items.into_iter().map(from_item).collect()
+    }
+
+    /// The writes moving a case read at its version to `after` (another recipient): the case
+    /// with its inbox entries, and its inbox counter from one organisation to the other.
+    ///
+    /// # Errors
+    /// When the case does not serialise.
+    pub fn move_case_writes(&self, before: &Versioned<Case>, after: &Case) -> Result<Vec<Write>, StoreError> {
+        let mut writes =
+            vec![Write::Put { item: case_item(after, before.version + 1)?, condition: at_version(before.version) }];
+        let counter = |c: &Case, delta| {
+            c.tab().map(|tab| Write::Add {
+                key: keys::inbox_counter(&c.recipient, &c.process_code, tab),
+                attr: keys::COUNTER_ATTR.into(),
+                delta,
+            })
+        };
+        writes.extend(counter(&before.value, -1));
+        writes.extend(counter(after, 1));
+        Ok(writes)
+    }
+
+    /// The first `limit` notifications an organisation received for a procedure.
+    ///
+    /// # Errors
+    /// When the table fails or holds a corrupt item.
+    pub async fn notifications_of_procedure(
+        &self,
+        org: &OrgRef,
+        process: &ProcessCode,
+        limit: usize,
+    ) -> Result<Vec<Versioned<Notification>>, StoreError> {
+        let q = Query::index(Index::Gsi2, keys::notifications_of_org_procedure(org, process)).limit(limit);
+        self.table().query(q).await?.items.into_iter().map(from_item).collect()
+    }
+
+    /// The write storing a notification read at `read_version`, with the index entries of its
+    /// (possibly new) recipient.
+    ///
+    /// # Errors
+    /// When the notification does not serialise.
+    pub fn update_notification_write(&self, n: &Notification, read_version: i64) -> Result<Write, StoreError> {
+        let item = notification_item(n, read_version + 1)?;
+        Ok(Write::Put { item, condition: at_version(read_version) })
+    }
+}
