@@ -20,6 +20,7 @@ import { mailsSoFar, waitForMail } from './lib/mail.mjs';
 import { depositDossier, token } from './lib/operator.mjs';
 import { parseCsv } from './lib/csv.mjs';
 import { entries } from './lib/zip.mjs';
+import { isSiret } from '../src/js/national.js';
 
 const base = process.env.E2E_BASE_URL;
 const dataDir = process.env.E2E_DATA_DIR;
@@ -841,6 +842,341 @@ await step('the administrator gives the delegate a role in the mairie, then deta
   await dialog.getByRole('button', { name: 'Retirer le délégué' }).click();
   await page.getByRole('heading', { name: 'Délégué technique retiré' }).waitFor();
   assert.equal(await page.getByRole('link', { name: 'Modifier le compte de Samia Renaud' }).count(), 0);
+  await signOut();
+});
+
+// ---------------------------------------------------------------------------------------------
+// The national back office: HubEE's own team runs the platform from metadata only.
+// ---------------------------------------------------------------------------------------------
+
+const NATIONAL = 'national@hubee-demo.example';
+const RUN = run.toUpperCase().replace(/[^A-Z0-9]/g, '');
+/** A fictional SIRET of this run: 13 digits from the clock, and the Luhn key the hub checks. */
+const operatorSiret = (() => {
+  const prefix = `99${String(Date.now()).slice(-11)}`;
+  const key = [...'0123456789'].find((d) => isSiret(prefix + d));
+  return prefix + key;
+})();
+const operator = { name: `Opérateur E2E ${run}`, code: `E2E${RUN}`.slice(0, 30), siret: operatorSiret };
+const procedure = { code: `E2E${RUN}`.slice(0, 30), title: `Démarche de test ${run}` };
+const nationalRun = {};
+const mainMenu = () => page.getByRole('navigation', { name: 'Menu principal' });
+
+/** Opens a confirmation dialog from its button, checks it with axe and confirms. */
+async function confirmIn(opener, title, confirm) {
+  await opener.click();
+  const dialog = page.getByRole('dialog', { name: title });
+  await dialog.waitFor();
+  await settled(page);
+  await accessible(`dialog "${title}"`);
+  await dialog.getByRole('button', { name: confirm, exact: true }).click();
+}
+
+await step('a local administrator gets no national page', async () => {
+  await answerCode(await signIn(ADMIN, adminPassword));
+  assert.equal(await mainMenu().getByRole('link', { name: 'Organisations' }).count(), 0);
+  await page.goto(`${base}/national/organisations`);
+  await page.getByRole('heading', { name: 'Accès refusé' }).waitFor();
+  await signOut();
+});
+
+await step('the national administrator signs in to the national back office, with its own menu', async () => {
+  await answerCode(await signIn(NATIONAL, passwordOf(NATIONAL)));
+  await page.waitForURL(`${base}/national/organisations`);
+  await page.getByRole('heading', { name: 'Organisations', level: 1 }).waitFor();
+  await page.getByText("Vous n'avez accès ni au contenu des télédossiers ni à leurs pièces jointes.").waitFor();
+  const menu = await mainMenu().getByRole('link').allInnerTexts();
+  assert.deepEqual(
+    menu.map((t) => t.trim()),
+    ['Organisations', 'Démarches', 'Clients API', 'Journal'],
+  );
+  await page.getByRole('rowheader', { name: 'Mairie de Valfleuri' }).waitFor();
+  await accessible('Organisations');
+  await fitsNarrowScreen('Organisations');
+});
+
+await step('the organisations filter by SIREN and by type', async () => {
+  await page.getByRole('searchbox', { name: /^SIRET ou SIREN/ }).fill('110014016');
+  await page.getByRole('button', { name: 'Filtrer' }).click();
+  await page.waitForURL(/siret=110014016/);
+  await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
+  assert.deepEqual(await page.locator('table tbody th').allInnerTexts(), ['Mairie de Valfleuri']);
+  await page.getByRole('button', { name: 'Réinitialiser' }).click();
+  await page.getByLabel("Type d'organisation").selectOption('OSL');
+  await page.getByRole('button', { name: 'Filtrer' }).click();
+  await page.waitForURL(/type=OSL/);
+  await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
+  const operators = await page.locator('table tbody th').allInnerTexts();
+  assert.ok(operators.includes('Direction générale de la santé (démo)'), operators.join(', '));
+  assert.ok(!operators.includes('Mairie de Valfleuri'));
+  await accessible('Organisations, filtered');
+});
+
+await step('the national administrator creates an operator with its code and a contact', async () => {
+  await page.getByRole('link', { name: 'Créer une organisation' }).click();
+  await page.getByRole('heading', { name: 'Créer une organisation' }).waitFor();
+  await page.getByRole('button', { name: "Créer l'organisation" }).click();
+  await page.getByRole('heading', { name: /problèmes à corriger/ }).waitFor();
+  await accessible('Créer une organisation, with errors');
+  await choose(page.getByLabel(/^Opérateur de service en ligne \(OSL\)/));
+  await page.getByRole('textbox', { name: /^SIRET/ }).fill(operator.siret);
+  await page.getByRole('textbox', { name: /^Nom \*/ }).fill(operator.name);
+  await page.getByRole('textbox', { name: /^Code opérateur/ }).fill(operator.code);
+  await page.getByRole('button', { name: 'Ajouter un contact' }).click();
+  await page.getByRole('textbox', { name: /^Nom ou service/ }).fill('Support E2E');
+  await page.getByRole('textbox', { name: /^Adresse électronique/ }).fill(`support.${run}@operateur.example`);
+  await fitsNarrowScreen('Créer une organisation');
+  await page.getByRole('button', { name: "Créer l'organisation" }).click();
+  await page.getByRole('heading', { name: 'Organisation créée' }).waitFor();
+  await page.getByRole('heading', { name: operator.name, level: 1 }).waitFor();
+  await page.locator('.hubee-details').getByText(`Support E2E <support.${run}@operateur.example>`).waitFor();
+  await page.locator('.hubee-details .fr-badge', { hasText: 'Ouverte' }).waitFor();
+  await accessible('Organisation');
+  await fitsNarrowScreen('Organisation');
+});
+
+await step('the organisation is closed and reopened, each after a confirmation', async () => {
+  await confirmIn(
+    page.getByRole('button', { name: "Fermer l'organisation" }),
+    "Fermer l'organisation",
+    "Fermer l'organisation",
+  );
+  await page.getByRole('heading', { name: 'Organisation fermée' }).waitFor();
+  await page.locator('.hubee-details .fr-badge', { hasText: 'Fermée' }).waitFor();
+  await confirmIn(
+    page.getByRole('button', { name: "Rouvrir l'organisation" }),
+    "Rouvrir l'organisation",
+    "Rouvrir l'organisation",
+  );
+  await page.getByRole('heading', { name: 'Organisation rouverte' }).waitFor();
+  await page.locator('.hubee-details .fr-badge', { hasText: 'Ouverte' }).waitFor();
+});
+
+await step('the national administrator creates a procedure run by that operator, with its rules', async () => {
+  await mainMenu().getByRole('link', { name: 'Démarches' }).click();
+  await page.getByRole('heading', { name: 'Démarches', level: 1 }).waitFor();
+  await page.getByRole('rowheader', { name: 'CERTDC' }).waitFor();
+  await accessible('Démarches');
+  await fitsNarrowScreen('Démarches');
+  await page.getByRole('link', { name: 'Créer une démarche' }).click();
+  await page.getByRole('heading', { name: 'Créer une démarche' }).waitFor();
+  await page.getByRole('textbox', { name: /^Code de la démarche/ }).fill(procedure.code);
+  await page.getByRole('textbox', { name: /^Intitulé/ }).fill(procedure.title);
+  await page.getByRole('combobox', { name: /^Opérateur/ }).selectOption(operator.code);
+  await page.getByRole('textbox', { name: /^Taille maximale d'une pièce jointe de l'opérateur/ }).fill('vingt');
+  await page.getByRole('button', { name: 'Créer la démarche' }).click();
+  await page.getByText('Indiquez une taille en Mo').first().waitFor();
+  await accessible('Créer une démarche, with an error');
+  await page.getByRole('textbox', { name: /^Taille maximale d'une pièce jointe de l'opérateur/ }).fill('20');
+  await page.getByRole('textbox', { name: /^Formats acceptés de l'opérateur/ }).fill('application/pdf');
+  const messages = page.getByLabel(/échanger des messages/);
+  assert.ok(await messages.isChecked(), 'messages are allowed by default');
+  await messages.focus();
+  await page.keyboard.press('Space');
+  assert.ok(!(await messages.isChecked()));
+  await fitsNarrowScreen('Créer une démarche');
+  await page.getByRole('button', { name: 'Créer la démarche' }).click();
+  await page.getByRole('heading', { name: 'Démarche créée' }).waitFor();
+  await page.getByRole('heading', { name: `Démarche - ${procedure.title}`, level: 1 }).waitFor();
+  const info = page.locator('.hubee-details').first();
+  await info.getByText('20 Mo').first().waitFor();
+  assert.match(await info.innerText(), /Messages\s+Non/);
+  await accessible('Démarche');
+  await fitsNarrowScreen('Démarche');
+});
+
+await step('a rule of the procedure changes: the retention of its attachments', async () => {
+  await page.getByRole('textbox', { name: /^Purge des pièces jointes, en jours/ }).fill('10');
+  await page.getByRole('button', { name: 'Enregistrer les modifications' }).click();
+  await page.getByRole('heading', { name: 'Modifications enregistrées' }).waitFor();
+  await page
+    .locator('.hubee-details')
+    .getByText(/Purge des pièces jointes : 10 jours après/)
+    .waitFor();
+});
+
+await step(
+  "the platform's ADMIN client, created in the back office, subscribes the mairie to the procedure",
+  async () => {
+    await mainMenu().getByRole('link', { name: 'Clients API' }).click();
+    await page.getByRole('heading', { name: 'Clients API', level: 1 }).waitFor();
+    await page.getByRole('rowheader', { name: 'dgs-osl' }).waitFor();
+    await accessible('Clients API');
+    await fitsNarrowScreen('Clients API');
+    await page.getByRole('link', { name: 'Créer un client API' }).click();
+    await page.getByRole('heading', { name: 'Créer un client API' }).waitFor();
+    await choose(page.getByLabel(/^Administration \(ADMIN\)/));
+    await page.getByRole('textbox', { name: /^SIRET/ }).fill('11000099000009');
+    await page.getByRole('textbox', { name: /^Code établissement/ }).fill('00000');
+    await page.getByRole('button', { name: 'Créer le client API' }).click();
+    await page.getByRole('heading', { name: 'Client API créé' }).waitFor();
+    const clientId = await page.locator('[data-credential="client_id"]').inputValue();
+    const secret = await page.locator('[data-credential="client_secret"]').inputValue();
+    const admin = await token(base, clientId, secret, 'ADMIN');
+    const body = {
+      datapassId: Date.now() % 1_000_000_000,
+      processCode: procedure.code,
+      subscriber: { type: 'SI', ...VALFLEURI },
+      accessMode: 'PORTAIL',
+      notificationFrequency: 'unitaire',
+      email: `etat-civil.${run}@valfleuri.example`,
+      localAdministrator: { firstName: 'Alice', lastName: 'Martin', email: ADMIN },
+    };
+    const call = async (method, path, json) => {
+      const response = await fetch(`${base}/referential/v1${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(json),
+      });
+      const answer = await response.json();
+      assert.ok(response.ok, `${method} ${path}: ${response.status} ${JSON.stringify(answer)}`);
+      return answer;
+    };
+    const created = await call('POST', '/subscriptions', body);
+    await call('PUT', `/subscriptions/${created.id}`, { ...body, status: 'Actif' });
+  },
+);
+
+await step('the operator gets its client: the secret, shown once and copied, deposits a dossier', async () => {
+  await page.goto(`${base}/national/clients-api/nouveau?siret=${operator.siret}&branchCode=00000`);
+  await page.getByRole('heading', { name: 'Créer un client API' }).waitFor();
+  await choose(page.getByLabel(/^Opérateur \(OSL\)/));
+  assert.equal(await page.getByRole('textbox', { name: /^SIRET/ }).inputValue(), operator.siret);
+  await page.getByRole('button', { name: 'Créer le client API' }).click();
+  await page.getByRole('heading', { name: 'Secret du client API : copiez-le maintenant' }).waitFor();
+  await page.getByText('Le secret ne sera plus jamais affiché').waitFor();
+  nationalRun.clientId = await page.locator('[data-credential="client_id"]').inputValue();
+  nationalRun.secret = await page.locator('[data-credential="client_secret"]').inputValue();
+  await page.getByRole('button', { name: 'Copier : Secret (client_secret)' }).click();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), nationalRun.secret);
+  await accessible('Client API créé, its secret shown once');
+  await fitsNarrowScreen('Client API créé');
+  nationalRun.token = await token(base, nationalRun.clientId, nationalRun.secret, 'OSL');
+  nationalRun.dossier = await depositDossier(base, nationalRun.token, {
+    processCode: procedure.code,
+    number: `E2E-${run}-NAT-01`.toUpperCase(),
+    applicant: { lastName: 'Moreau', firstName: 'Jeanne' },
+    recipient: VALFLEURI,
+    files: [file('ER20190860001_20190517_1512_VA.pdf', 'PJ', 'application/pdf')],
+  });
+});
+
+const folderRead = (accessToken) =>
+  fetch(`${base}/teledossiers/v1/folders/${nationalRun.dossier.folderId}`, {
+    headers: { Authorization: `Bearer ${accessToken}` },
+  }).then((r) => r.status);
+
+await step('the client is disabled after a confirmation: its token is refused at once', async () => {
+  assert.equal(await folderRead(nationalRun.token), 200);
+  await page.getByRole('link', { name: "Les clients API de l'organisation" }).click();
+  await page.getByRole('heading', { name: 'Clients API', level: 1 }).waitFor();
+  await page.waitForURL(new RegExp(`siret=${operator.siret}`));
+  await page.getByRole('rowheader', { name: nationalRun.clientId }).waitFor();
+  await confirmIn(
+    page.getByRole('button', { name: `Désactiver le client ${nationalRun.clientId}` }),
+    'Désactiver le client API',
+    'Désactiver le client',
+  );
+  await page.getByRole('heading', { name: 'Client API désactivé' }).waitFor();
+  await page
+    .getByRole('row', { name: new RegExp(nationalRun.clientId) })
+    .getByText('Désactivé')
+    .waitFor();
+  assert.equal(await folderRead(nationalRun.token), 401, 'the live token is refused');
+  await assert.rejects(token(base, nationalRun.clientId, nationalRun.secret, 'OSL'), /401|400/);
+  await accessible('Clients API with a disabled client');
+});
+
+await step('enabled again, the client gets a new secret and the old one is revoked at once', async () => {
+  await page.getByRole('button', { name: `Réactiver le client ${nationalRun.clientId}` }).click();
+  await page.getByRole('heading', { name: 'Client API réactivé' }).waitFor();
+  await page.getByRole('button', { name: `Nouveau secret pour le client ${nationalRun.clientId}` }).click();
+  const dialog = page.getByRole('dialog', { name: 'Générer un nouveau secret' });
+  await dialog.waitFor();
+  await settled(page);
+  await choose(dialog.getByLabel(/Révoquer l'ancien secret immédiatement/));
+  await accessible('dialog "Générer un nouveau secret"');
+  await dialog.getByRole('button', { name: 'Générer le secret' }).click();
+  await page.getByRole('heading', { name: "Nouveau secret généré, l'ancien est révoqué" }).waitFor();
+  const secret = await page.locator('[data-credential="client_secret"]').inputValue();
+  assert.notEqual(secret, nationalRun.secret);
+  await assert.rejects(token(base, nationalRun.clientId, nationalRun.secret, 'OSL'), /401|400/, 'revoked at once');
+  nationalRun.token = await token(base, nationalRun.clientId, secret, 'OSL');
+  assert.equal(await folderRead(nationalRun.token), 200);
+  await accessible('Clients API with a new secret');
+});
+
+await step('the procedure is closed after a confirmation: the operator can no longer deposit', async () => {
+  await mainMenu().getByRole('link', { name: 'Démarches' }).click();
+  await page.getByRole('link', { name: procedure.code, exact: true }).click();
+  await page.getByRole('heading', { name: `Démarche - ${procedure.title}`, level: 1 }).waitFor();
+  await confirmIn(page.getByRole('button', { name: 'Fermer la démarche' }), 'Fermer la démarche', 'Fermer la démarche');
+  await page.getByRole('heading', { name: 'Démarche fermée' }).waitFor();
+  await page.locator('.hubee-details .fr-badge', { hasText: 'Fermée' }).waitFor();
+  await assert.rejects(
+    depositDossier(base, nationalRun.token, {
+      processCode: procedure.code,
+      number: `E2E-${run}-NAT-02`.toUpperCase(),
+      applicant: { lastName: 'Moreau', firstName: 'Jeanne' },
+      recipient: VALFLEURI,
+      files: [file('ER20190860001_20190517_1512_VA.pdf', 'PJ', 'application/pdf')],
+    }),
+    /closed to new folders/,
+  );
+  assert.equal(await folderRead(nationalRun.token), 200, 'what it holds stays readable');
+});
+
+await step('the journal lists these actions, newest first, with the fields each changed', async () => {
+  await mainMenu().getByRole('link', { name: 'Journal' }).click();
+  await page.getByRole('heading', { name: 'Journal des actions nationales' }).waitFor();
+  const rows = page.locator('#journal tbody tr');
+  await rows.first().waitFor();
+  const actions = await page.locator('#journal tbody th').allInnerTexts();
+  assert.deepEqual(actions, [
+    "Fermeture d'une démarche",
+    "Nouveau secret d'un client API",
+    "Réactivation d'un client API",
+    "Désactivation d'un client API",
+    "Création d'un client API",
+    "Création d'un client API",
+    "Modification d'une démarche",
+    "Création d'une démarche",
+    "Modification d'une organisation",
+    "Modification d'une organisation",
+  ]);
+  const closing = await rows.nth(0).innerText();
+  assert.match(closing, new RegExp(`Démarche ${procedure.code}`));
+  assert.match(closing, /Fermée : non\s*→\s*devient\s*oui/);
+  assert.match(closing, /Nadia Roux/);
+  assert.match(await rows.nth(6).innerText(), /Conservation : par défaut\s*→\s*devient\s*purge 10 jours/);
+  assert.doesNotMatch(await page.locator('#journal').innerText(), /argon2|client_secret/);
+  await rows
+    .nth(0)
+    .getByRole('link', { name: `Démarche ${procedure.code}` })
+    .waitFor();
+  await accessible('Journal');
+  // Ten a page: the first action is on the next one.
+  await page.getByRole('button', { name: 'Page suivante' }).click();
+  await page.getByText('Page 2 : 1 action').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('role')), 'status', 'the focus follows');
+  assert.deepEqual(await page.locator('#journal tbody th').allInnerTexts(), ["Création d'une organisation"]);
+  assert.match(await rows.nth(0).innerText(), new RegExp(`Code : ${operator.code}`));
+  await page.getByRole('button', { name: 'Page précédente' }).click();
+  await page.getByText('Page 1 : 10 actions').waitFor();
+  await accessible('Journal');
+  await fitsNarrowScreen('Journal');
+});
+
+await step('the national administrator gets no local page: the inbox is refused', async () => {
+  await page.goto(`${base}/teledossiers`);
+  await page.getByRole('heading', { name: 'Accès refusé' }).waitFor();
+  await page.getByRole('heading', { name: "L'administration nationale n'a pas accès à cette page" }).waitFor();
+  assert.equal(await mainMenu().getByRole('link', { name: 'Télédossiers' }).count(), 0);
+  const status = await page.evaluate(() => fetch('/portail/v1/cases').then((r) => r.status));
+  assert.equal(status, 403, 'the hub refuses the inbox too');
+  await accessible('Accès refusé to the national administrator');
+  await page.getByRole('link', { name: "Aller à l'administration nationale" }).click();
+  await page.waitForURL(`${base}/national/organisations`);
   await signOut();
 });
 

@@ -49,9 +49,26 @@ const PAGES: &[&str] = &[
     "/teledossiers",
     "/comptes",
     "/abonnements",
+    // The national back office (`/national/nouvelle-demarche`: any word under
+    // `/national/demarches/` may be a procedure's code).
+    "/national",
+    "/national/organisations",
+    "/national/demarches",
+    "/national/nouvelle-demarche",
+    "/national/clients-api",
+    "/national/journal",
 ];
 /// Pages with one more path segment (`/dossiers/{id}`, `/comptes/{email}`, `/abonnements/{id}`).
-const PAGE_PREFIXES: &[&str] = &["/dossiers/", "/comptes/", "/abonnements/"];
+const PAGE_PREFIXES: &[&str] = &[
+    "/dossiers/",
+    "/comptes/",
+    "/abonnements/",
+    "/national/organisations/",
+    "/national/demarches/",
+    "/national/clients-api/",
+];
+/// Pages with two more path segments (`/national/organisations/{siret}/{branchCode}`).
+const TWO_SEGMENT_PAGE_PREFIXES: &[&str] = &["/national/organisations/"];
 
 /// Whether `path` is one of the front's pages (answered with `index.html`). The CloudFront
 /// function `WebPages` of infra/template.yaml does the same on AWS.
@@ -60,6 +77,11 @@ pub fn is_page(path: &str) -> bool {
         || PAGE_PREFIXES
             .iter()
             .any(|prefix| path.strip_prefix(prefix).is_some_and(|rest| !rest.is_empty() && !rest.contains('/')))
+        || TWO_SEGMENT_PAGE_PREFIXES.iter().any(|prefix| {
+            path.strip_prefix(prefix)
+                .and_then(|rest| rest.split_once('/'))
+                .is_some_and(|(first, second)| !first.is_empty() && !second.is_empty() && !second.contains('/'))
+        })
 }
 
 /// The front, as the fallback of the API routes.
@@ -186,6 +208,49 @@ mod tests {
         assert!(is_page("/comptes/agent%40mairie.example"));
         for other in ["/dossiers/", "/dossiers/a/b", "/portail/v1/me", "/teledossiers/v1/cases", "/index.html", "/x"] {
             assert!(!is_page(other), "{other}");
+        }
+        for national in [
+            "/national",
+            "/national/organisations",
+            "/national/organisations/nouvelle",
+            "/national/organisations/11001401600015/75108",
+            "/national/demarches/CERTDC",
+            "/national/nouvelle-demarche",
+            "/national/clients-api/nouveau",
+            "/national/journal",
+        ] {
+            assert!(is_page(national), "{national}");
+        }
+        for other in [
+            "/national/",
+            "/national/organisations/11001401600015/",
+            "/national/organisations//75108",
+            "/national/organisations/a/b/c",
+            "/national/demarches/a/b",
+            "/national/journal/x",
+        ] {
+            assert!(!is_page(other), "{other}");
+        }
+    }
+
+    /// Every page the front routes (web/src/js/routes.js) is answered with the index: a route
+    /// added there and not here would be a 404 on reload or from a link.
+    #[test]
+    fn every_route_of_the_front_is_a_page() {
+        let routes = concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/src/js/routes.js");
+        let routes = std::fs::read_to_string(routes).unwrap();
+        let paths: Vec<String> = routes
+            .split("path: '")
+            .skip(1)
+            .filter_map(|rest| rest.split_once('\'').map(|(path, _)| path.to_owned()))
+            .collect();
+        assert!(paths.len() > 10, "the routes are read: {paths:?}");
+        for path in paths {
+            // A parameter (`:id`) stands for any one segment.
+            let sample: Vec<&str> =
+                path.split('/').map(|segment| if segment.starts_with(':') { "x1" } else { segment }).collect();
+            let sample = sample.join("/");
+            assert!(is_page(&sample), "{path} ({sample}) is routed by the front but not answered with the index");
         }
     }
 

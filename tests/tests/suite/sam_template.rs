@@ -306,13 +306,29 @@ fn cloudfront_rewrites_the_same_page_addresses_as_the_local_hub() {
         "/teledossiers/v1/notifications",
         "/portail/v1/me",
         "/abonnementsx/1",
+        "/national",
+        "/national/organisations",
+        "/national/organisations/nouvelle",
+        "/national/organisations/11001401600015/75108",
+        "/national/organisations/11001401600015/",
+        "/national/organisations//75108",
+        "/national/organisations/a/b/c",
+        "/national/demarches",
+        "/national/demarches/CERTDC",
+        "/national/demarches/CERTDC/x",
+        "/national/nouvelle-demarche",
+        "/national/clients-api",
+        "/national/clients-api/nouveau",
+        "/national/journal",
+        "/national/journal/x",
+        "/national/",
     ];
     let code = format!(
         "{}\nconst paths = JSON.parse(process.argv[1]);\n\
          console.log(JSON.stringify(paths.map((uri) => handler({{ request: {{ uri }} }}).uri)));",
         text(&function["FunctionCode"])
     );
-    let list = serde_json::to_string(&paths).unwrap();
+    let list = serde_json::to_string(&paths[..]).unwrap();
     let run =
         std::process::Command::new("node").args(["-e", &code, &list]).output().expect("node, as for the web suites");
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));

@@ -45,6 +45,14 @@ async fn every_page_address_answers_the_front_with_the_security_headers() {
         "/comptes/agent%40mairie.example",
         "/abonnements",
         "/abonnements/0b5c3c3e-3d1f-4f7e-9a59-1b1f7a3e2c11",
+        "/national",
+        "/national/organisations?siret=110014016",
+        "/national/organisations/nouvelle",
+        "/national/organisations/11001401600015/75108",
+        "/national/demarches/CERTDC",
+        "/national/nouvelle-demarche",
+        "/national/clients-api/nouveau",
+        "/national/journal",
     ] {
         let r = hub.request(Method::GET, path).send().await.unwrap();
         assert_secured(&r, path);

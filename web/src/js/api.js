@@ -292,3 +292,30 @@ export const invitations = {
   accept: (organisation) => request('POST', `/me/invitations/${enc(organisation)}`),
   decline: (organisation) => request('DELETE', `/me/invitations/${enc(organisation)}`),
 };
+
+// The national back office (`/national/…`, HubEE's own team): metadata only. Listings answer
+// `{items, nextCursor}` (the procedures: an array); organisations are named `{siret}/{branchCode}`.
+export const national = {
+  /** Query: `siret` (a SIRET or its first digits), `name`, `type`, `toComplete`, `cursor`, `limit`. */
+  organisations: (query) => get('/national/organisations', query),
+  createOrganisation: (organisation) => post('/national/organisations', organisation),
+  /** The organisation with its subscriptions, accounts (names and types) and API clients. */
+  organisation: (siret, branchCode) => get(`/national/organisations/${enc(siret)}/${enc(branchCode)}`),
+  /** `{name?, contacts?, closed?}`: what is present changes; a name clears "à compléter". */
+  updateOrganisation: (siret, branchCode, change) =>
+    patch(`/national/organisations/${enc(siret)}/${enc(branchCode)}`, change),
+  procedures: () => get('/national/procedures'),
+  createProcedure: (procedure) => post('/national/procedures', procedure),
+  procedure: (code) => get(`/national/procedures/${enc(code)}`),
+  updateProcedure: (code, change) => patch(`/national/procedures/${enc(code)}`, change),
+  /** Query: `siret`, `branchCode` (with `siret`), `scope`, `processCode`, `disabled`, `cursor`, `limit`. */
+  apiClients: (query) => get('/national/api-clients', query),
+  /** The answer carries `clientSecret`, shown once. */
+  createApiClient: (client) => post('/national/api-clients', client),
+  setApiClientDisabled: (clientId, disabled) => patch(`/national/api-clients/${enc(clientId)}`, { disabled }),
+  /** A new secret, shown once; the previous one works 24 hours more unless `revokePrevious`. */
+  rotateSecret: (clientId, revokePrevious = false) =>
+    post(`/national/api-clients/${enc(clientId)}/secret`, revokePrevious ? { revokePrevious: true } : {}),
+  /** `{items, nextCursor}`, newest first. */
+  journal: (query) => get('/national/journal', query),
+};

@@ -5,7 +5,7 @@ import { auth, onSessionExpired } from './api.js';
 import { fill, h } from './dom.js';
 import { ROUTES, SECTIONS } from './routes.js';
 import { navigate, start, toSignIn } from './router.js';
-import { flash, load, onUserChange, organisation, signedOut, user } from './session.js';
+import { flash, idleMinutes, load, onUserChange, organisation, signedOut, user } from './session.js';
 import { alert } from './ui/feedback.js';
 
 const slots = (name) => [...document.querySelectorAll(`[data-slot="${name}"]`)];
@@ -89,12 +89,13 @@ async function boot() {
   });
   onSessionExpired(() => {
     if (!user() || signingOut) return;
+    const idle = idleMinutes();
     signedOut();
     toSignIn({
       message: {
         type: 'warning',
         title: 'Votre session a expiré',
-        text: 'Pour protéger les données, la session se ferme après 30 minutes sans activité, 12 heures après la connexion, ou quand votre compte change. Reconnectez-vous pour continuer.',
+        text: `Pour protéger les données, la session se ferme après ${idle} minutes sans activité, 12 heures après la connexion, ou quand votre compte change. Reconnectez-vous pour continuer.`,
       },
     });
   });

@@ -82,6 +82,22 @@ const EXACT = {
     "Plus de 50 000 télédossiers correspondent à la recherche : précisez-la (onglet, démarche, période de transmission) pour l'exporter.",
   'The export is larger than this deployment can answer: narrow the search to export it':
     "L'export est trop volumineux pour être téléchargé en une fois : précisez la recherche (onglet, démarche, période de transmission).",
+  // The national back office.
+  'Organisation is not found': "Cette organisation n'existe pas.",
+  'Procedure is not found': "Cette démarche n'existe pas.",
+  'API client is not found': "Ce client API n'existe pas.",
+  'An operator (OSL) needs the code its procedures name':
+    'Un opérateur (OSL) a besoin du code que ses démarches citent.',
+  'Only an operator (OSL) has a code': 'Seul un opérateur (OSL) a un code opérateur.',
+  'An SI client belongs to one subscription: processCode is required':
+    "Un client SI sert un abonnement de l'organisation : choisissez sa démarche.",
+  'Only an SI client names a procedure': "Seul le client d'un service instructeur (SI) est lié à une démarche.",
+  'not a cursor this listing issued': 'Cette page de résultats a expiré : relancez la recherche.',
+  '1 to 14 digits': 'Saisissez de 1 à 14 chiffres (un SIRET ou un SIREN).',
+  'only with siret': "Le code établissement ne filtre qu'avec un SIRET.",
+  'code, title and operator are required': "Le code, l'intitulé et l'opérateur de la démarche sont obligatoires.",
+  'Numeric instance is lower than the required minimum (minimum: 0) or not an integer':
+    'Saisissez un nombre entier positif.',
 };
 
 /** Messages with values in them: a pattern, and the French sentence built from its groups. */
@@ -152,6 +168,53 @@ const PATTERNS = [
     /X-File-Name .* and Content-Length are required$/,
     () => 'Le nom du fichier est obligatoire (255 caractères au plus).',
   ],
+  // The national back office.
+  [
+    /^Organisation (\d+)-(\w+) already exists$/,
+    (siret, branch) => `L'organisation de SIRET ${siret} et de code établissement ${branch} existe déjà.`,
+  ],
+  [
+    /^Operator code (\S+) is already taken$/,
+    (code) => `Le code opérateur ${code} est déjà pris par une autre organisation.`,
+  ],
+  [
+    /^Organisation \S+ or its operator code was created meanwhile$/,
+    () => "L'organisation ou son code opérateur vient d'être créé par ailleurs : vérifiez la liste des organisations.",
+  ],
+  [
+    /^Operator (\S+) does not exist$/,
+    (code) => `L'opérateur ${code} n'existe pas : créez d'abord l'organisation opérateur (OSL) avec ce code.`,
+  ],
+  [/^Procedure (\S+) already exists$/, (code) => `La démarche ${code} existe déjà.`],
+  [
+    /^A (\w+) client belongs to an organisation of type (\w+)$/,
+    (scope, type) =>
+      `Un client ${scope} appartient à une organisation de type ${{ Osl: 'OSL', Si: 'SI', Admin: 'ADMIN' }[type] ?? type} : vérifiez le SIRET ou la portée.`,
+  ],
+  [
+    /^Organisation (\S+) does not exist$/,
+    (org) => `Aucune organisation n'a ce SIRET et ce code établissement (${org}).`,
+  ],
+  [/^Organisation (\S+) is closed$/, (org) => `L'organisation ${org} est fermée : elle ne reçoit plus de client API.`],
+  [
+    /^Organisation (\S+) has no subscription to (\S+)$/,
+    (org, code) => `L'organisation ${org} n'est pas abonnée à la démarche ${code}.`,
+  ],
+  [/is not a valid SIRET$/, () => 'Numéro SIRET invalide : 14 chiffres, clé de contrôle comprise.'],
+  [/is not a valid branch code$/, () => 'Code établissement invalide : 1 à 10 lettres ou chiffres.'],
+  [
+    /is not an operator code/,
+    () => 'Code opérateur invalide : 1 à 30 caractères parmi les majuscules, les chiffres, _ et -.',
+  ],
+  [
+    /^purgeAfterStatus must be SENT or a later status/,
+    () =>
+      "La purge ne peut être décomptée qu'à partir d'un télédossier transmis au service, ou d'un statut plus avancé.",
+  ],
+  [/^\w+ must be at most (\d+) days$/, (max) => `Le délai ne doit pas dépasser ${max} jours.`],
+  [/^String is empty or longer than (\d+)$/, (max) => `Chaque valeur doit contenir de 1 à ${max} caractères.`],
+  [/^Array is too long \(must have at most (\d+) elements/, (max) => `${max} éléments au plus.`],
+  [/is not SI, OSL or ADMIN$|is not compatible or strict$|is not a scope \(/, () => 'Valeur non reconnue.'],
   [/^Malformed JSON/, () => "La demande envoyée n'a pas pu être lue : rechargez la page puis recommencez."],
   [
     /^Object instance has properties which are not allowed/,
@@ -196,6 +259,33 @@ export const FIELDS = {
   active: 'Actif',
   role: 'Rôle',
   name: 'Nom',
+  // The national back office.
+  siret: 'SIRET',
+  branchCode: 'Code établissement',
+  type: "Type d'organisation",
+  contacts: 'Contacts',
+  toComplete: 'À compléter',
+  closed: 'Fermeture',
+  title: 'Intitulé',
+  description: 'Description',
+  legalFramework: 'Cadre juridique',
+  operator: 'Opérateur',
+  statusPolicy: 'Contrôle des statuts',
+  maxAttachmentSize: "Taille maximale (pièces de l'opérateur)",
+  allowedMimeTypes: "Formats acceptés (pièces de l'opérateur)",
+  instructingDeposits: 'Dépôts des services instructeurs',
+  instructingMaxAttachmentSize: 'Taille maximale (dépôts des services)',
+  instructingAllowedMimeTypes: 'Formats acceptés (dépôts des services)',
+  awaitingComplements: 'Demande de compléments',
+  messages: 'Messages',
+  retention: 'Conservation',
+  purgeAfterStatus: 'Début du décompte de la purge',
+  purgeDelayDays: 'Délai de purge',
+  archiveDelayDays: "Délai d'archivage",
+  deleteDelayDays: 'Délai de suppression',
+  scope: 'Portée',
+  disabled: 'État',
+  revokePrevious: 'Ancien secret',
 };
 
 function actionLabel(code) {
@@ -236,10 +326,10 @@ export function forStatus(status) {
   return BY_STATUS[status] ?? (status >= 500 ? BY_STATUS[500] : BY_STATUS[400]);
 }
 
-// `[ERROR][REQUEST][POST /portail/v1/accounts @body.phoneNumber] message` or
-// `[ERROR][REQUEST] @query.status: message`.
+// `[ERROR][REQUEST][POST /portail/v1/accounts @body.phoneNumber] message`,
+// `[ERROR][REQUEST] @query.status: message` or `[ERROR][REQUEST][GET /portail/v1/…] @query.siret: message`.
 const VALIDATION_LINE =
-  /^\[ERROR\]\[REQUEST\](?:\[[^\]@]*@(?:body|query|header|path)(\S*?)\](?:\s|$)|\s*@(?:body|query|header|path)([^:\s]*):)\s*(.*)$/;
+  /^\[ERROR\]\[REQUEST\](?:\[[^\]@]*@(?:body|query|header|path)(\S*?)\](?:\s|$)|(?:\[[^\]@]*\])?\s*@(?:body|query|header|path)([^:\s]*):)\s*(.*)$/;
 
 /** Rule messages that are about one field of the form that sent them. */
 const RULE_FIELDS = [

@@ -47,6 +47,7 @@ function match(pathname) {
 
 /** Where to land after sign-in, or when the address is `/`. */
 export function home() {
+  if (can.national()) return '/national/organisations';
   if (can.readDossiers()) return '/teledossiers';
   if (can.manageUsers()) return '/comptes';
   if (can.readSubscriptions()) return '/abonnements';
@@ -101,6 +102,16 @@ async function render(initial) {
     return toSignIn();
   } else if (found.route.signedOut && user()) {
     return navigate(home() ?? '/', { replace: true });
+  } else if (found.route.allowed && !found.route.allowed() && can.national()) {
+    // A national administrator on a local page: the hub would answer 403 anyway.
+    messagePage(view, 'Accès refusé', [
+      alert({
+        type: 'error',
+        title: "L'administration nationale n'a pas accès à cette page",
+        text: "Les télédossiers, les comptes et les abonnements d'une organisation sont réservés à ses agents et administrateurs locaux : l'administration nationale travaille sur les métadonnées seulement.",
+      }),
+      h('p', {}, h('a', { class: 'fr-link', href: '/national' }, "Aller à l'administration nationale")),
+    ]);
   } else if (found.route.allowed && !found.route.allowed()) {
     messagePage(
       view,

@@ -46,6 +46,68 @@ export const ROUTES = [
     allowed: can.readSubscriptions,
     page: () => import('./pages/subscription.js'),
   },
+  // The national back office (HubEE's own team): metadata only, never a dossier.
+  {
+    path: '/national',
+    title: 'Administration nationale',
+    allowed: can.national,
+    page: () => import('./pages/national/home.js'),
+  },
+  {
+    path: '/national/organisations',
+    title: 'Organisations',
+    allowed: can.national,
+    page: () => import('./pages/national/organisations.js'),
+  },
+  {
+    path: '/national/organisations/nouvelle',
+    title: 'Créer une organisation',
+    allowed: can.national,
+    page: () => import('./pages/national/organisation-new.js'),
+  },
+  {
+    path: '/national/organisations/:siret/:branchCode',
+    title: 'Organisation',
+    allowed: can.national,
+    page: () => import('./pages/national/organisation.js'),
+  },
+  {
+    path: '/national/demarches',
+    title: 'Démarches',
+    allowed: can.national,
+    page: () => import('./pages/national/procedures.js'),
+  },
+  // Not under /national/demarches/: any word there may be a procedure's code.
+  {
+    path: '/national/nouvelle-demarche',
+    title: 'Créer une démarche',
+    allowed: can.national,
+    page: () => import('./pages/national/procedure-new.js'),
+  },
+  {
+    path: '/national/demarches/:code',
+    title: 'Démarche',
+    allowed: can.national,
+    page: () => import('./pages/national/procedure.js'),
+  },
+  {
+    path: '/national/clients-api',
+    title: 'Clients API',
+    allowed: can.national,
+    page: () => import('./pages/national/api-clients.js'),
+  },
+  {
+    path: '/national/clients-api/nouveau',
+    title: 'Créer un client API',
+    allowed: can.national,
+    page: () => import('./pages/national/api-client-new.js'),
+  },
+  {
+    path: '/national/journal',
+    title: 'Journal des actions nationales',
+    allowed: can.national,
+    page: () => import('./pages/national/journal.js'),
+  },
 ];
 
 /** The sections of the main menu, for those who may use them. */
@@ -53,4 +115,18 @@ export const SECTIONS = [
   { href: '/teledossiers', label: 'Télédossiers', allowed: can.readDossiers, paths: ['/teledossiers', '/dossiers/'] },
   { href: '/comptes', label: 'Gestion des comptes', allowed: can.manageUsers, paths: ['/comptes'] },
   { href: '/abonnements', label: 'Gestion des abonnements', allowed: can.readSubscriptions, paths: ['/abonnements'] },
+  {
+    href: '/national/organisations',
+    label: 'Organisations',
+    allowed: can.national,
+    paths: ['/national/organisations'],
+  },
+  {
+    href: '/national/demarches',
+    label: 'Démarches',
+    allowed: can.national,
+    paths: ['/national/demarches', '/national/nouvelle-demarche'],
+  },
+  { href: '/national/clients-api', label: 'Clients API', allowed: can.national, paths: ['/national/clients-api'] },
+  { href: '/national/journal', label: 'Journal', allowed: can.national, paths: ['/national/journal'] },
 ];

@@ -54,6 +54,9 @@ function rolesIn(org) {
 /** Whether the person holds one of `roles` in some organisation it acts for (its own roles at
  * home; a technical delegate's roles elsewhere are those each organisation gave it). */
 function hasRole(...roles) {
+  // A national administrator holds no role in any organisation, whatever its account says: the
+  // hub answers it 403 on every local page (docs/WEB.md, "The national back office").
+  if (isNational()) return false;
   const held = [...(current?.roles ?? []), ...(current?.organisations ?? []).flatMap(rolesIn)];
   return held.some((role) => roles.includes(role));
 }
@@ -65,7 +68,19 @@ export const can = {
   manageUsers: () => hasRole('GESTION_UTILISATEURS'),
   readSubscriptions: () => hasRole('CONSULTATION_ABONNEMENTS', 'GESTION_ABONNEMENTS'),
   manageSubscriptions: () => hasRole('GESTION_ABONNEMENTS'),
+  /** The national back office (`/national/…`): HubEE's own team, metadata only. */
+  national: () => isNational(),
 };
+
+/** A national administrator (`NATIONAL_ADMIN`, HubEE's own team). */
+function isNational() {
+  return current?.actorType === 'NATIONAL_ADMIN';
+}
+
+/** How many idle minutes end the person's sessions (the hub's rule: 15 for the national team). */
+export function idleMinutes(person = current) {
+  return person?.actorType === 'NATIONAL_ADMIN' ? 15 : 30;
+}
 
 /** The organisation the person works for (a technical delegate's own first). */
 export function organisation() {

@@ -10,72 +10,13 @@ import { add, fill, h } from '../dom.js';
 import { dateTime, day, parisMidnight, todayInParis } from '../format.js';
 import { ACCESS_MODES, FREQUENCIES, deliveryBadge, procedureName, subscriptionBadge } from '../labels.js';
 import { can } from '../session.js';
-import { alert, announce, show } from '../ui/feedback.js';
+import { credentialsPanel } from '../ui/credentials.js';
+import { alert, show } from '../ui/feedback.js';
 import { button, clearProblems, form, radioGroup, showError, showProblems, textField } from '../ui/forms.js';
 import { details, pageTitle, section, table } from '../ui/layout.js';
 import { modal } from '../ui/modal.js';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
-/** Copies a value, and says so. */
-async function copy(value, what) {
-  try {
-    await navigator.clipboard.writeText(value);
-    announce(`${what} copié dans le presse-papiers.`);
-  } catch {
-    announce(`La copie automatique n'est pas possible : sélectionnez le texte du champ ${what}, puis copiez-le.`);
-  }
-}
-
-/** The API credentials, shown once, each with a "Copier" button. */
-function credentialsPanel(credentials) {
-  const line = (label, value, name) => {
-    const id = `identifiant-${name}`;
-    return h(
-      'div',
-      { class: 'fr-input-group' },
-      h('label', { class: 'fr-label', for: id }, label),
-      h(
-        'div',
-        { class: 'fr-input-wrap fr-input-wrap--addon' },
-        h('input', {
-          class: 'fr-input hubee-credential',
-          id,
-          name,
-          type: 'text',
-          readonly: true,
-          value,
-          'data-credential': name,
-          spellcheck: 'false',
-          autocomplete: 'off',
-        }),
-        button('Copier', {
-          kind: 'secondary',
-          'aria-label': `Copier : ${label}`,
-          on: { click: () => copy(value, label) },
-        }),
-      ),
-    );
-  };
-  return h(
-    'div',
-    { class: 'fr-mb-4w', 'data-credentials': '' },
-    alert({
-      type: 'warning',
-      title: "Identifiants de l'API : copiez-les maintenant",
-      text: 'Collez-les dans votre logiciel métier. Le secret ne sera plus jamais affiché : en cas de perte, régénérez-en un nouveau.',
-      level: 3,
-    }),
-    line('Identifiant client (client_id)', credentials.clientId, 'client_id'),
-    line('Secret (client_secret)', credentials.clientSecret, 'client_secret'),
-    credentials.previousSecretValidUntil &&
-      h(
-        'p',
-        { class: 'fr-hint-text' },
-        `L'ancien secret reste valable jusqu'au ${dateTime(credentials.previousSecretValidUntil)}, le temps de mettre à jour votre logiciel.`,
-      ),
-  );
-}
 
 export async function render(view, { params, setTitle, isCurrent }) {
   const id = params.id;

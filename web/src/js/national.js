@@ -1,0 +1,282 @@
+// The national back office's words and checks (`/national/…`, the API's `/portail/v1/national`):
+// organisation types, scopes, the journal's actions and fields in French, SIRET and size checks,
+// and the changes between two states the journal records. No DOM here: node tests it as is.
+
+import { size } from './format.js';
+import { statusLabel } from './labels.js';
+
+export const ORG_TYPES = {
+  SI: 'Service instructeur (SI)',
+  OSL: 'Opérateur de service en ligne (OSL)',
+  ADMIN: 'Administration de la plateforme (ADMIN)',
+};
+
+/** The same, short, for tables. */
+export const ORG_TYPES_SHORT = { SI: 'Service instructeur', OSL: 'Opérateur', ADMIN: 'Plateforme' };
+
+export const SCOPES = {
+  OSL: 'Opérateur (OSL)',
+  SI: 'Service instructeur (SI)',
+  ADMIN: 'Administration (ADMIN)',
+  DATAPASS: 'DataPass (DATAPASS)',
+};
+
+/** The organisation type a scope's clients belong to (the hub refuses any other). */
+export const SCOPE_ORG_TYPE = { OSL: 'OSL', SI: 'SI', ADMIN: 'ADMIN', DATAPASS: 'ADMIN' };
+
+export const STATUS_POLICIES = {
+  compatible: 'Souple : tout statut documenté, de chaque partie',
+  strict: 'Stricte : seules les transitions du circuit de traitement',
+};
+
+export const NATIONAL_ACTOR = 'Administrateur national';
+
+/** The journal's actions (`<thing>.<verb>`); an action added since shows its code. */
+export const JOURNAL_ACTIONS = {
+  'organisation.create': "Création d'une organisation",
+  'organisation.update': "Modification d'une organisation",
+  'procedure.create': "Création d'une démarche",
+  'procedure.update': "Modification d'une démarche",
+  'procedure.close': "Fermeture d'une démarche",
+  'procedure.open': "Réouverture d'une démarche",
+  'apiClient.create': "Création d'un client API",
+  'apiClient.disable': "Désactivation d'un client API",
+  'apiClient.enable': "Réactivation d'un client API",
+  'apiClient.rotateSecret': "Nouveau secret d'un client API",
+};
+
+export function journalAction(code) {
+  return JOURNAL_ACTIONS[code] ?? code;
+}
+
+/** The statuses a procedure's purge clock may start from (SENT and later), in the portal's words. */
+export const PURGE_STATUSES = {
+  SENT: 'Transmis au service (Nouveau)',
+  SI_RECEIVED: 'Reçu',
+  IN_PROGRESS: 'En cours',
+  DONE: 'Traité, refusé ou clos',
+  ARCHIVED: 'Archivé',
+};
+
+/** The hub's retention defaults (docs/RETENTION.md), shown as hints. */
+export const RETENTION_DEFAULTS = {
+  purgeAfterStatus: 'DONE',
+  purgeDelayDays: 30,
+  archiveDelayDays: 90,
+  deleteDelayDays: 365,
+};
+export const MAX_DELAY_DAYS = 36_525;
+
+/** The largest attachment of a procedure without a limit of its own: 1 Gio. */
+export const DEFAULT_MAX_SIZE = 1024 ** 3;
+
+const MEBIBYTE = 1024 * 1024;
+
+/**
+ * A SIRET as the hub checks it: 14 digits and the Luhn key (La Poste's establishments, SIREN
+ * 356000000, follow their own rule: the sum of the digits is a multiple of 5).
+ */
+export function isSiret(value) {
+  if (!/^\d{14}$/.test(value ?? '')) return false;
+  const digits = [...value].map(Number);
+  if (value.startsWith('356000000') && value !== '35600000000048') {
+    return digits.reduce((a, b) => a + b, 0) % 5 === 0;
+  }
+  const sum = digits
+    .reverse()
+    .map((d, i) => (i % 2 === 1 ? (d * 2 > 9 ? d * 2 - 9 : d * 2) : d))
+    .reduce((a, b) => a + b, 0);
+  return sum % 10 === 0;
+}
+
+/** A branch code ("code établissement"): 1 to 10 letters or digits. */
+export function isBranchCode(value) {
+  return /^[A-Za-z0-9]{1,10}$/.test(value ?? '');
+}
+
+/** A procedure code: 1 to 30 letters, digits, `_` or `-`. */
+export function isProcessCode(value) {
+  return /^[A-Za-z0-9_-]{1,30}$/.test(value ?? '');
+}
+
+/** An operator code (`DGS`): 1 to 30 capitals, digits, `_` or `-`. */
+export function isOperatorCode(value) {
+  return /^[A-Z0-9_-]{1,30}$/.test(value ?? '');
+}
+
+/** A size field's value (`1,5` or `1.5` Mo) in bytes; `null` when empty, `NaN` when not a size. */
+export function parseMegabytes(text) {
+  const value = String(text ?? '')
+    .trim()
+    .replace(/\s/g, '')
+    .replace(',', '.');
+  if (value === '') return null;
+  if (!/^\d+(\.\d+)?$/.test(value)) return Number.NaN;
+  const bytes = Math.round(Number(value) * MEBIBYTE);
+  return bytes > 0 ? bytes : Number.NaN;
+}
+
+/** Bytes as a size field shows them, in Mo with a decimal comma (`1024`, `0,5`). */
+export function megabytes(bytes) {
+  if (typeof bytes !== 'number') return '';
+  const value = Math.round((bytes / MEBIBYTE) * 1000) / 1000;
+  return String(value).replace('.', ',');
+}
+
+/** A whole number of days from a field; `null` when empty, `NaN` when not 0 to the maximum. */
+export function parseDays(text) {
+  const value = String(text ?? '').trim();
+  if (value === '') return null;
+  if (!/^\d+$/.test(value)) return Number.NaN;
+  const days = Number(value);
+  return days <= MAX_DELAY_DAYS ? days : Number.NaN;
+}
+
+/** MIME types typed one per line (or separated by commas), without blanks or repeats. */
+export function mimeTypes(text) {
+  const seen = new Set();
+  for (const line of String(text ?? '').split(/[\n,;]/)) {
+    const type = line.trim().toLowerCase();
+    if (type) seen.add(type);
+  }
+  return [...seen];
+}
+
+/** A MIME type's shape: `type/subtype`. */
+export function isMimeType(value) {
+  return /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i.test(value);
+}
+
+/** `PJ ≤ 1 Go, PDF…`: a procedure's rules in a few words, for the list. */
+export function rulesSummary(p) {
+  const formats = p.allowedMimeTypes?.length ? p.allowedMimeTypes.join(', ') : 'tous formats';
+  return [
+    `Pièces jointes : ${size(p.maxAttachmentSize)} au plus, ${formats}`,
+    `Dépôts des services : ${p.instructingDeposits ? 'oui' : 'non'}`,
+    `Demande de compléments : ${p.awaitingComplements ? 'oui' : 'non'}`,
+    `Messages : ${p.messages ? 'oui' : 'non'}`,
+    `Statuts : ${p.statusPolicy === 'strict' ? 'contrôle strict' : 'contrôle souple'}`,
+  ];
+}
+
+// --- The journal's before and after -----------------------------------------------------------
+
+/** The fields the journal's states carry, in French. */
+export const FIELD_LABELS = {
+  siret: 'SIRET',
+  branchCode: 'Code établissement',
+  name: 'Nom',
+  type: 'Type',
+  code: 'Code',
+  contacts: 'Contacts',
+  closedAt: 'Fermée le',
+  toComplete: 'À compléter',
+  title: 'Intitulé',
+  description: 'Description',
+  legalFramework: 'Cadre juridique',
+  operator: 'Opérateur',
+  statusPolicy: 'Contrôle des statuts',
+  maxAttachmentSize: "Taille maximale (pièces de l'opérateur)",
+  allowedMimeTypes: "Formats acceptés (pièces de l'opérateur)",
+  instructingDeposits: 'Dépôts des services instructeurs',
+  instructingMaxAttachmentSize: 'Taille maximale (dépôts des services)',
+  instructingAllowedMimeTypes: 'Formats acceptés (dépôts des services)',
+  awaitingComplements: 'Demande de compléments',
+  messages: 'Messages',
+  closed: 'Fermée',
+  retention: 'Conservation',
+  clientId: 'Identifiant client',
+  scopes: 'Portée',
+  processCode: 'Démarche',
+  enabled: 'Actif',
+  disabled: 'Désactivé',
+  subscriptionSuspended: 'Abonnement suspendu',
+  secrets: 'Secrets',
+};
+
+const SIZE_FIELDS = new Set(['maxAttachmentSize', 'instructingMaxAttachmentSize']);
+
+const RETENTION_LABELS = {
+  purgeAfterStatus: 'purge après le statut',
+  purgeDelayDays: 'purge',
+  archiveDelayDays: 'archivage',
+  deleteDelayDays: 'suppression',
+};
+
+/** A value of a journal state in words (`oui`, `1 Go`, `Support <support@x.fr>`…). */
+export function describe(field, value, formatDate = (v) => v) {
+  if (value === null || value === undefined || value === '') return '—';
+  if (typeof value === 'boolean') return value ? 'oui' : 'non';
+  if (SIZE_FIELDS.has(field) && typeof value === 'number') return size(value);
+  if (field === 'closedAt') return formatDate(value);
+  if (field === 'type') return ORG_TYPES[value] ?? String(value);
+  if (field === 'statusPolicy') return value === 'strict' ? 'stricte' : 'souple';
+  if (field === 'contacts' && Array.isArray(value)) {
+    return value.length
+      ? value.map((c) => [c.name, c.email && `<${c.email}>`, c.phone].filter(Boolean).join(' ')).join(' ; ')
+      : 'aucun';
+  }
+  if (field === 'secrets' && Array.isArray(value)) {
+    const lines = value.map((s) =>
+      s.expires
+        ? `créé le ${formatDate(s.created)}, valable jusqu'au ${formatDate(s.expires)}`
+        : `créé le ${formatDate(s.created)}`,
+    );
+    return lines.length ? lines.join(' ; ') : 'aucun';
+  }
+  if (field === 'retention' && value && typeof value === 'object') {
+    const parts = Object.entries(value).map(([name, v]) =>
+      name === 'purgeAfterStatus'
+        ? `${RETENTION_LABELS[name]} « ${PURGE_STATUSES[v] ?? statusLabel(v)} »`
+        : `${RETENTION_LABELS[name] ?? name} ${v} jours`,
+    );
+    return parts.length ? parts.join(', ') : 'par défaut';
+  }
+  if (field === 'scopes' && Array.isArray(value)) return value.map((s) => SCOPES[s] ?? s).join(', ') || '—';
+  if (Array.isArray(value)) return value.length ? value.join(', ') : 'aucun (tous)';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+/** JSON with sorted keys: two states compare equal whatever their key order. */
+function canonical(value) {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+/**
+ * The fields that differ between two states of the journal (`before` absent for a creation):
+ * `[{field, label, before, after}]`, in the order the states give their fields.
+ */
+export function changes(before, after) {
+  const names = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])];
+  return names
+    .filter((name) => canonical(before?.[name]) !== canonical(after?.[name]))
+    .map((name) => ({ field: name, label: FIELD_LABELS[name] ?? name, before: before?.[name], after: after?.[name] }));
+}
+
+/**
+ * Where a journal target is shown (`organisation <siret>-<branch>`, `procedure <code>`), or
+ * `null`: API clients have no page of their own.
+ */
+export function targetHref(target) {
+  const org = /^organisation (\d{14})-([A-Za-z0-9]{1,10})$/.exec(target ?? '');
+  if (org) return `/national/organisations/${org[1]}/${org[2]}`;
+  const procedure = /^procedure ([A-Za-z0-9_-]{1,30})$/.exec(target ?? '');
+  if (procedure) return `/national/demarches/${encodeURIComponent(procedure[1])}`;
+  return null;
+}
+
+/** A journal target in French (`Organisation 110…-75108`, `Démarche CERTDC`, `Client API x`). */
+export function targetLabel(target) {
+  return String(target ?? '')
+    .replace(/^organisation /, 'Organisation ')
+    .replace(/^procedure /, 'Démarche ')
+    .replace(/^API client /, 'Client API ');
+}
