@@ -888,7 +888,7 @@ await step('the national administrator signs in to the national back office, wit
   const menu = await mainMenu().getByRole('link').allInnerTexts();
   assert.deepEqual(
     menu.map((t) => t.trim()),
-    ['Organisations', 'Démarches', 'Clients API', 'Journal'],
+    ['Organisations', 'Démarches', 'Abonnements', 'Clients API', 'Support', 'Envois en échec', 'Fusions', 'Journal'],
   );
   await page.getByRole('rowheader', { name: 'Mairie de Valfleuri' }).waitFor();
   await accessible('Organisations');
@@ -1013,6 +1013,7 @@ await step(
     const clientId = await page.locator('[data-credential="client_id"]').inputValue();
     const secret = await page.locator('[data-credential="client_secret"]').inputValue();
     const admin = await token(base, clientId, secret, 'ADMIN');
+    nationalRun.adminClient = { clientId, secret };
     const body = {
       datapassId: Date.now() % 1_000_000_000,
       processCode: procedure.code,
@@ -1167,6 +1168,331 @@ await step('the journal lists these actions, newest first, with the fields each 
   await fitsNarrowScreen('Journal');
 });
 
+// --- Subscriptions, support, failed e-mails and commune mergers ----------------------------------
+
+const VILLEBOURG = { companyRegister: '21000005908301', branchCode: '69123' };
+const MONTVAL = { companyRegister: '21000014875749', branchCode: '33063' };
+/** A local administrator whose address the mailer refuses (two dots in a row): its e-mails fail. */
+const UNREACHABLE = `admin..${run}@montval.example`;
+const WAITING = `lina.garnier.${run}@villebourg.example`;
+const BRUNO = 'agent@valfleuri.example';
+
+/** The referential of the hub, as the ADMIN client created in the back office calls it. */
+async function referential(method, path, json) {
+  const { clientId, secret } = nationalRun.adminClient;
+  const admin = await token(base, clientId, secret, 'ADMIN');
+  const response = await fetch(`${base}/referential/v1${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(json),
+  });
+  const answer = await response.json();
+  assert.ok(response.ok, `${method} ${path}: ${response.status} ${JSON.stringify(answer)}`);
+  return answer;
+}
+
+/** A sign-in through the portal API (no browser): the password step's status and answer. */
+async function passwordStep(email, password) {
+  const response = await fetch(`${base}/portail/v1/session`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  return { status: response.status, body: await response.json().catch(() => null) };
+}
+
+/** Opens a decision's dialog on a subscription's page, with an optional reason, and confirms it. */
+async function decideOn(label, reason) {
+  await page.getByRole('button', { name: label, exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: label });
+  await dialog.waitFor();
+  await settled(page);
+  if (reason) await dialog.getByRole('textbox', { name: /^Motif/ }).fill(reason);
+  await accessible(`dialog "${label}"`);
+  await dialog.getByRole('button', { name: label, exact: true }).click();
+}
+
+const decisionButtons = () =>
+  page
+    .locator('section', { has: page.getByRole('heading', { name: 'Décisions', level: 2 }) })
+    .getByRole('button')
+    .allInnerTexts();
+
+await step('the subscriptions of the platform filter by procedure and status', async () => {
+  await mainMenu().getByRole('link', { name: 'Abonnements' }).click();
+  await page.getByRole('heading', { name: 'Abonnements', level: 1 }).waitFor();
+  await page.locator('#abonnements tbody tr').first().waitFor();
+  await accessible('Abonnements');
+  await fitsNarrowScreen('Abonnements');
+  await page.getByLabel('Démarche').selectOption('CERTDC');
+  await page.getByLabel('Statut').selectOption('Actif');
+  await page.getByRole('button', { name: 'Filtrer' }).click();
+  await page.waitForURL(/processCode=CERTDC&status=Actif/);
+  await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
+  await page.getByText('2 abonnements.').waitFor();
+  const organisations = await page.locator('#abonnements tbody tr td:nth-child(2)').allInnerTexts();
+  assert.deepEqual(organisations.sort(), ['11001401600015 (75108)', '21000005908301 (69123)']);
+  await page.getByRole('searchbox', { name: /^SIRET de l'organisation/ }).fill('11001401600016');
+  await page.getByRole('button', { name: 'Filtrer' }).click();
+  await page.getByRole('heading', { name: 'Un problème à corriger' }).waitFor();
+  await accessible('Abonnements, filters with an error');
+  await page.getByRole('button', { name: 'Réinitialiser' }).click();
+  await page.waitForURL(`${base}/national/abonnements`);
+});
+
+await step('no e-mail has failed yet: the failed e-mails page says so', async () => {
+  await mainMenu().getByRole('link', { name: 'Envois en échec' }).click();
+  await page.getByRole('heading', { name: 'Envois en échec', level: 1 }).waitFor();
+  await page.getByText('Aucun e-mail en échec : tous les envois ont abouti ou sont en cours.').waitFor();
+  await accessible('Envois en échec, empty');
+});
+
+await step("a subscription is suspended then resumed from its organisation's page, each e-mailed", async () => {
+  await mainMenu().getByRole('link', { name: 'Organisations' }).click();
+  await page.getByRole('link', { name: 'Mairie de Valfleuri', exact: true }).click();
+  await page.getByRole('heading', { name: 'Mairie de Valfleuri', level: 1 }).waitFor();
+  await page.getByRole('link', { name: "Gérer l'abonnement CERTDC" }).click();
+  await page.getByRole('heading', { name: 'Abonnement - Mairie de Valfleuri - CERTDC', level: 1 }).waitFor();
+  assert.deepEqual(await decisionButtons(), ["Suspendre l'abonnement", "Mettre fin à l'abonnement"]);
+  await accessible('Abonnement (national)');
+  await fitsNarrowScreen('Abonnement (national)');
+  const seen = mailsSoFar(dataDir, ADMIN);
+  await decideOn("Suspendre l'abonnement", 'Contrôle de sécurité E2E');
+  await page.getByRole('heading', { name: 'Abonnement suspendu' }).waitFor();
+  await page.locator('.hubee-details .fr-badge', { hasText: 'Suspendu' }).waitFor();
+  assert.deepEqual(await decisionButtons(), ["Rétablir l'abonnement", "Mettre fin à l'abonnement"]);
+  assert.equal(
+    await waitForMail(dataDir, ADMIN, /« Certificat de décès électronique » a été suspendu[\s\S]*Motif : ([^\r\n]+)/, {
+      seen,
+    }),
+    'Contrôle de sécurité E2E',
+  );
+  await decideOn("Rétablir l'abonnement");
+  await page.getByRole('heading', { name: 'Abonnement rétabli' }).waitFor();
+  await page.locator('.hubee-details .fr-badge', { hasText: 'Actif' }).waitFor();
+  await waitForMail(dataDir, ADMIN, /« Certificat de décès électronique » (a été rétabli)/, { seen });
+  assert.ok(await token(base, 'valfleuri-certdc', secretOf('valfleuri-certdc'), 'SI'), 'its API client works again');
+});
+
+await step('a new subscription (Inactif) is refused, with its reason, which it requires', async () => {
+  // Subscribed through the referential, which creates their local administrators' accounts.
+  const subscribe = (subscriber, processCode, email, [firstName, lastName]) =>
+    referential('POST', '/subscriptions', {
+      datapassId: (Date.now() % 1_000_000_000) + 1,
+      processCode,
+      subscriber: { type: 'SI', ...subscriber },
+      accessMode: 'PORTAIL',
+      notificationFrequency: 'unitaire',
+      email: `etat-civil.${run}@${subscriber === MONTVAL ? 'montval' : 'villebourg'}.example`,
+      localAdministrator: { firstName, lastName, email },
+    });
+  await subscribe(MONTVAL, 'EtatCivil', UNREACHABLE, ['Marc', 'Lenoir']);
+  await subscribe(VILLEBOURG, 'EtatCivil', WAITING, ['Lina', 'Garnier']);
+  await waitForMail(dataDir, WAITING, /(https?:\/\/\S+\/activation\?token=\S+)/);
+
+  await mainMenu().getByRole('link', { name: 'Abonnements' }).click();
+  await page.getByLabel('Démarche').selectOption('EtatCivil');
+  await page.getByLabel('Statut').selectOption('Inactif');
+  await page.getByRole('searchbox', { name: /^SIRET de l'organisation/ }).fill(MONTVAL.companyRegister);
+  await page.getByRole('button', { name: 'Filtrer' }).click();
+  await page.getByText('1 abonnement.').waitFor();
+  await page.getByRole('link', { name: `Gérer l'abonnement EtatCivil de ${MONTVAL.companyRegister} (33063)` }).click();
+  await page.getByRole('heading', { name: 'Abonnement - Mairie de Montval - EtatCivil', level: 1 }).waitFor();
+  assert.deepEqual(await decisionButtons(), ["Valider l'abonnement", "Refuser l'abonnement"]);
+  await page.getByRole('button', { name: "Refuser l'abonnement" }).click();
+  const dialog = page.getByRole('dialog', { name: "Refuser l'abonnement" });
+  await dialog.waitFor();
+  await settled(page);
+  await dialog.getByRole('button', { name: "Refuser l'abonnement" }).click();
+  await dialog.getByText('Indiquez le motif du refus.').first().waitFor();
+  await accessible('dialog "Refuser l\'abonnement" without its reason');
+  await dialog.getByRole('textbox', { name: /^Motif du refus/ }).fill('SIRET d’une autre commune (E2E)');
+  await dialog.getByRole('button', { name: "Refuser l'abonnement" }).click();
+  await page.getByRole('heading', { name: 'Abonnement refusé' }).waitFor();
+  await page.locator('.hubee-details').getByText('SIRET d’une autre commune (E2E)').waitFor();
+  await page.getByText("Aucune décision ne s'applique à un abonnement au statut « Refusé ».").waitFor();
+  await accessible('Abonnement refusé');
+});
+
+await step("the refusal its local administrator's address cannot receive is listed, and sent again", async () => {
+  await mainMenu().getByRole('link', { name: 'Envois en échec' }).click();
+  await page.getByRole('heading', { name: 'Envois en échec', level: 1 }).waitFor();
+  // The dispatcher parks it as soon as the mailer refuses the address.
+  for (let i = 0; (await page.locator('#envois').count()) === 0; i += 1) {
+    assert.ok(i < 50, 'the refused e-mail is listed');
+    await page.waitForTimeout(200);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Envois en échec', level: 1 }).waitFor();
+  }
+  const row = page.getByRole('row', { name: new RegExp(UNREACHABLE.replace(/\./g, '\\.')) });
+  await row.getByText('Décision sur un abonnement').waitFor();
+  await row.getByText("Adresse refusée par le service d'envoi").waitFor();
+  await row.getByText('E-mail à une personne').waitFor();
+  await accessible('Envois en échec');
+  await fitsNarrowScreen('Envois en échec');
+  await row.getByRole('button', { name: `Renvoyer l'e-mail à ${UNREACHABLE}` }).click();
+  await page.getByRole('heading', { name: 'E-mail renvoyé' }).waitFor();
+  assert.equal(
+    await page.evaluate(() => document.activeElement.textContent),
+    'E-mail renvoyé',
+    'the focus moves to the result',
+  );
+});
+
+await step('support finds an account by name, sees it locked after wrong passwords and unlocks it', async () => {
+  for (let i = 0; i < 5; i += 1) assert.equal((await passwordStep(BRUNO, `Pas-le-bon-${i}!`)).status, 401);
+  assert.equal((await passwordStep(BRUNO, passwordOf(BRUNO))).status, 401, 'locked: even its password is refused');
+  await mainMenu().getByRole('link', { name: 'Support' }).click();
+  await page.getByRole('heading', { name: 'Support', level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'Rechercher' }).click();
+  await page.getByRole('heading', { name: 'Un problème à corriger' }).waitFor();
+  await accessible('Support, an empty search');
+  await page.getByRole('searchbox', { name: /^Adresse électronique ou nom de famille/ }).fill('pétit');
+  await page.getByRole('button', { name: 'Rechercher' }).click();
+  await page.waitForURL(/\/national\/support\?q=p%C3%A9tit/);
+  await page.getByRole('link', { name: 'PETIT Bruno' }).waitFor();
+  await accessible('Support, accounts found');
+  await fitsNarrowScreen('Support');
+  await page.getByRole('link', { name: 'PETIT Bruno' }).click();
+  await page.getByRole('heading', { name: 'Compte - Bruno Petit', level: 1 }).waitFor();
+  await page.locator('.hubee-details .fr-badge', { hasText: "Verrouillé jusqu'au" }).waitFor();
+  assert.match(await page.locator('.hubee-details').innerText(), /Verrouillé jusqu'au\s+\d{2}\/\d{2}\/\d{4} à/);
+  await page.getByRole('link', { name: 'Mairie de Valfleuri' }).waitFor();
+  assert.equal(await page.locator('input[type="password"]').count(), 0, 'support never asks for a password');
+  assert.doesNotMatch(await page.locator('main').innerText(), /argon2|\$2[aby]\$/);
+  await accessible('Compte (support), locked');
+  await fitsNarrowScreen('Compte (support)');
+  await page.getByRole('button', { name: 'Déverrouiller le compte' }).click();
+  await page.getByRole('heading', { name: 'Compte déverrouillé' }).waitFor();
+  assert.equal(await page.locator('.hubee-details .fr-badge', { hasText: 'Verrouillé' }).count(), 0);
+  await page.locator('.hubee-details').getByText('Jamais').waitFor();
+
+  // Unlocked, Bruno Petit signs in (password, then the e-mailed code); support sees when.
+  const seen = mailsSoFar(dataDir, BRUNO);
+  const signed = await passwordStep(BRUNO, passwordOf(BRUNO));
+  assert.equal(signed.status, 200, JSON.stringify(signed.body));
+  const code = await waitForMail(dataDir, BRUNO, /\b(\d{6})\b/, { seen });
+  const otp = await fetch(`${base}/portail/v1/session/otp`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ challengeId: signed.body.challengeId, code }),
+  });
+  assert.equal(otp.status, 200, 'the code opens a session');
+  await page.reload();
+  await page.getByRole('heading', { name: 'Compte - Bruno Petit', level: 1 }).waitFor();
+  assert.doesNotMatch(await page.locator('.hubee-details').innerText(), /Dernière connexion\s+Jamais/);
+  await page
+    .locator('.hubee-details')
+    .getByText(/^\d{2}\/\d{2}\/\d{4} à \d{2}:\d{2}$/)
+    .waitFor();
+});
+
+await step('support suspends the account and reinstates it, each after a confirmation', async () => {
+  await confirmIn(
+    page.getByRole('button', { name: 'Suspendre le compte' }),
+    'Suspendre le compte',
+    'Suspendre le compte',
+  );
+  await page.getByRole('heading', { name: 'Compte suspendu' }).waitFor();
+  await page.locator('.hubee-details .fr-badge', { hasText: 'Suspendu' }).waitFor();
+  assert.equal((await passwordStep(BRUNO, passwordOf(BRUNO))).status, 401, 'a suspended account cannot sign in');
+  await confirmIn(page.getByRole('button', { name: 'Rétablir le compte' }), 'Rétablir le compte', 'Rétablir le compte');
+  await page.getByRole('heading', { name: 'Compte rétabli' }).waitFor();
+  await page.locator('.hubee-details .fr-badge', { hasText: 'Actif' }).waitFor();
+  assert.equal((await passwordStep(BRUNO, passwordOf(BRUNO))).status, 200, 'reinstated, it signs in again');
+});
+
+await step('support sends its activation e-mail again to an account waiting for it', async () => {
+  await page.getByRole('link', { name: 'Retour à la recherche' }).click();
+  await page.getByRole('searchbox', { name: /^Adresse électronique ou nom de famille/ }).fill(WAITING.toUpperCase());
+  await page.getByRole('button', { name: 'Rechercher' }).click();
+  await page.getByText('1 compte trouvé.').waitFor();
+  await page.getByRole('link', { name: 'GARNIER Lina' }).click();
+  await page.getByRole('heading', { name: 'Compte - Lina Garnier', level: 1 }).waitFor();
+  await page.locator('.hubee-details .fr-badge', { hasText: "En attente d'activation" }).waitFor();
+  await page
+    .getByRole('row', { name: /Mairie de Villebourg/ })
+    .getByText("Organisation d'appartenance")
+    .waitFor();
+  await accessible('Compte (support), waiting for its activation');
+  const seen = mailsSoFar(dataDir, WAITING);
+  await page.getByRole('button', { name: "Renvoyer l'e-mail d'activation" }).click();
+  await page.getByRole('heading', { name: "E-mail d'activation renvoyé" }).waitFor();
+  const link = await waitForMail(dataDir, WAITING, /(https?:\/\/\S+\/activation\?token=\S+)/, { seen });
+  assert.match(link, /\/activation\?token=/);
+});
+
+await step("a commune merger moves the mairie's CERTDC dossiers to another, counting them as it goes", async () => {
+  await mainMenu().getByRole('link', { name: 'Fusions' }).click();
+  await page.getByRole('heading', { name: 'Fusions de communes', level: 1 }).waitFor();
+  await page.getByRole('heading', { name: 'Une opération définitive' }).waitFor();
+  await page.getByRole('button', { name: 'Lancer la fusion' }).click();
+  await page.getByRole('heading', { name: '4 problèmes à corriger' }).waitFor();
+  await accessible('Fusions de communes, with errors');
+  await fitsNarrowScreen('Fusions de communes');
+  const side = (name) => page.getByRole('group', { name: new RegExp(`^Organisation ${name}`) });
+  await side('source')
+    .getByRole('textbox', { name: /^SIRET/ })
+    .fill(VALFLEURI.companyRegister);
+  await side('source')
+    .getByRole('textbox', { name: /^Code établissement/ })
+    .fill(VALFLEURI.branchCode);
+  await side('cible')
+    .getByRole('textbox', { name: /^SIRET/ })
+    .fill(VILLEBOURG.companyRegister);
+  await side('cible')
+    .getByRole('textbox', { name: /^Code établissement/ })
+    .fill(VILLEBOURG.branchCode);
+  await page.getByLabel('Démarche').selectOption('CERTDC');
+  await confirmIn(
+    page.getByRole('button', { name: 'Lancer la fusion' }),
+    'Confirmer la fusion',
+    'Déplacer les télédossiers',
+  );
+  await page.getByRole('heading', { name: 'Fusion terminée' }).waitFor();
+  const moved = Object.keys(dossiers).length;
+  const result = await page.locator('[data-alert="success"]').innerText();
+  assert.match(
+    result,
+    /De Mairie de Valfleuri \(SIRET 11001401600015, code établissement 75108\) vers Mairie de Villebourg/,
+  );
+  assert.match(result, new RegExp(`: ${moved} télédossiers déplacés, (\\d+) notifications déplacées\\.`));
+  assert.ok(Number(/(\d+) notifications/.exec(result)[1]) >= moved, 'a notification at least per dossier');
+  assert.match(await page.getByRole('status').filter({ hasText: 'Fusion' }).innerText(), /^Fusion terminée : /);
+  await accessible('Fusions de communes, done');
+  nationalRun.merged = moved;
+});
+
+await step('the journal lists these decisions and support actions, newest first', async () => {
+  await mainMenu().getByRole('link', { name: 'Journal' }).click();
+  await page.getByRole('heading', { name: 'Journal des actions nationales' }).waitFor();
+  await page.locator('#journal tbody tr').first().waitFor();
+  assert.deepEqual(await page.locator('#journal tbody th').allInnerTexts(), [
+    'Fusion : télédossiers déplacés',
+    "Nouvel e-mail d'activation d'un compte",
+    "Rétablissement d'un compte",
+    "Suspension d'un compte",
+    "Déverrouillage d'un compte",
+    "Nouvel envoi d'un e-mail en échec",
+    "Refus d'un abonnement",
+    "Rétablissement d'un abonnement",
+    "Suspension d'un abonnement",
+    "Fermeture d'une démarche",
+  ]);
+  const rows = page.locator('#journal tbody tr');
+  assert.match(
+    await rows.nth(0).innerText(),
+    /Organisation 11001401600015-75108 → Organisation 21000005908301-69123[\s\S]*Télédossiers déplacés : \d+/,
+  );
+  await rows
+    .nth(4)
+    .getByRole('link', { name: `Compte ${BRUNO}` })
+    .waitFor();
+  await rows.nth(8).getByRole('link', { name: 'Abonnement CERTDC de 11001401600015-75108' }).waitFor();
+  assert.match(await rows.nth(8).innerText(), /Statut : Actif\s*→\s*devient\s*Suspendu/);
+  await accessible('Journal with the support actions');
+});
+
 await step('the national administrator gets no local page: the inbox is refused', async () => {
   await page.goto(`${base}/teledossiers`);
   await page.getByRole('heading', { name: 'Accès refusé' }).waitFor();
@@ -1177,6 +1503,16 @@ await step('the national administrator gets no local page: the inbox is refused'
   await accessible('Accès refusé to the national administrator');
   await page.getByRole('link', { name: "Aller à l'administration nationale" }).click();
   await page.waitForURL(`${base}/national/organisations`);
+  await signOut();
+});
+
+await step("after the merger, the mairie's agent finds no dossier left in the inbox", async () => {
+  await answerCode(await signIn(agent.email, agent.password));
+  await page.waitForURL(`${base}/teledossiers`);
+  assert.deepEqual(await rowsShown(), []);
+  assert.equal(await tabCount('Tous'), 0, `the ${nationalRun.merged} dossiers moved to the Mairie de Villebourg`);
+  await page.getByText("Aucun télédossier dans l'onglet « Tous ».").waitFor();
+  await accessible('Télédossiers, empty after a merger');
   await signOut();
 });
 

@@ -57,6 +57,10 @@ const PAGES: &[&str] = &[
     "/national/nouvelle-demarche",
     "/national/clients-api",
     "/national/journal",
+    "/national/abonnements",
+    "/national/support",
+    "/national/envois-en-echec",
+    "/national/fusions",
 ];
 /// Pages with one more path segment (`/dossiers/{id}`, `/comptes/{email}`, `/abonnements/{id}`).
 const PAGE_PREFIXES: &[&str] = &[
@@ -66,9 +70,12 @@ const PAGE_PREFIXES: &[&str] = &[
     "/national/organisations/",
     "/national/demarches/",
     "/national/clients-api/",
+    "/national/support/",
 ];
-/// Pages with two more path segments (`/national/organisations/{siret}/{branchCode}`).
-const TWO_SEGMENT_PAGE_PREFIXES: &[&str] = &["/national/organisations/"];
+/// Pages with several more path segments, and how many: an organisation
+/// (`/national/organisations/{siret}/{branchCode}`) and its subscription to a procedure
+/// (`/national/abonnements/{siret}/{branchCode}/{processCode}`).
+const SEGMENTED_PAGE_PREFIXES: &[(&str, usize)] = &[("/national/organisations/", 2), ("/national/abonnements/", 3)];
 
 /// Whether `path` is one of the front's pages (answered with `index.html`). The CloudFront
 /// function `WebPages` of infra/template.yaml does the same on AWS.
@@ -77,10 +84,10 @@ pub fn is_page(path: &str) -> bool {
         || PAGE_PREFIXES
             .iter()
             .any(|prefix| path.strip_prefix(prefix).is_some_and(|rest| !rest.is_empty() && !rest.contains('/')))
-        || TWO_SEGMENT_PAGE_PREFIXES.iter().any(|prefix| {
-            path.strip_prefix(prefix)
-                .and_then(|rest| rest.split_once('/'))
-                .is_some_and(|(first, second)| !first.is_empty() && !second.is_empty() && !second.contains('/'))
+        || SEGMENTED_PAGE_PREFIXES.iter().any(|(prefix, segments)| {
+            path.strip_prefix(prefix).is_some_and(|rest| {
+                rest.split('/').count() == *segments && rest.split('/').all(|segment| !segment.is_empty())
+            })
         })
 }
 
@@ -218,6 +225,12 @@ mod tests {
             "/national/nouvelle-demarche",
             "/national/clients-api/nouveau",
             "/national/journal",
+            "/national/abonnements",
+            "/national/abonnements/11001401600015/75108/CERTDC",
+            "/national/support",
+            "/national/support/agent%40mairie.example",
+            "/national/envois-en-echec",
+            "/national/fusions",
         ] {
             assert!(is_page(national), "{national}");
         }
@@ -228,6 +241,14 @@ mod tests {
             "/national/organisations/a/b/c",
             "/national/demarches/a/b",
             "/national/journal/x",
+            "/national/abonnements/11001401600015",
+            "/national/abonnements/11001401600015/75108",
+            "/national/abonnements/11001401600015/75108/",
+            "/national/abonnements/11001401600015//CERTDC",
+            "/national/abonnements/a/b/c/d",
+            "/national/support/",
+            "/national/support/a/b",
+            "/national/fusions/x",
         ] {
             assert!(!is_page(other), "{other}");
         }

@@ -322,6 +322,18 @@ fn cloudfront_rewrites_the_same_page_addresses_as_the_local_hub() {
         "/national/journal",
         "/national/journal/x",
         "/national/",
+        "/national/abonnements",
+        "/national/abonnements/11001401600015/75108/CERTDC",
+        "/national/abonnements/11001401600015/75108",
+        "/national/abonnements/11001401600015/75108/",
+        "/national/abonnements/11001401600015//CERTDC",
+        "/national/abonnements/a/b/c/d",
+        "/national/support",
+        "/national/support/agent%40mairie.example",
+        "/national/support/a/b",
+        "/national/envois-en-echec",
+        "/national/fusions",
+        "/national/fusions/x",
     ];
     let code = format!(
         "{}\nconst paths = JSON.parse(process.argv[1]);\n\

@@ -53,6 +53,12 @@ async fn every_page_address_answers_the_front_with_the_security_headers() {
         "/national/nouvelle-demarche",
         "/national/clients-api/nouveau",
         "/national/journal",
+        "/national/abonnements?processCode=CERTDC&status=Actif",
+        "/national/abonnements/11001401600015/75108/CERTDC",
+        "/national/support?q=petit",
+        "/national/support/agent%40mairie.example",
+        "/national/envois-en-echec",
+        "/national/fusions",
     ] {
         let r = hub.request(Method::GET, path).send().await.unwrap();
         assert_secured(&r, path);

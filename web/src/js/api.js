@@ -73,11 +73,12 @@ function fileNameOf(disposition) {
 /**
  * One request. Options: `query`, `json` (a body to send as JSON), `body` + `headers` (raw),
  * `anonymous` (a route without session: its 401 is not an expired session), `as` (`'json'`,
- * the default, or `'file'`: `{blob, fileName}`).
+ * the default, `'file'`: `{blob, fileName}`, or `'range'`: `{items, contentRange}`, the body with
+ * the `Content-Range` header the referential's listings page with).
  */
 async function request(method, path, options = {}, retried = false) {
   const { query, json, body, headers = {}, anonymous = false, as = 'json' } = options;
-  const sent = { Accept: as === 'json' ? 'application/json' : '*/*', ...headers };
+  const sent = { Accept: as === 'file' ? '*/*' : 'application/json', ...headers };
   let payload = body;
   if (json !== undefined) {
     sent['Content-Type'] = 'application/json';
@@ -103,7 +104,8 @@ async function request(method, path, options = {}, retried = false) {
       return { blob: await response.blob(), fileName: fileNameOf(response.headers.get('Content-Disposition')) };
     }
     const text = await response.text();
-    return text ? JSON.parse(text) : null;
+    const answer = text ? JSON.parse(text) : null;
+    return as === 'range' ? { items: answer ?? [], contentRange: response.headers.get('Content-Range') } : answer;
   }
 
   const answer = await response.json().catch(() => null);
@@ -318,4 +320,30 @@ export const national = {
     post(`/national/api-clients/${enc(clientId)}/secret`, revokePrevious ? { revokePrevious: true } : {}),
   /** `{items, nextCursor}`, newest first. */
   journal: (query) => get('/national/journal', query),
+  /**
+   * Every subscription, with the referential's filters (`processCode`, `status`,
+   * `companyRegister`…) and paging (`offSet`, `maxResult`): `{items, contentRange}`.
+   */
+  subscriptions: (query) => request('GET', '/national/subscriptions', { query, as: 'range' }),
+  /** `VALIDATE`, `REFUSE` (with its reason), `SUSPEND`, `RESUME` or `END`: the subscription after it. */
+  decide: (id, decision, reason) =>
+    post(`/national/subscriptions/${enc(id)}/decision`, { decision, ...(reason ? { reason } : {}) }),
+  /** `q`: an address (exact) or the beginning of a last name; `{items, nextCursor}`. */
+  accounts: (query) => get('/national/accounts', query),
+  /** The account with its organisations, lockout and last sign-in (never a password or a code). */
+  account: (email) => get(`/national/accounts/${enc(email)}`),
+  unlock: (email) => post(`/national/accounts/${enc(email)}/unlock`),
+  resendActivation: (email) => post(`/national/accounts/${enc(email)}/activation`),
+  setAccountSuspended: (email, suspended) =>
+    suspended
+      ? post(`/national/accounts/${enc(email)}/suspension`)
+      : remove(`/national/accounts/${enc(email)}/suspension`),
+  /** The e-mails parked after their last retry, newest first: `{items, nextCursor}`. */
+  deliveries: (query) => get('/national/deliveries', query),
+  resendDelivery: (id) => post(`/national/deliveries/${enc(id)}/resend`),
+  /**
+   * `{source: {siret, branchCode}, target: {siret, branchCode}, processCode?}`: one call's share of
+   * a commune merger, `{caseUpdated, notificationsUpdated, done}`; called again until `done`.
+   */
+  migrate: (migration) => post('/national/migrations', migration),
 };

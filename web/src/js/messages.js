@@ -98,6 +98,17 @@ const EXACT = {
   'code, title and operator are required': "Le code, l'intitulé et l'opérateur de la démarche sont obligatoires.",
   'Numeric instance is lower than the required minimum (minimum: 0) or not an integer':
     'Saisissez un nombre entier positif.',
+  'The account is activated: its holder uses "Mot de passe oublié" instead':
+    'Ce compte est déjà activé : pour changer de mot de passe, la personne utilise « Mot de passe oublié ? » sur la page de connexion.',
+  'Only an e-mail that failed is sent again': "Cet e-mail n'est plus en échec : il a déjà été renvoyé.",
+  'Delivery is not found': "Cet e-mail n'existe pas.",
+  'an address or a name is required': "Saisissez une adresse électronique ou le début d'un nom de famille.",
+  'an address or a name': "Saisissez une adresse électronique ou le début d'un nom de famille.",
+  'Organization is not found': "Aucune organisation n'a ce SIRET et ce code établissement.",
+  'organizationSource and organizationTarget are the same organisation':
+    "L'organisation source et l'organisation cible sont la même organisation.",
+  'organizationTarget must be an open instructing service (SI)':
+    "L'organisation cible doit être un service instructeur (SI) ouvert.",
 };
 
 /** Messages with values in them: a pattern, and the French sentence built from its groups. */
@@ -200,6 +211,15 @@ const PATTERNS = [
     /^Organisation (\S+) has no subscription to (\S+)$/,
     (org, code) => `L'organisation ${org} n'est pas abonnée à la démarche ${code}.`,
   ],
+  [
+    /^(VALIDATE|REFUSE|SUSPEND|RESUME|END) does not apply to a subscription (.+)$/,
+    (decision, status) =>
+      `Cette décision ne s'applique pas à un abonnement au statut « ${status} » : rechargez la page pour voir son statut actuel.`,
+  ],
+  [
+    /^organizationTarget is not subscribed to (\S+)$/,
+    (code) => `L'organisation cible n'est pas abonnée à la démarche ${code} : abonnez-la d'abord.`,
+  ],
   [/is not a valid SIRET$/, () => 'Numéro SIRET invalide : 14 chiffres, clé de contrôle comprise.'],
   [/is not a valid branch code$/, () => 'Code établissement invalide : 1 à 10 lettres ou chiffres.'],
   [
@@ -286,6 +306,12 @@ export const FIELDS = {
   scope: 'Portée',
   disabled: 'État',
   revokePrevious: 'Ancien secret',
+  sourceSiret: "SIRET de l'organisation source",
+  sourceBranchCode: "Code établissement de l'organisation source",
+  targetSiret: "SIRET de l'organisation cible",
+  targetBranchCode: "Code établissement de l'organisation cible",
+  source: 'Organisation source',
+  target: 'Organisation cible',
 };
 
 function actionLabel(code) {

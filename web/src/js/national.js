@@ -1,9 +1,10 @@
 // The national back office's words and checks (`/national/…`, the API's `/portail/v1/national`):
-// organisation types, scopes, the journal's actions and fields in French, SIRET and size checks,
-// and the changes between two states the journal records. No DOM here: node tests it as is.
+// organisation types, scopes, the decisions a subscription's status allows, support's and the
+// failed e-mails' words, the journal's actions and fields in French, SIRET and size checks, and
+// the changes between two states the journal records. No DOM here: node tests it as is.
 
-import { size } from './format.js';
-import { statusLabel } from './labels.js';
+import { plural, size } from './format.js';
+import { ACCESS_MODES, ACTOR_TYPES, FREQUENCIES, statusLabel } from './labels.js';
 
 export const ORG_TYPES = {
   SI: 'Service instructeur (SI)',
@@ -31,6 +32,145 @@ export const STATUS_POLICIES = {
 
 export const NATIONAL_ACTOR = 'Administrateur national';
 
+/** Every actor type, the national one included. */
+export const ALL_ACTOR_TYPES = { ...ACTOR_TYPES, NATIONAL_ADMIN: NATIONAL_ACTOR };
+
+// --- Subscriptions ----------------------------------------------------------------------------
+
+/** The referential's statuses, as the API writes them (and the filter sends them). */
+export const SUBSCRIPTION_STATUSES = ['Actif', 'Inactif', 'Refusé', 'Suspendu'];
+
+/**
+ * The national team's decisions about a subscription (`POST …/subscriptions/{id}/decision`), in
+ * the order the panel offers them: the statuses each applies to (as the hub's
+ * `SubscriptionDecision::apply`), its button, dialog and result in French. `END` applies once.
+ */
+export const DECISIONS = {
+  VALIDATE: {
+    from: ['Inactif'],
+    button: "Valider l'abonnement",
+    done: 'Abonnement validé',
+    effect:
+      "L'abonnement devient actif dès maintenant : l'organisation reçoit les télédossiers de la démarche à partir de cet instant.",
+  },
+  REFUSE: {
+    from: ['Inactif'],
+    needsReason: true,
+    button: "Refuser l'abonnement",
+    done: 'Abonnement refusé',
+    effect:
+      "L'abonnement est refusé : l'organisation ne recevra pas les télédossiers de la démarche. Le motif lui est communiqué.",
+  },
+  SUSPEND: {
+    from: ['Actif'],
+    button: "Suspendre l'abonnement",
+    done: 'Abonnement suspendu',
+    effect:
+      "L'organisation ne reçoit plus de nouveau télédossier de la démarche et ses clients API pour cet abonnement sont refusés, jusqu'à son rétablissement.",
+  },
+  RESUME: {
+    from: ['Suspendu'],
+    button: "Rétablir l'abonnement",
+    done: 'Abonnement rétabli',
+    effect:
+      "L'abonnement redevient actif : l'organisation reçoit de nouveau les télédossiers de la démarche et ses clients API fonctionnent de nouveau.",
+  },
+  END: {
+    from: ['Actif', 'Suspendu'],
+    button: "Mettre fin à l'abonnement",
+    done: "Fin de l'abonnement enregistrée",
+    effect: "L'abonnement prend fin aujourd'hui : il est suspendu avec sa date de fin. Il pourra encore être rétabli.",
+  },
+};
+
+/** The decisions that fit a subscription as the API answers it (`status`, `endDateTime`). */
+export function decisionsFor(subscription) {
+  return Object.keys(DECISIONS).filter(
+    (code) => DECISIONS[code].from.includes(subscription?.status) && !(code === 'END' && subscription?.endDateTime),
+  );
+}
+
+// --- Support ----------------------------------------------------------------------------------
+
+/** How an account relates to an organisation it acts for. */
+export const ACCOUNT_RELATIONS = {
+  HOME: "Organisation d'appartenance",
+  INVITED: 'Délégué technique invité (invitation en attente)',
+  ACCEPTED: 'Délégué technique (invitation acceptée)',
+};
+
+/** An address (exact) or the beginning of a last name, as support searches accounts. */
+export function accountSearch(text) {
+  const q = String(text ?? '').trim();
+  if (q === '') return { q, problem: 'Saisissez une adresse électronique ou le début d’un nom de famille.' };
+  if (q.includes('@')) {
+    return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(q)
+      ? { q, by: 'email' }
+      : { q, problem: 'Adresse électronique invalide (format attendu : nom@domaine.fr).' };
+  }
+  // The hub compares names without accents, case or punctuation: at least a letter or a digit.
+  if (!/[\p{L}\p{N}]/u.test(q)) return { q, problem: 'Saisissez au moins une lettre du nom de famille.' };
+  return { q, by: 'name' };
+}
+
+// --- Failed e-mails -----------------------------------------------------------------------------
+
+/** What a failed e-mail said (`message`). */
+export const DELIVERY_MESSAGES = {
+  NEW_CASE: 'Nouveau télédossier',
+  REOPENED_CASE: 'Télédossier de nouveau transmis',
+  DIGEST: 'Récapitulatif des télédossiers',
+  RESET_LINK: 'Réinitialisation du mot de passe',
+  CREDENTIALS_CHANGED: "Changement des accès à l'API",
+  SUBSCRIPTION_DECIDED: 'Décision sur un abonnement',
+};
+
+/** Who it was for (`kind`). */
+export const DELIVERY_KINDS = {
+  NOTIFICATION: "Notification à l'adresse d'un abonnement",
+  MAIL: 'E-mail à une personne',
+};
+
+export const DELIVERY_STATUSES = {
+  PENDING: "en attente d'envoi",
+  SENT: 'envoyé',
+  FAILED: 'en échec',
+  CLOSED: 'sans objet',
+};
+
+/**
+ * Why it failed, in words: e-mails to people record the kind of failure only (`refused`,
+ * `unavailable`), notifications the mailer's message (`message refused: invalid recipient address`).
+ */
+export function deliveryReason(lastError) {
+  const error = String(lastError ?? '').trim();
+  if (error === '') return 'Inconnu';
+  if (error === 'refused') return "Adresse refusée par le service d'envoi";
+  if (error === 'unavailable') return "Service d'envoi indisponible";
+  const refused = /^message refused: (.+)$/.exec(error);
+  if (refused) return `Adresse refusée par le service d'envoi (${refused[1]})`;
+  return error;
+}
+
+// --- Commune mergers ----------------------------------------------------------------------------
+
+/** The outcome of the calls so far: each call answers what it moved and whether all is done. */
+export function addMigration(total, outcome) {
+  return {
+    caseUpdated: (total?.caseUpdated ?? 0) + (outcome?.caseUpdated ?? 0),
+    notificationsUpdated: (total?.notificationsUpdated ?? 0) + (outcome?.notificationsUpdated ?? 0),
+    done: Boolean(outcome?.done),
+    calls: (total?.calls ?? 0) + 1,
+  };
+}
+
+/** `12 télédossiers et 30 notifications déplacés`. */
+export function migrationCounts(total) {
+  const cases = plural(total?.caseUpdated ?? 0, 'télédossier déplacé', 'télédossiers déplacés');
+  const notifications = plural(total?.notificationsUpdated ?? 0, 'notification déplacée', 'notifications déplacées');
+  return `${cases}, ${notifications}`;
+}
+
 /** The journal's actions (`<thing>.<verb>`); an action added since shows its code. */
 export const JOURNAL_ACTIONS = {
   'organisation.create': "Création d'une organisation",
@@ -43,6 +183,17 @@ export const JOURNAL_ACTIONS = {
   'apiClient.disable': "Désactivation d'un client API",
   'apiClient.enable': "Réactivation d'un client API",
   'apiClient.rotateSecret': "Nouveau secret d'un client API",
+  'subscription.validate': "Validation d'un abonnement",
+  'subscription.refuse': "Refus d'un abonnement",
+  'subscription.suspend': "Suspension d'un abonnement",
+  'subscription.resume': "Rétablissement d'un abonnement",
+  'subscription.end': "Fin d'un abonnement",
+  'account.unlock': "Déverrouillage d'un compte",
+  'account.resendActivation': "Nouvel e-mail d'activation d'un compte",
+  'account.suspend': "Suspension d'un compte",
+  'account.reinstate': "Rétablissement d'un compte",
+  'delivery.resend': "Nouvel envoi d'un e-mail en échec",
+  'cases.migrate': 'Fusion : télédossiers déplacés',
 };
 
 export function journalAction(code) {
@@ -192,9 +343,51 @@ export const FIELD_LABELS = {
   disabled: 'Désactivé',
   subscriptionSuspended: 'Abonnement suspendu',
   secrets: 'Secrets',
+  // Subscriptions.
+  id: 'Identifiant',
+  datapassId: 'N° DataPass',
+  subscriber: 'Organisation abonnée',
+  accessMode: "Modalité d'accès",
+  notificationFrequency: 'Fréquence des notifications',
+  activateDateTime: "Date d'activation",
+  validateDateTime: 'Date de validation',
+  rejectDateTime: 'Date de refus',
+  endDateTime: 'Date de fin',
+  updateDateTime: 'Mis à jour le',
+  delegationActor: 'Délégué technique',
+  rejectionReason: 'Motif du refus',
+  status: 'Statut',
+  email: 'Adresse électronique',
+  localAdministrator: 'Administrateur local',
+  // Accounts.
+  firstName: 'Prénom',
+  lastName: 'Nom de famille',
+  actorType: "Type d'acteur",
+  organisations: 'Organisations',
+  active: 'Actif',
+  activated: 'Activé',
+  recentFailures: 'Échecs de connexion récents',
+  lockedUntil: "Verrouillé jusqu'au",
+  lastSignIn: 'Dernière connexion',
+  // Failed e-mails.
+  kind: "Type d'envoi",
+  message: 'Message',
+  to: 'Destinataire',
+  subscriptionId: 'Abonnement',
+  recipient: 'Organisation destinataire',
+  attempts: 'Tentatives',
+  lastError: "Motif de l'échec",
+  created: 'Créé le',
+  failedAt: 'En échec depuis le',
+  // Commune mergers.
+  processCodes: 'Démarches',
+  caseUpdated: 'Télédossiers déplacés',
+  notificationsUpdated: 'Notifications déplacées',
+  done: 'Terminée',
 };
 
 const SIZE_FIELDS = new Set(['maxAttachmentSize', 'instructingMaxAttachmentSize']);
+const DATE_FIELDS = new Set(['closedAt', 'lockedUntil', 'lastSignIn', 'failedAt', 'created']);
 
 const RETENTION_LABELS = {
   purgeAfterStatus: 'purge après le statut',
@@ -208,8 +401,31 @@ export function describe(field, value, formatDate = (v) => v) {
   if (value === null || value === undefined || value === '') return '—';
   if (typeof value === 'boolean') return value ? 'oui' : 'non';
   if (SIZE_FIELDS.has(field) && typeof value === 'number') return size(value);
-  if (field === 'closedAt') return formatDate(value);
+  if (DATE_FIELDS.has(field) || /DateTime$/.test(field)) return formatDate(value);
   if (field === 'type') return ORG_TYPES[value] ?? String(value);
+  if (field === 'actorType') return ALL_ACTOR_TYPES[value] ?? String(value);
+  if (field === 'accessMode') return ACCESS_MODES[value] ?? String(value);
+  if (field === 'notificationFrequency') return FREQUENCIES[value] ?? String(value);
+  if (field === 'kind') return DELIVERY_KINDS[value] ?? String(value);
+  if (field === 'message') return DELIVERY_MESSAGES[value] ?? String(value);
+  if (field === 'lastError') return deliveryReason(value);
+  if (field === 'status') return DELIVERY_STATUSES[value] ?? String(value);
+  if ((field === 'subscriber' || field === 'recipient') && typeof value === 'object') {
+    return `${value.companyRegister ?? value.siret} (${value.branchCode})`;
+  }
+  if ((field === 'localAdministrator' || field === 'delegationActor') && typeof value === 'object') {
+    return String(value.email ?? '—');
+  }
+  if (field === 'organisations' && Array.isArray(value)) {
+    return value.length
+      ? value
+          .map(
+            (o) =>
+              `${o.siret} (${o.branchCode})${o.relation && o.relation !== 'HOME' ? ` : ${ACCOUNT_RELATIONS[o.relation] ?? o.relation}` : ''}`,
+          )
+          .join(' ; ')
+      : 'aucune';
+  }
   if (field === 'statusPolicy') return value === 'strict' ? 'stricte' : 'souple';
   if (field === 'contacts' && Array.isArray(value)) {
     return value.length
@@ -261,22 +477,38 @@ export function changes(before, after) {
     .map((name) => ({ field: name, label: FIELD_LABELS[name] ?? name, before: before?.[name], after: after?.[name] }));
 }
 
+const SUBSCRIPTION_TARGET = /^subscription [0-9a-f-]{36} \((\d{14})-([A-Za-z0-9]{1,10}) ([A-Za-z0-9_-]{1,30})\)$/;
+
 /**
- * Where a journal target is shown (`organisation <siret>-<branch>`, `procedure <code>`), or
- * `null`: API clients have no page of their own.
+ * Where a journal target is shown (`organisation <siret>-<branch>`, `procedure <code>`,
+ * `subscription <id> (<siret>-<branch> <code>)`, `account <email>`), or `null`: API clients and
+ * e-mails have no page of their own, a merger names two organisations.
  */
 export function targetHref(target) {
   const org = /^organisation (\d{14})-([A-Za-z0-9]{1,10})$/.exec(target ?? '');
   if (org) return `/national/organisations/${org[1]}/${org[2]}`;
   const procedure = /^procedure ([A-Za-z0-9_-]{1,30})$/.exec(target ?? '');
   if (procedure) return `/national/demarches/${encodeURIComponent(procedure[1])}`;
+  const subscription = SUBSCRIPTION_TARGET.exec(target ?? '');
+  if (subscription)
+    return `/national/abonnements/${subscription[1]}/${subscription[2]}/${encodeURIComponent(subscription[3])}`;
+  const account = /^account (\S+@\S+)$/.exec(target ?? '');
+  if (account) return `/national/support/${encodeURIComponent(account[1])}`;
   return null;
 }
 
-/** A journal target in French (`Organisation 110…-75108`, `Démarche CERTDC`, `Client API x`). */
+/**
+ * A journal target in French (`Organisation 110…-75108`, `Démarche CERTDC`, `Client API x`,
+ * `Abonnement CERTDC de 110…-75108`, `Compte x@y.fr`, `E-mail <id>`, `Organisation A → Organisation B`).
+ */
 export function targetLabel(target) {
-  return String(target ?? '')
-    .replace(/^organisation /, 'Organisation ')
+  const text = String(target ?? '');
+  const subscription = SUBSCRIPTION_TARGET.exec(text);
+  if (subscription) return `Abonnement ${subscription[3]} de ${subscription[1]}-${subscription[2]}`;
+  return text
+    .replace(/(^|→ )organisation /g, '$1Organisation ')
     .replace(/^procedure /, 'Démarche ')
-    .replace(/^API client /, 'Client API ');
+    .replace(/^API client /, 'Client API ')
+    .replace(/^account /, 'Compte ')
+    .replace(/^delivery /, 'E-mail ');
 }

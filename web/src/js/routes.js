@@ -91,6 +91,19 @@ export const ROUTES = [
     page: () => import('./pages/national/procedure.js'),
   },
   {
+    path: '/national/abonnements',
+    title: 'Abonnements',
+    allowed: can.national,
+    page: () => import('./pages/national/subscriptions.js'),
+  },
+  // An organisation subscribes once to a procedure: its subscription is named by both.
+  {
+    path: '/national/abonnements/:siret/:branchCode/:processCode',
+    title: 'Abonnement',
+    allowed: can.national,
+    page: () => import('./pages/national/subscription.js'),
+  },
+  {
     path: '/national/clients-api',
     title: 'Clients API',
     allowed: can.national,
@@ -101,6 +114,30 @@ export const ROUTES = [
     title: 'Créer un client API',
     allowed: can.national,
     page: () => import('./pages/national/api-client-new.js'),
+  },
+  {
+    path: '/national/support',
+    title: 'Support',
+    allowed: can.national,
+    page: () => import('./pages/national/support.js'),
+  },
+  {
+    path: '/national/support/:email',
+    title: 'Compte (support)',
+    allowed: can.national,
+    page: () => import('./pages/national/support-account.js'),
+  },
+  {
+    path: '/national/envois-en-echec',
+    title: 'Envois en échec',
+    allowed: can.national,
+    page: () => import('./pages/national/deliveries.js'),
+  },
+  {
+    path: '/national/fusions',
+    title: 'Fusions de communes',
+    allowed: can.national,
+    page: () => import('./pages/national/migrations.js'),
   },
   {
     path: '/national/journal',
@@ -127,6 +164,15 @@ export const SECTIONS = [
     allowed: can.national,
     paths: ['/national/demarches', '/national/nouvelle-demarche'],
   },
+  { href: '/national/abonnements', label: 'Abonnements', allowed: can.national, paths: ['/national/abonnements'] },
   { href: '/national/clients-api', label: 'Clients API', allowed: can.national, paths: ['/national/clients-api'] },
+  { href: '/national/support', label: 'Support', allowed: can.national, paths: ['/national/support'] },
+  {
+    href: '/national/envois-en-echec',
+    label: 'Envois en échec',
+    allowed: can.national,
+    paths: ['/national/envois-en-echec'],
+  },
+  { href: '/national/fusions', label: 'Fusions', allowed: can.national, paths: ['/national/fusions'] },
   { href: '/national/journal', label: 'Journal', allowed: can.national, paths: ['/national/journal'] },
 ];

@@ -1,8 +1,37 @@
-// Paging by cursor, as the hub's listings answer (`nextCursor`): the cursors of the pages seen,
-// the page shown, and the DSFR pagination ("Première page", "Page précédente", its number,
-// "Page suivante"). Only the next page's cursor is known, so there is no "Dernière page".
+// Paging, in the DSFR pagination ("Première page", "Page précédente", page numbers, "Page
+// suivante"): by cursor, as the hub's listings answer (`nextCursor`: only the next page is known,
+// so there is no "Dernière page"), and by offset, as the referential's listings answer
+// (`Content-Range: subscriptions 0-19/57`: every page is known).
 
 import { fill, h } from '../dom.js';
+
+/** An enabled pagination control is a button (it changes the list, not the address). */
+function link(text, modifier, enabled, onClick, attributes = {}) {
+  const classes = [
+    'fr-pagination__link',
+    modifier && `fr-pagination__link--${modifier}`,
+    modifier && 'fr-pagination__link--lg-label',
+  ];
+  return enabled
+    ? h('button', { type: 'button', class: classes, on: { click: onClick }, ...attributes }, text)
+    : h('a', { class: classes, role: 'link', 'aria-disabled': 'true', ...attributes }, text);
+}
+
+function current(number) {
+  return h('a', { class: 'fr-pagination__link', 'aria-current': 'page', title: `Page ${number}` }, String(number));
+}
+
+function navigation(label, ...items) {
+  return h(
+    'nav',
+    { class: 'fr-pagination fr-mt-3w', role: 'navigation', 'aria-label': label },
+    h(
+      'ul',
+      { class: 'fr-pagination__list' },
+      items.flat().map((item) => h('li', {}, item)),
+    ),
+  );
+}
 
 /**
  * `onMove()`: reads and shows the page whose cursor is `pager.cursor` (then calls
@@ -13,27 +42,6 @@ export function cursorPager({ onMove, label = 'Pages de résultats' }) {
   let page = 0;
   let next = null;
   const element = h('div', {});
-
-  const link = (text, modifier, enabled, onClick) =>
-    enabled
-      ? h(
-          'button',
-          {
-            type: 'button',
-            class: `fr-pagination__link fr-pagination__link--${modifier} fr-pagination__link--lg-label`,
-            on: { click: onClick },
-          },
-          text,
-        )
-      : h(
-          'a',
-          {
-            class: `fr-pagination__link fr-pagination__link--${modifier} fr-pagination__link--lg-label`,
-            role: 'link',
-            'aria-disabled': 'true',
-          },
-          text,
-        );
 
   const go = (target) => {
     if (target === page + 1) cursors[target] = next;
@@ -48,37 +56,12 @@ export function cursorPager({ onMove, label = 'Pages de résultats' }) {
     }
     fill(
       element,
-      h(
-        'nav',
-        { class: 'fr-pagination fr-mt-3w', role: 'navigation', 'aria-label': label },
-        h(
-          'ul',
-          { class: 'fr-pagination__list' },
-          h(
-            'li',
-            {},
-            link('Première page', 'first', page > 0, () => go(0)),
-          ),
-          h(
-            'li',
-            {},
-            link('Page précédente', 'prev', page > 0, () => go(page - 1)),
-          ),
-          h(
-            'li',
-            {},
-            h(
-              'a',
-              { class: 'fr-pagination__link', 'aria-current': 'page', title: `Page ${page + 1}` },
-              String(page + 1),
-            ),
-          ),
-          h(
-            'li',
-            {},
-            link('Page suivante', 'next', Boolean(next), () => go(page + 1)),
-          ),
-        ),
+      navigation(
+        label,
+        link('Première page', 'first', page > 0, () => go(0)),
+        link('Page précédente', 'prev', page > 0, () => go(page - 1)),
+        current(page + 1),
+        link('Page suivante', 'next', Boolean(next), () => go(page + 1)),
       ),
     );
   }
@@ -102,6 +85,114 @@ export function cursorPager({ onMove, label = 'Pages de résultats' }) {
     /** The page is shown; `nextCursor` reads the one after it, if any. */
     shown(nextCursor) {
       next = nextCursor ?? null;
+      render();
+    },
+  };
+}
+
+/**
+ * A `Content-Range` header (`subscriptions 0-19/57`, or `subscriptions *\/0` for an empty page):
+ * `{unit, first, last, total}` (`first` and `last` from 0, `null` for an empty page), or `null`.
+ */
+export function parseContentRange(header) {
+  const match = /^\s*([\w-]+) (?:(\d+)-(\d+)|\*)\/(\d+)\s*$/.exec(header ?? '');
+  if (!match) return null;
+  const [, unit, first, last, total] = match;
+  return {
+    unit,
+    first: first === undefined ? null : Number(first),
+    last: last === undefined ? null : Number(last),
+    total: Number(total),
+  };
+}
+
+/**
+ * The page numbers a pagination shows, from 1: the first, the last, and the current one with its
+ * neighbours; a gap of several pages is `'…'` (of one page, that page).
+ */
+export function pageNumbers(currentPage, count) {
+  if (!(count > 0)) return [];
+  const shown = [...new Set([1, count, currentPage - 1, currentPage, currentPage + 1])]
+    .filter((n) => n >= 1 && n <= count)
+    .sort((a, b) => a - b);
+  const numbers = [];
+  let previous = 0;
+  for (const n of shown) {
+    if (n - previous === 2) numbers.push(previous + 1);
+    else if (n - previous > 2) numbers.push('…');
+    numbers.push(n);
+    previous = n;
+  }
+  return numbers;
+}
+
+/**
+ * Paging by offset, `pageSize` a page. `onMove()`: reads and shows the page at `pager.offset`
+ * (then calls `pager.shown(total)`) and moves the focus to it. `label`: the navigation's name.
+ */
+export function offsetPager({ onMove, pageSize, label = 'Pages de résultats' }) {
+  let page = 0;
+  let total = 0;
+  const element = h('div', {});
+  const count = () => Math.max(1, Math.ceil(total / pageSize));
+
+  const go = (target) => {
+    page = target;
+    return onMove();
+  };
+
+  function render() {
+    const pages = count();
+    if (pages <= 1 && page === 0) {
+      fill(element);
+      return;
+    }
+    const last = pages - 1;
+    fill(
+      element,
+      navigation(
+        label,
+        link('Première page', 'first', page > 0, () => go(0)),
+        link('Page précédente', 'prev', page > 0, () => go(page - 1)),
+        pageNumbers(page + 1, pages).map((n) =>
+          n === '…'
+            ? h('a', { class: 'fr-pagination__link fr-displayed-lg' }, '…')
+            : n === page + 1
+              ? current(n)
+              : h(
+                  'button',
+                  { type: 'button', class: 'fr-pagination__link', title: `Page ${n}`, on: { click: () => go(n - 1) } },
+                  String(n),
+                ),
+        ),
+        link('Page suivante', 'next', page < last, () => go(page + 1)),
+        link('Dernière page', 'last', page < last, () => go(last)),
+      ),
+    );
+  }
+
+  return {
+    element,
+    /** The offset of the page to read. */
+    get offset() {
+      return page * pageSize;
+    },
+    /** The number of the page shown, from 1. */
+    get page() {
+      return page + 1;
+    },
+    /** How many pages the last answer makes. */
+    get pageCount() {
+      return count();
+    },
+    /** Back to the first page (new filters), or to page `number` (from 1: an address's `page`). */
+    restart(number = 1) {
+      page = Math.max(0, Math.floor(Number(number) || 1) - 1);
+      total = 0;
+    },
+    /** The page is shown; `totalItems` is the listing's total (`Content-Range`). */
+    shown(totalItems) {
+      total = totalItems ?? 0;
       render();
     },
   };

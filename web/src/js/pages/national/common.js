@@ -1,6 +1,7 @@
 // What every page of the national back office shares: its title with the notice that the
-// national team works on metadata only, the badges of organisations, procedures and API clients,
-// their addresses, the contacts editor of the organisation forms, and a secret shown once.
+// national team works on metadata only, the badges of organisations, procedures, API clients and
+// accounts, their addresses, the contacts editor of the organisation forms, and a secret shown
+// once.
 
 import { fill, focus, h, uid } from '../../dom.js';
 import { credentialsPanel } from '../../ui/credentials.js';
@@ -55,6 +56,28 @@ export function organisationHref(siret, branchCode) {
 
 export function procedureHref(code) {
   return `/national/demarches/${encodeURIComponent(code)}`;
+}
+
+/** A subscription's page: the organisation's, to one procedure (one at most). */
+export function subscriptionHref(siret, branchCode, processCode) {
+  return `/national/abonnements/${[siret, branchCode, processCode].map(encodeURIComponent).join('/')}`;
+}
+
+/** An account's support page; `q`: the search it was found with ("Retour à la recherche"). */
+export function accountHref(email, q) {
+  const back = q ? `?${new URLSearchParams({ q })}` : '';
+  return `/national/support/${encodeURIComponent(email)}${back}`;
+}
+
+/** Active or suspended, activated or waiting for its activation, and locked until when. */
+export function accountBadges(a, formatDate) {
+  return h(
+    'ul',
+    { class: 'fr-badges-group' },
+    h('li', {}, a.active ? badge('Actif', 'success') : badge('Suspendu', 'error')),
+    h('li', {}, a.activated ? badge('Activé', 'info') : badge("En attente d'activation", 'new')),
+    a.lockedUntil && h('li', {}, badge(`Verrouillé jusqu'au ${formatDate(a.lockedUntil)}`, 'warning')),
+  );
 }
 
 /** The API clients list filtered on one organisation. */

@@ -1,11 +1,11 @@
 // `/national/organisations/{siret}/{branchCode}`: one organisation. Its details and badges
 // (closed, à compléter); its name and contacts edited (saving the name completes an organisation
 // "à compléter"); closing it to new subscriptions and folders, or reopening it, after a
-// confirmation; its subscriptions, the accounts acting for it (names and types only) and its API
-// clients.
+// confirmation; its subscriptions (each linked to its page, where the national team decides about
+// it), the accounts acting for it (names and types only) and its API clients.
 
 import { national } from '../../api.js';
-import { add, fill, h } from '../../dom.js';
+import { add, fill, h, srOnly } from '../../dom.js';
 import { dateTime } from '../../format.js';
 import { ACCESS_MODES, ACTOR_TYPES, subscriptionBadge } from '../../labels.js';
 import { NATIONAL_ACTOR, ORG_TYPES, SCOPES } from '../../national.js';
@@ -20,6 +20,7 @@ import {
   nationalTitle,
   organisationBadges,
   procedureHref,
+  subscriptionHref,
 } from './common.js';
 
 const ACTORS = { ...ACTOR_TYPES, NATIONAL_ADMIN: NATIONAL_ACTOR };
@@ -219,11 +220,25 @@ export async function render(view, { params, setTitle, isCurrent }) {
         : table({
             caption: `Abonnements de ${org.name}`,
             captionHidden: true,
-            columns: [{ label: 'Démarche' }, { label: 'Statut' }, { label: "Modalité d'accès" }],
+            columns: [
+              { label: 'Démarche' },
+              { label: 'Statut' },
+              { label: "Modalité d'accès" },
+              { label: 'Actions', srOnly: true },
+            ],
             rows: org.subscriptions.map((s) => [
               { header: h('a', { href: procedureHref(s.processCode) }, s.processCode) },
               subscriptionBadge(s.status),
               ACCESS_MODES[s.accessMode] ?? 'Non choisie',
+              h(
+                'a',
+                {
+                  class: 'fr-btn fr-btn--sm fr-btn--secondary',
+                  href: subscriptionHref(org.siret, org.branchCode, s.processCode),
+                },
+                'Gérer',
+                srOnly(` l'abonnement ${s.processCode}`),
+              ),
             ]),
           }),
     );
