@@ -74,7 +74,11 @@ test('a large file is PUT to its upload URL, then the deposit is awaited until s
   assert.match(asked.digest, /^[A-Za-z0-9+/]{43}=$/);
   const put = calls.find((c) => c.url === UPLOAD_URL);
   assert.equal(put.method, 'PUT');
-  assert.deepEqual(put.headers, { 'Content-Type': 'application/pdf', 'If-None-Match': '*' }, 'the headers the hub names');
+  assert.deepEqual(
+    put.headers,
+    { 'Content-Type': 'application/pdf', 'If-None-Match': '*' },
+    'the headers the hub names',
+  );
   assert.equal(put.init.credentials, 'omit', 'no cookie to the object store');
   assert.ok(!calls.some((c) => c.url.endsWith('/attachments') && c.method === 'POST'), 'not inline');
 });
