@@ -460,6 +460,7 @@ pub fn portal_routes() -> Vec<(&'static str, &'static str)> {
         hubee_admin::accounts::PORTAL_ROUTES,
         hubee_admin::portal_subscriptions::PORTAL_ROUTES,
         hubee_admin::national::PORTAL_ROUTES,
+        hubee_admin::statistics::PORTAL_ROUTES,
     ]
     .concat()
 }

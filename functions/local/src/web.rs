@@ -49,6 +49,8 @@ const PAGES: &[&str] = &[
     "/teledossiers",
     "/comptes",
     "/abonnements",
+    "/statistiques",
+    "/national/statistiques",
 ];
 /// Pages with one more path segment (`/dossiers/{id}`, `/comptes/{email}`, `/abonnements/{id}`).
 const PAGE_PREFIXES: &[&str] = &["/dossiers/", "/comptes/", "/abonnements/"];

@@ -170,6 +170,7 @@ async fn main() {
                     last_name: LAST[rng.below(LAST.len())].into(),
                     email: None,
                 }),
+                statistics: None,
             };
             *counts.entry((o, process, case.tab().unwrap())).or_default() += 1;
             batch.push(state.store.import_case_write(&case).unwrap());
