@@ -2,6 +2,9 @@
 // them with index.html; the e-mails link to /activation, /mot-de-passe and /dossiers/{id}.
 
 import { can } from './session.js';
+import { user } from './session.js';
+
+const nationalAdmin = () => user()?.actorType === 'NATIONAL_ADMIN';
 
 export const ROUTES = [
   { path: '/', title: 'Accueil', page: () => import('./pages/home.js') },
@@ -46,6 +49,18 @@ export const ROUTES = [
     allowed: can.readSubscriptions,
     page: () => import('./pages/subscription.js'),
   },
+  {
+    path: '/statistiques',
+    title: 'Statistiques',
+    allowed: can.manageUsers,
+    page: () => import('./pages/statistics.js'),
+  },
+  {
+    path: '/national/statistiques',
+    title: 'Statistiques nationales',
+    allowed: nationalAdmin,
+    page: () => import('./pages/statistics-national.js'),
+  },
 ];
 
 /** The sections of the main menu, for those who may use them. */
@@ -53,4 +68,11 @@ export const SECTIONS = [
   { href: '/teledossiers', label: 'Télédossiers', allowed: can.readDossiers, paths: ['/teledossiers', '/dossiers/'] },
   { href: '/comptes', label: 'Gestion des comptes', allowed: can.manageUsers, paths: ['/comptes'] },
   { href: '/abonnements', label: 'Gestion des abonnements', allowed: can.readSubscriptions, paths: ['/abonnements'] },
+  { href: '/statistiques', label: 'Statistiques', allowed: can.manageUsers, paths: ['/statistiques'] },
+  {
+    href: '/national/statistiques',
+    label: 'Statistiques nationales',
+    allowed: nationalAdmin,
+    paths: ['/national/statistiques'],
+  },
 ];
