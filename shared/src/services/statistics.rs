@@ -344,17 +344,20 @@ pub fn local_organisation(account: &Account, asked: Option<OrgId>) -> Result<Org
     accounts::organisation(account, asked)
 }
 
-/// The procedures titled, in code order: those named, or every one with a title.
-async fn titled(
-    state: &AppState,
+/// Every procedure's title, by code (one Query of `PROCS`).
+async fn titles(state: &AppState) -> Result<HashMap<ProcessCode, String>, StoreError> {
+    Ok(state.store.procedures().await?.into_iter().map(|p| (p.code, p.title)).collect())
+}
+
+/// The procedures titled, in code order: those named, or every one there is.
+fn titled(
     codes: Option<Vec<ProcessCode>>,
-) -> Result<Vec<(ProcessCode, Option<String>)>, StoreError> {
-    let titles: HashMap<ProcessCode, String> =
-        state.store.procedures().await?.into_iter().map(|p| (p.code, p.title)).collect();
+    titles: &HashMap<ProcessCode, String>,
+) -> Vec<(ProcessCode, Option<String>)> {
     let mut codes = codes.unwrap_or_else(|| titles.keys().cloned().collect());
     codes.sort();
     codes.dedup();
-    Ok(codes.into_iter().map(|c| (c.clone(), titles.get(&c).cloned())).collect())
+    codes.into_iter().map(|c| (c.clone(), titles.get(&c).cloned())).collect()
 }
 
 /// The procedures an organisation's page shows: the one asked, else those it subscribes to
@@ -363,43 +366,40 @@ async fn organisation_procedures(
     state: &AppState,
     org: &OrgId,
     asked: Option<&ProcessCode>,
-) -> Result<Vec<(ProcessCode, Option<String>)>, StoreError> {
-    let codes = match asked {
+) -> Result<Vec<ProcessCode>, StoreError> {
+    Ok(match asked {
         Some(code) => vec![code.clone()],
         None => {
             let subs = state.store.subscriptions_of_organisation(&org.siret, &org.branch_code).await?;
             subs.into_iter().map(|s| s.process_code).collect()
         }
-    };
-    titled(state, Some(codes)).await
+    })
 }
 
 fn org_ref(org: &OrgId) -> OrgRef {
     OrgRef { org_type: OrgType::Si, company_register: org.siret.clone(), branch_code: org.branch_code.clone() }
 }
 
-async fn organisation_scope(state: &AppState, org: &OrgId) -> Result<ScopeView, StoreError> {
+async fn organisation_scope(state: &AppState, org: &OrgId, kind: &'static str) -> Result<ScopeView, StoreError> {
     let name = state.store.organisation(&org.siret, &org.branch_code).await?.map(|o| o.name);
-    Ok(ScopeView {
-        kind: "ORGANISATION",
-        siret: Some(org.siret.to_string()),
-        branch_code: Some(org.branch_code.to_string()),
-        name,
-    })
+    Ok(ScopeView { kind, siret: Some(org.siret.to_string()), branch_code: Some(org.branch_code.to_string()), name })
 }
 
+/// Two round trips: the procedures, their titles and the organisation's name together, then
+/// one Query per procedure together.
 async fn organisation_page(
     state: &AppState,
     org: &OrgId,
     query: &StatisticsQuery,
 ) -> Result<StatisticsPage, StoreError> {
-    let procedures = organisation_procedures(state, org, query.process_code.as_ref()).await?;
-    let codes: Vec<ProcessCode> = procedures.iter().map(|(c, _)| c.clone()).collect();
-    let recipient = org_ref(org);
-    let (scope, figures) = tokio::try_join!(
-        organisation_scope(state, org),
-        state.store.organisation_statistics(&recipient, &codes, query.from, query.to)
+    let (codes, titles, scope) = tokio::try_join!(
+        organisation_procedures(state, org, query.process_code.as_ref()),
+        titles(state),
+        organisation_scope(state, org, "ORGANISATION"),
     )?;
+    let procedures = titled(Some(codes), &titles);
+    let codes: Vec<ProcessCode> = procedures.iter().map(|(c, _)| c.clone()).collect();
+    let figures = state.store.organisation_statistics(&org_ref(org), &codes, query.from, query.to).await?;
     Ok(page(scope, query, procedures, figures))
 }
 
@@ -429,22 +429,17 @@ pub async fn national(
     if let Some(org) = &query.organisation {
         return Ok(organisation_page(state, org, months).await?);
     }
-    let procedures = titled(state, months.process_code.clone().map(|c| vec![c])).await?;
+    let scope = async {
+        match &query.operator {
+            Some(op) => organisation_scope(state, op, "OPERATOR").await,
+            None => Ok(ScopeView { kind: "NATIONAL", siret: None, branch_code: None, name: None }),
+        }
+    };
+    let (titles, scope) = tokio::try_join!(titles(state), scope)?;
+    let procedures = titled(months.process_code.clone().map(|c| vec![c]), &titles);
     let codes: Vec<ProcessCode> = procedures.iter().map(|(c, _)| c.clone()).collect();
     let operator = query.operator.as_ref().map(org_ref);
     let figures = state.store.national_statistics(operator.as_ref(), &codes, months.from, months.to).await?;
-    let scope = match &query.operator {
-        Some(op) => {
-            let name = state.store.organisation(&op.siret, &op.branch_code).await?.map(|o| o.name);
-            ScopeView {
-                kind: "OPERATOR",
-                siret: Some(op.siret.to_string()),
-                branch_code: Some(op.branch_code.to_string()),
-                name,
-            }
-        }
-        None => ScopeView { kind: "NATIONAL", siret: None, branch_code: None, name: None },
-    };
     Ok(page(scope, months, procedures, figures))
 }
 
