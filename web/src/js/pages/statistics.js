@@ -76,12 +76,11 @@ let chartsLoading = null;
 /** Loads the bar chart component once (its module and style sheet, beside the DSFR). */
 function loadCharts() {
   if (!chartsLoading) {
-    const base = document.querySelector('meta[name="hubee-dsfr-chart"]')?.content;
-    chartsLoading = base
+    const script = document.querySelector('meta[name="hubee-dsfr-chart"]')?.content;
+    chartsLoading = script
       ? new Promise((resolve) => {
-          const sheet = h('link', { rel: 'stylesheet', href: `${base}/BarChart.css` });
-          document.head.append(sheet);
-          import(`${base}/BarChart.js`).then(
+          document.head.append(h('link', { rel: 'stylesheet', href: script.replace(/\.js$/, '.css') }));
+          import(script).then(
             () => resolve(true),
             () => resolve(false),
           );
