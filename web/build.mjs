@@ -14,6 +14,9 @@ const src = join(root, 'src');
 const dist = join(root, 'dist');
 const dsfrPackage = join(root, 'node_modules', '@gouvfr', 'dsfr');
 const dsfrDist = join(dsfrPackage, 'dist');
+const chartPackage = join(root, 'node_modules', '@gouvfr', 'dsfr-chart');
+/** The State's chart components the statistics pages use (web components, one bundle each). */
+const CHARTS = ['BarChart'];
 
 /** The DSFR icon families the app's classes (fr-icon-…) come from. */
 const ICON_FAMILIES = ['system', 'document', 'user', 'arrows', 'business'];
@@ -50,6 +53,16 @@ function copyDsfr(target) {
   cpSync(join(dsfrPackage, 'LICENSE.md'), join(target, 'LICENSE.md'));
 }
 
+/** The DSFR's chart components, self-hosted beside it under their own version. */
+function copyCharts(target) {
+  for (const chart of CHARTS) {
+    for (const ext of ['js', 'css']) {
+      cpSync(join(chartPackage, 'dist', chart, `${chart}.${ext}`), join(target, `${chart}.${ext}`));
+    }
+  }
+  cpSync(join(chartPackage, 'LICENSE'), join(target, 'LICENSE'));
+}
+
 function precompress(dir) {
   for (const path of files(dir)) {
     if (!COMPRESSED.has(extname(path))) continue;
@@ -66,23 +79,37 @@ function build() {
   } catch {
     throw new Error('@gouvfr/dsfr is not installed: run `npm ci` in web/ first');
   }
+  let chartVersion;
+  try {
+    chartVersion = JSON.parse(readFileSync(join(chartPackage, 'package.json'), 'utf8')).version;
+  } catch {
+    throw new Error('@gouvfr/dsfr-chart is not installed: run `npm ci` in web/ first');
+  }
   const appFiles = files(src).filter((path) => path !== join(src, 'index.html'));
   const assets = `/assets/${contentHash(appFiles)}`;
   const dsfr = `/dsfr/${dsfrVersion}`;
+  // Under the DSFR's versioned path, so that it is cached as long as the DSFR is.
+  const charts = `${dsfr}/chart/${chartVersion}`;
 
   rmSync(dist, { recursive: true, force: true });
   mkdirSync(dist, { recursive: true });
   copyDsfr(join(dist, dsfr));
+  copyCharts(join(dist, charts));
   for (const path of appFiles) {
     cpSync(path, join(dist, assets, relative(src, path)));
   }
-  const index = readFileSync(join(src, 'index.html'), 'utf8').replaceAll('%DSFR%', dsfr).replaceAll('%ASSETS%', assets);
+  const index = readFileSync(join(src, 'index.html'), 'utf8')
+    .replaceAll('%DSFR_CHART%', charts)
+    .replaceAll('%DSFR%', dsfr)
+    .replaceAll('%ASSETS%', assets);
   if (/%[A-Z]+%/.test(index)) throw new Error('index.html has an unknown placeholder');
   writeFileSync(join(dist, 'index.html'), index);
   precompress(dist);
 
   const size = files(dist).reduce((total, path) => total + statSync(path).size, 0);
-  console.log(`web/dist built: app ${assets}, DSFR ${dsfrVersion}, ${(size / 1048576).toFixed(1)} MiB`);
+  console.log(
+    `web/dist built: app ${assets}, DSFR ${dsfrVersion}, charts ${chartVersion}, ${(size / 1048576).toFixed(1)} MiB`,
+  );
 }
 
 try {

@@ -186,6 +186,14 @@ pub enum Write {
         attr: String,
         delta: i64,
     },
+    /// Adds each delta to its numeric attribute of one item, creating the item and the
+    /// attributes (from 0) if needed: counters that move together take one write (DynamoDB's
+    /// `ADD a :x, b :y`), where a transaction may not touch one item twice. The attributes are
+    /// distinct and there is at least one.
+    AddAll {
+        key: Key,
+        deltas: Vec<(String, i64)>,
+    },
     /// Checks a condition on an item without writing it.
     Check {
         key: Key,
@@ -203,8 +211,27 @@ impl Write {
     pub fn key(&self) -> Option<Key> {
         match self {
             Write::Put { item, .. } => item_key(item),
-            Write::Delete { key, .. } | Write::Add { key, .. } | Write::Check { key, .. } => Some(key.clone()),
+            Write::Delete { key, .. }
+            | Write::Add { key, .. }
+            | Write::AddAll { key, .. }
+            | Write::Check { key, .. } => Some(key.clone()),
         }
+    }
+}
+
+/// Checks an [`Write::AddAll`]'s deltas: at least one, each attribute once (what DynamoDB
+/// refuses in one update expression).
+///
+/// # Errors
+/// `Invalid` otherwise.
+pub fn check_deltas(deltas: &[(String, i64)]) -> Result<(), TableError> {
+    if deltas.is_empty() {
+        return Err(TableError::Invalid("an AddAll write with no attribute".into()));
+    }
+    let mut seen = std::collections::HashSet::new();
+    match deltas.iter().find(|(attr, _)| !seen.insert(attr.as_str())) {
+        Some((attr, _)) => Err(TableError::Invalid(format!("attribute {attr} twice in one AddAll write"))),
+        None => Ok(()),
     }
 }
 
@@ -274,7 +301,8 @@ pub trait Table: Send + Sync {
     ///
     /// # Errors
     /// `TransactionCancelled` when a condition does not hold; `Invalid` for more than
-    /// [`MAX_TRANSACTION_WRITES`] writes or two writes on the same item.
+    /// [`MAX_TRANSACTION_WRITES`] writes, two writes on the same item, or an `AddAll` with no
+    /// delta or one attribute twice.
     async fn transact_write(&self, writes: Vec<Write>) -> Result<(), TableError>;
 }
 

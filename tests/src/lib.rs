@@ -460,6 +460,7 @@ pub fn portal_routes() -> Vec<(&'static str, &'static str)> {
         hubee_admin::accounts::PORTAL_ROUTES,
         hubee_admin::portal_subscriptions::PORTAL_ROUTES,
         hubee_admin::national::PORTAL_ROUTES,
+        hubee_admin::statistics::PORTAL_ROUTES,
     ]
     .concat()
 }
@@ -567,4 +568,35 @@ impl TestHub {
         assert_eq!(status, 200, "the code opens a session: {me}");
         PortalSession { cookie, csrf: me["csrfToken"].as_str().expect("csrfToken").to_owned(), me }
     }
+}
+
+/// RFC 4180 with `;`: quoted cells may hold separators, quotes (doubled) and line breaks.
+pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let (mut row, mut cell) = (Vec::new(), String::new());
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => cell.push(c),
+            (false, '"') if cell.is_empty() => quoted = true,
+            (false, ';') => row.push(std::mem::take(&mut cell)),
+            (false, '\r') => assert_eq!(chars.next(), Some('\n'), "a CR ends a line only before LF"),
+            (false, '\n') => panic!("a line ends with CRLF: {text:?}"),
+            (false, c) => cell.push(c),
+        }
+        if !quoted && c == '\r' {
+            row.push(std::mem::take(&mut cell));
+            rows.push(std::mem::take(&mut row));
+        }
+    }
+    assert!(row.is_empty() && cell.is_empty() && !quoted, "the file ends with a whole line: {text:?}");
+    let width = rows[0].len();
+    assert!(rows.iter().all(|r| r.len() == width), "every row has the header's cells: {rows:?}");
+    rows
 }

@@ -775,6 +775,51 @@ await step('the subscriptions and the accounts lists export as CSV files', async
   await accessible('Gestion des comptes, filtered');
 });
 
+/** This month in Paris, `YYYY-MM`, as the statistics name it. */
+const parisMonth = () =>
+  new Intl.DateTimeFormat('fr-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit' }).format(new Date());
+
+/** The cells of the "Par démarche" table's row of a procedure, by column name. */
+async function procedureFigures(title) {
+  const table = page.getByRole('table', { name: /^Par démarche/ });
+  const headers = await table.locator('thead th').allTextContents();
+  const row = table.getByRole('row').filter({ has: page.getByRole('rowheader', { name: title }) });
+  const cells = await row.locator('th, td').allTextContents();
+  return Object.fromEntries(headers.map((h, i) => [h.trim(), cells[i].trim()]));
+}
+
+const figure = (text) => Number(text.replace(/\s/g, ''));
+
+await step('the statistics count the dossiers by status, with charts, tables and the same CSV file', async () => {
+  await page.getByRole('link', { name: 'Statistiques', exact: true }).first().click();
+  await page.getByRole('heading', { name: 'Statistiques', level: 1 }).waitFor();
+  // The State's chart component drew its charts (self-hosted, under the Content-Security-Policy).
+  await page.locator('bar-chart canvas').first().waitFor();
+  await accessible('Statistiques');
+  await fitsNarrowScreen('Statistiques');
+  const certdc = await procedureFigures('Certificat de décès électronique');
+  assert.ok(figure(certdc.Transmis) >= 5, `the walk's five dossiers: ${JSON.stringify(certdc)}`);
+  assert.ok(figure(certdc['Premières consultations']) >= 1, JSON.stringify(certdc));
+  assert.ok(figure(certdc['Statuts finaux atteints']) >= 2, `Traité and Refusé: ${JSON.stringify(certdc)}`);
+  assert.match(certdc['Médiane (statut final)'], /^≈ /);
+  const file = await exportCsv();
+  assert.match(file.name, /^statistiques-\d{4}-\d{2}-\d{4}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/);
+  const month = file.rows.find((r) => r['Code démarche'] === 'CERTDC' && r.Mois === parisMonth());
+  assert.ok(month, `a line for CERTDC this month: ${JSON.stringify(file.rows.slice(-3))}`);
+  assert.equal(Number(month['Dossiers transmis']), figure(certdc.Transmis), 'the file holds the page figures');
+  assert.ok(Number(month['Traités']) >= 1 && Number(month['Refusés']) >= 1, JSON.stringify(month));
+  const sum = ['Nouveaux', 'Reçus', 'En cours', 'En attente de compléments', 'Refusés', 'Traités', 'Clos']
+    .concat(["Erreur d'intégration", 'Archivés'])
+    .reduce((total, column) => total + Number(month[column]), 0);
+  assert.equal(sum, Number(month['Dossiers transmis']), 'each dossier in one status');
+  // A month range before the walk: nothing.
+  await page.getByLabel('Du mois').fill('2020-01');
+  await page.getByLabel('Au mois (inclus)').fill('2020-03');
+  await page.getByRole('button', { name: 'Afficher' }).click();
+  await page.waitForURL(/from=2020-01/);
+  await page.getByText('0 dossier transmis de janvier 2020 à mars 2020').waitFor();
+});
+
 await step('the administrator gives the agent a role, suspends the account and reactivates it', async () => {
   await page.getByRole('link', { name: 'Gestion des comptes' }).first().click();
   await page.getByRole('link', { name: 'Modifier le compte de Inès Nouvel' }).click();
@@ -888,7 +933,17 @@ await step('the national administrator signs in to the national back office, wit
   const menu = await mainMenu().getByRole('link').allInnerTexts();
   assert.deepEqual(
     menu.map((t) => t.trim()),
-    ['Organisations', 'Démarches', 'Abonnements', 'Clients API', 'Support', 'Envois en échec', 'Fusions', 'Journal'],
+    [
+      'Organisations',
+      'Démarches',
+      'Abonnements',
+      'Clients API',
+      'Support',
+      'Envois en échec',
+      'Fusions',
+      'Journal',
+      'Statistiques nationales',
+    ],
   );
   await page.getByRole('rowheader', { name: 'Mairie de Valfleuri' }).waitFor();
   await accessible('Organisations');
@@ -1513,6 +1568,28 @@ await step("after the merger, the mairie's agent finds no dossier left in the in
   assert.equal(await tabCount('Tous'), 0, `the ${nationalRun.merged} dossiers moved to the Mairie de Villebourg`);
   await page.getByText("Aucun télédossier dans l'onglet « Tous ».").waitFor();
   await accessible('Télédossiers, empty after a merger');
+  await signOut();
+});
+
+await step('the national administrator sees every organisation, one operator, and exports the figures', async () => {
+  const email = 'national@hubee-demo.example';
+  await answerCode(await signIn(email, passwordOf(email)));
+  await page.getByRole('link', { name: 'Statistiques nationales' }).first().click();
+  await page.getByRole('heading', { name: 'Statistiques nationales', level: 1 }).waitFor();
+  await page.locator('bar-chart canvas').first().waitFor();
+  await accessible('Statistiques nationales');
+  const all = await procedureFigures('Certificat de décès électronique');
+  assert.ok(figure(all.Transmis) >= 5, JSON.stringify(all));
+  await page.getByLabel('Opérateur').fill('11000000000007-00000');
+  await page.getByRole('button', { name: 'Afficher' }).click();
+  await page.waitForURL(/operator=11000000000007-00000/);
+  await page.getByText('Périmètre : opérateur').waitFor();
+  const dgs = await procedureFigures('Certificat de décès électronique');
+  assert.ok(figure(dgs.Transmis) >= 5, `the walk's operator deposited them: ${JSON.stringify(dgs)}`);
+  await accessible('Statistiques nationales of an operator');
+  const file = await exportCsv();
+  const month = file.rows.find((r) => r['Code démarche'] === 'CERTDC' && r.Mois === parisMonth());
+  assert.equal(Number(month['Dossiers transmis']), figure(dgs.Transmis));
   await signOut();
 });
 

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod national;
 pub mod portal_subscriptions;
+pub mod statistics;
 
 use axum::{
     Json, Router,
@@ -27,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .merge(accounts::routes())
         .merge(national::routes())
         .merge(portal_subscriptions::routes())
+        .merge(statistics::routes())
 }
 
 pub fn router(state: AppState) -> http::MethodOverride {

@@ -61,6 +61,8 @@ const PAGES: &[&str] = &[
     "/national/support",
     "/national/envois-en-echec",
     "/national/fusions",
+    "/statistiques",
+    "/national/statistiques",
 ];
 /// Pages with one more path segment (`/dossiers/{id}`, `/comptes/{email}`, `/abonnements/{id}`).
 const PAGE_PREFIXES: &[&str] = &[

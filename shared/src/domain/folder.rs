@@ -126,6 +126,11 @@ pub struct Case {
     /// The folder's applicant, kept on the case for the inbox (the person concerned).
     #[serde(default)]
     pub applicant: Option<Applicant>,
+    /// What the statistics keep on it, from its transmission on; `None` for a case not
+    /// transmitted yet or transmitted before the statistics were kept (counted nowhere, its
+    /// inbox tab in the per-tab counters of old).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statistics: Option<super::CaseStatistics>,
 }
 
 impl Case {

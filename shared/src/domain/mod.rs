@@ -36,6 +36,7 @@ mod mail;
 mod referential;
 mod retention;
 mod sign_in;
+mod statistics;
 mod time;
 mod transitions;
 
@@ -48,5 +49,6 @@ pub use mail::*;
 pub use referential::*;
 pub use retention::*;
 pub use sign_in::*;
+pub use statistics::*;
 pub use time::*;
 pub use transitions::*;

@@ -14,7 +14,7 @@ use super::{
 use crate::{
     domain::{
         Attachment, Case, CaseStatus, ChangeSource, Folder, OrgRef, Party, Procedure, Retention, StatusChange,
-        check_transition,
+        check_transition, mark_progress,
     },
     ports::Write,
     state::AppState,
@@ -143,8 +143,9 @@ pub(crate) struct StatusMove {
 }
 
 /// The one path every case status change takes (the parties' changes, retention's archiving):
-/// the case conditional on its version, the inbox counters it moves, the retention clocks it
-/// starts or stops, and its history record. Nothing when the case already has that status.
+/// the case conditional on its version, the counters it moves (inbox, statistics), the
+/// retention clocks it starts or stops, and its history record. Nothing when the case already
+/// has that status.
 pub(crate) fn apply_status(
     state: &AppState,
     read: &Versioned<Case>,
@@ -164,6 +165,8 @@ pub(crate) fn apply_status(
         CaseStatus::HubeeNotified => changed.close_date_time = None,
         _ => {}
     }
+    // The statistics' first final status, and first consultation when the recipient moves it.
+    mark_progress(&mut changed, change.to, change.actor.key() == case.recipient.key(), now);
     let record = StatusChange {
         id: state.ids.new_id(),
         case_id: case.id,

@@ -232,6 +232,14 @@ fn sent_writes(
     Ok(writes)
 }
 
+/// The statistics' first consultation when the recipient acts on the case through an event (a
+/// download, a message, a deposit, an acknowledgement) without changing its status: a status
+/// change records it itself ([`cases::apply_status`]), in the one write of the case.
+fn consultation_writes(state: &AppState, access: &CaseAccess, event: &Event) -> Result<Vec<Write>, ExchangeError> {
+    let moves = event.status == EventStatus::Sent && event.case_new_status.is_some_and(|s| s != access.case().status);
+    if moves { Ok(Vec::new()) } else { Ok(super::statistics::first_consultation(state, access)?) }
+}
+
 /// What sending an event needs besides the case: its procedure (the status policy) and the
 /// recipient's subscription (where the e-mail of a reopened case goes).
 struct Sending {
@@ -328,6 +336,7 @@ pub async fn create_event(
         if event.status == EventStatus::Sent {
             writes.extend(sent_writes(state, &access, &sending, &event, actor)?);
         }
+        writes.extend(consultation_writes(state, &access, &event)?);
         Ok(Attempt::Commit(writes, (event, files)))
     })
     .await?;
@@ -408,6 +417,7 @@ pub async fn update_event(
                 }
                 let mut writes = vec![state.store.update_event_write(&changed, version)?];
                 writes.extend(sent_writes(state, &access, &sending, &changed, actor)?);
+                writes.extend(consultation_writes(state, &access, &changed)?);
                 writes
             }
             (_, _, _) if is_transmitter(actor, &event) || access.party == Party::Platform => {
@@ -415,10 +425,14 @@ pub async fn update_event(
             }
             (_, EventStatus::InProgress, _) => return Err(refused(format!("Event {event_id} is not sent yet"))),
             (_, EventStatus::Received, _) => return Ok(Attempt::Done(false)),
-            (_, EventStatus::Sent, _) => vec![
-                state.store.update_event_write(&changed, version)?,
-                notification_write(state, &access, event.transmitter.clone(), actor.org.clone(), &changed)?,
-            ],
+            (_, EventStatus::Sent, _) => {
+                let mut writes = vec![
+                    state.store.update_event_write(&changed, version)?,
+                    notification_write(state, &access, event.transmitter.clone(), actor.org.clone(), &changed)?,
+                ];
+                writes.extend(consultation_writes(state, &access, &changed)?);
+                writes
+            }
         };
         Ok(Attempt::Commit(writes, true))
     })

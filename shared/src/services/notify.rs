@@ -129,11 +129,12 @@ pub async fn claim(
     }
 }
 
-/// Records the outcome of a claimed item. A conflict means another dispatcher took the item
-/// after our lease expired: it carries on.
+/// Records the outcome of a claimed item, with the statistics' e-mail counters when it is sent
+/// or failed for good. A conflict means another dispatcher took the item after our lease
+/// expired: it carries on.
 async fn settle(state: &AppState, item: &OutboxItem, version: i64) -> Result<Option<i64>, StoreError> {
-    match state.store.update_outbox(item, version).await {
-        Ok(v) => Ok(Some(v)),
+    match state.store.commit(state.store.settle_outbox_writes(item, version)?).await {
+        Ok(()) => Ok(Some(version + 1)),
         Err(StoreError::Conflict) => Ok(None),
         Err(e) => Err(e),
     }

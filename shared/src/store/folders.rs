@@ -139,9 +139,11 @@ impl Store {
         Ok(Write::Put { item, condition: at_version(read_version) })
     }
 
-    /// A case update at `now`, if nobody changed it since `read_version`, with the inbox
-    /// counters it moves (the tab it leaves and the tab it enters) and the retention clocks it
-    /// starts or stops under its procedure's `rules`.
+    /// A case update at `now`, if nobody changed it since `read_version`, with the counters it
+    /// moves and the retention clocks it starts or stops under its procedure's `rules`. A case
+    /// counted in the statistics moves its month's counters (its status, its first consultation
+    /// and final status), which the inbox's tabs sum; one transmitted before them moves the
+    /// per-tab counters of old (the tab it leaves and the tab it enters).
     ///
     /// # Errors
     /// When the case does not serialise.
@@ -156,7 +158,9 @@ impl Store {
         let mut writes =
             vec![Write::Put { item: case_item(after, read_version + 1)?, condition: at_version(read_version) }];
         writes.extend(self.retention_clock_writes(before, after, rules, now)?);
-        if before.tab() != after.tab() {
+        if after.statistics.is_some() {
+            writes.extend(super::statistics::case_counter_writes(before, after));
+        } else if before.tab() != after.tab() {
             let counter = |tab, delta| Write::Add {
                 key: keys::inbox_counter(&after.recipient, &after.process_code, tab),
                 attr: keys::COUNTER_ATTR.into(),

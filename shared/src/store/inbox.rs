@@ -61,7 +61,9 @@ impl Store {
         self.table().query(q).await?.items.into_iter().map(from_item).collect()
     }
 
-    /// The per-tab counters of an organisation for one procedure (tabs never used are absent).
+    /// The per-tab counts of an organisation for one procedure (tabs never used are absent): the
+    /// per-tab counters of the cases transmitted before the statistics, plus the status
+    /// counters of every month since, summed by tab — one Query of the partition.
     ///
     /// # Errors
     /// When the table fails.
@@ -70,15 +72,21 @@ impl Store {
         org: &OrgRef,
         process: &ProcessCode,
     ) -> Result<BTreeMap<InboxTab, i64>, StoreError> {
-        let page = self.table().query(Query::table(keys::inbox_counters(org, process))).await?;
-        Ok(page
-            .items
-            .iter()
-            .filter_map(|item| {
-                let tab = InboxTab::parse(item.get(SK)?.as_str()?.strip_prefix("TAB#")?)?;
-                Some((tab, item.get(keys::COUNTER_ATTR).and_then(Value::as_i64).unwrap_or(0)))
-            })
-            .collect())
+        let items = self.query_all(Query::table(keys::inbox_counters(org, process))).await?;
+        let mut counts = BTreeMap::new();
+        for item in &items {
+            let Some(sk) = item.get(SK).and_then(Value::as_str) else { continue };
+            if let Some(tab) = sk.strip_prefix("TAB#").and_then(InboxTab::parse) {
+                *counts.entry(tab).or_default() += item.get(keys::COUNTER_ATTR).and_then(Value::as_i64).unwrap_or(0);
+            } else if sk.starts_with(keys::MONTH_PREFIX) {
+                for (status, n) in super::statistics::status_counts(item) {
+                    if let Some(tab) = status.tab() {
+                        *counts.entry(tab).or_default() += n;
+                    }
+                }
+            }
+        }
+        Ok(counts)
     }
 }
 

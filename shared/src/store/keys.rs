@@ -212,6 +212,33 @@ pub fn inbox_counter(org: &OrgRef, process: &ProcessCode, tab: crate::domain::In
 }
 pub const COUNTER_ATTR: &str = "count";
 
+/// The statistics of an organisation for one procedure and one month (Paris time), in the
+/// partition of its inbox counters: the cases counted there ([`crate::domain::CaseStatistics`])
+/// are counted by status in these items, which the inbox sums into its tabs, instead of in the
+/// per-tab items (docs/STATISTICS.md).
+pub const MONTH_PREFIX: &str = "MONTH#";
+pub fn statistics_month(org: &OrgRef, process: &ProcessCode, month: crate::domain::Month) -> Key {
+    Key::new(inbox_counters(org, process), format!("{MONTH_PREFIX}{month}"))
+}
+/// The national statistics of a procedure for one month, in [`STATISTICS_SHARDS`] items summed
+/// at read: every transmission of the procedure adds to them, and shards spread the conflicts
+/// of concurrent transactions.
+pub fn national_statistics(process: &ProcessCode) -> String {
+    format!("NSTATS#{process}")
+}
+/// The national statistics of the folders of one operator for a procedure, sharded the same way.
+pub fn operator_statistics(operator: &OrgRef, process: &ProcessCode) -> String {
+    format!("OPSTATS#{}#{process}", operator.key())
+}
+pub const STATISTICS_SHARDS: u8 = 4;
+pub fn statistics_shard(partition: String, month: crate::domain::Month, shard: u8) -> Key {
+    Key::new(partition, format!("{MONTH_PREFIX}{month}#{shard}"))
+}
+/// The sort key range of the months `from` to `to`, both included, sharded or not.
+pub fn months_between(from: crate::domain::Month, to: crate::domain::Month) -> (String, String) {
+    (format!("{MONTH_PREFIX}{from}"), format!("{MONTH_PREFIX}{to}#~"))
+}
+
 pub const LOG_PREFIX: &str = "LOG#";
 /// A consultation, download or comment, in time order.
 pub fn case_log(case: Uuid, at: &str, id: Uuid) -> Key {

@@ -29,13 +29,19 @@ impl Store {
     }
 
     /// The writes moving a case read at its version to `after` (another recipient): the case
-    /// with its inbox entries, and its inbox counter from one organisation to the other.
+    /// with its inbox entries, and its counters from one organisation to the other — its
+    /// month's figures for a case counted in the statistics (which the inbox's tabs sum), the
+    /// per-tab counters of old for one transmitted before them.
     ///
     /// # Errors
     /// When the case does not serialise.
     pub fn move_case_writes(&self, before: &Versioned<Case>, after: &Case) -> Result<Vec<Write>, StoreError> {
         let mut writes =
             vec![Write::Put { item: case_item(after, before.version + 1)?, condition: at_version(before.version) }];
+        if after.statistics.is_some() {
+            writes.extend(super::statistics::recipient_move_writes(&before.value, after));
+            return Ok(writes);
+        }
         let counter = |c: &Case, delta| {
             c.tab().map(|tab| Write::Add {
                 key: keys::inbox_counter(&c.recipient, &c.process_code, tab),

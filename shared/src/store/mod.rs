@@ -19,6 +19,7 @@ mod outbox;
 mod referential;
 mod retention;
 mod sessions;
+mod statistics;
 mod subscriptions;
 mod uploads;
 
@@ -38,6 +39,7 @@ pub use mail::{FailedDelivery, OutboxEntity};
 pub use national::Listing;
 pub use outbox::{is_outbox_write, is_pending_outbox_item, outbox_id_of};
 pub use sessions::AccountSupport;
+pub use statistics::ProcedureFigures;
 pub use uploads::{DepositSender, PendingUpload};
 
 /// An entity with the version it was read at, for optimistic updates.
@@ -83,12 +85,14 @@ impl Store {
         self.table.as_ref()
     }
 
-    /// Applies writes all together.
+    /// Applies writes all together, counter writes on one item merged into one.
     ///
     /// # Errors
     /// `Conflict` when a condition failed (nothing was written).
     pub async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        Ok(self.table().transact_write(writes).await?)
+        // Counters on one item (a folder's cases adding to the same national statistics) merge
+        // into one write: a transaction touches an item once.
+        Ok(self.table().transact_write(statistics::merge_counters(writes)).await?)
     }
 
     /// Every item a query matches, following its pages: the one paging loop of the store.

@@ -144,11 +144,12 @@ impl Store {
     }
 
     /// The writes deleting a case item, if nobody changed it since it was read, with the inbox
-    /// counter of its tab.
+    /// counter of its tab (for a case counted in the statistics, its month's counters).
     pub fn delete_case_writes(&self, case: &Versioned<Case>) -> Vec<Write> {
         let c = &case.value;
         let mut writes = vec![Write::Delete { key: keys::case(c.id), condition: at_version(case.version) }];
-        if let Some(tab) = c.tab() {
+        writes.extend(super::statistics::purge_counter_writes(c));
+        if let Some(tab) = c.tab().filter(|_| c.statistics.is_none()) {
             writes.push(Write::Add {
                 key: keys::inbox_counter(&c.recipient, &c.process_code, tab),
                 attr: keys::COUNTER_ATTR.into(),

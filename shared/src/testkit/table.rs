@@ -226,6 +226,31 @@ pub async fn conformance(table: Arc<dyn Table>) {
         matches!(t.transact_write(same_item).await, Err(TableError::Invalid(_))),
         "two writes on one item are refused"
     );
+    // Several counters of one item in one write.
+    let counters = Key::new(p("T"), "counters");
+    let add_all = |deltas: &[(&str, i64)]| Write::AddAll {
+        key: counters.clone(),
+        deltas: deltas.iter().map(|(a, d)| ((*a).to_owned(), *d)).collect(),
+    };
+    t.transact_write(vec![add_all(&[("a", 2), ("b", -1)]), Write::put(item(json!({"PK": p("T"), "SK": "6"})))])
+        .await
+        .unwrap();
+    t.transact_write(vec![add_all(&[("b", 3), ("c", 7)])]).await.unwrap();
+    let added = t.get(&counters).await.unwrap().expect("AddAll creates its item");
+    assert_eq!(
+        (added["a"].as_i64(), added["b"].as_i64(), added["c"].as_i64()),
+        (Some(2), Some(2), Some(7)),
+        "AddAll adds each delta to its attribute, from 0 when absent"
+    );
+    let cancelled = vec![add_all(&[("a", 100)]), Write::create(item(json!({"PK": p("T"), "SK": "6"})))];
+    assert!(matches!(t.transact_write(cancelled).await, Err(TableError::TransactionCancelled { .. })));
+    assert_eq!(t.get(&counters).await.unwrap().unwrap()["a"].as_i64(), Some(2), "a cancelled AddAll adds nothing");
+    for wrong in [add_all(&[]), add_all(&[("a", 1), ("a", 1)])] {
+        assert!(
+            matches!(t.transact_write(vec![wrong]).await, Err(TableError::Invalid(_))),
+            "an AddAll with no attribute or one twice is refused"
+        );
+    }
     let too_many = (0..101).map(|i| Write::put(item(json!({"PK": p("T"), "SK": format!("many{i}")})))).collect();
     assert!(
         matches!(t.transact_write(too_many).await, Err(TableError::Invalid(_))),

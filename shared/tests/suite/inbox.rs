@@ -21,10 +21,10 @@ use hubee_shared::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-const A: (&str, &str) = ("11001401600015", "75108");
-const B: (&str, &str) = ("21000005908301", "69123");
+pub(crate) const A: (&str, &str) = ("11001401600015", "75108");
+pub(crate) const B: (&str, &str) = ("21000005908301", "69123");
 
-fn org(o: (&str, &str)) -> OrgRef {
+pub(crate) fn org(o: (&str, &str)) -> OrgRef {
     OrgRef {
         org_type: OrgType::Si,
         company_register: Siret::parse(o.0).unwrap(),
@@ -32,7 +32,7 @@ fn org(o: (&str, &str)) -> OrgRef {
     }
 }
 
-fn claims(state: &AppState, scope: Scope, who: (&str, &str), process: Option<&str>) -> Claims {
+pub(crate) fn claims(state: &AppState, scope: Scope, who: (&str, &str), process: Option<&str>) -> Claims {
     let process = process.map(|p| ProcessCode::parse(p).unwrap());
     let token = state
         .tokens
@@ -70,7 +70,7 @@ async fn bed() -> (tempfile::TempDir, AppState, ManualClock) {
 }
 
 /// A completed folder with one case for `to`; returns the case id.
-async fn transmit(
+pub(crate) async fn transmit(
     state: &AppState,
     process: &str,
     number: &str,

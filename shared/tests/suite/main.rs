@@ -16,6 +16,7 @@ mod inbox;
 mod notify;
 mod properties;
 mod retention;
+mod statistics;
 
 /// A use case's answer as the edge serialises it, for assertions on the contract's JSON.
 #[allow(clippy::expect_used)]

@@ -1,21 +1,27 @@
-//! Benchmark: the portal inbox over HTTP on a large table. 1,000,000 transmitted cases across
-//! 1,000 organisations, one of them holding 200,000 over two procedures, imported into the local
-//! hub's embedded storage; then an agent of that organisation, signed in, pages its inbox: each
-//! tab, name prefixes, an exact number, one procedure, a date range, a second page. Prints p50
-//! and p99 latencies per query (target p99 < 50 ms).
+//! Benchmark: the portal inbox and the statistics over HTTP on a large table. 1,000,000
+//! transmitted cases across 1,000 organisations, one of them holding 200,000 over two
+//! procedures, imported into the local hub's embedded storage with their statistics counters (as
+//! if each had been transmitted, consulted and closed through the hub); then an agent of that
+//! organisation, signed in, pages its inbox: each tab, name prefixes, an exact number, one
+//! procedure, a date range, a second page; then its local administrator and the national
+//! administrator read the statistics pages. Prints p50 and p99 latencies per query (target p99 <
+//! 50 ms).
 //!
 //! Run with `scripts/bench-inbox` (release build). `BENCH_CASES` scales it down for a smoke run.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A benchmark: a failed step aborts it.
 
-use std::{collections::HashMap, sync::Arc, time::Instant};
+use std::{sync::Arc, time::Instant};
 
 use chrono::{Duration, Utc};
 use hubee_shared::{
     adapters::SystemClock,
     bootstrap,
     config::{Backend, DEFAULT_MAIL_FROM, DeliveryPolicy, LocalConfig},
-    domain::{Applicant, BranchCode, Case, CaseStatus, InboxTab, OrgRef, OrgType, ProcessCode, Siret},
+    domain::{
+        Applicant, BranchCode, Case, CaseStatistics, CaseStatus, Month, OrgRef, OrgType, ProcessCode, Siret, is_closed,
+    },
+    ports::Write,
     seed::Provisioning,
 };
 use hubee_tests::fictional_siret;
@@ -36,6 +42,10 @@ const FIRST: [&str; 12] =
 fn branch(i: usize) -> String {
     format!("{:05}", 10000 + i)
 }
+
+/// The operator that deposited every folder, and the platform's organisation.
+const OPERATOR: usize = ORGS + 1;
+const PLATFORM: usize = ORGS + 2;
 
 fn org(i: usize) -> OrgRef {
     OrgRef {
@@ -124,22 +134,35 @@ async fn main() {
             );
         }
     }
+    orgs.push(json!({"siret": fictional_siret(OPERATOR), "branchCode": "00000", "name": "DGS", "type": "OSL"}));
+    orgs.push(json!({"siret": fictional_siret(PLATFORM), "branchCode": "00000", "name": "DINUM", "type": "ADMIN"}));
     let seed = json!({
         "procedures": [{"code": "CERTDC", "title": "Certificat de décès électronique", "operator": "DGS"},
                        {"code": "EtatCivil", "title": "Demande d'acte d'état civil", "operator": "DILA"}],
         "organisations": orgs, "subscriptions": subs,
         "accounts": [{"email": "agent@bench.example", "password": "Bench-Agent-2026!", "actorType": "AGENT",
                       "habilitations": ["CERTDC", "EtatCivil"], "siret": fictional_siret(0), "branchCode": branch(0),
-                      "firstName": "Bench", "lastName": "Agent"}]
+                      "firstName": "Bench", "lastName": "Agent"},
+                     {"email": "admin@bench.example", "password": "Bench-Admin-2026!", "actorType": "LOCAL_ADMIN",
+                      "siret": fictional_siret(0), "branchCode": branch(0), "firstName": "Bench", "lastName": "Admin"},
+                     {"email": "national@bench.example", "password": "Bench-National-2026!", "actorType": "NATIONAL_ADMIN",
+                      "siret": fictional_siret(PLATFORM), "branchCode": "00000", "firstName": "Bench", "lastName": "National"}]
     });
     Provisioning::parse(&seed.to_string()).unwrap().load(&state.store).await.unwrap();
 
-    // The cases, imported in transactions of 100, with their counters added at the end.
+    // The cases, imported in transactions of 100, counted in the statistics (and so in the
+    // inbox's tabs) as if transmitted, consulted and closed through the hub: their counter
+    // writes are merged as they come and committed at the end.
     let started = Instant::now();
     let (certdc, etat) = (ProcessCode::parse("CERTDC").unwrap(), ProcessCode::parse("EtatCivil").unwrap());
     let now = Utc::now();
     let mut rng = Rng(0x2545_F491_4F6C_DD1D);
-    let mut counts: HashMap<(usize, ProcessCode, InboxTab), i64> = HashMap::new();
+    let operator = OrgRef {
+        org_type: OrgType::Osl,
+        company_register: Siret::parse(&fictional_siret(OPERATOR)).unwrap(),
+        branch_code: BranchCode::parse("00000").unwrap(),
+    };
+    let mut counters: Vec<Write> = Vec::new();
     let mut batch = Vec::with_capacity(100);
     let mut sample_number = String::new();
     let mut written = 0;
@@ -153,12 +176,17 @@ async fn main() {
             if o == 0 && i == n / 2 {
                 sample_number = number.clone();
             }
+            let status = status(&mut rng);
+            // Consulted minutes to days after the transmission once past new; closed days after.
+            let later = |rng: &mut Rng, most: usize| (transmitted + Duration::seconds(rng.below(most) as i64)).min(now);
+            let consulted = (status != CaseStatus::HubeeNotified).then(|| later(&mut rng, 5 * 86_400));
+            let finalised = is_closed(status).then(|| later(&mut rng, 40 * 86_400));
             let case = Case {
                 id: Uuid::new_v4(),
                 folder_id: Uuid::new_v4(),
                 external_id: number,
                 process_code: process.clone(),
-                status: status(&mut rng),
+                status,
                 recipient: recipient.clone(),
                 create_date_time: transmitted,
                 update_date_time: Some(transmitted),
@@ -170,8 +198,12 @@ async fn main() {
                     last_name: LAST[rng.below(LAST.len())].into(),
                     email: None,
                 }),
+                statistics: Some(CaseStatistics { operator: Some(operator.clone()), consulted, finalised }),
             };
-            *counts.entry((o, process, case.tab().unwrap())).or_default() += 1;
+            counters.extend(state.store.import_case_counter_writes(&case));
+            if counters.len() > 200_000 {
+                counters = state.store.merge_counter_writes(counters);
+            }
             batch.push(state.store.import_case_write(&case).unwrap());
             if batch.len() == 100 {
                 state.store.commit(std::mem::take(&mut batch)).await.unwrap();
@@ -182,8 +214,10 @@ async fn main() {
     if !batch.is_empty() {
         state.store.commit(batch).await.unwrap();
     }
-    for ((o, process, tab), n) in counts {
-        state.store.add_to_inbox_count(&org(o), &process, tab, n).await.unwrap();
+    let counters = state.store.merge_counter_writes(counters);
+    let counter_items = counters.len();
+    for chunk in counters.chunks(100) {
+        state.store.commit(chunk.to_vec()).await.unwrap();
     }
     let import_seconds = started.elapsed().as_secs_f64();
     drop(state);
@@ -192,24 +226,7 @@ async fn main() {
     let hub = hubee_local::start(config, Arc::new(SystemClock)).await.unwrap();
     let base = format!("http://{}/portail/v1", hub.addr);
     let http = reqwest::Client::new();
-    let challenge: Value = http
-        .post(format!("{base}/session"))
-        .json(&json!({"email": "agent@bench.example", "password": "Bench-Agent-2026!"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let mail = hub.adapters.mail.recent().pop().expect("the sign-in code");
-    let code: String = mail.text.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).unwrap().to_owned();
-    let r = http
-        .post(format!("{base}/session/otp"))
-        .json(&json!({"challengeId": challenge["challengeId"], "code": code}))
-        .send()
-        .await
-        .unwrap();
-    let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let cookie = sign_in(&http, &hub, &base, "agent@bench.example", "Bench-Agent-2026!").await;
 
     let first: Value =
         http.get(format!("{base}/cases")).header("cookie", &cookie).send().await.unwrap().json().await.unwrap();
@@ -229,28 +246,95 @@ async fn main() {
         ("tab + date range".into(), format!("status=EN_COURS&from={from}&to={to}")),
         ("second page".into(), format!("cursor={cursor}")),
     ]);
-    println!("{written} cases imported in {import_seconds:.0} s; the big organisation holds {big}.\n");
+    println!(
+        "{written} cases imported in {import_seconds:.0} s ({counter_items} statistics items); the big organisation holds {big}.\n"
+    );
     println!("| query | rows | p50 (ms) | p99 (ms) |");
     println!("|---|---|---|---|");
     for (label, query) in queries {
-        let mut times = Vec::with_capacity(SAMPLES);
-        let mut rows = 0;
-        for _ in 0..SAMPLES {
-            let t = Instant::now();
-            let body: Value = http
-                .get(format!("{base}/cases?{query}"))
-                .header("cookie", &cookie)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            times.push(t.elapsed().as_secs_f64() * 1000.0);
-            rows = body["items"].as_array().map_or(0, Vec::len);
-        }
-        times.sort_by(f64::total_cmp);
-        println!("| {label} | {rows} | {:.1} | {:.1} |", percentile(&times, 0.5), percentile(&times, 0.99));
+        let (rows, p50, p99) =
+            time(&http, &cookie, &format!("{base}/cases?{query}"), |b| b["items"].as_array().map_or(0, Vec::len)).await;
+        println!("| {label} | {rows} | {p50:.1} | {p99:.1} |");
+    }
+
+    // The statistics: the big organisation's local administrator, then the national one. Rows:
+    // the dossiers the page counts.
+    let admin = sign_in(&http, &hub, &base, "admin@bench.example", "Bench-Admin-2026!").await;
+    let national = sign_in(&http, &hub, &base, "national@bench.example", "Bench-National-2026!").await;
+    let (year_from, year_to) = (Month::of(now).minus(12), Month::of(now));
+    let local = [
+        ("local: last 12 months", "/statistics".to_owned()),
+        ("local: one procedure", "/statistics?processCode=CERTDC".to_owned()),
+        ("local: 13 months", format!("/statistics?from={year_from}&to={year_to}")),
+        ("local: CSV, 13 months", format!("/statistics.csv?from={year_from}&to={year_to}")),
+    ];
+    let national_queries = [
+        ("national: every procedure", "/national/statistics".to_owned()),
+        ("national: one procedure", "/national/statistics?processCode=CERTDC".to_owned()),
+        (
+            "national: one organisation",
+            format!("/national/statistics?siret={}&branchCode={}", fictional_siret(0), branch(0)),
+        ),
+        ("national: one operator", format!("/national/statistics?operator={}-00000", fictional_siret(OPERATOR))),
+        ("national: CSV, 13 months", format!("/national/statistics.csv?from={year_from}&to={year_to}")),
+    ];
+    println!("\n| statistics query | dossiers | p50 (ms) | p99 (ms) |");
+    println!("|---|---|---|---|");
+    for (cookie, (label, path)) in
+        local.iter().map(|q| (&admin, q)).chain(national_queries.iter().map(|q| (&national, q)))
+    {
+        let csv = path.contains(".csv");
+        let url = format!("{base}{path}");
+        // A CSV file's dossiers are those of its JSON page.
+        let counted = if csv { url.replacen(".csv", "", 1) } else { url.clone() };
+        let page: Value = http.get(&counted).header("cookie", cookie).send().await.unwrap().json().await.unwrap();
+        let dossiers = page["total"]["transmitted"].as_i64().unwrap_or_else(|| panic!("{label}: {page}"));
+        let (_, p50, p99) = time(&http, cookie, &url, |_| 0).await;
+        println!("| {label} | {dossiers} | {p50:.1} | {p99:.1} |");
     }
     hub.stop().await.unwrap();
+}
+
+/// Signs in through the API (password, then the e-mailed code); the session cookie.
+async fn sign_in(http: &reqwest::Client, hub: &hubee_local::Hub, base: &str, email: &str, password: &str) -> String {
+    let challenge: Value = http
+        .post(format!("{base}/session"))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mail = hub.adapters.mail.recent().into_iter().rev().find(|m| m.to.iter().any(|t| t == email));
+    let mail = mail.expect("the sign-in code");
+    let code: String = mail.text.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).unwrap().to_owned();
+    let r = http
+        .post(format!("{base}/session/otp"))
+        .json(&json!({"challengeId": challenge["challengeId"], "code": code}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{email} signs in");
+    r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned()
+}
+
+/// `SAMPLES` GETs of `url`, one at a time: what `rows` reads of the last JSON answer (0 for a
+/// file), and the p50 and p99 latencies in milliseconds.
+async fn time(http: &reqwest::Client, cookie: &str, url: &str, rows: impl Fn(&Value) -> usize) -> (usize, f64, f64) {
+    let mut times = Vec::with_capacity(SAMPLES);
+    let mut last = 0;
+    for _ in 0..SAMPLES {
+        let t = Instant::now();
+        let r = http.get(url).header("cookie", cookie).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{url}");
+        let json = r.headers()["content-type"].to_str().unwrap().starts_with("application/json");
+        let bytes = r.bytes().await.unwrap();
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        if json {
+            last = rows(&serde_json::from_slice(&bytes).unwrap());
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    (last, percentile(&times, 0.5), percentile(&times, 0.99))
 }

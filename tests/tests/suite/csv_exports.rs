@@ -28,38 +28,7 @@ async fn csv_rows(r: Response, list: &str) -> Vec<Vec<String>> {
     assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "a UTF-8 byte order mark");
     let text = std::str::from_utf8(&bytes[3..]).unwrap();
     assert!(text.ends_with("\r\n"), "{text}");
-    parse(text)
-}
-
-/// RFC 4180 with `;`: quoted cells may hold separators, quotes (doubled) and line breaks.
-fn parse(text: &str) -> Vec<Vec<String>> {
-    let mut rows = Vec::new();
-    let (mut row, mut cell) = (Vec::new(), String::new());
-    let mut chars = text.chars().peekable();
-    let mut quoted = false;
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                cell.push('"');
-            }
-            (true, '"') => quoted = false,
-            (true, c) => cell.push(c),
-            (false, '"') if cell.is_empty() => quoted = true,
-            (false, ';') => row.push(std::mem::take(&mut cell)),
-            (false, '\r') => assert_eq!(chars.next(), Some('\n'), "a CR ends a line only before LF"),
-            (false, '\n') => panic!("a line ends with CRLF: {text:?}"),
-            (false, c) => cell.push(c),
-        }
-        if !quoted && c == '\r' {
-            row.push(std::mem::take(&mut cell));
-            rows.push(std::mem::take(&mut row));
-        }
-    }
-    assert!(row.is_empty() && cell.is_empty() && !quoted, "the file ends with a whole line: {text:?}");
-    let width = rows[0].len();
-    assert!(rows.iter().all(|r| r.len() == width), "every row has the header's cells: {rows:?}");
-    rows
+    parse_csv(text)
 }
 
 fn column(rows: &[Vec<String>], name: &str) -> Vec<String> {

@@ -17,6 +17,7 @@ mod portal_dossiers;
 mod portal_openapi;
 mod portal_subscriptions;
 mod sam_template;
+mod statistics;
 mod subscriptions;
 mod tokens;
 mod web;

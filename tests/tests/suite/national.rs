@@ -536,9 +536,17 @@ async fn a_commune_merger_moves_every_case_event_and_notification_once() {
     let (_, inbox_b) = answer(t.portal_as(&agent_b, Method::GET, "/cases").send().await.unwrap()).await;
     assert_eq!((inbox_b["counts"]["TOUS"].as_i64(), inbox_b["items"].as_array().unwrap().len()), (Some(4), 4));
     assert_eq!(inbox_b["counts"]["RECU"].as_i64(), Some(1), "the acknowledged case keeps its tab");
+    // So do the statistics: the moved dossiers count for Mairie B, no longer for Mairie A.
+    let admin_a = t.sign_in(PORTAL_ADMIN, PORTAL_ADMIN_PASSWORD).await;
+    let r = t.portal_as(&admin_a, Method::GET, "/statistics?processCode=CERTDC").send().await.unwrap();
+    let (status, page) = answer(r).await;
+    assert_eq!((status, page["procedures"][0]["total"]["transmitted"].as_i64()), (200, Some(0)), "{page}");
 
     // The national pages run the same operation; the journal names who ran each.
     let s = t.sign_in(NATIONAL_ADMIN, NATIONAL_ADMIN_PASSWORD).await;
+    let of_b = format!("/statistics?siret={}&branchCode={}&processCode=CERTDC", MAIRIE_B.0, MAIRIE_B.1);
+    let (status, page) = national(&t, &s, Method::GET, &of_b, None).await;
+    assert_eq!((status, page["procedures"][0]["total"]["transmitted"].as_i64()), (200, Some(4)), "{page}");
     let back = json!({"source": {"siret": MAIRIE_B.0, "branchCode": MAIRIE_B.1},
                       "target": {"siret": MAIRIE_A.0, "branchCode": MAIRIE_A.1}, "processCode": "CERTDC"});
     let (status, moved) = national(&t, &s, Method::POST, "/migrations", Some(back)).await;

@@ -141,6 +141,19 @@ async fn every_portal_route_answers_each_kind_of_person_as_expected() {
         (Method::GET, "/national/deliveries".into(), None, NATIONAL_OK),
         (Method::POST, format!("/national/deliveries/{}/resend", uuid::Uuid::nil()), None, NATIONAL_MISSING),
         (Method::POST, "/national/migrations".into(), Some(json!({})), NATIONAL_BAD),
+        // Statistics: an organisation's for its local administrators, every one's nationally.
+        (Method::GET, "/statistics".into(), None, [401, 403, 403, 403, 200, 403, 401, 403, 403]),
+        (Method::GET, "/statistics.csv".into(), None, [401, 403, 403, 403, 200, 403, 401, 403, 403]),
+        (Method::GET, "/statistics?from=2025-13".into(), None, [401, 403, 403, 403, 400, 403, 401, 403, 403]),
+        (
+            Method::GET,
+            format!("/statistics?organisation={}-{}", MAIRIE_B.0, MAIRIE_B.1),
+            None,
+            [401, 403, 403, 403, 403, 403, 401, 403, 403],
+        ),
+        (Method::GET, "/national/statistics".into(), None, NATIONAL_OK),
+        (Method::GET, "/national/statistics.csv".into(), None, NATIONAL_OK),
+        (Method::GET, "/national/statistics?to=soon".into(), None, NATIONAL_BAD),
     ];
     let mut failures = Vec::new();
     for (method, path, body, expected) in &matrix {

@@ -273,6 +273,15 @@ export const subscriptions = {
     put(`/subscriptions/${enc(id)}/notifications`, { notificationFrequency, ...(email ? { email } : {}) }),
 };
 
+// "Statistiques" (`admin`): `query` holds `from`, `to` (`YYYY-MM`), `processCode`, and for an
+// organisation `organisation`, nationally `siret` + `branchCode` or `operator`.
+export const statistics = {
+  read: (query) => get('/statistics', query),
+  exportCsv: (query) => get('/statistics.csv', query, { as: 'file' }),
+  national: (query) => get('/national/statistics', query),
+  exportNationalCsv: (query) => get('/national/statistics.csv', query, { as: 'file' }),
+};
+
 // "Gestion des comptes" (`admin`); `organisation` is `<siret>-<branchCode>`, the caller's own by default.
 export const accounts = {
   list: (filters, organisation) => get('/accounts', { ...filters, organisation }),

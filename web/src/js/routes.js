@@ -145,6 +145,18 @@ export const ROUTES = [
     allowed: can.national,
     page: () => import('./pages/national/journal.js'),
   },
+  {
+    path: '/statistiques',
+    title: 'Statistiques',
+    allowed: can.manageUsers,
+    page: () => import('./pages/statistics.js'),
+  },
+  {
+    path: '/national/statistiques',
+    title: 'Statistiques nationales',
+    allowed: can.national,
+    page: () => import('./pages/statistics-national.js'),
+  },
 ];
 
 /** The sections of the main menu, for those who may use them. */
@@ -175,4 +187,11 @@ export const SECTIONS = [
   },
   { href: '/national/fusions', label: 'Fusions', allowed: can.national, paths: ['/national/fusions'] },
   { href: '/national/journal', label: 'Journal', allowed: can.national, paths: ['/national/journal'] },
+  { href: '/statistiques', label: 'Statistiques', allowed: can.manageUsers, paths: ['/statistiques'] },
+  {
+    href: '/national/statistiques',
+    label: 'Statistiques nationales',
+    allowed: can.national,
+    paths: ['/national/statistiques'],
+  },
 ];

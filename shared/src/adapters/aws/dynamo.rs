@@ -77,7 +77,7 @@ use serde_json::{Number, Value};
 
 use crate::ports::{
     Condition, Cursor, Index, Item, Key, MAX_TRANSACTION_WRITES, PK, Page, Query, SK, SortKey, TTL_ATTR, Table,
-    TableError, Write, item_key,
+    TableError, Write, check_deltas, item_key,
 };
 
 /// An item as the SDK holds it.
@@ -261,6 +261,20 @@ impl DynamoTable {
             }
             Write::Add { key, attr, delta } => {
                 let u = Expression::add(&attr, delta);
+                item.update(
+                    Update::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(key_attributes(&key)))
+                        .set_update_expression(u.text)
+                        .set_expression_attribute_names(u.names)
+                        .set_expression_attribute_values(u.values)
+                        .build()
+                        .map_err(build_error)?,
+                )
+            }
+            Write::AddAll { key, deltas } => {
+                check_deltas(&deltas)?;
+                let u = Expression::add_all(&deltas);
                 item.update(
                     Update::builder()
                         .table_name(&self.table)
@@ -580,10 +594,20 @@ impl Expression {
 
     /// The update adding `delta` to `attr` (from 0 when absent, creating the item if needed).
     fn add(attr: &str, delta: i64) -> Self {
+        Self::add_all(&[(attr.to_owned(), delta)])
+    }
+
+    /// `ADD #a :x, #b :y`: every counter of one item in one update.
+    fn add_all(deltas: &[(String, i64)]) -> Self {
         let mut placeholders = Placeholders::default();
-        let name = placeholders.name(attr);
-        let text = format!("ADD {name} {}", placeholders.value(AttributeValue::N(delta.to_string())));
-        Self::new(Some(text), placeholders)
+        let clauses: Vec<String> = deltas
+            .iter()
+            .map(|(attr, delta)| {
+                let name = placeholders.name(attr);
+                format!("{name} {}", placeholders.value(AttributeValue::N(delta.to_string())))
+            })
+            .collect();
+        Self::new(Some(format!("ADD {}", clauses.join(", "))), placeholders)
     }
 
     /// The key condition of a query, or `None` when no item can match. DynamoDB refuses empty

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::ports::{
     Condition, Cursor, Index, Item, Key, MAX_TRANSACTION_WRITES, PK, Page, Query, SK, SortKey, Table, TableError,
-    Write, item_key,
+    Write, check_deltas, item_key,
 };
 
 const SCHEMA: &str = "
@@ -152,20 +152,31 @@ fn remove(conn: &Connection, key: &Key) -> Result<(), TableError> {
 }
 
 fn add_to(conn: &Connection, key: &Key, attr: &str, delta: i64) -> Result<i64, TableError> {
+    add_all_to(conn, key, &[(attr.to_owned(), delta)])?.pop().ok_or_else(|| TableError::Invalid("no attribute".into()))
+}
+
+/// Adds each delta to its attribute of one item, in one write; the new values, in order.
+fn add_all_to(conn: &Connection, key: &Key, deltas: &[(String, i64)]) -> Result<Vec<i64>, TableError> {
+    check_deltas(deltas)?;
     let mut item = read(conn, key)?.unwrap_or_else(|| {
         let mut i = Item::new();
         i.insert(PK.into(), Value::String(key.pk.clone()));
         i.insert(SK.into(), Value::String(key.sk.clone()));
         i
     });
-    let current = match item.get(attr) {
-        None => 0,
-        Some(v) => v.as_i64().ok_or_else(|| TableError::Invalid(format!("attribute {attr} is not an integer")))?,
-    };
-    let next = current.checked_add(delta).ok_or_else(|| TableError::Invalid(format!("attribute {attr} overflows")))?;
-    item.insert(attr.to_owned(), Value::from(next));
+    let mut values = Vec::with_capacity(deltas.len());
+    for (attr, delta) in deltas {
+        let current = match item.get(attr) {
+            None => 0,
+            Some(v) => v.as_i64().ok_or_else(|| TableError::Invalid(format!("attribute {attr} is not an integer")))?,
+        };
+        let next =
+            current.checked_add(*delta).ok_or_else(|| TableError::Invalid(format!("attribute {attr} overflows")))?;
+        item.insert(attr.clone(), Value::from(next));
+        values.push(next);
+    }
     write_item(conn, &item)?;
-    Ok(next)
+    Ok(values)
 }
 
 /// Applies one write after checking its condition; `Ok(false)` when the condition fails.
@@ -187,6 +198,9 @@ fn apply(conn: &Connection, write: &Write) -> Result<bool, TableError> {
         }
         Write::Add { key, attr, delta } => {
             add_to(conn, key, attr, *delta)?;
+        }
+        Write::AddAll { key, deltas } => {
+            add_all_to(conn, key, deltas)?;
         }
         Write::Check { key, condition } => {
             let current = read(conn, key)?;
@@ -360,6 +374,10 @@ impl Table for SqliteTable {
                 let (key, cond) = match w {
                     Write::Put { item, condition } => (key_of(item)?, condition),
                     Write::Delete { key, condition } | Write::Check { key, condition } => (key.clone(), condition),
+                    Write::AddAll { deltas, .. } => {
+                        check_deltas(deltas)?;
+                        continue;
+                    }
                     Write::Add { .. } => continue,
                 };
                 if !cond.holds(read(&tx, &key)?.as_ref()) {

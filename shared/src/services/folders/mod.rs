@@ -16,8 +16,8 @@ use super::{
 use crate::{
     auth::Claims,
     domain::{
-        Attachment, AttachmentStatus, Case, CaseStatus, Emitter, Folder, FolderStatus, Notification, OrgRef, OrgType,
-        OutboxItem, OutboxMessage, PartnerInfo, Procedure, Scope, Subscription,
+        Attachment, AttachmentStatus, Case, CaseStatistics, CaseStatus, Emitter, Folder, FolderStatus, Notification,
+        OrgRef, OrgType, OutboxItem, OutboxMessage, PartnerInfo, Procedure, Scope, Subscription,
     },
     ports::{ByteStream, Write},
     state::AppState,
@@ -30,8 +30,9 @@ pub use commands::{FolderUpdate, NewAttachment, NewCase, NewFolder};
 
 /// The most cases one folder may address, and the most attachments it may hold: a creation
 /// (the claim, the folder, its cases and attachments: 2 + 24 + 60) and a completion (the folder,
-/// then per case the case, its inbox counter, notification and outbox item: 1 + 4 × 24) each
-/// stay within one 100-write transaction.
+/// then per case the case, its recipient's month counters, notification and outbox item, then
+/// the procedure's and the operator's national month counters, added up for the whole folder:
+/// 1 + 4 × 24 + 2 = 99) each stay within one 100-write transaction.
 pub const MAX_CASES: usize = 24;
 pub const MAX_ATTACHMENTS: usize = 60;
 
@@ -218,6 +219,7 @@ fn build_folder(
             close_date_time: None,
             partner_attributes: nc.partner_attributes.clone(),
             applicant: Some(new.applicant.clone()),
+            statistics: None,
         })
         .collect();
     let case_by_ext: HashMap<&str, Uuid> = cases.iter().map(|c| (c.external_id.as_str(), c.id)).collect();
@@ -438,6 +440,8 @@ async fn complete_writes(
         c.status = CaseStatus::HubeeNotified;
         c.transmission_date_time = Some(now);
         c.update_date_time = Some(now);
+        // Counted in the statistics from its transmission on, in the same transaction.
+        c.statistics = Some(CaseStatistics { operator: Some(folder.operator.clone()), ..CaseStatistics::default() });
         writes.extend(state.store.update_case_writes(case, &c, *version, &rules, now)?);
         writes.push(state.store.create_notification_write(&Notification {
             id: state.ids.new_id(),

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{ExchangeError, actor::Actor, cases, events, refused, views::CaseView};
+use super::{Attempt, ExchangeError, actor::Actor, cases, events, optimistic, refused, statistics, views::CaseView};
 use crate::{
     domain::{
         ActionType, CaseStatus, ChangeSource, EventStatus, InboxTab, LogEntry, LogKind, OrgRef, Procedure,
@@ -113,13 +113,20 @@ pub async fn record(state: &AppState, actor: &Actor, case_id: Uuid, kind: LogKin
 }
 
 /// The dossier page: the case as the API shows it, its procedure, its tab, whether its reception
-/// is still to confirm and which actions the workflow offers. The consultation is recorded.
+/// is still to confirm and which actions the workflow offers. The consultation is recorded (the
+/// first one by the recipient's agents also in the statistics).
 ///
 /// # Errors
 /// `CaseNotFound`, `Forbidden`.
 pub async fn read(state: &AppState, actor: &Actor, case_id: Uuid) -> Result<DossierPage, ExchangeError> {
-    let (access, procedure) = cases::access_with_procedure(state, actor, case_id).await?;
-    record(state, actor, case_id, LogKind::Consulted).await?;
+    let (access, procedure) = optimistic::<_, ExchangeError, _, _>(state, || async move {
+        let (access, procedure) = cases::access_with_procedure(state, actor, case_id).await?;
+        let mut writes = vec![state.store.record_log_write(&log(actor, case_id, LogKind::Consulted, state))?];
+        // The recipient's first consultation, in the statistics, with its record.
+        writes.extend(statistics::first_consultation(state, &access)?);
+        Ok(Attempt::Commit(writes, (access, procedure)))
+    })
+    .await?;
     let status = access.case().status;
     let actions: Vec<Action> = if actor.manages {
         let allowed = |a: &Action| a.allowed_from(status) && procedure.as_ref().is_none_or(|p| a.allowed_by(p));

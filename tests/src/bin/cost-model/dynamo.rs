@@ -1,7 +1,7 @@
 //! What DynamoDB bills: item sizes as it counts them, request units, and the writes accounted
 //! against the table as the decorator saw it written (index writes, stream records).
 
-use hubee_shared::ports::{Index, Item, Write, item_key};
+use hubee_shared::ports::{Index, Item, Key, Write, item_key};
 use serde_json::{Value, json};
 
 use crate::meter::{Counts, MeterState};
@@ -39,6 +39,21 @@ fn kb_units(bytes: usize) -> f64 {
     bytes.div_ceil(1024).max(1) as f64
 }
 
+/// The item under `key` once the deltas are added (created from nothing if absent).
+fn added(st: &MeterState, key: &Key, deltas: &[(String, i64)]) -> Item {
+    let mut item = st.shadow.get(key).cloned().unwrap_or_else(|| {
+        let mut i = Item::new();
+        i.insert("PK".into(), json!(key.pk));
+        i.insert("SK".into(), json!(key.sk));
+        i
+    });
+    for (attr, delta) in deltas {
+        let now = item.get(attr).and_then(Value::as_i64).unwrap_or(0) + delta;
+        item.insert(attr.clone(), json!(now));
+    }
+    item
+}
+
 /// Counts one write (standard or transactional) against the table as the decorator saw it, and
 /// applies it when it succeeded.
 pub fn account_write(c: &mut Counts, st: &mut MeterState, write: &Write, transactional: bool, applied: bool) {
@@ -49,17 +64,8 @@ pub fn account_write(c: &mut Counts, st: &mut MeterState, write: &Write, transac
             (key, Some(item.clone()))
         }
         Write::Delete { key, .. } => (key.clone(), None),
-        Write::Add { key, attr, delta } => {
-            let mut item = st.shadow.get(key).cloned().unwrap_or_else(|| {
-                let mut i = Item::new();
-                i.insert("PK".into(), json!(key.pk));
-                i.insert("SK".into(), json!(key.sk));
-                i
-            });
-            let now = item.get(attr).and_then(Value::as_i64).unwrap_or(0) + delta;
-            item.insert(attr.clone(), json!(now));
-            (key.clone(), Some(item))
-        }
+        Write::Add { key, attr, delta } => (key.clone(), Some(added(st, key, &[(attr.clone(), *delta)]))),
+        Write::AddAll { key, deltas } => (key.clone(), Some(added(st, key, deltas))),
         Write::Check { key, .. } => {
             let size = st.shadow.get(key).map_or(0, item_size);
             c.db_transact_checks += 1.0;
