@@ -322,16 +322,11 @@ async fn decide(
 async fn find_accounts(
     State(state): State<AppState>,
     user: PortalUser,
-    line: RequestLine,
     query: QueryParams,
 ) -> Result<Json<ListPage<SupportAccountView>>, ApiError> {
     let admin = admin(&user)?;
     let (cursor, limit) = paging(&query, &["q", "cursor", "limit"])?;
     let q = query.one("q").unwrap_or_default();
-    if q.trim().is_empty() {
-        let problem = format!("[ERROR][REQUEST][{}] @query.q: an address or a name is required", line.0);
-        return Err(ApiError::validation(&[problem]));
-    }
     Ok(Json(national::support::find_accounts(&state, &admin, q, cursor, limit).await?))
 }
 

@@ -53,13 +53,16 @@ fn name_key(c: &Case) -> String {
     format!("{}#{}", c.search_name().unwrap_or_default(), date_key(c))
 }
 
-fn encode_cursor(key: &str) -> String {
+/// A page cursor as clients see it: the sort key where the page stopped, base64url-encoded.
+pub(crate) fn encode_cursor(key: &str) -> String {
     URL_SAFE_NO_PAD.encode(key)
 }
 
-fn decode_cursor(cursor: &str) -> Result<String, ExchangeError> {
+/// The sort key of a cursor [`encode_cursor`] wrote; `Invalid` for anything else, naming the
+/// `listing` that issues them.
+pub(crate) fn decode_cursor(cursor: &str, listing: &str) -> Result<String, ExchangeError> {
     URL_SAFE_NO_PAD.decode(cursor).ok().and_then(|b| String::from_utf8(b).ok()).ok_or_else(|| {
-        ExchangeError::Invalid(vec!["[ERROR][REQUEST] @query.cursor: not a cursor this inbox issued".into()])
+        ExchangeError::Invalid(vec![format!("[ERROR][REQUEST] @query.cursor: not a cursor this {listing} issued")])
     })
 }
 
@@ -108,7 +111,7 @@ pub async fn list(
     query: &InboxQuery,
 ) -> Result<InboxPage, ExchangeError> {
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-    let cursor = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    let cursor = query.cursor.as_deref().map(|c| decode_cursor(c, "inbox")).transpose()?;
     let cases = page(state, org, visible, query, cursor, limit);
     let ((cases, next), titles, counts) = tokio::try_join!(cases, titles(state, visible), counts(state, org, visible))?;
     let items = cases.iter().map(|c| row(c, &titles)).collect();

@@ -230,6 +230,18 @@ impl DynamoTable {
     }
 
     /// One write of a transaction as the SDK takes it.
+    /// The `Update` of a transaction adding to counters (`Write::Add`, `Write::AddAll`).
+    fn counter_update(&self, key: &Key, u: Expression) -> Result<Update, TableError> {
+        Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key_attributes(key)))
+            .set_update_expression(u.text)
+            .set_expression_attribute_names(u.names)
+            .set_expression_attribute_values(u.values)
+            .build()
+            .map_err(build_error)
+    }
+
     fn transact_item(&self, write: Write) -> Result<TransactWriteItem, TableError> {
         let item = TransactWriteItem::builder();
         let item = match write {
@@ -259,32 +271,10 @@ impl DynamoTable {
                         .map_err(build_error)?,
                 )
             }
-            Write::Add { key, attr, delta } => {
-                let u = Expression::add(&attr, delta);
-                item.update(
-                    Update::builder()
-                        .table_name(&self.table)
-                        .set_key(Some(key_attributes(&key)))
-                        .set_update_expression(u.text)
-                        .set_expression_attribute_names(u.names)
-                        .set_expression_attribute_values(u.values)
-                        .build()
-                        .map_err(build_error)?,
-                )
-            }
+            Write::Add { key, attr, delta } => item.update(self.counter_update(&key, Expression::add(&attr, delta))?),
             Write::AddAll { key, deltas } => {
                 check_deltas(&deltas)?;
-                let u = Expression::add_all(&deltas);
-                item.update(
-                    Update::builder()
-                        .table_name(&self.table)
-                        .set_key(Some(key_attributes(&key)))
-                        .set_update_expression(u.text)
-                        .set_expression_attribute_names(u.names)
-                        .set_expression_attribute_values(u.values)
-                        .build()
-                        .map_err(build_error)?,
-                )
+                item.update(self.counter_update(&key, Expression::add_all(&deltas))?)
             }
             Write::Check { key, condition } => {
                 let c = Expression::check(&condition);

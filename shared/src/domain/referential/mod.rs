@@ -220,14 +220,20 @@ impl Procedure {
         own.or(self.max_attachment_size).unwrap_or(DEFAULT_MAX_ATTACHMENT_SIZE)
     }
 
-    /// Whether `emitter` may send a file of this MIME type.
-    pub fn accepts_mime_type(&self, emitter: Emitter, mime: &str) -> bool {
-        let allowed = match emitter {
+    /// The MIME types `emitter` may send (any when empty): the instructing service's own list,
+    /// else the operator's.
+    pub fn allowed_mime_types(&self, emitter: Emitter) -> &[String] {
+        match emitter {
             Emitter::InstructingService if !self.instructing_allowed_mime_types.is_empty() => {
                 &self.instructing_allowed_mime_types
             }
             _ => &self.allowed_mime_types,
-        };
+        }
+    }
+
+    /// Whether `emitter` may send a file of this MIME type.
+    pub fn accepts_mime_type(&self, emitter: Emitter, mime: &str) -> bool {
+        let allowed = self.allowed_mime_types(emitter);
         allowed.is_empty() || allowed.iter().any(|m| m.eq_ignore_ascii_case(mime))
     }
 }

@@ -88,19 +88,11 @@ fn org_label(siret: &Siret, branch: &BranchCode) -> String {
 }
 
 fn cursor_in(cursor: Option<&str>) -> Result<Option<String>, ExchangeError> {
-    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-    cursor
-        .map(|c| {
-            URL_SAFE_NO_PAD.decode(c).ok().and_then(|b| String::from_utf8(b).ok()).ok_or_else(|| {
-                ExchangeError::Invalid(vec!["[ERROR][REQUEST] @query.cursor: not a cursor this listing issued".into()])
-            })
-        })
-        .transpose()
+    cursor.map(|c| super::inbox::decode_cursor(c, "listing")).transpose()
 }
 
 fn cursor_out(next: Option<String>) -> Option<String> {
-    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-    next.map(|n| URL_SAFE_NO_PAD.encode(n))
+    next.as_deref().map(super::inbox::encode_cursor)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -106,7 +106,7 @@ pub async fn find_accounts(
     }
     let key = search_key(q);
     if key.is_empty() {
-        return Err(ExchangeError::Invalid(vec!["[ERROR][REQUEST] @query.q: an address or a name".into()]));
+        return Err(ExchangeError::Invalid(vec!["[ERROR][REQUEST] @query.q: an address or a name is required".into()]));
     }
     let after = cursor_in(cursor)?;
     let page = state.store.accounts_by_name(&key, after.as_deref(), limit).await?;

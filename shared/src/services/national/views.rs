@@ -129,14 +129,10 @@ impl ProcedureView {
             operator: p.operator.clone(),
             status_policy: p.status_policy,
             max_attachment_size: p.max_attachment_size(Emitter::Operator),
-            allowed_mime_types: p.allowed_mime_types.clone(),
+            allowed_mime_types: p.allowed_mime_types(Emitter::Operator).to_vec(),
             instructing_deposits: p.instructing_deposits,
             instructing_max_attachment_size: p.max_attachment_size(Emitter::InstructingService),
-            instructing_allowed_mime_types: if p.instructing_allowed_mime_types.is_empty() {
-                p.allowed_mime_types.clone()
-            } else {
-                p.instructing_allowed_mime_types.clone()
-            },
+            instructing_allowed_mime_types: p.allowed_mime_types(Emitter::InstructingService).to_vec(),
             awaiting_complements: p.awaiting_complements,
             messages: p.messages,
             closed: p.closed,
