@@ -297,6 +297,14 @@ pub trait Table: Send + Sync {
     /// `Invalid` for a cursor this implementation did not issue.
     async fn query(&self, query: Query) -> Result<Page, TableError>;
 
+    /// One page of every item of the table, at most `limit`, in an order of the store's own
+    /// that the cursor follows: a maintenance read (re-indexing after an upgrade, audits), never
+    /// on a request's path. Items written during the scan may or may not be seen.
+    ///
+    /// # Errors
+    /// `Invalid` for a cursor this implementation's scan did not issue.
+    async fn scan(&self, cursor: Option<Cursor>, limit: usize) -> Result<Page, TableError>;
+
     /// Applies every write or none.
     ///
     /// # Errors

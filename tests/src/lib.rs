@@ -212,6 +212,12 @@ impl TestHub {
         self.hub = Some(hub);
     }
 
+    /// Runs a maintenance command of the hub's binary (`cargo run -- <command>`) on this hub's
+    /// storage and configuration, the hub still running.
+    pub async fn maintenance(&self, command: hubee_local::maintenance::Command) {
+        hubee_local::maintenance::run(command, self.config()).await.expect("the command succeeds");
+    }
+
     /// Stops the hub and starts it again on the same data directory.
     pub async fn restart(&mut self) {
         if let Some(hub) = self.hub.take() {

@@ -3,6 +3,7 @@
 //! the default way to run the hub, and the test bed.
 
 mod demo;
+pub mod maintenance;
 mod objects;
 mod outbox_watch;
 mod schedule;

@@ -21,6 +21,7 @@ mod retention;
 mod sessions;
 mod statistics;
 mod subscriptions;
+mod upgrade;
 mod uploads;
 
 use std::sync::Arc;
@@ -40,6 +41,7 @@ pub use national::Listing;
 pub use outbox::{is_outbox_write, is_pending_outbox_item, outbox_id_of};
 pub use sessions::AccountSupport;
 pub use statistics::ProcedureFigures;
+pub use upgrade::ReindexPage;
 pub use uploads::{DepositSender, PendingUpload};
 
 /// An entity with the version it was read at, for optimistic updates.
