@@ -199,7 +199,7 @@ pub async fn local(
         Backend::Aws(_) => anyhow::bail!("HUBEE_BACKEND=aws but this build has no AWS support (feature aws)"),
     };
     let mail = RecentMail::new(ports.mailer);
-    let state = AppState::new(
+    let mut state = AppState::new(
         table(ports.table),
         ports.objects,
         Arc::new(mail.clone()),
@@ -209,6 +209,7 @@ pub async fn local(
         TokenKeys::single(&token_key)?,
         common.clone(),
     );
+    state.anchors = Arc::new(crate::adapters::embedded::FsAnchors::open(&dir.join("audit-anchors"))?);
     Ok((state, LocalAdapters { objects: fs, mail }))
 }
 

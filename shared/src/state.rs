@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::{
     auth::TokenKeys,
     config::Config,
-    ports::{Clock, Directory, IdGenerator, Mailer, ObjectStore, Table},
+    ports::{AnchorStore, Clock, Directory, IdGenerator, Mailer, ObjectStore, Table},
     services::token::ClientStates,
     store::Store,
 };
@@ -24,6 +24,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// What this instance last read of each API client (`Config::client_cache`).
     pub clients: Arc<ClientStates>,
+    /// Where the audit journal's daily seals go: none (`Withheld`) but where the journal is
+    /// sealed (the local hub, the retention function on AWS), which sets it after `new`.
+    pub anchors: Arc<dyn AnchorStore>,
 }
 
 impl AppState {
@@ -49,6 +52,7 @@ impl AppState {
             tokens: Arc::new(tokens),
             clients: Arc::new(ClientStates::new(config.client_cache)),
             config: Arc::new(config),
+            anchors: Arc::new(crate::adapters::Withheld),
         }
     }
 }

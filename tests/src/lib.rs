@@ -215,7 +215,12 @@ impl TestHub {
     /// Runs a maintenance command of the hub's binary (`cargo run -- <command>`) on this hub's
     /// storage and configuration, the hub still running.
     pub async fn maintenance(&self, command: hubee_local::maintenance::Command) {
-        hubee_local::maintenance::run(command, self.config()).await.expect("the command succeeds");
+        self.maintenance_result(command).await.expect("the command succeeds");
+    }
+
+    /// [`Self::maintenance`], its failure returned.
+    pub async fn maintenance_result(&self, command: hubee_local::maintenance::Command) -> anyhow::Result<()> {
+        hubee_local::maintenance::run(command, self.config()).await
     }
 
     /// Stops the hub and starts it again on the same data directory.
@@ -467,6 +472,7 @@ pub fn portal_routes() -> Vec<(&'static str, &'static str)> {
         hubee_admin::portal_subscriptions::PORTAL_ROUTES,
         hubee_admin::national::PORTAL_ROUTES,
         hubee_admin::statistics::PORTAL_ROUTES,
+        hubee_admin::audit::PORTAL_ROUTES,
     ]
     .concat()
 }

@@ -5,7 +5,11 @@ async fn main() -> anyhow::Result<()> {
     let command = hubee_local::maintenance::command(&args)?;
     let config = hubee_shared::config::LocalConfig::from_env()?;
     if let Some(command) = command {
-        return hubee_local::maintenance::run(command, config).await;
+        if let Err(e) = hubee_local::maintenance::run(command, config).await {
+            eprintln!("{e:#}");
+            std::process::exit(1);
+        }
+        return Ok(());
     }
     let hub = hubee_local::start_on_system_clock(config).await?;
     println!(

@@ -1,10 +1,13 @@
 //! The local hub binary's maintenance commands, run on the hub's own storage (its data
 //! directory, or the AWS resources with `HUBEE_BACKEND=aws`) with the hub's configuration:
-//! `cargo run --release -- reindex`. docs/DEPLOY.md, "Upgrading".
+//! `cargo run --release -- reindex` (docs/DEPLOY.md, "Upgrading"), `cargo run --release --
+//! audit verify` (docs/AUDIT.md).
 
 use std::sync::Arc;
 
-use hubee_shared::{adapters::SystemClock, bootstrap, config::LocalConfig, state::AppState, store::ReindexPage};
+use hubee_shared::{
+    adapters::SystemClock, bootstrap, config::LocalConfig, services::audit, state::AppState, store::ReindexPage,
+};
 
 /// Items read per page of a re-indexing.
 const PAGE: usize = 500;
@@ -17,8 +20,12 @@ pub fn command(args: &[String]) -> anyhow::Result<Option<Command>> {
     match args {
         [] => Ok(None),
         [reindex] if reindex == "reindex" => Ok(Some(Command::Reindex)),
+        [audit, verify] if audit == "audit" && verify == "verify" => Ok(Some(Command::AuditVerify)),
         _ => anyhow::bail!(
-            "unknown arguments {args:?}\nusage: hubee-local            serve the hub\n       hubee-local reindex    give items stored by an older version this version's index entries"
+            "unknown arguments {args:?}\n\
+             usage: hubee-local                 serve the hub\n       \
+             hubee-local reindex         give items stored by an older version this version's index entries\n       \
+             hubee-local audit verify    check the audit journal's chains against their entries and anchors"
         ),
     }
 }
@@ -26,6 +33,7 @@ pub fn command(args: &[String]) -> anyhow::Result<Option<Command>> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Command {
     Reindex,
+    AuditVerify,
 }
 
 /// Runs a command on the hub's storage, printing what it does.
@@ -37,6 +45,26 @@ pub async fn run(command: Command, config: LocalConfig) -> anyhow::Result<()> {
     let (state, _) = bootstrap::local(&config, &common, Arc::new(SystemClock), std::convert::identity).await?;
     match command {
         Command::Reindex => reindex(&state).await,
+        Command::AuditVerify => audit_verify(&state).await,
+    }
+}
+
+/// Checks every chain and anchor; prints what it checked, or fails naming the first entry or
+/// anchor that does not hold.
+async fn audit_verify(state: &AppState) -> anyhow::Result<()> {
+    match audit::verify(state).await {
+        Ok(done) => {
+            println!(
+                "audit journal verified: {} anchors, {} days ({} not sealed yet), {} chains, {} entries",
+                done.anchors,
+                done.days,
+                done.unsealed_days.len(),
+                done.chains,
+                done.entries
+            );
+            Ok(())
+        }
+        Err(e) => anyhow::bail!("audit journal verification FAILED: {e}"),
     }
 }
 
@@ -87,7 +115,8 @@ mod tests {
     fn no_argument_serves_and_reindex_is_the_one_command() {
         assert_eq!(command(&[]).unwrap(), None);
         assert_eq!(command(&args(&["reindex"])).unwrap(), Some(Command::Reindex));
-        for wrong in [&["reindex", "now"][..], &["serve"], &["--reindex"]] {
+        assert_eq!(command(&args(&["audit", "verify"])).unwrap(), Some(Command::AuditVerify));
+        for wrong in [&["reindex", "now"][..], &["serve"], &["--reindex"], &["audit"], &["audit", "seal"]] {
             let e = command(&args(wrong)).unwrap_err().to_string();
             assert!(e.contains("usage: hubee-local"), "{e}");
         }

@@ -6,6 +6,7 @@
 //! ask [`outbox_id_of`] and [`is_outbox_write`] what a key means. `keys` stays public for the
 //! tests that check the stored layout (the SAM stream filter, expiring items).
 
+mod audit;
 mod batch;
 mod cases;
 mod credentials;
@@ -32,6 +33,7 @@ use serde_json::Value;
 use crate::ports::{Item, Key, PK, Query, SK, Table, TableError, Write};
 use keys::IndexEntry;
 
+pub use audit::AuditSource;
 pub use batch::{ReadAll, Reads, Slot};
 pub use cases::{CaseRecord, NotificationPage};
 pub use folders::{FolderAggregate, FolderItems, create_attachment_write};
