@@ -209,7 +209,13 @@ pub async fn local(
         TokenKeys::single(&token_key)?,
         common.clone(),
     );
-    state.anchors = Arc::new(crate::adapters::embedded::FsAnchors::open(&dir.join("audit-anchors"))?);
+    state.anchors = match &config.backend {
+        #[cfg(feature = "aws")]
+        Backend::Aws(crate::config::AwsResources { audit_bucket: Some(bucket), .. }) => Arc::new(
+            crate::adapters::aws::S3Anchors::from_sdk_config(&crate::adapters::aws::sdk_config().await, bucket),
+        ),
+        _ => Arc::new(crate::adapters::embedded::FsAnchors::open(&dir.join("audit-anchors"))?),
+    };
     Ok((state, LocalAdapters { objects: fs, mail }))
 }
 
@@ -360,6 +366,20 @@ pub async fn lambda_administering() -> anyhow::Result<AppState> {
     let state = lambda::<Withheld, SesMailer, Withheld>().await?;
     let config = crate::config::LambdaConfig::from_env()?;
     Ok(AppState { directory: directory(config.directory_url.as_deref())?, ..state })
+}
+
+/// The state of the function that runs retention and seals the audit journal (`purge`): S3 for
+/// the binaries it purges, and the anchor bucket (`HUBEE_AUDIT_BUCKET`).
+///
+/// # Errors
+/// As [`lambda`], and when `HUBEE_AUDIT_BUCKET` is not set.
+#[cfg(feature = "aws")]
+pub async fn lambda_sealing() -> anyhow::Result<AppState> {
+    let state = lambda::<S3Objects, Withheld, Withheld>().await?;
+    let config = crate::config::LambdaConfig::from_env()?;
+    let bucket = config.resources.audit_bucket.context("HUBEE_AUDIT_BUCKET must name the audit anchors' bucket")?;
+    let sdk = crate::adapters::aws::sdk_config().await;
+    Ok(AppState { anchors: Arc::new(crate::adapters::aws::S3Anchors::from_sdk_config(&sdk, bucket)), ..state })
 }
 
 /// The state of the function that issues tokens (`auth`): SES for its e-mails, and the private

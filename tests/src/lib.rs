@@ -130,7 +130,7 @@ fn test_backend() -> Backend {
     match std::env::var("HUBEE_BACKEND").as_deref() {
         Ok("aws") => {
             let name = format!("hubee-test-{}", uuid::Uuid::new_v4().simple());
-            Backend::Aws(AwsResources { table: name.clone(), bucket: name })
+            Backend::Aws(AwsResources { table: name.clone(), bucket: name, audit_bucket: None })
         }
         Ok("embedded") | Err(_) => Backend::Embedded,
         Ok(other) => panic!("HUBEE_BACKEND must be embedded or aws, not {other:?}"),

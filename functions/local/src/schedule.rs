@@ -9,13 +9,13 @@
 //!   activations, the digests of the latest digest time (idempotent: a digest is sent once per
 //!   subscription and time) and a sweep of the outbox; then the retention jobs due on the
 //!   state's clock (`purge`'s hourly run on AWS; a minute's run finds nothing due most of the
-//!   time, at the cost of one Query); and the sealing of the audit journal's days that ended
-//!   (an anchor file per day in the data directory).
+//!   time, at the cost of one Query), which also seal the audit journal's days that ended (an
+//!   anchor file per day in the data directory).
 
 use std::{sync::Arc, time::Duration};
 
 use hubee_shared::{
-    services::{audit, notify, retention},
+    services::{notify, retention},
     state::AppState,
 };
 use serde_json::Value;
@@ -70,9 +70,6 @@ async fn timer(state: AppState) {
             Ok(report) if did_something(&report) => tracing::info!(%report, "scheduled retention"),
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e.error_message, "scheduled retention failed"),
-        }
-        if let Err(e) = audit::seal_due(&state).await {
-            tracing::error!(error = %e, "sealing the audit journal failed");
         }
     }
 }
