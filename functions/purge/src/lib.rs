@@ -47,9 +47,13 @@ pub async fn handle_schedule(
         }
     }
     // Then the audit journal's days that ended: a day is sealed once, so most runs seal none.
+    // Then the journal's own retention: ended months exported, days past a year removed.
     let sealed = audit::seal_due(state).await.map_err(LambdaError::retryable)?;
+    let retained = audit::export_and_expire(state).await.map_err(LambdaError::retryable)?;
     let mut report = serde_json::to_value(total).map_err(LambdaError::retryable)?;
     report["auditDaysSealed"] = sealed.len().into();
+    report["auditDaysExported"] = retained.exported.into();
+    report["auditDaysExpired"] = retained.expired.into();
     Ok(report)
 }
 

@@ -71,6 +71,31 @@ impl Store {
         self.query_all(q).await?.into_iter().map(|i| from_item(i).map(|v| v.value)).collect()
     }
 
+    /// Removes a day's chains from the table (its export holds them): each chain's entries,
+    /// then its head, a hundred deletes a transaction. Returns the chains removed.
+    ///
+    /// # Errors
+    /// When the table fails; a run stopped midway is finished by the next (the heads go last).
+    pub async fn expire_audit_day(&self, day: NaiveDate) -> Result<usize, StoreError> {
+        let heads = self.query_all(Query::index(Index::Gsi3, keys::audit_heads(day))).await?;
+        for head in &heads {
+            let Some(key) = crate::ports::item_key(head) else { continue };
+            let q = Query::table(key.pk.clone()).sk(SortKey::BeginsWith(keys::AUDIT_ENTRY_PREFIX.into()));
+            let entries: Vec<Write> = self
+                .query_all(q)
+                .await?
+                .iter()
+                .filter_map(crate::ports::item_key)
+                .map(|key| Write::Delete { key, condition: Condition::None })
+                .collect();
+            for batch in entries.chunks(crate::ports::MAX_TRANSACTION_WRITES) {
+                self.table().transact_write(batch.to_vec()).await?;
+            }
+            self.table().delete(&key, Condition::None).await?;
+        }
+        Ok(heads.len())
+    }
+
     /// A day's entries newest first, from before `before` (the `next` of the previous page),
     /// those `keep` accepts, until `limit` are kept or the day ends.
     ///

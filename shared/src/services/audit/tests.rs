@@ -168,3 +168,46 @@ fn the_security_log_masks_addresses_and_names() {
     assert_eq!(mask_address("192.0.2.17"), "192.0.2.x");
     assert_eq!(mask_address("2001:db8::1"), "2001:db8:0:…");
 }
+
+#[tokio::test]
+async fn a_month_is_exported_once_it_ends_and_its_days_leave_the_table_after_a_year() {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, clock, _) = hub(dir.path());
+    clock.set(Utc.with_ymd_and_hms(2025, 11, 10, 9, 0, 0).unwrap());
+    let day = clock.now().date_naive();
+    for n in 0..3 {
+        append(&state, download(n)).await.unwrap();
+    }
+    clock.set(Utc.with_ymd_and_hms(2025, 11, 11, 1, 0, 0).unwrap());
+    seal_due(&state).await.unwrap();
+    assert_eq!(export_and_expire(&state).await.unwrap(), Retained::default(), "November has not ended");
+
+    clock.set(Utc.with_ymd_and_hms(2025, 12, 1, 1, 0, 0).unwrap());
+    seal_due(&state).await.unwrap();
+    let first = export_and_expire(&state).await.unwrap();
+    assert!(first.exported >= 1 && first.expired == 0, "{first:?}");
+    assert_eq!(export_and_expire(&state).await.unwrap(), Retained::default(), "exported once");
+    let exported = retention::exported_entries(&state, day).await.unwrap().unwrap();
+    assert_eq!(exported.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3]);
+
+    // A year and a day later the day leaves the table; its export still verifies.
+    clock.set(Utc.with_ymd_and_hms(2026, 11, 12, 1, 0, 0).unwrap());
+    seal_due(&state).await.unwrap();
+    let later = export_and_expire(&state).await.unwrap();
+    assert!(later.expired >= 1, "{later:?}");
+    assert!(state.store.audit_entries(&chain_name(Some(&org())), day).await.unwrap().is_empty());
+    assert!(state.store.audit_heads(day).await.unwrap().is_empty());
+    let report = verify(&state).await.unwrap();
+    assert!(report.entries >= 3, "{report:?}");
+
+    // An export altered shows.
+    let path = dir.path().join("audit-anchors").join(retention::export_name(day));
+    let mut perms = std::fs::metadata(&path).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&path, perms).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap().replace("file 1", "file 9");
+    std::fs::write(&path, text).unwrap();
+    let e = verify(&state).await.unwrap_err().to_string();
+    assert!(e.contains(&day.to_string()) && e.contains("entry 3"), "{e}");
+}
