@@ -87,6 +87,7 @@ test("the hub's refusals of a journal query are in French, under their field", (
           line('outcome', '"MAYBE" is not GRANTED or DENIED'),
           line('branchCode', 'siret and branchCode go together'),
           line('cursor', 'not a cursor this journal issued'),
+          line('limit', 'a number from 1 to 200'),
         ].join('\n'),
       },
     ],
@@ -100,6 +101,7 @@ test("the hub's refusals of a journal query are in French, under their field", (
       ['outcome', 'Valeur non reconnue.'],
       ['branchCode', 'Le SIRET et le code établissement vont ensemble.'],
       ['cursor', "Cette page du journal n'existe plus : revenez à la première page."],
+      ['limit', 'Un nombre de 1 à 200.'],
     ],
   );
 });

@@ -240,6 +240,7 @@ const PATTERNS = [
   [/^\d{4}-\d{2}-\d{2} comes after \d{4}-\d{2}-\d{2}$/, () => 'La fin de période doit suivre le début de période.'],
   [/^\d+ days asked: at most (\d+) at once$/, (max) => `La période ne doit pas dépasser ${max} jours.`],
   [/^"[^"]*" is not GRANTED or DENIED$/, () => 'Valeur non reconnue.'],
+  [/^a number from 1 to (\d+)$/, (max) => `Un nombre de 1 à ${max}.`],
   [/^siret and branchCode go together$/, () => 'Le SIRET et le code établissement vont ensemble.'],
   [/^not a cursor this journal issued$/, () => "Cette page du journal n'existe plus : revenez à la première page."],
   [/^Malformed JSON/, () => "La demande envoyée n'a pas pu être lue : rechargez la page puis recommencez."],

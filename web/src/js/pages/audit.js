@@ -36,12 +36,7 @@ function badge({ label, modifier }) {
 
 /** The actor: its address or client id, and its kind in words. */
 function actorCell(actor) {
-  return h(
-    'span',
-    { class: 'hubee-wrap' },
-    actor?.id || '—',
-    h('span', { class: 'fr-hint-text' }, actorKind(actor?.kind)),
-  );
+  return h('span', {}, actor?.id || '—', h('span', { class: 'fr-hint-text' }, actorKind(actor?.kind)));
 }
 
 /** The action in words, and its code as the journal records it (what `action` filters on). */
@@ -98,9 +93,9 @@ function entriesTable(items, { national, caption }) {
         national && organisationCell(entry.chain),
         actorCell(entry.actor),
         actionCell(entry.action),
-        h('span', { class: 'hubee-wrap' }, entry.target || '—'),
+        h('span', { class: 'hubee-audit-wrap' }, entry.target || '—'),
         badge(outcomeBadge(entry.outcome)),
-        auditReason(entry.reason) || '—',
+        h('span', { class: 'hubee-audit-wrap' }, auditReason(entry.reason) || '—'),
         entry.source || '—',
       ].filter((cell) => cell !== false),
     ),
