@@ -27,6 +27,8 @@ pub struct AppState {
     /// Where the audit journal's daily seals go: none (`Withheld`) but where the journal is
     /// sealed (the local hub, the retention function on AWS), which sets it after `new`.
     pub anchors: Arc<dyn AnchorStore>,
+    /// The audit chains' heads this process last wrote (see `services::audit::HeadCache`).
+    pub audit_heads: Arc<crate::services::audit::HeadCache>,
 }
 
 impl AppState {
@@ -53,6 +55,7 @@ impl AppState {
             clients: Arc::new(ClientStates::new(config.client_cache)),
             config: Arc::new(config),
             anchors: Arc::new(crate::adapters::Withheld),
+            audit_heads: Arc::default(),
         }
     }
 }

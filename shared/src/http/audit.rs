@@ -1,6 +1,8 @@
 //! The audit journal's view of a request: its id and source address for every entry recorded
-//! while it is served, and an entry for every request answered 403, naming who was refused what
-//! (the route's template, never its path: paths carry addresses).
+//! while it is served; an entry for every request answered 403, naming who was refused what;
+//! and one for every change and every dossier consultation or download answered 2xx. The
+//! target is the request's path (which dossier, file or account: the journal may name them, the
+//! logs may not), never its query (searches carry names).
 
 use std::net::SocketAddr;
 
@@ -22,7 +24,7 @@ use crate::{
 /// directly (the local hub); behind CloudFront (AWS), the last address of `X-Forwarded-For`,
 /// the one CloudFront appended for the viewer it served (those before it are the client's to
 /// say, and are not trusted).
-pub fn source_address(req: &Request) -> Option<String> {
+fn source_address(req: &Request) -> Option<String> {
     if let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>() {
         return Some(peer.ip().to_string());
     }

@@ -14,7 +14,6 @@ mod query;
 mod routes;
 mod session;
 
-pub use audit::source_address;
 pub use download::{
     archive_response, content_disposition, csv_response, delivery_response, download_response, redirect_response,
 };

@@ -3,7 +3,8 @@
 //!
 //! Recording never fails the request it records: a journal that cannot be written is logged as
 //! an error (and alarmed on), and the decision stands. Each entry is also one log line for the
-//! security team, with the addresses masked.
+//! security team (target `audit`): the actor and the source address masked, no target (paths
+//! name people); the request's id, in the line's span, leads to the entry.
 
 use std::sync::{Arc, Mutex};
 
@@ -16,7 +17,7 @@ use crate::{
     domain::{Anchor, AuditActor, AuditEntry, AuditRecord, ChainBreak, ChainHead, GENESIS, verify_chain},
     ports::AnchorError,
     state::AppState,
-    store::StoreError,
+    store::{StoreError, Versioned},
 };
 
 mod read;
@@ -74,11 +75,6 @@ pub fn identify(actor: AuditActor) {
     });
 }
 
-/// The actor of the request being served, if an extractor named it.
-pub fn current_actor() -> Option<AuditActor> {
-    REQUEST.try_with(RequestAudit::actor).ok().flatten()
-}
-
 // ---------------------------------------------------------------------------------------------
 // Recording
 // ---------------------------------------------------------------------------------------------
@@ -96,7 +92,6 @@ pub async fn record(state: &AppState, mut record: AuditRecord) {
         actor = %mask(&record.actor.id),
         chain = %record.chain(),
         action = %record.action,
-        target_ = %mask(&record.target),
         outcome = ?record.outcome,
         reason = record.reason.as_deref().unwrap_or("-"),
         source = %record.source.as_deref().map(mask_address).unwrap_or_default(),
@@ -121,17 +116,55 @@ pub async fn append(state: &AppState, record: AuditRecord) -> Result<AuditEntry,
         }
         let at = state.clock.now();
         let day = at.date_naive();
-        let head = state.store.audit_head(&chain, day).await?;
+        // The head this instance wrote last, when it has one for the chain's day: right unless
+        // another instance appended since, which the head's version condition then tells.
+        let head = match state.audit_heads.get(&chain, day).filter(|_| round == 0) {
+            Some(cached) => Some(cached),
+            None => state.store.audit_head(&chain, day).await?,
+        };
         let (seq, prev) = head.as_ref().map_or((1, GENESIS.to_owned()), |h| (h.value.seq + 1, h.value.hash.clone()));
         let entry = AuditEntry { chain: chain.clone(), day, seq, prev, at, record: record.clone() };
-        let writes = state.store.audit_append_writes(&entry, head.map(|h| h.version))?;
+        let version = head.map(|h| h.version);
+        let writes = state.store.audit_append_writes(&entry, version)?;
         match state.store.commit(writes).await {
-            Ok(()) => return Ok(entry),
-            Err(StoreError::Conflict) => {}
+            Ok(()) => {
+                let written = ChainHead { chain: chain.clone(), day, seq, hash: entry.digest() };
+                state.audit_heads.put(Versioned { value: written, version: version.map_or(1, |v| v + 1) });
+                return Ok(entry);
+            }
+            Err(StoreError::Conflict) => state.audit_heads.forget(&chain, day),
             Err(e) => return Err(e),
         }
     }
     Err(StoreError::Conflict)
+}
+
+/// The chain heads a process last wrote, by chain and day: an append usually finds its chain's
+/// head here and writes in one round trip instead of reading it first. A head another process
+/// moved since makes the write's condition fail; the append then reads it. Yesterday's heads are
+/// dropped as days pass.
+#[derive(Debug, Default)]
+pub struct HeadCache(Mutex<std::collections::HashMap<String, Versioned<ChainHead>>>);
+
+impl HeadCache {
+    fn get(&self, chain: &str, day: NaiveDate) -> Option<Versioned<ChainHead>> {
+        let heads = self.0.lock().ok()?;
+        heads.get(chain).filter(|h| h.value.day == day).cloned()
+    }
+
+    fn put(&self, head: Versioned<ChainHead>) {
+        if let Ok(mut heads) = self.0.lock() {
+            heads.insert(head.value.chain.clone(), head);
+        }
+    }
+
+    fn forget(&self, chain: &str, day: NaiveDate) {
+        if let Ok(mut heads) = self.0.lock()
+            && heads.get(chain).is_some_and(|h| h.value.day == day)
+        {
+            heads.remove(chain);
+        }
+    }
 }
 
 /// An address or name as the security team's log shows it: its first character and its

@@ -211,3 +211,17 @@ async fn a_month_is_exported_once_it_ends_and_its_days_leave_the_table_after_a_y
     let e = verify(&state).await.unwrap_err().to_string();
     assert!(e.contains(&day.to_string()) && e.contains("entry 3"), "{e}");
 }
+
+#[tokio::test]
+async fn two_instances_appending_in_turn_keep_one_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let (one, _, _) = hub(dir.path());
+    // Another function instance: the same table, its own cache of heads.
+    let other = AppState { audit_heads: Arc::default(), ..one.clone() };
+    for n in 0..6 {
+        let state = if n % 2 == 0 { &one } else { &other };
+        assert_eq!(append(state, download(n)).await.unwrap().seq, n as u64 + 1);
+    }
+    let report = verify(&one).await.unwrap();
+    assert_eq!((report.chains, report.entries), (1, 6));
+}
