@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::{
     auth::TokenKeys,
     config::Config,
-    ports::{Clock, Directory, IdGenerator, Mailer, ObjectStore, Table},
+    ports::{Clock, Directory, IdGenerator, Mailer, ObjectStore, Scanner, Table},
     services::token::ClientStates,
     store::Store,
 };
@@ -24,6 +24,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// What this instance last read of each API client (`Config::client_cache`).
     pub clients: Arc<ClientStates>,
+    /// The antivirus every received binary goes through; `None`: binaries are stored unscanned
+    /// (`HUBEE_CLAMD_ADDR` unset locally), which the hub says at start-up and on `/health`.
+    pub scanner: Option<Arc<dyn Scanner>>,
 }
 
 impl AppState {
@@ -49,6 +52,13 @@ impl AppState {
             tokens: Arc::new(tokens),
             clients: Arc::new(ClientStates::new(config.client_cache)),
             config: Arc::new(config),
+            scanner: None,
         }
+    }
+
+    /// The same state, scanning every received binary with `scanner`.
+    #[must_use]
+    pub fn with_scanner(self, scanner: Option<Arc<dyn Scanner>>) -> Self {
+        Self { scanner, ..self }
     }
 }
