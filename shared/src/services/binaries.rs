@@ -277,14 +277,14 @@ async fn put_scanned(
     (stored, Some(verdict))
 }
 
-/// The antivirus could not tell: said in the log as the metric filter counts it
-/// (`antivirus_unavailable`, infra/template.yaml), and the error the upload answers (503).
+/// The antivirus could not tell: said in the log, in the words an alarm's metric filter looks
+/// for (docs/ANTIVIRUS.md), and the error the upload answers (503).
 fn scanner_down(attachment_id: Uuid, reason: &str) -> ExchangeError {
     tracing::error!(
         metric = "AntivirusUnavailable",
         %attachment_id,
         reason,
-        "antivirus_unavailable: the binary was not stored"
+        "antivirus unavailable: the binary was not stored"
     );
     ExchangeError::ScannerUnavailable(reason.to_owned())
 }
@@ -355,7 +355,7 @@ async fn mark_received(
                         attachment_id = %received.id,
                         folder_id = %received.folder_id,
                         signature,
-                        "antivirus_infected: attachment CORRUPTED, its binary quarantined"
+                        "antivirus found a virus: attachment CORRUPTED, its binary quarantined"
                     ),
                 }
                 return Ok(());
