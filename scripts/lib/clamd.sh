@@ -16,6 +16,11 @@ clamd_tools() {
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo=sudo
     $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq clamav-daemon >/dev/null
+    # On a machine run by systemd the package starts the system's clamd and freshclam (which
+    # downloads signatures): the tests start their own clamd, and download nothing.
+    if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+        $sudo systemctl disable --now clamav-freshclam.service clamav-daemon.service >/dev/null 2>&1 || true
+    fi
 }
 
 # Starts clamd once on a free port of 127.0.0.1 with its own configuration, database and
