@@ -37,6 +37,8 @@ enum Unsent {
     Cut(String),
     /// The body itself failed: what was sent is not the binary.
     BodyFailed(String),
+    /// clamd took nothing within the timeout (hung): no answer to wait for.
+    Stalled(String),
 }
 
 /// A ClamAV daemon reached over TCP.
@@ -61,21 +63,28 @@ impl Clamd {
         &self.addr
     }
 
-    /// Sends the body and its end.
+    /// Sends the body and its end. Each write must go through within the answer timeout: a
+    /// clamd that stops reading without closing does not hold the upload for ever.
     async fn send(&self, connection: &mut TcpStream, mut body: ByteStream) -> Result<(), Unsent> {
-        let cut = |e: std::io::Error| Unsent::Cut(format!("clamd stopped reading the stream: {e}"));
-        connection.write_all(b"zINSTREAM\0").await.map_err(cut)?;
+        self.write(connection, b"zINSTREAM\0").await?;
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(|e| Unsent::BodyFailed(format!("the binary's stream failed: {e}")))?;
             for piece in chunk.chunks(MAX_CHUNK) {
                 // A piece is at most MAX_CHUNK long.
                 let length = u32::try_from(piece.len()).unwrap_or(u32::MAX);
-                connection.write_all(&length.to_be_bytes()).await.map_err(cut)?;
-                connection.write_all(piece).await.map_err(cut)?;
+                self.write(connection, &length.to_be_bytes()).await?;
+                self.write(connection, piece).await?;
             }
         }
-        connection.write_all(&0u32.to_be_bytes()).await.map_err(cut)?;
-        connection.flush().await.map_err(cut)
+        self.write(connection, &0u32.to_be_bytes()).await
+    }
+
+    async fn write(&self, connection: &mut TcpStream, bytes: &[u8]) -> Result<(), Unsent> {
+        match tokio::time::timeout(self.answer_timeout, connection.write_all(bytes)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(Unsent::Cut(format!("clamd stopped reading the stream: {e}"))),
+            Err(_) => Err(Unsent::Stalled(format!("clamd took nothing for {:?}", self.answer_timeout))),
+        }
     }
 
     /// Reads clamd's NUL-terminated answer (or up to the connection's end).
@@ -132,20 +141,24 @@ impl Scanner for Clamd {
             }
         };
         let sent = self.send(&mut connection, body).await;
-        if let Err(Unsent::BodyFailed(why)) = sent {
+        match sent {
             // Not the whole binary: no verdict to wait for (clamd would wait for the rest).
-            return Verdict::Unavailable { reason: why };
+            Err(Unsent::BodyFailed(why)) => return Verdict::Unavailable { reason: why },
+            Err(Unsent::Stalled(why)) => return unavailable(why),
+            Ok(()) | Err(Unsent::Cut(_)) => {}
         }
         let answer = self.answer(&mut connection).await;
         match (sent, answer) {
             // Whole and answered: the answer decides.
             (Ok(()), Ok(answer)) => verdict_of(&answer),
             // Cut short by clamd: its error says why (a size limit), never a clean verdict.
-            (Err(Unsent::Cut(why) | Unsent::BodyFailed(why)), Ok(answer)) => match verdict_of(&answer) {
-                Verdict::Infected { signature } => Verdict::Infected { signature },
-                _ if answer.is_empty() => unavailable(why),
-                _ => unavailable(format!("{why}; clamd answered {answer:?}")),
-            },
+            (Err(Unsent::Cut(why) | Unsent::BodyFailed(why) | Unsent::Stalled(why)), Ok(answer)) => {
+                match verdict_of(&answer) {
+                    Verdict::Infected { signature } => Verdict::Infected { signature },
+                    _ if answer.is_empty() => unavailable(why),
+                    _ => unavailable(format!("{why}; clamd answered {answer:?}")),
+                }
+            }
             (_, Err(why)) => unavailable(why),
         }
     }
@@ -210,8 +223,27 @@ mod tests {
         let addr = limited_clamd(1024).await;
         let large = vec![7u8; 8 << 20];
         let verdict = Clamd::new(addr.to_string()).scan(crate::testkit::scanner::chunked(&large, 4096)).await;
+        // clamd's answer, or (when the closed connection's reset overtakes it) the failed write.
         let Verdict::Unavailable { reason } = verdict else { panic!("{verdict:?}") };
-        assert!(reason.contains("size limit exceeded"), "{reason}");
+        assert!(reason.contains("size limit exceeded") || reason.contains("stopped reading"), "{reason}");
+    }
+
+    #[tokio::test]
+    async fn a_clamd_that_stops_reading_is_unavailable_once_the_timeout_passes() {
+        // Accepts, then neither reads nor closes: the socket's buffers fill up.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let held = tokio::spawn(async move {
+            let (connection, _) = listener.accept().await.unwrap();
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            drop(connection);
+        });
+        let clamd = Clamd::with_timeouts(addr.to_string(), CLAMD_CONNECT_TIMEOUT, Duration::from_millis(200));
+        let large = vec![1u8; 64 << 20];
+        let verdict = clamd.scan(crate::testkit::scanner::chunked(&large, 1 << 20)).await;
+        held.abort();
+        let Verdict::Unavailable { reason } = verdict else { panic!("{verdict:?}") };
+        assert!(reason.contains("took nothing"), "{reason}");
     }
 
     #[tokio::test]
