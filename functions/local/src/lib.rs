@@ -55,6 +55,10 @@ impl Hub {
         for task in &self.background {
             task.abort();
         }
+        // Until they are gone they hold the state, and with it the data directory's database.
+        for task in self.background.drain(..) {
+            let _ = task.await;
+        }
         (&mut self.task).await.context("server task")?.context("server")
     }
 
