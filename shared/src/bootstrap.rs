@@ -221,7 +221,7 @@ pub async fn local(
         Backend::Aws(_) => anyhow::bail!("HUBEE_BACKEND=aws but this build has no AWS support (feature aws)"),
     };
     let mail = RecentMail::new(ports.mailer);
-    let state = AppState::new(
+    let mut state = AppState::new(
         table(ports.table),
         ports.objects,
         Arc::new(mail.clone()),
@@ -232,6 +232,13 @@ pub async fn local(
         common.clone(),
     )
     .with_scanner(scanner(config.clamd_addr.as_deref()));
+    state.anchors = match &config.backend {
+        #[cfg(feature = "aws")]
+        Backend::Aws(crate::config::AwsResources { audit_bucket: Some(bucket), .. }) => Arc::new(
+            crate::adapters::aws::S3Anchors::from_sdk_config(&crate::adapters::aws::sdk_config().await, bucket),
+        ),
+        _ => Arc::new(crate::adapters::embedded::FsAnchors::open(&dir.join("audit-anchors"))?),
+    };
     Ok((state, LocalAdapters { objects: fs, mail }))
 }
 
@@ -382,6 +389,20 @@ pub async fn lambda_administering() -> anyhow::Result<AppState> {
     let state = lambda::<Withheld, SesMailer, Withheld>().await?;
     let config = crate::config::LambdaConfig::from_env()?;
     Ok(AppState { directory: directory(config.directory_url.as_deref())?, ..state })
+}
+
+/// The state of the function that runs retention and seals the audit journal (`purge`): S3 for
+/// the binaries it purges, and the anchor bucket (`HUBEE_AUDIT_BUCKET`).
+///
+/// # Errors
+/// As [`lambda`], and when `HUBEE_AUDIT_BUCKET` is not set.
+#[cfg(feature = "aws")]
+pub async fn lambda_sealing() -> anyhow::Result<AppState> {
+    let state = lambda::<S3Objects, Withheld, Withheld>().await?;
+    let config = crate::config::LambdaConfig::from_env()?;
+    let bucket = config.resources.audit_bucket.context("HUBEE_AUDIT_BUCKET must name the audit anchors' bucket")?;
+    let sdk = crate::adapters::aws::sdk_config().await;
+    Ok(AppState { anchors: Arc::new(crate::adapters::aws::S3Anchors::from_sdk_config(&sdk, bucket)), ..state })
 }
 
 /// The state of the function that issues tokens (`auth`): SES for its e-mails, and the private

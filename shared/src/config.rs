@@ -161,6 +161,10 @@ pub struct AwsResources {
     pub table: String,
     /// `HUBEE_BUCKET`: the S3 bucket of attachment binaries.
     pub bucket: String,
+    /// `HUBEE_AUDIT_BUCKET`: the bucket of the audit journal's anchors, with Object Lock
+    /// (docs/AUDIT.md). Needed by the function that seals (`purge`) and by `audit verify` on
+    /// AWS; the local hub on the AWS backend keeps its anchors in its data directory without it.
+    pub audit_bucket: Option<String>,
 }
 
 impl AwsResources {
@@ -170,7 +174,11 @@ impl AwsResources {
         let named = |name: &str, default: Option<&str>| {
             var(name).or_else(|| default.map(str::to_owned)).with_context(|| format!("{name} must be set"))
         };
-        Ok(Self { table: named("HUBEE_TABLE", default_table)?, bucket: named("HUBEE_BUCKET", default_bucket)? })
+        Ok(Self {
+            table: named("HUBEE_TABLE", default_table)?,
+            bucket: named("HUBEE_BUCKET", default_bucket)?,
+            audit_bucket: var("HUBEE_AUDIT_BUCKET"),
+        })
     }
 }
 

@@ -297,6 +297,14 @@ pub trait Table: Send + Sync {
     /// `Invalid` for a cursor this implementation did not issue.
     async fn query(&self, query: Query) -> Result<Page, TableError>;
 
+    /// One page of every item of the table, at most `limit`, in an order of the store's own
+    /// that the cursor follows: a maintenance read (re-indexing after an upgrade, audits), never
+    /// on a request's path. Items written during the scan may or may not be seen.
+    ///
+    /// # Errors
+    /// `Invalid` for a cursor this implementation's scan did not issue.
+    async fn scan(&self, cursor: Option<Cursor>, limit: usize) -> Result<Page, TableError>;
+
     /// Applies every write or none.
     ///
     /// # Errors
@@ -591,6 +599,54 @@ pub trait Directory: Send + Sync {
     /// # Errors
     /// When the directory did not answer in time, or answered something unreadable.
     async fn establishment(&self, siret: &Siret) -> Result<Option<Establishment>, DirectoryError>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// AnchorStore
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, thiserror::Error)]
+pub enum AnchorError {
+    /// An anchor of that name is stored already: it is never replaced.
+    #[error("the anchor exists already")]
+    Exists,
+    /// The name is not a plain file name (letters, digits, `-`, `_`, `.`; no leading dot).
+    #[error("invalid anchor name {0:?}")]
+    InvalidName(String),
+    #[error(transparent)]
+    Unavailable(#[from] anyhow::Error),
+}
+
+/// Where the audit journal's daily seals go: write once, never rewritten nor deleted by anyone
+/// (S3 Object Lock in compliance mode on AWS; a read-only file of the data directory locally).
+#[async_trait]
+pub trait AnchorStore: Send + Sync {
+    /// Stores an anchor, durably, once.
+    ///
+    /// # Errors
+    /// `Exists` when one is stored under the name (left as it is).
+    async fn put(&self, name: &str, bytes: Bytes) -> Result<(), AnchorError>;
+
+    /// # Errors
+    /// `Unavailable` when the store cannot be read.
+    async fn get(&self, name: &str) -> Result<Option<Bytes>, AnchorError>;
+
+    /// Every anchor's name, in ascending order.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store cannot be read.
+    async fn list(&self) -> Result<Vec<String>, AnchorError>;
+}
+
+/// Checks an anchor's name.
+///
+/// # Errors
+/// `InvalidName`.
+pub fn check_anchor_name(name: &str) -> Result<(), AnchorError> {
+    let plain = !name.is_empty()
+        && !name.starts_with('.')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if plain { Ok(()) } else { Err(AnchorError::InvalidName(name.to_owned())) }
 }
 
 // ---------------------------------------------------------------------------------------------

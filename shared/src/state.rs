@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::{
     auth::TokenKeys,
     config::Config,
-    ports::{Clock, Directory, IdGenerator, Mailer, ObjectStore, Scanner, Table},
+    ports::{AnchorStore, Clock, Directory, IdGenerator, Mailer, ObjectStore, Scanner, Table},
     services::token::ClientStates,
     store::Store,
 };
@@ -27,6 +27,9 @@ pub struct AppState {
     /// The antivirus every received binary goes through; `None`: binaries are stored unscanned
     /// (`HUBEE_CLAMD_ADDR` unset locally), which the hub says at start-up and on `/health`.
     pub scanner: Option<Arc<dyn Scanner>>,
+    /// Where the audit journal's daily seals go: none (`Withheld`) but where the journal is
+    /// sealed (the local hub, the retention function on AWS), which sets it after `new`.
+    pub anchors: Arc<dyn AnchorStore>,
 }
 
 impl AppState {
@@ -53,6 +56,7 @@ impl AppState {
             clients: Arc::new(ClientStates::new(config.client_cache)),
             config: Arc::new(config),
             scanner: None,
+            anchors: Arc::new(crate::adapters::Withheld),
         }
     }
 

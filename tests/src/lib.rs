@@ -133,7 +133,7 @@ fn test_backend() -> Backend {
     match std::env::var("HUBEE_BACKEND").as_deref() {
         Ok("aws") => {
             let name = format!("hubee-test-{}", uuid::Uuid::new_v4().simple());
-            Backend::Aws(AwsResources { table: name.clone(), bucket: name })
+            Backend::Aws(AwsResources { table: name.clone(), bucket: name, audit_bucket: None })
         }
         Ok("embedded") | Err(_) => Backend::Embedded,
         Ok(other) => panic!("HUBEE_BACKEND must be embedded or aws, not {other:?}"),
@@ -226,6 +226,17 @@ impl TestHub {
         let hub = hubee_local::start(self.config(), self.clock.clone()).await.expect("the hub starts");
         self.base = format!("http://{}", hub.addr);
         self.hub = Some(hub);
+    }
+
+    /// Runs a maintenance command of the hub's binary (`cargo run -- <command>`) on this hub's
+    /// storage and configuration, the hub still running.
+    pub async fn maintenance(&self, command: hubee_local::maintenance::Command) {
+        self.maintenance_result(command).await.expect("the command succeeds");
+    }
+
+    /// [`Self::maintenance`], its failure returned.
+    pub async fn maintenance_result(&self, command: hubee_local::maintenance::Command) -> anyhow::Result<()> {
+        hubee_local::maintenance::run(command, self.config()).await
     }
 
     /// Stops the hub and starts it again on the same data directory.
@@ -484,6 +495,7 @@ pub fn portal_routes() -> Vec<(&'static str, &'static str)> {
         hubee_admin::portal_subscriptions::PORTAL_ROUTES,
         hubee_admin::national::PORTAL_ROUTES,
         hubee_admin::statistics::PORTAL_ROUTES,
+        hubee_admin::audit::PORTAL_ROUTES,
     ]
     .concat()
 }

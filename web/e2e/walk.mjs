@@ -849,6 +849,59 @@ await step('the statistics count the dossiers by status, with charts, tables and
   await page.getByText('0 dossier transmis de janvier 2020 à mars 2020').waitFor();
 });
 
+/** The audit journal's table, once loaded. */
+const auditTable = () => page.locator('#journal-audit');
+
+/** Sets the audit journal's filters (the others are left as they are) and waits for the list. */
+async function filterAudit(values) {
+  for (const [name, value] of Object.entries(values)) {
+    const field = page.locator(`#contenu [name="${name}"]`);
+    if (name === 'outcome') await field.selectOption(value);
+    else await field.fill(value);
+  }
+  await page.getByRole('button', { name: 'Filtrer', exact: true }).click();
+}
+
+await step('the administrator finds its own sign-in in the audit journal, and the wrong password refused', async () => {
+  await page.getByRole('link', { name: "Journal d'audit" }).first().click();
+  await page.getByRole('heading', { name: "Journal d'audit", level: 1 }).waitFor();
+  await page.getByText('audit verify').first().waitFor();
+  await auditTable().locator('tbody tr').first().waitFor();
+  await accessible("Journal d'audit");
+  await fitsNarrowScreen("Journal d'audit");
+  // Its own sign-ins: the password, then the e-mailed code that opened the session.
+  await filterAudit({ actor: ADMIN, action: 'signIn' });
+  await page.waitForURL(/action=signIn/);
+  const code = auditTable().locator('tbody tr').filter({ hasText: 'signIn.code' }).first();
+  await code.waitFor();
+  const row = await code.innerText();
+  assert.match(row, new RegExp(ADMIN.replace(/\./g, '\\.')));
+  assert.match(row, /compte/);
+  assert.match(row, /Connexion : code/);
+  assert.match(row, /Autorisé/i, 'the badge (in capitals on screen)');
+  assert.match(row, /Session ouverte/);
+  assert.match(row, /127\.0\.0\.1/, 'the address it came from');
+  assert.match(row, /\d{2}\/\d{2}\/\d{4} à \d{2}:\d{2}:\d{2}/, 'its moment in French');
+  // Refused only: the wrong password typed at the start of the walk.
+  await filterAudit({ outcome: 'DENIED' });
+  await page.waitForURL(/outcome=DENIED/);
+  const wrong = auditTable().locator('tbody tr').filter({ hasText: 'Mot de passe incorrect' }).first();
+  await wrong.waitFor();
+  assert.match(await wrong.innerText(), /signIn\.password[\s\S]*Refusé/i);
+  const outcomes = await auditTable().locator('tbody .fr-badge').allTextContents();
+  assert.ok(outcomes.length > 0, 'refused entries are listed');
+  assert.deepEqual([...new Set(outcomes.map((o) => o.trim()))], ['Refusé']);
+  await accessible("Journal d'audit, refused entries");
+  // An actor nobody is: the empty state; a period backwards is refused in the page.
+  await filterAudit({ actor: `personne-${run}` });
+  await page.getByText('Aucune entrée du journal ne correspond à ces filtres sur cette période.').waitFor();
+  await filterAudit({ from: '2026-02-01', to: '2026-01-31' });
+  await page.getByText('La fin de période doit suivre le début de période.').first().waitFor();
+  await accessible("Journal d'audit with an error");
+  await page.getByRole('button', { name: 'Réinitialiser' }).click();
+  await auditTable().locator('tbody tr').first().waitFor();
+});
+
 await step('the administrator gives the agent a role, suspends the account and reactivates it', async () => {
   await page.getByRole('link', { name: 'Gestion des comptes' }).first().click();
   await page.getByRole('link', { name: 'Modifier le compte de Inès Nouvel' }).click();
@@ -971,6 +1024,7 @@ await step('the national administrator signs in to the national back office, wit
       'Envois en échec',
       'Fusions',
       'Journal',
+      "Journal d'audit",
       'Statistiques nationales',
     ],
   );
@@ -1212,7 +1266,7 @@ await step('the procedure is closed after a confirmation: the operator can no lo
 });
 
 await step('the journal lists these actions, newest first, with the fields each changed', async () => {
-  await mainMenu().getByRole('link', { name: 'Journal' }).click();
+  await mainMenu().getByRole('link', { name: 'Journal', exact: true }).click();
   await page.getByRole('heading', { name: 'Journal des actions nationales' }).waitFor();
   const rows = page.locator('#journal tbody tr');
   await rows.first().waitFor();
@@ -1548,7 +1602,7 @@ await step("a commune merger moves the mairie's CERTDC dossiers to another, coun
 });
 
 await step('the journal lists these decisions and support actions, newest first', async () => {
-  await mainMenu().getByRole('link', { name: 'Journal' }).click();
+  await mainMenu().getByRole('link', { name: 'Journal', exact: true }).click();
   await page.getByRole('heading', { name: 'Journal des actions nationales' }).waitFor();
   await page.locator('#journal tbody tr').first().waitFor();
   assert.deepEqual(await page.locator('#journal tbody th').allInnerTexts(), [
@@ -1575,6 +1629,30 @@ await step('the journal lists these decisions and support actions, newest first'
   await rows.nth(8).getByRole('link', { name: 'Abonnement CERTDC de 11001401600015-75108' }).waitFor();
   assert.match(await rows.nth(8).innerText(), /Statut : Actif\s*→\s*devient\s*Suspendu/);
   await accessible('Journal with the support actions');
+});
+
+await step("the national audit journal lists every organisation's entries, or one organisation's", async () => {
+  await mainMenu().getByRole('link', { name: "Journal d'audit" }).click();
+  await page.getByRole('heading', { name: "Journal d'audit", level: 1 }).waitFor();
+  await page.getByText("Vous n'avez accès ni au contenu des télédossiers ni à leurs pièces jointes.").waitFor();
+  await auditTable().locator('tbody tr').first().waitFor();
+  assert.ok((await auditTable().locator('thead th').allInnerTexts()).includes('Organisation'));
+  await accessible("Journal d'audit national");
+  await fitsNarrowScreen("Journal d'audit national");
+  // A SIRET alone is refused in the page: it goes with its branch code.
+  await filterAudit({ siret: VALFLEURI.companyRegister, outcome: 'DENIED', action: 'signIn' });
+  await page.getByText('Le SIRET et le code établissement vont ensemble.').first().waitFor();
+  await filterAudit({ branchCode: VALFLEURI.branchCode });
+  await page.waitForURL(/branchCode=75108/);
+  const wrong = auditTable()
+    .locator('tbody tr')
+    .filter({ hasText: ADMIN })
+    .filter({ hasText: 'Mot de passe incorrect' })
+    .first();
+  await wrong.waitFor();
+  const organisations = await auditTable().locator('tbody tr td:nth-child(2)').allInnerTexts();
+  assert.deepEqual([...new Set(organisations.map((o) => o.trim()))], ['11001401600015-75108']);
+  await accessible("Journal d'audit national of one organisation");
 });
 
 await step('the national administrator gets no local page: the inbox is refused', async () => {

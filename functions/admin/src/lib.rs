@@ -2,6 +2,7 @@
 //! administration: accounts (`accounts`) and subscriptions (`portal_subscriptions`).
 
 pub mod accounts;
+pub mod audit;
 pub mod national;
 pub mod portal_subscriptions;
 pub mod statistics;
@@ -26,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/referential/v1/subscriptions/{subscriptionId}", get(get_subscription).put(update_subscription))
         .route("/teledossiers/v1/cases/migrate", put(migrate_cases))
         .merge(accounts::routes())
+        .merge(audit::routes())
         .merge(national::routes())
         .merge(portal_subscriptions::routes())
         .merge(statistics::routes())

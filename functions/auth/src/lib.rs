@@ -123,7 +123,7 @@ async fn issue_token(
         client_id: &client_id,
         client_secret: &client_secret,
     };
-    match client_credentials(&state.store, &state.tokens, request, state.clock.now()).await {
+    match client_credentials(&state, request).await {
         Ok(token) => {
             let mut response = Json(token).into_response();
             response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -3,6 +3,7 @@
 //! the default way to run the hub, and the test bed.
 
 mod demo;
+pub mod maintenance;
 mod objects;
 mod outbox_watch;
 mod schedule;
@@ -101,7 +102,6 @@ async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> 
 
 /// Every route of the hub, the static front as fallback, behind the method override.
 pub fn app(state: AppState, adapters: &LocalAdapters, web_dir: &Path) -> http::MethodOverride {
-    let public_url = state.config.public_url.clone();
     let api = Router::new()
         .route("/health", get(health))
         .merge(hubee_auth::routes())
@@ -114,10 +114,10 @@ pub fn app(state: AppState, adapters: &LocalAdapters, web_dir: &Path) -> http::M
     // The filesystem store's presigned URLs; on the AWS backend, S3 serves its own (and its
     // ObjectCreated events complete presigned uploads, which the local hub does not receive).
     let api = match &adapters.objects {
-        Some(fs) => api.merge(objects::routes(fs.clone(), state)),
+        Some(fs) => api.merge(objects::routes(fs.clone(), state.clone())),
         None => api,
     };
-    http::layers(api.fallback_service(web::front(web_dir)), &public_url)
+    http::layers(api.fallback_service(web::front(web_dir)), &state)
 }
 
 /// [`start`] on the system clock: the hub as `cargo run` serves it (tests set their own clock).
@@ -161,7 +161,7 @@ pub async fn start(config: LocalConfig, clock: Arc<dyn Clock>) -> anyhow::Result
     let router = app(state.clone(), &adapters, &config.web_dir);
     let (tx, rx) = oneshot::channel();
     let task = tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service())
+        axum::serve(listener, router.into_make_service_with_connect_info())
             .with_graceful_shutdown(async {
                 let _ = rx.await;
             })

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use hubee_shared::{
-    ports::{Condition, Item, Key, Page, Query, Table, TableError, Write},
+    ports::{Condition, Cursor, Item, Key, Page, Query, Table, TableError, Write},
     store,
 };
 use tokio::sync::Notify;
@@ -57,6 +57,10 @@ impl Table for OutboxWatch {
 
     async fn add(&self, key: &Key, attr: &str, delta: i64) -> Result<i64, TableError> {
         self.inner.add(key, attr, delta).await
+    }
+
+    async fn scan(&self, cursor: Option<Cursor>, limit: usize) -> Result<Page, TableError> {
+        self.inner.scan(cursor, limit).await
     }
 
     async fn query(&self, query: Query) -> Result<Page, TableError> {

@@ -9,7 +9,8 @@
 //!   activations, the digests of the latest digest time (idempotent: a digest is sent once per
 //!   subscription and time) and a sweep of the outbox; then the retention jobs due on the
 //!   state's clock (`purge`'s hourly run on AWS; a minute's run finds nothing due most of the
-//!   time, at the cost of one Query).
+//!   time, at the cost of one Query), which also seal the audit journal's days that ended (an
+//!   anchor file per day in the data directory).
 
 use std::{sync::Arc, time::Duration};
 

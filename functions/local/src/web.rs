@@ -63,6 +63,8 @@ const PAGES: &[&str] = &[
     "/national/fusions",
     "/statistiques",
     "/national/statistiques",
+    "/journal-audit",
+    "/national/journal-audit",
 ];
 /// Pages with one more path segment (`/dossiers/{id}`, `/comptes/{email}`, `/abonnements/{id}`).
 const PAGE_PREFIXES: &[&str] = &[

@@ -2,11 +2,16 @@
 //! the attachment binaries, archives the closed cases and deletes the archived folders whose
 //! procedure's delay has passed, a batch of markers after another until none is due or the
 //! invocation's deadline nears. Every step is idempotent: a run that fails or stops midway is
-//! followed by the next one, which finishes the job.
+//! followed by the next one, which finishes the job. Each run then seals the audit journal's days
+//! that ended and have no anchor yet (docs/AUDIT.md).
 
 use std::time::{Duration, SystemTime};
 
-use hubee_shared::{lambda::LambdaError, services::retention, state::AppState};
+use hubee_shared::{
+    lambda::LambdaError,
+    services::{audit, retention},
+    state::AppState,
+};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 
@@ -41,7 +46,15 @@ pub async fn handle_schedule(
             break;
         }
     }
-    Ok(serde_json::to_value(total).map_err(LambdaError::retryable)?)
+    // Then the audit journal's days that ended: a day is sealed once, so most runs seal none.
+    // Then the journal's own retention: ended months exported, days past a year removed.
+    let sealed = audit::seal_due(state).await.map_err(LambdaError::retryable)?;
+    let retained = audit::export_and_expire(state).await.map_err(LambdaError::retryable)?;
+    let mut report = serde_json::to_value(total).map_err(LambdaError::retryable)?;
+    report["auditDaysSealed"] = sealed.len().into();
+    report["auditDaysExported"] = retained.exported.into();
+    report["auditDaysExpired"] = retained.expired.into();
+    Ok(report)
 }
 
 /// The function's entry point: a schedule (`detail-type`).

@@ -17,6 +17,12 @@ use crate::ports::{
 pub struct Withheld;
 
 impl Withheld {
+    fn anchors(name: &str) -> crate::ports::AnchorError {
+        crate::ports::AnchorError::Unavailable(anyhow::anyhow!(
+            "this function seals no audit anchor (asked for {name})"
+        ))
+    }
+
     fn objects(key: &ObjectKey) -> ObjectError {
         ObjectError::Unavailable(anyhow::anyhow!("this function has no object storage (asked for {key})"))
     }
@@ -57,6 +63,21 @@ impl ObjectStore for Withheld {
 impl Mailer for Withheld {
     async fn send(&self, email: &Email) -> Result<String, MailError> {
         Err(MailError::Unavailable(anyhow::anyhow!("this function sends no e-mail (asked to write to {:?})", email.to)))
+    }
+}
+
+#[async_trait]
+impl crate::ports::AnchorStore for Withheld {
+    async fn put(&self, name: &str, _: bytes::Bytes) -> Result<(), crate::ports::AnchorError> {
+        Err(Self::anchors(name))
+    }
+
+    async fn get(&self, name: &str) -> Result<Option<bytes::Bytes>, crate::ports::AnchorError> {
+        Err(Self::anchors(name))
+    }
+
+    async fn list(&self) -> Result<Vec<String>, crate::ports::AnchorError> {
+        Err(Self::anchors("(list)"))
     }
 }
 

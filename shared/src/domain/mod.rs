@@ -27,6 +27,7 @@ macro_rules! contract_enum {
     };
 }
 
+mod audit;
 mod credentials;
 mod disposition;
 mod folder;
@@ -40,6 +41,7 @@ mod statistics;
 mod time;
 mod transitions;
 
+pub use audit::*;
 pub use credentials::*;
 pub use disposition::*;
 pub use folder::*;

@@ -28,8 +28,11 @@ impl<S: Identify> FromRequestParts<S> for Caller {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .ok_or_else(ApiError::unauthorized)?;
-        let claims = state.api_client(token.trim()).await.map_err(ApiError::internal)?;
-        claims.map(Caller).ok_or_else(ApiError::unauthorized)
+        let claims =
+            state.api_client(token.trim()).await.map_err(ApiError::internal)?.ok_or_else(ApiError::unauthorized)?;
+        let org = crate::domain::OrgId { siret: claims.siret.clone(), branch_code: claims.branch.clone() };
+        crate::services::audit::identify(crate::domain::AuditActor::api_client(&claims.sub, Some(org)));
+        Ok(Caller(claims))
     }
 }
 

@@ -92,6 +92,14 @@ impl MethodOverride {
     pub fn into_make_service(self) -> axum::routing::IntoMakeService<Self> {
         axum::ServiceExt::<axum::extract::Request>::into_make_service(self)
     }
+
+    /// [`Self::into_make_service`], each request carrying the peer's address
+    /// (`ConnectInfo<SocketAddr>`: the audit journal's source address).
+    pub fn into_make_service_with_connect_info(
+        self,
+    ) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Self, std::net::SocketAddr> {
+        axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<std::net::SocketAddr>(self)
+    }
 }
 
 impl<S, B> tower::Service<Request<B>> for MethodOverride<S>

@@ -1,6 +1,7 @@
 //! HTTP glue shared by every router: the contract's error body, extractors that reject in that
 //! shape, fallbacks, the common layers and the method override.
 
+mod audit;
 mod download;
 mod error;
 mod errors;
@@ -13,6 +14,7 @@ mod query;
 mod routes;
 mod session;
 
+pub use audit::source_address;
 pub use download::{
     archive_response, content_disposition, csv_response, delivery_response, download_response, redirect_response,
 };
@@ -44,29 +46,34 @@ static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// through CloudFront is refused 403 ([`origin`]); then [`layers`] (the hub's origin read from
 /// the state's public URL).
 pub fn finish(router: Router<AppState>, state: AppState) -> MethodOverride {
-    let public_url = state.config.public_url.clone();
     let secrets = state.config.origin_secrets.clone();
-    let mut router = router.fallback(|| async { ApiError::not_found("Not Found") }).with_state(state);
+    let mut router = router.fallback(|| async { ApiError::not_found("Not Found") }).with_state(state.clone());
     if !secrets.is_empty() {
         router =
             router.layer(middleware::from_fn_with_state(origin::OriginSecrets::new(&secrets), origin::require_cdn));
     }
-    layers(router, &public_url)
+    layers(router, &state)
 }
 
 /// What every router answers the same way: 405 in the contract's shape, 403 to a cross-site
-/// portal request with a session ([`SameOrigin`]; `public_url` is the hub's address), a request
-/// id, and one tracing span per request (method, route, status, latency); and, before the
-/// router matches, the method override ([`MethodOverride`]).
+/// portal request with a session ([`SameOrigin`]; the state's public URL is the hub's
+/// address), a request id, the audit journal's view of the request (its id and source for the
+/// entries recorded while it is served, an entry for each 403: `audit`), and one tracing span
+/// per request (method, route, status, latency); and, before the router matches, the method
+/// override ([`MethodOverride`]).
 ///
 /// The span names the route's template (`/portail/v1/accounts/{email}`), never the request's
 /// path or query: paths carry e-mail addresses, and every log line of the request repeats the
 /// span's fields. A request no route matches is logged without a route. Its method is the one
 /// the request was sent with, before an override.
-pub fn layers(router: Router, public_url: &str) -> MethodOverride {
+pub fn layers(router: Router, state: &AppState) -> MethodOverride {
     let router = router
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
-        .layer(middleware::from_fn_with_state(SameOrigin::new(public_url), fetch_metadata::refuse_cross_site))
+        .layer(middleware::from_fn_with_state(
+            SameOrigin::new(&state.config.public_url),
+            fetch_metadata::refuse_cross_site,
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), audit::audit_requests))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");

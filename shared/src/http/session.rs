@@ -189,6 +189,10 @@ impl<S: Identify> FromRequestParts<S> for PortalUser {
         let cookie = session_cookie_value(&parts.headers);
         let csrf = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
         let a = state.portal_session(cookie, csrf, changes_state(&parts.method)).await?;
+        crate::services::audit::identify(crate::domain::AuditActor::account(
+            a.account.email.as_str(),
+            Some(a.account.home()),
+        ));
         Ok(PortalUser { account: a.account, session_id: a.session_id, csrf_token: a.csrf_token })
     }
 }

@@ -8,8 +8,9 @@
 //! says whether it is done. Recorded in the national journal.
 //!
 //! Not moved: cases whose folder is not complete yet (not transmitted: they have no inbox
-//! entry), and the notifications the operator received from the source, which keep the sender
-//! they had (docs/NATIONAL.md).
+//! entry; once the source is closed no new folder reaches it, and a run after the folders in
+//! flight have completed moves them), and the notifications the operator received from the
+//! source, which keep the sender they had (docs/NATIONAL.md).
 
 use std::time::{Duration, Instant};
 

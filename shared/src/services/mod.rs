@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod actor;
 pub mod archive;
+pub mod audit;
 mod binaries;
 pub mod cases;
 pub mod csv;
@@ -90,7 +91,7 @@ where
 
 /// Waits before retry `round` (from 1): a random time up to 2, 4, 8… ms, so that writers that
 /// collided do not collide again in step.
-async fn backoff(round: usize) {
+pub(crate) async fn backoff(round: usize) {
     let ceiling_us = 1_000u64 << round.min(6);
     let wait = rand::random_range(ceiling_us / 2..=ceiling_us);
     tokio::time::sleep(std::time::Duration::from_micros(wait)).await;

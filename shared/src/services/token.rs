@@ -8,7 +8,9 @@ use serde::Serialize;
 
 use crate::{
     auth::{Claims, TOKEN_LIFETIME_SECS, TokenKeys, verify_secret},
-    domain::{ApiClient, Scope},
+    domain::{ApiClient, AuditActor, AuditRecord, OrgId, Outcome, Scope},
+    services::audit,
+    state::AppState,
     store::{Store, StoreError},
 };
 
@@ -48,13 +50,38 @@ pub struct TokenRequest<'a> {
     pub client_secret: &'a str,
 }
 
+/// `POST /token` (client credentials): a token, or the RFC 6749 error; either way recorded in
+/// the audit journal of the client's organisation (the platform's for an unknown client id),
+/// never with the secret.
+///
 /// # Errors
 /// The RFC 6749 error that applies.
-pub async fn client_credentials(
+pub async fn client_credentials(state: &AppState, req: TokenRequest<'_>) -> Result<TokenResponse, TokenError> {
+    let client_id = req.client_id.to_owned();
+    let mut organisation = None;
+    let answer = decide(&state.store, &state.tokens, req, state.clock.now(), &mut organisation).await;
+    let actor = match &organisation {
+        Some(org) => AuditActor::api_client(&client_id, Some(org.clone())),
+        None => AuditActor::anonymous(Some(&client_id)),
+    };
+    let record = match &answer {
+        Ok(token) => AuditRecord::new(actor, "token.issue", &client_id, Outcome::Granted)
+            .reason(format!("scope {}", token.scope)),
+        Err(e) => AuditRecord::new(actor, "token.issue", &client_id, Outcome::Denied).reason(match e {
+            TokenError::InvalidRequest(why) | TokenError::InvalidScope(why) => why.clone(),
+            other => other.to_string(),
+        }),
+    };
+    audit::record(state, record.in_chain_of(organisation)).await;
+    answer
+}
+
+async fn decide(
     store: &Store,
     keys: &TokenKeys,
     req: TokenRequest<'_>,
     now: DateTime<Utc>,
+    organisation: &mut Option<OrgId>,
 ) -> Result<TokenResponse, TokenError> {
     match req.grant_type {
         None => return Err(TokenError::InvalidRequest("grant_type is required".into())),
@@ -65,6 +92,7 @@ pub async fn client_credentials(
         tracing::error!(error = %e, "reading an API client");
         TokenError::Unavailable
     })?;
+    *organisation = client.as_ref().map(|c| OrgId { siret: c.siret.clone(), branch_code: c.branch_code.clone() });
     let Some(client) = client.filter(ApiClient::is_enabled) else {
         let _ = verify_secret(req.client_secret, DUMMY_HASH);
         return Err(TokenError::InvalidClient);

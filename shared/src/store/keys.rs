@@ -300,3 +300,23 @@ pub const RETENTION_DUE: &str = "RETENTION#DUE";
 pub fn retention_due(due: DateTime<Utc>, stage: crate::domain::RetentionStage, id: Uuid) -> String {
     format!("{}#{stage}#{id}", format_time(due))
 }
+
+/// An audit chain's partition: its entries (`E#<seq>`) and its head (`HEAD`).
+pub fn audit_chain(chain: &str, day: chrono::NaiveDate) -> String {
+    format!("AUDIT#{chain}#{day}")
+}
+pub const AUDIT_ENTRY_PREFIX: &str = "E#";
+pub fn audit_entry(chain: &str, day: chrono::NaiveDate, seq: u64) -> Key {
+    Key::new(audit_chain(chain, day), format!("{AUDIT_ENTRY_PREFIX}{seq:012}"))
+}
+pub fn audit_head(chain: &str, day: chrono::NaiveDate) -> Key {
+    Key::new(audit_chain(chain, day), "HEAD")
+}
+/// GSI3: the heads of a day's chains (sealing, verification).
+pub fn audit_heads(day: chrono::NaiveDate) -> String {
+    format!("AUDIT#HEADS#{day}")
+}
+/// GSI2: a day's entries of every chain, by time (the national view).
+pub fn audit_day(day: chrono::NaiveDate) -> String {
+    format!("AUDIT#DAY#{day}")
+}

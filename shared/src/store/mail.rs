@@ -11,7 +11,7 @@ use crate::{
     ports::{Cursor, Index, Item, Query, Write},
 };
 
-const MAIL: &str = "Mail";
+pub(super) const MAIL: &str = "Mail";
 
 /// An e-mail parked after its last retry.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,7 +29,7 @@ pub enum OutboxEntity {
     Mail,
 }
 
-fn mail_item(m: &MailItem, version: i64) -> Result<Item, StoreError> {
+pub(super) fn mail_item(m: &MailItem, version: i64) -> Result<Item, StoreError> {
     let indexes = match m.status {
         OutboxStatus::Pending => {
             vec![IndexEntry::new(Index::Gsi3, keys::MAIL_PENDING, format!("{}#{}", format_time(m.created), m.id))]

@@ -6,6 +6,7 @@
 //! ask [`outbox_id_of`] and [`is_outbox_write`] what a key means. `keys` stays public for the
 //! tests that check the stored layout (the SAM stream filter, expiring items).
 
+mod audit;
 mod batch;
 mod cases;
 mod credentials;
@@ -21,6 +22,7 @@ mod retention;
 mod sessions;
 mod statistics;
 mod subscriptions;
+mod upgrade;
 mod uploads;
 
 use std::sync::Arc;
@@ -31,6 +33,7 @@ use serde_json::Value;
 use crate::ports::{Item, Key, PK, Query, SK, Table, TableError, Write};
 use keys::IndexEntry;
 
+pub use audit::AuditSource;
 pub use batch::{ReadAll, Reads, Slot};
 pub use cases::{CaseRecord, NotificationPage};
 pub use folders::{FolderAggregate, FolderItems, create_attachment_write};
@@ -40,6 +43,7 @@ pub use national::Listing;
 pub use outbox::{is_outbox_write, is_pending_outbox_item, outbox_id_of};
 pub use sessions::AccountSupport;
 pub use statistics::ProcedureFigures;
+pub use upgrade::ReindexPage;
 pub use uploads::{DepositSender, PendingUpload};
 
 /// An entity with the version it was read at, for optimistic updates.

@@ -34,7 +34,7 @@ pub fn is_pending_outbox_item(item: &Item) -> bool {
 /// An outbox item with the index entries its state calls for: items to send now in the
 /// pending partition (GSI3), items waiting for a digest in the digest partition (GSI3, by
 /// subscription), sent and failed items in their subscription's delivery record (GSI1).
-fn outbox_item(o: &OutboxItem, version: i64) -> Result<Item, StoreError> {
+pub(super) fn outbox_item(o: &OutboxItem, version: i64) -> Result<Item, StoreError> {
     let stamp = |t| format!("{}#{}", format_time(t), o.id);
     let indexes = match o.status {
         OutboxStatus::Pending if o.awaits_digest() => vec![IndexEntry::new(

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a failed step is a failed check.
 
+pub mod anchors;
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod directory;
@@ -16,7 +17,7 @@ use std::{path::Path, sync::Arc};
 use crate::{
     adapters::{
         NoDirectory, RandomIds, SystemClock,
-        embedded::{FsObjects, OutboxMailer, SqliteTable},
+        embedded::{FsAnchors, FsObjects, OutboxMailer, SqliteTable},
     },
     auth::{SigningKey, TokenKeys},
     config::{Config, DEFAULT_MAIL_FROM},
@@ -27,7 +28,7 @@ use crate::{
 /// router tests.
 pub fn state(dir: &Path) -> AppState {
     let clock = Arc::new(SystemClock);
-    AppState::new(
+    let mut state = AppState::new(
         Arc::new(SqliteTable::in_memory().unwrap()),
         Arc::new(FsObjects::open(&dir.join("objects"), "http://127.0.0.1:1", b"test".to_vec(), clock.clone()).unwrap()),
         Arc::new(OutboxMailer::open(&dir.join("outbox"), DEFAULT_MAIL_FROM).unwrap()),
@@ -48,7 +49,9 @@ pub fn state(dir: &Path) -> AppState {
             client_cache: std::time::Duration::ZERO,
             origin_secrets: Vec::new(),
         },
-    )
+    );
+    state.anchors = Arc::new(FsAnchors::open(&dir.join("audit-anchors")).unwrap());
+    state
 }
 
 /// The same state (same table, objects and mailer) with requests and responses carrying

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::ports::{Condition, Index, Item, Key, Query, SortKey, Table, TableError, Write};
+use crate::ports::{Condition, Cursor, Index, Item, Key, Query, SortKey, Table, TableError, Write};
 
 fn item(v: Value) -> Item {
     match v {
@@ -259,4 +259,42 @@ pub async fn conformance(table: Arc<dyn Table>) {
     let hundred = (0..100).map(|i| Write::put(item(json!({"PK": p("H"), "SK": format!("{i:03}")})))).collect();
     t.transact_write(hundred).await.unwrap();
     assert_eq!(t.query(Query::table(p("H"))).await.unwrap().items.len(), 100, "100 writes fit in one transaction");
+
+    // scan: every item once, across pages, as stored (the table may hold other runs' items)
+    let first = t.scan(None, 1).await.unwrap();
+    assert!(first.items.len() <= 1 && first.cursor.is_some(), "a scan's page holds at most `limit` items");
+    let mut scanned = std::collections::HashMap::new();
+    let mut cursor = None;
+    loop {
+        let page = t.scan(cursor.take(), 97).await.unwrap();
+        assert!(page.items.len() <= 97);
+        for i in page.items {
+            let key = crate::ports::item_key(&i).unwrap();
+            if key.pk.starts_with(&run) {
+                assert!(scanned.insert(key, i).is_none(), "a scan gives each item once");
+            }
+        }
+        match page.cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    for pk in ["Q", "H"] {
+        let stored = t.query(Query::table(p(pk))).await.unwrap().items;
+        assert!(!stored.is_empty());
+        for i in stored {
+            assert_eq!(
+                scanned.get(&crate::ports::item_key(&i).unwrap()),
+                Some(&i),
+                "a scan gives every item as stored"
+            );
+        }
+    }
+    let query_cursor = t.query(Query::table(p("H")).limit(1)).await.unwrap().cursor;
+    for wrong in [query_cursor.unwrap(), Cursor("not a cursor".into())] {
+        assert!(
+            matches!(t.scan(Some(wrong), 10).await, Err(TableError::Invalid(_))),
+            "a scan takes its own cursors only"
+        );
+    }
 }

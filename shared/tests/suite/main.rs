@@ -4,6 +4,8 @@
 //! says so) when `AWS_ENDPOINT_URL` is not set; `scripts/test` starts one and sets it.
 
 #[cfg(feature = "aws")]
+mod aws_anchors;
+#[cfg(feature = "aws")]
 mod aws_dynamo;
 #[cfg(feature = "aws")]
 mod aws_s3;

@@ -3,6 +3,7 @@
 //! suite linked the whole hub eleven times.
 
 mod antivirus;
+mod audit;
 mod credentials;
 mod csv_exports;
 mod enumeration;

@@ -555,3 +555,36 @@ async fn a_commune_merger_moves_every_case_event_and_notification_once() {
     let who: Vec<&str> = journal["items"].as_array().unwrap().iter().map(|a| a["actor"].as_str().unwrap()).collect();
     assert_eq!(who, [NATIONAL_ADMIN, "hubee-admin", "hubee-admin"]);
 }
+
+/// Upgrading a deployment: the accounts and API clients an older version stored, without their
+/// entry in the national listings, are listed once `reindex` has run.
+#[tokio::test]
+async fn reindexing_lists_what_an_older_version_stored() {
+    use hubee_shared::ports::{Condition, Index, Query};
+    let t = TestHub::spawn().await;
+    let s = t.sign_in(NATIONAL_ADMIN, NATIONAL_ADMIN_PASSWORD).await;
+    let listed = |path: &'static str| {
+        let (t, s) = (&t, &s);
+        async move {
+            let (status, page) = national(t, s, Method::GET, path, None).await;
+            assert_eq!(status, 200, "{page}");
+            page["items"].as_array().unwrap().len()
+        }
+    };
+    let (clients, accounts) = (listed("/api-clients").await, listed("/accounts?q=martin").await);
+    assert!(clients > 3 && accounts == 1, "{clients} clients, {accounts} accounts");
+
+    // As an older version wrote them: no GSI2 entry.
+    let table = &t.hub().table;
+    for listing in ["CLIENTS", "ACCOUNTS"] {
+        for mut item in table.query(Query::index(Index::Gsi2, listing)).await.unwrap().items {
+            item.remove("GSI2PK");
+            item.remove("GSI2SK");
+            table.put(item, Condition::Exists).await.unwrap();
+        }
+    }
+    assert_eq!((listed("/api-clients").await, listed("/accounts?q=martin").await), (0, 0));
+
+    t.maintenance(hubee_local::maintenance::Command::Reindex).await;
+    assert_eq!((listed("/api-clients").await, listed("/accounts?q=martin").await), (clients, accounts));
+}

@@ -154,6 +154,17 @@ async fn every_portal_route_answers_each_kind_of_person_as_expected() {
         (Method::GET, "/national/statistics".into(), None, NATIONAL_OK),
         (Method::GET, "/national/statistics.csv".into(), None, NATIONAL_OK),
         (Method::GET, "/national/statistics?to=soon".into(), None, NATIONAL_BAD),
+        // The audit journal: an organisation's for its local administrators, every one's nationally.
+        (Method::GET, "/audit".into(), None, [401, 403, 403, 403, 200, 403, 401, 403, 403]),
+        (Method::GET, "/audit?outcome=MAYBE".into(), None, [401, 403, 403, 403, 400, 403, 401, 403, 403]),
+        (
+            Method::GET,
+            format!("/audit?organisation={}-{}", MAIRIE_B.0, MAIRIE_B.1),
+            None,
+            [401, 403, 403, 403, 403, 403, 401, 403, 403],
+        ),
+        (Method::GET, "/national/audit".into(), None, NATIONAL_OK),
+        (Method::GET, "/national/audit?from=2026-13-01".into(), None, NATIONAL_BAD),
     ];
     let mut failures = Vec::new();
     for (method, path, body, expected) in &matrix {

@@ -186,6 +186,7 @@ fn every_function_builds_a_binary_of_the_function_crates_and_notify_wakes_on_out
 const ENTRY_POINTS: &[(&str, [&str; 3])] = &[
     ("lambda_bare", ["Withheld", "Withheld", "Withheld"]),
     ("lambda_with_objects", ["S3Objects", "Withheld", "Withheld"]),
+    ("lambda_sealing", ["S3Objects", "Withheld", "Withheld"]),
     ("lambda_with_mailer", ["Withheld", "SesMailer", "Withheld"]),
     ("lambda_administering", ["Withheld", "SesMailer", "Withheld"]),
     ("lambda_issuing_tokens", ["Withheld", "SesMailer", "SecretsManagerKey"]),
@@ -384,7 +385,15 @@ fn purge_runs_hourly_and_may_only_delete_binaries() {
 
     let mut actions = BTreeSet::new();
     let mut objects = BTreeSet::new();
+    let mut on_anchors = BTreeSet::new();
     for statement in purge["Policies"][0]["Statement"].as_sequence().unwrap() {
+        let resources = serde_norway::to_string(&statement["Resource"]).unwrap();
+        if resources.contains("-audit-") {
+            // The audit journal's anchors: written and read back, never deleted.
+            on_anchors
+                .extend(statement["Action"].as_sequence().unwrap().iter().map(|a| a.as_str().unwrap().to_owned()));
+            continue;
+        }
         for action in statement["Action"].as_sequence().unwrap() {
             let action = action.as_str().unwrap().to_owned();
             if action.starts_with("s3:Delete") {
@@ -407,6 +416,19 @@ fn purge_runs_hourly_and_may_only_delete_binaries() {
         "purge reads and writes no binary; it deletes them with their versions"
     );
     assert!(objects.iter().all(|r| r.contains("/folders/*") || r.contains("/cases/*")), "binaries only: {objects:?}");
+    assert_eq!(
+        on_anchors.iter().map(String::as_str).collect::<Vec<_>>(),
+        ["s3:GetObject", "s3:ListBucket", "s3:PutObject", "s3:PutObjectRetention"],
+        "purge seals anchors and reads them back, never deletes one"
+    );
+    let bucket = &template["Resources"]["AuditAnchorsBucket"];
+    assert_eq!(bucket["DeletionPolicy"].as_str(), Some("Retain"));
+    let lock = &bucket["Properties"]["ObjectLockConfiguration"];
+    assert_eq!(bucket["Properties"]["ObjectLockEnabled"].as_bool(), Some(true));
+    assert_eq!(lock["Rule"]["DefaultRetention"]["Mode"].as_str(), Some("COMPLIANCE"), "nobody may shorten the lock");
+    assert_eq!(lock["Rule"]["DefaultRetention"]["Years"].as_u64(), Some(5));
+    let variables = &purge["Environment"]["Variables"];
+    assert_eq!(text(&variables["HUBEE_AUDIT_BUCKET"]), "AuditAnchorsBucket", "{variables:?}");
     let alarm = &template["Resources"]["PurgeErrorsAlarm"]["Properties"];
     assert_eq!(alarm["MetricName"].as_str(), Some("Errors"));
 }

@@ -282,6 +282,14 @@ export const statistics = {
   exportNationalCsv: (query) => get('/national/statistics.csv', query, { as: 'file' }),
 };
 
+/** The audit journal (docs/AUDIT.md): an organisation's, or every organisation's (national). */
+export const audit = {
+  /** `{from, to, actor, action, outcome, limit, cursor}`; `organisation`: `<siret>-<branchCode>`. */
+  read: (query) => get('/audit', query),
+  /** The same filters, and `siret` + `branchCode` for one organisation. */
+  national: (query) => get('/national/audit', query),
+};
+
 // "Gestion des comptes" (`admin`); `organisation` is `<siret>-<branchCode>`, the caller's own by default.
 export const accounts = {
   list: (filters, organisation) => get('/accounts', { ...filters, organisation }),

@@ -241,6 +241,14 @@ const PATTERNS = [
   [/^String is empty or longer than (\d+)$/, (max) => `Chaque valeur doit contenir de 1 à ${max} caractères.`],
   [/^Array is too long \(must have at most (\d+) elements/, (max) => `${max} éléments au plus.`],
   [/is not SI, OSL or ADMIN$|is not compatible or strict$|is not a scope \(/, () => 'Valeur non reconnue.'],
+  // The audit journal's query (GET /portail/v1/audit).
+  [/^"[^"]*" is not a date \(YYYY-MM-DD\)$/, () => 'Date invalide : format attendu JJ/MM/AAAA.'],
+  [/^\d{4}-\d{2}-\d{2} comes after \d{4}-\d{2}-\d{2}$/, () => 'La fin de période doit suivre le début de période.'],
+  [/^\d+ days asked: at most (\d+) at once$/, (max) => `La période ne doit pas dépasser ${max} jours.`],
+  [/^"[^"]*" is not GRANTED or DENIED$/, () => 'Valeur non reconnue.'],
+  [/^a number from 1 to (\d+)$/, (max) => `Un nombre de 1 à ${max}.`],
+  [/^siret and branchCode go together$/, () => 'Le SIRET et le code établissement vont ensemble.'],
+  [/^not a cursor this journal issued$/, () => "Cette page du journal n'existe plus : revenez à la première page."],
   [/^Malformed JSON/, () => "La demande envoyée n'a pas pu être lue : rechargez la page puis recommencez."],
   [
     /^Object instance has properties which are not allowed/,

@@ -152,6 +152,18 @@ export const ROUTES = [
     page: () => import('./pages/statistics.js'),
   },
   {
+    path: '/journal-audit',
+    title: "Journal d'audit",
+    allowed: can.manageUsers,
+    page: () => import('./pages/audit.js'),
+  },
+  {
+    path: '/national/journal-audit',
+    title: "Journal d'audit (national)",
+    allowed: can.national,
+    page: () => import('./pages/national/audit.js'),
+  },
+  {
     path: '/national/statistiques',
     title: 'Statistiques nationales',
     allowed: can.national,
@@ -187,7 +199,14 @@ export const SECTIONS = [
   },
   { href: '/national/fusions', label: 'Fusions', allowed: can.national, paths: ['/national/fusions'] },
   { href: '/national/journal', label: 'Journal', allowed: can.national, paths: ['/national/journal'] },
+  {
+    href: '/national/journal-audit',
+    label: "Journal d'audit",
+    allowed: can.national,
+    paths: ['/national/journal-audit'],
+  },
   { href: '/statistiques', label: 'Statistiques', allowed: can.manageUsers, paths: ['/statistiques'] },
+  { href: '/journal-audit', label: "Journal d'audit", allowed: can.manageUsers, paths: ['/journal-audit'] },
   {
     href: '/national/statistiques',
     label: 'Statistiques nationales',

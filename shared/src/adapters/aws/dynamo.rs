@@ -419,6 +419,36 @@ impl Table for DynamoTable {
         Ok(Page { items, cursor })
     }
 
+    async fn scan(&self, cursor: Option<Cursor>, limit: usize) -> Result<Page, TableError> {
+        let start = cursor.as_ref().map(decode_scan_cursor).transpose()?;
+        let output = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .consistent_read(true)
+            .limit(i32::try_from(limit.max(1)).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| self.error("Scan", e))?;
+        let items = output.items.unwrap_or_default().into_iter().map(from_attributes).collect::<Result<Vec<_>, _>>()?;
+        // DynamoDB says where it stopped (at the limit or at 1 MB); the next page starts there.
+        let cursor = match output.last_evaluated_key {
+            Some(key) => {
+                let key = key_attrs(None)
+                    .into_iter()
+                    .map(|attr| match key.get(attr) {
+                        Some(AttributeValue::S(v)) => Ok((attr.to_owned(), v.clone())),
+                        _ => Err(corrupt(format!("a scan stopped at a key with no string {attr}"))),
+                    })
+                    .collect::<Result<_, _>>()?;
+                Some(cursor_of(&CursorData { index: Some(SCAN.to_owned()), key })?)
+            }
+            None => None,
+        };
+        Ok(Page { items, cursor })
+    }
+
     async fn transact_write(&self, writes: Vec<Write>) -> Result<(), TableError> {
         if writes.is_empty() {
             return Ok(());
@@ -678,9 +708,30 @@ fn encode_cursor(index: Option<Index>, last: &Item) -> Result<Cursor, TableError
             _ => Err(corrupt(format!("a queried item has no string {attr}"))),
         })
         .collect::<Result<_, _>>()?;
-    let data = CursorData { index: index.map(|i| i.name().to_owned()), key };
-    let json = serde_json::to_vec(&data).map_err(|e| corrupt(format!("encoding a cursor: {e}")))?;
+    cursor_of(&CursorData { index: index.map(|i| i.name().to_owned()), key })
+}
+
+/// The `index` a scan's cursor names, so that no query takes it (and no scan a query's).
+const SCAN: &str = "(scan)";
+
+fn cursor_of(data: &CursorData) -> Result<Cursor, TableError> {
+    let json = serde_json::to_vec(data).map_err(|e| corrupt(format!("encoding a cursor: {e}")))?;
     Ok(Cursor(URL_SAFE_NO_PAD.encode(json)))
+}
+
+/// The start key a scan's cursor holds.
+fn decode_scan_cursor(cursor: &Cursor) -> Result<Attributes, TableError> {
+    let invalid = || TableError::Invalid("invalid cursor".into());
+    let json = URL_SAFE_NO_PAD.decode(&cursor.0).map_err(|_| invalid())?;
+    let data: CursorData = serde_json::from_slice(&json).map_err(|_| invalid())?;
+    let attrs = key_attrs(None);
+    if data.index.as_deref() != Some(SCAN)
+        || data.key.len() != attrs.len()
+        || !attrs.iter().all(|a| data.key.get(*a).is_some_and(|v| !v.is_empty()))
+    {
+        return Err(invalid());
+    }
+    Ok(data.key.into_iter().map(|(attr, v)| (attr, AttributeValue::S(v))).collect())
 }
 
 /// The start key a cursor holds, if this adapter issued it for a query of the same index and

@@ -5,11 +5,13 @@
 //! The SDK reads its settings from the environment (`AWS_REGION`, credentials, and
 //! `AWS_ENDPOINT_URL` to reach an emulator instead of AWS).
 
+mod anchors;
 mod dynamo;
 mod s3;
 mod secrets;
 mod ses;
 
+pub use anchors::S3Anchors;
 pub use dynamo::DynamoTable;
 pub use s3::S3Objects;
 pub use secrets::SecretsManagerKey;
@@ -35,7 +37,8 @@ pub fn emulated(config: &aws_config::SdkConfig) -> bool {
 }
 
 /// Creates what the SAM template creates on AWS, when missing: the table, the bucket and the
-/// sender's identity (an emulator, like SES, refuses mail from an unverified sender).
+/// sender's identity (an emulator, like SES, refuses mail from an unverified sender), and the
+/// audit journal's anchor bucket when one is named.
 ///
 /// # Errors
 /// When the emulator refuses a creation.
@@ -49,6 +52,9 @@ pub async fn prepare_emulator(
 
     DynamoTable::create_table(&aws_sdk_dynamodb::Client::new(config), &resources.table).await?;
     objects.create_bucket().await?;
+    if let Some(bucket) = &resources.audit_bucket {
+        S3Anchors::from_sdk_config(config, bucket).create_bucket().await?;
+    }
     let sender = mail_from.rsplit_once('<').map_or(mail_from, |(_, rest)| rest.trim_end_matches('>')).trim();
     let ses = aws_sdk_sesv2::Client::new(config);
     match ses.create_email_identity().email_identity(sender).send().await {

@@ -304,6 +304,43 @@ fn run_query(conn: &Connection, q: &Query) -> Result<Page, TableError> {
     Ok(Page { items, cursor })
 }
 
+/// A page of every item in key order, from after the key the cursor holds (`["<pk>", "<sk>"]`,
+/// marked as a scan's so that a query's cursor is refused).
+fn run_scan(conn: &Connection, cursor: Option<&Cursor>, limit: usize) -> Result<Page, TableError> {
+    let limit = limit.max(1);
+    let after = cursor.map(decode_scan_cursor).transpose()?;
+    let mut stmt = conn
+        .prepare_cached("SELECT data FROM items WHERE ?1 IS NULL OR (pk, sk) > (?1, ?2) ORDER BY pk, sk LIMIT ?3")
+        .map_err(sql_err)?;
+    let (pk, sk) = after.unzip();
+    let fetched = i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1);
+    let rows = stmt
+        .query_map(rusqlite::params![pk, sk, fetched], |r| r.get::<_, String>(0))
+        .map_err(sql_err)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(sql_err)?;
+    let more = rows.len() > limit;
+    let items = rows.iter().take(limit).map(|d| decode_item(d)).collect::<Result<Vec<_>, _>>()?;
+    let cursor = match (more, items.last()) {
+        (true, Some(last)) => {
+            let key = key_of(last)?;
+            let json = serde_json::to_vec(&("scan", key.pk, key.sk)).map_err(|e| TableError::Invalid(e.to_string()))?;
+            Some(Cursor(URL_SAFE_NO_PAD.encode(json)))
+        }
+        _ => None,
+    };
+    Ok(Page { items, cursor })
+}
+
+fn decode_scan_cursor(cursor: &Cursor) -> Result<(String, String), TableError> {
+    let invalid = || TableError::Invalid("invalid cursor".into());
+    let bytes = URL_SAFE_NO_PAD.decode(&cursor.0).map_err(|_| invalid())?;
+    match serde_json::from_slice::<(String, String, String)>(&bytes) {
+        Ok((mark, pk, sk)) if mark == "scan" => Ok((pk, sk)),
+        _ => Err(invalid()),
+    }
+}
+
 #[async_trait]
 impl Table for SqliteTable {
     async fn get(&self, key: &Key) -> Result<Option<Item>, TableError> {
@@ -353,6 +390,10 @@ impl Table for SqliteTable {
 
     async fn query(&self, query: Query) -> Result<Page, TableError> {
         self.run(move |c| run_query(c, &query)).await
+    }
+
+    async fn scan(&self, cursor: Option<Cursor>, limit: usize) -> Result<Page, TableError> {
+        self.run(move |c| run_scan(c, cursor.as_ref(), limit)).await
     }
 
     async fn transact_write(&self, writes: Vec<Write>) -> Result<(), TableError> {

@@ -10,9 +10,12 @@ use crate::{
         generate_secret,
         portal::{code_matches, generate_code, hash_code, token_hash},
     },
-    domain::{Account, CODE_VALIDITY_MINUTES, Email, Session, SignInChallenge, SignInFailures},
+    domain::{
+        Account, AuditActor, AuditRecord, CODE_VALIDITY_MINUTES, Email, OrgId, Outcome, Session, SignInChallenge,
+        SignInFailures,
+    },
     ports::MailError,
-    services::{Attempt, optimistic, token::DUMMY_HASH},
+    services::{Attempt, audit, optimistic, token::DUMMY_HASH},
     state::AppState,
     store::Versioned,
     templates,
@@ -81,7 +84,13 @@ pub async fn sign_in(state: &AppState, command: SignIn) -> Result<ChallengeSent,
     let now = state.clock.now();
     let phc = account.as_ref().and_then(|a| a.value.password_hash.clone());
     let password_ok = password_matches(password, phc.clone().unwrap_or_else(|| DUMMY_HASH.to_owned())).await;
+    // Whose chain records the attempt: the account's organisation, or the platform's for an
+    // address with no account (one entry either way: the same work for both).
+    let home = account.as_ref().map(|a| a.value.home());
+    let denied =
+        |reason: &'static str| audit_sign_in(state, &email, home.clone(), "signIn.password", Outcome::Denied, reason);
     if failures.as_ref().is_some_and(|f| f.value.is_locked(now)) {
+        denied("account locked after repeated failures").await;
         return Err(PortalAuthError::InvalidCredentials);
     }
     // An unknown address counts its failures too (in an item that expires): the same work and
@@ -89,9 +98,16 @@ pub async fn sign_in(state: &AppState, command: SignIn) -> Result<ChallengeSent,
     let account = account.map(|a| a.value).filter(|_| password_ok && phc.is_some());
     let Some(account) = account else {
         record_wrong_password(state, &email, failures).await?;
+        denied(if home.is_some() {
+            "wrong password, or account not activated"
+        } else {
+            "no account with this address"
+        })
+        .await;
         return Err(PortalAuthError::InvalidCredentials);
     };
     if !account.may_sign_in() {
+        denied("account suspended").await;
         return Err(PortalAuthError::InvalidCredentials);
     }
     let code = generate_code();
@@ -106,6 +122,7 @@ pub async fn sign_in(state: &AppState, command: SignIn) -> Result<ChallengeSent,
         PortalAuthError::Mail(e)
     })?;
     tracing::info!(challenge_id = %challenge.id, "sign-in code sent");
+    audit_sign_in(state, &account.email, home, "signIn.password", Outcome::Granted, "password right, code sent").await;
     Ok(ChallengeSent { challenge_id: challenge.id, email: account.email })
 }
 
@@ -161,7 +178,7 @@ pub async fn verify_code(state: &AppState, answer: CodeAnswer) -> Result<NewSess
             };
             let failures_write =
                 state.store.sign_in_failures_write(email.as_str(), &counted, failures.as_ref().map(|f| f.version))?;
-            let wrong = CodeChecked::Wrong { attempts_left, locked };
+            let wrong = CodeChecked::Wrong { attempts_left, locked, email: email.clone(), home: account.home() };
             return Ok(Attempt::Commit(vec![challenge_write, failures_write], wrong));
         }
 
@@ -178,10 +195,28 @@ pub async fn verify_code(state: &AppState, answer: CodeAnswer) -> Result<NewSess
         let session = NewSession { cookie_value, account, csrf_token };
         Ok(Attempt::Commit(writes, CodeChecked::Right(Box::new(session))))
     })
-    .await?;
+    .await;
+    let checked = match checked {
+        Ok(checked) => checked,
+        Err(e) => {
+            if matches!(e, PortalAuthError::SignInAgain) {
+                let record = AuditRecord::new(
+                    AuditActor::anonymous(None),
+                    "signIn.code",
+                    format!("challenge {challenge_id}"),
+                    Outcome::Denied,
+                )
+                .reason("challenge unknown, expired or spent, or account no longer allowed");
+                audit::record(state, record).await;
+            }
+            return Err(e);
+        }
+    };
     match checked {
-        CodeChecked::Wrong { attempts_left, locked } => {
+        CodeChecked::Wrong { attempts_left, locked, email, home } => {
             log_lockout(locked);
+            let reason = if locked { "wrong code: account locked" } else { "wrong code" };
+            audit_sign_in(state, &email, Some(home), "signIn.code", Outcome::Denied, reason).await;
             Err(if attempts_left == 0 {
                 PortalAuthError::SignInAgain
             } else {
@@ -190,6 +225,8 @@ pub async fn verify_code(state: &AppState, answer: CodeAnswer) -> Result<NewSess
         }
         CodeChecked::Right(session) => {
             tracing::info!(challenge_id = %challenge_id, "portal session opened");
+            let home = Some(session.account.home());
+            audit_sign_in(state, &session.account.email, home, "signIn.code", Outcome::Granted, "session opened").await;
             Ok(*session)
         }
     }
@@ -198,6 +235,24 @@ pub async fn verify_code(state: &AppState, answer: CodeAnswer) -> Result<NewSess
 /// What a committed answer to a challenge was: a wrong code, counted (the answer is then an
 /// error), or the right one, which opened a session.
 enum CodeChecked {
-    Wrong { attempts_left: u32, locked: bool },
+    Wrong { attempts_left: u32, locked: bool, email: Email, home: OrgId },
     Right(Box<NewSession>),
+}
+
+/// Records a sign-in step in the journal of the account's organisation (`home`), or of the
+/// platform for an address with no account.
+async fn audit_sign_in(
+    state: &AppState,
+    email: &Email,
+    home: Option<OrgId>,
+    action: &str,
+    outcome: Outcome,
+    reason: &str,
+) {
+    let actor = match &home {
+        Some(org) => AuditActor::account(email.as_str(), Some(org.clone())),
+        None => AuditActor::anonymous(Some(email.as_str())),
+    };
+    audit::record(state, AuditRecord::new(actor, action, email.as_str(), outcome).reason(reason).in_chain_of(home))
+        .await;
 }

@@ -12,7 +12,7 @@ use axum::{
     response::Response,
 };
 use hubee_shared::ports::{
-    ByteStream, Condition, Email, Item, Key, MailError, Mailer, ObjectBody, ObjectError, ObjectInfo, ObjectKey,
+    ByteStream, Condition, Cursor, Email, Item, Key, MailError, Mailer, ObjectBody, ObjectError, ObjectInfo, ObjectKey,
     ObjectStore, Page, PresignMethod, PutCheck, Query, Table, TableError, Write,
 };
 
@@ -125,6 +125,11 @@ impl Table for MeteredTable {
             account_write(c, st, &write, false, r.is_ok());
         });
         r
+    }
+
+    /// Not metered: a maintenance read, which no route the model drives makes.
+    async fn scan(&self, cursor: Option<Cursor>, limit: usize) -> Result<Page, TableError> {
+        self.inner.scan(cursor, limit).await
     }
 
     async fn query(&self, query: Query) -> Result<Page, TableError> {
