@@ -71,6 +71,28 @@ fn directory(url: Option<&str>) -> anyhow::Result<Arc<dyn crate::ports::Director
     })
 }
 
+/// The antivirus at `addr` (`HUBEE_CLAMD_ADDR`), or none: then binaries are stored unscanned,
+/// which is said loudly here (and on `/health`).
+#[cfg(feature = "local")]
+fn scanner(addr: Option<&str>) -> Option<Arc<dyn crate::ports::Scanner>> {
+    use crate::{adapters::Clamd, ports::Scanner};
+
+    match addr {
+        Some(addr) => {
+            let clamd = Clamd::new(addr);
+            tracing::info!(scanner = %clamd.describe(), "every received binary is scanned for viruses");
+            Some(Arc::new(clamd))
+        }
+        None => {
+            tracing::warn!(
+                "NO ANTIVIRUS: HUBEE_CLAMD_ADDR is unset, received binaries are stored and served unscanned \
+                 (set it to a clamd's host:port, docs/ANTIVIRUS.md)"
+            );
+            None
+        }
+    }
+}
+
 /// Keys the local hub generates on first start and keeps in its data directory, so that
 /// tokens and presigned URLs survive a restart: the private key tokens are signed with (its
 /// public half verifies them, and is served at `/.well-known/jwks.json`), and the key presigned
@@ -208,7 +230,8 @@ pub async fn local(
         directory(config.directory_url.as_deref())?,
         TokenKeys::single(&token_key)?,
         common.clone(),
-    );
+    )
+    .with_scanner(scanner(config.clamd_addr.as_deref()));
     state.anchors = match &config.backend {
         #[cfg(feature = "aws")]
         Backend::Aws(crate::config::AwsResources { audit_bucket: Some(bucket), .. }) => Arc::new(

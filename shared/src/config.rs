@@ -138,6 +138,10 @@ pub struct LocalConfig {
     /// `HUBEE_DIRECTORY_URL`: see [`LambdaConfig::directory_url`]. Unset by default: the local
     /// hub then asks no directory.
     pub directory_url: Option<String>,
+    /// `HUBEE_CLAMD_ADDR`: the ClamAV daemon (`host:port`) every received binary is scanned by
+    /// (docs/ANTIVIRUS.md). Unset: binaries are stored unscanned, said at start-up and on
+    /// `/health`.
+    pub clamd_addr: Option<String>,
 }
 
 /// Where the local hub keeps its data.
@@ -257,6 +261,7 @@ impl LocalConfig {
             smtp_url: var("HUBEE_SMTP_URL"),
             inline_limit: var("HUBEE_INLINE_LIMIT").map(|v| inline_limit(Some(v))).transpose()?,
             directory_url: var("HUBEE_DIRECTORY_URL"),
+            clamd_addr: var("HUBEE_CLAMD_ADDR"),
             backend: match var("HUBEE_BACKEND").as_deref() {
                 None | Some("embedded") => Backend::Embedded,
                 Some("aws") => Backend::Aws(AwsResources::from_env(Some("hubee"), Some("hubee-local"))?),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::{
     auth::TokenKeys,
     config::Config,
-    ports::{AnchorStore, Clock, Directory, IdGenerator, Mailer, ObjectStore, Table},
+    ports::{AnchorStore, Clock, Directory, IdGenerator, Mailer, ObjectStore, Scanner, Table},
     services::token::ClientStates,
     store::Store,
 };
@@ -24,6 +24,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// What this instance last read of each API client (`Config::client_cache`).
     pub clients: Arc<ClientStates>,
+    /// The antivirus every received binary goes through; `None`: binaries are stored unscanned
+    /// (`HUBEE_CLAMD_ADDR` unset locally), which the hub says at start-up and on `/health`.
+    pub scanner: Option<Arc<dyn Scanner>>,
     /// Where the audit journal's daily seals go: none (`Withheld`) but where the journal is
     /// sealed (the local hub, the retention function on AWS), which sets it after `new`.
     pub anchors: Arc<dyn AnchorStore>,
@@ -54,8 +57,15 @@ impl AppState {
             tokens: Arc::new(tokens),
             clients: Arc::new(ClientStates::new(config.client_cache)),
             config: Arc::new(config),
+            scanner: None,
             anchors: Arc::new(crate::adapters::Withheld),
             audit_heads: Arc::default(),
         }
+    }
+
+    /// The same state, scanning every received binary with `scanner`.
+    #[must_use]
+    pub fn with_scanner(self, scanner: Option<Arc<dyn Scanner>>) -> Self {
+        Self { scanner, ..self }
     }
 }

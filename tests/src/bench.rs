@@ -34,12 +34,22 @@ impl HubProcess {
             .expect("starting the hub");
         let pid = child.id();
         let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut first = String::new();
-        out.read_line(&mut first).unwrap();
+        // The line naming the address; log lines (warnings at start-up) may come before it.
+        let mut base = None;
+        for _ in 0..100 {
+            let mut line = String::new();
+            if out.read_line(&mut line).unwrap() == 0 {
+                break;
+            }
+            base = line.split_whitespace().find(|w| w.starts_with("http://")).map(str::to_owned);
+            if base.is_some() {
+                break;
+            }
+        }
+        let base = base.expect("the hub prints its address");
         // Keep draining the hub's output so that its writes never block or fail.
         std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-        let base = first.split_whitespace().find(|w| w.starts_with("http://")).expect("the hub prints its address");
-        Self { child, pid, base: base.to_owned() }
+        Self { child, pid, base }
     }
 
     /// A field of `/proc/<pid>/status`, in KiB (`VmRSS:`, `VmHWM:`).

@@ -122,6 +122,9 @@ pub struct TestHub {
     clock: Arc<dyn Clock>,
     backend: Backend,
     inline_limit: Option<u64>,
+    /// The clamd the hub scans binaries with (`HUBEE_CLAMD_ADDR`): the test command's, when it
+    /// exported one, or the one a test names ([`TestHub::spawn_with_clamd`]).
+    clamd_addr: Option<String>,
 }
 
 /// The backend the suites run on: embedded unless `HUBEE_BACKEND=aws`; on AWS, a table and a
@@ -156,7 +159,18 @@ impl TestHub {
         Self::spawn_with(Arc::new(SystemClock), Some(limit)).await
     }
 
+    /// A hub scanning binaries with the clamd at `addr` (`HUBEE_CLAMD_ADDR`), whatever the
+    /// environment says (a closed port: the scanner is down).
+    pub async fn spawn_with_clamd(addr: &str) -> Self {
+        Self::spawn_configured(Arc::new(SystemClock), None, Some(addr.to_owned())).await
+    }
+
     async fn spawn_with(clock: Arc<dyn Clock>, inline_limit: Option<u64>) -> Self {
+        let clamd = std::env::var("HUBEE_CLAMD_ADDR").ok().filter(|a| !a.is_empty());
+        Self::spawn_configured(clock, inline_limit, clamd).await
+    }
+
+    async fn spawn_configured(clock: Arc<dyn Clock>, inline_limit: Option<u64>, clamd_addr: Option<String>) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let secrets = Secrets {
             operator: secret(),
@@ -180,6 +194,7 @@ impl TestHub {
             clock,
             backend: test_backend(),
             inline_limit,
+            clamd_addr,
         };
         t.start().await;
         t
@@ -203,6 +218,7 @@ impl TestHub {
             backend: self.backend.clone(),
             inline_limit: self.inline_limit,
             directory_url: Some(self.directory.url()),
+            clamd_addr: self.clamd_addr.clone(),
         }
     }
 
@@ -229,6 +245,13 @@ impl TestHub {
             hub.stop().await.expect("the hub stops cleanly");
         }
         self.start().await;
+    }
+
+    /// Stops the hub and starts it again on the same data directory, scanning with the clamd
+    /// at `addr` (none: nothing scanned).
+    pub async fn restart_with_clamd(&mut self, addr: Option<&str>) {
+        self.clamd_addr = addr.map(str::to_owned);
+        self.restart().await;
     }
 
     pub fn hub(&self) -> &Hub {

@@ -116,6 +116,17 @@ const file = (name, type, mimeType) => ({
   mimeType,
   bytes: readFileSync(join(samples, 'CERTDC', name)),
 });
+// With an antivirus (HUBEE_CLAMD_ADDR, which web/e2e/run passes to the hub: scripts/test starts
+// one), dossier A carries the EICAR test file too, which the hub rejects (docs/ANTIVIRUS.md).
+const antivirus = Boolean(process.env.HUBEE_CLAMD_ADDR);
+const EICAR = Buffer.from('X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*', 'latin1');
+const infected = {
+  fileName: 'analyse-virale.pdf',
+  type: 'VA_CertificatdeDeces',
+  mimeType: 'application/pdf',
+  bytes: EICAR,
+  rejected: true,
+};
 const dossiers = {};
 const people = {
   A: { lastName: 'Lefèvre-Œuvray', firstName: 'Élodie' },
@@ -229,6 +240,7 @@ await step('the operator deposits five dossiers for the Mairie de Valfleuri thro
         ? [
             file('ER20190860001_20190517_1512_DD.pdf', 'VA_CertificatdeDeces', 'application/pdf'),
             file('ER20190860001_20190517_1512_DD.xml', 'VA_CertificatdeDeces', 'application/xml'),
+            ...(antivirus ? [infected] : []),
           ]
         : [file('ER20190860001_20190517_1512_VA.pdf', 'VA_CertificatdeDeces', 'application/pdf')];
     dossiers[key] = await depositDossier(base, operator, {
@@ -417,6 +429,21 @@ await step('the dossier shows the person concerned, the dates and each file with
   await fitsNarrowScreen('dossier');
 });
 
+await step('a file the antivirus rejected is listed with its badge, without a download button', async () => {
+  if (!antivirus) {
+    console.log('    (no antivirus: HUBEE_CLAMD_ADDR unset, nothing rejected to show)');
+    return;
+  }
+  const item = page.locator('.hubee-files__item', { hasText: infected.fileName });
+  await item.locator('.fr-badge', { hasText: "Rejeté par l'antivirus" }).waitFor();
+  assert.equal(await item.getByRole('button').count(), 0, 'no download button for a rejected file');
+  await page.getByRole('button', { name: `Télécharger ${dossiers.A.files[0].fileName}` }).waitFor();
+  await page
+    .locator('.hubee-timeline', { hasText: `Fichier « ${infected.fileName} » rejeté par l'antivirus` })
+    .waitFor();
+  await accessible('dossier with a file rejected by the antivirus');
+});
+
 await step(
   '"Télécharger tous les éléments" gives a zip whose manifest matches the deposited files, and the dossier is En cours',
   async () => {
@@ -428,9 +455,11 @@ await step(
       .trim()
       .split('\n');
     assert.equal(manifest[0], 'fichier;taille;sha256');
-    const expected = dossiers.A.files.map((f) => `${f.fileName};${f.bytes.length};${sha256(f.bytes)}`).sort();
+    // A file the antivirus rejected is never in a zip.
+    const served = dossiers.A.files.filter((f) => !f.rejected);
+    const expected = served.map((f) => `${f.fileName};${f.bytes.length};${sha256(f.bytes)}`).sort();
     assert.deepEqual(manifest.slice(1).sort(), expected);
-    for (const f of dossiers.A.files) {
+    for (const f of served) {
       assert.equal(sha256(inside.find((e) => e.name === f.fileName).data), sha256(f.bytes), `${f.fileName} in the zip`);
     }
     await expectBadge('En cours');

@@ -23,6 +23,8 @@ const MESSAGES = [
   'Unauthorized user',
   'Case is not found',
   'File is not found',
+  'File is not found: the binary of attachment 0b0a3c1e-5d2f-4b8e-9a61-2f3c4d5e6f70 was rejected by the antivirus (CORRUPTED) and is never served',
+  'The antivirus is unavailable: the binary was not stored, please retry later',
   'Binary meta-data is not found',
   'Subscription is not found',
   'Account is not found',

@@ -257,7 +257,7 @@ fn object_key(raw: &str) -> Option<String> {
 /// `Retryable` when the store or the object store failed on a record (the object is kept, and
 /// S3's retry completes it), `NonRetryable` for a record without an object key.
 pub async fn handle_s3(state: &AppState, event: S3Event) -> Result<Value, Diagnostic> {
-    let (mut received, mut unchanged, mut rejected, mut ignored) = (0, 0, 0, 0);
+    let (mut received, mut quarantined, mut unchanged, mut rejected, mut ignored) = (0, 0, 0, 0, 0);
     let mut failure = None;
     for record in event.records {
         if !record.event_name.as_deref().is_some_and(|name| name.starts_with("ObjectCreated:")) {
@@ -271,6 +271,7 @@ pub async fn handle_s3(state: &AppState, event: S3Event) -> Result<Value, Diagno
         };
         match complete_presigned(state, &key).await {
             Ok(Completion::Received) => received += 1,
+            Ok(Completion::Quarantined(_)) => quarantined += 1,
             Ok(Completion::AlreadyReceived) => unchanged += 1,
             Ok(Completion::Rejected(_)) => rejected += 1,
             Ok(Completion::Ignored) => ignored += 1,
@@ -282,7 +283,10 @@ pub async fn handle_s3(state: &AppState, event: S3Event) -> Result<Value, Diagno
     }
     match failure {
         Some(failure) => Err(failure.into()),
-        None => Ok(json!({"received": received, "unchanged": unchanged, "rejected": rejected, "ignored": ignored})),
+        None => Ok(json!({
+            "received": received, "quarantined": quarantined, "unchanged": unchanged, "rejected": rejected,
+            "ignored": ignored,
+        })),
     }
 }
 

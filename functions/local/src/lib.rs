@@ -56,6 +56,10 @@ impl Hub {
         for task in &self.background {
             task.abort();
         }
+        // Until they are gone they hold the state, and with it the data directory's database.
+        for task in self.background.drain(..) {
+            let _ = task.await;
+        }
         (&mut self.task).await.context("server task")?.context("server")
     }
 
@@ -84,10 +88,22 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
+/// `GET /health`: up, and whether received binaries are scanned (`HUBEE_CLAMD_ADDR`).
+async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Json<serde_json::Value> {
+    let antivirus = match &state.scanner {
+        Some(scanner) => json!({"enabled": true, "scanner": scanner.describe()}),
+        None => json!({
+            "enabled": false,
+            "warning": "HUBEE_CLAMD_ADDR is unset: received binaries are stored and served unscanned",
+        }),
+    };
+    Json(json!({"status": "ok", "antivirus": antivirus}))
+}
+
 /// Every route of the hub, the static front as fallback, behind the method override.
 pub fn app(state: AppState, adapters: &LocalAdapters, web_dir: &Path) -> http::MethodOverride {
     let api = Router::new()
-        .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
+        .route("/health", get(health))
         .merge(hubee_auth::routes())
         .merge(hubee_intake::routes())
         .merge(hubee_search::routes())

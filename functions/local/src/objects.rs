@@ -122,9 +122,10 @@ async fn put_object(
         }
         Err(e) => return Err(ApiError::internal(e)),
     }
-    match complete_presigned(&objects.hub, key.as_str()).await.map_err(ApiError::internal)? {
+    // The antivirus down answers 503 (the object was removed: the upload is to be made again).
+    match complete_presigned(&objects.hub, key.as_str()).await.map_err(ApiError::from)? {
         Completion::Rejected(reason) => tracing::info!(%key, reason, "the upload was refused"),
-        Completion::Received | Completion::AlreadyReceived | Completion::Ignored => {}
+        Completion::Received | Completion::Quarantined(_) | Completion::AlreadyReceived | Completion::Ignored => {}
     }
     Ok(StatusCode::OK)
 }

@@ -235,6 +235,10 @@ pub struct Attachment {
     /// Set for a file deposited with an event (`ATTACH_DEPOSIT`) rather than with the folder.
     #[serde(default)]
     pub event: Option<EventRef>,
+    /// The signature the antivirus found in the binary (`CORRUPTED`): the binary is
+    /// quarantined, kept until retention purges it and never served.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub virus: Option<String>,
 }
 
 impl Attachment {
@@ -503,6 +507,15 @@ pub enum LogKind {
     DownloadedAll,
     Comment {
         text: String,
+    },
+    /// The antivirus found `signature` in the binary of an attachment of the case: it is
+    /// `CORRUPTED`, quarantined, never served.
+    AttachmentQuarantined {
+        #[serde(rename = "fileName")]
+        file_name: String,
+        #[serde(rename = "attachmentId")]
+        attachment_id: Uuid,
+        signature: String,
     },
     /// Retention deleted the binary of an attachment of the case (it is now `DELETED`).
     AttachmentPurged {

@@ -24,6 +24,14 @@ impl From<ExchangeError> for ApiError {
             ExchangeError::NotFound(message) => ApiError::not_found(message),
             ExchangeError::AttachmentNotFound => ApiError::not_found("Binary meta-data is not found"),
             ExchangeError::FileNotFound => ApiError::not_found("File is not found"),
+            ExchangeError::Quarantined(id) => ApiError::not_found(format!(
+                "File is not found: the binary of attachment {id} was rejected by the antivirus (CORRUPTED) and is \
+                 never served"
+            )),
+            ExchangeError::ScannerUnavailable(_) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The antivirus is unavailable: the binary was not stored, please retry later",
+            ),
             ExchangeError::Invalid(problems) => ApiError::validation(&problems),
             ExchangeError::Refused(messages) => ApiError::bad_requests(messages),
             ExchangeError::Conflict(m) => ApiError::conflict(m),

@@ -6,6 +6,12 @@
 //! Out: streamed with their metadata, or through a presigned download URL above what a response
 //! of the deployment carries ([`deliver`], [`deliver_archive`]). `Config::inline_limit` decides,
 //! here and nowhere else.
+//!
+//! Scanned: every binary goes through `AppState::scanner` when there is one (docs/ANTIVIRUS.md).
+//! A direct upload feeds the antivirus as it streams into the object store ([`put_scanned`]: one
+//! pass, memory flat); a presigned upload is read once more to scan it. Infected, the attachment
+//! is `CORRUPTED` and its binary quarantined (kept for retention, never served); the antivirus
+//! unavailable, the upload answers `ScannerUnavailable` (503) and nothing is stored.
 
 use std::{collections::BTreeMap, time::Duration};
 
@@ -15,8 +21,8 @@ use uuid::Uuid;
 
 use super::{ExchangeError, portal_cases::Archive, refused};
 use crate::{
-    domain::{Attachment, AttachmentStatus, Sha256Digest, format_time},
-    ports::{ByteStream, ObjectError, ObjectInfo, ObjectKey, PRESIGNED_PUT_HEADER, PresignMethod, PutCheck},
+    domain::{Attachment, AttachmentStatus, LogEntry, LogKind, Sha256Digest, format_time},
+    ports::{ByteStream, ObjectError, ObjectInfo, ObjectKey, PRESIGNED_PUT_HEADER, PresignMethod, PutCheck, Verdict},
     state::AppState,
     store::{DepositSender, PendingUpload, StoreError, Versioned},
 };
@@ -96,6 +102,9 @@ pub enum UploadError {
 pub enum Completion {
     /// Its attachment is `RECEIVED`, with this object.
     Received,
+    /// The antivirus found this signature in it: its attachment is `CORRUPTED`, the object
+    /// quarantined.
+    Quarantined(String),
     /// It already was (the same storage event delivered again): nothing changed.
     AlreadyReceived,
     /// Refused (its size or digest, or an attachment gone or received meanwhile): the object is
@@ -194,7 +203,17 @@ pub async fn receive(
     let (key, _) = fresh_key(state, a)?;
     // Downloads answer the declared MIME type, whatever the upload's Content-Type said.
     let check = PutCheck { size: Some(a.size), sha256: expected_digest };
-    let info = match state.objects.put(&key, &a.mime_type, body, check).await {
+    let (stored, verdict) = put_scanned(state, &key, &a.mime_type, body, check).await;
+    let client_error = matches!(stored, Err(ObjectError::SizeMismatch { .. } | ObjectError::DigestMismatch { .. }));
+    if let Some(Verdict::Unavailable { reason }) = &verdict
+        && !client_error
+    {
+        if stored.is_ok() {
+            discard(state, &key).await;
+        }
+        return Err(scanner_down(a.id, reason).into());
+    }
+    let info = match stored {
         Ok(info) => info,
         Err(ObjectError::SizeMismatch { .. }) => return Err(size_mismatch().into()),
         Err(ObjectError::DigestMismatch { expected, .. }) => {
@@ -205,16 +224,93 @@ pub async fn receive(
         Err(ObjectError::Body(e)) => return Err(refused(format!("The upload was interrupted: {e}")).into()),
         Err(e) => return Err(ExchangeError::Objects(e).into()),
     };
-    if let Err(e) = mark_received(state, current, &key, &info).await {
+    let virus = match verdict {
+        Some(Verdict::Infected { signature }) => Some(signature),
+        _ => None,
+    };
+    if let Err(e) = mark_received(state, current, &key, &info, virus.as_deref()).await {
         discard(state, &key).await;
         return Err(e.into());
     }
     Ok(())
 }
 
+/// Streams `body` into the object store and, when the hub scans, into the antivirus at the
+/// same time: each chunk is handed to both, through a channel of a few chunks (memory stays
+/// flat; the slower of the two sets the pace). The verdict is known when the put returns. A
+/// scanner that stops reading (down, or the binary above what it takes) fails the put: nothing
+/// is stored then.
+async fn put_scanned(
+    state: &AppState,
+    key: &ObjectKey,
+    content_type: &str,
+    body: ByteStream,
+    check: PutCheck,
+) -> (Result<ObjectInfo, ObjectError>, Option<Verdict>) {
+    use futures::StreamExt;
+
+    let Some(scanner) = &state.scanner else {
+        return (state.objects.put(key, content_type, body, check).await, None);
+    };
+    let (to_scanner, from_upload) = tokio::sync::mpsc::channel::<bytes::Bytes>(4);
+    // Each chunk goes to the scanner before the store takes it; the sender is dropped with the
+    // stream, which ends the scanner's body.
+    let tee = futures::stream::unfold((body, Some(to_scanner)), |(mut body, to_scanner)| async move {
+        let item = body.next().await?;
+        match (&item, to_scanner) {
+            (Ok(chunk), Some(sender)) => {
+                if sender.send(chunk.clone()).await.is_err() {
+                    let stopped = std::io::Error::other("the antivirus stopped reading the binary");
+                    return Some((Err(stopped), (body, None)));
+                }
+                Some((item, (body, Some(sender))))
+            }
+            // A failed body: the scanner's stream ends short, its verdict is discarded.
+            (_, _) => Some((item, (body, None))),
+        }
+    });
+    let scanned = futures::stream::unfold(from_upload, |mut from_upload| async move {
+        from_upload.recv().await.map(|chunk| (Ok::<_, std::io::Error>(chunk), from_upload))
+    });
+    let (stored, verdict) =
+        tokio::join!(state.objects.put(key, content_type, Box::pin(tee), check), scanner.scan(Box::pin(scanned)));
+    (stored, Some(verdict))
+}
+
+/// The antivirus could not tell: said in the log, in the words an alarm's metric filter looks
+/// for (docs/ANTIVIRUS.md), and the error the upload answers (503).
+fn scanner_down(attachment_id: Uuid, reason: &str) -> ExchangeError {
+    tracing::error!(
+        metric = "AntivirusUnavailable",
+        %attachment_id,
+        reason,
+        "antivirus unavailable: the binary was not stored"
+    );
+    ExchangeError::ScannerUnavailable(reason.to_owned())
+}
+
+/// Scans a stored object (a presigned upload's, which the hub did not see stream): `None` when
+/// the hub does not scan.
+///
+/// # Errors
+/// `ScannerUnavailable` (the caller removes the object), or the object store's.
+async fn scan_stored(state: &AppState, key: &ObjectKey, attachment_id: Uuid) -> Result<Option<String>, ExchangeError> {
+    let Some(scanner) = &state.scanner else { return Ok(None) };
+    let object = state.objects.get(key, None).await.map_err(ExchangeError::Objects)?;
+    match scanner.scan(object.body).await {
+        Verdict::Clean => Ok(None),
+        Verdict::Infected { signature } => Ok(Some(signature)),
+        Verdict::Unavailable { reason } => Err(scanner_down(attachment_id, &reason)),
+    }
+}
+
 /// Records a stored and checked binary on its attachment: `RECEIVED`, with its digest, object
 /// key and date — the one tail of both upload paths, retried on concurrent changes. Nothing is
 /// written when the attachment already holds this object (a storage event delivered twice).
+///
+/// With `virus` (the signature the antivirus found), `CORRUPTED` instead: the object stays under
+/// its key, quarantined (never served, purged by retention), and each case the file belongs to
+/// records it in its history, in the same transaction.
 ///
 /// # Errors
 /// `Refused` when the attachment was received meanwhile with another object,
@@ -225,23 +321,43 @@ async fn mark_received(
     current: Versioned<Attachment>,
     key: &ObjectKey,
     info: &ObjectInfo,
+    virus: Option<&str>,
 ) -> Result<(), ExchangeError> {
-    // Not `optimistic`: its one write is a plain conditional put, not a transaction (half the
-    // write units on DynamoDB, twice per dossier), which the helper's commit would make it.
+    // Not `optimistic`: a clean binary's one write is a plain conditional put, not a transaction
+    // (half the write units on DynamoDB, twice per dossier), which the helper's commit would make it.
     let mut read = current;
     for _ in 0..super::RETRIES {
         if read.value.object_key.as_deref() == Some(key.as_str()) {
             return Ok(());
         }
         ensure_pending(&read.value)?;
+        let now = state.clock.now();
         let mut received = read.value.clone();
-        received.status = AttachmentStatus::Received;
+        received.status = if virus.is_some() { AttachmentStatus::Corrupted } else { AttachmentStatus::Received };
         received.sha256 = Some(info.sha256);
         received.object_key = Some(key.to_string());
-        received.received_date_time = Some(state.clock.now());
-        match state.store.update_attachment(&received, read.version).await {
+        received.received_date_time = Some(now);
+        received.virus = virus.map(str::to_owned);
+        let written = match virus {
+            None => state.store.update_attachment(&received, read.version).await,
+            Some(signature) => {
+                let mut writes = vec![state.store.update_attachment_write(&received, read.version)?];
+                writes.extend(quarantine_log_writes(state, &received, signature, now)?);
+                state.store.commit(writes).await
+            }
+        };
+        match written {
             Ok(()) => {
-                tracing::info!(attachment_id = %received.id, size = info.size, "attachment received");
+                match virus {
+                    None => tracing::info!(attachment_id = %received.id, size = info.size, "attachment received"),
+                    Some(signature) => tracing::warn!(
+                        metric = "AntivirusInfected",
+                        attachment_id = %received.id,
+                        folder_id = %received.folder_id,
+                        signature,
+                        "antivirus found a virus: attachment CORRUPTED, its binary quarantined"
+                    ),
+                }
                 return Ok(());
             }
             Err(StoreError::Conflict) => {
@@ -252,6 +368,43 @@ async fn mark_received(
     }
     Err(ExchangeError::Busy)
 }
+
+/// The history entries of a quarantined binary: one per case the file belongs to, by the hub.
+fn quarantine_log_writes(
+    state: &AppState,
+    a: &Attachment,
+    signature: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<crate::ports::Write>, ExchangeError> {
+    let hub = crate::domain::hub_org().map_err(|e| ExchangeError::Store(StoreError::Corrupt(e)))?;
+    let cases = match a.event {
+        Some(e) => vec![e.case_id],
+        None => a.case_ids.clone(),
+    };
+    cases
+        .into_iter()
+        .take(crate::ports::MAX_TRANSACTION_WRITES - 1)
+        .map(|case_id| {
+            let entry = LogEntry {
+                id: state.ids.new_id(),
+                case_id,
+                kind: LogKind::AttachmentQuarantined {
+                    file_name: a.file_name.clone(),
+                    attachment_id: a.id,
+                    signature: signature.to_owned(),
+                },
+                actor: hub.clone(),
+                actor_id: ANTIVIRUS_ACTOR_ID.into(),
+                actor_name: Some("Antivirus HubEE".into()),
+                date_time: now,
+            };
+            Ok(state.store.record_log_write(&entry)?)
+        })
+        .collect()
+}
+
+/// The actor id the antivirus records its findings with, in a dossier's history.
+pub const ANTIVIRUS_ACTOR_ID: &str = "antivirus";
 
 /// Issues a presigned PUT URL, valid [`UPLOAD_URL_MINUTES`], for the binary of a `PENDING`
 /// attachment, under a fresh key recorded first so that only that key completes it
@@ -357,7 +510,8 @@ pub async fn complete_presigned(state: &AppState, key: &str) -> Result<Completio
     let completion = complete_object(state, &upload, key).await?;
     if let (Some(sender), Some(event)) = (&upload.deposit, upload.event) {
         match &completion {
-            Completion::Received | Completion::AlreadyReceived => {
+            // A quarantined file is sent too: the deposit lists it, rejected by the antivirus.
+            Completion::Received | Completion::AlreadyReceived | Completion::Quarantined(_) => {
                 super::portal_cases::send_deposit(state, sender, event).await?;
             }
             Completion::Rejected(_) => super::portal_cases::withdraw_deposit(state, sender, event).await,
@@ -446,8 +600,19 @@ async fn complete_object(state: &AppState, upload: &PendingUpload, key: &str) ->
         Err(e) => return Err(ExchangeError::Objects(e)),
     };
     let attachment_id = a.id;
-    match mark_received(state, current, &object, &checked).await {
-        Ok(()) => Ok(Completion::Received),
+    let virus = match scan_stored(state, &object, attachment_id).await {
+        Ok(virus) => virus,
+        Err(ExchangeError::Objects(ObjectError::NotFound)) => return gone(),
+        Err(e @ ExchangeError::ScannerUnavailable(_)) => {
+            // Nothing unscanned is kept: the upload is to be made again (the URL, create-only,
+            // takes it while valid; else a new one is asked for).
+            discard(state, &object).await;
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
+    match mark_received(state, current, &object, &checked, virus.as_deref()).await {
+        Ok(()) => Ok(virus.map_or(Completion::Received, Completion::Quarantined)),
         Err(ExchangeError::Refused(why)) => Ok(reject(state, &object, attachment_id, why.join(" ")).await),
         Err(ExchangeError::AttachmentNotFound) => {
             Ok(reject(state, &object, attachment_id, "its attachment was deleted".into()).await)
@@ -456,10 +621,11 @@ async fn complete_object(state: &AppState, upload: &PendingUpload, key: &str) ->
     }
 }
 
-/// The object of a received attachment.
+/// The object of a received attachment; a quarantined one's is never given out.
 fn received_key(a: &Attachment) -> Result<ObjectKey, ExchangeError> {
     match (&a.status, &a.object_key) {
         (AttachmentStatus::Received, Some(k)) => ObjectKey::parse(k).map_err(ExchangeError::Objects),
+        (AttachmentStatus::Corrupted, _) => Err(ExchangeError::Quarantined(a.id)),
         _ => Err(ExchangeError::FileNotFound),
     }
 }
@@ -467,7 +633,7 @@ fn received_key(a: &Attachment) -> Result<ObjectKey, ExchangeError> {
 /// Opens a received attachment's binary.
 ///
 /// # Errors
-/// `FileNotFound` when it is not received (or was purged).
+/// `FileNotFound` when it is not received (or was purged), `Quarantined` when `CORRUPTED`.
 pub async fn open(state: &AppState, a: &Attachment) -> Result<Download, ExchangeError> {
     let key = received_key(a)?;
     let object = match state.objects.get(&key, None).await {
@@ -488,7 +654,7 @@ pub async fn open(state: &AppState, a: &Attachment) -> Result<Download, Exchange
 /// `Config::inline_limit` a presigned GET valid [`DOWNLOAD_URL_MINUTES`].
 ///
 /// # Errors
-/// `FileNotFound` when it is not received (or was purged).
+/// `FileNotFound` when it is not received (or was purged), `Quarantined` when `CORRUPTED`.
 pub async fn deliver(state: &AppState, a: &Attachment) -> Result<Delivery, ExchangeError> {
     if state.config.inline_limit.is_none_or(|limit| a.size <= limit) {
         return open(state, a).await.map(Delivery::File);

@@ -25,6 +25,12 @@ pub enum ExchangeError {
     /// A binary is not available for download (unknown, not addressed there, not received).
     #[error("file not found")]
     FileNotFound,
+    /// The antivirus found a virus in the binary (`CORRUPTED`): quarantined, never served.
+    #[error("the binary of attachment {0} was rejected by the antivirus")]
+    Quarantined(uuid::Uuid),
+    /// The antivirus cannot be reached or could not tell: the binary was not stored.
+    #[error("the antivirus is unavailable: {0}")]
+    ScannerUnavailable(String),
     /// Schema problems, one line each.
     #[error("invalid request")]
     Invalid(Vec<String>),

@@ -303,6 +303,7 @@ pub async fn create_event(
                 sha256: None,
                 object_key: None,
                 received_date_time: None,
+                virus: None,
                 event: Some(EventRef { case_id, event_id }),
             })
             .collect();
@@ -409,7 +410,8 @@ pub async fn update_event(
                     .record
                     .attachments_of(&event)
                     .iter()
-                    .filter(|a| a.value.status != AttachmentStatus::Received)
+                    // A quarantined file does not hold the event back (listed, never served).
+                    .filter(|a| !matches!(a.value.status, AttachmentStatus::Received | AttachmentStatus::Corrupted))
                     .map(|a| format!("Attachment {} ({}) is still {}", a.value.id, a.value.file_name, a.value.status))
                     .collect();
                 if !pending.is_empty() {

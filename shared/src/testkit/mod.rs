@@ -9,6 +9,7 @@ pub mod aws;
 pub mod directory;
 pub mod mailer;
 pub mod objects;
+pub mod scanner;
 pub mod table;
 
 use std::{path::Path, sync::Arc};

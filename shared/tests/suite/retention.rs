@@ -125,6 +125,26 @@ async fn binaries_are_kept_until_the_delay_then_purged_with_a_history_entry() {
 }
 
 #[tokio::test]
+async fn a_quarantined_binary_is_purged_with_the_rest() {
+    let Some(clamd) = hubee_shared::testkit::scanner::clamd_addr() else { return };
+    let mut bed = bed().await;
+    bed.state = bed.state.clone().with_scanner(Some(Arc::new(hubee_shared::adapters::Clamd::new(clamd))));
+    let (case, attachment) = deposit_case(&bed.state, hubee_shared::testkit::scanner::EICAR).await;
+    let quarantined = bed.attachment(case, attachment).await;
+    assert_eq!(quarantined.status, AttachmentStatus::Corrupted);
+    let key = quarantined.object_key.unwrap();
+    assert!(bed.object_exists(&key).await, "kept, quarantined");
+    assert!(matches!(bed.download(case, attachment).await, Err(ExchangeError::Quarantined(id)) if id == attachment));
+    bed.set_status("fixture-si", case, "DONE").await;
+
+    bed.days(30);
+    let report = bed.run().await;
+    assert_eq!(report.purged_attachments, 1, "{report:?}");
+    assert!(!bed.object_exists(&key).await, "the quarantined binary is gone");
+    assert_eq!(bed.attachment(case, attachment).await.status, AttachmentStatus::Deleted);
+}
+
+#[tokio::test]
 async fn a_case_reopened_before_the_deadline_keeps_its_binaries_and_its_clock_restarts() {
     let bed = bed().await;
     let (case, attachment) = deposit_case(&bed.state, b"%PDF-1.4 reopened").await;

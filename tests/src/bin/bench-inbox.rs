@@ -114,6 +114,7 @@ async fn main() {
         backend: Backend::Embedded,
         inline_limit: None,
         directory_url: None,
+        clamd_addr: None,
     };
 
     // The referential: 1,000 mairies subscribed to CERTDC, the big one to EtatCivil too.

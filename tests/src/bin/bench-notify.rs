@@ -37,6 +37,7 @@ async fn main() {
         backend: Backend::Embedded,
         inline_limit: None,
         directory_url: None,
+        clamd_addr: None,
     };
     let (state, _) =
         bootstrap::local(&config, &config.common(config.addr), Arc::new(SystemClock), std::convert::identity)

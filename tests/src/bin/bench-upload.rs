@@ -1,6 +1,7 @@
 //! Benchmark: one 200 MiB attachment uploaded through the local hub (release build, its own
 //! process). Prints the hub's peak memory growth during the upload and the upload throughput as
-//! a ratio of `sha256sum` on the same file, measured in the same run.
+//! a ratio of `sha256sum` on the same file, measured in the same run. With `HUBEE_CLAMD_ADDR`
+//! set, the hub (which inherits the environment) scans the upload with that clamd as it streams.
 //!
 //! Run with `scripts/bench-upload` (builds the release binaries first).
 
@@ -104,13 +105,32 @@ async fn main() {
     let upload_seconds = started.elapsed().as_secs_f64();
     assert_eq!(r.status(), 204, "upload: {}", r.text().await.unwrap_or_default());
     let peak = hub.status_kib("VmHWM:");
+    let folder_id = folder["id"].as_str().unwrap();
+    let seen: Value = http
+        .get(format!("{base}/teledossiers/v1/folders/{folder_id}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     drop(hub);
+    let antivirus = match std::env::var("HUBEE_CLAMD_ADDR") {
+        Ok(addr) if !addr.is_empty() => format!("clamd at {addr}"),
+        _ => "off".to_owned(),
+    };
 
     let growth_mib = peak.saturating_sub(rss_before) as f64 / 1024.0;
     let mib = (SIZE >> 20) as f64;
     let ratio = sha_seconds / upload_seconds;
     println!("| measure | value | target |");
     println!("|---|---|---|");
+    println!("| antivirus | {antivirus} | |");
+    println!(
+        "| attachment status after the upload | {} | RECEIVED |",
+        seen["attachments"][0]["status"].as_str().unwrap_or("none")
+    );
     println!("| file size | {mib:.0} MiB | |");
     println!("| sha256sum | {sha_seconds:.2} s ({:.0} MiB/s) | |", mib / sha_seconds);
     println!("| upload through the hub | {upload_seconds:.2} s ({:.0} MiB/s) | |", mib / upload_seconds);

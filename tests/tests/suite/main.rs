@@ -2,6 +2,7 @@
 //! local hubs it spawns (one per test, on port 0). One binary links once, where a binary per
 //! suite linked the whole hub eleven times.
 
+mod antivirus;
 mod audit;
 mod credentials;
 mod csv_exports;

@@ -64,6 +64,25 @@ export function statusBadge(code) {
 }
 
 /**
+ * What the dossier page says of a file's status, when an agent must know it: a file the antivirus
+ * rejected (`CORRUPTED`) is listed, never downloadable (docs/ANTIVIRUS.md).
+ */
+const FILE_STATUS = {
+  CORRUPTED: ["Rejeté par l'antivirus", 'error'],
+};
+
+/** `[label, badge modifier]` for a file's status worth showing; `null` for a received file. */
+export function fileStatusLabel(status) {
+  return FILE_STATUS[status] ?? null;
+}
+
+/** The badge of a file's status worth showing (`Rejeté par l'antivirus`), else nothing. */
+export function fileStatusBadge(status) {
+  const known = fileStatusLabel(status);
+  return known ? badge(...known) : null;
+}
+
+/**
  * The portal's status changes ("Modifier le statut" and the bulk actions), and the statuses each
  * starts from (docs/PORTAL-DOSSIERS.md). The dossier page gets its actions from the hub when it
  * loads, and follows this table after the changes it makes.

@@ -102,6 +102,8 @@ const EXACT = {
     'Ce compte est déjà activé : pour changer de mot de passe, la personne utilise « Mot de passe oublié ? » sur la page de connexion.',
   'Only an e-mail that failed is sent again': "Cet e-mail n'est plus en échec : il a déjà été renvoyé.",
   'Delivery is not found': "Cet e-mail n'existe pas.",
+  'The antivirus is unavailable: the binary was not stored, please retry later':
+    "L'antivirus est momentanément indisponible : le fichier n'a pas été enregistré, réessayez plus tard.",
   'an address or a name is required': "Saisissez une adresse électronique ou le début d'un nom de famille.",
   'an address or a name': "Saisissez une adresse électronique ou le début d'un nom de famille.",
   'Organization is not found': "Aucune organisation n'a ce SIRET et ce code établissement.",
@@ -139,6 +141,10 @@ const PATTERNS = [
       `La démarche n'autorise pas ce changement de statut (de « ${statusLabel(from)} » à « ${statusLabel(to)} »).`,
   ],
   [/^The upload was interrupted/, () => 'Le dépôt du fichier a été interrompu : recommencez.'],
+  [
+    /^File is not found: the binary of attachment \S+ was rejected by the antivirus/,
+    () => "Ce fichier a été rejeté par l'antivirus : il ne peut pas être téléchargé.",
+  ],
   [
     /^The binary \(\d+ bytes\) is larger than the \d+ bytes a request to this API carries/,
     () => 'Le fichier est trop volumineux pour être envoyé directement : déposez-le à nouveau.',

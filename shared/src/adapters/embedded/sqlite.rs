@@ -54,6 +54,9 @@ impl SqliteTable {
         let conn = Connection::open(path).with_context(|| format!("opening {}", path.display()))?;
         // FULL: a commit survives a power cut, not only a process crash.
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;").context("configuring SQLite")?;
+        // Another connection to the file (a hub restarting in the same process, whose last
+        // blocking call is still finishing) makes a write wait rather than fail at once.
+        conn.busy_timeout(std::time::Duration::from_secs(5)).context("configuring SQLite")?;
         Self::init(conn)
     }
 

@@ -241,6 +241,7 @@ fn build_folder(
             sha256: None,
             object_key: None,
             received_date_time: None,
+            virus: None,
             event: None,
         })
         .collect();

@@ -223,7 +223,11 @@ pub(crate) async fn withdraw_unfinished_deposit(
 ) -> Result<bool, ExchangeError> {
     let Some(record) = state.store.case_record(event.case_id).await? else { return Ok(false) };
     let Some(deposit) = record.event(event.event_id) else { return Ok(false) };
-    let received = record.attachments_of(&deposit.value).iter().any(|a| a.value.status == AttachmentStatus::Received);
+    // A quarantined file came too: its deposit is sent, not withdrawn.
+    let received = record
+        .attachments_of(&deposit.value)
+        .iter()
+        .any(|a| matches!(a.value.status, AttachmentStatus::Received | AttachmentStatus::Corrupted));
     if deposit.value.status != crate::domain::EventStatus::InProgress || received {
         return Ok(false);
     }

@@ -12,12 +12,17 @@ use crate::{
     state::AppState,
 };
 
-/// Every received file of a dossier: its folder attachments, then the files of the events.
-fn received_files(access: &cases::CaseAccess) -> Vec<&crate::domain::Attachment> {
+/// Every file of a dossier: its folder attachments, then the files of the events.
+fn case_files(access: &cases::CaseAccess) -> impl Iterator<Item = &crate::domain::Attachment> {
     let case = access.case();
-    let folder_files = access.folder_attachments.iter().map(|a| &a.value).filter(|a| a.is_for_case(case.id));
+    let folder_files = access.folder_attachments.iter().map(|a| &a.value).filter(move |a| a.is_for_case(case.id));
     let event_files = access.record.event_attachments.iter().map(|a| &a.value);
-    folder_files.chain(event_files).filter(|a| a.status == crate::domain::AttachmentStatus::Received).collect()
+    folder_files.chain(event_files)
+}
+
+/// Every received file of a dossier (what a zip holds: never a quarantined one).
+fn received_files(access: &cases::CaseAccess) -> Vec<&crate::domain::Attachment> {
+    case_files(access).filter(|a| a.status == crate::domain::AttachmentStatus::Received).collect()
 }
 
 /// Records a download as an event for the operator (not notified), moving the dossier to
@@ -51,11 +56,12 @@ async fn managed_file(
 ) -> Result<(cases::CaseAccess, crate::domain::Attachment), ExchangeError> {
     require_manager(actor)?;
     let access = cases::access(state, actor, case_id).await?;
-    let file = received_files(&access)
-        .into_iter()
-        .find(|a| a.id == attachment_id)
-        .cloned()
-        .ok_or(ExchangeError::FileNotFound)?;
+    let file = case_files(&access).find(|a| a.id == attachment_id).cloned().ok_or(ExchangeError::FileNotFound)?;
+    match file.status {
+        crate::domain::AttachmentStatus::Received => {}
+        crate::domain::AttachmentStatus::Corrupted => return Err(ExchangeError::Quarantined(file.id)),
+        _ => return Err(ExchangeError::FileNotFound),
+    }
     Ok((access, file))
 }
 

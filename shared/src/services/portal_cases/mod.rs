@@ -333,6 +333,15 @@ pub async fn history(state: &AppState, actor: &Actor, case_id: Uuid) -> Result<H
             }
             LogKind::DownloadedAll => H::DownloadedAll { date_time, by, actor_id, author },
             LogKind::Comment { text } => H::Comment { date_time, by, actor_id, author, text: text.clone() },
+            LogKind::AttachmentQuarantined { file_name, attachment_id, signature } => H::AttachmentQuarantined {
+                date_time,
+                by,
+                actor_id,
+                author,
+                file_name: file_name.clone(),
+                attachment_id: *attachment_id,
+                signature: signature.clone(),
+            },
             LogKind::AttachmentPurged { file_name, attachment_id } => H::AttachmentPurged {
                 date_time,
                 by,
@@ -422,6 +431,16 @@ pub enum HistoryEntry {
         author: Option<String>,
         text: String,
     },
+    /// The antivirus rejected a file: `CORRUPTED`, never served.
+    AttachmentQuarantined {
+        date_time: String,
+        by: OrgRef,
+        actor_id: String,
+        author: Option<String>,
+        file_name: String,
+        attachment_id: Uuid,
+        signature: String,
+    },
     AttachmentPurged {
         date_time: String,
         by: OrgRef,
@@ -443,6 +462,7 @@ impl HistoryEntry {
             | Self::Downloaded { date_time, .. }
             | Self::DownloadedAll { date_time, .. }
             | Self::Comment { date_time, .. }
+            | Self::AttachmentQuarantined { date_time, .. }
             | Self::AttachmentPurged { date_time, .. } => date_time,
         }
     }

@@ -109,6 +109,7 @@ impl Hub {
             backend: Backend::Embedded,
             inline_limit: None,
             directory_url: None,
+            clamd_addr: None,
         };
         let mut config = local.common(addr);
         // As a Lambda function: binaries above the inline limit (and every zip) go through S3

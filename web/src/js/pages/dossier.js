@@ -6,7 +6,7 @@
 import { dossiers } from '../api.js';
 import { add, fill, h, srOnly } from '../dom.js';
 import { dateTime, isoDateTime, personName, size } from '../format.js';
-import { ACTIONS, actionsFrom, statusBadge, statusLabel, tabOf } from '../labels.js';
+import { ACTIONS, actionsFrom, fileStatusBadge, statusBadge, statusLabel, tabOf } from '../labels.js';
 import { can, lastInbox } from '../session.js';
 import { alert, announce, errorAlert, show } from '../ui/feedback.js';
 import { save } from '../ui/files.js';
@@ -56,6 +56,11 @@ function describe(entry) {
       return [`Téléchargement du fichier « ${entry.fileName ?? ''} »`];
     case 'DOWNLOADED_ALL':
       return ['Téléchargement de tous les éléments'];
+    case 'ATTACHMENT_QUARANTINED':
+      return [
+        `Fichier « ${entry.fileName ?? ''} » rejeté par l'antivirus : il ne peut pas être téléchargé`,
+        entry.signature && h('p', { class: 'fr-mb-0 fr-text--sm' }, `Signature détectée : ${entry.signature}`),
+      ];
     case 'ATTACHMENT_PURGED':
       return [`Suppression du fichier « ${entry.fileName ?? ''} » (durée de conservation écoulée)`];
     case 'COMMENT':
@@ -371,6 +376,7 @@ export async function render(view, { params, navigate, setTitle, isCurrent }) {
               {},
               h('p', { class: 'fr-text--bold fr-mb-0 hubee-files__name' }, file.fileName),
               h('p', { class: 'fr-text--sm fr-mb-0' }, `${size(file.size)} — ${file.origin}`),
+              fileStatusBadge(file.status),
             ),
             manages &&
               file.status === 'RECEIVED' &&
