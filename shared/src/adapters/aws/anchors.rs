@@ -10,8 +10,8 @@ use aws_sdk_s3::{
     error::{DisplayErrorContext, ProvideErrorMetadata, SdkError},
     primitives::{ByteStream, DateTime},
     types::{
-        BucketLocationConstraint, ChecksumAlgorithm, CreateBucketConfiguration, DefaultRetention,
-        ObjectLockConfiguration, ObjectLockEnabled, ObjectLockMode, ObjectLockRetentionMode, ObjectLockRule,
+        ChecksumAlgorithm, DefaultRetention, ObjectLockConfiguration, ObjectLockEnabled, ObjectLockMode,
+        ObjectLockRetentionMode, ObjectLockRule,
     },
 };
 use bytes::Bytes;
@@ -56,19 +56,7 @@ impl S3Anchors {
     /// # Errors
     /// When the bucket cannot be created or locked.
     pub async fn create_bucket(&self) -> anyhow::Result<()> {
-        let mut request = self.client.create_bucket().bucket(&self.bucket).object_lock_enabled_for_bucket(true);
-        if let Some(region) = self.region.as_deref().filter(|r| *r != "us-east-1") {
-            request = request.create_bucket_configuration(
-                CreateBucketConfiguration::builder()
-                    .location_constraint(BucketLocationConstraint::from(region))
-                    .build(),
-            );
-        }
-        match request.send().await {
-            Ok(_) => {}
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_bucket_already_owned_by_you()) => {}
-            Err(e) => return Err(e).with_context(|| format!("creating the bucket {}", self.bucket)),
-        }
+        super::s3::create_bucket(&self.client, &self.bucket, self.region.as_deref(), true).await?;
         let rule = ObjectLockRule::builder()
             .default_retention(
                 DefaultRetention::builder().mode(ObjectLockRetentionMode::Compliance).years(RETENTION_YEARS).build(),

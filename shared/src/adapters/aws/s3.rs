@@ -134,20 +134,7 @@ impl S3Objects {
     /// # Errors
     /// When S3 refuses, except for a bucket this account already owns.
     pub async fn create_bucket(&self) -> anyhow::Result<()> {
-        let mut request = self.client.create_bucket().bucket(&self.bucket);
-        // us-east-1 is the default location, which S3 wants unnamed.
-        if let Some(region) = self.region.as_deref().filter(|r| *r != "us-east-1") {
-            request = request.create_bucket_configuration(
-                CreateBucketConfiguration::builder()
-                    .location_constraint(BucketLocationConstraint::from(region))
-                    .build(),
-            );
-        }
-        match request.send().await {
-            Ok(_) => {}
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_bucket_already_owned_by_you()) => {}
-            Err(e) => return Err(e).with_context(|| format!("creating the bucket {}", self.bucket)),
-        }
+        create_bucket(&self.client, &self.bucket, self.region.as_deref(), false).await?;
         let enabled = VersioningConfiguration::builder().status(BucketVersioningStatus::Enabled).build();
         self.client
             .put_bucket_versioning()
@@ -582,6 +569,31 @@ fn object_info(
         .or_else(|| content_type.map(str::to_owned))
         .unwrap_or_else(|| "application/octet-stream".to_owned());
     Ok(ObjectInfo { size, sha256, content_type })
+}
+
+/// Creates `bucket` in `region` (with Object Lock when `locked`), unless this account owns it
+/// already: for emulators and tests, as the SAM template does on AWS.
+///
+/// # Errors
+/// When S3 refuses.
+pub(super) async fn create_bucket(
+    client: &Client,
+    bucket: &str,
+    region: Option<&str>,
+    locked: bool,
+) -> anyhow::Result<()> {
+    let mut request = client.create_bucket().bucket(bucket).object_lock_enabled_for_bucket(locked);
+    // us-east-1 is the default location, which S3 wants unnamed.
+    if let Some(region) = region.filter(|r| *r != "us-east-1") {
+        request = request.create_bucket_configuration(
+            CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::from(region)).build(),
+        );
+    }
+    match request.send().await {
+        Ok(_) => Ok(()),
+        Err(e) if e.as_service_error().is_some_and(|e| e.is_bucket_already_owned_by_you()) => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("creating the bucket {bucket}")),
+    }
 }
 
 fn unavailable<E, R>(error: SdkError<E, R>, doing: String) -> ObjectError
