@@ -71,25 +71,19 @@ async fn audit_verify(state: &AppState) -> anyhow::Result<()> {
 /// Re-indexes every item, page by page, printing the totals as it goes.
 async fn reindex(state: &AppState) -> anyhow::Result<()> {
     let mut total = ReindexPage::default();
-    let mut cursor = None;
     let mut pages = 0_usize;
     loop {
-        let page = state.store.reindex_page(cursor, PAGE).await?;
-        total.examined += page.examined;
-        total.reindexed += page.reindexed;
-        total.codes_reserved += page.codes_reserved;
-        total.changed_meanwhile += page.changed_meanwhile;
-        for code in page.code_conflicts {
+        let page = state.store.reindex_page(total.next.take(), PAGE).await?;
+        for code in &page.code_conflicts {
             println!("operator code {code} is reserved by another organisation than the one holding it: left as it is");
-            total.code_conflicts.push(code);
         }
+        total.absorb(page);
         pages += 1;
         if pages.is_multiple_of(100) {
             println!("{} items read, {} re-indexed so far", total.examined, total.reindexed);
         }
-        match page.next {
-            Some(next) => cursor = Some(next),
-            None => break,
+        if total.next.is_none() {
+            break;
         }
     }
     println!(

@@ -39,6 +39,18 @@ pub struct ReindexPage {
     pub next: Option<Cursor>,
 }
 
+impl ReindexPage {
+    /// Adds what `page` found and did to these totals, and takes its `next`.
+    pub fn absorb(&mut self, page: ReindexPage) {
+        self.examined += page.examined;
+        self.reindexed += page.reindexed;
+        self.codes_reserved += page.codes_reserved;
+        self.changed_meanwhile += page.changed_meanwhile;
+        self.code_conflicts.extend(page.code_conflicts);
+        self.next = page.next;
+    }
+}
+
 impl Store {
     /// Re-indexes one page of at most `limit` items, from `cursor` (none: the first page).
     ///
@@ -167,16 +179,11 @@ mod tests {
 
     async fn reindex_all(store: &Store) -> ReindexPage {
         let mut total = ReindexPage::default();
-        let mut cursor = None;
         loop {
-            let page = store.reindex_page(cursor, 2).await.unwrap();
-            total.examined += page.examined;
-            total.reindexed += page.reindexed;
-            total.codes_reserved += page.codes_reserved;
-            total.code_conflicts.extend(page.code_conflicts);
-            match page.next {
-                Some(next) => cursor = Some(next),
-                None => return total,
+            let page = store.reindex_page(total.next.take(), 2).await.unwrap();
+            total.absorb(page);
+            if total.next.is_none() {
+                return total;
             }
         }
     }

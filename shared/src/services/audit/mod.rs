@@ -206,42 +206,41 @@ pub async fn seal_due(state: &AppState) -> Result<Vec<NaiveDate>, SealError> {
     let now = state.clock.now();
     let last_due = (now - SEAL_AFTER).date_naive() - Days::new(1);
     let first = last_due - Days::new(SEAL_LOOKBACK - 1);
-    let existing = state.anchors.list().await?;
+    // Listed once: each day sealed joins the list, so that the next names it as its previous.
+    let mut names = state.anchors.list().await?;
     let mut sealed = Vec::new();
     for day in first.iter_days().take_while(|d| *d <= last_due) {
-        if existing.contains(&Anchor::name(day)) || sealed.contains(&day) {
+        let name = Anchor::name(day);
+        if names.contains(&name) {
             continue;
         }
-        seal(state, day, now).await?;
+        seal(state, &names, day, now).await?;
+        let at = names.partition_point(|n| n < &name);
+        names.insert(at, name);
         sealed.push(day);
     }
     Ok(sealed)
 }
 
-async fn seal(state: &AppState, day: NaiveDate, now: DateTime<Utc>) -> Result<(), SealError> {
-    let previous = previous_anchor(state, day).await?.map(|bytes| hex::encode(Sha256::digest(&bytes)));
+/// Seals `day`, chained to the last anchor before it among `names` (the store's, sorted).
+async fn seal(state: &AppState, names: &[String], day: NaiveDate, now: DateTime<Utc>) -> Result<(), SealError> {
+    let name = Anchor::name(day);
+    let previous = match names.iter().rfind(|n| retention::anchored_day(n).is_some() && **n < name) {
+        Some(previous) => state.anchors.get(previous).await?.map(|bytes| hex::encode(Sha256::digest(&bytes))),
+        None => None,
+    };
     let mut chains = state.store.audit_heads(day).await?;
     chains.sort_by(|a, b| a.chain.cmp(&b.chain));
     let anchor = Anchor { day, sealed_at: now, previous, chains };
     let bytes =
         serde_json::to_vec_pretty(&anchor).map_err(|e| SealError::Anchors(AnchorError::Unavailable(e.into())))?;
-    match state.anchors.put(&Anchor::name(day), Bytes::from(bytes)).await {
+    match state.anchors.put(&name, Bytes::from(bytes)).await {
         // Another run sealed it meanwhile: the day is sealed.
         Ok(()) | Err(AnchorError::Exists) => {
             tracing::info!(%day, chains = anchor.chains.len(), "audit journal day sealed");
             Ok(())
         }
         Err(e) => Err(e.into()),
-    }
-}
-
-/// The bytes of the last anchor before `day`.
-async fn previous_anchor(state: &AppState, day: NaiveDate) -> Result<Option<Bytes>, AnchorError> {
-    let name = Anchor::name(day);
-    let names = state.anchors.list().await?;
-    match names.iter().rfind(|n| retention::anchored_day(n).is_some() && n.as_str() < name.as_str()) {
-        Some(previous) => state.anchors.get(previous).await,
-        None => Ok(None),
     }
 }
 

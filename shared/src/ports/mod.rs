@@ -14,6 +14,12 @@ use uuid::Uuid;
 
 use crate::domain::{Sha256Digest, Siret};
 
+mod anchors;
+mod scanner;
+
+pub use anchors::{AnchorError, AnchorStore, check_anchor_name};
+pub use scanner::{Scanner, Verdict};
+
 // ---------------------------------------------------------------------------------------------
 // Table
 // ---------------------------------------------------------------------------------------------
@@ -504,36 +510,6 @@ pub trait ObjectStore: Send + Sync {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Scanner
-// ---------------------------------------------------------------------------------------------
-
-/// What an antivirus says of a binary.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    /// Read through to its end; nothing found.
-    Clean,
-    /// A signature matched: the binary is quarantined, never served.
-    Infected { signature: String },
-    /// The scanner could not tell (unreachable, an error, a binary above what it takes): the
-    /// binary counts as unscanned, never as clean.
-    Unavailable { reason: String },
-}
-
-/// An antivirus that reads a binary once, as it streams.
-#[async_trait]
-pub trait Scanner: Send + Sync {
-    /// Reads `body` through and says what it holds. The verdict is known once the body has
-    /// ended; a scanner that stops reading early (it failed, or the binary is above what it
-    /// takes) drops the body and answers `Unavailable`. Memory does not grow with the binary.
-    ///
-    /// A body that fails (`Err` items) makes the verdict meaningless: the caller discards it.
-    async fn scan(&self, body: ByteStream) -> Verdict;
-
-    /// What scans, for the start-up log and `/health` (`clamd at 127.0.0.1:3310`).
-    fn describe(&self) -> String;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Mailer
 // ---------------------------------------------------------------------------------------------
 
@@ -599,54 +575,6 @@ pub trait Directory: Send + Sync {
     /// # Errors
     /// When the directory did not answer in time, or answered something unreadable.
     async fn establishment(&self, siret: &Siret) -> Result<Option<Establishment>, DirectoryError>;
-}
-
-// ---------------------------------------------------------------------------------------------
-// AnchorStore
-// ---------------------------------------------------------------------------------------------
-
-#[derive(Debug, thiserror::Error)]
-pub enum AnchorError {
-    /// An anchor of that name is stored already: it is never replaced.
-    #[error("the anchor exists already")]
-    Exists,
-    /// The name is not a plain file name (letters, digits, `-`, `_`, `.`; no leading dot).
-    #[error("invalid anchor name {0:?}")]
-    InvalidName(String),
-    #[error(transparent)]
-    Unavailable(#[from] anyhow::Error),
-}
-
-/// Where the audit journal's daily seals go: write once, never rewritten nor deleted by anyone
-/// (S3 Object Lock in compliance mode on AWS; a read-only file of the data directory locally).
-#[async_trait]
-pub trait AnchorStore: Send + Sync {
-    /// Stores an anchor, durably, once.
-    ///
-    /// # Errors
-    /// `Exists` when one is stored under the name (left as it is).
-    async fn put(&self, name: &str, bytes: Bytes) -> Result<(), AnchorError>;
-
-    /// # Errors
-    /// `Unavailable` when the store cannot be read.
-    async fn get(&self, name: &str) -> Result<Option<Bytes>, AnchorError>;
-
-    /// Every anchor's name, in ascending order.
-    ///
-    /// # Errors
-    /// `Unavailable` when the store cannot be read.
-    async fn list(&self) -> Result<Vec<String>, AnchorError>;
-}
-
-/// Checks an anchor's name.
-///
-/// # Errors
-/// `InvalidName`.
-pub fn check_anchor_name(name: &str) -> Result<(), AnchorError> {
-    let plain = !name.is_empty()
-        && !name.starts_with('.')
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    if plain { Ok(()) } else { Err(AnchorError::InvalidName(name.to_owned())) }
 }
 
 // ---------------------------------------------------------------------------------------------

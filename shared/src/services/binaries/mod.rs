@@ -19,9 +19,16 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
+mod out;
+mod scan;
+
+pub use out::{deliver, deliver_archive, open};
+
+use scan::{put_scanned, quarantine_log_writes, scan_stored, scanner_down};
+
 use super::{ExchangeError, portal_cases::Archive, refused};
 use crate::{
-    domain::{Attachment, AttachmentStatus, LogEntry, LogKind, Sha256Digest, format_time},
+    domain::{Attachment, AttachmentStatus, Sha256Digest, format_time},
     ports::{ByteStream, ObjectError, ObjectInfo, ObjectKey, PRESIGNED_PUT_HEADER, PresignMethod, PutCheck, Verdict},
     state::AppState,
     store::{DepositSender, PendingUpload, StoreError, Versioned},
@@ -235,75 +242,6 @@ pub async fn receive(
     Ok(())
 }
 
-/// Streams `body` into the object store and, when the hub scans, into the antivirus at the
-/// same time: each chunk is handed to both, through a channel of a few chunks (memory stays
-/// flat; the slower of the two sets the pace). The verdict is known when the put returns. A
-/// scanner that stops reading (down, or the binary above what it takes) fails the put: nothing
-/// is stored then.
-async fn put_scanned(
-    state: &AppState,
-    key: &ObjectKey,
-    content_type: &str,
-    body: ByteStream,
-    check: PutCheck,
-) -> (Result<ObjectInfo, ObjectError>, Option<Verdict>) {
-    use futures::StreamExt;
-
-    let Some(scanner) = &state.scanner else {
-        return (state.objects.put(key, content_type, body, check).await, None);
-    };
-    let (to_scanner, from_upload) = tokio::sync::mpsc::channel::<bytes::Bytes>(4);
-    // Each chunk goes to the scanner before the store takes it; the sender is dropped with the
-    // stream, which ends the scanner's body.
-    let tee = futures::stream::unfold((body, Some(to_scanner)), |(mut body, to_scanner)| async move {
-        let item = body.next().await?;
-        match (&item, to_scanner) {
-            (Ok(chunk), Some(sender)) => {
-                if sender.send(chunk.clone()).await.is_err() {
-                    let stopped = std::io::Error::other("the antivirus stopped reading the binary");
-                    return Some((Err(stopped), (body, None)));
-                }
-                Some((item, (body, Some(sender))))
-            }
-            // A failed body: the scanner's stream ends short, its verdict is discarded.
-            (_, _) => Some((item, (body, None))),
-        }
-    });
-    let scanned = futures::stream::unfold(from_upload, |mut from_upload| async move {
-        from_upload.recv().await.map(|chunk| (Ok::<_, std::io::Error>(chunk), from_upload))
-    });
-    let (stored, verdict) =
-        tokio::join!(state.objects.put(key, content_type, Box::pin(tee), check), scanner.scan(Box::pin(scanned)));
-    (stored, Some(verdict))
-}
-
-/// The antivirus could not tell: said in the log, in the words an alarm's metric filter looks
-/// for (docs/ANTIVIRUS.md), and the error the upload answers (503).
-fn scanner_down(attachment_id: Uuid, reason: &str) -> ExchangeError {
-    tracing::error!(
-        metric = "AntivirusUnavailable",
-        %attachment_id,
-        reason,
-        "antivirus unavailable: the binary was not stored"
-    );
-    ExchangeError::ScannerUnavailable(reason.to_owned())
-}
-
-/// Scans a stored object (a presigned upload's, which the hub did not see stream): `None` when
-/// the hub does not scan.
-///
-/// # Errors
-/// `ScannerUnavailable` (the caller removes the object), or the object store's.
-async fn scan_stored(state: &AppState, key: &ObjectKey, attachment_id: Uuid) -> Result<Option<String>, ExchangeError> {
-    let Some(scanner) = &state.scanner else { return Ok(None) };
-    let object = state.objects.get(key, None).await.map_err(ExchangeError::Objects)?;
-    match scanner.scan(object.body).await {
-        Verdict::Clean => Ok(None),
-        Verdict::Infected { signature } => Ok(Some(signature)),
-        Verdict::Unavailable { reason } => Err(scanner_down(attachment_id, &reason)),
-    }
-}
-
 /// Records a stored and checked binary on its attachment: `RECEIVED`, with its digest, object
 /// key and date — the one tail of both upload paths, retried on concurrent changes. Nothing is
 /// written when the attachment already holds this object (a storage event delivered twice).
@@ -368,43 +306,6 @@ async fn mark_received(
     }
     Err(ExchangeError::Busy)
 }
-
-/// The history entries of a quarantined binary: one per case the file belongs to, by the hub.
-fn quarantine_log_writes(
-    state: &AppState,
-    a: &Attachment,
-    signature: &str,
-    now: DateTime<Utc>,
-) -> Result<Vec<crate::ports::Write>, ExchangeError> {
-    let hub = crate::domain::hub_org().map_err(|e| ExchangeError::Store(StoreError::Corrupt(e)))?;
-    let cases = match a.event {
-        Some(e) => vec![e.case_id],
-        None => a.case_ids.clone(),
-    };
-    cases
-        .into_iter()
-        .take(crate::ports::MAX_TRANSACTION_WRITES - 1)
-        .map(|case_id| {
-            let entry = LogEntry {
-                id: state.ids.new_id(),
-                case_id,
-                kind: LogKind::AttachmentQuarantined {
-                    file_name: a.file_name.clone(),
-                    attachment_id: a.id,
-                    signature: signature.to_owned(),
-                },
-                actor: hub.clone(),
-                actor_id: ANTIVIRUS_ACTOR_ID.into(),
-                actor_name: Some("Antivirus HubEE".into()),
-                date_time: now,
-            };
-            Ok(state.store.record_log_write(&entry)?)
-        })
-        .collect()
-}
-
-/// The actor id the antivirus records its findings with, in a dossier's history.
-pub const ANTIVIRUS_ACTOR_ID: &str = "antivirus";
 
 /// Issues a presigned PUT URL, valid [`UPLOAD_URL_MINUTES`], for the binary of a `PENDING`
 /// attachment, under a fresh key recorded first so that only that key completes it
@@ -619,88 +520,6 @@ async fn complete_object(state: &AppState, upload: &PendingUpload, key: &str) ->
         }
         Err(e) => Err(e),
     }
-}
-
-/// The object of a received attachment; a quarantined one's is never given out.
-fn received_key(a: &Attachment) -> Result<ObjectKey, ExchangeError> {
-    match (&a.status, &a.object_key) {
-        (AttachmentStatus::Received, Some(k)) => ObjectKey::parse(k).map_err(ExchangeError::Objects),
-        (AttachmentStatus::Corrupted, _) => Err(ExchangeError::Quarantined(a.id)),
-        _ => Err(ExchangeError::FileNotFound),
-    }
-}
-
-/// Opens a received attachment's binary.
-///
-/// # Errors
-/// `FileNotFound` when it is not received (or was purged), `Quarantined` when `CORRUPTED`.
-pub async fn open(state: &AppState, a: &Attachment) -> Result<Download, ExchangeError> {
-    let key = received_key(a)?;
-    let object = match state.objects.get(&key, None).await {
-        Ok(o) => o,
-        Err(ObjectError::NotFound) => return Err(ExchangeError::FileNotFound),
-        Err(e) => return Err(ExchangeError::Objects(e)),
-    };
-    Ok(Download {
-        file_name: a.file_name.clone(),
-        mime_type: a.mime_type.clone(),
-        size: object.info.size,
-        sha256: object.info.sha256,
-        body: object.body,
-    })
-}
-
-/// A received attachment's binary as this deployment delivers it: streamed, or above
-/// `Config::inline_limit` a presigned GET valid [`DOWNLOAD_URL_MINUTES`].
-///
-/// # Errors
-/// `FileNotFound` when it is not received (or was purged), `Quarantined` when `CORRUPTED`.
-pub async fn deliver(state: &AppState, a: &Attachment) -> Result<Delivery, ExchangeError> {
-    if state.config.inline_limit.is_none_or(|limit| a.size <= limit) {
-        return open(state, a).await.map(Delivery::File);
-    }
-    let key = received_key(a)?;
-    let info = match state.objects.head(&key).await {
-        Ok(info) => info,
-        Err(ObjectError::NotFound) => return Err(ExchangeError::FileNotFound),
-        Err(e) => return Err(ExchangeError::Objects(e)),
-    };
-    redirect(state, &key, a.file_name.clone(), &info).await
-}
-
-/// A zip archive as this deployment delivers it: streamed, or, when responses are limited
-/// (its size is known only once written), streamed into the object store under
-/// `archives/<uuid>` and delivered by a presigned GET. A failure while writing it stores nothing.
-///
-/// # Errors
-/// When the archive cannot be written or stored.
-pub async fn deliver_archive(state: &AppState, archive: Archive) -> Result<Delivery, ExchangeError> {
-    if state.config.inline_limit.is_none() {
-        return Ok(Delivery::Archive(archive));
-    }
-    let key =
-        ObjectKey::new([ARCHIVE_PREFIX.to_owned(), state.ids.new_id().to_string()]).map_err(ExchangeError::Objects)?;
-    let info = state
-        .objects
-        .put(&key, "application/zip", archive.body, PutCheck::default())
-        .await
-        .map_err(ExchangeError::Objects)?;
-    tracing::info!(%key, size = info.size, "archive stored for a presigned download");
-    redirect(state, &key, archive.file_name, &info).await
-}
-
-async fn redirect(
-    state: &AppState,
-    key: &ObjectKey,
-    file_name: String,
-    info: &ObjectInfo,
-) -> Result<Delivery, ExchangeError> {
-    let expires_at = state.clock.now() + chrono::Duration::minutes(DOWNLOAD_URL_MINUTES);
-    let validity = Duration::from_secs(60 * DOWNLOAD_URL_MINUTES.unsigned_abs());
-    // The file's name travels with the URL, as a direct download's Content-Disposition.
-    let disposition = crate::domain::attachment_disposition(&file_name);
-    let url = state.objects.presign_download(key, &disposition, validity).await.map_err(ExchangeError::Objects)?;
-    Ok(Delivery::Redirect(Redirect { url, expires_at, file_name, size: info.size, sha256: info.sha256 }))
 }
 
 /// Removes an object nobody refers to; a failure is logged, not raised (the object is only
