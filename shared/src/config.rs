@@ -27,6 +27,12 @@ pub struct Config {
     /// rotation): a request without one of them did not come through CloudFront and its WAF,
     /// and is refused. Empty (no check) for the local hub.
     pub origin_secrets: Vec<String>,
+    /// `HUBEE_ANTIVIRUS=guardduty` (AWS): the object store scans every binary once stored
+    /// (GuardDuty Malware Protection for S3) and its verdict comes later, as an event
+    /// (docs/ANTIVIRUS.md): a received binary awaits it before it is served, a completion
+    /// before it notifies. `false`: the verdict is known when the upload answers (clamd,
+    /// `AppState::scanner`), or nothing scans.
+    pub verdicts_later: bool,
 }
 
 /// The header carrying CloudFront's proof of origin to the API (docs/DEPLOY.md).
@@ -45,6 +51,22 @@ fn origin_secrets(current: Option<String>, previous: Option<String>) -> anyhow::
         anyhow::bail!("HUBEE_ORIGIN_VERIFY(_PREVIOUS) must be at least {MIN_ORIGIN_SECRET_LEN} characters long");
     }
     Ok(secrets)
+}
+
+/// `HUBEE_ANTIVIRUS` on AWS: `guardduty` (the template's), or `none` — binaries served
+/// unscanned, said loudly at every cold start.
+fn verdicts_later(value: Option<String>) -> anyhow::Result<bool> {
+    match value.as_deref().map(str::trim) {
+        Some("guardduty") => Ok(true),
+        None | Some("none") => {
+            tracing::warn!(
+                "NO ANTIVIRUS: HUBEE_ANTIVIRUS is not guardduty, received binaries are served unscanned \
+                 (docs/ANTIVIRUS.md)"
+            );
+            Ok(false)
+        }
+        Some(other) => anyhow::bail!("HUBEE_ANTIVIRUS must be guardduty or none, not {other:?}"),
+    }
 }
 
 /// A Lambda function's default and longest `client_cache` (`HUBEE_CLIENT_CACHE_SECONDS`).
@@ -227,6 +249,7 @@ impl LambdaConfig {
                 inline_limit: Some(inline_limit(var("HUBEE_INLINE_LIMIT"))?),
                 client_cache: client_cache(var("HUBEE_CLIENT_CACHE_SECONDS"))?,
                 origin_secrets: origin_secrets(var("HUBEE_ORIGIN_VERIFY"), var("HUBEE_ORIGIN_VERIFY_PREVIOUS"))?,
+                verdicts_later: verdicts_later(var("HUBEE_ANTIVIRUS"))?,
             },
             token_public_keys: var("HUBEE_TOKEN_PUBLIC_KEYS")
                 .context("HUBEE_TOKEN_PUBLIC_KEYS must be set (the JWK set tokens are verified with)")?,
@@ -291,6 +314,7 @@ impl LocalConfig {
             client_cache: std::time::Duration::ZERO,
             // No CDN in front: the hub is reached directly.
             origin_secrets: Vec::new(),
+            verdicts_later: false,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! `attachments`: attachment binaries — case and event attachment downloads (streamed, or
 //! `303 See Other` to a presigned URL above the deployment's inline limit), event attachment
-//! uploads and their upload URLs, and, as a second binary (`attachments-uploaded`, on S3's
-//! `ObjectCreated` events), the completion of uploads made to those URLs.
+//! uploads and their upload URLs, and, as a second binary (`attachments-uploaded`), what
+//! becomes of a stored object: on S3's `ObjectCreated` events, the completion of uploads made
+//! to those URLs; on GuardDuty's scan results, the antivirus verdict ([`verdicts`]).
 
 use aws_lambda_events::s3::S3Event;
 use axum::{
@@ -23,6 +24,8 @@ use hubee_shared::{
 };
 use lambda_runtime::Diagnostic;
 use serde_json::{Value, json};
+
+pub mod verdicts;
 
 /// The portal routes this function serves (documented in the portal's OpenAPI document).
 pub const PORTAL_ROUTES: &[(&str, &str)] = &[
@@ -246,6 +249,19 @@ async fn event_upload_url(
 /// An S3 event's object key: URL-encoded, spaces as `+`.
 fn object_key(raw: &str) -> Option<String> {
     percent_encoding::percent_decode_str(&raw.replace('+', " ")).decode_utf8().ok().map(|k| k.into_owned())
+}
+
+/// `attachments-uploaded`'s entry point: a GuardDuty scan result ([`verdicts::SCAN_RESULT`]), or
+/// S3's `ObjectCreated` records ([`handle_s3`]).
+///
+/// # Errors
+/// As each handler; `NonRetryable` for an event of neither shape.
+pub async fn handle_object_event(state: &AppState, event: Value) -> Result<Value, Diagnostic> {
+    if event.get("detail-type").and_then(Value::as_str) == Some(verdicts::SCAN_RESULT) {
+        return verdicts::handle_scan_result(state, event).await;
+    }
+    let records: S3Event = serde_json::from_value(event).map_err(LambdaError::non_retryable)?;
+    handle_s3(state, records).await
 }
 
 /// `attachments-uploaded`: S3's `ObjectCreated` events on the binaries bucket. Each object stored

@@ -1,7 +1,9 @@
 //! `notify`: notification dispatch. Triggered by the table's DynamoDB stream (outbox items;
 //! partial batch failures reported) and by an EventBridge schedule every few minutes: the
 //! subscriptions whose activation date has come, the digests due (08:00 and 14:00 Paris time),
-//! and a sweep of the outbox items whose retry is due. Every job is idempotent.
+//! a sweep of the outbox items whose retry is due, and, where GuardDuty scans
+//! (`HUBEE_ANTIVIRUS=guardduty`), the completions held for antivirus verdicts (released, or
+//! said overdue). Every job is idempotent.
 
 use aws_lambda_events::{
     dynamodb::Event as StreamEvent,
@@ -10,7 +12,7 @@ use aws_lambda_events::{
 use hubee_shared::{
     lambda::LambdaError,
     ports::{Key, PK, SK},
-    services::{notify, subscriptions},
+    services::{folders, notify, subscriptions},
     state::AppState,
     store,
 };
@@ -51,17 +53,29 @@ pub async fn handle_stream(state: &AppState, event: StreamEvent) -> DynamoDbEven
     response
 }
 
-/// A scheduled run: the subscriptions whose activation date has come, the digests due, then
-/// whatever is left to send.
+/// How many held completions one scheduled run looks at (the longest held first).
+const HELD_COMPLETIONS_BATCH: usize = 100;
+
+/// A scheduled run: the completions held for antivirus verdicts, the subscriptions whose
+/// activation date has come, the digests due, then whatever is left to send.
 ///
 /// # Errors
 /// When the store fails (the schedule retries, then sends the event to its failure
 /// destination).
 pub async fn handle_schedule(state: &AppState) -> Result<Value, Diagnostic> {
+    let held = match state.config.verdicts_later {
+        true => {
+            folders::settle_held_completions(state, HELD_COMPLETIONS_BATCH).await.map_err(LambdaError::retryable)?
+        }
+        false => folders::HeldCompletions::default(),
+    };
     let activated = subscriptions::activate_due(state).await.map_err(LambdaError::retryable)?;
     let digests = notify::send_digests(state).await.map_err(LambdaError::retryable)?;
     let swept = notify::sweep(state).await.map_err(LambdaError::retryable)?;
-    Ok(json!({"activated": activated, "digests": digests, "swept": swept}))
+    Ok(json!({
+        "completionsReleased": held.released, "completionsOverdue": held.overdue,
+        "activated": activated, "digests": digests, "swept": swept,
+    }))
 }
 
 /// The function's entry point: a stream batch (`Records`) or a schedule (`detail-type`).

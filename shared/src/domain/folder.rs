@@ -239,6 +239,11 @@ pub struct Attachment {
     /// quarantined, kept until retention purges it and never served.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub virus: Option<String>,
+    /// Stored, and its antivirus verdict awaited (`Config::verdicts_later`: GuardDuty answers
+    /// seconds after the object lands): not served, and its folder's completion held, until
+    /// the verdict is recorded (`services::binaries::record_verdict`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub scanning: bool,
 }
 
 impl Attachment {

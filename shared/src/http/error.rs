@@ -17,11 +17,13 @@ pub struct ApiError {
     /// `(code, message)` pairs; the code is the HTTP status except where the contract says
     /// otherwise (900901 for bad credentials).
     pub errors: Vec<(u32, String)>,
+    /// Seconds after which the client should try again (`Retry-After`), for a 503 that passes.
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self { status, errors: vec![(u32::from(status.as_u16()), message.into())] }
+        Self { status, errors: vec![(u32::from(status.as_u16()), message.into())], retry_after: None }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -30,7 +32,11 @@ impl ApiError {
 
     /// Several independent problems, one entry each.
     pub fn bad_requests(messages: impl IntoIterator<Item = String>) -> Self {
-        Self { status: StatusCode::BAD_REQUEST, errors: messages.into_iter().map(|m| (400, m)).collect() }
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            errors: messages.into_iter().map(|m| (400, m)).collect(),
+            retry_after: None,
+        }
     }
 
     /// Schema problems of a request, in the contract's style: one message, one line each.
@@ -44,7 +50,11 @@ impl ApiError {
     }
 
     pub fn unauthorized() -> Self {
-        Self { status: StatusCode::UNAUTHORIZED, errors: vec![(900_901, INVALID_CREDENTIALS.into())] }
+        Self {
+            status: StatusCode::UNAUTHORIZED,
+            errors: vec![(900_901, INVALID_CREDENTIALS.into())],
+            retry_after: None,
+        }
     }
 
     pub fn forbidden() -> Self {
@@ -67,6 +77,12 @@ impl ApiError {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, message)
     }
 
+    /// The same error, telling the client when to try again (`Retry-After`).
+    #[must_use]
+    pub fn retry_after(self, seconds: u32) -> Self {
+        Self { retry_after: Some(seconds), ..self }
+    }
+
     pub fn unavailable() -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "Service unavailable, please retry")
     }
@@ -82,7 +98,11 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let errors: Vec<_> =
             self.errors.iter().map(|(code, message)| json!({"code": code, "message": message})).collect();
-        (self.status, Json(json!({ "errors": errors }))).into_response()
+        let mut response = (self.status, Json(json!({ "errors": errors }))).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

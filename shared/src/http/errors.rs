@@ -13,6 +13,10 @@ use crate::services::{
     portal_cases::BulkOutcome,
 };
 
+/// When to try a download again whose antivirus verdict is awaited: GuardDuty answers within
+/// seconds of the object landing.
+const VERDICT_RETRY_SECONDS: u32 = 5;
+
 impl From<ExchangeError> for ApiError {
     fn from(e: ExchangeError) -> Self {
         match e {
@@ -28,6 +32,11 @@ impl From<ExchangeError> for ApiError {
                 "File is not found: the binary of attachment {id} was rejected by the antivirus (CORRUPTED) and is \
                  never served"
             )),
+            ExchangeError::VerdictAwaited(id) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("The antivirus is still scanning the binary of attachment {id}: retry in a few seconds"),
+            )
+            .retry_after(VERDICT_RETRY_SECONDS),
             ExchangeError::ScannerUnavailable(_) => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "The antivirus is unavailable: the binary was not stored, please retry later",
@@ -105,4 +114,21 @@ pub fn bulk_results(outcomes: Vec<BulkOutcome>) -> Vec<Value> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::response::IntoResponse;
+
+    use super::*;
+
+    #[test]
+    fn a_binary_awaiting_its_verdict_answers_503_with_when_to_retry() {
+        let id = uuid::Uuid::new_v4();
+        let response = ApiError::from(ExchangeError::VerdictAwaited(id)).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[axum::http::header::RETRY_AFTER], VERDICT_RETRY_SECONDS.to_string().as_str());
+        let unavailable = ApiError::from(ExchangeError::ScannerUnavailable("down".into())).into_response();
+        assert!(unavailable.headers().get(axum::http::header::RETRY_AFTER).is_none(), "nothing stored: no promise");
+    }
 }

@@ -28,6 +28,10 @@ pub enum ExchangeError {
     /// The antivirus found a virus in the binary (`CORRUPTED`): quarantined, never served.
     #[error("the binary of attachment {0} was rejected by the antivirus")]
     Quarantined(uuid::Uuid),
+    /// The binary is stored but its antivirus verdict has not come yet (GuardDuty, seconds):
+    /// not served until it has; the client retries.
+    #[error("the antivirus verdict on the binary of attachment {0} is awaited")]
+    VerdictAwaited(uuid::Uuid),
     /// The antivirus cannot be reached or could not tell: the binary was not stored.
     #[error("the antivirus is unavailable: {0}")]
     ScannerUnavailable(String),

@@ -304,6 +304,7 @@ pub async fn create_event(
                 object_key: None,
                 received_date_time: None,
                 virus: None,
+                scanning: false,
                 event: Some(EventRef { case_id, event_id }),
             })
             .collect();

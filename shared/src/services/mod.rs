@@ -28,7 +28,8 @@ mod validate;
 pub mod views;
 
 pub use binaries::{
-    ARCHIVE_PREFIX, Completion, Delivery, Download, Redirect, UploadError, UploadHeaders, UploadUrl, complete_presigned,
+    ARCHIVE_PREFIX, Completion, Delivery, Download, Redirect, UploadError, UploadHeaders, UploadUrl, VerdictRecord,
+    complete_presigned, ensure_servable, record_verdict,
 };
 pub use error::{ExchangeError, refused};
 pub use validate::{Checker, FileMeta};

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{IndexEntry, ReadAll, Reads, Slot, Store, StoreError, Versioned, from_item, keys, to_item};
 use crate::{
-    domain::{Attachment, Case, Folder, Notification, OrgRef, Retention, format_time},
+    domain::{Attachment, Case, Folder, FolderStatus, Notification, OrgRef, Retention, format_time},
     ports::{Condition, Index, Item, Query, SK, Write},
 };
 
@@ -135,8 +135,33 @@ impl Store {
     /// # Errors
     /// When the folder does not serialise.
     pub fn update_folder_write(&self, folder: &Folder, read_version: i64) -> Result<Write, StoreError> {
-        let item = to_item(folder, "Folder", &keys::folder(folder.id), &[], read_version + 1)?;
+        // A completion held for antivirus verdicts is listed until it is released.
+        let held: Vec<IndexEntry> = match (folder.global_status, folder.update_date_time) {
+            (FolderStatus::HubeeCompleted, Some(at)) => {
+                vec![IndexEntry::new(Index::Gsi3, keys::COMPLETIONS_HELD, keys::completion_held(at, folder.id))]
+            }
+            _ => Vec::new(),
+        };
+        let item = to_item(folder, "Folder", &keys::folder(folder.id), &held, read_version + 1)?;
         Ok(Write::Put { item, condition: at_version(read_version) })
+    }
+
+    /// The folders whose completion awaits antivirus verdicts, the longest held first: at
+    /// most `limit`, as `(folder id, held since)`.
+    ///
+    /// # Errors
+    /// When the table fails or holds a corrupt item.
+    pub async fn held_completions(&self, limit: usize) -> Result<Vec<(Uuid, DateTime<Utc>)>, StoreError> {
+        let q = Query::index(Index::Gsi3, keys::COMPLETIONS_HELD).limit(limit);
+        let items = self.table().query(q).await?.items;
+        items
+            .into_iter()
+            .map(|item| {
+                let folder = from_item::<Folder>(item)?.value;
+                let since = folder.update_date_time.unwrap_or_default();
+                Ok((folder.id, since))
+            })
+            .collect()
     }
 
     /// A case update at `now`, if nobody changed it since `read_version`, with the counters it

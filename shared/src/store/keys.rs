@@ -180,6 +180,12 @@ pub const DEPOSIT_DUE: &str = "DEPOSIT#DUE";
 pub fn deposit_due(due: DateTime<Utc>, upload: Uuid) -> String {
     format!("{}#{upload}", format_time(due))
 }
+/// GSI3: folders completed by their operator whose completion awaits antivirus verdicts
+/// (`HUBEE_COMPLETED`), by the date of the completion.
+pub const COMPLETIONS_HELD: &str = "COMPLETION#HELD";
+pub fn completion_held(at: DateTime<Utc>, folder: Uuid) -> String {
+    format!("{}#{folder}", format_time(at))
+}
 /// GSI3: outbox items waiting for their subscription's next digest.
 pub const DIGEST_PENDING: &str = "DIGEST#PENDING";
 /// GSI1: the e-mails sent and failed for a subscription, by date.

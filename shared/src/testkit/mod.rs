@@ -48,6 +48,7 @@ pub fn state(dir: &Path) -> AppState {
             inline_limit: None,
             client_cache: std::time::Duration::ZERO,
             origin_secrets: Vec::new(),
+            verdicts_later: false,
         },
     );
     state.anchors = Arc::new(FsAnchors::open(&dir.join("audit-anchors")).unwrap());

@@ -433,6 +433,69 @@ fn purge_runs_hourly_and_may_only_delete_binaries() {
     assert_eq!(alarm["MetricName"].as_str(), Some("Errors"));
 }
 
+#[test]
+fn guardduty_scans_every_binary_and_its_verdicts_reach_the_function_that_records_them() {
+    let template = template();
+    let resources = &template["Resources"];
+    let plan = &resources["BinariesMalwareProtection"];
+    assert_eq!(plan["Type"].as_str(), Some("AWS::GuardDuty::MalwareProtectionPlan"));
+    let bucket = &plan["Properties"]["ProtectedResource"]["S3Bucket"];
+    assert_eq!(text(&bucket["BucketName"]), "ObjectsBucket");
+    assert_eq!(
+        bucket["ObjectPrefixes"],
+        serde_norway::from_str::<Value>("[folders/, cases/]").unwrap(),
+        "every binary"
+    );
+    assert_eq!(
+        plan["Properties"]["Actions"]["Tagging"]["Status"].as_str(),
+        Some("ENABLED"),
+        "the bucket policy reads the tag"
+    );
+    let role = &resources["MalwareProtectionRole"]["Properties"];
+    let trusted = &role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"];
+    assert_eq!(trusted.as_str(), Some("malware-protection-plan.guardduty.amazonaws.com"));
+    let notifications = &resources["ObjectsBucket"]["Properties"]["NotificationConfiguration"];
+    assert_eq!(notifications["EventBridgeConfiguration"]["EventBridgeEnabled"].as_bool(), Some(true));
+
+    // The scan results go to the function that records them, as the fixture reads.
+    let fixture: Json =
+        serde_json::from_str(&std::fs::read_to_string(root().join("events/guardduty-scan-result.json")).unwrap())
+            .unwrap();
+    let uploaded = &resources["AttachmentsUploadedFunction"]["Properties"];
+    let rule = &uploaded["Events"]["ScanResults"];
+    assert_eq!(rule["Type"].as_str(), Some("EventBridgeRule"));
+    let pattern = &rule["Properties"]["Pattern"];
+    assert_eq!(pattern["source"][0].as_str(), fixture["source"].as_str());
+    assert_eq!(pattern["detail-type"][0].as_str(), fixture["detail-type"].as_str());
+    assert_eq!(text(&pattern["detail"]["s3ObjectDetails"]["bucketName"][0]), "ObjectsBucket");
+    assert!(
+        !uploaded["EventInvokeConfig"]["DestinationConfig"]["OnFailure"].is_null(),
+        "an undelivered verdict is kept"
+    );
+    let variables = &template["Globals"]["Function"]["Environment"]["Variables"];
+    assert_eq!(variables["HUBEE_ANTIVIRUS"].as_str(), Some("guardduty"), "every function knows verdicts come later");
+
+    // Nothing unscanned is read from the bucket but by GuardDuty and the recording function.
+    let statements =
+        resources["ObjectsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"].as_sequence().unwrap();
+    let deny = statements.iter().find(|s| s["Sid"].as_str() == Some("ServeScannedBinariesOnly")).unwrap();
+    assert_eq!(deny["Effect"].as_str(), Some("Deny"));
+    assert_eq!(
+        deny["Condition"]["StringNotEquals"]["s3:ExistingObjectTag/GuardDutyMalwareScanStatus"].as_str(),
+        Some("NO_THREATS_FOUND")
+    );
+    let exempt = serde_norway::to_string(&deny["Condition"]["ArnNotEquals"]).unwrap();
+    assert!(exempt.contains("MalwareProtectionRole") && exempt.contains("AttachmentsUploadedFunctionRole"), "{exempt}");
+    assert_eq!(exempt.matches(".Arn").count(), 2, "no one else: {exempt}");
+
+    // Verdicts that cannot be given, or do not come, raise an alarm.
+    let alarm = &resources["AntivirusDownAlarm"]["Properties"];
+    for filter in ["AntivirusUnjudgedMetric", "AntivirusOverdueMetric"] {
+        let metric = &resources[filter]["Properties"]["MetricTransformations"][0];
+        assert_eq!(text(&metric["MetricName"]), text(&alarm["MetricName"]), "{filter}");
+    }
+}
+
 /// Every function resource of the template, by name.
 fn functions(template: &Value) -> Vec<(String, &Value)> {
     let resources = template["Resources"].as_mapping().unwrap();

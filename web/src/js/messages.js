@@ -142,6 +142,10 @@ const PATTERNS = [
   ],
   [/^The upload was interrupted/, () => 'Le dépôt du fichier a été interrompu : recommencez.'],
   [
+    /^The antivirus is still scanning the binary of attachment \S+/,
+    () => "L'antivirus analyse encore ce fichier : réessayez dans quelques secondes.",
+  ],
+  [
     /^File is not found: the binary of attachment \S+ was rejected by the antivirus/,
     () => "Ce fichier a été rejeté par l'antivirus : il ne peut pas être téléchargé.",
   ],

@@ -11,7 +11,9 @@
 //! A direct upload feeds the antivirus as it streams into the object store ([`put_scanned`]: one
 //! pass, memory flat); a presigned upload is read once more to scan it. Infected, the attachment
 //! is `CORRUPTED` and its binary quarantined (kept for retention, never served); the antivirus
-//! unavailable, the upload answers `ScannerUnavailable` (503) and nothing is stored.
+//! unavailable, the upload answers `ScannerUnavailable` (503) and nothing is stored. Where the
+//! object store scans (`Config::verdicts_later`, GuardDuty), a received binary is `scanning`
+//! until its verdict event is recorded ([`record_verdict`]).
 
 use std::{collections::BTreeMap, time::Duration};
 
@@ -21,8 +23,11 @@ use uuid::Uuid;
 
 mod out;
 mod scan;
+mod verdict;
 
-pub use out::{deliver, deliver_archive, open};
+pub use out::{deliver, deliver_archive, ensure_servable, open};
+
+pub use verdict::{VerdictRecord, record_verdict};
 
 use scan::{put_scanned, quarantine_log_writes, scan_stored, scanner_down};
 
@@ -276,6 +281,8 @@ async fn mark_received(
         received.object_key = Some(key.to_string());
         received.received_date_time = Some(now);
         received.virus = virus.map(str::to_owned);
+        // GuardDuty scans the object now that it is stored: its verdict comes as an event.
+        received.scanning = virus.is_none() && state.config.verdicts_later;
         let written = match virus {
             None => state.store.update_attachment(&received, read.version).await,
             Some(signature) => {
@@ -287,7 +294,12 @@ async fn mark_received(
         match written {
             Ok(()) => {
                 match virus {
-                    None => tracing::info!(attachment_id = %received.id, size = info.size, "attachment received"),
+                    None => tracing::info!(
+                        attachment_id = %received.id,
+                        size = info.size,
+                        scanning = received.scanning,
+                        "attachment received"
+                    ),
                     Some(signature) => tracing::warn!(
                         metric = "AntivirusInfected",
                         attachment_id = %received.id,

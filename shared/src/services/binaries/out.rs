@@ -12,13 +12,25 @@ use crate::{
     state::AppState,
 };
 
-/// The object of a received attachment; a quarantined one's is never given out.
-fn received_key(a: &Attachment) -> Result<ObjectKey, ExchangeError> {
-    match (&a.status, &a.object_key) {
-        (AttachmentStatus::Received, Some(k)) => ObjectKey::parse(k).map_err(ExchangeError::Objects),
-        (AttachmentStatus::Corrupted, _) => Err(ExchangeError::Quarantined(a.id)),
+/// Whether an attachment's binary may be given out: received and its antivirus verdict in.
+///
+/// # Errors
+/// `Quarantined` when `CORRUPTED`, `VerdictAwaited` while scanning, `FileNotFound` when not
+/// received.
+pub fn ensure_servable(a: &Attachment) -> Result<(), ExchangeError> {
+    match a.status {
+        AttachmentStatus::Received if a.scanning => Err(ExchangeError::VerdictAwaited(a.id)),
+        AttachmentStatus::Received => Ok(()),
+        AttachmentStatus::Corrupted => Err(ExchangeError::Quarantined(a.id)),
         _ => Err(ExchangeError::FileNotFound),
     }
+}
+
+/// The object of a servable attachment ([`ensure_servable`]).
+fn received_key(a: &Attachment) -> Result<ObjectKey, ExchangeError> {
+    ensure_servable(a)?;
+    let key = a.object_key.as_deref().ok_or(ExchangeError::FileNotFound)?;
+    ObjectKey::parse(key).map_err(ExchangeError::Objects)
 }
 
 /// Opens a received attachment's binary.

@@ -25,8 +25,10 @@ use crate::{
 };
 
 mod commands;
+mod held;
 
 pub use commands::{FolderUpdate, NewAttachment, NewCase, NewFolder};
+pub use held::{HeldCompletions, VERDICT_OVERDUE_MINUTES, release_held_completion, settle_held_completions};
 
 /// The most cases one folder may address, and the most attachments it may hold: a creation
 /// (the claim, the folder, its cases and attachments: 2 + 24 + 60) and a completion (the folder,
@@ -242,6 +244,7 @@ fn build_folder(
             object_key: None,
             received_date_time: None,
             virus: None,
+            scanning: false,
             event: None,
         })
         .collect();
@@ -401,7 +404,7 @@ async fn complete_writes(
 ) -> Result<Vec<Write>, ExchangeError> {
     let folder = &agg.folder.value;
     match folder.global_status {
-        FolderStatus::HubeeReceived => {}
+        FolderStatus::HubeeReceived | FolderStatus::HubeeCompleted => {}
         FolderStatus::HubeeNotified if agg.cases.iter().all(|c| c.value.transmission_date_time.is_some()) => {
             return Ok(Vec::new());
         }
@@ -422,6 +425,18 @@ async fn complete_writes(
         return Err(ExchangeError::Refused(pending));
     }
     let now = state.clock.now();
+    // Antivirus verdicts still awaited (GuardDuty): the folder is `HUBEE_COMPLETED` until the
+    // last one comes, which releases the completion (`release_held_completion`).
+    if agg.attachments.iter().any(|a| a.value.scanning) {
+        if folder.global_status == FolderStatus::HubeeCompleted {
+            return Ok(Vec::new());
+        }
+        let mut held = folder.clone();
+        held.global_status = FolderStatus::HubeeCompleted;
+        held.update_date_time = Some(now);
+        tracing::info!(folder_id = %folder.id, "completion held until the antivirus verdicts come");
+        return Ok(vec![state.store.update_folder_write(&held, agg.folder.version)?]);
+    }
     let recipients: Vec<OrgRef> = agg.cases.iter().map(|c| c.value.recipient.clone()).collect();
     let (read, slots) = match slots {
         Some(slots) if folder.recipients == recipients => (read, slots),

@@ -57,11 +57,7 @@ async fn managed_file(
     require_manager(actor)?;
     let access = cases::access(state, actor, case_id).await?;
     let file = case_files(&access).find(|a| a.id == attachment_id).cloned().ok_or(ExchangeError::FileNotFound)?;
-    match file.status {
-        crate::domain::AttachmentStatus::Received => {}
-        crate::domain::AttachmentStatus::Corrupted => return Err(ExchangeError::Quarantined(file.id)),
-        _ => return Err(ExchangeError::FileNotFound),
-    }
+    crate::services::binaries::ensure_servable(&file)?;
     Ok((access, file))
 }
 
@@ -151,6 +147,10 @@ pub async fn download_many(state: &AppState, actor: &Actor, ids: &[Uuid]) -> Res
     let mut taken = std::collections::HashSet::new();
     let mut dirs = std::collections::HashSet::new();
     let mut entries = Vec::new();
+    // A zip never lacks a file silently: one still being scanned makes the agent retry.
+    if let Some(scanning) = accesses.iter().flat_map(|a| received_files(a)).find(|a| a.scanning) {
+        return Err(ExchangeError::VerdictAwaited(scanning.id));
+    }
     for access in &accesses {
         // A folder per dossier, named by its number (numbers may repeat across operators).
         let dir = (ids.len() > 1).then(|| {
