@@ -103,6 +103,15 @@ function accountFor(user) {
 // An in-memory store for oidc-provider's models, kept outside any Provider instance so that
 // sessions, grants, interactions and codes survive a key rotation (a new instance). Test-only:
 // nothing is persisted, one process.
+const GRANTABLE = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PreAuthorizedCode',
+]);
+
 export function memoryAdapter() {
   const items = new Map();
   const live = (key) => {
@@ -158,9 +167,12 @@ export function memoryAdapter() {
       items.delete(this.key(id));
     }
 
+    // Only the tokens issued under the grant: an interaction or a session refers to a grant too.
     async revokeByGrantId(grantId) {
       for (const [key, item] of items) {
-        if (item.payload.grantId === grantId) items.delete(key);
+        if (GRANTABLE.has(key.slice(0, key.indexOf(':'))) && item.payload.grantId === grantId) {
+          items.delete(key);
+        }
       }
     }
   };

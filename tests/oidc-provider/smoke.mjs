@@ -324,7 +324,7 @@ test('the full flow: sign-in, step-up, key rotation and logout', async (t) => {
   });
 });
 
-test('an administrator with a second factor, another organisation, an abort', async (t) => {
+test('other sign-ins: administrator, another organisation, account switch, changed e-mail, abort', async (t) => {
   await t.test('the administrator with mfa gets consistency-checked-2fa', async () => {
     const agent = new Agent();
     const auth = await authorize(agent, {});
@@ -346,6 +346,46 @@ test('an administrator with a second factor, another organisation, an abort', as
     assert.deepEqual(payload.amr, ['pwd', 'mfa']);
   });
 
+  await t.test('“try another account”: prompt=login, then another user ends the first session', async () => {
+    const agent = new Agent();
+    const first = await authorize(agent, {});
+    await signIn(agent, first.location, { user: 'agent' });
+    const auth = await authorize(agent, { prompt: 'login' });
+    assert.match(auth.location, /\/interaction\//, 'prompt=login always shows the form');
+    // oidc-provider answers the resume with a self-submitting form ending the previous
+    // account's session (xsrf, logout=yes), then carries on to the hub.
+    const switched = await signIn(agent, auth.location, { user: 'other' });
+    assert.equal(switched.res.status, 200);
+    const html = await switched.res.text();
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)[1];
+    const { location } = await agent.follow(formAction(html, switched.location), {
+      method: 'POST',
+      form: { xsrf, logout: 'yes' },
+    });
+    const tokens = await exchange(callbackParams(location, auth.state).get('code'), auth.verifier);
+    const { payload } = await verifyIdToken(tokens.id_token, auth.nonce);
+    assert.equal(payload.sub, USERS.other.sub);
+  });
+
+  await t.test('changed-email: the same sub signs in with its previous, then its new address', async () => {
+    const user = USERS['changed-email'];
+    const signInAs = async () => {
+      const agent = new Agent();
+      const auth = await authorize(agent, {});
+      const { location } = await signIn(agent, auth.location, { user: 'changed-email' });
+      const tokens = await exchange(callbackParams(location, auth.state).get('code'), auth.verifier);
+      return (await verifyIdToken(tokens.id_token, auth.nonce)).payload;
+    };
+    const set = (email) =>
+      fetch(`${issuer}/__test/users/changed-email`, { method: 'POST', body: JSON.stringify({ email }) });
+    assert.equal((await set(user.previous_email)).status, 200);
+    const before = await signInAs();
+    assert.equal((await set(user.email)).status, 200);
+    const now = await signInAs();
+    assert.equal(before.sub, now.sub);
+    assert.deepEqual([before.email, now.email], [user.previous_email, user.email]);
+  });
+
   await t.test('cancelling the sign-in returns access_denied to the hub', async () => {
     const agent = new Agent();
     const auth = await authorize(agent, {});
@@ -354,4 +394,11 @@ test('an administrator with a second factor, another organisation, an abort', as
     const { location } = await agent.follow(abort, { method: 'POST', form: {} });
     assert.equal(callbackParams(location, auth.state).get('error'), 'access_denied');
   });
+});
+
+test('a rotation with retire=1 withdraws the previous keys from the JWKS', async () => {
+  const rotated = await (await fetch(`${issuer}/__test/rotate-keys?retire=1`, { method: 'POST' })).json();
+  assert.deepEqual(rotated.kids, [rotated.kid]);
+  const published = (await (await fetch(discovery.jwks_uri)).json()).keys.map((k) => k.kid);
+  assert.deepEqual(published, [rotated.kid]);
 });
