@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 
 import Provider from 'oidc-provider';
 
+import { misbehaviour } from './misbehave.mjs';
 import { PIVOT_CLAIMS, USERS, userBySub } from './users.mjs';
 
 const SELF_ASSERTED = 'https://proconnect.gouv.fr/assurance/self-asserted';
@@ -369,6 +370,13 @@ export async function startProvider({
   let keys = [newSigningKey()];
   let provider;
   let handle;
+  // One-shot faults armed through /__test/misbehave (misbehave.mjs); they survive a rotation.
+  const faults = misbehaviour({
+    clientId: client.id,
+    clientSecret: client.secret,
+    signingKeys: () => keys,
+    log,
+  });
 
   // A new Provider instance per key set: oidc-provider reads its keys once. Sessions, grants,
   // interactions and codes live in `adapter`, shared by the instances, so they survive the swap.
@@ -384,6 +392,7 @@ export async function startProvider({
         loopbackPathAllowed(value, this.postLogoutRedirectUris ?? [])
       );
     };
+    next.use(faults.middleware);
     next.use(async (ctx, nextMiddleware) => {
       await nextMiddleware();
       if (ctx.oidc?.route === 'end_session') {
@@ -483,6 +492,20 @@ export async function startProvider({
       keys = retire ? [key] : [key, ...keys];
       build(provider.issuer);
       sendJson(res, 200, { kid: key.kid, kids: keys.map((k) => k.kid) });
+    } else if (path === '/__test/misbehave' && req.method === 'GET') {
+      sendJson(res, 200, { armed: faults.armed() });
+    } else if (path === '/__test/misbehave' && req.method === 'POST') {
+      let request;
+      try {
+        request = JSON.parse(await readForm(req));
+      } catch {
+        request = undefined;
+      }
+      const error = faults.arm(request);
+      sendJson(res, error ? 400 : 200, error ? { error, armed: faults.armed() } : { armed: faults.armed() });
+    } else if (path === '/__test/misbehave' && req.method === 'DELETE') {
+      faults.disarm();
+      sendJson(res, 200, { armed: faults.armed() });
     } else if (path === '/__test/users' && req.method === 'GET') {
       sendJson(res, 200, { users: USERS });
     } else if (path.startsWith('/__test/users/') && req.method === 'POST') {

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
 
 import { USERS } from './users.mjs';
 
@@ -150,7 +150,8 @@ async function signIn(agent, location, fields) {
   return agent.follow(formAction(html, location), { method: 'POST', form: fields });
 }
 
-async function exchange(code, verifier, { basic = false } = {}) {
+// The token request; answers the raw response.
+async function tokenRequest(code, verifier, { basic = false } = {}) {
   const form = { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier };
   const headers = { 'content-type': 'application/x-www-form-urlencoded' };
   if (basic) {
@@ -158,7 +159,11 @@ async function exchange(code, verifier, { basic = false } = {}) {
   } else {
     Object.assign(form, { client_id: CLIENT_ID, client_secret: CLIENT_SECRET });
   }
-  const res = await fetch(discovery.token_endpoint, { method: 'POST', headers, body: new URLSearchParams(form) });
+  return fetch(discovery.token_endpoint, { method: 'POST', headers, body: new URLSearchParams(form) });
+}
+
+async function exchange(code, verifier, options) {
+  const res = await tokenRequest(code, verifier, options);
   const body = await res.json();
   assert.equal(res.status, 200, JSON.stringify(body));
   return body;
@@ -401,4 +406,251 @@ test('a rotation with retire=1 withdraws the previous keys from the JWKS', async
   assert.deepEqual(rotated.kids, [rotated.kid]);
   const published = (await (await fetch(discovery.jwks_uri)).json()).keys.map((k) => k.kid);
   assert.deepEqual(published, [rotated.kid]);
+});
+
+// Misbehaving on purpose: /__test/misbehave arms one-shot faults on the next token or userinfo
+// response; each test shows the fault is visible and gone at the next response.
+
+const misbehave = async (method, body) => {
+  const res = await fetch(`${issuer}/__test/misbehave`, {
+    method,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+};
+
+test('misbehaving on purpose: one-shot faults on the next token and userinfo responses', async (t) => {
+  // One agent signed in once: every later authorization is answered by single sign-on.
+  const agent = new Agent();
+  const first = await authorize(agent, {});
+  await signIn(agent, first.location, { user: 'agent' });
+
+  // A fresh code for the agent: single sign-on, or the form again once the grant is revoked.
+  const code = async () => {
+    const auth = await authorize(agent, {});
+    if (/\/interaction\//.test(auth.location)) {
+      auth.location = (await signIn(agent, auth.location, { user: 'agent' })).location;
+    }
+    return { ...auth, code: callbackParams(auth.location, auth.state).get('code') };
+  };
+  // A full exchange: the raw token response (no check) and what was sent.
+  const tokens = async () => {
+    const auth = await code();
+    const res = await tokenRequest(auth.code, auth.verifier);
+    assert.equal(res.status, 200);
+    return { auth, body: await res.json() };
+  };
+  // The ID token's signature checked against the JWKS, nothing else.
+  const verifySignature = async (jwt) =>
+    jwtVerify(jwt, await jwks(), { algorithms: ['RS256'] });
+  // A normal answer again: the fault cleared itself.
+  const backToNormal = async () => {
+    assert.deepEqual((await misbehave('GET')).body, { armed: {} });
+    const { auth, body } = await tokens();
+    const { payload } = await verifyIdToken(body.id_token, auth.nonce);
+    assert.equal(payload.sub, USERS.agent.sub);
+  };
+  const published = async () => (await (await fetch(discovery.jwks_uri)).json()).keys.map((k) => k.kid);
+
+  await t.test('the switches: GET shows what is armed, POST arms, DELETE disarms, bad requests change nothing', async () => {
+    assert.deepEqual(await misbehave('GET'), { status: 200, body: { armed: {} } });
+    assert.deepEqual(await misbehave('POST', { idToken: 'wrong-aud', userinfo: 'foreign-key' }), {
+      status: 200,
+      body: { armed: { idToken: 'wrong-aud', userinfo: 'foreign-key' } },
+    });
+    assert.deepEqual((await misbehave('POST', { token: 'down' })).body, {
+      armed: { idToken: 'wrong-aud', userinfo: 'foreign-key', token: 'down' },
+    });
+    for (const bad of [{ idToken: 'nope' }, { userinfo: 'nonce-mismatch' }, { idToken: 'expired', other: 'x' }, {}, []]) {
+      const { status, body } = await misbehave('POST', bad);
+      assert.equal(status, 400, JSON.stringify(bad));
+      assert.ok(body.error);
+      assert.deepEqual(body.armed, { idToken: 'wrong-aud', userinfo: 'foreign-key', token: 'down' });
+    }
+    assert.deepEqual(await misbehave('DELETE'), { status: 200, body: { armed: {} } });
+    await backToNormal();
+  });
+
+  await t.test('idToken foreign-key: signed by a key whose kid is in no JWKS', async () => {
+    await misbehave('POST', { idToken: 'foreign-key' });
+    const { auth, body } = await tokens();
+    const { kid, alg } = decodeProtectedHeader(body.id_token);
+    assert.equal(alg, 'RS256');
+    assert.ok(!(await published()).includes(kid), 'a refetched JWKS does not list it either');
+    await assert.rejects(verifySignature(body.id_token), errors.JWKSNoMatchingKey);
+    // Only the key differs: the claims are the normal ones.
+    const payload = decodeJwt(body.id_token);
+    assert.equal(payload.aud, CLIENT_ID);
+    assert.equal(payload.iss, issuer);
+    assert.equal(payload.nonce, auth.nonce);
+    await backToNormal();
+  });
+
+  await t.test('idToken foreign-key-same-kid: the current kid, another key: the signature fails', async () => {
+    await misbehave('POST', { idToken: 'foreign-key-same-kid' });
+    const { body } = await tokens();
+    const { kid } = decodeProtectedHeader(body.id_token);
+    assert.equal(kid, (await published())[0]);
+    await assert.rejects(verifySignature(body.id_token), errors.JWSSignatureVerificationFailed);
+    await backToNormal();
+  });
+
+  await t.test('idToken wrong-aud: validly signed, for another client', async () => {
+    await misbehave('POST', { idToken: 'wrong-aud' });
+    const { auth, body } = await tokens();
+    const { payload, protectedHeader } = await verifySignature(body.id_token);
+    assert.equal(protectedHeader.kid, (await published())[0], 're-signed with the current key');
+    assert.notEqual(payload.aud, CLIENT_ID);
+    assert.equal(payload.nonce, auth.nonce);
+    await assert.rejects(verifyIdToken(body.id_token, auth.nonce), (err) => err.claim === 'aud');
+    await backToNormal();
+  });
+
+  await t.test('idToken wrong-iss: validly signed, from another issuer', async () => {
+    await misbehave('POST', { idToken: 'wrong-iss' });
+    const { auth, body } = await tokens();
+    const { payload } = await verifySignature(body.id_token);
+    assert.notEqual(payload.iss, issuer);
+    await assert.rejects(verifyIdToken(body.id_token, auth.nonce), (err) => err.claim === 'iss');
+    await backToNormal();
+  });
+
+  await t.test('idToken expired: validly signed, expired an hour ago', async () => {
+    await misbehave('POST', { idToken: 'expired' });
+    const { auth, body } = await tokens();
+    const payload = decodeJwt(body.id_token);
+    const now = Math.floor(Date.now() / 1000);
+    assert.ok(payload.exp <= now - 3600 + 5, `exp ${payload.exp}`);
+    assert.ok(payload.iat <= now - 3600, `iat ${payload.iat}`);
+    await assert.rejects(
+      jwtVerify(body.id_token, await jwks(), { issuer, audience: CLIENT_ID, clockTolerance: 300 }),
+      errors.JWTExpired,
+    );
+    await assert.rejects(verifyIdToken(body.id_token, auth.nonce), errors.JWTExpired);
+    await backToNormal();
+  });
+
+  await t.test('idToken nonce-mismatch and no-nonce: validly signed, not the nonce sent', async () => {
+    await misbehave('POST', { idToken: 'nonce-mismatch' });
+    let { auth, body } = await tokens();
+    let { payload } = await jwtVerify(body.id_token, await jwks(), { issuer, audience: CLIENT_ID });
+    assert.ok(payload.nonce);
+    assert.notEqual(payload.nonce, auth.nonce);
+    await backToNormal();
+
+    await misbehave('POST', { idToken: 'no-nonce' });
+    ({ auth, body } = await tokens());
+    ({ payload } = await jwtVerify(body.id_token, await jwks(), { issuer, audience: CLIENT_ID }));
+    assert.ok(!('nonce' in payload));
+    assert.equal(payload.sub, USERS.agent.sub);
+    await backToNormal();
+  });
+
+  await t.test('idToken alg-none: an unsigned token', async () => {
+    await misbehave('POST', { idToken: 'alg-none' });
+    const { auth, body } = await tokens();
+    const [header, , signature] = body.id_token.split('.');
+    assert.equal(signature, '');
+    assert.equal(JSON.parse(Buffer.from(header, 'base64url')).alg, 'none');
+    assert.equal(decodeJwt(body.id_token).nonce, auth.nonce);
+    await assert.rejects(verifySignature(body.id_token));
+    await backToNormal();
+  });
+
+  await t.test('idToken hs256: HMAC with the client secret (algorithm confusion)', async () => {
+    await misbehave('POST', { idToken: 'hs256' });
+    const { body } = await tokens();
+    assert.equal(decodeProtectedHeader(body.id_token).alg, 'HS256');
+    await assert.rejects(verifySignature(body.id_token));
+    // It really is an HMAC with the client secret: a client accepting HS256 would take it.
+    const secret = new TextEncoder().encode(CLIENT_SECRET);
+    const { payload } = await jwtVerify(body.id_token, secret, { issuer, audience: CLIENT_ID });
+    assert.equal(payload.sub, USERS.agent.sub);
+    await backToNormal();
+  });
+
+  const userinfo = async (accessToken) => {
+    const res = await fetch(discovery.userinfo_endpoint, { headers: { authorization: `Bearer ${accessToken}` } });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type'), /^application\/jwt/);
+    return res.text();
+  };
+
+  await t.test('userinfo foreign-key and wrong-aud: the next userinfo JWT misbehaves', async () => {
+    // The ID token of the same exchange is untouched: the slots are independent.
+    await misbehave('POST', { userinfo: 'foreign-key' });
+    const { auth, body } = await tokens();
+    await verifyIdToken(body.id_token, auth.nonce);
+    const foreign = await userinfo(body.access_token);
+    assert.ok(!(await published()).includes(decodeProtectedHeader(foreign).kid));
+    await assert.rejects(verifySignature(foreign), errors.JWKSNoMatchingKey);
+    assert.equal(decodeJwt(foreign).email, USERS.agent.email);
+    const normal = await jwtVerify(await userinfo(body.access_token), await jwks(), { issuer, audience: CLIENT_ID });
+    assert.equal(normal.payload.email, USERS.agent.email);
+
+    await misbehave('POST', { userinfo: 'wrong-aud' });
+    const other = await userinfo(body.access_token);
+    const { payload } = await verifySignature(other);
+    assert.notEqual(payload.aud, CLIENT_ID);
+    assert.equal(payload.sub, USERS.agent.sub);
+    await jwtVerify(await userinfo(body.access_token), await jwks(), { issuer, audience: CLIENT_ID });
+    assert.deepEqual((await misbehave('GET')).body, { armed: {} });
+  });
+
+  await t.test('userinfo accepts the other signature and claim faults too', async () => {
+    const { body } = await tokens();
+    for (const fault of ['foreign-key-same-kid', 'wrong-iss', 'expired', 'alg-none', 'hs256']) {
+      await misbehave('POST', { userinfo: fault });
+      const jwt = await userinfo(body.access_token);
+      await assert.rejects(jwtVerify(jwt, await jwks(), { issuer, audience: CLIENT_ID, algorithms: ['RS256'] }), fault);
+      assert.equal(decodeJwt(jwt).sub, USERS.agent.sub);
+      await jwtVerify(await userinfo(body.access_token), await jwks(), { issuer, audience: CLIENT_ID });
+    }
+    assert.deepEqual((await misbehave('GET')).body, { armed: {} });
+  });
+
+  await t.test('token error: 400 invalid_grant, the code is used up', async () => {
+    await misbehave('POST', { token: 'error' });
+    const auth = await code();
+    const res = await tokenRequest(auth.code, auth.verifier);
+    assert.equal(res.status, 400);
+    assert.equal((await res.json()).error, 'invalid_grant');
+    // The exchange did run: the same code is refused for real now (and, as a replayed code,
+    // makes oidc-provider revoke the grant: the next authorization shows the form again).
+    const again = await tokenRequest(auth.code, auth.verifier);
+    assert.equal(again.status, 400);
+    assert.equal((await again.json()).error, 'invalid_grant');
+    const next = await authorize(agent, {});
+    assert.match(next.location, /\/interaction\//);
+    await backToNormal();
+  });
+
+  await t.test('token down: 503, the code stays usable', async () => {
+    await misbehave('POST', { token: 'down' });
+    const auth = await code();
+    const res = await tokenRequest(auth.code, auth.verifier);
+    assert.equal(res.status, 503);
+    await res.text();
+    const retry = await tokenRequest(auth.code, auth.verifier);
+    assert.equal(retry.status, 200);
+    await verifyIdToken((await retry.json()).id_token, auth.nonce);
+    assert.deepEqual((await misbehave('GET')).body, { armed: {} });
+  });
+
+  await t.test('a token fault fires first; an idToken fault waits for the next ID token', async () => {
+    await misbehave('POST', { token: 'down', idToken: 'wrong-aud' });
+    const auth = await code();
+    assert.equal((await tokenRequest(auth.code, auth.verifier)).status, 503);
+    assert.deepEqual((await misbehave('GET')).body, { armed: { idToken: 'wrong-aud' } });
+    const res = await tokenRequest(auth.code, auth.verifier);
+    assert.equal(res.status, 200);
+    assert.notEqual(decodeJwt((await res.json()).id_token).aud, CLIENT_ID);
+    await backToNormal();
+  });
+
+  await t.test('DELETE disarms before anything fires', async () => {
+    await misbehave('POST', { idToken: 'foreign-key', token: 'error' });
+    await misbehave('DELETE');
+    await backToNormal();
+  });
 });
