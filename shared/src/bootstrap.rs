@@ -71,6 +71,26 @@ fn directory(url: Option<&str>) -> anyhow::Result<Arc<dyn crate::ports::Director
     })
 }
 
+/// ProConnect's client, when the hub is registered with it; said at start-up either way.
+///
+/// # Errors
+/// When the HTTP client cannot be built.
+#[cfg(feature = "local")]
+fn proconnect(
+    settings: Option<crate::adapters::ProConnectSettings>,
+) -> anyhow::Result<Option<Arc<crate::adapters::ProConnect>>> {
+    match settings {
+        Some(settings) => {
+            tracing::info!(issuer = %settings.issuer, "agents may sign in with ProConnect");
+            Ok(Some(Arc::new(crate::adapters::ProConnect::new(settings)?)))
+        }
+        None => {
+            tracing::info!("no ProConnect (HUBEE_PROCONNECT_ISSUER unset): password and e-mailed code only");
+            Ok(None)
+        }
+    }
+}
+
 /// The antivirus at `addr` (`HUBEE_CLAMD_ADDR`), or none: then binaries are stored unscanned,
 /// which is said loudly here (and on `/health`).
 #[cfg(feature = "local")]
@@ -239,6 +259,7 @@ pub async fn local(
         ),
         _ => Arc::new(crate::adapters::embedded::FsAnchors::open(&dir.join("audit-anchors"))?),
     };
+    state.proconnect = proconnect(config.proconnect.clone())?;
     Ok((state, LocalAdapters { objects: fs, mail }))
 }
 

@@ -164,6 +164,28 @@ pub struct LocalConfig {
     /// (docs/ANTIVIRUS.md). Unset: binaries are stored unscanned, said at start-up and on
     /// `/health`.
     pub clamd_addr: Option<String>,
+    /// `HUBEE_PROCONNECT_ISSUER`, `HUBEE_PROCONNECT_CLIENT_ID`, `HUBEE_PROCONNECT_CLIENT_SECRET`:
+    /// ProConnect as the hub is registered with it (docs/PROCONNECT.md). Unset: no ProConnect
+    /// button, password and code only.
+    pub proconnect: Option<crate::adapters::ProConnectSettings>,
+}
+
+/// `HUBEE_PROCONNECT_*`: all three, or none.
+///
+/// # Errors
+/// When only some are set, or the issuer is refused (see `ProConnectSettings::new`).
+pub fn proconnect_settings() -> anyhow::Result<Option<crate::adapters::ProConnectSettings>> {
+    let (issuer, id, secret) =
+        (var("HUBEE_PROCONNECT_ISSUER"), var("HUBEE_PROCONNECT_CLIENT_ID"), var("HUBEE_PROCONNECT_CLIENT_SECRET"));
+    match (issuer, id, secret) {
+        (None, None, None) => Ok(None),
+        (Some(issuer), Some(id), Some(secret)) => {
+            Ok(Some(crate::adapters::ProConnectSettings::new(issuer, id, secret)?))
+        }
+        _ => anyhow::bail!(
+            "HUBEE_PROCONNECT_ISSUER, HUBEE_PROCONNECT_CLIENT_ID and HUBEE_PROCONNECT_CLIENT_SECRET go together"
+        ),
+    }
 }
 
 /// Where the local hub keeps its data.
@@ -285,6 +307,7 @@ impl LocalConfig {
             inline_limit: var("HUBEE_INLINE_LIMIT").map(|v| inline_limit(Some(v))).transpose()?,
             directory_url: var("HUBEE_DIRECTORY_URL"),
             clamd_addr: var("HUBEE_CLAMD_ADDR"),
+            proconnect: proconnect_settings()?,
             backend: match var("HUBEE_BACKEND").as_deref() {
                 None | Some("embedded") => Backend::Embedded,
                 Some("aws") => Backend::Aws(AwsResources::from_env(Some("hubee"), Some("hubee-local"))?),

@@ -32,6 +32,9 @@ pub struct AppState {
     pub anchors: Arc<dyn AnchorStore>,
     /// The audit chains' heads this process last wrote (see `services::audit::HeadCache`).
     pub audit_heads: Arc<crate::services::audit::HeadCache>,
+    /// ProConnect, where the hub is registered with it (`HUBEE_PROCONNECT_*`): set after `new`
+    /// by the functions that sign people in.
+    pub proconnect: Option<Arc<crate::adapters::ProConnect>>,
 }
 
 impl AppState {
@@ -60,6 +63,7 @@ impl AppState {
             scanner: None,
             anchors: Arc::new(crate::adapters::Withheld),
             audit_heads: Arc::default(),
+            proconnect: None,
         }
     }
 

@@ -16,7 +16,7 @@ import { CompactSign, base64url, decodeJwt, decodeProtectedHeader, generateKeyPa
 // The faults each slot accepts.
 const JWT_FAULTS = ['foreign-key', 'foreign-key-same-kid', 'wrong-aud', 'wrong-iss', 'expired', 'alg-none', 'hs256'];
 export const FAULTS = {
-  idToken: [...JWT_FAULTS, 'nonce-mismatch', 'no-nonce'],
+  idToken: [...JWT_FAULTS, 'nonce-mismatch', 'no-nonce', 'no-second-factor'],
   userinfo: JWT_FAULTS,
   token: ['error', 'down'],
 };
@@ -91,6 +91,12 @@ export function misbehaviour({ clientId, clientSecret, signingKeys, log = () => 
         break;
       case 'no-nonce':
         delete payload.nonce;
+        break;
+      case 'no-second-factor':
+        // What ProConnect may answer to a step-up it could not satisfy: the lower level, validly
+        // signed (this provider itself never issues a code below an essential acr).
+        payload.acr = 'https://proconnect.gouv.fr/assurance/self-asserted';
+        payload.amr = ['pwd'];
         break;
       default:
         throw new Error(`misbehave: unknown fault ${fault}`);

@@ -140,6 +140,16 @@ fn test_backend() -> Backend {
     }
 }
 
+/// The ProConnect stand-in the test command started (tests/oidc-provider, exported by
+/// `start_proconnect`), if any: every hub under test is registered with it.
+pub fn proconnect_stand_in() -> Option<hubee_shared::adapters::ProConnectSettings> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let issuer = var("HUBEE_TEST_PROCONNECT_ISSUER")?;
+    let id = var("HUBEE_TEST_PROCONNECT_CLIENT_ID")?;
+    let secret = var("HUBEE_TEST_PROCONNECT_CLIENT_SECRET")?;
+    Some(hubee_shared::adapters::ProConnectSettings::new(issuer, id, secret).expect("the stand-in's settings"))
+}
+
 fn secret() -> String {
     hubee_shared::auth::generate_secret()
 }
@@ -219,6 +229,7 @@ impl TestHub {
             inline_limit: self.inline_limit,
             directory_url: Some(self.directory.url()),
             clamd_addr: self.clamd_addr.clone(),
+            proconnect: proconnect_stand_in(),
         }
     }
 

@@ -119,6 +119,10 @@ const file = (name, type, mimeType) => ({
 // With an antivirus (HUBEE_CLAMD_ADDR, which web/e2e/run passes to the hub: scripts/test starts
 // one), dossier A carries the EICAR test file too, which the hub rejects (docs/ANTIVIRUS.md).
 const antivirus = Boolean(process.env.HUBEE_CLAMD_ADDR);
+// With the ProConnect stand-in scripts/test starts (tests/oidc-provider), which web/e2e/run
+// registers the hub with, the sign-in page shows its button; its users are agents of the Mairie
+// de Valfleuri's SIRET.
+const proconnect = process.env.HUBEE_TEST_PROCONNECT_ISSUER;
 const EICAR = Buffer.from('X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*', 'latin1');
 const infected = {
   fileName: 'analyse-virale.pdf',
@@ -270,6 +274,12 @@ await step('the sign-in page has the DSFR header, skip links and footer, and wor
     'the skip link moves the focus to the content',
   );
   await page.keyboard.press('Tab');
+  if (proconnect) {
+    const focused = await page.evaluate(() => document.activeElement.textContent);
+    assert.match(focused, /S’identifier avec\s*ProConnect/, 'the next Tab reaches the ProConnect button');
+    await page.keyboard.press('Tab'); // « Qu’est-ce que ProConnect ? »
+    await page.keyboard.press('Tab');
+  }
   assert.equal(await page.evaluate(() => document.activeElement.name), 'email', 'the next Tab reaches the first field');
   await accessible('sign-in');
   await fitsNarrowScreen('sign-in');
@@ -885,6 +895,11 @@ await step('the administrator finds its own sign-in in the audit journal, and th
   // Refused only: the wrong password typed at the start of the walk.
   await filterAudit({ outcome: 'DENIED' });
   await page.waitForURL(/outcome=DENIED/);
+  // The previous listing stays on screen until the new one replaces it: wait for the new one.
+  await page.waitForFunction(() => {
+    const badges = [...document.querySelectorAll('#journal-audit tbody .fr-badge')];
+    return badges.length > 0 && badges.every((b) => /refusé/i.test(b.textContent));
+  });
   const wrong = auditTable().locator('tbody tr').filter({ hasText: 'Mot de passe incorrect' }).first();
   await wrong.waitFor();
   assert.match(await wrong.innerText(), /signIn\.password[\s\S]*Refusé/i);
@@ -1698,6 +1713,61 @@ await step('the national administrator sees every organisation, one operator, an
   const month = file.rows.find((r) => r['Code démarche'] === 'CERTDC' && r.Mois === parisMonth());
   assert.equal(Number(month['Dossiers transmis']), figure(dgs.Transmis));
   await signOut();
+});
+
+await step('an agent the administrator enrolled signs in with the ProConnect button, then out of both', async () => {
+  if (!proconnect) {
+    console.log('    (no ProConnect stand-in: HUBEE_TEST_PROCONNECT_ISSUER unset)');
+    return;
+  }
+  await answerCode(await signIn(ADMIN, adminPassword));
+  await page.goto(`${base}/comptes/nouveau`);
+  await page.getByRole('heading', { name: "Création d'un nouveau compte utilisateur" }).waitFor();
+  await page.getByLabel("Type d'acteur").selectOption('AGENT');
+  await choose(page.getByLabel('Certificat de décès électronique (CERTDC)'));
+  await page.getByLabel('Adresse électronique').fill('camille.martin@mairie-a.test');
+  await choose(page.getByLabel('Madame'));
+  await page.getByRole('textbox', { name: 'Prénom *', exact: true }).fill('Camille');
+  await page.getByRole('textbox', { name: 'Nom *', exact: true }).fill('Martin');
+  const phone = page.getByLabel('Téléphone principal');
+  await phone.fill('+33 6 12 34 56 79');
+  await phone.blur();
+  await page.getByRole('button', { name: "Ajouter l'utilisateur" }).click();
+  await page.getByRole('heading', { name: 'Compte créé' }).waitFor();
+  await signOut();
+
+  await page.goto(`${base}/connexion`);
+  const button = page.getByRole('button', { name: /S’identifier avec\s*ProConnect/ });
+  await button.waitFor();
+  await page.getByRole('link', { name: 'Qu’est-ce que ProConnect ?' }).waitFor();
+  await accessible('sign-in page with the ProConnect button');
+  await fitsNarrowScreen('sign-in page with the ProConnect button');
+  await button.click();
+  await page.waitForURL((url) => url.href.startsWith(proconnect));
+  await page.locator('button[name="user"][value="agent"]').click();
+  await page.getByRole('button', { name: 'Se déconnecter' }).first().waitFor();
+  assert.equal(new URL(page.url()).origin, new URL(base).origin, 'back at the hub');
+  // Signing out ends the hub's session, then ProConnect's, which sends the browser back.
+  await page.getByRole('button', { name: 'Se déconnecter' }).first().click();
+  await page.waitForURL((url) => url.origin === new URL(base).origin && url.pathname === '/connexion');
+  await page.getByRole('heading', { name: 'Connexion au Portail HubEE' }).waitFor();
+  const me = await page.evaluate(async () => (await fetch('/portail/v1/me')).status);
+  assert.equal(me, 401, "the hub's session is over");
+});
+
+await step('someone ProConnect knows but the hub does not lands on a page saying why, without a session', async () => {
+  if (!proconnect) return;
+  await page.getByRole('button', { name: /S’identifier avec\s*ProConnect/ }).click();
+  await page.waitForURL((url) => url.href.startsWith(proconnect));
+  await page.locator('button[name="user"][value="unknown"]').click();
+  await page.getByRole('heading', { name: 'Aucun compte HubEE ne correspond à cette adresse' }).waitFor();
+  await page.getByText('inconnu.dupont@mairie-a.test').waitFor();
+  assert.equal(new URL(page.url()).hash, '', 'the address does not stay in the address bar');
+  await accessible('ProConnect refusal page');
+  await fitsNarrowScreen('ProConnect refusal page');
+  // "Try another account": signed out of ProConnect, back to the sign-in page.
+  await page.getByRole('link', { name: 'Essayer avec un autre compte' }).click();
+  await page.waitForURL((url) => url.origin === new URL(base).origin && url.pathname === '/connexion');
 });
 
 await step('no script error and nothing blocked by the Content-Security-Policy during the walk', async () => {

@@ -1,7 +1,8 @@
 //! `auth`: OAuth2 client credentials (`POST /token`) for API clients, the public keys their
 //! tokens are verified with (`GET /.well-known/jwks.json`), and the portal's sign-in and
 //! sessions under `/portail/v1/` (docs/PORTAL-API.md): password then e-mailed code, the session
-//! cookie, `/me`, sign-out, activation and reset links, and the portal's OpenAPI document.
+//! cookie, `/me`, sign-out, activation and reset links, and the portal's OpenAPI document; and
+//! signing in with ProConnect ([`proconnect`], docs/PROCONNECT.md).
 
 use axum::{
     Form, Json, Router,
@@ -22,6 +23,8 @@ use hubee_shared::{
 use serde_json::json;
 use std::collections::HashMap;
 
+pub mod proconnect;
+
 pub const SESSION: &str = "/portail/v1/session";
 pub const SESSION_OTP: &str = "/portail/v1/session/otp";
 pub const ME: &str = "/portail/v1/me";
@@ -41,6 +44,9 @@ pub const PORTAL_ROUTES: &[(&str, &str)] = &[
     ("POST", PASSWORD_FORGOTTEN),
     ("POST", PASSWORD),
     ("GET", OPENAPI),
+    ("GET", proconnect::STATUS),
+    ("POST", proconnect::LOGIN),
+    ("GET", proconnect::CALLBACK),
 ];
 
 /// The OpenAPI 3.1 description of the whole portal API (every function's portal routes),
@@ -56,6 +62,9 @@ fn portal_handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("POST", PASSWORD_FORGOTTEN) => post(forgotten_password),
         ("POST", PASSWORD) => post(set_password),
         ("GET", OPENAPI) => get(openapi),
+        ("GET", proconnect::STATUS) => get(proconnect::status),
+        ("POST", proconnect::LOGIN) => post(proconnect::login),
+        ("GET", proconnect::CALLBACK) => get(proconnect::callback),
         _ => return None,
     })
 }
@@ -178,9 +187,14 @@ async fn me(State(state): State<AppState>, user: PortalUser) -> Result<Response,
     Ok(no_store(Json(profile).into_response()))
 }
 
+/// Ends the hub's session; a session ProConnect opened answers where the browser goes next to
+/// sign out of ProConnect too (`endSessionUrl`).
 async fn sign_out(State(state): State<AppState>, user: PortalUser) -> Result<Response, ApiError> {
-    portal_auth::sign_out(&state, &user.session_id).await?;
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear_session_cookie())]).into_response())
+    let clear = [(header::SET_COOKIE, clear_session_cookie())];
+    Ok(match portal_auth::sign_out(&state, &user.session_id).await? {
+        Some(url) => (StatusCode::OK, clear, Json(json!({ "endSessionUrl": url }))).into_response(),
+        None => (StatusCode::NO_CONTENT, clear).into_response(),
+    })
 }
 
 async fn forgotten_password(

@@ -25,7 +25,7 @@ use serde_json::json;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
 pub use demo::DemoCredentials;
-pub use web::{CONTENT_SECURITY_POLICY, is_page};
+pub use web::{CONTENT_SECURITY_POLICY, content_security_policy, is_page};
 
 /// A running hub.
 pub struct Hub {
@@ -117,7 +117,9 @@ pub fn app(state: AppState, adapters: &LocalAdapters, web_dir: &Path) -> http::M
         Some(fs) => api.merge(objects::routes(fs.clone(), state.clone())),
         None => api,
     };
-    http::layers(api.fallback_service(web::front(web_dir)), &state)
+    let proconnect = state.proconnect.as_ref().map(|p| p.settings().origin());
+    let csp = web::content_security_policy(proconnect.as_deref());
+    http::layers(api.fallback_service(web::front(web_dir, &csp)), &state)
 }
 
 /// [`start`] on the system clock: the hub as `cargo run` serves it (tests set their own clock).

@@ -21,8 +21,17 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
      img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
      frame-ancestors 'none'";
 
+/// [`CONTENT_SECURITY_POLICY`], the sign-in page's form also allowed to lead to ProConnect
+/// (`origin`, its issuer's): the ProConnect button posts to the hub, which redirects to
+/// ProConnect, and `form-action` governs the redirects of a form's navigation too.
+pub fn content_security_policy(proconnect: Option<&str>) -> String {
+    match proconnect {
+        Some(origin) => CONTENT_SECURITY_POLICY.replace("form-action 'self'", &format!("form-action 'self' {origin}")),
+        None => CONTENT_SECURITY_POLICY.to_owned(),
+    }
+}
+
 const SECURITY_HEADERS: &[(&str, &str)] = &[
-    ("content-security-policy", CONTENT_SECURITY_POLICY),
     ("x-content-type-options", "nosniff"),
     ("x-frame-options", "DENY"),
     // Activation and reset links carry their token in the address: never send it elsewhere.
@@ -43,6 +52,7 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const PAGES: &[&str] = &[
     "/",
     "/connexion",
+    "/connexion/proconnect",
     "/mot-de-passe-oublie",
     "/activation",
     "/mot-de-passe",
@@ -96,12 +106,14 @@ pub fn is_page(path: &str) -> bool {
 }
 
 /// The front, as the fallback of the API routes.
-pub fn front(web_dir: &Path) -> Router {
+pub fn front(web_dir: &Path, csp: &str) -> Router {
     let dir = web_dir.to_path_buf();
-    Router::new().fallback(move |request: Request| serve(dir.clone(), request))
+    // A policy that is no header value (it cannot be: built from a URL) falls back to the strict one.
+    let csp = HeaderValue::from_str(csp).unwrap_or(HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    Router::new().fallback(move |request: Request| serve(dir.clone(), csp.clone(), request))
 }
 
-async fn serve(dir: PathBuf, request: Request) -> Response {
+async fn serve(dir: PathBuf, csp: HeaderValue, request: Request) -> Response {
     let path = request.uri().path().to_owned();
     let mut response = if !matches!(*request.method(), Method::GET | Method::HEAD) {
         ApiError::not_found("Not Found").into_response()
@@ -122,6 +134,7 @@ async fn serve(dir: PathBuf, request: Request) -> Response {
     };
     let status = response.status();
     set_headers(response.headers_mut(), &path, status);
+    response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, csp);
     response
 }
 
@@ -195,7 +208,12 @@ mod tests {
         }
 
         async fn get(&self, path: &str) -> Response {
-            serve(self.0.clone(), Request::get(path).body(Body::empty()).unwrap()).await
+            serve(
+                self.0.clone(),
+                HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+                Request::get(path).body(Body::empty()).unwrap(),
+            )
+            .await
         }
     }
 
@@ -279,6 +297,14 @@ mod tests {
         }
     }
 
+    #[test]
+    fn with_proconnect_the_sign_in_form_may_lead_to_it_and_nowhere_else() {
+        assert_eq!(content_security_policy(None), CONTENT_SECURITY_POLICY);
+        let csp = content_security_policy(Some("https://auth.proconnect.gouv.fr"));
+        assert!(csp.contains("; form-action 'self' https://auth.proconnect.gouv.fr;"), "{csp}");
+        assert_eq!(csp.replace(" https://auth.proconnect.gouv.fr", ""), CONTENT_SECURITY_POLICY);
+    }
+
     #[tokio::test]
     async fn a_page_path_is_answered_with_the_index_and_the_security_headers() {
         let dist = Dist::new("page", true);
@@ -318,7 +344,8 @@ mod tests {
     #[tokio::test]
     async fn other_methods_than_get_are_refused_in_the_api_shape() {
         let dist = Dist::new("post", true);
-        let r = serve(dist.0.clone(), Request::post("/connexion").body(Body::empty()).unwrap()).await;
+        let csp = HeaderValue::from_static(CONTENT_SECURITY_POLICY);
+        let r = serve(dist.0.clone(), csp, Request::post("/connexion").body(Body::empty()).unwrap()).await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
         assert!(text(r).await.contains("\"errors\""));
     }

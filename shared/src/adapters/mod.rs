@@ -9,12 +9,16 @@ mod clamd;
 mod directory;
 #[cfg(feature = "local")]
 pub mod embedded;
+mod proconnect;
 mod recent;
 mod system;
 mod withheld;
 
 pub use clamd::{CLAMD_ANSWER_TIMEOUT, CLAMD_CONNECT_TIMEOUT, Clamd, verdict_of};
 pub use directory::{DIRECTORY_TIMEOUT, HttpDirectory, NoDirectory};
+pub use proconnect::{
+    Authorization, Discovery, PROCONNECT_TIMEOUT, ProConnect, ProConnectError, ProConnectSettings, Tokens,
+};
 pub use recent::RecentMail;
 pub use system::{ManualClock, RandomIds, SystemClock};
 pub use withheld::Withheld;

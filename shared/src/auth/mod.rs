@@ -1,5 +1,6 @@
 //! Authentication: API access tokens (ES256 JWTs), secret hashing, and the portal's codes and tokens.
 
+pub mod oidc;
 pub mod portal;
 mod secrets;
 mod tokens;

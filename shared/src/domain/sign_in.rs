@@ -113,6 +113,20 @@ pub struct Session {
     /// How long it may stay idle (sessions stored before this field: [`SESSION_IDLE_MINUTES`]).
     #[serde(default = "default_idle")]
     pub idle_minutes: i64,
+    /// Opened by ProConnect: what it said of the authentication, so that the second-factor rule
+    /// is checked again on every request, and the ID token its sign-out needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proconnect: Option<ProConnectSession>,
+}
+
+/// What a session opened by ProConnect keeps of its sign-in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProConnectSession {
+    /// Whether a second factor was used (docs/PROCONNECT.md).
+    pub second_factor: bool,
+    /// ProConnect's ID token, sent back as `id_token_hint` when the person signs out.
+    pub id_token: String,
 }
 
 fn default_idle() -> i64 {
@@ -128,7 +142,14 @@ impl Session {
             last_seen_at: now,
             credentials_version,
             idle_minutes: default_idle(),
+            proconnect: None,
         }
+    }
+
+    /// The session as ProConnect opened it.
+    #[must_use]
+    pub fn through_proconnect(self, proconnect: ProConnectSession) -> Self {
+        Self { proconnect: Some(proconnect), ..self }
     }
 
     /// The session with a shorter (or longer) idle limit.

@@ -70,6 +70,19 @@ impl SameOrigin {
     }
 }
 
+impl SameOrigin {
+    /// [`Self::is_cross_site`] for a form the portal's own page posts (a navigation, not a
+    /// `fetch`): under the front's `Referrer-Policy: no-referrer` a browser sends such a form with
+    /// `Origin: null`, so `Sec-Fetch-Site` decides when it is there; `Origin` only for a browser
+    /// that sends no fetch metadata.
+    pub fn is_cross_site_form(&self, headers: &HeaderMap) -> bool {
+        match headers.get("sec-fetch-site").map(|v| v.to_str().unwrap_or_default().trim().to_ascii_lowercase()) {
+            Some(site) => site != "same-origin" && site != "none",
+            None => self.is_cross_site(headers),
+        }
+    }
+}
+
 /// The layer's function: a `/portail/v1/` request carrying a session cookie from another site
 /// is answered 403 before any handler runs (nothing is read, nothing is recorded).
 pub async fn refuse_cross_site(State(same): State<SameOrigin>, request: Request, next: Next) -> Response {
@@ -95,6 +108,16 @@ mod tests {
             h.append(*name, value.parse().unwrap());
         }
         h
+    }
+
+    #[test]
+    fn a_form_of_the_portal_posted_with_a_null_origin_is_not_cross_site() {
+        let same = SameOrigin::new("https://hubee.example.gouv.fr");
+        assert!(!same.is_cross_site_form(&headers(&[("origin", "null"), ("sec-fetch-site", "same-origin")])));
+        assert!(same.is_cross_site_form(&headers(&[("origin", "null"), ("sec-fetch-site", "cross-site")])));
+        assert!(same.is_cross_site_form(&headers(&[("origin", "https://evil.example")])), "no fetch metadata");
+        assert!(same.is_cross_site_form(&headers(&[("origin", "null")])), "no fetch metadata: null refused");
+        assert!(!same.is_cross_site_form(&headers(&[])), "neither header: not a browser");
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod notify;
 pub mod portal_auth;
 pub mod portal_cases;
 pub mod portal_subscriptions;
+pub mod proconnect;
 pub mod retention;
 pub mod statistics;
 pub mod subscriptions;

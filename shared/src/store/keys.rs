@@ -284,6 +284,14 @@ pub fn sign_in_challenge(id: Uuid) -> Key {
 pub fn session(id_hash: &str) -> Key {
     Key::new(format!("SESSION#{id_hash}"), "SESSION")
 }
+/// A ProConnect login under way, by the hex SHA-256 of its `state`.
+pub fn proconnect_login(state_hash: &str) -> Key {
+    Key::new(format!("PCLOGIN#{state_hash}"), "PCLOGIN")
+}
+/// The account a ProConnect `sub` is linked to (its address): one account per `sub`.
+pub fn proconnect_sub(sub: &str) -> Key {
+    Key::new(format!("PCSUB#{sub}"), "PCSUB")
+}
 /// An activation or reset link, by the hex SHA-256 of its token.
 pub fn link_token(token_hash: &str) -> Key {
     Key::new(format!("LINK#{token_hash}"), "LINK")

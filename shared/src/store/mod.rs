@@ -17,6 +17,7 @@ mod mail;
 mod migration;
 mod national;
 mod outbox;
+mod proconnect;
 mod referential;
 mod retention;
 mod sessions;

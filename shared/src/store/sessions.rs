@@ -14,7 +14,7 @@ use crate::{
 };
 
 /// The item of an expiring entity: its fields, key, kind, version and `ttl`.
-fn expiring_item<T: Serialize>(
+pub(super) fn expiring_item<T: Serialize>(
     entity: &T,
     kind: &str,
     key: &Key,

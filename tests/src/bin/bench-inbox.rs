@@ -115,6 +115,7 @@ async fn main() {
         inline_limit: None,
         directory_url: None,
         clamd_addr: None,
+        proconnect: None,
     };
 
     // The referential: 1,000 mairies subscribed to CERTDC, the big one to EtatCivil too.

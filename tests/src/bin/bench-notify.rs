@@ -38,6 +38,7 @@ async fn main() {
         inline_limit: None,
         directory_url: None,
         clamd_addr: None,
+        proconnect: None,
     };
     let (state, _) =
         bootstrap::local(&config, &config.common(config.addr), Arc::new(SystemClock), std::convert::identity)

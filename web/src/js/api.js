@@ -142,7 +142,10 @@ export const auth = {
   answerCode: (challengeId, code) => post('/session/otp', { challengeId, code }, { anonymous: true }),
   /** The signed-in person, or an `ApiError` 401 without session. */
   me: () => get('/me', undefined, { anonymous: true }),
+  /** `{endSessionUrl}` for a session ProConnect opened (sign out of ProConnect too), else null. */
   signOut: () => remove('/session'),
+  /** `{enabled}`: whether the sign-in page shows the ProConnect button. */
+  proconnect: () => get('/proconnect', undefined, { anonymous: true }),
   forgottenPassword: (email) => post('/password/forgotten', { email }, { anonymous: true }),
   setPassword: (token, password) => post('/password', { token, password }, { anonymous: true }),
 };

@@ -71,12 +71,19 @@ let signingOut = false;
 
 async function signOut() {
   signingOut = true;
+  let answer = null;
   try {
-    await auth.signOut();
+    answer = await auth.signOut();
   } catch {
     // Already ended on the hub: the person is signed out all the same.
   }
   signedOut();
+  // A session ProConnect opened: the hub's is over, ProConnect's next (it comes back to
+  // /connexion).
+  if (answer?.endSessionUrl) {
+    window.location.assign(answer.endSessionUrl);
+    return;
+  }
   signingOut = false;
   flash({ type: 'info', title: 'Vous êtes déconnecté', text: 'À bientôt sur le Portail HubEE.' });
   await navigate('/connexion');

@@ -7,6 +7,12 @@ export const ROUTES = [
   { path: '/', title: 'Accueil', page: () => import('./pages/home.js') },
   { path: '/connexion', title: 'Connexion', public: true, signedOut: true, page: () => import('./pages/sign-in.js') },
   {
+    path: '/connexion/proconnect',
+    title: 'Connexion avec ProConnect',
+    public: true,
+    page: () => import('./pages/proconnect.js'),
+  },
+  {
     path: '/mot-de-passe-oublie',
     title: 'Mot de passe oublié',
     public: true,

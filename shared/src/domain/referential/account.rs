@@ -195,6 +195,10 @@ pub struct Account {
     /// are void, so that changing a password signs every browser out at once.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub credentials_version: u32,
+    /// ProConnect's `sub` for this person, linked at its first ProConnect sign-in (by the
+    /// address); later sign-ins find the account by it (docs/PROCONNECT.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proconnect_sub: Option<String>,
 }
 
 fn yes() -> bool {
@@ -239,6 +243,8 @@ struct StoredAccount {
     active: bool,
     #[serde(default)]
     credentials_version: u32,
+    #[serde(default)]
+    proconnect_sub: Option<String>,
 }
 
 impl From<StoredAccount> for Account {
@@ -268,6 +274,7 @@ impl From<StoredAccount> for Account {
             password_hash: s.password_hash,
             active: s.active,
             credentials_version: s.credentials_version,
+            proconnect_sub: s.proconnect_sub,
         }
     }
 }
@@ -299,6 +306,7 @@ impl Account {
             password_hash: None,
             active: true,
             credentials_version: 0,
+            proconnect_sub: None,
         }
     }
 
@@ -370,6 +378,12 @@ impl Account {
             ActorType::TechnicalDelegate | ActorType::Agent => Some(&self.habilitations),
             ActorType::NationalAdmin => Some(&[]),
         }
+    }
+
+    /// Whether ProConnect must have used a second factor for it to sign in: administrators,
+    /// local and national (docs/PROCONNECT.md).
+    pub fn needs_second_factor(&self) -> bool {
+        matches!(self.actor_type, ActorType::LocalAdmin | ActorType::NationalAdmin)
     }
 
     /// Whether it may sign in at all: active, with a password.

@@ -61,6 +61,12 @@ pub async fn authenticate(
         end_session(state, &session_id, "password changed").await;
         return Err(PortalAuthError::SessionEnded);
     }
+    // Roles change mid-session: one that now needs a second factor ProConnect did not use
+    // ends the session (signing in again asks ProConnect for it).
+    if session.proconnect.as_ref().is_some_and(|pc| !pc.second_factor) && account.needs_second_factor() {
+        end_session(state, &session_id, "second factor now needed").await;
+        return Err(PortalAuthError::SessionEnded);
+    }
     if changes_state && !csrf_header.is_some_and(|h| same_secret(h.trim(), &session.csrf_token)) {
         return Err(PortalAuthError::Csrf);
     }
@@ -74,14 +80,19 @@ pub async fn authenticate(
     Ok(Authenticated { account, session_id, csrf_token: session.csrf_token })
 }
 
-/// `DELETE /portail/v1/session`.
+/// `DELETE /portail/v1/session`: ends the hub's session first; for a session ProConnect
+/// opened, answers where to sign out of ProConnect next (its end-session address).
 ///
 /// # Errors
 /// When the store fails.
-pub async fn sign_out(state: &AppState, session_id: &str) -> Result<(), PortalAuthError> {
+pub async fn sign_out(state: &AppState, session_id: &str) -> Result<Option<String>, PortalAuthError> {
+    let session = state.store.session(session_id).await?;
     state.store.delete_session(session_id).await?;
     tracing::info!(reason = "sign-out", "portal session ended");
-    Ok(())
+    Ok(match session {
+        Some(s) => crate::services::proconnect::end_session_url(state, &s.value).await,
+        None => None,
+    })
 }
 
 /// The signed-in person as `GET /portail/v1/me` shows it.

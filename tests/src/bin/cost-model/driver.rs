@@ -110,6 +110,7 @@ impl Hub {
             inline_limit: None,
             directory_url: None,
             clamd_addr: None,
+            proconnect: None,
         };
         let mut config = local.common(addr);
         // As a Lambda function: binaries above the inline limit (and every zip) go through S3

@@ -1,5 +1,6 @@
-// `/connexion`: e-mail and password, then "Vérification de l'OTP" with the code e-mailed to the
-// address shown. After sign-in, back to the page the person wanted (`?retour=`), or home.
+// `/connexion`: the ProConnect button when the hub is registered with it (docs/PROCONNECT.md),
+// then e-mail and password, then "Vérification de l'OTP" with the code e-mailed to the address
+// shown. After sign-in, back to the page the person wanted (`?retour=`), or home.
 
 import { auth } from '../api.js';
 import { add, fill, focus, h } from '../dom.js';
@@ -23,9 +24,47 @@ function returnTo(query) {
   return /^\/(?!\/)[^\\]*$/.test(target) && !target.startsWith('/connexion') ? target : null;
 }
 
+/**
+ * The ProConnect button, as ProConnect's charter asks of a site in the DSFR: the DSFR's
+ * FranceConnect button with ProConnect's name, and the link saying what ProConnect is. A form
+ * posted to the hub, which sends the browser on to ProConnect.
+ */
+function proconnectButton() {
+  return h(
+    'div',
+    { class: 'fr-connect-group hubee-proconnect' },
+    h(
+      'form',
+      { method: 'post', action: '/portail/v1/proconnect/login' },
+      h(
+        'button',
+        { class: 'fr-connect', type: 'submit' },
+        h('span', { class: 'fr-connect__login' }, 'S’identifier avec'),
+        h('span', { class: 'fr-connect__brand' }, 'ProConnect'),
+      ),
+    ),
+    h(
+      'p',
+      {},
+      h(
+        'a',
+        {
+          href: 'https://www.proconnect.gouv.fr/',
+          target: '_blank',
+          rel: 'noopener',
+          title: 'Qu’est-ce que ProConnect ? - nouvelle fenêtre',
+        },
+        'Qu’est-ce que ProConnect ?',
+      ),
+    ),
+  );
+}
+
 export async function render(view, { query, navigate }) {
   const content = h('div', { class: 'fr-col-12 fr-col-md-8 fr-col-lg-6' });
   add(view, h('div', { class: 'fr-grid-row fr-grid-row--center' }, content));
+  // Without an answer (an older hub, a network failure), the password form alone.
+  const proconnect = await auth.proconnect().catch(() => null);
 
   function passwordStep() {
     const problems = h('div', {});
@@ -84,7 +123,10 @@ export async function render(view, { query, navigate }) {
       ),
       h('ul', { class: 'fr-btns-group' }, h('li', {}, submit)),
     );
-    fill(content, ...pageTitle('Connexion au Portail HubEE'), problems, signInForm);
+    const withProConnect = proconnect?.enabled
+      ? [h('h2', {}, 'Se connecter avec ProConnect'), proconnectButton(), h('p', { class: 'fr-hr-or' }, 'ou')]
+      : [];
+    fill(content, ...pageTitle('Connexion au Portail HubEE'), problems, ...withProConnect, signInForm);
   }
 
   function codeStep(challenge) {
