@@ -75,7 +75,7 @@ fn directory(url: Option<&str>) -> anyhow::Result<Arc<dyn crate::ports::Director
 ///
 /// # Errors
 /// When the HTTP client cannot be built.
-#[cfg(feature = "local")]
+#[cfg(any(feature = "local", feature = "aws"))]
 fn proconnect(
     settings: Option<crate::adapters::ProConnectSettings>,
 ) -> anyhow::Result<Option<Arc<crate::adapters::ProConnect>>> {
@@ -426,14 +426,24 @@ pub async fn lambda_sealing() -> anyhow::Result<AppState> {
     Ok(AppState { anchors: Arc::new(crate::adapters::aws::S3Anchors::from_sdk_config(&sdk, bucket)), ..state })
 }
 
-/// The state of the function that issues tokens (`auth`): SES for its e-mails, and the private
-/// token key read from Secrets Manager.
+/// The state of the function that issues tokens and signs people in (`auth`): SES for its
+/// e-mails, the private token key read from Secrets Manager, and ProConnect when the hub is
+/// registered with it (its client secret read from Secrets Manager too).
 ///
 /// # Errors
-/// As [`lambda`].
+/// As [`lambda`], and when ProConnect's settings are unusable or its secret unreadable.
 #[cfg(feature = "aws")]
 pub async fn lambda_issuing_tokens() -> anyhow::Result<AppState> {
-    lambda::<Withheld, SesMailer, SecretsManagerKey>().await
+    let mut state = lambda::<Withheld, SesMailer, SecretsManagerKey>().await?;
+    let config = crate::config::LambdaConfig::from_env()?;
+    if let Some(pc) = config.proconnect {
+        let sdk = crate::adapters::aws::sdk_config().await;
+        let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+        let secret = SecretsManagerKey::read_text(&secrets, &pc.client_secret_name).await?;
+        let settings = crate::adapters::ProConnectSettings::new(pc.issuer, pc.client_id, secret)?;
+        state.proconnect = proconnect(Some(settings))?;
+    }
+    Ok(state)
 }
 
 /// The state a Lambda function builds once per cold start, on DynamoDB, the object store `O`

@@ -256,6 +256,38 @@ pub struct LambdaConfig {
     /// (`https://recherche-entreprises.api.gouv.fr`). Used by the function serving the
     /// referential (`bootstrap::lambda_administering`); unset, it asks no directory.
     pub directory_url: Option<String>,
+    /// `HUBEE_PROCONNECT_ISSUER` and `HUBEE_PROCONNECT_CLIENT_ID`, with
+    /// `HUBEE_PROCONNECT_CLIENT_SECRET_NAME`, the Secrets Manager secret holding the client
+    /// secret (its name, never its value), read at cold start by the function signing people in
+    /// (`bootstrap::lambda_issuing_tokens`). Unset: no ProConnect.
+    pub proconnect: Option<LambdaProConnect>,
+}
+
+/// How a Lambda function finds ProConnect's settings (docs/PROCONNECT.md).
+#[derive(Clone, Debug)]
+pub struct LambdaProConnect {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret_name: String,
+}
+
+impl LambdaProConnect {
+    fn from_env() -> anyhow::Result<Option<Self>> {
+        let (issuer, id, secret) = (
+            var("HUBEE_PROCONNECT_ISSUER"),
+            var("HUBEE_PROCONNECT_CLIENT_ID"),
+            var("HUBEE_PROCONNECT_CLIENT_SECRET_NAME"),
+        );
+        match (issuer, id, secret) {
+            (None, None, None) => Ok(None),
+            (Some(issuer), Some(client_id), Some(client_secret_name)) => {
+                Ok(Some(Self { issuer, client_id, client_secret_name }))
+            }
+            _ => anyhow::bail!(
+                "HUBEE_PROCONNECT_ISSUER, HUBEE_PROCONNECT_CLIENT_ID and HUBEE_PROCONNECT_CLIENT_SECRET_NAME go together"
+            ),
+        }
+    }
 }
 
 impl LambdaConfig {
@@ -278,6 +310,7 @@ impl LambdaConfig {
             token_signing_secret: var("HUBEE_TOKEN_SIGNING_SECRET"),
             token_signing_kid: var("HUBEE_TOKEN_SIGNING_KID"),
             directory_url: var("HUBEE_DIRECTORY_URL"),
+            proconnect: LambdaProConnect::from_env()?,
         })
     }
 }

@@ -363,10 +363,20 @@ fn cloudfront_sends_the_local_hubs_content_security_policy_plus_the_objects_buck
     let policy = &template["Resources"]["WebHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
         ["ContentSecurityPolicy"]["ContentSecurityPolicy"];
     let directives = |policy: &str| -> BTreeSet<String> { policy.split(';').map(|d| d.trim().to_owned()).collect() };
-    let mut deployed = directives(text(policy));
+    let Value::Tagged(choice) = policy else { panic!("the policy depends on ProConnect: {policy:?}") };
+    let [condition, with_proconnect, without] = choice.value.as_sequence().unwrap().as_slice() else {
+        panic!("!If [condition, then, else]")
+    };
+    assert_eq!(condition.as_str(), Some("HasProConnect"));
     let connect = "connect-src 'self' https://${ObjectsBucket.RegionalDomainName}";
+    let mut deployed = directives(text(without));
     assert!(deployed.remove(connect), "{deployed:?}");
     assert_eq!(deployed, directives(hubee_local::CONTENT_SECURITY_POLICY));
+    // With ProConnect, the local hub's policy for its issuer: the sign-in form may lead there.
+    let Value::Tagged(sub) = with_proconnect else { panic!("!Sub [text, variables]") };
+    let mut deployed = directives(sub.value[0].as_str().unwrap());
+    assert!(deployed.remove(connect), "{deployed:?}");
+    assert_eq!(deployed, directives(&hubee_local::content_security_policy(Some("https://${ProConnectHost}"))));
 }
 
 #[test]
@@ -557,8 +567,14 @@ fn only_the_auth_function_reads_the_token_signing_key_and_no_environment_holds_o
             if actions(statement).iter().any(|a| a.starts_with("secretsmanager:")) {
                 assert_eq!(actions(statement), ["secretsmanager:GetSecretValue"]);
                 let resource = text(&statement["Resource"]);
-                assert!(resource.ends_with(":secret:hubee-${Stage}-token-signing-key-??????"), "{resource}");
-                readers.push(name.clone());
+                assert!(
+                    resource.ends_with(":secret:hubee-${Stage}-token-signing-key-??????")
+                        || resource.ends_with(":secret:hubee-${Stage}-proconnect-client-secret-??????"),
+                    "{resource}"
+                );
+                if !readers.contains(&name) {
+                    readers.push(name.clone());
+                }
             }
         }
     }

@@ -36,4 +36,21 @@ impl SecretsManagerKey {
         })?;
         SigningKey::from_stored(&stored).with_context(|| format!("the key in the secret {secret_id}"))
     }
+
+    /// The current text of `secret_id` (name or ARN): another credential a function reads at cold
+    /// start (ProConnect's client secret).
+    ///
+    /// # Errors
+    /// When the secret cannot be read or holds no text (the error names the secret, never its
+    /// value).
+    pub async fn read_text(client: &Client, secret_id: &str) -> anyhow::Result<String> {
+        let out = client
+            .get_secret_value()
+            .secret_id(secret_id)
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("reading the secret {secret_id}: {}", DisplayErrorContext(&e)))?;
+        let text = out.secret_string().with_context(|| format!("the secret {secret_id} holds no text"))?;
+        Ok(text.trim().to_owned())
+    }
 }
