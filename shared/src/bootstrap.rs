@@ -260,6 +260,9 @@ pub async fn local(
         _ => Arc::new(crate::adapters::embedded::FsAnchors::open(&dir.join("audit-anchors"))?),
     };
     state.proconnect = proconnect(config.proconnect.clone())?;
+    if !state.config.password_sign_in && state.proconnect.is_none() {
+        anyhow::bail!("HUBEE_PASSWORD_SIGN_IN=0 needs ProConnect (HUBEE_PROCONNECT_*): nobody could sign in");
+    }
     Ok((state, LocalAdapters { objects: fs, mail }))
 }
 
@@ -442,6 +445,9 @@ pub async fn lambda_issuing_tokens() -> anyhow::Result<AppState> {
         let secret = SecretsManagerKey::read_text(&secrets, &pc.client_secret_name).await?;
         let settings = crate::adapters::ProConnectSettings::new(pc.issuer, pc.client_id, secret)?;
         state.proconnect = proconnect(Some(settings))?;
+    }
+    if !state.config.password_sign_in && state.proconnect.is_none() {
+        anyhow::bail!("HUBEE_PASSWORD_SIGN_IN=0 needs ProConnect (ProConnectIssuer): nobody could sign in");
     }
     Ok(state)
 }

@@ -33,6 +33,33 @@ pub struct Config {
     /// before it notifies. `false`: the verdict is known when the upload answers (clamd,
     /// `AppState::scanner`), or nothing scans.
     pub verdicts_later: bool,
+    /// `HUBEE_PASSWORD_SIGN_IN` (`1` by default, `0` to turn it off): whether the portal signs
+    /// people in with a password and an e-mailed code; off, only ProConnect does
+    /// (docs/PROCONNECT.md), and the hub refuses to start without ProConnect.
+    pub password_sign_in: bool,
+    /// `HUBEE_SUPPORT_EMAIL`: where people who cannot sign in are told to write (the
+    /// ProConnect refusal page); unset, they are sent to their organisation's local administrator.
+    pub support_email: Option<String>,
+}
+
+/// `HUBEE_SUPPORT_EMAIL`, when it is an address.
+fn support_email(value: Option<String>) -> anyhow::Result<Option<String>> {
+    value
+        .map(|v| {
+            crate::domain::Email::parse(v.trim())
+                .map(|e| e.to_string())
+                .map_err(|e| anyhow::anyhow!("HUBEE_SUPPORT_EMAIL must be an e-mail address: {e}"))
+        })
+        .transpose()
+}
+
+/// `HUBEE_PASSWORD_SIGN_IN`: `1` (the default) or `0`.
+fn password_sign_in(value: Option<String>) -> anyhow::Result<bool> {
+    match value.as_deref().map(str::trim) {
+        None | Some("1" | "true" | "yes") => Ok(true),
+        Some("0" | "false" | "no") => Ok(false),
+        Some(other) => anyhow::bail!("HUBEE_PASSWORD_SIGN_IN must be 1 or 0, not {other:?}"),
+    }
 }
 
 /// The header carrying CloudFront's proof of origin to the API (docs/DEPLOY.md).
@@ -168,6 +195,10 @@ pub struct LocalConfig {
     /// ProConnect as the hub is registered with it (docs/PROCONNECT.md). Unset: no ProConnect
     /// button, password and code only.
     pub proconnect: Option<crate::adapters::ProConnectSettings>,
+    /// `HUBEE_PASSWORD_SIGN_IN`: see [`Config::password_sign_in`].
+    pub password_sign_in: bool,
+    /// `HUBEE_SUPPORT_EMAIL`: see [`Config::support_email`].
+    pub support_email: Option<String>,
 }
 
 /// `HUBEE_PROCONNECT_*`: all three, or none.
@@ -304,6 +335,8 @@ impl LambdaConfig {
                 client_cache: client_cache(var("HUBEE_CLIENT_CACHE_SECONDS"))?,
                 origin_secrets: origin_secrets(var("HUBEE_ORIGIN_VERIFY"), var("HUBEE_ORIGIN_VERIFY_PREVIOUS"))?,
                 verdicts_later: verdicts_later(var("HUBEE_ANTIVIRUS"))?,
+                password_sign_in: password_sign_in(var("HUBEE_PASSWORD_SIGN_IN"))?,
+                support_email: support_email(var("HUBEE_SUPPORT_EMAIL"))?,
             },
             token_public_keys: var("HUBEE_TOKEN_PUBLIC_KEYS")
                 .context("HUBEE_TOKEN_PUBLIC_KEYS must be set (the JWK set tokens are verified with)")?,
@@ -341,6 +374,8 @@ impl LocalConfig {
             directory_url: var("HUBEE_DIRECTORY_URL"),
             clamd_addr: var("HUBEE_CLAMD_ADDR"),
             proconnect: proconnect_settings()?,
+            password_sign_in: password_sign_in(var("HUBEE_PASSWORD_SIGN_IN"))?,
+            support_email: support_email(var("HUBEE_SUPPORT_EMAIL"))?,
             backend: match var("HUBEE_BACKEND").as_deref() {
                 None | Some("embedded") => Backend::Embedded,
                 Some("aws") => Backend::Aws(AwsResources::from_env(Some("hubee"), Some("hubee-local"))?),
@@ -371,6 +406,8 @@ impl LocalConfig {
             // No CDN in front: the hub is reached directly.
             origin_secrets: Vec::new(),
             verdicts_later: false,
+            password_sign_in: self.password_sign_in,
+            support_email: self.support_email.clone(),
         }
     }
 }

@@ -67,6 +67,8 @@ pub struct ProcedureSeed {
     pub messages: Option<bool>,
     #[serde(default)]
     pub closed: Option<bool>,
+    #[serde(default)]
+    pub sensitive: Option<bool>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -280,6 +282,7 @@ impl Provisioning {
                 awaiting_complements: p.awaiting_complements.unwrap_or(base.awaiting_complements),
                 messages: p.messages.unwrap_or(base.messages),
                 closed: p.closed.unwrap_or(base.closed),
+                sensitive: p.sensitive.unwrap_or(base.sensitive),
             };
             count(store.save_procedure(&procedure).await?);
         }

@@ -125,6 +125,8 @@ pub struct TestHub {
     /// The clamd the hub scans binaries with (`HUBEE_CLAMD_ADDR`): the test command's, when it
     /// exported one, or the one a test names ([`TestHub::spawn_with_clamd`]).
     clamd_addr: Option<String>,
+    /// `HUBEE_PASSWORD_SIGN_IN`: on, but where a test turns it off ([`TestHub::restart_without_passwords`]).
+    password_sign_in: bool,
 }
 
 /// The backend the suites run on: embedded unless `HUBEE_BACKEND=aws`; on AWS, a table and a
@@ -205,6 +207,7 @@ impl TestHub {
             backend: test_backend(),
             inline_limit,
             clamd_addr,
+            password_sign_in: true,
         };
         t.start().await;
         t
@@ -230,6 +233,8 @@ impl TestHub {
             directory_url: Some(self.directory.url()),
             clamd_addr: self.clamd_addr.clone(),
             proconnect: proconnect_stand_in(),
+            password_sign_in: self.password_sign_in,
+            support_email: Some("support@hubee.example".into()),
         }
     }
 
@@ -262,6 +267,13 @@ impl TestHub {
     /// at `addr` (none: nothing scanned).
     pub async fn restart_with_clamd(&mut self, addr: Option<&str>) {
         self.clamd_addr = addr.map(str::to_owned);
+        self.restart().await;
+    }
+
+    /// Stops the hub and starts it again on the same data directory with password sign-in
+    /// turned off (`HUBEE_PASSWORD_SIGN_IN=0`): only ProConnect signs people in.
+    pub async fn restart_without_passwords(&mut self) {
+        self.password_sign_in = false;
         self.restart().await;
     }
 

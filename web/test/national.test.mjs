@@ -94,6 +94,8 @@ test("a procedure's rules read in a few French words", () => {
     'Messages : non',
     'Statuts : contrôle strict',
   ]);
+  const sensitive = rulesSummary({ messages: true, statusPolicy: 'compatible', sensitive: true });
+  assert.ok(sensitive.includes('Sensible : double authentification'), 'a sensitive procedure says so');
 });
 
 test('the journal shows only the fields an action changed, in words', () => {

@@ -14,7 +14,7 @@ use axum::{
 };
 use hubee_shared::{
     domain::Refusal,
-    http::{ApiError, SameOrigin, session_cookie},
+    http::{ApiError, SameOrigin, cookie_value, session_cookie},
     services::proconnect::{self, Callback, CallbackError, CallbackParams, LoginStart},
     state::AppState,
 };
@@ -32,9 +32,17 @@ const REFUSAL_PAGE: &str = "/connexion/proconnect";
 /// Where a signed-in person lands.
 const HOME: &str = "/";
 
-/// `GET /portail/v1/proconnect`: whether the sign-in page shows the ProConnect button.
+/// `GET /portail/v1/proconnect`: whether the sign-in page shows the ProConnect button
+/// (`enabled`) and the password form (`password`), and the support address the refusal page
+/// gives (`support`, or null).
 pub async fn status(State(state): State<AppState>) -> Response {
-    Json(json!({ "enabled": state.proconnect.is_some() })).into_response()
+    let config = &state.config;
+    let answer = json!({
+        "enabled": state.proconnect.is_some(),
+        "password": config.password_sign_in,
+        "support": config.support_email,
+    });
+    Json(answer).into_response()
 }
 
 /// `POST /portail/v1/proconnect/login`: the sign-in page's button (a form). No session, no
@@ -68,8 +76,8 @@ pub async fn callback(
         state: query.get("state").cloned(),
         error: query.get("error").cloned(),
     };
-    let browser = cookie(&headers, LOGIN_COOKIE);
-    let mut response = match proconnect::callback(&state, params, browser.as_deref()).await {
+    let browser = cookie_value(&headers, LOGIN_COOKIE);
+    let mut response = match proconnect::callback(&state, params, browser).await {
         Ok(Callback::SignedIn(session)) => match HeaderValue::from_str(&session_cookie(&session.cookie_value)) {
             Ok(cookie) => {
                 let mut response = see_other(HOME);
@@ -157,18 +165,6 @@ fn fragment(fields: &[(&str, String)]) -> String {
             .collect::<String>()
     };
     fields.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect::<Vec<_>>().join("&")
-}
-
-/// A cookie's value, from every `Cookie` header.
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.trim().to_owned())
 }
 
 #[cfg(test)]

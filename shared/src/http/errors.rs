@@ -93,6 +93,9 @@ impl From<PortalAuthError> for ApiError {
                 ApiError::new(StatusCode::UNAUTHORIZED, portal_auth::NOT_SIGNED_IN)
             }
             PortalAuthError::Csrf => ApiError::new(StatusCode::FORBIDDEN, portal_auth::CSRF_REFUSED),
+            PortalAuthError::PasswordSignInOff => {
+                ApiError::new(StatusCode::FORBIDDEN, portal_auth::PASSWORD_SIGN_IN_OFF)
+            }
             PortalAuthError::AccountNotFound => ApiError::not_found("Account is not found"),
             PortalAuthError::Mail(_) | PortalAuthError::Busy => ApiError::unavailable(),
             PortalAuthError::Store(e) => ApiError::internal(e),

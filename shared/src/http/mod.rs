@@ -26,7 +26,7 @@ pub use method_override::{MethodOverride, PATCH_OVERRIDE_PATHS, SentMethod, post
 pub use query::QueryParams;
 pub use routes::route_table;
 pub use session::{
-    CSRF_HEADER, PortalUser, SESSION_COOKIE, SessionRejection, clear_session_cookie, session_cookie,
+    CSRF_HEADER, PortalUser, SESSION_COOKIE, SessionRejection, clear_session_cookie, cookie_value, session_cookie,
     session_cookie_value,
 };
 

@@ -45,13 +45,18 @@ pub fn clear_session_cookie() -> HeaderValue {
 
 /// The session cookie's value, from every `Cookie` header (HTTP/2 may send several).
 pub fn session_cookie_value(headers: &HeaderMap) -> Option<&str> {
+    cookie_value(headers, SESSION_COOKIE)
+}
+
+/// A cookie's value, from every `Cookie` header.
+pub fn cookie_value<'h>(headers: &'h HeaderMap, cookie: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(name, _)| *name == cookie)
         .map(|(_, value)| value.trim().trim_matches('"'))
 }
 

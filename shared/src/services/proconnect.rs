@@ -232,7 +232,7 @@ async fn decide(
         return refuse(state, &identity, home, refusal, &id_token).await;
     }
     let second_factor = identity.second_factor();
-    if account.needs_second_factor() && !second_factor {
+    if !second_factor && second_factor_needed(state, &account).await? {
         if !step_up {
             let record = AuditRecord::new(
                 AuditActor::account(account.email.as_str(), home.clone()),
@@ -249,6 +249,37 @@ async fn decide(
         return refuse(state, &identity, home, Refusal::SecondFactorMissing, &id_token).await;
     }
     open_session(state, account, version, &identity, id_token, second_factor).await
+}
+
+/// Whether ProConnect must have used a second factor for `account` to sign in: an
+/// administrator, or an account habilitated on a sensitive procedure (at home, or in an
+/// organisation it serves) — one batch read of those procedures.
+///
+/// # Errors
+/// When the store fails.
+pub async fn second_factor_needed(state: &AppState, account: &Account) -> Result<bool, StoreError> {
+    if account.needs_second_factor() {
+        return Ok(true);
+    }
+    let mut codes: Vec<&crate::domain::ProcessCode> = Vec::new();
+    let served = account.delegations.iter().filter(|d| d.is_accepted()).flat_map(|d| d.habilitations.iter());
+    for code in account.habilitations.iter().chain(served) {
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
+    if codes.is_empty() {
+        return Ok(false);
+    }
+    let mut reads = crate::store::Reads::new();
+    let slots: Vec<_> = codes.iter().map(|code| reads.procedure(code)).collect();
+    let read = state.store.read_all(reads).await?;
+    for slot in slots {
+        if read.get(slot)?.is_some_and(|p| p.sensitive) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// The account of this identity: by the `sub` linked before, else by its address (to be

@@ -49,6 +49,8 @@ pub fn state(dir: &Path) -> AppState {
             client_cache: std::time::Duration::ZERO,
             origin_secrets: Vec::new(),
             verdicts_later: false,
+            password_sign_in: true,
+            support_email: None,
         },
     );
     state.anchors = Arc::new(FsAnchors::open(&dir.join("audit-anchors")).unwrap());

@@ -116,6 +116,8 @@ async fn main() {
         directory_url: None,
         clamd_addr: None,
         proconnect: None,
+        password_sign_in: true,
+        support_email: None,
     };
 
     // The referential: 1,000 mairies subscribed to CERTDC, the big one to EtatCivil too.

@@ -39,6 +39,8 @@ async fn main() {
         directory_url: None,
         clamd_addr: None,
         proconnect: None,
+        password_sign_in: true,
+        support_email: None,
     };
     let (state, _) =
         bootstrap::local(&config, &config.common(config.addr), Arc::new(SystemClock), std::convert::identity)

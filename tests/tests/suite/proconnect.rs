@@ -185,7 +185,11 @@ async fn an_enrolled_agent_signs_in_then_out_of_the_hub_and_of_proconnect() {
     let _in_turn = PROVIDER.lock().await;
     let t = TestHub::spawn().await;
     let (status, body) = answer(t.portal(Method::GET, "/proconnect").send().await.unwrap()).await;
-    assert_eq!((status, &body), (200, &json!({"enabled": true})), "the button is shown");
+    assert_eq!(
+        (status, &body),
+        (200, &json!({"enabled": true, "password": true, "support": "support@hubee.example"})),
+        "the button is shown"
+    );
     enrol(&t, "camille.martin@mairie-a.test", ActorType::Agent, MAIRIE_A).await;
 
     let mut browser = Browser::new();
@@ -422,4 +426,51 @@ async fn a_sub_presenting_another_address_is_refused() {
     assert_eq!(page["adresse-liee"], "dominique.petit@mairie-a.test");
     let other = t.hub().state.store.account("dominique.petit-renard@mairie-a.test").await.unwrap().unwrap();
     assert!(other.proconnect_sub.is_none(), "the other account is not taken over");
+}
+
+#[tokio::test]
+async fn an_agent_habilitated_on_a_sensitive_procedure_needs_a_second_factor_too() {
+    let Some(_) = stand_in() else { return };
+    let _in_turn = PROVIDER.lock().await;
+    let t = TestHub::spawn().await;
+    enrol(&t, "camille.martin@mairie-a.test", ActorType::Agent, MAIRIE_A).await;
+    let store = &t.hub().state.store;
+    let mut agent = store.account("camille.martin@mairie-a.test").await.unwrap().unwrap();
+    agent.habilitations = vec![hubee_shared::domain::ProcessCode::parse("CERTDC").unwrap()];
+    store.save_account(&agent).await.unwrap();
+
+    // CERTDC is not sensitive: no second factor asked.
+    let session = sign_in(&t, &mut Browser::new(), &[("agent", "")]).await.session.expect("a session");
+    assert_eq!(me(&t, &session).await.0, 200);
+
+    // The national administrator marks it sensitive: the agent's session ends at its next
+    // request, and signing in again asks ProConnect for the second factor.
+    let national = t.sign_in(NATIONAL_ADMIN, NATIONAL_ADMIN_PASSWORD).await;
+    let r = t.portal_as(&national, Method::PATCH, "/national/procedures/CERTDC").json(&json!({"sensitive": true}));
+    let (status, procedure) = answer(r.send().await.unwrap()).await;
+    assert_eq!((status, procedure["sensitive"].as_bool()), (200, Some(true)), "{procedure}");
+    assert_eq!(me(&t, &session).await.0, 401, "re-checked on every request");
+    let landing = sign_in(&t, &mut Browser::new(), &[("agent", ""), ("agent", "1")]).await;
+    assert_eq!(landing.location, "/", "stepped up, then granted: {landing:?}");
+}
+
+#[tokio::test]
+async fn with_password_sign_in_turned_off_only_proconnect_signs_in() {
+    let Some(_) = stand_in() else { return };
+    let _in_turn = PROVIDER.lock().await;
+    let mut t = TestHub::spawn().await;
+    enrol(&t, "camille.martin@mairie-a.test", ActorType::Agent, MAIRIE_A).await;
+    t.restart_without_passwords().await;
+
+    let (status, body) = answer(t.portal(Method::GET, "/proconnect").send().await.unwrap()).await;
+    assert_eq!(
+        (status, &body),
+        (200, &json!({"enabled": true, "password": false, "support": "support@hubee.example"})),
+        "the password form is hidden"
+    );
+    let (status, body) = t.portal_password("agent@mairie-a.example", "Agent-Test-2026!").await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["errors"][0]["message"], "Password sign-in is turned off on this hub: sign in with ProConnect");
+    let landing = sign_in(&t, &mut Browser::new(), &[("agent", "")]).await;
+    assert_eq!(landing.location, "/", "{landing:?}");
 }

@@ -306,6 +306,7 @@ export function rulesSummary(p) {
     `Dépôts des services : ${p.instructingDeposits ? 'oui' : 'non'}`,
     `Demande de compléments : ${p.awaitingComplements ? 'oui' : 'non'}`,
     `Messages : ${p.messages ? 'oui' : 'non'}`,
+    ...(p.sensitive ? ['Sensible : double authentification'] : []),
     `Statuts : ${p.statusPolicy === 'strict' ? 'contrôle strict' : 'contrôle souple'}`,
   ];
 }
@@ -334,6 +335,7 @@ export const FIELD_LABELS = {
   instructingAllowedMimeTypes: 'Formats acceptés (dépôts des services)',
   awaitingComplements: 'Demande de compléments',
   messages: 'Messages',
+  sensitive: 'Démarche sensible',
   closed: 'Fermée',
   retention: 'Conservation',
   clientId: 'Identifiant client',

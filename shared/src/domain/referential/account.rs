@@ -380,8 +380,9 @@ impl Account {
         }
     }
 
-    /// Whether ProConnect must have used a second factor for it to sign in: administrators,
-    /// local and national (docs/PROCONNECT.md).
+    /// Whether ProConnect must have used a second factor for it to sign in by its type alone:
+    /// administrators, local and national (its habilitations may need one too:
+    /// `services::proconnect::second_factor_needed`, docs/PROCONNECT.md).
     pub fn needs_second_factor(&self) -> bool {
         matches!(self.actor_type, ActorType::LocalAdmin | ActorType::NationalAdmin)
     }

@@ -175,6 +175,10 @@ pub struct Procedure {
     /// Closed to new folders (what it holds stays readable and keeps moving).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub closed: bool,
+    /// Sensitive (child protection, SNATED): the agents habilitated on it sign in with a
+    /// second factor when they come through ProConnect (docs/PROCONNECT.md).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
     /// When binaries are purged, cases archived and folders deleted (defaults when unset).
     #[serde(default, skip_serializing_if = "super::Retention::is_default")]
     pub retention: super::Retention,
@@ -207,6 +211,7 @@ impl Procedure {
             awaiting_complements: true,
             messages: true,
             closed: false,
+            sensitive: false,
             retention: super::Retention::default(),
         }
     }

@@ -161,10 +161,11 @@ pub struct ProcedureFields {
     pub awaiting_complements: Option<bool>,
     pub messages: Option<bool>,
     pub closed: Option<bool>,
+    pub sensitive: Option<bool>,
     pub retention: Option<Retention>,
 }
 
-const PROCEDURE_FIELDS: [&str; 15] = [
+const PROCEDURE_FIELDS: [&str; 16] = [
     "code",
     "title",
     "description",
@@ -179,6 +180,7 @@ const PROCEDURE_FIELDS: [&str; 15] = [
     "awaitingComplements",
     "messages",
     "closed",
+    "sensitive",
     "retention",
 ];
 
@@ -210,6 +212,7 @@ impl ProcedureFields {
         let awaiting_complements = c.boolean(o, "", "awaitingComplements", false);
         let messages = c.boolean(o, "", "messages", false);
         let closed = c.boolean(o, "", "closed", false);
+        let sensitive = c.boolean(o, "", "sensitive", false);
         let retention = match o.get("retention") {
             None | Some(Value::Null) => None,
             Some(v) => match serde_json::from_value::<Retention>(v.clone()) {
@@ -244,6 +247,7 @@ impl ProcedureFields {
             awaiting_complements,
             messages,
             closed,
+            sensitive,
             retention,
         };
         finish(c, Some(fields))
@@ -269,6 +273,7 @@ impl ProcedureFields {
             awaiting_complements,
             messages,
             closed,
+            sensitive,
             retention
         );
         p

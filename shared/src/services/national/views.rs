@@ -115,6 +115,7 @@ pub struct ProcedureView {
     pub awaiting_complements: bool,
     pub messages: bool,
     pub closed: bool,
+    pub sensitive: bool,
     pub retention: Retention,
 }
 
@@ -136,6 +137,7 @@ impl ProcedureView {
             awaiting_complements: p.awaiting_complements,
             messages: p.messages,
             closed: p.closed,
+            sensitive: p.sensitive,
             retention: p.retention.clone(),
         }
     }

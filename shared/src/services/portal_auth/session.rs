@@ -61,9 +61,11 @@ pub async fn authenticate(
         end_session(state, &session_id, "password changed").await;
         return Err(PortalAuthError::SessionEnded);
     }
-    // Roles change mid-session: one that now needs a second factor ProConnect did not use
-    // ends the session (signing in again asks ProConnect for it).
-    if session.proconnect.as_ref().is_some_and(|pc| !pc.second_factor) && account.needs_second_factor() {
+    // Roles and habilitations change mid-session: one that now needs a second factor
+    // ProConnect did not use ends the session (signing in again asks ProConnect for it).
+    if session.proconnect.as_ref().is_some_and(|pc| !pc.second_factor)
+        && crate::services::proconnect::second_factor_needed(state, &account).await?
+    {
         end_session(state, &session_id, "second factor now needed").await;
         return Err(PortalAuthError::SessionEnded);
     }

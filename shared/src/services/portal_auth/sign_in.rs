@@ -77,8 +77,12 @@ pub struct ChallengeSent {
 /// argon2 verification, against a dummy hash when there is no account or no password).
 ///
 /// # Errors
-/// `InvalidCredentials`, `Mail` when the code cannot be sent.
+/// `InvalidCredentials`, `Mail` when the code cannot be sent, `PasswordSignInOff` when only
+/// ProConnect signs people in.
 pub async fn sign_in(state: &AppState, command: SignIn) -> Result<ChallengeSent, PortalAuthError> {
+    if !state.config.password_sign_in {
+        return Err(PortalAuthError::PasswordSignInOff);
+    }
     let SignIn { email, password } = command;
     let (account, failures) = state.store.account_for_sign_in(email.as_str()).await?;
     let now = state.clock.now();

@@ -111,6 +111,8 @@ impl Hub {
             directory_url: None,
             clamd_addr: None,
             proconnect: None,
+            password_sign_in: true,
+            support_email: None,
         };
         let mut config = local.common(addr);
         // As a Lambda function: binaries above the inline limit (and every zip) go through S3

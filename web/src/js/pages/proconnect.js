@@ -3,6 +3,7 @@
 // ProConnect gave, and ProConnect's sign-out address in the fragment (`#raison=…`), which no
 // server or log sees; the page reads it once, then removes it from the address bar.
 
+import { auth } from '../api.js';
 import { add, h } from '../dom.js';
 import { alert } from '../ui/feedback.js';
 import { pageTitle } from '../ui/layout.js';
@@ -60,6 +61,8 @@ export async function render(view) {
   const fields = fieldsOf(window.location.hash);
   // Read once: the address (a personal datum) and the ID token do not stay in the address bar.
   window.history.replaceState(window.history.state, '', window.location.pathname);
+  // The hub's support address (HUBEE_SUPPORT_EMAIL), when it has one.
+  const support = (await auth.proconnect().catch(() => null))?.support;
   const [title, text] = REASONS[fields.get('raison')] ?? REASONS.technique;
   const details = [
     fields.get('adresse') && ['Adresse utilisée', fields.get('adresse')],
@@ -86,12 +89,21 @@ export async function render(view) {
             { class: 'hubee-details' },
             details.flatMap(([label, value]) => [h('dt', {}, label), h('dd', {}, value)]),
           ),
-        h(
-          'p',
-          {},
-          "Besoin d'aide ? Contactez l'administrateur local de votre organisation, qui gère les comptes du Portail " +
-            'HubEE.',
-        ),
+        support
+          ? h(
+              'p',
+              {},
+              "Besoin d'aide ? L'administrateur local de votre organisation gère les comptes du Portail HubEE ; " +
+                'le support de HubEE répond à ',
+              h('a', { href: `mailto:${support}` }, support),
+              '.',
+            )
+          : h(
+              'p',
+              {},
+              "Besoin d'aide ? Contactez l'administrateur local de votre organisation, qui gère les comptes du " +
+                'Portail HubEE.',
+            ),
         h(
           'ul',
           { class: 'fr-btns-group fr-btns-group--inline-md' },

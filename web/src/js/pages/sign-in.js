@@ -123,6 +123,16 @@ export async function render(view, { query, navigate }) {
       ),
       h('ul', { class: 'fr-btns-group' }, h('li', {}, submit)),
     );
+    if (proconnect?.enabled && proconnect.password === false) {
+      // Only ProConnect signs people in on this hub.
+      fill(
+        content,
+        ...pageTitle('Connexion au Portail HubEE'),
+        h('h2', {}, 'Se connecter avec ProConnect'),
+        proconnectButton(),
+      );
+      return;
+    }
     const withProConnect = proconnect?.enabled
       ? [h('h2', {}, 'Se connecter avec ProConnect'), proconnectButton(), h('p', { class: 'fr-hr-or' }, 'ou')]
       : [];

@@ -31,6 +31,12 @@ const RULES = [
     hint: 'Statut « En attente de compléments » (ADD_AWAITING)',
   },
   { value: 'messages', label: "L'opérateur et les services peuvent échanger des messages", hint: 'SENDING_MESSAGE' },
+  {
+    value: 'sensitive',
+    label: 'Démarche sensible : les agents habilités se connectent avec une double authentification',
+    hint: 'Par exemple la protection de l’enfance (SNATED), quand ils passent par ProConnect',
+    off: true,
+  },
 ];
 
 const RETENTION_DAYS = [
@@ -116,8 +122,8 @@ export function procedureFields({ procedure = null, operatorList = [], withCode 
     rules: checkboxGroup({
       legend: 'Ce que la démarche permet',
       name: 'rules',
-      values: RULES.map((r) => r.value).filter((name) => (p ? p[name] : true)),
-      options: RULES,
+      values: RULES.filter((r) => (p ? p[r.value] : !r.off)).map((r) => r.value),
+      options: RULES.map(({ off, ...option }) => option),
     }),
     maxAttachmentSize: textField({
       label: "Taille maximale d'une pièce jointe de l'opérateur, en Mo",
@@ -242,6 +248,7 @@ export function procedureFields({ procedure = null, operatorList = [], withCode 
       instructingDeposits: rule('instructingDeposits'),
       awaitingComplements: rule('awaitingComplements'),
       messages: rule('messages'),
+      sensitive: rule('sensitive'),
     };
     if (fields.description.value) b.description = fields.description.value;
     if (fields.legalFramework.value) b.legalFramework = fields.legalFramework.value;

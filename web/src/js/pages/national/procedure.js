@@ -117,6 +117,7 @@ export async function render(view, { params, setTitle, isCurrent }) {
           ['Dépôts des services instructeurs', yesNo(p.instructingDeposits)],
           ['Demande de compléments', yesNo(p.awaitingComplements)],
           ['Messages', yesNo(p.messages)],
+          ['Démarche sensible (double authentification)', yesNo(p.sensitive)],
           ["Taille maximale (pièces de l'opérateur)", size(p.maxAttachmentSize)],
           ["Formats acceptés (pièces de l'opérateur)", formats(p.allowedMimeTypes)],
           ['Taille maximale (dépôts des services)', size(p.instructingMaxAttachmentSize)],
