@@ -12,6 +12,15 @@ use reqwest::{Method, Response, StatusCode};
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
                    object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
+/// The policy of a hub under test: [`CSP`], its sign-in form also allowed to lead to the
+/// ProConnect stand-in when the test command started one.
+fn csp() -> String {
+    match proconnect_stand_in() {
+        Some(pc) => CSP.replace("form-action 'self'", &format!("form-action 'self' {}", pc.origin())),
+        None => CSP.to_owned(),
+    }
+}
+
 fn header<'a>(r: &'a Response, name: &str) -> &'a str {
     r.headers().get(name).map(|v| v.to_str().unwrap()).unwrap_or_default()
 }
@@ -22,7 +31,7 @@ fn built_index() -> Option<String> {
 }
 
 fn assert_secured(r: &Response, what: &str) {
-    assert_eq!(header(r, "content-security-policy"), CSP, "{what}");
+    assert_eq!(header(r, "content-security-policy"), csp(), "{what}");
     assert_eq!(header(r, "x-content-type-options"), "nosniff", "{what}");
     assert_eq!(header(r, "x-frame-options"), "DENY", "{what}");
     assert_eq!(header(r, "referrer-policy"), "no-referrer", "{what}");

@@ -19,15 +19,9 @@ impl SecretsManagerKey {
     /// When the secret cannot be read, or does not hold a usable key (the error names the
     /// secret, never its value).
     pub async fn read(client: &Client, secret_id: &str) -> anyhow::Result<SigningKey> {
-        let out = client
-            .get_secret_value()
-            .secret_id(secret_id)
-            .send()
-            .await
-            .map_err(|e| anyhow::anyhow!("reading the secret {secret_id}: {}", DisplayErrorContext(&e)))?;
-        let text = out.secret_string().with_context(|| format!("the secret {secret_id} holds no text"))?;
+        let text = Self::read_text(client, secret_id).await?;
         // serde_json's message could quote the value: only say where it failed.
-        let stored: StoredSigningKey = serde_json::from_str(text).map_err(|e| {
+        let stored: StoredSigningKey = serde_json::from_str(&text).map_err(|e| {
             anyhow::anyhow!(
                 "the secret {secret_id} is not {{\"kid\": …, \"private_key\": …}} (line {}, column {})",
                 e.line(),
