@@ -25,7 +25,7 @@ const MESSAGES = [
   'File is not found',
   'File is not found: the binary of attachment 0b0a3c1e-5d2f-4b8e-9a61-2f3c4d5e6f70 was rejected by the antivirus (CORRUPTED) and is never served',
   'The antivirus is unavailable: the binary was not stored, please retry later',
-  'Password sign-in is turned off on this hub: sign in with ProConnect',
+  'Password sign-in is turned off: sign in with ProConnect',
   'The antivirus is still scanning the binary of attachment 0b0a3c1e-5d2f-4b8e-9a61-2f3c4d5e6f70: retry in a few seconds',
   'Binary meta-data is not found',
   'Subscription is not found',

@@ -470,7 +470,34 @@ async fn with_password_sign_in_turned_off_only_proconnect_signs_in() {
     );
     let (status, body) = t.portal_password("agent@mairie-a.example", "Agent-Test-2026!").await;
     assert_eq!(status, 403, "{body}");
-    assert_eq!(body["errors"][0]["message"], "Password sign-in is turned off on this hub: sign in with ProConnect");
+    assert_eq!(body["errors"][0]["message"], "Password sign-in is turned off: sign in with ProConnect");
+    let landing = sign_in(&t, &mut Browser::new(), &[("agent", "")]).await;
+    assert_eq!(landing.location, "/", "{landing:?}");
+}
+
+#[tokio::test]
+async fn an_organisation_reserved_to_proconnect_refuses_the_password_of_whoever_knows_it() {
+    let Some(_) = stand_in() else { return };
+    let _in_turn = PROVIDER.lock().await;
+    let t = TestHub::spawn().await;
+    enrol(&t, "camille.martin@mairie-a.test", ActorType::Agent, MAIRIE_A).await;
+    let national = t.sign_in(NATIONAL_ADMIN, NATIONAL_ADMIN_PASSWORD).await;
+    let path = format!("/national/organisations/{}/{}", MAIRIE_A.0, MAIRIE_A.1);
+    let r = t.portal_as(&national, Method::PATCH, &path).json(&json!({"proconnectOnly": true}));
+    let (status, org) = answer(r.send().await.unwrap()).await;
+    assert_eq!((status, org["proconnectOnly"].as_bool()), (200, Some(true)), "{org}");
+
+    // The right password of one of its agents: refused, and said; a wrong one: as ever.
+    let (status, body) = t.portal_password("agent@mairie-a.example", "Agent-Test-2026!").await;
+    assert_eq!(
+        (status, first_error(&body).1.as_str()),
+        (403, "Password sign-in is turned off: sign in with ProConnect")
+    );
+    let (status, _) = t.portal_password("agent@mairie-a.example", "Not-The-Password-1!").await;
+    assert_eq!(status, 401, "nobody learns more without the password");
+    // Another organisation's people still sign in with theirs; this one's with ProConnect.
+    let (status, _) = t.portal_password("agent@mairie-b.example", "AgentB-Test-2026!").await;
+    assert_eq!(status, 200);
     let landing = sign_in(&t, &mut Browser::new(), &[("agent", "")]).await;
     assert_eq!(landing.location, "/", "{landing:?}");
 }

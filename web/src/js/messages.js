@@ -102,8 +102,8 @@ const EXACT = {
     'Ce compte est déjà activé : pour changer de mot de passe, la personne utilise « Mot de passe oublié ? » sur la page de connexion.',
   'Only an e-mail that failed is sent again': "Cet e-mail n'est plus en échec : il a déjà été renvoyé.",
   'Delivery is not found': "Cet e-mail n'existe pas.",
-  'Password sign-in is turned off on this hub: sign in with ProConnect':
-    'La connexion par mot de passe est désactivée sur ce portail : connectez-vous avec ProConnect.',
+  'Password sign-in is turned off: sign in with ProConnect':
+    'La connexion par mot de passe est désactivée pour votre compte : connectez-vous avec ProConnect.',
   'The antivirus is unavailable: the binary was not stored, please retry later':
     "L'antivirus est momentanément indisponible : le fichier n'a pas été enregistré, réessayez plus tard.",
   'an address or a name is required': "Saisissez une adresse électronique ou le début d'un nom de famille.",

@@ -323,6 +323,7 @@ export const FIELD_LABELS = {
   contacts: 'Contacts',
   closedAt: 'Fermée le',
   toComplete: 'À compléter',
+  proconnectOnly: 'ProConnect uniquement',
   title: 'Intitulé',
   description: 'Description',
   legalFramework: 'Cadre juridique',

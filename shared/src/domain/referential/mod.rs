@@ -72,6 +72,10 @@ pub struct Organisation {
     /// not know): listed for the national administrator to complete.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub to_complete: bool,
+    /// Its people sign in with ProConnect only: no password and e-mailed code
+    /// (docs/PROCONNECT.md), set from the national pages.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub proconnect_only: bool,
 }
 
 /// Someone to reach at an organisation.
@@ -96,6 +100,7 @@ impl Organisation {
             contacts: Vec::new(),
             closed_at: None,
             to_complete: false,
+            proconnect_only: false,
         }
     }
 

@@ -102,6 +102,8 @@ pub struct OrganisationChanges {
     pub closed: Option<bool>,
     /// Clears "à compléter" once the national team checked the organisation.
     pub completed: bool,
+    /// `true`: its people sign in with ProConnect only; `false`: with a password too.
+    pub proconnect_only: Option<bool>,
 }
 
 impl OrganisationChanges {
@@ -109,7 +111,7 @@ impl OrganisationChanges {
     /// `Invalid`, every problem listed.
     pub fn parse(line: &str, body: &Value) -> Result<Self, ExchangeError> {
         let mut c = Checker::new(line);
-        let Some(o) = root(&mut c, body, &["name", "contacts", "closed"]) else {
+        let Some(o) = root(&mut c, body, &["name", "contacts", "closed", "proconnectOnly"]) else {
             return Err(ExchangeError::Invalid(c.problems));
         };
         let name = c.string(o, "", "name", false, MAX_TEXT);
@@ -118,8 +120,9 @@ impl OrganisationChanges {
         }
         let contacts = if o.contains_key("contacts") { contacts(&mut c, o) } else { None };
         let closed = c.boolean(o, "", "closed", false);
+        let proconnect_only = c.boolean(o, "", "proconnectOnly", false);
         let completed = name.is_some();
-        finish(c, Some(Self { name, contacts, closed, completed }))
+        finish(c, Some(Self { name, contacts, closed, completed, proconnect_only }))
     }
 
     /// The organisation after the changes, at `now`.
@@ -138,6 +141,9 @@ impl OrganisationChanges {
         }
         if self.completed {
             org.to_complete = false;
+        }
+        if let Some(only) = self.proconnect_only {
+            org.proconnect_only = only;
         }
         org
     }

@@ -31,6 +31,7 @@ pub struct OrganisationView {
     #[serde(with = "contract_time::option")]
     pub closed_at: Option<DateTime<Utc>>,
     pub to_complete: bool,
+    pub proconnect_only: bool,
 }
 
 impl OrganisationView {
@@ -44,6 +45,7 @@ impl OrganisationView {
             contacts: o.contacts.clone(),
             closed_at: o.closed_at,
             to_complete: o.to_complete,
+            proconnect_only: o.proconnect_only,
         }
     }
 }

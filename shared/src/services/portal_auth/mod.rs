@@ -78,7 +78,7 @@ pub const SIGN_IN_AGAIN: &str = "This code has expired or can no longer be used:
 pub const INVALID_LINK: &str = "This link is invalid, has expired or was already used: ask for a new one";
 pub const NOT_SIGNED_IN: &str = "Not signed in, or the session has expired: sign in again";
 pub const CSRF_REFUSED: &str = "Missing or wrong X-CSRF-Token header";
-pub const PASSWORD_SIGN_IN_OFF: &str = "Password sign-in is turned off on this hub: sign in with ProConnect";
+pub const PASSWORD_SIGN_IN_OFF: &str = "Password sign-in is turned off: sign in with ProConnect";
 
 /// `Wrong code: 4 attempts left`.
 pub fn wrong_code_message(attempts_left: u32) -> String {

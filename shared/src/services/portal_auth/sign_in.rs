@@ -114,6 +114,12 @@ pub async fn sign_in(state: &AppState, command: SignIn) -> Result<ChallengeSent,
         denied("account suspended").await;
         return Err(PortalAuthError::InvalidCredentials);
     }
+    // Said only to whom knows the password: nobody else learns the account exists.
+    let home_org = state.store.organisation(&account.siret, &account.branch_code).await?;
+    if home_org.is_some_and(|o| o.proconnect_only) {
+        denied("password sign-in turned off for the organisation").await;
+        return Err(PortalAuthError::PasswordSignInOff);
+    }
     let code = generate_code();
     let salt = generate_secret();
     let challenge =

@@ -95,6 +95,26 @@ export async function render(view, { params, setTitle, isCurrent }) {
     }
   }
 
+  /** ProConnect only, or the password and e-mailed code too, for the organisation's people. */
+  async function setProConnectOnly(only) {
+    try {
+      await national.updateOrganisation(siret, branchCode, { proconnectOnly: only });
+      await reload();
+      show(
+        messages,
+        alert({
+          type: 'success',
+          title: only ? 'Connexion par ProConnect uniquement' : 'Connexion par mot de passe rétablie',
+          text: only
+            ? `Les comptes de ${org.name} ne se connectent plus qu'avec ProConnect.`
+            : `Les comptes de ${org.name} peuvent de nouveau se connecter avec leur mot de passe.`,
+        }),
+      );
+    } catch (error) {
+      show(messages, errorAlert(error, { title: "La connexion de l'organisation n'a pas été modifiée" }));
+    }
+  }
+
   add(
     view,
     ...nationalTitle(heading, { back: { href: '/national/organisations', label: 'Retour aux organisations' } }),
@@ -129,6 +149,7 @@ export async function render(view, { params, setTitle, isCurrent }) {
           ['Code opérateur', org.code],
           ['État', organisationBadges(org)],
           ['Fermée le', org.closedAt ? dateTime(org.closedAt) : null],
+          ['Connexion des comptes', org.proconnectOnly ? 'ProConnect uniquement' : 'Mot de passe ou ProConnect'],
           [
             'Contacts',
             list(org.contacts.map((c) => [c.name, ` <${c.email}>`, c.phone ? `, ${c.phone}` : ''].join(''))),
@@ -151,6 +172,11 @@ export async function render(view, { params, setTitle, isCurrent }) {
             : closeDialog.opener("Fermer l'organisation", {
                 class: 'fr-btn--secondary fr-btn--icon-left fr-icon-lock-line',
               }),
+          ' ',
+          button(org.proconnectOnly ? 'Autoriser le mot de passe' : 'Réserver la connexion à ProConnect', {
+            kind: 'tertiary',
+            on: { click: () => setProConnectOnly(!org.proconnectOnly) },
+          }),
         ),
       ),
     );
