@@ -12,9 +12,9 @@ use hubee_shared::{
     services::{
         actor::{Actor, portal_actor},
         cases, events, exports,
-        inbox::{self, InboxPage, InboxQuery},
+        inbox::{self, InboxPage, InboxQuery, InboxSort},
         notifications::{self, ListNotifications},
-        portal_cases::{self, DossierPage, History},
+        portal_cases::{self, Colleague, DossierPage, History},
         views::{CaseView, EventView, NotificationView},
     },
     state::AppState,
@@ -26,6 +26,7 @@ pub const PORTAL_ROUTES: &[(&str, &str)] = &[
     ("GET", "/portail/v1/cases.csv"),
     ("GET", "/portail/v1/cases/{caseId}"),
     ("GET", "/portail/v1/cases/{caseId}/history"),
+    ("GET", "/portail/v1/agents"),
 ];
 
 fn portal_handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
@@ -34,6 +35,7 @@ fn portal_handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("GET", "/portail/v1/cases.csv") => get(portal_inbox_csv),
         ("GET", "/portail/v1/cases/{caseId}") => get(portal_dossier),
         ("GET", "/portail/v1/cases/{caseId}/history") => get(portal_history),
+        ("GET", "/portail/v1/agents") => get(portal_agents),
         _ => return None,
     })
 }
@@ -87,8 +89,8 @@ async fn get_case(
     Ok(Json(cases::get_case(&state, &Actor::from(&caller), id, lite).await?))
 }
 
-/// The inbox's filters (`status`, `q`, `processCode`, `from`, `to`) and the procedures they
-/// leave visible to the person.
+/// The inbox's filters and order (`status`, `q`, `processCode`, `from`, `to`, `agent`, `sort`,
+/// `order`) and the procedures they leave visible to the person.
 fn inbox_filters(query: &QueryParams, visible: &[ProcessCode]) -> Result<(Vec<ProcessCode>, InboxQuery), ApiError> {
     let mut visible = visible.to_vec();
     let asked = process_codes(query, "processCode")?;
@@ -99,8 +101,7 @@ fn inbox_filters(query: &QueryParams, visible: &[ProcessCode]) -> Result<(Vec<Pr
         .one("status")
         .map(|s| {
             InboxTab::parse(s).ok_or_else(|| {
-                let all: Vec<_> =
-                    InboxTab::ALL.iter().filter(|t| **t != InboxTab::Archive).map(|t| t.as_str()).collect();
+                let all: Vec<_> = InboxTab::ALL.iter().map(|t| t.as_str()).collect();
                 ApiError::validation(&[format!(
                     "[ERROR][REQUEST] @query.status: \"{s}\" is not a tab ({})",
                     all.join(", ")
@@ -108,13 +109,35 @@ fn inbox_filters(query: &QueryParams, visible: &[ProcessCode]) -> Result<(Vec<Pr
             })
         })
         .transpose()?;
+    let sort = query
+        .one("sort")
+        .map(|s| {
+            InboxSort::parse(s).ok_or_else(|| {
+                let all: Vec<_> = InboxSort::ALL.iter().map(|(name, _)| *name).collect();
+                ApiError::validation(&[format!(
+                    "[ERROR][REQUEST] @query.sort: \"{s}\" is not an order ({})",
+                    all.join(", ")
+                )])
+            })
+        })
+        .transpose()?
+        .unwrap_or_default();
+    let ascending = match query.one("order") {
+        None | Some("desc") => false,
+        Some("asc") => true,
+        Some(o) => {
+            return Err(ApiError::validation(&[format!("[ERROR][REQUEST] @query.order: \"{o}\" is not asc or desc")]));
+        }
+    };
     let filters = InboxQuery {
         tab,
         q: query.one("q").map(str::to_owned),
         from: query.date("from", false)?,
         to: query.date("to", true)?,
-        cursor: None,
-        limit: None,
+        sort,
+        ascending,
+        agent: query.one("agent").map(str::to_owned),
+        ..InboxQuery::default()
     };
     Ok((visible, filters))
 }
@@ -125,11 +148,15 @@ async fn portal_inbox(
     user: PortalUser,
     query: QueryParams,
 ) -> Result<Json<InboxPage>, ApiError> {
-    query.only(&["status", "q", "processCode", "from", "to", "cursor", "limit"])?;
+    query.only(&["status", "q", "processCode", "from", "to", "agent", "sort", "order", "cursor", "limit"])?;
     let actor = portal_actor(&state, &user.account).await?;
     let (visible, filters) = inbox_filters(&query, actor.procedures.as_deref().unwrap_or_default())?;
-    let params =
-        InboxQuery { cursor: query.one("cursor").map(str::to_owned), limit: query.number("limit")?, ..filters };
+    let params = InboxQuery {
+        cursor: query.one("cursor").map(str::to_owned),
+        limit: query.number("limit")?,
+        viewer: Some(actor.id.clone()),
+        ..filters
+    };
     Ok(Json(inbox::list(&state, &actor.org, &visible, &params).await?))
 }
 
@@ -139,7 +166,7 @@ async fn portal_inbox_csv(
     user: PortalUser,
     query: QueryParams,
 ) -> Result<Response, ApiError> {
-    query.only(&["status", "q", "processCode", "from", "to"])?;
+    query.only(&["status", "q", "processCode", "from", "to", "agent", "sort", "order"])?;
     let actor = portal_actor(&state, &user.account).await?;
     let (visible, filters) = inbox_filters(&query, actor.procedures.as_deref().unwrap_or_default())?;
     Ok(http::csv_response(exports::inbox(&state, &actor.org, &visible, &filters).await?))
@@ -169,6 +196,19 @@ async fn portal_history(
     let id = path_uuid(&line, "caseId", &id)?;
     let actor = portal_actor(&state, &user.account).await?;
     Ok(Json(portal_cases::history(&state, &actor, id).await?))
+}
+
+/// `GET /portail/v1/agents?processCode=`: the colleagues who may hold dossiers of the procedure
+/// (or of any procedure the person sees), for "Attribuer" and the inbox's "Agent" filter.
+async fn portal_agents(
+    State(state): State<AppState>,
+    user: PortalUser,
+    query: QueryParams,
+) -> Result<Json<Vec<Colleague>>, ApiError> {
+    query.only(&["processCode"])?;
+    let process = process_codes(&query, "processCode")?;
+    let actor = portal_actor(&state, &user.account).await?;
+    Ok(Json(portal_cases::colleagues(&state, &actor, process.first()).await?))
 }
 
 async fn get_event(

@@ -6,7 +6,7 @@ use axum::{
     extract::{Path, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
-    routing::{delete, patch, post},
+    routing::{delete, patch, post, put},
 };
 use hubee_shared::{
     http::{self, ApiError, Caller, JsonBody, NoQuery, PortalUser, RequestLine, partner_info, path_uuid},
@@ -23,6 +23,9 @@ pub const PORTAL_ROUTES: &[(&str, &str)] = &[
     ("POST", "/portail/v1/cases/{caseId}/status"),
     ("POST", "/portail/v1/cases/{caseId}/comments"),
     ("POST", "/portail/v1/bulk"),
+    ("PUT", "/portail/v1/cases/{caseId}/assignee"),
+    ("DELETE", "/portail/v1/cases/{caseId}/assignee"),
+    ("POST", "/portail/v1/cases/{caseId}/messages"),
 ];
 
 fn portal_handler(method: &str, path: &str) -> Option<axum::routing::MethodRouter<AppState>> {
@@ -30,6 +33,9 @@ fn portal_handler(method: &str, path: &str) -> Option<axum::routing::MethodRoute
         ("POST", "/portail/v1/cases/{caseId}/status") => post(portal_status),
         ("POST", "/portail/v1/cases/{caseId}/comments") => post(portal_comment),
         ("POST", "/portail/v1/bulk") => post(portal_bulk),
+        ("PUT", "/portail/v1/cases/{caseId}/assignee") => put(portal_assign),
+        ("DELETE", "/portail/v1/cases/{caseId}/assignee") => delete(portal_release),
+        ("POST", "/portail/v1/cases/{caseId}/messages") => post(portal_message),
         _ => return None,
     })
 }
@@ -81,6 +87,57 @@ async fn portal_comment(
     let actor = portal_actor(&state, &user.account).await?;
     let entry = portal_cases::comment(&state, &actor, id, &text).await?;
     Ok((StatusCode::CREATED, Json(entry)).into_response())
+}
+
+/// `PUT /portail/v1/cases/{caseId}/assignee` `{email}`: "Me l'attribuer" (one's own address) or
+/// "Attribuer" to a colleague.
+async fn portal_assign(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    line: RequestLine,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = path_uuid(&line, "caseId", &id)?;
+    let mut c = Checker::new(&line.0);
+    let email = c.root(&body).and_then(|root| c.string(root, "", "email", true, 254));
+    let Some(email) = email.filter(|_| c.is_ok()) else { return Err(ApiError::validation(&c.problems)) };
+    let actor = portal_actor(&state, &user.account).await?;
+    let assignee = portal_cases::assign(&state, &actor, id, Some(&email)).await?;
+    Ok(Json(serde_json::json!({"caseId": id, "assignee": assignee})))
+}
+
+/// `DELETE /portail/v1/cases/{caseId}/assignee`: the dossier is nobody's.
+async fn portal_release(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    line: RequestLine,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = path_uuid(&line, "caseId", &id)?;
+    let actor = portal_actor(&state, &user.account).await?;
+    portal_cases::assign(&state, &actor, id, None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /portail/v1/cases/{caseId}/messages` `{message}`: a message to the operator.
+async fn portal_message(
+    State(state): State<AppState>,
+    user: PortalUser,
+    _: NoQuery,
+    line: RequestLine,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let id = path_uuid(&line, "caseId", &id)?;
+    let mut c = Checker::new(&line.0);
+    let text = c.root(&body).and_then(|root| c.string(root, "", "message", true, portal_cases::MAX_TEXT));
+    let Some(text) = text.filter(|_| c.is_ok()) else { return Err(ApiError::validation(&c.problems)) };
+    let actor = portal_actor(&state, &user.account).await?;
+    let event = portal_cases::send_message(&state, &actor, id, &text).await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({"caseId": id, "eventId": event}))).into_response())
 }
 
 /// `POST /portail/v1/bulk` `{caseIds, action, reason?}`: one result per dossier.

@@ -131,6 +131,18 @@ pub struct Case {
     /// inbox tab in the per-tab counters of old).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statistics: Option<super::CaseStatistics>,
+    /// The agent of the recipient who holds the dossier ("Me l'attribuer"), if any: portal only,
+    /// never in the contract's views.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<Assignee>,
+}
+
+/// An agent holding a dossier: the account's address (its key) and its name when assigned.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Assignee {
+    pub email: String,
+    pub name: String,
 }
 
 impl Case {
@@ -521,6 +533,20 @@ pub enum LogKind {
         #[serde(rename = "attachmentId")]
         attachment_id: Uuid,
         signature: String,
+    },
+    /// The dossier was given to an agent (by that agent or a colleague).
+    Assigned {
+        #[serde(rename = "assigneeId")]
+        assignee_id: String,
+        #[serde(rename = "assigneeName")]
+        assignee_name: String,
+    },
+    /// The agent holding the dossier no longer does.
+    Released {
+        #[serde(rename = "assigneeId")]
+        assignee_id: String,
+        #[serde(rename = "assigneeName")]
+        assignee_name: String,
     },
     /// Retention deleted the binary of an attachment of the case (it is now `DELETED`).
     AttachmentPurged {

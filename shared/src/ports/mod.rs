@@ -56,10 +56,11 @@ pub enum Index {
     Gsi2,
     Gsi3,
     Gsi4,
+    Gsi5,
 }
 
 impl Index {
-    pub const ALL: [Index; 4] = [Index::Gsi1, Index::Gsi2, Index::Gsi3, Index::Gsi4];
+    pub const ALL: [Index; 5] = [Index::Gsi1, Index::Gsi2, Index::Gsi3, Index::Gsi4, Index::Gsi5];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -67,6 +68,7 @@ impl Index {
             Index::Gsi2 => "GSI2",
             Index::Gsi3 => "GSI3",
             Index::Gsi4 => "GSI4",
+            Index::Gsi5 => "GSI5",
         }
     }
     pub fn pk_attr(self) -> &'static str {
@@ -75,6 +77,7 @@ impl Index {
             Index::Gsi2 => "GSI2PK",
             Index::Gsi3 => "GSI3PK",
             Index::Gsi4 => "GSI4PK",
+            Index::Gsi5 => "GSI5PK",
         }
     }
     pub fn sk_attr(self) -> &'static str {
@@ -83,6 +86,7 @@ impl Index {
             Index::Gsi2 => "GSI2SK",
             Index::Gsi3 => "GSI3SK",
             Index::Gsi4 => "GSI4SK",
+            Index::Gsi5 => "GSI5SK",
         }
     }
 }

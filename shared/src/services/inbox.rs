@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::ExchangeError;
 use crate::{
-    domain::{Case, CaseStatus, InboxTab, OrgRef, ProcessCode, format_time, search_key},
+    domain::{Assignee, Case, CaseStatus, InboxTab, OrgRef, ProcessCode, format_time, search_key},
     ports::SortKey,
     state::AppState,
     store::{InboxIndex, Reads, Versioned},
@@ -31,15 +31,41 @@ const NAME_SCAN: usize = 500;
 /// The highest code point: `prefix + MAX_CHAR` bounds every key that begins with `prefix`.
 const MAX_CHAR: char = '\u{10FFFF}';
 
+/// The inbox's orders: by transmission date (the default), last update, or the applicant's name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum InboxSort {
+    #[default]
+    Transmission,
+    Update,
+    Name,
+}
+
+impl InboxSort {
+    pub const ALL: [(&'static str, InboxSort); 3] =
+        [("transmissionDate", InboxSort::Transmission), ("updateDate", InboxSort::Update), ("name", InboxSort::Name)];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(name, _)| *name == s).map(|(_, sort)| *sort)
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct InboxQuery {
+    /// One tab; none for every tab but the archive.
     pub tab: Option<InboxTab>,
-    /// A name prefix, or an exact dossier number.
+    /// A name prefix, or an exact dossier number (a name search is in name order).
     pub q: Option<String>,
     /// Transmitted at or after.
     pub from: Option<DateTime<Utc>>,
     /// Transmitted before.
     pub to: Option<DateTime<Utc>>,
+    pub sort: InboxSort,
+    /// Oldest (or A to Z) first; newest (or Z to A) by default.
+    pub ascending: bool,
+    /// Only the dossiers this agent (an address) holds.
+    pub agent: Option<String>,
+    /// The person looking, whose dossiers are counted under `MES`.
+    pub viewer: Option<String>,
     /// `nextCursor` of the previous page.
     pub cursor: Option<String>,
     pub limit: Option<usize>,
@@ -49,8 +75,28 @@ fn date_key(c: &Case) -> String {
     format!("{}#{}", c.transmission_date_time.map(format_time).unwrap_or_default(), c.id)
 }
 
+fn update_key(c: &Case) -> String {
+    format!("{}#{}", c.update_date_time.or(c.transmission_date_time).map(format_time).unwrap_or_default(), c.id)
+}
+
 fn name_key(c: &Case) -> String {
     format!("{}#{}", c.search_name().unwrap_or_default(), date_key(c))
+}
+
+/// The sort key of a case in an order: what its index sorts it by, and what a cursor holds.
+fn sort_key(sort: InboxSort) -> fn(&Case) -> String {
+    match sort {
+        InboxSort::Transmission => date_key,
+        InboxSort::Update => update_key,
+        InboxSort::Name => name_key,
+    }
+}
+
+/// Whether a case passes the tab (none: any tab but the archive) and date filters.
+fn selected(query: &InboxQuery, c: &Case) -> bool {
+    query.tab.map_or(c.tab() != Some(InboxTab::Archive), |t| c.tab() == Some(t))
+        && query.from.is_none_or(|f| c.transmission_date_time.is_some_and(|d| d >= f))
+        && query.to.is_none_or(|t| c.transmission_date_time.is_some_and(|d| d < t))
 }
 
 /// A page cursor as clients see it: the sort key where the page stopped, base64url-encoded.
@@ -89,6 +135,8 @@ pub struct InboxRow {
     pub number: String,
     pub transmission_date_time: Option<String>,
     pub update_date_time: Option<String>,
+    /// The agent holding it.
+    pub assignee: Option<Assignee>,
 }
 
 /// Whom a dossier concerns.
@@ -113,7 +161,8 @@ pub async fn list(
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
     let cursor = query.cursor.as_deref().map(|c| decode_cursor(c, "inbox")).transpose()?;
     let cases = page(state, org, visible, query, cursor, limit);
-    let ((cases, next), titles, counts) = tokio::try_join!(cases, titles(state, visible), counts(state, org, visible))?;
+    let counts = counts(state, org, visible, query.viewer.as_deref());
+    let ((cases, next), titles, counts) = tokio::try_join!(cases, titles(state, visible), counts)?;
     let items = cases.iter().map(|c| row(c, &titles)).collect();
     Ok(InboxPage { items, counts, next_cursor: next.map(|k| encode_cursor(&k)) })
 }
@@ -158,8 +207,8 @@ async fn rows_by_pages_of(
     Ok(rows)
 }
 
-/// One page of cases and where the next one starts (a sort key): an exact dossier number, else
-/// a name prefix, else every case by transmission date.
+/// One page of cases and where the next one starts (a sort key): an agent's dossiers, else an
+/// exact dossier number, else a name prefix, else every case in the order asked.
 async fn page(
     state: &AppState,
     org: &OrgRef,
@@ -168,13 +217,24 @@ async fn page(
     cursor: Option<String>,
     limit: usize,
 ) -> Result<(Vec<Case>, Option<String>), ExchangeError> {
-    match query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+    let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    if let Some(agent) = &query.agent {
+        return by_agent(state, org, visible, agent, q, query, cursor, limit).await;
+    }
+    match q {
         // A number is one page, whatever the cursor: the name search runs only when none matches.
         Some(q) => match by_number(state, org, visible, q).await? {
             found if !found.is_empty() => Ok((found, None)),
-            _ => by_name(state, org, visible, &search_key(q), query, cursor, limit).await,
+            _ => {
+                let prefix = search_key(q);
+                by_index(state, org, visible, InboxIndex::Name(&prefix), &prefix, query, cursor, limit).await
+            }
         },
-        None => by_date(state, org, visible, query, cursor, limit).await,
+        None => match query.sort {
+            InboxSort::Transmission => by_date(state, org, visible, query, cursor, limit).await,
+            InboxSort::Update => by_index(state, org, visible, InboxIndex::Updated, "", query, cursor, limit).await,
+            InboxSort::Name => by_index(state, org, visible, InboxIndex::Name(""), "", query, cursor, limit).await,
+        },
     }
 }
 
@@ -199,8 +259,8 @@ async fn by_number(
     Ok(found.into_iter().map(|v| v.value).filter(|c| visible.contains(&c.process_code)).collect())
 }
 
-/// Newest first: one index partition per procedure (by tab when one is asked), bounded by the
-/// dates and the cursor, merged.
+/// By transmission date: one index partition per procedure (by tab when one is asked), bounded
+/// by the dates and the cursor, merged.
 async fn by_date(
     state: &AppState,
     org: &OrgRef,
@@ -209,17 +269,22 @@ async fn by_date(
     cursor: Option<String>,
     limit: usize,
 ) -> Result<(Vec<Case>, Option<String>), ExchangeError> {
-    let lower = query.from.map(format_time).unwrap_or_default();
+    let mut lower = query.from.map(format_time).unwrap_or_default();
     let mut upper = query.to.map_or_else(|| MAX_CHAR.to_string(), format_time);
     if let Some(c) = &cursor {
-        upper = upper.min(c.clone());
+        if query.ascending {
+            lower = lower.max(c.clone());
+        } else {
+            upper = upper.min(c.clone());
+        }
     }
     let index = query.tab.map_or(InboxIndex::All, InboxIndex::Tab);
     // One more than a page tells whether another follows; the bounds are inclusive, so a
     // partition may also return the cursor's own case, which is left out.
     let read = limit + 1 + usize::from(cursor.is_some());
     let pages = visible.iter().map(|code| {
-        state.store.inbox_page(org, code, index, Some(SortKey::Between(lower.clone(), upper.clone())), true, read)
+        let range = SortKey::Between(lower.clone(), upper.clone());
+        state.store.inbox_page(org, code, index, Some(range), !query.ascending, read)
     });
     let mut all: Vec<Case> = Vec::new();
     for page in futures::future::try_join_all(pages).await? {
@@ -227,78 +292,146 @@ async fn by_date(
             page.into_iter().map(|v: Versioned<Case>| v.value).filter(|c| cursor.as_ref() != Some(&date_key(c))),
         );
     }
-    all.sort_by_key(|c| std::cmp::Reverse(date_key(c)));
+    sort(&mut all, date_key, query.ascending);
     let more = all.len() > limit;
     all.truncate(limit);
     let next = if more { all.last().map(date_key) } else { None };
     Ok((all, next))
 }
 
-/// Names beginning with the prefix, in name order (then oldest transmission first for one name:
-/// the name index's order, which the cursor resumes from), the tab and dates applied to what the
-/// index returns.
-async fn by_name(
+fn sort(cases: &mut [Case], key: fn(&Case) -> String, ascending: bool) {
+    if ascending {
+        cases.sort_by_key(key);
+    } else {
+        cases.sort_by_key(|c| std::cmp::Reverse(key(c)));
+    }
+}
+
+/// An index whose order is not the filters' (names beginning with `prefix`, or last updates):
+/// the tab and dates applied to what each partition returns, the page cut where a partition's
+/// read stopped, so that the cursor resumes exactly there.
+#[allow(clippy::too_many_arguments)]
+async fn by_index(
     state: &AppState,
     org: &OrgRef,
     visible: &[ProcessCode],
+    index: InboxIndex<'_>,
     prefix: &str,
     query: &InboxQuery,
     cursor: Option<String>,
     limit: usize,
 ) -> Result<(Vec<Case>, Option<String>), ExchangeError> {
-    let lower = cursor.clone().unwrap_or_else(|| prefix.to_owned());
-    let upper = format!("{prefix}{MAX_CHAR}");
-    // Without tab or date filters every name read is shown: one more than a page is enough.
+    let key = match index {
+        InboxIndex::Updated => update_key,
+        _ => name_key,
+    };
+    let (mut lower, mut upper) = (prefix.to_owned(), format!("{prefix}{MAX_CHAR}"));
+    match &cursor {
+        Some(c) if query.ascending => lower = c.clone(),
+        Some(c) => upper = c.clone(),
+        None => {}
+    }
+    // Without tab or date filters nearly every case read is shown: one more than a page is enough.
     let filtered = query.tab.is_some() || query.from.is_some() || query.to.is_some();
-    let scan = if filtered { NAME_SCAN } else { limit + 1 };
+    let scan = if filtered { NAME_SCAN } else { limit + 1 + usize::from(cursor.is_some()) };
     let pages = visible.iter().map(|code| {
         let range = SortKey::Between(lower.clone(), upper.clone());
-        state.store.inbox_page(org, code, InboxIndex::Name(prefix), Some(range), false, scan)
+        state.store.inbox_page(org, code, index, Some(range), !query.ascending, scan)
     });
     let mut all: Vec<Case> = Vec::new();
-    let mut truncated_at: Option<String> = None;
+    // Where the partitions' reads stopped: keys past it are not known yet.
+    let mut stop: Option<String> = None;
     for page in futures::future::try_join_all(pages).await? {
-        if page.len() == scan {
-            let last = page.last().map(|v| name_key(&v.value));
-            truncated_at = match (truncated_at, last) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+        if page.len() == scan
+            && let Some(last) = page.last().map(|v| key(&v.value))
+        {
+            stop = Some(match stop {
+                Some(s) if query.ascending => s.min(last),
+                Some(s) => s.max(last),
+                None => last,
+            });
         }
-        all.extend(page.into_iter().map(|v| v.value).filter(|c| {
-            cursor.as_ref() != Some(&name_key(c))
-                && query.tab.is_none_or(|t| c.tab() == Some(t))
-                && query.from.is_none_or(|f| c.transmission_date_time.is_some_and(|d| d >= f))
-                && query.to.is_none_or(|t| c.transmission_date_time.is_some_and(|d| d < t))
-        }));
+        all.extend(
+            page.into_iter().map(|v| v.value).filter(|c| cursor.as_ref() != Some(&key(c)) && selected(query, c)),
+        );
     }
-    // Keys past a partition's scan limit are not known yet: stop the page there.
-    if let Some(stop) = &truncated_at {
-        all.retain(|c| &name_key(c) <= stop);
+    if let Some(stop) = &stop {
+        all.retain(|c| if query.ascending { &key(c) <= stop } else { &key(c) >= stop });
     }
-    // The index's own order (name, then transmission date), which the cursor resumes from.
-    all.sort_by_key(name_key);
-    let more = all.len() > limit || truncated_at.is_some();
+    sort(&mut all, key, query.ascending);
+    let more = all.len() > limit || stop.is_some();
     all.truncate(limit);
-    let next = if more { all.last().map(name_key).or(truncated_at) } else { None };
+    let next = if more { all.last().map(key).or(stop) } else { None };
     Ok((all, next))
 }
 
-/// Per-tab counts over the visible procedures, from the maintained counters, and `TOUS`.
+/// The dossiers an agent holds ([`crate::store::AssignedEntry`], a person's workload: read
+/// whole), with the other filters, sorted and paged in memory by the order's key.
+#[allow(clippy::too_many_arguments)]
+async fn by_agent(
+    state: &AppState,
+    org: &OrgRef,
+    visible: &[ProcessCode],
+    agent: &str,
+    q: Option<&str>,
+    query: &InboxQuery,
+    cursor: Option<String>,
+    limit: usize,
+) -> Result<(Vec<Case>, Option<String>), ExchangeError> {
+    let entries = state.store.assigned_entries(org, &agent.trim().to_lowercase()).await?;
+    let mut reads = Reads::new();
+    let slots: Vec<_> =
+        entries.iter().filter(|e| visible.contains(&e.process_code)).map(|e| reads.case(e.case_id)).collect();
+    let read = state.store.read_all(reads).await?;
+    let number = q.map(|q| q.to_uppercase());
+    let name = q.map(search_key);
+    // A number search finds the dossier whatever the order; else names begin with the text.
+    let key = if q.is_some() { name_key } else { sort_key(query.sort) };
+    let mut all = Vec::new();
+    for slot in slots {
+        let Some(c) = read.get(slot)? else { continue };
+        let matches = number.as_deref().is_none_or(|n| c.external_id.trim().to_uppercase() == n)
+            || name.as_deref().is_some_and(|n| c.search_name().is_some_and(|s| s.starts_with(n)));
+        let after_cursor = cursor.as_ref().is_none_or(|k| if query.ascending { &key(&c) > k } else { &key(&c) < k });
+        if matches && after_cursor && selected(query, &c) {
+            all.push(c);
+        }
+    }
+    sort(&mut all, key, query.ascending);
+    let more = all.len() > limit;
+    all.truncate(limit);
+    let next = if more { all.last().map(key) } else { None };
+    Ok((all, next))
+}
+
+/// Per-tab counts over the visible procedures, from the maintained counters; `TOUS` (every tab
+/// but the archive, which is counted apart) and `MES` (what the viewer holds), when a viewer is
+/// given.
 async fn counts(
     state: &AppState,
     org: &OrgRef,
     visible: &[ProcessCode],
+    viewer: Option<&str>,
 ) -> Result<BTreeMap<String, i64>, ExchangeError> {
     let mut total: BTreeMap<InboxTab, i64> = InboxTab::ALL.iter().map(|t| (*t, 0)).collect();
-    let counters = visible.iter().map(|code| state.store.inbox_counts(org, code));
-    for (tab, n) in futures::future::try_join_all(counters).await?.into_iter().flatten() {
+    let counters = futures::future::try_join_all(visible.iter().map(|code| state.store.inbox_counts(org, code)));
+    let held = async {
+        match viewer {
+            Some(email) => Ok(Some(state.store.assigned_entries(org, email).await?)),
+            None => Ok::<_, crate::store::StoreError>(None),
+        }
+    };
+    let (counters, held) = tokio::try_join!(counters, held)?;
+    for (tab, n) in counters.into_iter().flatten() {
         *total.entry(tab).or_default() += n;
     }
-    total.remove(&InboxTab::Archive);
-    let all: i64 = total.values().sum();
+    let all: i64 = total.iter().filter(|(t, _)| **t != InboxTab::Archive).map(|(_, n)| n).sum();
     let mut out: BTreeMap<String, i64> = total.into_iter().map(|(t, n)| (t.as_str().to_owned(), n)).collect();
     out.insert("TOUS".into(), all);
+    if let Some(held) = held {
+        let mine = held.iter().filter(|e| visible.contains(&e.process_code)).count();
+        out.insert("MES".into(), i64::try_from(mine).unwrap_or(i64::MAX));
+    }
     Ok(out)
 }
 
@@ -316,6 +449,7 @@ fn row(c: &Case, titles: &HashMap<ProcessCode, String>) -> InboxRow {
         number: c.external_id.clone(),
         transmission_date_time: c.transmission_date_time.map(format_time),
         update_date_time: c.update_date_time.map(format_time),
+        assignee: c.assignee.clone(),
     }
 }
 

@@ -172,7 +172,8 @@ async fn move_case(
             }
         }
     }
-    let after = crate::domain::Case { recipient: m.target.clone(), ..case.value.clone() };
+    // The agents of the source do not serve the target: the dossier is nobody's there.
+    let after = crate::domain::Case { recipient: m.target.clone(), assignee: None, ..case.value.clone() };
     match state.store.commit(state.store.move_case_writes(case, &after)?).await {
         Ok(()) => Ok(true),
         Err(StoreError::Conflict) => Ok(false),

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{Store, StoreError, Versioned, from_item, keys};
 use crate::{
-    domain::{BranchCode, Event, Organisation, Procedure, ProcessCode, Siret, Subscription},
+    domain::{BranchCode, Case, Event, Organisation, Procedure, ProcessCode, Siret, Subscription},
     ports::{Item, Key},
 };
 
@@ -54,6 +54,10 @@ impl Reads {
 
     pub fn subscription(&mut self, siret: &Siret, branch: &BranchCode, process: &ProcessCode) -> Slot<Subscription> {
         self.slot(keys::subscription(siret, branch, process))
+    }
+
+    pub fn case(&mut self, id: Uuid) -> Slot<Case> {
+        self.slot(keys::case(id))
     }
 
     pub fn event(&mut self, case: Uuid, id: Uuid) -> Slot<Event> {

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{IndexEntry, ReadAll, Reads, Slot, Store, StoreError, Versioned, from_item, keys, to_item};
 use crate::{
-    domain::{Attachment, Case, Folder, FolderStatus, Notification, OrgRef, Retention, format_time},
+    domain::{Attachment, Case, Folder, FolderStatus, InboxTab, Notification, OrgRef, Retention, format_time},
     ports::{Condition, Index, Item, Query, SK, Write},
 };
 
@@ -183,6 +183,7 @@ impl Store {
         let mut writes =
             vec![Write::Put { item: case_item(after, read_version + 1)?, condition: at_version(read_version) }];
         writes.extend(self.retention_clock_writes(before, after, rules, now)?);
+        writes.extend(super::inbox::assignment_writes(Some(before), Some(after))?);
         if after.statistics.is_some() {
             writes.extend(super::statistics::case_counter_writes(before, after));
         } else if before.tab() != after.tab() {
@@ -237,6 +238,12 @@ impl Store {
         writes.extend(
             agg.cases.iter().map(|c| Write::Delete { key: keys::case(c.value.id), condition: at_version(c.version) }),
         );
+        writes.extend(
+            agg.cases
+                .iter()
+                .filter_map(|c| super::inbox::assignment_entry(&c.value))
+                .map(|key| Write::Delete { key, condition: Condition::None }),
+        );
         writes.extend(agg.attachments.iter().map(|a| Write::Delete {
             key: keys::folder_attachment(a.value.folder_id, a.value.id),
             condition: at_version(a.version),
@@ -284,12 +291,17 @@ pub fn create_attachment_write(a: &Attachment) -> Result<Write, StoreError> {
     Ok(Write::create(to_item(a, "Attachment", &attachment_key(a), &[], 1)?))
 }
 
-/// A case with its inbox index entries once it is transmitted.
+/// A case with its inbox index entries once it is transmitted (see [`keys::inbox`]).
 pub(super) fn case_item(c: &Case, version: i64) -> Result<Item, StoreError> {
     let mut indexes = Vec::new();
     if let (Some(tab), Some(sent)) = (c.tab(), c.transmission_date_time) {
         let by_date = format!("{}#{}", format_time(sent), c.id);
-        indexes.push(IndexEntry::new(Index::Gsi1, keys::inbox(&c.recipient, &c.process_code), by_date.clone()));
+        let inbox = keys::inbox(&c.recipient, &c.process_code);
+        if tab != InboxTab::Archive {
+            indexes.push(IndexEntry::new(Index::Gsi1, inbox.clone(), by_date.clone()));
+            let updated = c.update_date_time.unwrap_or(sent);
+            indexes.push(IndexEntry::new(Index::Gsi5, inbox, format!("{}#{}", format_time(updated), c.id)));
+        }
         indexes.push(IndexEntry::new(
             Index::Gsi2,
             keys::inbox_tab(&c.recipient, &c.process_code, tab),

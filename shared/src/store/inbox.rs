@@ -3,12 +3,14 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use uuid::Uuid;
 
-use super::{Store, StoreError, Versioned, from_item, keys};
+use super::{Store, StoreError, Versioned, from_item, keys, to_item};
 use crate::{
-    domain::{Case, InboxTab, OrgRef, ProcessCode},
-    ports::{Index, Query, SK, SortKey},
+    domain::{Case, InboxTab, OrgRef, ProcessCode, format_time},
+    ports::{Condition, Index, Key, Query, SK, SortKey, Write},
 };
 
 /// Which inbox index to read, for one organisation and procedure.
@@ -20,6 +22,44 @@ pub enum InboxIndex<'a> {
     Tab(InboxTab),
     /// Names beginning with a search key, by name then date.
     Name(&'a str),
+    /// Every transmitted case but the archived ones, by last update.
+    Updated,
+}
+
+/// A dossier in its agent's list ([`keys::assigned`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssignedEntry {
+    pub case_id: Uuid,
+    pub process_code: ProcessCode,
+}
+
+/// Where a case stands in its agent's list: present while it is assigned, transmitted and not
+/// archived, sorted by transmission date.
+pub(super) fn assignment_entry(c: &Case) -> Option<Key> {
+    let assignee = c.assignee.as_ref()?;
+    let sent = c.transmission_date_time?;
+    (c.tab()? != InboxTab::Archive)
+        .then(|| Key::new(keys::assigned(&c.recipient, &assignee.email), format!("{}#{}", format_time(sent), c.id)))
+}
+
+/// The writes keeping a case's entry in its agent's list in step with a change of the case
+/// (`None`: the case does not exist on that side).
+///
+/// # Errors
+/// When the entry does not serialise.
+pub(super) fn assignment_writes(before: Option<&Case>, after: Option<&Case>) -> Result<Vec<Write>, StoreError> {
+    let old = before.and_then(assignment_entry);
+    let new = after.and_then(|c| assignment_entry(c).map(|key| (key, c)));
+    if old.as_ref() == new.as_ref().map(|(k, _)| k) {
+        return Ok(Vec::new());
+    }
+    let mut writes: Vec<Write> = old.map(|key| Write::Delete { key, condition: Condition::None }).into_iter().collect();
+    if let Some((key, c)) = new {
+        let entry = AssignedEntry { case_id: c.id, process_code: c.process_code.clone() };
+        writes.push(Write::Put { item: to_item(&entry, "Assigned", &key, &[], 1)?, condition: Condition::None });
+    }
+    Ok(writes)
 }
 
 impl Store {
@@ -41,6 +81,7 @@ impl Store {
             InboxIndex::All => (Index::Gsi1, keys::inbox(org, process)),
             InboxIndex::Tab(tab) => (Index::Gsi2, keys::inbox_tab(org, process, tab)),
             InboxIndex::Name(_) => (Index::Gsi3, keys::inbox_name(org, process)),
+            InboxIndex::Updated => (Index::Gsi5, keys::inbox(org, process)),
         };
         let mut q = Query::index(ix, pk).limit(limit);
         if let Some(sk) = sk {
@@ -50,6 +91,29 @@ impl Store {
             q = q.backward();
         }
         self.table().query(q).await?.items.into_iter().map(from_item).collect()
+    }
+
+    /// Every dossier an agent of an organisation holds, newest transmission first.
+    ///
+    /// # Errors
+    /// When the table fails or holds a corrupt item.
+    pub async fn assigned_entries(&self, org: &OrgRef, email: &str) -> Result<Vec<AssignedEntry>, StoreError> {
+        let items = self.query_all(Query::table(keys::assigned(org, email)).backward()).await?;
+        items.into_iter().map(|item| Ok(from_item::<AssignedEntry>(item)?.value)).collect()
+    }
+
+    /// The write giving a dossier to an agent or taking it back (`after.assignee`), if nobody
+    /// changed it since it was read, with its entry in the agent's list.
+    ///
+    /// # Errors
+    /// When the case does not serialise.
+    pub fn assign_case_writes(&self, before: &Versioned<Case>, after: &Case) -> Result<Vec<Write>, StoreError> {
+        let mut writes = vec![Write::Put {
+            item: super::folders::case_item(after, before.version + 1)?,
+            condition: super::folders::at_version(before.version),
+        }];
+        writes.extend(assignment_writes(Some(&before.value), Some(after))?);
+        Ok(writes)
     }
 
     /// The transmitted cases of an organisation with this dossier number (any procedure).

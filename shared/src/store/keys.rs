@@ -195,7 +195,8 @@ pub fn deliveries(subscription: Uuid) -> String {
 
 /// The portal inbox of an organisation for one procedure (case index entries, only once the
 /// case is transmitted): GSI1 by transmission date, GSI2 by tab and date, GSI3 by applicant
-/// name, GSI4 by dossier number across the organisation's procedures.
+/// name, GSI4 by dossier number across the organisation's procedures, GSI5 by last update.
+/// Archived cases are only in their tab (GSI2), the names and the numbers.
 pub fn inbox(org: &OrgRef, process: &ProcessCode) -> String {
     format!("INBOX#{}#{process}", org.key())
 }
@@ -204,6 +205,11 @@ pub fn inbox_tab(org: &OrgRef, process: &ProcessCode, tab: crate::domain::InboxT
 }
 pub fn inbox_name(org: &OrgRef, process: &ProcessCode) -> String {
     format!("INBOXNAME#{}#{process}", org.key())
+}
+/// The dossiers an agent of an organisation holds ("Mes télédossiers"), by transmission date:
+/// one item each while the dossier is assigned, transmitted and not archived.
+pub fn assigned(org: &OrgRef, email: &str) -> String {
+    format!("ASSIGNED#{}#{}", org.key(), email)
 }
 pub fn inbox_number(org: &OrgRef, number: &str) -> String {
     format!("INBOXNUM#{}#{}", org.key(), number.trim().to_uppercase())

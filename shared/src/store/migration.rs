@@ -8,13 +8,13 @@ use super::{
     from_item, keys,
 };
 use crate::{
-    domain::{Case, Notification, OrgRef, ProcessCode},
+    domain::{Case, InboxTab, Notification, OrgRef, ProcessCode},
     ports::{Index, Query, Write},
 };
 
 impl Store {
-    /// The first `limit` transmitted cases an organisation holds for a procedure (a moved case
-    /// leaves this index, so the next call gives the next ones).
+    /// The first `limit` transmitted cases an organisation holds for a procedure, the archived
+    /// ones last (a moved case leaves these indexes, so the next call gives the next ones).
     ///
     /// # Errors
     /// When the table fails or holds a corrupt item.
@@ -25,7 +25,13 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Versioned<Case>>, StoreError> {
         let q = Query::index(Index::Gsi1, keys::inbox(org, process)).limit(limit);
-        self.table().query(q).await?.items.into_iter().map(from_item).collect()
+        let mut items = self.table().query(q).await?.items;
+        if items.len() < limit {
+            // Archived cases are only in their tab's index.
+            let archive = keys::inbox_tab(org, process, InboxTab::Archive);
+            items.extend(self.table().query(Query::index(Index::Gsi2, archive).limit(limit - items.len())).await?.items);
+        }
+        items.into_iter().map(from_item).collect()
     }
 
     /// The writes moving a case read at its version to `after` (another recipient): the case
@@ -38,6 +44,7 @@ impl Store {
     pub fn move_case_writes(&self, before: &Versioned<Case>, after: &Case) -> Result<Vec<Write>, StoreError> {
         let mut writes =
             vec![Write::Put { item: case_item(after, before.version + 1)?, condition: at_version(before.version) }];
+        writes.extend(super::inbox::assignment_writes(Some(&before.value), Some(after))?);
         if after.statistics.is_some() {
             writes.extend(super::statistics::recipient_move_writes(&before.value, after));
             return Ok(writes);

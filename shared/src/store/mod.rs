@@ -38,7 +38,7 @@ pub use audit::AuditSource;
 pub use batch::{ReadAll, Reads, Slot};
 pub use cases::{CaseRecord, NotificationPage};
 pub use folders::{FolderAggregate, FolderItems, create_attachment_write};
-pub use inbox::InboxIndex;
+pub use inbox::{AssignedEntry, InboxIndex};
 pub use mail::{FailedDelivery, OutboxEntity};
 pub use national::Listing;
 pub use outbox::{is_outbox_write, is_pending_outbox_item, outbox_id_of};

@@ -1,7 +1,8 @@
 //! Upgrading stored data to what this version writes: the index entries an entity carries are
 //! derived from it when it is written, so an item written by an older version lacks the entries
 //! added since (every API client and every account in the national listings, the failed e-mails
-//! platform-wide) and an operator may lack the reservation of its code. Re-indexing reads every
+//! platform-wide, the inbox by last update and archived cases out of "Tous") and an operator may
+//! lack the reservation of its code. Re-indexing reads every
 //! item once (a table scan, page by page) and rewrites the index attributes of those that differ
 //! from what their entity calls for, nothing else. Idempotent and resumable. docs/DEPLOY.md,
 //! "Upgrading".
@@ -16,7 +17,7 @@ use super::{
     to_item,
 };
 use crate::{
-    domain::{Account, ApiClient, MailItem, OrgId, Organisation, OutboxItem},
+    domain::{Account, ApiClient, Case, MailItem, OrgId, Organisation, OutboxItem},
     ports::{Condition, Cursor, Index, Item, TableError, item_key},
 };
 
@@ -139,6 +140,10 @@ fn expected_indexes(item: &Item) -> Result<Option<Item>, StoreError> {
         "Organisation" => {
             let o = from_item::<Organisation>(decoded())?;
             to_item(&o.value, entity, &key, &[organisation_index(&o.value)], o.version)?
+        }
+        "Case" => {
+            let c = from_item::<Case>(decoded())?;
+            super::folders::case_item(&c.value, c.version)?
         }
         "Outbox" => {
             let o = from_item::<OutboxItem>(decoded())?;

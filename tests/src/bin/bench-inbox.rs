@@ -203,6 +203,7 @@ async fn main() {
                     email: None,
                 }),
                 statistics: Some(CaseStatistics { operator: Some(operator.clone()), consulted, finalised }),
+                assignee: None,
             };
             counters.extend(state.store.import_case_counter_writes(&case));
             if counters.len() > 200_000 {

@@ -18,6 +18,7 @@ mod portal_delegates;
 mod portal_dossiers;
 mod portal_openapi;
 mod portal_subscriptions;
+mod portal_work;
 mod proconnect;
 mod sam_template;
 mod statistics;

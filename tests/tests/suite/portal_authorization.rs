@@ -85,6 +85,20 @@ async fn every_portal_route_answers_each_kind_of_person_as_expected() {
             Some(json!({"caseIds": [c], "action": "FINISH"})),
             [401, 200, 200, 200, 403, 403, 401, 200, 403],
         ),
+        (Method::GET, "/agents".into(), None, [401, 200, 200, 200, 403, 403, 401, 200, 403]),
+        (
+            Method::PUT,
+            format!("/cases/{c}/assignee"),
+            Some(json!({"email": "agent@mairie-a.example"})),
+            [401, 200, 403, 403, 403, 403, 401, 403, 403],
+        ),
+        (Method::DELETE, format!("/cases/{c}/assignee"), None, [401, 204, 403, 403, 403, 403, 401, 403, 403]),
+        (
+            Method::POST,
+            format!("/cases/{c}/messages"),
+            Some(json!({"message": "Bonjour"})),
+            [401, 201, 403, 403, 403, 403, 401, 403, 403],
+        ),
         (
             Method::GET,
             format!("/cases/{c}/attachments/{attachment}"),

@@ -4,7 +4,7 @@
 //! # The table
 //!
 //! String keys `PK` (hash) and `SK` (range), on-demand billing, four global secondary indexes
-//! `GSI1`..`GSI4` keyed by the string attributes `GSInPK` / `GSInSK` and projecting every
+//! `GSI1`..`GSI5` keyed by the string attributes `GSInPK` / `GSInSK` and projecting every
 //! attribute, a stream of new and old images, and expiry on the `ttl` attribute. The SAM
 //! template creates it on AWS; [`DynamoTable::create_table`] does it for an emulator and tests.
 //!

@@ -35,7 +35,7 @@ CREATE INDEX IF NOT EXISTS gsi3 ON items (gsi3pk, gsi3sk, pk, sk) WHERE gsi3pk I
 ";
 
 /// Indexes added after the first schema: the columns are added to older files on open.
-const LATER_INDEXES: &[u8] = &[4];
+const LATER_INDEXES: &[u8] = &[4, 5];
 
 /// The highest code point: `prefix + MAX_CHAR` bounds every string that begins with `prefix`.
 const MAX_CHAR: char = '\u{10FFFF}';
@@ -141,9 +141,13 @@ fn write_item(conn: &Connection, item: &Item) -> Result<(), TableError> {
     let cols = index_columns(item);
     let data = serde_json::to_string(item).map_err(|e| TableError::Invalid(e.to_string()))?;
     conn.execute(
-        "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk, gsi4pk, gsi4sk, data)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        rusqlite::params![key.pk, key.sk, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7], data],
+        "INSERT OR REPLACE INTO items
+         (pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk, gsi4pk, gsi4sk, gsi5pk, gsi5sk, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        rusqlite::params![
+            key.pk, key.sk, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7], cols[8], cols[9],
+            data
+        ],
     )
     .map_err(sql_err)?;
     Ok(())
@@ -246,6 +250,7 @@ fn run_query(conn: &Connection, q: &Query) -> Result<Page, TableError> {
                 Index::Gsi2 => 2,
                 Index::Gsi3 => 3,
                 Index::Gsi4 => 4,
+                Index::Gsi5 => 5,
             };
             (format!("gsi{n}pk"), format!("gsi{n}sk"), ", pk, sk".to_owned())
         }

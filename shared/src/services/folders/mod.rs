@@ -222,6 +222,7 @@ fn build_folder(
             partner_attributes: nc.partner_attributes.clone(),
             applicant: Some(new.applicant.clone()),
             statistics: None,
+            assignee: None,
         })
         .collect();
     let case_by_ext: HashMap<&str, Uuid> = cases.iter().map(|c| (c.external_id.as_str(), c.id)).collect();

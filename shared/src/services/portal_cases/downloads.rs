@@ -1,6 +1,6 @@
 //! What an agent downloads from the portal: one received file, every file of a dossier, or
-//! several dossiers as one zip — each download recorded in the dossier's history, and the
-//! first one confirming the reception of a new dossier.
+//! several dossiers as one zip — each download recorded in the dossier's history, the first one
+//! confirming the reception of a new dossier, the one completing the set starting its processing.
 
 use serde_json::json;
 use uuid::Uuid;
@@ -25,8 +25,10 @@ fn received_files(access: &cases::CaseAccess) -> Vec<&crate::domain::Attachment>
     case_files(access).filter(|a| a.status == crate::domain::AttachmentStatus::Received).collect()
 }
 
-/// Records a download as an event for the operator (not notified), moving the dossier to
-/// "En cours" when every file was taken and the workflow allows it.
+/// Records a download as an event for the operator (not notified), with the guide's rule for
+/// every way of downloading: a new dossier's reception is confirmed first (notified, as
+/// "Confirmer la réception" does), and the dossier moves to "En cours" once every file was taken
+/// (all at once, or one by one) when the workflow allows it.
 async fn record_download(
     state: &AppState,
     actor: &Actor,
@@ -34,8 +36,32 @@ async fn record_download(
     action: crate::domain::ActionType,
     message: String,
 ) -> Result<(), ExchangeError> {
-    let status = access.case().status;
-    let start = action == crate::domain::ActionType::AttachDlAll && Action::StartProcessing.allowed_from(status);
+    let mut status = access.case().status;
+    if Action::ConfirmReception.allowed_from(status) {
+        status = super::act(state, actor, access.case().id, Action::ConfirmReception, None).await?;
+    }
+    let every_file = action == crate::domain::ActionType::AttachDlAll || {
+        let own = actor.org.key();
+        let mut taken: std::collections::HashSet<&str> = access
+            .record
+            .events
+            .iter()
+            .map(|e| &e.value)
+            .filter(|e| e.action_type == crate::domain::ActionType::AttachDl && e.transmitter.key() == own)
+            .filter_map(|e| e.message.as_deref())
+            .collect();
+        taken.insert(&message);
+        // What the operator sent (the agents' own deposits are theirs already).
+        let case = access.case();
+        let folder_files = access.folder_attachments.iter().map(|a| &a.value).filter(|a| a.is_for_case(case.id));
+        let operator_events = access.record.events.iter().map(|e| &e.value).filter(|e| e.transmitter.key() != own);
+        let event_files = operator_events.flat_map(|e| access.record.attachments_of(e)).map(|a| &a.value);
+        folder_files
+            .chain(event_files)
+            .filter(|a| a.status == crate::domain::AttachmentStatus::Received)
+            .all(|f| taken.contains(f.file_name.as_str()))
+    };
+    let start = every_file && Action::StartProcessing.allowed_from(status);
     let body = json!({
         "actionType": action,
         "notification": false,

@@ -17,9 +17,11 @@ use crate::{
     state::AppState,
 };
 
+mod assignment;
 mod deposits;
 mod downloads;
 
+pub use assignment::{Colleague, assign, colleagues};
 pub use deposits::{
     DepositUpload, MAX_FILE_NAME, MAX_FILE_TYPE, MAX_MIME_TYPE, deposit, deposit_file, deposit_upload_url,
 };
@@ -114,7 +116,8 @@ pub async fn record(state: &AppState, actor: &Actor, case_id: Uuid, kind: LogKin
 
 /// The dossier page: the case as the API shows it, its procedure, its tab, whether its reception
 /// is still to confirm and which actions the workflow offers. The consultation is recorded (the
-/// first one by the recipient's agents also in the statistics).
+/// first one by the recipient's agents also in the statistics), and what the operator sent is
+/// acknowledged as seen.
 ///
 /// # Errors
 /// `CaseNotFound`, `Forbidden`.
@@ -127,6 +130,11 @@ pub async fn read(state: &AppState, actor: &Actor, case_id: Uuid) -> Result<Doss
         Ok(Attempt::Commit(writes, (access, procedure)))
     })
     .await?;
+    let (access, procedure) = if acknowledge_seen_events(state, actor, &access).await? {
+        cases::access_with_procedure(state, actor, case_id).await?
+    } else {
+        (access, procedure)
+    };
     let status = access.case().status;
     let actions: Vec<Action> = if actor.manages {
         let allowed = |a: &Action| a.allowed_from(status) && procedure.as_ref().is_none_or(|p| a.allowed_by(p));
@@ -139,9 +147,37 @@ pub async fn read(state: &AppState, actor: &Actor, case_id: Uuid) -> Result<Doss
         reception_to_confirm: actor.manages && Action::ConfirmReception.allowed_from(status),
         actions,
         deposits_allowed: actor.manages && procedure.as_ref().is_none_or(|p| p.instructing_deposits),
+        messages_allowed: actor.manages && procedure.as_ref().is_some_and(|p| p.messages),
+        assignee: access.case().assignee.clone(),
         procedure_title: procedure.map(|p| p.title),
         tab: status.tab(),
     })
+}
+
+/// Acknowledges (`RECEIVED`, the operator notified) what the operator sent that the agent now
+/// sees on the dossier page, as the API's clients do; whether there was any.
+async fn acknowledge_seen_events(
+    state: &AppState,
+    actor: &Actor,
+    access: &cases::CaseAccess,
+) -> Result<bool, ExchangeError> {
+    if !actor.manages {
+        return Ok(false);
+    }
+    let own = actor.org.key();
+    let unseen: Vec<Uuid> = access
+        .record
+        .events
+        .iter()
+        .map(|e| &e.value)
+        .filter(|e| e.status == EventStatus::Sent && e.transmitter.key() != own)
+        .map(|e| e.id)
+        .collect();
+    for id in &unseen {
+        let received = events::EventUpdate { status: EventStatus::Received };
+        events::update_event(state, actor, access.case().id, *id, received).await?;
+    }
+    Ok(!unseen.is_empty())
 }
 
 /// The dossier page: the case as the API shows it, and what the portal adds.
@@ -158,6 +194,10 @@ pub struct DossierPage {
     /// Whether the agent may deposit files ("Déposer une pièce jointe"): its role and the
     /// procedure's rule.
     pub deposits_allowed: bool,
+    /// Whether the agent may send the operator a message: its role and the procedure's rule.
+    pub messages_allowed: bool,
+    /// The agent holding the dossier.
+    pub assignee: Option<crate::domain::Assignee>,
 }
 
 /// Changes a dossier's status through the portal workflow: a `STATUS_UPDATE` event for the
@@ -277,6 +317,23 @@ pub async fn comment(state: &AppState, actor: &Actor, case_id: Uuid, text: &str)
     Ok(entry)
 }
 
+/// Sends the operator a message without changing the status (the contract's `SENDING_MESSAGE`
+/// event, notified), when the procedure allows messages.
+///
+/// # Errors
+/// `Forbidden` without the management role; `Refused` for an empty or too long text, or a
+/// procedure without messages.
+pub async fn send_message(state: &AppState, actor: &Actor, case_id: Uuid, text: &str) -> Result<Uuid, ExchangeError> {
+    require_manager(actor)?;
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > MAX_TEXT {
+        return Err(refused(format!("A message has 1 to {MAX_TEXT} characters")));
+    }
+    let body = json!({"actionType": "SENDING_MESSAGE", "notification": true, "message": text});
+    let event = events::create_event(state, actor, case_id, events::NewEvent::parse("PORTAIL", &body)?, None).await?;
+    Ok(event.id)
+}
+
 /// Everything that happened to the dossier, oldest first, with who and when: its creation and
 /// transmission, every event exchanged, every status change, consultation, download and comment.
 ///
@@ -341,6 +398,22 @@ pub async fn history(state: &AppState, actor: &Actor, case_id: Uuid) -> Result<H
                 file_name: file_name.clone(),
                 attachment_id: *attachment_id,
                 signature: signature.clone(),
+            },
+            LogKind::Assigned { assignee_id, assignee_name } => H::Assigned {
+                date_time,
+                by,
+                actor_id,
+                author,
+                assignee_id: assignee_id.clone(),
+                assignee_name: assignee_name.clone(),
+            },
+            LogKind::Released { assignee_id, assignee_name } => H::Released {
+                date_time,
+                by,
+                actor_id,
+                author,
+                assignee_id: assignee_id.clone(),
+                assignee_name: assignee_name.clone(),
             },
             LogKind::AttachmentPurged { file_name, attachment_id } => H::AttachmentPurged {
                 date_time,
@@ -449,6 +522,24 @@ pub enum HistoryEntry {
         file_name: String,
         attachment_id: Uuid,
     },
+    /// The dossier was given to an agent (`actorId` gave it: the same agent when taken).
+    Assigned {
+        date_time: String,
+        by: OrgRef,
+        actor_id: String,
+        author: Option<String>,
+        assignee_id: String,
+        assignee_name: String,
+    },
+    /// The agent named no longer holds the dossier.
+    Released {
+        date_time: String,
+        by: OrgRef,
+        actor_id: String,
+        author: Option<String>,
+        assignee_id: String,
+        assignee_name: String,
+    },
 }
 
 impl HistoryEntry {
@@ -463,7 +554,9 @@ impl HistoryEntry {
             | Self::DownloadedAll { date_time, .. }
             | Self::Comment { date_time, .. }
             | Self::AttachmentQuarantined { date_time, .. }
-            | Self::AttachmentPurged { date_time, .. } => date_time,
+            | Self::AttachmentPurged { date_time, .. }
+            | Self::Assigned { date_time, .. }
+            | Self::Released { date_time, .. } => date_time,
         }
     }
 }
