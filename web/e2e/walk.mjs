@@ -498,6 +498,59 @@ await step('the agent comments, deposits an attachment, and both show in the his
   await page.locator('.hubee-timeline', { hasText: 'Dépôt de pièce jointe' }).waitFor();
 });
 
+await step('a comment over 1,000 characters is counted and refused, never cut', async () => {
+  const long = `${'Relecture complète des pièces. '.repeat(34)}fin`;
+  assert.ok(long.length > 1000);
+  const field = page.getByLabel("Ajout d'un nouveau commentaire");
+  await field.fill(long);
+  await page.getByText(`${long.length} caractères sur 1000 : raccourcissez le texte`).waitFor();
+  await page.getByRole('button', { name: 'Ajouter le commentaire' }).click();
+  await page.getByText('Le texte dépasse 1000 caractères : raccourcissez-le.').first().waitFor();
+  assert.equal((await field.inputValue()).length, long.length, 'the text is kept whole');
+  await accessible('dossier, comment too long');
+  await field.fill('');
+});
+
+await step('the agent takes the dossier ("Me l\'attribuer"), which says so and records it', async () => {
+  await page.getByRole('button', { name: "Me l'attribuer" }).click();
+  await page.getByRole('heading', { name: /^Télédossier suivi par / }).waitFor();
+  await page.locator('[data-assignee]', { hasText: '(vous)' }).waitFor();
+  await page.locator('.hubee-timeline', { hasText: 'Télédossier pris en charge par' }).waitFor();
+  await page.getByRole('button', { name: 'Ne plus suivre' }).waitFor();
+  await accessible('dossier taken by the agent');
+});
+
+await step('the agent sends the operator a message, which the history shows', async () => {
+  const message = `Dossier complet, instruction en cours (${run})`;
+  await page.getByLabel("Message à l'opérateur").fill(message);
+  await page.getByRole('button', { name: 'Envoyer le message' }).click();
+  await page.getByRole('heading', { name: 'Message envoyé' }).waitFor();
+  await page.locator('.hubee-timeline', { hasText: "Message envoyé à l'opérateur" }).waitFor();
+  await page.locator('.hubee-timeline', { hasText: message }).waitFor();
+});
+
+await step('the print view holds the files with their SHA-256, without buttons or forms', async () => {
+  await page.getByRole('button', { name: 'Imprimer' }).waitFor();
+  await page.emulateMedia({ media: 'print' });
+  try {
+    const served = dossiers.A.files.filter((f) => !f.rejected);
+    for (const f of served) await page.getByText(`SHA-256 : ${sha256(f.bytes)}`).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Imprimer' }).isVisible(), false, 'no button on paper');
+    assert.equal(await page.getByLabel("Ajout d'un nouveau commentaire").isVisible(), false, 'no form on paper');
+    assert.ok(await page.locator('.hubee-timeline').isVisible(), 'the history on paper');
+  } finally {
+    await page.emulateMedia({ media: 'screen' });
+  }
+  assert.equal(
+    await page
+      .getByText(/^SHA-256 : /)
+      .first()
+      .isVisible(),
+    false,
+    'digests only on paper',
+  );
+});
+
 await step('the agent finishes the dossier: Traité, in the history', async () => {
   await changeStatus('Finaliser le traitement');
   await expectBadge('Traité');
@@ -560,6 +613,91 @@ await step('both changes show in the tab counts', async () => {
     (n) => document.querySelectorAll('#liste-teledossiers tbody tr').length === n,
     Object.keys(dossiers).length,
   );
+});
+
+/** No button or link of the page's main content lies outside the viewport (tables included; the
+ * DSFR's tab list scrolls by design). */
+async function actionsInView(name) {
+  const outside = await page.evaluate(() =>
+    [...document.querySelectorAll('main button, main a.fr-btn')]
+      .filter((e) => e.offsetParent !== null && !e.closest('dialog') && !e.classList.contains('fr-tabs__tab'))
+      .filter((e) => {
+        const r = e.getBoundingClientRect();
+        return r.right > document.documentElement.clientWidth + 1 || r.left < -1;
+      })
+      .map((e) => e.textContent.trim()),
+  );
+  assert.deepEqual(outside, [], `${name}: controls out of view`);
+}
+
+await step(
+  'the inbox lists the dossiers the agent follows under « Mes télédossiers », with who follows each',
+  async () => {
+    const row = page.locator(`tr[data-case-id="${dossiers.A.caseId}"]`);
+    await row.getByText(/^Suivi par /).waitFor();
+    assert.equal(await tabCount('Mes télédossiers'), 1);
+    await page.getByRole('tab', { name: /^Mes télédossiers/ }).click();
+    await page.waitForURL(/statut=MES/);
+    await page.waitForFunction(() => document.querySelectorAll('#liste-teledossiers tbody tr').length === 1);
+    assert.deepEqual(await rowsShown(), [dossiers.A.caseId]);
+    await accessible('Télédossiers, tab Mes télédossiers');
+    await page.getByRole('tab', { name: /^Tous/ }).click();
+    await page.waitForURL(`${base}/teledossiers`);
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('#liste-teledossiers tbody tr').length === n,
+      Object.keys(dossiers).length,
+    );
+  },
+);
+
+await step('the inbox sorts by name both ways, and a half-typed date is refused with a hint', async () => {
+  const byName = Object.keys(dossiers)
+    .sort((a, b) => people[a].lastName.localeCompare(people[b].lastName, 'fr', { sensitivity: 'base' }))
+    .map((key) => dossiers[key].caseId);
+  await page.getByLabel('Trier par').selectOption('name-asc');
+  await page.waitForURL(/tri=name-asc/);
+  await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
+  assert.deepEqual(await rowsShown(), byName);
+  await page.getByLabel('Trier par').selectOption('name-desc');
+  await page.waitForURL(/tri=name-desc/);
+  await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
+  assert.deepEqual(await rowsShown(), byName.slice().reverse());
+  await page.getByText('Format : jj/mm/aaaa').first().waitFor();
+  const start = page.getByLabel('Début de période de transmission');
+  await start.focus();
+  await page.keyboard.type('12');
+  await page.getByRole('button', { name: 'Rechercher' }).click();
+  await page.getByText('Cette date est incomplète').first().waitFor();
+  await accessible('Télédossiers, a half-typed date');
+  await page.getByRole('button', { name: 'Réinitialiser' }).click();
+  await page.waitForURL(`${base}/teledossiers`);
+  await rowsShown();
+});
+
+await step('every action of the inbox and of a dossier is in view at 1280 px and at 375 px', async () => {
+  const viewport = page.viewportSize();
+  try {
+    for (const width of [1280, 375]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.waitForTimeout(150);
+      await rowsShown();
+      await actionsInView(`inbox at ${width} px`);
+    }
+    await page.setViewportSize(viewport);
+    await page.getByRole('link', { name: `Consulter le télédossier ${dossiers.A.number}` }).click();
+    await page.waitForURL(`${base}/dossiers/${dossiers.A.caseId}`);
+    await page.getByRole('heading', { name: 'Historique' }).waitFor();
+    for (const width of [1280, 375]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.waitForTimeout(150);
+      await actionsInView(`dossier at ${width} px`);
+    }
+  } finally {
+    await page.setViewportSize(viewport);
+  }
+  await page.getByRole('link', { name: 'Télédossiers', exact: true }).first().click();
+  await page.getByRole('heading', { name: 'Télédossiers' }).waitFor();
+  await rowsShown();
 });
 
 await step('the inbox exports every dossier of its tab and search as a CSV file', async () => {

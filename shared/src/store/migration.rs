@@ -29,7 +29,8 @@ impl Store {
         if items.len() < limit {
             // Archived cases are only in their tab's index.
             let archive = keys::inbox_tab(org, process, InboxTab::Archive);
-            items.extend(self.table().query(Query::index(Index::Gsi2, archive).limit(limit - items.len())).await?.items);
+            items
+                .extend(self.table().query(Query::index(Index::Gsi2, archive).limit(limit - items.len())).await?.items);
         }
         items.into_iter().map(from_item).collect()
     }

@@ -152,7 +152,7 @@ export const auth = {
 
 // The inbox and the dossiers (`search`, `status`, `attachments`).
 export const dossiers = {
-  /** `{items, counts, nextCursor}`; query: `status` (a tab), `q`, `processCode`, `from`, `to`, `cursor`, `limit`. */
+  /** `{items, counts, nextCursor}`; query: `status` (a tab), `q`, `processCode`, `from`, `to`, `agent`, `sort`, `order`, `cursor`, `limit`. */
   inbox: (query) => get('/cases', query),
   /** Every dossier the inbox's filters select (all pages) as a CSV file: `{blob, fileName}`; query as `inbox`, without `cursor` and `limit`. */
   exportCsv: (query) => get('/cases.csv', query, { as: 'file' }),
@@ -160,6 +160,13 @@ export const dossiers = {
   history: (id) => get(`/cases/${enc(id)}/history`),
   act: (id, action, reason) => post(`/cases/${enc(id)}/status`, { action, ...(reason ? { reason } : {}) }),
   comment: (id, text) => post(`/cases/${enc(id)}/comments`, { text }),
+  /** A message to the operator, without a status change: `{caseId, eventId}`. */
+  message: (id, message) => post(`/cases/${enc(id)}/messages`, { message }),
+  /** "Me l'attribuer" (one's own address) or "Attribuer" to a colleague: `{caseId, assignee}`. */
+  assign: (id, email) => put(`/cases/${enc(id)}/assignee`, { email }),
+  release: (id) => remove(`/cases/${enc(id)}/assignee`),
+  /** The colleagues who may hold dossiers of a procedure (or of any visible one): `[{email, firstName, lastName}]`. */
+  agents: (processCode) => get('/agents', { processCode }),
   /** `{results: [{caseId, ok, status | error}]}` */
   bulk: (caseIds, action, reason) => post('/bulk', { caseIds, action, ...(reason ? { reason } : {}) }),
   downloadFile: (id, attachmentId) =>

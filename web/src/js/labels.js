@@ -5,6 +5,7 @@ import { h } from './dom.js';
 
 /** The inbox tabs, in the guides' order; `ERREUR` only shows when it holds dossiers. */
 export const TABS = [
+  { key: 'MES', label: 'Mes télédossiers' },
   { key: 'TOUS', label: 'Tous' },
   { key: 'NOUVEAU', label: 'Nouveaux' },
   { key: 'RECU', label: 'Reçus' },
@@ -14,6 +15,7 @@ export const TABS = [
   { key: 'TRAITE', label: 'Traités' },
   { key: 'CLOS', label: 'Clos' },
   { key: 'ERREUR', label: "Erreur d'intégration", onlyWhenPresent: true },
+  { key: 'ARCHIVE', label: 'Archivés', onlyWhenPresent: true },
 ];
 
 /** A dossier's status, by tab: label and DSFR badge modifier. */
@@ -26,6 +28,7 @@ const DOSSIER_STATUS = {
   TRAITE: ['Traité', 'success'],
   CLOS: ['Clos', null],
   ERREUR: ["Erreur d'intégration", 'error'],
+  ARCHIVE: ['Archivé', null],
 };
 
 /** The case statuses of the exchange (CONTRACT.md) and the tab each belongs to. */
@@ -39,6 +42,7 @@ const CASE_STATUS_TAB = {
   DONE: 'TRAITE',
   CLOSED: 'CLOS',
   SI_INTG_ERROR: 'ERREUR',
+  ARCHIVED: 'ARCHIVE',
 };
 
 /** The inbox tab of a case status (`SI_RECEIVED` → `RECU`). */

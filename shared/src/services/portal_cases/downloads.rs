@@ -13,7 +13,7 @@ use crate::{
 };
 
 /// Every file of a dossier: its folder attachments, then the files of the events.
-fn case_files(access: &cases::CaseAccess) -> impl Iterator<Item = &crate::domain::Attachment> {
+pub(super) fn case_files(access: &cases::CaseAccess) -> impl Iterator<Item = &crate::domain::Attachment> {
     let case = access.case();
     let folder_files = access.folder_attachments.iter().map(|a| &a.value).filter(move |a| a.is_for_case(case.id));
     let event_files = access.record.event_attachments.iter().map(|a| &a.value);

@@ -148,6 +148,7 @@ pub async fn read(state: &AppState, actor: &Actor, case_id: Uuid) -> Result<Doss
         actions,
         deposits_allowed: actor.manages && procedure.as_ref().is_none_or(|p| p.instructing_deposits),
         messages_allowed: actor.manages && procedure.as_ref().is_some_and(|p| p.messages),
+        digests: downloads::case_files(&access).filter_map(|a| Some((a.id, a.sha256?.to_hex()))).collect(),
         assignee: access.case().assignee.clone(),
         procedure_title: procedure.map(|p| p.title),
         tab: status.tab(),
@@ -198,6 +199,8 @@ pub struct DossierPage {
     pub messages_allowed: bool,
     /// The agent holding the dossier.
     pub assignee: Option<crate::domain::Assignee>,
+    /// Each received file's SHA-256 (hexadecimal), by attachment id: what an agent files on paper.
+    pub digests: std::collections::BTreeMap<Uuid, String>,
 }
 
 /// Changes a dossier's status through the portal workflow: a `STATUS_UPDATE` event for the

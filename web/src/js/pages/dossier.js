@@ -1,128 +1,21 @@
 // `/dossiers/{id}`: one dossier. A new dossier first asks to confirm its reception (Nouveau →
-// Reçu). Then: status and "Modifier le statut", the person concerned, dates, the files with
-// their sizes, "Télécharger tous les éléments" and one button per file, "Déposer une pièce
-// jointe", internal comments, and the full history (who did what, when).
+// Reçu). Then: status and "Modifier le statut", the person concerned, dates, who follows it, the
+// files with their sizes, "Télécharger tous les éléments" and one button per file, "Déposer une
+// pièce jointe", a message to the operator, internal comments, and the full history (who did
+// what, when); "Imprimer" prints it all with each file's SHA-256 (what an agent files on paper).
 
 import { dossiers } from '../api.js';
 import { add, fill, h, srOnly } from '../dom.js';
 import { dateTime, isoDateTime, personName, size } from '../format.js';
-import { ACTIONS, actionsFrom, fileStatusBadge, statusBadge, statusLabel, tabOf } from '../labels.js';
-import { can, lastInbox } from '../session.js';
+import { ACTIONS, actionsFrom, fileStatusBadge, statusBadge, tabOf } from '../labels.js';
+import { can, lastInbox, user } from '../session.js';
 import { alert, announce, errorAlert, show } from '../ui/feedback.js';
 import { save } from '../ui/files.js';
-import {
-  button,
-  clearProblems,
-  form,
-  radioGroup,
-  showError,
-  showProblems,
-  textArea,
-  uploadField,
-} from '../ui/forms.js';
+import { button, clearProblems, form, radioGroup, showError, showProblems, uploadField } from '../ui/forms.js';
 import { details, loading, pageTitle, section, time } from '../ui/layout.js';
 import { modal } from '../ui/modal.js';
-
-const MAX_TEXT = 1000;
-
-/** Who did it: the person's name (known from another entry when this one has only the address), else its address, else the side it is on. */
-function who(entry, names) {
-  if (entry.author) return entry.author;
-  if (entry.actorId) return names.get(entry.actorId) ?? entry.actorId;
-  return entry.by?.type === 'OSL' ? "L'opérateur" : 'Votre service';
-}
-
-function fileList(files) {
-  if (!files?.length) return null;
-  return h(
-    'ul',
-    { class: 'hubee-plain-list' },
-    files.map((f) => h('li', {}, `${f.fileName} (${size(f.size)})`)),
-  );
-}
-
-/** One history entry in words: `[what, more]`. */
-function describe(entry) {
-  switch (entry.kind) {
-    case 'CREATED':
-      return ["Création du télédossier par l'opérateur"];
-    case 'TRANSMITTED':
-      return ['Transmission au service instructeur'];
-    case 'STATUS':
-      return [`Statut modifié de « ${statusLabel(entry.from)} » à « ${statusLabel(entry.to)} »`];
-    case 'CONSULTED':
-      return ['Consultation du télédossier'];
-    case 'DOWNLOADED':
-      return [`Téléchargement du fichier « ${entry.fileName ?? ''} »`];
-    case 'DOWNLOADED_ALL':
-      return ['Téléchargement de tous les éléments'];
-    case 'ATTACHMENT_QUARANTINED':
-      return [
-        `Fichier « ${entry.fileName ?? ''} » rejeté par l'antivirus : il ne peut pas être téléchargé`,
-        entry.signature && h('p', { class: 'fr-mb-0 fr-text--sm' }, `Signature détectée : ${entry.signature}`),
-      ];
-    case 'ATTACHMENT_PURGED':
-      return [`Suppression du fichier « ${entry.fileName ?? ''} » (durée de conservation écoulée)`];
-    case 'COMMENT':
-      return ['Commentaire interne', h('blockquote', { class: 'hubee-comment' }, entry.text)];
-    case 'EVENT':
-      return describeEvent(entry);
-    default:
-      return [entry.kind];
-  }
-}
-
-function describeEvent(e) {
-  const fromOperator = e.by?.type === 'OSL';
-  switch (e.actionType) {
-    case 'STATUS_UPDATE':
-      return [
-        fromOperator
-          ? `Mise à jour de l'opérateur : statut « ${statusLabel(e.caseNewStatus)} »`
-          : `Statut « ${statusLabel(e.caseNewStatus)} » transmis à l'opérateur`,
-        e.message && h('p', { class: 'fr-mb-0' }, `Motif : ${e.message}`),
-      ];
-    case 'ATTACH_DEPOSIT':
-      return [
-        fromOperator ? "Nouvelles pièces de l'opérateur" : "Dépôt de pièce jointe, transmise à l'opérateur",
-        fileList(e.attachments),
-      ];
-    case 'ATTACH_DL_ALL':
-      return ['Téléchargement de tous les éléments'];
-    case 'ATTACH_DL':
-      return ["Téléchargement d'une pièce jointe", e.message && h('p', { class: 'fr-mb-0' }, e.message)];
-    default:
-      return [
-        `Événement ${e.actionType ?? ''}`.trim(),
-        e.message && h('p', { class: 'fr-mb-0' }, e.message),
-        fileList(e.attachments),
-      ];
-  }
-}
-
-function timeline(entries) {
-  if (!entries.length) return h('p', {}, 'Aucun élément.');
-  const names = new Map(entries.filter((e) => e.actorId && e.author).map((e) => [e.actorId, e.author]));
-  return h(
-    'ol',
-    { class: 'hubee-timeline' },
-    entries.map((entry) => {
-      const [what, ...more] = describe(entry);
-      return h(
-        'li',
-        { class: 'hubee-timeline__entry', 'data-kind': entry.kind },
-        h('p', { class: 'hubee-timeline__what fr-mb-1v' }, what),
-        more,
-        h(
-          'p',
-          { class: 'hubee-timeline__when fr-text--sm fr-mb-0' },
-          time(isoDateTime(entry.dateTime), dateTime(entry.dateTime)),
-          ` — ${who(entry, names)}`,
-        ),
-      );
-    }),
-  );
-}
+import { commentsOf, timeline } from './dossier-history.js';
+import { assignmentSection, commentList, longText, messageSection } from './dossier-work.js';
 
 /** Every file of the dossier: the operator's, then those of the events (deposits). */
 function filesOf(dossier) {
@@ -154,6 +47,20 @@ export async function render(view, { params, navigate, setTitle, isCurrent }) {
     view,
     ...pageTitle(title, { back: { href: lastInbox(), label: 'Retour à la recherche' } }),
     h('p', { class: 'fr-text--lead fr-mb-2w' }, `Télédossier n° ${dossier.externalId}`),
+    h(
+      'ul',
+      { class: 'fr-btns-group fr-btns-group--inline fr-btns-group--sm fr-btns-group--icon-left hubee-no-print' },
+      h(
+        'li',
+        {},
+        button('Imprimer', {
+          kind: 'tertiary',
+          size: 'sm',
+          icon: 'fr-icon-printer-line',
+          on: { click: () => window.print() },
+        }),
+      ),
+    ),
     statusSlot,
     messages,
     body,
@@ -179,10 +86,9 @@ export async function render(view, { params, navigate, setTitle, isCurrent }) {
     const problems = h('div', {});
     let choice = radioGroup({ legend: 'Nouveau statut', name: 'action', required: true, options: [] });
     const choiceSlot = h('div', {}, choice.element);
-    const reason = textArea({
+    const reason = longText({
       label: 'Motif',
       name: 'reason',
-      maxlength: String(MAX_TEXT),
       hint: "Obligatoire pour un refus. Il est transmis à l'opérateur, qui informe le demandeur.",
     });
     const fields = { action: choice, reason };
@@ -225,7 +131,8 @@ export async function render(view, { params, navigate, setTitle, isCurrent }) {
       const action = choice.value;
       const found = [];
       if (!action) found.push({ field: 'action', message: 'Choisissez le nouveau statut.' });
-      if (action === 'REFUSE' && !reason.value) found.push({ field: 'reason', message: 'Indiquez le motif du refus.' });
+      const reasonProblem = reason.problem('reason', 'Indiquez le motif du refus.');
+      if (reasonProblem && (action === 'REFUSE' || reason.value)) found.push(reasonProblem);
       if (found.length) return showProblems(problems, found, fields);
       try {
         const changed = await dossiers.act(id, action, reason.value || undefined);
@@ -308,8 +215,17 @@ export async function render(view, { params, navigate, setTitle, isCurrent }) {
   const attachmentsSlot = h('div', {});
   const historySlot = h('div', {}, loading("Chargement de l'historique…"));
   const detailsSlot = h('div', {});
+  const commentsSlot = h('div', {});
   const depositForm = manages ? depositSection() : null;
-  const commentForm = manages ? commentSection() : null;
+  const commentForm = commentSection();
+  const assignment = assignmentSection({
+    id,
+    me: user()?.email,
+    manages: manages && !dossier.tab?.startsWith('ARCHIVE'),
+    processCode: dossier.processCode,
+    onChange: () => showHistory(),
+  });
+  const messageForm = dossier.messagesAllowed ? messageSection({ id, onSent: () => showHistory() }) : null;
 
   function showContent() {
     fill(
@@ -321,7 +237,9 @@ export async function render(view, { params, navigate, setTitle, isCurrent }) {
           'div',
           { class: 'fr-col-12 fr-col-lg-7' },
           detailsSlot,
+          assignment.element,
           section('Pièces jointes', attachmentsSlot, depositForm),
+          messageForm,
           commentForm,
         ),
         h('div', { class: 'fr-col-12 fr-col-lg-5' }, section('Historique', historySlot)),
@@ -376,6 +294,8 @@ export async function render(view, { params, navigate, setTitle, isCurrent }) {
               {},
               h('p', { class: 'fr-text--bold fr-mb-0 hubee-files__name' }, file.fileName),
               h('p', { class: 'fr-text--sm fr-mb-0' }, `${size(file.size)} — ${file.origin}`),
+              dossier.digests?.[file.id] &&
+                h('p', { class: 'fr-text--xs fr-mb-0 hubee-print-only' }, `SHA-256 : ${dossier.digests[file.id]}`),
               fileStatusBadge(file.status),
             ),
             manages &&
@@ -466,51 +386,45 @@ export async function render(view, { params, navigate, setTitle, isCurrent }) {
 
   function commentSection() {
     const problems = h('div', {});
-    const text = textArea({
+    const text = longText({
       label: "Ajout d'un nouveau commentaire",
       name: 'text',
-      maxlength: String(MAX_TEXT),
-      hint: "Commentaire interne, visible des agents de votre service uniquement : il n'est pas transmis à l'opérateur. 1 000 caractères au plus.",
+      hint: "Commentaire interne, visible des agents de votre service uniquement : il n'est pas transmis à l'opérateur.",
     });
     const submit = button('Ajouter le commentaire', { type: 'submit', kind: 'secondary' });
     return section(
       'Commentaires internes',
-      problems,
-      form(
-        {
-          on: {
-            submit: async (event) => {
-              event.preventDefault();
-              clearProblems(problems, { text });
-              if (!text.value)
-                return showProblems(problems, [{ field: 'text', message: 'Écrivez le commentaire.' }], { text });
-              submit.disabled = true;
-              try {
-                await dossiers.comment(id, text.value);
-                text.value = '';
-                await showHistory();
-                showStatus();
-                show(
-                  problems,
-                  alert({
-                    type: 'success',
-                    title: 'Commentaire ajouté',
-                    text: "Il figure dans l'historique du télédossier.",
-                    level: 3,
-                  }),
-                );
-              } catch (error) {
-                showError(problems, error, { text });
-              } finally {
-                submit.disabled = false;
-              }
-              return undefined;
+      commentsSlot,
+      manages &&
+        form(
+          {
+            class: 'hubee-no-print',
+            on: {
+              submit: async (event) => {
+                event.preventDefault();
+                clearProblems(problems, { text });
+                const problem = text.problem('text', 'Écrivez le commentaire.');
+                if (problem) return showProblems(problems, [problem], { text });
+                submit.disabled = true;
+                try {
+                  await dossiers.comment(id, text.value);
+                  text.value = '';
+                  await showHistory();
+                  showStatus();
+                  show(problems, alert({ type: 'success', title: 'Commentaire ajouté', level: 3 }));
+                } catch (error) {
+                  showError(problems, error, { text });
+                } finally {
+                  submit.disabled = false;
+                }
+                return undefined;
+              },
             },
           },
-        },
-        text.element,
-        h('ul', { class: 'fr-btns-group fr-btns-group--inline-md' }, h('li', {}, submit)),
-      ),
+          problems,
+          text.element,
+          h('ul', { class: 'fr-btns-group fr-btns-group--inline-md' }, h('li', {}, submit)),
+        ),
     );
   }
 
@@ -531,6 +445,12 @@ export async function render(view, { params, navigate, setTitle, isCurrent }) {
       if (!isCurrent()) return;
       atStatus(history.status, history.updateDateTime);
       fill(historySlot, timeline(history.entries ?? []));
+      fill(commentsSlot, commentList(commentsOf(history.entries ?? [])));
+      const assigned = [...(history.entries ?? [])].reverse().find((e) => ['ASSIGNED', 'RELEASED'].includes(e.kind));
+      if (assigned)
+        dossier.assignee =
+          assigned.kind === 'ASSIGNED' ? { email: assigned.assigneeId, name: assigned.assigneeName } : null;
+      assignment.update(dossier);
     } catch (error) {
       fill(historySlot, errorAlert(error, { title: "L'historique est indisponible", level: 3 }));
     }

@@ -1,7 +1,8 @@
-// `/teledossiers`: the inbox. Tabs with counts, a search by name or number (an exact number goes
-// straight to the dossier), a procedure filter, a transmission period, "Réinitialiser"; the list
-// with the guides' columns, pages by cursor; several dossiers selected at once for one action,
-// each succeeding or failing on its own, with a summary that says which.
+// `/teledossiers`: the inbox. Tabs with counts ("Mes télédossiers", the statuses, "Archivés"), a
+// search by name or number (an exact number goes straight to the dossier), procedure and agent
+// filters, a transmission period, an order, "Réinitialiser"; the list with the guides' columns
+// and who follows each dossier, pages by cursor; several dossiers selected at once for one
+// action, each succeeding or failing on its own, with a summary that says which.
 
 import { dossiers } from '../api.js';
 import { add, fill, focus, h, srOnly, uid } from '../dom.js';
@@ -9,7 +10,7 @@ import { dateTime, isoDateTime, personName, plural } from '../format.js';
 import { ACTIONS, TABS, statusBadge, statusLabel } from '../labels.js';
 import { translate } from '../messages.js';
 import { procedureLabel, visibleProcedures } from '../procedures.js';
-import { can, lastInbox } from '../session.js';
+import { can, lastInbox, user } from '../session.js';
 import { alert, announce, errorAlert, messageOf } from '../ui/feedback.js';
 import { exportControl, save } from '../ui/files.js';
 import { button, clearProblems, form, selectField, showProblems, textArea, textField } from '../ui/forms.js';
@@ -18,19 +19,44 @@ import { modal } from '../ui/modal.js';
 
 const PAGE_SIZE = 25;
 /** The inbox's filters as the address keeps them (French names, so that links read well). */
-const PARAMS = { tab: 'statut', q: 'recherche', processCode: 'demarche', from: 'du', to: 'au' };
+const PARAMS = {
+  tab: 'statut',
+  q: 'recherche',
+  processCode: 'demarche',
+  agent: 'agent',
+  from: 'du',
+  to: 'au',
+  sort: 'tri',
+};
+/** The orders offered: `<sort>-<order>` as the hub takes them. */
+const SORTS = [
+  { value: 'transmissionDate-desc', label: 'Date de transmission, les plus récents d’abord' },
+  { value: 'transmissionDate-asc', label: 'Date de transmission, les plus anciens d’abord' },
+  { value: 'updateDate-desc', label: 'Dernière mise à jour, les plus récentes d’abord' },
+  { value: 'updateDate-asc', label: 'Dernière mise à jour, les plus anciennes d’abord' },
+  { value: 'name-asc', label: 'Nom de la personne concernée, de A à Z' },
+  { value: 'name-desc', label: 'Nom de la personne concernée, de Z à A' },
+];
+/** What a download does to a dossier of each tab (the guide's rule, docs/PORTAL-DOSSIERS.md). */
+const AFTER_DOWNLOAD = {
+  NOUVEAU: 'sa réception est confirmée et il passe « En cours »',
+  RECU: 'il passe « En cours »',
+  EN_ATTENTE: 'il passe « En cours »',
+};
 
 function readFilters(query) {
   const filters = {};
   for (const [key, name] of Object.entries(PARAMS)) filters[key] = query.get(name) ?? '';
   if (!TABS.some((t) => t.key === filters.tab)) filters.tab = 'TOUS';
+  if (!SORTS.some((o) => o.value === filters.sort)) filters.sort = SORTS[0].value;
   return filters;
 }
 
 function addressOf(filters) {
   const params = new URLSearchParams();
   for (const [key, name] of Object.entries(PARAMS)) {
-    if (filters[key] && !(key === 'tab' && filters[key] === 'TOUS')) params.set(name, filters[key]);
+    const defaults = { tab: 'TOUS', sort: SORTS[0].value };
+    if (filters[key] && filters[key] !== defaults[key]) params.set(name, filters[key]);
   }
   const search = params.toString();
   return `/teledossiers${search ? `?${search}` : ''}`;
@@ -63,19 +89,42 @@ export async function render(view, { query, navigate, isCurrent }) {
     placeholder: 'Toutes les démarches',
     options: procedures.map((p) => ({ value: p.code, label: procedureLabel(p) })),
   });
+  const colleagues = await dossiers.agents().catch(() => []);
+  if (!isCurrent()) return;
+  const agent = selectField({
+    label: 'Filtrer par agent',
+    name: 'agent',
+    value: filters.agent,
+    placeholder: 'Tous les agents',
+    options: colleagues.map((c) => ({ value: c.email, label: `${c.firstName} ${c.lastName}` })),
+  });
   const from = textField({
     label: 'Début de période de transmission',
     name: 'from',
     type: 'date',
     value: filters.from,
+    hint: 'Format : jj/mm/aaaa',
   });
   const to = textField({
     label: 'Fin de période de transmission (incluse)',
     name: 'to',
     type: 'date',
     value: filters.to,
+    hint: 'Format : jj/mm/aaaa',
   });
-  const fields = { q: search, processCode: procedure, from, to };
+  const sort = selectField({
+    label: 'Trier par',
+    name: 'sort',
+    value: filters.sort,
+    options: SORTS,
+  });
+  // A new order applies at once, to the search as it stands.
+  sort.input.addEventListener('change', () => {
+    filters.sort = sort.value;
+    load({ restart: true });
+  });
+  const fields = { q: search, processCode: procedure, agent, from, to };
+  const searchButton = button('Rechercher', { type: 'submit', icon: 'fr-icon-search-line' });
 
   const searchForm = form(
     {
@@ -91,13 +140,15 @@ export async function render(view, { query, navigate, isCurrent }) {
       h('div', { class: 'fr-col-12 fr-col-lg-6' }, procedures.length > 0 && procedure.element),
       h('div', { class: 'fr-col-12 fr-col-sm-6 fr-col-lg-3' }, from.element),
       h('div', { class: 'fr-col-12 fr-col-sm-6 fr-col-lg-3' }, to.element),
+      h('div', { class: 'fr-col-12 fr-col-lg-6' }, colleagues.length > 0 && agent.element),
+      h('div', { class: 'fr-col-12 fr-col-lg-6' }, sort.element),
       h(
         'div',
         { class: 'fr-col-12 fr-col-lg-6 hubee-filters__buttons' },
         h(
           'ul',
           { class: 'fr-btns-group fr-btns-group--inline-sm fr-btns-group--icon-left' },
-          h('li', {}, button('Rechercher', { type: 'submit', icon: 'fr-icon-search-line' })),
+          h('li', {}, searchButton),
           h(
             'li',
             {},
@@ -111,6 +162,8 @@ export async function render(view, { query, navigate, isCurrent }) {
 
   // --- Results: moved into the selected tab's panel ------------------------------------------
   const statusLine = h('p', { class: 'fr-mb-2w', role: 'status' });
+  // The tabs count every dossier of the visible procedures: said when a filter narrows the list.
+  const countsNote = h('p', { class: 'fr-hint-text fr-mb-2w', hidden: true });
   const bulkSlot = h('div', {});
   const listSlot = h('div', {}, loading('Chargement des télédossiers…'));
   const pagination = h('div', {});
@@ -121,7 +174,7 @@ export async function render(view, { query, navigate, isCurrent }) {
     hint: "Un fichier pour tableur avec tous les télédossiers de l'onglet et de la recherche (toutes les pages, 50 000 au plus) : numéro, démarche, statut, personne concernée, dates.",
     fallbackName: 'teledossiers.csv',
   });
-  const results = h('div', {}, statusLine, exporting, selection?.element, bulkSlot, listSlot, pagination);
+  const results = h('div', {}, statusLine, countsNote, exporting, selection?.element, bulkSlot, listSlot, pagination);
   const tabsSlot = h('div', {}, results);
   add(view, tabsSlot);
 
@@ -131,6 +184,18 @@ export async function render(view, { query, navigate, isCurrent }) {
   async function submitSearch(event) {
     event.preventDefault();
     clearProblems(formProblems, fields);
+    // A date typed halfway has no value: said, rather than searched without it.
+    const partial = [from, to].filter((d) => d.input.validity.badInput);
+    if (partial.length > 0) {
+      return showProblems(
+        formProblems,
+        partial.map((d) => ({
+          field: d === from ? 'from' : 'to',
+          message: 'Cette date est incomplète : saisissez-la au format jj/mm/aaaa, ou effacez-la.',
+        })),
+        fields,
+      );
+    }
     if (from.value && to.value && from.value > to.value) {
       return showProblems(
         formProblems,
@@ -138,7 +203,13 @@ export async function render(view, { query, navigate, isCurrent }) {
         fields,
       );
     }
-    Object.assign(filters, { q: search.value, processCode: procedure.value, from: from.value, to: to.value });
+    Object.assign(filters, {
+      q: search.value,
+      processCode: procedure.value,
+      agent: agent.value,
+      from: from.value,
+      to: to.value,
+    });
     fill(bulkSlot);
     const data = await load({ restart: true });
     // An exact dossier number goes straight to that dossier.
@@ -152,7 +223,8 @@ export async function render(view, { query, navigate, isCurrent }) {
   function reset() {
     clearProblems(formProblems, fields);
     for (const field of Object.values(fields)) field.value = '';
-    Object.assign(filters, { q: '', processCode: '', from: '', to: '' });
+    sort.value = SORTS[0].value;
+    Object.assign(filters, { q: '', processCode: '', agent: '', from: '', to: '', sort: SORTS[0].value });
     fill(bulkSlot);
     load({ restart: true });
     focus(search.input);
@@ -161,12 +233,16 @@ export async function render(view, { query, navigate, isCurrent }) {
 
   /** The filters as the hub takes them (the list's and the export's). */
   function inboxQuery() {
+    const [sortBy, order] = filters.sort.split('-');
     return {
-      status: filters.tab === 'TOUS' ? '' : filters.tab,
+      status: ['TOUS', 'MES'].includes(filters.tab) ? '' : filters.tab,
       q: filters.q,
       processCode: filters.processCode,
+      agent: filters.tab === 'MES' ? user()?.email : filters.agent,
       from: filters.from,
       to: filters.to,
+      sort: sortBy,
+      order,
     };
   }
 
@@ -183,6 +259,9 @@ export async function render(view, { query, navigate, isCurrent }) {
     lastInbox(address);
     if (isCurrent()) window.history.replaceState(null, '', address);
     listSlot.setAttribute('aria-busy', 'true');
+    // On a slow network the search shows it is running, and is not sent twice.
+    searchButton.disabled = true;
+    statusLine.textContent = 'Recherche en cours…';
     try {
       const data = await dossiers.inbox({ ...inboxQuery(), cursor: state.cursors[state.page], limit: PAGE_SIZE });
       if (!isCurrent() || ticket !== state.loads) return null;
@@ -195,7 +274,10 @@ export async function render(view, { query, navigate, isCurrent }) {
       statusLine.textContent = '';
       return null;
     } finally {
-      if (ticket === state.loads) listSlot.removeAttribute('aria-busy');
+      if (ticket === state.loads) {
+        listSlot.removeAttribute('aria-busy');
+        searchButton.disabled = false;
+      }
     }
   }
 
@@ -214,7 +296,9 @@ export async function render(view, { query, navigate, isCurrent }) {
       }
       return;
     }
-    const shown = TABS.filter((t) => !t.onlyWhenPresent || counts?.[t.key] > 0 || filters.tab === t.key);
+    const shown = TABS.filter(
+      (t) => (t.key !== 'MES' || manages) && (!t.onlyWhenPresent || counts?.[t.key] > 0 || filters.tab === t.key),
+    );
     // Ids of their own for each rendering: the DSFR's script may still hold the previous page's.
     const prefix = uid('onglets');
     const buttons = {};
@@ -285,7 +369,10 @@ export async function render(view, { query, navigate, isCurrent }) {
     state.selected.clear();
     selection?.update();
     const tab = TABS.find((t) => t.key === filters.tab);
-    const searching = Boolean(filters.q || filters.processCode || filters.from || filters.to);
+    const searching = Boolean(filters.q || filters.processCode || filters.agent || filters.from || filters.to);
+    countsNote.hidden = !searching;
+    countsNote.textContent =
+      'Les nombres entre parenthèses comptent tous les télédossiers de chaque onglet, sans la recherche ni les filtres.';
     statusLine.textContent = `${plural(data.items.length, 'télédossier affiché', 'télédossiers affichés')}${
       state.page > 0 ? `, page ${state.page + 1}` : ''
     }${data.nextCursor ? " ; d'autres suivent sur la page suivante" : ''}.`;
@@ -347,6 +434,11 @@ export async function render(view, { query, navigate, isCurrent }) {
           {},
           h('p', { class: 'fr-text--bold fr-mb-1v' }, row.procedureTitle ?? row.processCode),
           h('p', { class: 'fr-mb-0' }, `Concerné : ${concerned || 'non renseigné'}`),
+          h(
+            'p',
+            { class: 'fr-mb-0 fr-text--sm', 'data-assignee': row.assignee?.email ?? '' },
+            row.assignee ? `Suivi par ${row.assignee.name}` : 'Non attribué',
+          ),
         ),
         h('td', {}, h('a', { class: 'fr-link', href: `/dossiers/${row.id}` }, row.number)),
         h(
@@ -399,7 +491,7 @@ export async function render(view, { query, navigate, isCurrent }) {
     });
     return h(
       'div',
-      { class: 'fr-table fr-table--no-caption' },
+      { class: 'fr-table fr-table--no-caption hubee-inbox-table' },
       h(
         'div',
         { class: 'fr-table__wrapper' },
@@ -632,6 +724,7 @@ export async function render(view, { query, navigate, isCurrent }) {
     const ids = [...state.selected];
     if (ids.length === 0) return;
     announce(`Téléchargement de ${plural(ids.length, 'télédossier')} en cours.`);
+    const rows = ids.map((id) => state.rows.get(id)).filter(Boolean);
     try {
       save(await dossiers.downloadMany(ids), 'teledossiers.zip');
       fill(
@@ -640,6 +733,7 @@ export async function render(view, { query, navigate, isCurrent }) {
           type: 'success',
           title: 'Téléchargement',
           text: `Les pièces de ${plural(ids.length, 'télédossier')} sont dans le fichier zip téléchargé (un dossier par télédossier).`,
+          items: rows.filter((r) => AFTER_DOWNLOAD[r.tab]).map((r) => `N° ${r.number} : ${AFTER_DOWNLOAD[r.tab]}.`),
         }),
       );
       await load();
@@ -653,7 +747,15 @@ export async function render(view, { query, navigate, isCurrent }) {
     announce(`Téléchargement du télédossier ${row.number} en cours.`);
     try {
       save(await dossiers.downloadAll(row.id), `${row.number}.zip`);
-      announce(`Télédossier ${row.number} téléchargé.`);
+      const after = AFTER_DOWNLOAD[row.tab];
+      fill(
+        bulkSlot,
+        alert({
+          type: 'success',
+          title: `Télédossier ${row.number} téléchargé`,
+          text: after ? `Comme le prévoit le téléchargement des pièces, ${after}.` : undefined,
+        }),
+      );
       await load();
       focus(listSlot.querySelector(`tr[data-case-id="${row.id}"] a`) ?? trigger);
     } catch (error) {

@@ -15,7 +15,7 @@ import { button, form, selectField, textField } from '../ui/forms.js';
 import { pageTitle, section, table } from '../ui/layout.js';
 
 /** The inbox tabs a status counts under, with the archived dossiers (which the inbox leaves). */
-const STATUS_COLUMNS = [...TABS.filter((t) => t.key !== 'TOUS'), { key: 'ARCHIVE', label: 'Archivés' }];
+const STATUS_COLUMNS = TABS.filter((t) => !['TOUS', 'MES'].includes(t.key));
 
 const MONTHS = [
   'janvier',
