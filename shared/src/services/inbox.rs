@@ -25,9 +25,12 @@ pub const DEFAULT_LIMIT: usize = 25;
 pub const MAX_LIMIT: usize = 100;
 /// How many cases [`rows`] reads per page.
 const EXPORT_PAGE: usize = 1_000;
-/// How far a name search with a tab or date filter reads in each partition for one page (the
-/// filters apply after the name): past it, the page ends and the cursor resumes there.
-const NAME_SCAN: usize = 500;
+/// How many pages' worth an order that is not the filters' (name, last update) reads in each
+/// partition for one page when a tab or dates filter what it returns, at most [`MAX_SCAN`]: past
+/// it, the page ends (maybe short) and the cursor resumes there. Eight pages hold a full page of
+/// the rarest usual tab; reading more costs every page for the rare one.
+const SCAN_PAGES: usize = 8;
+const MAX_SCAN: usize = 500;
 /// The highest code point: `prefix + MAX_CHAR` bounds every key that begins with `prefix`.
 const MAX_CHAR: char = '\u{10FFFF}';
 
@@ -333,7 +336,8 @@ async fn by_index(
     }
     // Without tab or date filters nearly every case read is shown: one more than a page is enough.
     let filtered = query.tab.is_some() || query.from.is_some() || query.to.is_some();
-    let scan = if filtered { NAME_SCAN } else { limit + 1 + usize::from(cursor.is_some()) };
+    let page = limit + 1 + usize::from(cursor.is_some());
+    let scan = if filtered { (SCAN_PAGES * page).min(MAX_SCAN) } else { page };
     let pages = visible.iter().map(|code| {
         let range = SortKey::Between(lower.clone(), upper.clone());
         state.store.inbox_page(org, code, index, Some(range), !query.ascending, scan)

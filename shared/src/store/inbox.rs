@@ -155,14 +155,17 @@ impl Store {
 }
 
 impl Store {
-    /// The write storing an already transmitted case as a bulk import does (benchmarks,
-    /// migrations), with its inbox entries; the importer then adds its counts with
-    /// [`Store::add_to_inbox_count`] (one transaction cannot add twice to one counter).
+    /// The writes storing an already transmitted case as a bulk import does (benchmarks,
+    /// migrations), with its inbox entries and its entry in its agent's list; the importer then
+    /// adds its counts with [`Store::add_to_inbox_count`] (one transaction cannot add twice to
+    /// one counter).
     ///
     /// # Errors
     /// When the case does not serialise.
-    pub fn import_case_write(&self, case: &Case) -> Result<crate::ports::Write, StoreError> {
-        Ok(crate::ports::Write::create(super::folders::case_item(case, 1)?))
+    pub fn import_case_writes(&self, case: &Case) -> Result<Vec<Write>, StoreError> {
+        let mut writes = vec![Write::create(super::folders::case_item(case, 1)?)];
+        writes.extend(assignment_writes(None, Some(case))?);
+        Ok(writes)
     }
 
     /// Adds `n` to a tab's counter of an organisation for a procedure.
