@@ -355,6 +355,40 @@ fn cloudfront_rewrites_the_same_page_addresses_as_the_local_hub() {
     }
 }
 
+/// A browser navigating to an unknown address gets the front (which says "Page non trouvée" in
+/// French) from CloudFront too; API clients and missing files do not. (CloudFront answers it
+/// with the index's `200`: a viewer-request function cannot set the status of S3's answer.)
+#[test]
+fn cloudfront_gives_browsers_the_front_at_unknown_addresses_and_others_the_plain_answer() {
+    let template = template();
+    let function = &template["Resources"]["WebPages"]["Properties"];
+    let html = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let cases = serde_json::json!([
+        ["/page-inexistante", {"accept": {"value": html}}, "/index.html"],
+        ["/teledossiers-anciens/x", {"sec-fetch-mode": {"value": "navigate"}}, "/index.html"],
+        ["/aide", {}, "/index.html"],
+        ["/page-inexistante", {"accept": {"value": "application/json"}}, "/page-inexistante"],
+        ["/page-inexistante", {"accept": {"value": "application/json, text/html"}}, "/page-inexistante"],
+        ["/page-inexistante", {}, "/page-inexistante"],
+        ["/assets/0123abcd/js/missing.js", {"sec-fetch-mode": {"value": "navigate"}}, "/assets/0123abcd/js/missing.js"],
+        ["/favicon.ico", {"accept": {"value": html}}, "/favicon.ico"],
+    ]);
+    let code = format!(
+        "{}\nconst cases = JSON.parse(process.argv[1]);\n\
+         console.log(JSON.stringify(cases.map(([uri, headers]) => handler({{ request: {{ uri, headers }} }}).uri)));",
+        text(&function["FunctionCode"])
+    );
+    let run = std::process::Command::new("node")
+        .args(["-e", &code, &cases.to_string()])
+        .output()
+        .expect("node, as for the web suites");
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let answered: Vec<String> = serde_json::from_slice(&run.stdout).unwrap();
+    for (case, answered) in cases.as_array().unwrap().iter().zip(answered) {
+        assert_eq!(answered, case[2].as_str().unwrap(), "{case}");
+    }
+}
+
 /// The portal gets the same Content-Security-Policy from CloudFront as from the local hub, but
 /// for connect-src, which lets it reach the objects bucket (presigned downloads and uploads).
 #[test]
