@@ -175,6 +175,33 @@ export const ROUTES = [
     allowed: can.national,
     page: () => import('./pages/statistics-national.js'),
   },
+  // Help and the pages the DSFR and the law ask for, linked from the footer: open to anyone.
+  { path: '/aide', title: 'Aide', public: true, page: () => import('./pages/info/help.js') },
+  { path: '/plan-du-site', title: 'Plan du site', public: true, page: () => import('./pages/info/sitemap.js') },
+  {
+    path: '/accessibilite',
+    title: 'Déclaration d’accessibilité',
+    public: true,
+    page: () => import('./pages/info/accessibility.js'),
+  },
+  {
+    path: '/mentions-legales',
+    title: 'Mentions légales',
+    public: true,
+    page: () => import('./pages/info/legal-notice.js'),
+  },
+  {
+    path: '/donnees-personnelles',
+    title: 'Données personnelles',
+    public: true,
+    page: () => import('./pages/info/personal-data.js'),
+  },
+  {
+    path: '/gestion-des-cookies',
+    title: 'Gestion des cookies',
+    public: true,
+    page: () => import('./pages/info/cookies.js'),
+  },
 ];
 
 /** The sections of the main menu, for those who may use them. */

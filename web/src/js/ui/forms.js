@@ -2,7 +2,7 @@
 // (`aria-describedby`, `aria-invalid`), and the error summary of a form. Forms are `novalidate`:
 // the portal checks fields itself and speaks French whatever the browser's language.
 
-import { ApiError } from '../api.js';
+import { ApiError, idle } from '../api.js';
 import { FIELDS } from '../messages.js';
 import { fill, focus, h, uid } from '../dom.js';
 import { alert } from './feedback.js';
@@ -261,9 +261,61 @@ export function uploadField({ label, name, hint }) {
   return field;
 }
 
-/** A form element that leaves checks to the portal. */
+/** A macrotask later: requests a handler starts after its first `await` have started then. */
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * Marks `region` busy until no request is under way: `aria-busy`, its buttons `aria-disabled`
+ * (not `disabled`, which would drop the focus of the button just pressed) and refused meanwhile,
+ * and `status` saying so. Returns a function that starts it; a start while busy does nothing.
+ */
+export function busyWhileLoading(region, status, text = 'Chargement en cours…') {
+  let busy = false;
+  // Presses while busy are refused before the page's own handlers see them.
+  const refuse = (event) => {
+    if (busy && (event.type === 'submit' || event.target.closest?.('button'))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  };
+  region.addEventListener('submit', refuse, true);
+  region.addEventListener('click', refuse, true);
+  return async () => {
+    if (busy) return;
+    busy = true;
+    const controls = [...region.querySelectorAll('button:not([disabled]):not([aria-disabled])')];
+    region.setAttribute('aria-busy', 'true');
+    for (const control of controls) control.setAttribute('aria-disabled', 'true');
+    if (status) status.textContent = text;
+    try {
+      await nextTask();
+      await idle();
+    } finally {
+      busy = false;
+      region.removeAttribute('aria-busy');
+      for (const control of controls) control.removeAttribute('aria-disabled');
+      if (status) status.textContent = '';
+    }
+  };
+}
+
+/**
+ * A form element that leaves checks to the portal. A search form (`role: 'search'`) says it is
+ * searching while the list it asked for loads: a slow network shows, and a second press waits.
+ */
 export function form(attributes, ...children) {
-  return h('form', { novalidate: true, ...attributes }, ...children);
+  const element = h('form', { novalidate: true, ...attributes }, ...children);
+  if (attributes.role === 'search') {
+    const status = h('p', { class: 'fr-hint-text fr-mb-0 hubee-busy-status', role: 'status' });
+    element.append(status);
+    const start = busyWhileLoading(element, status, 'Recherche en cours…');
+    // After the page's own handlers (added first), which start the requests.
+    element.addEventListener('submit', () => start());
+    element.addEventListener('click', (event) => {
+      if (event.target.closest?.('button[type="button"]')) start();
+    });
+  }
+  return element;
 }
 
 /** A DSFR button; `kind`: `primary` (default), `secondary`, `tertiary`. */
