@@ -533,7 +533,7 @@ await step('a file the antivirus rejected is listed with its badge, without a do
     return;
   }
   const item = page.locator('.hubee-files__item', { hasText: infected.fileName });
-  await item.locator('.fr-badge', { hasText: "Rejeté par l'antivirus" }).waitFor();
+  await item.locator('.fr-badge', { hasText: 'Rejeté par l’antivirus' }).waitFor();
   assert.equal(await item.getByRole('button').count(), 0, 'no download button for a rejected file');
   await page.getByRole('button', { name: `Télécharger ${dossiers.A.files[0].fileName}` }).waitFor();
   await page
@@ -780,7 +780,7 @@ await step('the administrator activates a subscription from a date chosen in the
 await step('in API mode the credentials are shown once, copied, and obtain a token', async () => {
   await choose(page.getByLabel('API', { exact: true }));
   await page.getByRole('button', { name: "Enregistrer la modalité d'accès" }).click();
-  await page.getByRole('heading', { name: "Identifiants de l'API : copiez-les maintenant" }).waitFor();
+  await page.getByRole('heading', { name: 'Identifiants de l’API\u00a0: copiez-les maintenant' }).waitFor();
   apiMode.clientId = await page.locator('[data-credential="client_id"]').inputValue();
   await page.getByRole('button', { name: 'Copier : Secret (client_secret)' }).click();
   apiMode.secret = await page.evaluate(() => navigator.clipboard.readText());
@@ -804,10 +804,10 @@ await step('a regenerated secret is shown once and obtains a token too', async (
   await dialog.waitFor();
   await settled(page);
   await dialog.getByRole('button', { name: 'Régénérer le secret' }).click();
-  await page.getByRole('heading', { name: "Identifiants de l'API : copiez-les maintenant" }).waitFor();
+  await page.getByRole('heading', { name: 'Identifiants de l’API\u00a0: copiez-les maintenant' }).waitFor();
   const secret = await page.locator('[data-credential="client_secret"]').inputValue();
   assert.notEqual(secret, apiMode.secret);
-  await page.getByText("L'ancien secret reste valable jusqu'au").waitFor();
+  await page.getByText('L’ancien secret reste valable jusqu’au').waitFor();
   assert.ok(await token(base, apiMode.clientId, secret, 'SI'));
   apiMode.previous = apiMode.secret;
   apiMode.secret = secret;
@@ -824,10 +824,10 @@ await step('the previous secret is revoked at once, and every change of the API 
   await page.getByRole('heading', { name: "L'ancien secret est révoqué" }).waitFor();
   await assert.rejects(token(base, apiMode.clientId, apiMode.previous, 'SI'), /401/, 'revoked at once');
   assert.ok(await token(base, apiMode.clientId, apiMode.secret, 'SI'), 'the new secret still works');
-  const history = page.getByRole('table', { name: /Historique de l'accès API/ });
+  const history = page.getByRole('table', { name: /Historique de l['’]accès API/ });
   await history.getByText('Ancien secret révoqué').waitFor();
   await history.getByText(/Secret régénéré/).waitFor();
-  await history.getByText(/Modalité d'accès : API, secret émis/).waitFor();
+  await history.getByText(/Modalité d['’]accès\s: API, secret émis/).waitFor();
   await accessible('Abonnement with the history of the API access');
 });
 
@@ -992,12 +992,12 @@ async function filterAudit(values) {
 }
 
 await step('the administrator finds its own sign-in in the audit journal, and the wrong password refused', async () => {
-  await page.getByRole('link', { name: "Journal d'audit" }).first().click();
-  await page.getByRole('heading', { name: "Journal d'audit", level: 1 }).waitFor();
+  await page.getByRole('link', { name: 'Journal d’audit' }).first().click();
+  await page.getByRole('heading', { name: 'Journal d’audit', level: 1 }).waitFor();
   await page.getByText('audit verify').first().waitFor();
   await auditTable().locator('tbody tr').first().waitFor();
-  await accessible("Journal d'audit");
-  await fitsNarrowScreen("Journal d'audit");
+  await accessible('Journal d’audit');
+  await fitsNarrowScreen('Journal d’audit');
   // Its own sign-ins: the password, then the e-mailed code that opened the session.
   await filterAudit({ actor: ADMIN, action: 'signIn' });
   await page.waitForURL(/action=signIn/);
@@ -1006,7 +1006,7 @@ await step('the administrator finds its own sign-in in the audit journal, and th
   const row = await code.innerText();
   assert.match(row, new RegExp(ADMIN.replace(/\./g, '\\.')));
   assert.match(row, /compte/);
-  assert.match(row, /Connexion : code/);
+  assert.match(row, /Connexion\s: code/);
   assert.match(row, /Autorisé/i, 'the badge (in capitals on screen)');
   assert.match(row, /Session ouverte/);
   assert.match(row, /127\.0\.0\.1/, 'the address it came from');
@@ -1080,7 +1080,7 @@ await step('the delegate accepts the invitation on the home page, then serves bo
   await answerCode(await signIn(DELEGATE, passwordOf(DELEGATE)));
   await page.getByRole('heading', { name: 'Invitations à intervenir comme délégué technique' }).waitFor();
   await accessible('home page with an invitation');
-  await page.getByRole('button', { name: "Accepter l'invitation de Mairie de Valfleuri" }).click();
+  await page.getByRole('button', { name: 'Accepter l’invitation de Mairie de Valfleuri' }).click();
   await page.getByRole('heading', { name: 'Invitation acceptée' }).waitFor();
   await page.getByRole('link', { name: 'Gestion des abonnements' }).first().click();
   await page.getByText('Mairie de Valfleuri').first().waitFor();
@@ -1145,7 +1145,7 @@ await step('the national administrator signs in to the national back office, wit
   await answerCode(await signIn(NATIONAL, passwordOf(NATIONAL)));
   await page.waitForURL(`${base}/national/organisations`);
   await page.getByRole('heading', { name: 'Organisations', level: 1 }).waitFor();
-  await page.getByText("Vous n'avez accès ni au contenu des télédossiers ni à leurs pièces jointes.").waitFor();
+  await page.getByText('Vous n’avez accès ni au contenu des télédossiers ni à leurs pièces jointes.').waitFor();
   const menu = await mainMenu().getByRole('link').allInnerTexts();
   assert.deepEqual(
     menu.map((t) => t.trim()),
@@ -1158,7 +1158,7 @@ await step('the national administrator signs in to the national back office, wit
       'Envois en échec',
       'Fusions',
       'Journal',
-      "Journal d'audit",
+      'Journal d’audit',
       'Statistiques nationales',
     ],
   );
@@ -1174,7 +1174,7 @@ await step('the organisations filter by SIREN and by type', async () => {
   await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
   assert.deepEqual(await page.locator('table tbody th').allInnerTexts(), ['Mairie de Valfleuri']);
   await page.getByRole('button', { name: 'Réinitialiser' }).click();
-  await page.getByLabel("Type d'organisation").selectOption('OSL');
+  await page.getByLabel('Type d’organisation').selectOption('OSL');
   await page.getByRole('button', { name: 'Filtrer' }).click();
   await page.waitForURL(/type=OSL/);
   await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
@@ -1187,7 +1187,7 @@ await step('the organisations filter by SIREN and by type', async () => {
 await step('the national administrator creates an operator with its code and a contact', async () => {
   await page.getByRole('link', { name: 'Créer une organisation' }).click();
   await page.getByRole('heading', { name: 'Créer une organisation' }).waitFor();
-  await page.getByRole('button', { name: "Créer l'organisation" }).click();
+  await page.getByRole('button', { name: 'Créer l’organisation' }).click();
   await page.getByRole('heading', { name: /problèmes à corriger/ }).waitFor();
   await accessible('Créer une organisation, with errors');
   await choose(page.getByLabel(/^Opérateur de service en ligne \(OSL\)/));
@@ -1198,7 +1198,7 @@ await step('the national administrator creates an operator with its code and a c
   await page.getByRole('textbox', { name: /^Nom ou service/ }).fill('Support E2E');
   await page.getByRole('textbox', { name: /^Adresse électronique/ }).fill(`support.${run}@operateur.example`);
   await fitsNarrowScreen('Créer une organisation');
-  await page.getByRole('button', { name: "Créer l'organisation" }).click();
+  await page.getByRole('button', { name: 'Créer l’organisation' }).click();
   await page.getByRole('heading', { name: 'Organisation créée' }).waitFor();
   await page.getByRole('heading', { name: operator.name, level: 1 }).waitFor();
   await page.locator('.hubee-details').getByText(`Support E2E <support.${run}@operateur.example>`).waitFor();
@@ -1209,16 +1209,16 @@ await step('the national administrator creates an operator with its code and a c
 
 await step('the organisation is closed and reopened, each after a confirmation', async () => {
   await confirmIn(
-    page.getByRole('button', { name: "Fermer l'organisation" }),
-    "Fermer l'organisation",
-    "Fermer l'organisation",
+    page.getByRole('button', { name: 'Fermer l’organisation' }),
+    'Fermer l’organisation',
+    'Fermer l’organisation',
   );
   await page.getByRole('heading', { name: 'Organisation fermée' }).waitFor();
   await page.locator('.hubee-details .fr-badge', { hasText: 'Fermée' }).waitFor();
   await confirmIn(
-    page.getByRole('button', { name: "Rouvrir l'organisation" }),
-    "Rouvrir l'organisation",
-    "Rouvrir l'organisation",
+    page.getByRole('button', { name: 'Rouvrir l’organisation' }),
+    'Rouvrir l’organisation',
+    'Rouvrir l’organisation',
   );
   await page.getByRole('heading', { name: 'Organisation rouverte' }).waitFor();
   await page.locator('.hubee-details .fr-badge', { hasText: 'Ouverte' }).waitFor();
@@ -1235,12 +1235,12 @@ await step('the national administrator creates a procedure run by that operator,
   await page.getByRole('textbox', { name: /^Code de la démarche/ }).fill(procedure.code);
   await page.getByRole('textbox', { name: /^Intitulé/ }).fill(procedure.title);
   await page.getByRole('combobox', { name: /^Opérateur/ }).selectOption(operator.code);
-  await page.getByRole('textbox', { name: /^Taille maximale d'une pièce jointe de l'opérateur/ }).fill('vingt');
+  await page.getByRole('textbox', { name: /^Taille maximale d['’]une pièce jointe de l['’]opérateur/ }).fill('vingt');
   await page.getByRole('button', { name: 'Créer la démarche' }).click();
   await page.getByText('Indiquez une taille en Mo').first().waitFor();
   await accessible('Créer une démarche, with an error');
-  await page.getByRole('textbox', { name: /^Taille maximale d'une pièce jointe de l'opérateur/ }).fill('20');
-  await page.getByRole('textbox', { name: /^Formats acceptés de l'opérateur/ }).fill('application/pdf');
+  await page.getByRole('textbox', { name: /^Taille maximale d['’]une pièce jointe de l['’]opérateur/ }).fill('20');
+  await page.getByRole('textbox', { name: /^Formats acceptés de l['’]opérateur/ }).fill('application/pdf');
   const messages = page.getByLabel(/échanger des messages/);
   assert.ok(await messages.isChecked(), 'messages are allowed by default');
   await messages.focus();
@@ -1249,7 +1249,7 @@ await step('the national administrator creates a procedure run by that operator,
   await fitsNarrowScreen('Créer une démarche');
   await page.getByRole('button', { name: 'Créer la démarche' }).click();
   await page.getByRole('heading', { name: 'Démarche créée' }).waitFor();
-  await page.getByRole('heading', { name: `Démarche - ${procedure.title}`, level: 1 }).waitFor();
+  await page.getByRole('heading', { name: `Démarche ${procedure.code} - ${procedure.title}`, level: 1 }).waitFor();
   const info = page.locator('.hubee-details').first();
   await info.getByText('20 Mo').first().waitFor();
   assert.match(await info.innerText(), /Messages\s+Non/);
@@ -1263,7 +1263,7 @@ await step('a rule of the procedure changes: the retention of its attachments', 
   await page.getByRole('heading', { name: 'Modifications enregistrées' }).waitFor();
   await page
     .locator('.hubee-details')
-    .getByText(/Purge des pièces jointes : 10 jours après/)
+    .getByText(/Purge des pièces jointes\s: 10 jours après/)
     .waitFor();
 });
 
@@ -1316,7 +1316,7 @@ await step('the operator gets its client: the secret, shown once and copied, dep
   await choose(page.getByLabel(/^Opérateur \(OSL\)/));
   assert.equal(await page.getByRole('textbox', { name: /^SIRET/ }).inputValue(), operator.siret);
   await page.getByRole('button', { name: 'Créer le client API' }).click();
-  await page.getByRole('heading', { name: 'Secret du client API : copiez-le maintenant' }).waitFor();
+  await page.getByRole('heading', { name: 'Secret du client API\u00a0: copiez-le maintenant' }).waitFor();
   await page.getByText('Le secret ne sera plus jamais affiché').waitFor();
   nationalRun.clientId = await page.locator('[data-credential="client_id"]').inputValue();
   nationalRun.secret = await page.locator('[data-credential="client_secret"]').inputValue();
@@ -1341,7 +1341,7 @@ const folderRead = (accessToken) =>
 
 await step('the client is disabled after a confirmation: its token is refused at once', async () => {
   assert.equal(await folderRead(nationalRun.token), 200);
-  await page.getByRole('link', { name: "Les clients API de l'organisation" }).click();
+  await page.getByRole('link', { name: 'Les clients API de l’organisation' }).click();
   await page.getByRole('heading', { name: 'Clients API', level: 1 }).waitFor();
   await page.waitForURL(new RegExp(`siret=${operator.siret}`));
   await page.getByRole('rowheader', { name: nationalRun.clientId }).waitFor();
@@ -1367,10 +1367,10 @@ await step('enabled again, the client gets a new secret and the old one is revok
   const dialog = page.getByRole('dialog', { name: 'Générer un nouveau secret' });
   await dialog.waitFor();
   await settled(page);
-  await choose(dialog.getByLabel(/Révoquer l'ancien secret immédiatement/));
+  await choose(dialog.getByLabel(/Révoquer l['’]ancien secret immédiatement/));
   await accessible('dialog "Générer un nouveau secret"');
   await dialog.getByRole('button', { name: 'Générer le secret' }).click();
-  await page.getByRole('heading', { name: "Nouveau secret généré, l'ancien est révoqué" }).waitFor();
+  await page.getByRole('heading', { name: 'Nouveau secret généré, l’ancien est révoqué' }).waitFor();
   const secret = await page.locator('[data-credential="client_secret"]').inputValue();
   assert.notEqual(secret, nationalRun.secret);
   await assert.rejects(token(base, nationalRun.clientId, nationalRun.secret, 'OSL'), /401|400/, 'revoked at once');
@@ -1382,7 +1382,7 @@ await step('enabled again, the client gets a new secret and the old one is revok
 await step('the procedure is closed after a confirmation: the operator can no longer deposit', async () => {
   await mainMenu().getByRole('link', { name: 'Démarches' }).click();
   await page.getByRole('link', { name: procedure.code, exact: true }).click();
-  await page.getByRole('heading', { name: `Démarche - ${procedure.title}`, level: 1 }).waitFor();
+  await page.getByRole('heading', { name: `Démarche ${procedure.code} - ${procedure.title}`, level: 1 }).waitFor();
   await confirmIn(page.getByRole('button', { name: 'Fermer la démarche' }), 'Fermer la démarche', 'Fermer la démarche');
   await page.getByRole('heading', { name: 'Démarche fermée' }).waitFor();
   await page.locator('.hubee-details .fr-badge', { hasText: 'Fermée' }).waitFor();
@@ -1406,22 +1406,22 @@ await step('the journal lists these actions, newest first, with the fields each 
   await rows.first().waitFor();
   const actions = await page.locator('#journal tbody th').allInnerTexts();
   assert.deepEqual(actions, [
-    "Fermeture d'une démarche",
-    "Nouveau secret d'un client API",
-    "Réactivation d'un client API",
-    "Désactivation d'un client API",
-    "Création d'un client API",
-    "Création d'un client API",
-    "Modification d'une démarche",
-    "Création d'une démarche",
-    "Modification d'une organisation",
-    "Modification d'une organisation",
+    'Fermeture d’une démarche',
+    'Nouveau secret d’un client API',
+    'Réactivation d’un client API',
+    'Désactivation d’un client API',
+    'Création d’un client API',
+    'Création d’un client API',
+    'Modification d’une démarche',
+    'Création d’une démarche',
+    'Modification d’une organisation',
+    'Modification d’une organisation',
   ]);
   const closing = await rows.nth(0).innerText();
   assert.match(closing, new RegExp(`Démarche ${procedure.code}`));
-  assert.match(closing, /Fermée : non\s*→\s*devient\s*oui/);
+  assert.match(closing, /Fermée\s: non\s*→\s*devient\s*oui/);
   assert.match(closing, /Nadia Roux/);
-  assert.match(await rows.nth(6).innerText(), /Conservation : par défaut\s*→\s*devient\s*purge 10 jours/);
+  assert.match(await rows.nth(6).innerText(), /Conservation\s: par défaut\s*→\s*devient\s*purge 10 jours/);
   assert.doesNotMatch(await page.locator('#journal').innerText(), /argon2|client_secret/);
   await rows
     .nth(0)
@@ -1432,8 +1432,8 @@ await step('the journal lists these actions, newest first, with the fields each 
   await page.getByRole('button', { name: 'Page suivante' }).click();
   await page.getByText('Page 2 : 1 action').waitFor();
   assert.equal(await page.evaluate(() => document.activeElement.getAttribute('role')), 'status', 'the focus follows');
-  assert.deepEqual(await page.locator('#journal tbody th').allInnerTexts(), ["Création d'une organisation"]);
-  assert.match(await rows.nth(0).innerText(), new RegExp(`Code : ${operator.code}`));
+  assert.deepEqual(await page.locator('#journal tbody th').allInnerTexts(), ['Création d’une organisation']);
+  assert.match(await rows.nth(0).innerText(), new RegExp(`Code\\s: ${operator.code}`));
   await page.getByRole('button', { name: 'Page précédente' }).click();
   await page.getByText('Page 1 : 10 actions').waitFor();
   await accessible('Journal');
@@ -1504,7 +1504,7 @@ await step('the subscriptions of the platform filter by procedure and status', a
   await page.getByText('2 abonnements.').waitFor();
   const organisations = await page.locator('#abonnements tbody tr td:nth-child(2)').allInnerTexts();
   assert.deepEqual(organisations.sort(), ['11001401600015 (75108)', '21000005908301 (69123)']);
-  await page.getByRole('searchbox', { name: /^SIRET de l'organisation/ }).fill('11001401600016');
+  await page.getByRole('searchbox', { name: /^SIRET de l['’]organisation/ }).fill('11001401600016');
   await page.getByRole('button', { name: 'Filtrer' }).click();
   await page.getByRole('heading', { name: 'Un problème à corriger' }).waitFor();
   await accessible('Abonnements, filters with an error');
@@ -1515,7 +1515,7 @@ await step('the subscriptions of the platform filter by procedure and status', a
 await step('no e-mail has failed yet: the failed e-mails page says so', async () => {
   await mainMenu().getByRole('link', { name: 'Envois en échec' }).click();
   await page.getByRole('heading', { name: 'Envois en échec', level: 1 }).waitFor();
-  await page.getByText('Aucun e-mail en échec : tous les envois ont abouti ou sont en cours.').waitFor();
+  await page.getByText('Aucun e-mail en échec\u00a0: tous les envois ont abouti ou sont en cours.').waitFor();
   await accessible('Envois en échec, empty');
 });
 
@@ -1523,23 +1523,23 @@ await step("a subscription is suspended then resumed from its organisation's pag
   await mainMenu().getByRole('link', { name: 'Organisations' }).click();
   await page.getByRole('link', { name: 'Mairie de Valfleuri', exact: true }).click();
   await page.getByRole('heading', { name: 'Mairie de Valfleuri', level: 1 }).waitFor();
-  await page.getByRole('link', { name: "Gérer l'abonnement CERTDC" }).click();
+  await page.getByRole('link', { name: 'Gérer l’abonnement CERTDC' }).click();
   await page.getByRole('heading', { name: 'Abonnement - Mairie de Valfleuri - CERTDC', level: 1 }).waitFor();
-  assert.deepEqual(await decisionButtons(), ["Suspendre l'abonnement", "Mettre fin à l'abonnement"]);
+  assert.deepEqual(await decisionButtons(), ['Suspendre l’abonnement', 'Mettre fin à l’abonnement']);
   await accessible('Abonnement (national)');
   await fitsNarrowScreen('Abonnement (national)');
   const seen = mailsSoFar(dataDir, ADMIN);
-  await decideOn("Suspendre l'abonnement", 'Contrôle de sécurité E2E');
+  await decideOn('Suspendre l’abonnement', 'Contrôle de sécurité E2E');
   await page.getByRole('heading', { name: 'Abonnement suspendu' }).waitFor();
   await page.locator('.hubee-details .fr-badge', { hasText: 'Suspendu' }).waitFor();
-  assert.deepEqual(await decisionButtons(), ["Rétablir l'abonnement", "Mettre fin à l'abonnement"]);
+  assert.deepEqual(await decisionButtons(), ['Rétablir l’abonnement', 'Mettre fin à l’abonnement']);
   assert.equal(
     await waitForMail(dataDir, ADMIN, /« Certificat de décès électronique » a été suspendu[\s\S]*Motif : ([^\r\n]+)/, {
       seen,
     }),
     'Contrôle de sécurité E2E',
   );
-  await decideOn("Rétablir l'abonnement");
+  await decideOn('Rétablir l’abonnement');
   await page.getByRole('heading', { name: 'Abonnement rétabli' }).waitFor();
   await page.locator('.hubee-details .fr-badge', { hasText: 'Actif' }).waitFor();
   await waitForMail(dataDir, ADMIN, /« Certificat de décès électronique » (a été rétabli)/, { seen });
@@ -1565,24 +1565,24 @@ await step('a new subscription (Inactif) is refused, with its reason, which it r
   await mainMenu().getByRole('link', { name: 'Abonnements' }).click();
   await page.getByLabel('Démarche').selectOption('EtatCivil');
   await page.getByLabel('Statut').selectOption('Inactif');
-  await page.getByRole('searchbox', { name: /^SIRET de l'organisation/ }).fill(MONTVAL.companyRegister);
+  await page.getByRole('searchbox', { name: /^SIRET de l['’]organisation/ }).fill(MONTVAL.companyRegister);
   await page.getByRole('button', { name: 'Filtrer' }).click();
   await page.getByText('1 abonnement.').waitFor();
-  await page.getByRole('link', { name: `Gérer l'abonnement EtatCivil de ${MONTVAL.companyRegister} (33063)` }).click();
+  await page.getByRole('link', { name: `Gérer l’abonnement EtatCivil de ${MONTVAL.companyRegister} (33063)` }).click();
   await page.getByRole('heading', { name: 'Abonnement - Mairie de Montval - EtatCivil', level: 1 }).waitFor();
-  assert.deepEqual(await decisionButtons(), ["Valider l'abonnement", "Refuser l'abonnement"]);
-  await page.getByRole('button', { name: "Refuser l'abonnement" }).click();
-  const dialog = page.getByRole('dialog', { name: "Refuser l'abonnement" });
+  assert.deepEqual(await decisionButtons(), ['Valider l’abonnement', 'Refuser l’abonnement']);
+  await page.getByRole('button', { name: 'Refuser l’abonnement' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Refuser l’abonnement' });
   await dialog.waitFor();
   await settled(page);
-  await dialog.getByRole('button', { name: "Refuser l'abonnement" }).click();
+  await dialog.getByRole('button', { name: 'Refuser l’abonnement' }).click();
   await dialog.getByText('Indiquez le motif du refus.').first().waitFor();
   await accessible('dialog "Refuser l\'abonnement" without its reason');
   await dialog.getByRole('textbox', { name: /^Motif du refus/ }).fill('SIRET d’une autre commune (E2E)');
-  await dialog.getByRole('button', { name: "Refuser l'abonnement" }).click();
+  await dialog.getByRole('button', { name: 'Refuser l’abonnement' }).click();
   await page.getByRole('heading', { name: 'Abonnement refusé' }).waitFor();
   await page.locator('.hubee-details').getByText('SIRET d’une autre commune (E2E)').waitFor();
-  await page.getByText("Aucune décision ne s'applique à un abonnement au statut « Refusé ».").waitFor();
+  await page.getByText('Aucune décision ne s’applique à un abonnement au statut « Refusé ».').waitFor();
   await accessible('Abonnement refusé');
 });
 
@@ -1598,11 +1598,11 @@ await step("the refusal its local administrator's address cannot receive is list
   }
   const row = page.getByRole('row', { name: new RegExp(UNREACHABLE.replace(/\./g, '\\.')) });
   await row.getByText('Décision sur un abonnement').waitFor();
-  await row.getByText("Adresse refusée par le service d'envoi").waitFor();
+  await row.getByText('Adresse refusée par le service d’envoi').waitFor();
   await row.getByText('E-mail à une personne').waitFor();
   await accessible('Envois en échec');
   await fitsNarrowScreen('Envois en échec');
-  await row.getByRole('button', { name: `Renvoyer l'e-mail à ${UNREACHABLE}` }).click();
+  await row.getByRole('button', { name: `Renvoyer l’e-mail à ${UNREACHABLE}` }).click();
   await page.getByRole('heading', { name: 'E-mail renvoyé' }).waitFor();
   assert.equal(
     await page.evaluate(() => document.activeElement.textContent),
@@ -1627,8 +1627,8 @@ await step('support finds an account by name, sees it locked after wrong passwor
   await fitsNarrowScreen('Support');
   await page.getByRole('link', { name: 'PETIT Bruno' }).click();
   await page.getByRole('heading', { name: 'Compte - Bruno Petit', level: 1 }).waitFor();
-  await page.locator('.hubee-details .fr-badge', { hasText: "Verrouillé jusqu'au" }).waitFor();
-  assert.match(await page.locator('.hubee-details').innerText(), /Verrouillé jusqu'au\s+\d{2}\/\d{2}\/\d{4} à/);
+  await page.locator('.hubee-details .fr-badge', { hasText: 'Verrouillé jusqu’au' }).waitFor();
+  assert.match(await page.locator('.hubee-details').innerText(), /Verrouillé jusqu['’]au\s+\d{2}\/\d{2}\/\d{4} à/);
   await page.getByRole('link', { name: 'Mairie de Valfleuri' }).waitFor();
   assert.equal(await page.locator('input[type="password"]').count(), 0, 'support never asks for a password');
   assert.doesNotMatch(await page.locator('main').innerText(), /argon2|\$2[aby]\$/);
@@ -1681,15 +1681,15 @@ await step('support sends its activation e-mail again to an account waiting for 
   await page.getByText('1 compte trouvé.').waitFor();
   await page.getByRole('link', { name: 'GARNIER Lina' }).click();
   await page.getByRole('heading', { name: 'Compte - Lina Garnier', level: 1 }).waitFor();
-  await page.locator('.hubee-details .fr-badge', { hasText: "En attente d'activation" }).waitFor();
+  await page.locator('.hubee-details .fr-badge', { hasText: 'En attente d’activation' }).waitFor();
   await page
     .getByRole('row', { name: /Mairie de Villebourg/ })
-    .getByText("Organisation d'appartenance")
+    .getByText('Organisation d’appartenance')
     .waitFor();
   await accessible('Compte (support), waiting for its activation');
   const seen = mailsSoFar(dataDir, WAITING);
-  await page.getByRole('button', { name: "Renvoyer l'e-mail d'activation" }).click();
-  await page.getByRole('heading', { name: "E-mail d'activation renvoyé" }).waitFor();
+  await page.getByRole('button', { name: 'Renvoyer l’e-mail d’activation' }).click();
+  await page.getByRole('heading', { name: 'E-mail d’activation renvoyé' }).waitFor();
   const link = await waitForMail(dataDir, WAITING, /(https?:\/\/\S+\/activation\?token=\S+)/, { seen });
   assert.match(link, /\/activation\?token=/);
 });
@@ -1730,7 +1730,7 @@ await step("a commune merger moves the mairie's CERTDC dossiers to another, coun
   );
   assert.match(result, new RegExp(`: ${moved} télédossiers déplacés, (\\d+) notifications déplacées\\.`));
   assert.ok(Number(/(\d+) notifications/.exec(result)[1]) >= moved, 'a notification at least per dossier');
-  assert.match(await page.getByRole('status').filter({ hasText: 'Fusion' }).innerText(), /^Fusion terminée : /);
+  assert.match(await page.getByRole('status').filter({ hasText: 'Fusion' }).innerText(), /^Fusion terminée\s: /);
   await accessible('Fusions de communes, done');
   nationalRun.merged = moved;
 });
@@ -1740,35 +1740,35 @@ await step('the journal lists these decisions and support actions, newest first'
   await page.getByRole('heading', { name: 'Journal des actions nationales' }).waitFor();
   await page.locator('#journal tbody tr').first().waitFor();
   assert.deepEqual(await page.locator('#journal tbody th').allInnerTexts(), [
-    'Fusion : télédossiers déplacés',
-    "Nouvel e-mail d'activation d'un compte",
-    "Rétablissement d'un compte",
-    "Suspension d'un compte",
-    "Déverrouillage d'un compte",
-    "Nouvel envoi d'un e-mail en échec",
-    "Refus d'un abonnement",
-    "Rétablissement d'un abonnement",
-    "Suspension d'un abonnement",
-    "Fermeture d'une démarche",
+    'Fusion\u00a0: télédossiers déplacés',
+    'Nouvel e-mail d’activation d’un compte',
+    'Rétablissement d’un compte',
+    'Suspension d’un compte',
+    'Déverrouillage d’un compte',
+    'Nouvel envoi d’un e-mail en échec',
+    'Refus d’un abonnement',
+    'Rétablissement d’un abonnement',
+    'Suspension d’un abonnement',
+    'Fermeture d’une démarche',
   ]);
   const rows = page.locator('#journal tbody tr');
   assert.match(
     await rows.nth(0).innerText(),
-    /Organisation 11001401600015-75108 → Organisation 21000005908301-69123[\s\S]*Télédossiers déplacés : \d+/,
+    /Organisation 11001401600015-75108 → Organisation 21000005908301-69123[\s\S]*Télédossiers déplacés\s: \d+/,
   );
   await rows
     .nth(4)
     .getByRole('link', { name: `Compte ${BRUNO}` })
     .waitFor();
   await rows.nth(8).getByRole('link', { name: 'Abonnement CERTDC de 11001401600015-75108' }).waitFor();
-  assert.match(await rows.nth(8).innerText(), /Statut : Actif\s*→\s*devient\s*Suspendu/);
+  assert.match(await rows.nth(8).innerText(), /Statut\s: Actif\s*→\s*devient\s*Suspendu/);
   await accessible('Journal with the support actions');
 });
 
 await step("the national audit journal lists every organisation's entries, or one organisation's", async () => {
-  await mainMenu().getByRole('link', { name: "Journal d'audit" }).click();
-  await page.getByRole('heading', { name: "Journal d'audit", level: 1 }).waitFor();
-  await page.getByText("Vous n'avez accès ni au contenu des télédossiers ni à leurs pièces jointes.").waitFor();
+  await mainMenu().getByRole('link', { name: 'Journal d’audit' }).click();
+  await page.getByRole('heading', { name: 'Journal d’audit', level: 1 }).waitFor();
+  await page.getByText('Vous n’avez accès ni au contenu des télédossiers ni à leurs pièces jointes.').waitFor();
   await auditTable().locator('tbody tr').first().waitFor();
   assert.ok((await auditTable().locator('thead th').allInnerTexts()).includes('Organisation'));
   await accessible("Journal d'audit national");

@@ -99,3 +99,13 @@ test('icon classes are read from the sources, size modifiers left out', () => {
     'fr-icon-edit-line',
   ]);
 });
+
+test('an error summary names a field by its visible label, without hint or asterisk', async () => {
+  const { labelOf } = await import('../src/js/ui/forms.js');
+  const text = (value) => ({ nodeType: 3, textContent: value });
+  const hint = { nodeType: 1, textContent: 'Avec l’indicatif du pays' };
+  const field = (nodes) => ({ element: { querySelector: () => ({ childNodes: nodes }) } });
+  assert.equal(labelOf(field([text('Téléphone principal'), text(' *'), hint])), 'Téléphone principal');
+  assert.equal(labelOf(field([hint])), null, 'no text of its own: the caller falls back');
+  assert.equal(labelOf(undefined), null);
+});

@@ -13,7 +13,7 @@ export const TABS = [
   { key: 'REFUSE', label: 'Refusés' },
   { key: 'TRAITE', label: 'Traités' },
   { key: 'CLOS', label: 'Clos' },
-  { key: 'ERREUR', label: "Erreur d'intégration", onlyWhenPresent: true },
+  { key: 'ERREUR', label: 'Erreur d’intégration', onlyWhenPresent: true },
 ];
 
 /** A dossier's status, by tab: label and DSFR badge modifier. */
@@ -25,7 +25,7 @@ const DOSSIER_STATUS = {
   REFUSE: ['Refusé', 'error'],
   TRAITE: ['Traité', 'success'],
   CLOS: ['Clos', null],
-  ERREUR: ["Erreur d'intégration", 'error'],
+  ERREUR: ['Erreur d’intégration', 'error'],
 };
 
 /** The case statuses of the exchange (CONTRACT.md) and the tab each belongs to. */
@@ -68,7 +68,7 @@ export function statusBadge(code) {
  * rejected (`CORRUPTED`) is listed, never downloadable (docs/ANTIVIRUS.md).
  */
 const FILE_STATUS = {
-  CORRUPTED: ["Rejeté par l'antivirus", 'error'],
+  CORRUPTED: ['Rejeté par l’antivirus', 'error'],
 };
 
 /** `[label, badge modifier]` for a file's status worth showing; `null` for a received file. */
@@ -147,7 +147,7 @@ export function subscriptionBadge(status) {
 
 export function accountBadge(account) {
   if (!account.active) return badge('Suspendu', 'error');
-  return account.activated ? badge('Actif', 'success') : badge("En attente d'activation", 'info');
+  return account.activated ? badge('Actif', 'success') : badge('En attente d’activation', 'info');
 }
 
 export function deliveryBadge(status) {

@@ -159,13 +159,13 @@ export const ROUTES = [
   },
   {
     path: '/journal-audit',
-    title: "Journal d'audit",
+    title: 'Journal d’audit',
     allowed: can.manageUsers,
     page: () => import('./pages/audit.js'),
   },
   {
     path: '/national/journal-audit',
-    title: "Journal d'audit (national)",
+    title: 'Journal d’audit (national)',
     allowed: can.national,
     page: () => import('./pages/national/audit.js'),
   },
@@ -234,12 +234,12 @@ export const SECTIONS = [
   { href: '/national/journal', label: 'Journal', allowed: can.national, paths: ['/national/journal'] },
   {
     href: '/national/journal-audit',
-    label: "Journal d'audit",
+    label: 'Journal d’audit',
     allowed: can.national,
     paths: ['/national/journal-audit'],
   },
   { href: '/statistiques', label: 'Statistiques', allowed: can.manageUsers, paths: ['/statistiques'] },
-  { href: '/journal-audit', label: "Journal d'audit", allowed: can.manageUsers, paths: ['/journal-audit'] },
+  { href: '/journal-audit', label: 'Journal d’audit', allowed: can.manageUsers, paths: ['/journal-audit'] },
   {
     href: '/national/statistiques',
     label: 'Statistiques nationales',

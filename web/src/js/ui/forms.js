@@ -180,7 +180,7 @@ export const PASSWORD_RULES = [
   { text: '8 caractères minimum', test: (p) => [...p].length >= 8 },
   { text: '1 chiffre minimum', test: (p) => /\d/.test(p) },
   { text: '1 lettre majuscule minimum', test: (p) => /\p{Lu}/u.test(p) },
-  { text: '1 caractère spécial minimum parmi ! @ # $ % & * ( )', test: (p) => /[!@#$%&*()]/.test(p) },
+  { text: '1 caractère spécial minimum parmi\u00a0! @ # $ % & * ( )', test: (p) => /[!@#$%&*()]/.test(p) },
 ];
 
 /**
@@ -201,7 +201,7 @@ export function passwordField({ label = 'Mot de passe', name = 'password', autoc
   const messages = h(
     'div',
     { class: 'fr-messages-group', id: `${inputId}-messages`, 'aria-live': 'polite' },
-    rules && h('p', { class: 'fr-message' }, 'Votre mot de passe doit contenir :'),
+    rules && h('p', { class: 'fr-message' }, 'Votre mot de passe doit contenir\u00a0:'),
     ruleLines,
     errorLine,
   );
@@ -350,6 +350,23 @@ export function buttons(...items) {
 }
 
 /**
+ * The words a person sees for a field: its label or legend without the hint and the asterisk,
+ * so that an error summary never names a field by the API's name for it (`phoneNumber`) when
+ * messages.js has no name of its own for it.
+ */
+export function labelOf(field) {
+  const label = field?.element?.querySelector?.('label, legend');
+  if (!label) return null;
+  const own = [...label.childNodes]
+    .filter((node) => node.nodeType === 3)
+    .map((node) => node.textContent)
+    .join('')
+    .replace(/\s*\*\s*$/, '')
+    .trim();
+  return own || null;
+}
+
+/**
  * Shows what went wrong: each problem under its field when the form has it, the others (and a
  * list of all of them) in an error summary put in `slot`, which takes the focus.
  * `fields`: `{apiFieldName: field}`.
@@ -362,7 +379,7 @@ export function showProblems(slot, problems, fields = {}) {
   }
   for (const [name, message] of byField) fields[name].setError(message);
   const lines = problems.map((p) => {
-    const name = p.field && (fields[p.field] ? (FIELDS[p.field] ?? p.field) : FIELDS[p.field]);
+    const name = p.field && (FIELDS[p.field] ?? labelOf(fields[p.field]));
     const text = name ? `${name} : ${p.message}` : p.message;
     const target = p.field && fields[p.field];
     if (!target) return text;
@@ -397,7 +414,11 @@ export function showError(slot, error, fields = {}) {
   if (error instanceof ApiError) {
     showProblems(slot, error.problems, fields);
   } else {
-    showProblems(slot, [{ field: null, message: "Une erreur inattendue s'est produite : rechargez la page." }], fields);
+    showProblems(
+      slot,
+      [{ field: null, message: 'Une erreur inattendue s’est produite\u00a0: rechargez la page.' }],
+      fields,
+    );
     console.error(error);
   }
 }
@@ -410,5 +431,5 @@ export function clearProblems(slot, fields = {}) {
 
 /** `Les champs marqués d'un astérisque (*) sont obligatoires.` */
 export function requiredNote() {
-  return h('p', { class: 'fr-hint-text fr-mb-2w' }, "Les champs marqués d'un astérisque (*) sont obligatoires.");
+  return h('p', { class: 'fr-hint-text fr-mb-2w' }, 'Les champs marqués d’un astérisque (*) sont obligatoires.');
 }
