@@ -387,6 +387,25 @@ fn cloudfront_gives_browsers_the_front_at_unknown_addresses_and_others_the_plain
     for (case, answered) in cases.as_array().unwrap().iter().zip(answered) {
         assert_eq!(answered, case[2].as_str().unwrap(), "{case}");
     }
+
+    // Only the API's own paths go to the API: a browser at /teledossiers/ (the inbox without its
+    // version) reaches the function above, not the API's JSON.
+    let behaviours = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["CacheBehaviors"]
+        .as_sequence()
+        .unwrap();
+    let to_api: Vec<&str> = behaviours
+        .iter()
+        .filter(|b| b["TargetOriginId"].as_str() == Some("api"))
+        .map(|b| b["PathPattern"].as_str().unwrap())
+        .collect();
+    let goes_to_api =
+        |path: &str| to_api.iter().any(|p| p.strip_suffix('*').map_or(path == *p, |prefix| path.starts_with(prefix)));
+    for api in ["/teledossiers/v1/cases", "/portail/v1/me", "/token", "/referential/v1/subscriptions"] {
+        assert!(goes_to_api(api), "{api} reaches the API");
+    }
+    for page in ["/teledossiers/", "/teledossiers/x", "/teledossiers", "/page-inexistante"] {
+        assert!(!goes_to_api(page), "{page} is the front's");
+    }
 }
 
 /// The portal gets the same Content-Security-Policy from CloudFront as from the local hub, but
