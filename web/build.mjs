@@ -8,6 +8,7 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFi
 import { dirname, extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { familiesFor, iconClasses, iconFamilies } from './icons.mjs';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const src = join(root, 'src');
@@ -18,8 +19,6 @@ const chartPackage = join(root, 'node_modules', '@gouvfr', 'dsfr-chart');
 /** The State's chart components the statistics pages use (web components, one bundle each). */
 const CHARTS = ['BarChart'];
 
-/** The DSFR icon families the app's classes (fr-icon-…) come from. */
-const ICON_FAMILIES = ['system', 'document', 'user', 'arrows', 'business'];
 /** Text files served precompressed (ServeDir picks the .br or .gz sibling). */
 const COMPRESSED = new Set(['.html', '.js', '.css', '.json']);
 
@@ -39,7 +38,18 @@ function contentHash(paths) {
   return hash.digest('hex').slice(0, 12);
 }
 
-function copyDsfr(target) {
+/**
+ * The DSFR icon families the app's classes (fr-icon-…) come from, found in its sources: an icon
+ * of a family left out would show as a plain square. An icon no family defines is reported.
+ */
+function usedIconFamilies(sources) {
+  const icons = iconClasses(sources.map((path) => readFileSync(path, 'utf8')));
+  const { families, missing } = familiesFor(icons, iconFamilies(dsfrDist));
+  if (missing.length > 0) console.warn(`web build: no DSFR icon is named ${missing.join(', ')}`);
+  return families;
+}
+
+function copyDsfr(target, iconFamilyNames) {
   const copy = (from, to = from) => cpSync(join(dsfrDist, from), join(target, to), { recursive: true });
   copy('dsfr.min.css');
   copy('dsfr.module.min.js');
@@ -47,7 +57,7 @@ function copyDsfr(target) {
   copy('fonts');
   copy('icons');
   copy('favicon');
-  for (const family of ICON_FAMILIES) {
+  for (const family of iconFamilyNames) {
     copy(`utility/icons/icons-${family}/icons-${family}.min.css`);
   }
   cpSync(join(dsfrPackage, 'LICENSE.md'), join(target, 'LICENSE.md'));
@@ -93,12 +103,21 @@ function build() {
 
   rmSync(dist, { recursive: true, force: true });
   mkdirSync(dist, { recursive: true });
-  copyDsfr(join(dist, dsfr));
+  const families = usedIconFamilies(files(src).filter((path) => ['.js', '.html'].includes(extname(path))));
+  copyDsfr(join(dist, dsfr), families);
   copyCharts(join(dist, charts));
   for (const path of appFiles) {
     cpSync(path, join(dist, assets, relative(src, path)));
   }
   const index = readFileSync(join(src, 'index.html'), 'utf8')
+    .replaceAll(
+      '%DSFR_ICONS%',
+      families
+        .map(
+          (family) => `<link rel="stylesheet" href="${dsfr}/utility/icons/icons-${family}/icons-${family}.min.css" />`,
+        )
+        .join('\n    '),
+    )
     .replaceAll('%DSFR_CHART%', charts)
     .replaceAll('%DSFR%', dsfr)
     .replaceAll('%ASSETS%', assets);

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { settled, violations } from './lib/axe.mjs';
+import { walkInformationPages, walkLoadingAndSiteMap } from './lib/pages.mjs';
 import { launch } from './lib/browser.mjs';
 import { mailsSoFar, waitForMail } from './lib/mail.mjs';
 import { depositDossier, token } from './lib/operator.mjs';
@@ -77,17 +78,17 @@ async function accessible(name) {
   axeRuns.push(name);
 }
 
-/** The page fits a 320 px wide screen: nothing wider than the viewport but the tables' own scroll. */
-async function fitsNarrowScreen(name) {
+/** The page fits a narrow screen (320 px unless said): nothing wider but the tables' own scroll. */
+async function fitsNarrowScreen(name, width = 320) {
   const viewport = page.viewportSize();
-  await page.setViewportSize({ width: 320, height: 720 });
+  await page.setViewportSize({ width, height: 720 });
   await page.waitForTimeout(150);
   const overflow = await page.evaluate(
     () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
   );
-  await accessible(`${name} at 320 px`);
+  await accessible(`${name} at ${width} px`);
   await page.setViewportSize(viewport);
-  assert.ok(overflow <= 0, `${name}: the page is ${overflow} px wider than a 320 px screen`);
+  assert.ok(overflow <= 0, `${name}: the page is ${overflow} px wider than a ${width} px screen`);
 }
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
@@ -101,6 +102,15 @@ await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { 
 let page = browser.context.pages()[0] ?? (await browser.context.newPage());
 // Generous: CI machines are shared with Rust builds.
 page.setDefaultTimeout(20_000);
+
+/** What the steps kept in their own modules need of the walk. */
+const walker = {
+  step: (name, run) => step(name, run),
+  page: () => page,
+  accessible: (name) => accessible(name),
+  fitsNarrowScreen: (name, width) => fitsNarrowScreen(name, width),
+  base,
+};
 
 const run = Date.now().toString(36);
 const credentials = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8'));
@@ -220,7 +230,8 @@ async function confirmReception() {
   await page.getByRole('heading', { name: 'Réception confirmée' }).waitFor();
 }
 
-const historyText = () => page.locator('.hubee-timeline').innerText();
+/** The history's text, its non-breaking spaces read as spaces. */
+const historyText = async () => (await page.locator('.hubee-timeline').innerText()).replace(/\u00a0/g, ' ');
 
 /** Ticks a checkbox or picks a radio button with the keyboard (Space), as keyboard-only users do. */
 async function choose(control) {
@@ -284,6 +295,8 @@ await step('the sign-in page has the DSFR header, skip links and footer, and wor
   await accessible('sign-in');
   await fitsNarrowScreen('sign-in');
 });
+
+await walkInformationPages(walker);
 
 await step('a wrong password is refused in French', async () => {
   await page.getByLabel('Adresse électronique').fill(ADMIN);
@@ -445,11 +458,11 @@ await step('a file the antivirus rejected is listed with its badge, without a do
     return;
   }
   const item = page.locator('.hubee-files__item', { hasText: infected.fileName });
-  await item.locator('.fr-badge', { hasText: "Rejeté par l'antivirus" }).waitFor();
+  await item.locator('.fr-badge', { hasText: 'Rejeté par l’antivirus' }).waitFor();
   assert.equal(await item.getByRole('button').count(), 0, 'no download button for a rejected file');
   await page.getByRole('button', { name: `Télécharger ${dossiers.A.files[0].fileName}` }).waitFor();
   await page
-    .locator('.hubee-timeline', { hasText: `Fichier « ${infected.fileName} » rejeté par l'antivirus` })
+    .locator('.hubee-timeline', { hasText: `Fichier « ${infected.fileName} » rejeté par l’antivirus` })
     .waitFor();
   await accessible('dossier with a file rejected by the antivirus');
 });
@@ -485,7 +498,7 @@ await step('one file downloads on its own, byte for byte', async () => {
 
 await step('the agent comments, deposits an attachment, and both show in the history', async () => {
   const comment = `Pièces vérifiées par l'état civil (${run})`;
-  await page.getByLabel("Ajout d'un nouveau commentaire").fill(comment);
+  await page.getByLabel('Ajout d’un nouveau commentaire').fill(comment);
   await page.getByRole('button', { name: 'Ajouter le commentaire' }).click();
   await page.getByRole('heading', { name: 'Commentaire ajouté' }).waitFor();
   await page.locator('.hubee-timeline', { hasText: comment }).waitFor();
@@ -501,7 +514,7 @@ await step('the agent comments, deposits an attachment, and both show in the his
 await step('a comment over 1,000 characters is counted and refused, never cut', async () => {
   const long = `${'Relecture complète des pièces. '.repeat(34)}fin`;
   assert.ok(long.length > 1000);
-  const field = page.getByLabel("Ajout d'un nouveau commentaire");
+  const field = page.getByLabel('Ajout d’un nouveau commentaire');
   await field.fill(long);
   await page.getByText(`${long.length} caractères sur 1000 : raccourcissez le texte`).waitFor();
   await page.getByRole('button', { name: 'Ajouter le commentaire' }).click();
@@ -512,7 +525,7 @@ await step('a comment over 1,000 characters is counted and refused, never cut', 
 });
 
 await step('the agent takes the dossier ("Me l\'attribuer"), which says so and records it', async () => {
-  await page.getByRole('button', { name: "Me l'attribuer" }).click();
+  await page.getByRole('button', { name: 'Me l’attribuer' }).click();
   await page.getByRole('heading', { name: /^Télédossier suivi par / }).waitFor();
   await page.locator('[data-assignee]', { hasText: '(vous)' }).waitFor();
   await page.locator('.hubee-timeline', { hasText: 'Télédossier pris en charge par' }).waitFor();
@@ -522,10 +535,10 @@ await step('the agent takes the dossier ("Me l\'attribuer"), which says so and r
 
 await step('the agent sends the operator a message, which the history shows', async () => {
   const message = `Dossier complet, instruction en cours (${run})`;
-  await page.getByLabel("Message à l'opérateur").fill(message);
+  await page.getByLabel('Message à l’opérateur').fill(message);
   await page.getByRole('button', { name: 'Envoyer le message' }).click();
   await page.getByRole('heading', { name: 'Message envoyé' }).waitFor();
-  await page.locator('.hubee-timeline', { hasText: "Message envoyé à l'opérateur" }).waitFor();
+  await page.locator('.hubee-timeline', { hasText: 'Message envoyé à l’opérateur' }).waitFor();
   await page.locator('.hubee-timeline', { hasText: message }).waitFor();
 });
 
@@ -536,7 +549,7 @@ await step('the print view holds the files with their SHA-256, without buttons o
     const served = dossiers.A.files.filter((f) => !f.rejected);
     for (const f of served) await page.getByText(`SHA-256 : ${sha256(f.bytes)}`).waitFor();
     assert.equal(await page.getByRole('button', { name: 'Imprimer' }).isVisible(), false, 'no button on paper');
-    assert.equal(await page.getByLabel("Ajout d'un nouveau commentaire").isVisible(), false, 'no form on paper');
+    assert.equal(await page.getByLabel('Ajout d’un nouveau commentaire').isVisible(), false, 'no form on paper');
     assert.ok(await page.locator('.hubee-timeline').isVisible(), 'the history on paper');
   } finally {
     await page.emulateMedia({ media: 'screen' });
@@ -753,7 +766,7 @@ await step('a bulk action on three dossiers reports each result', async () => {
   await page.getByRole('button', { name: 'Accuser réception' }).click();
   const summary = page.locator('[data-bulk-result]');
   await summary.getByRole('heading', { name: 'Accuser réception : 2 réussis sur 3' }).waitFor();
-  const text = await summary.innerText();
+  const text = (await summary.innerText()).replace(/\u00a0/g, ' ');
   for (const key of ['C', 'D'])
     assert.ok(text.includes(`N° ${dossiers[key].number} : réussi, statut « Reçu »`), `${key} succeeded`);
   assert.ok(
@@ -830,7 +843,7 @@ await step('the administrator activates a subscription from a date chosen in the
 await step('in API mode the credentials are shown once, copied, and obtain a token', async () => {
   await choose(page.getByLabel('API', { exact: true }));
   await page.getByRole('button', { name: "Enregistrer la modalité d'accès" }).click();
-  await page.getByRole('heading', { name: "Identifiants de l'API : copiez-les maintenant" }).waitFor();
+  await page.getByRole('heading', { name: 'Identifiants de l’API\u00a0: copiez-les maintenant' }).waitFor();
   apiMode.clientId = await page.locator('[data-credential="client_id"]').inputValue();
   await page.getByRole('button', { name: 'Copier : Secret (client_secret)' }).click();
   apiMode.secret = await page.evaluate(() => navigator.clipboard.readText());
@@ -854,10 +867,10 @@ await step('a regenerated secret is shown once and obtains a token too', async (
   await dialog.waitFor();
   await settled(page);
   await dialog.getByRole('button', { name: 'Régénérer le secret' }).click();
-  await page.getByRole('heading', { name: "Identifiants de l'API : copiez-les maintenant" }).waitFor();
+  await page.getByRole('heading', { name: 'Identifiants de l’API\u00a0: copiez-les maintenant' }).waitFor();
   const secret = await page.locator('[data-credential="client_secret"]').inputValue();
   assert.notEqual(secret, apiMode.secret);
-  await page.getByText("L'ancien secret reste valable jusqu'au").waitFor();
+  await page.getByText('L’ancien secret reste valable jusqu’au').waitFor();
   assert.ok(await token(base, apiMode.clientId, secret, 'SI'));
   apiMode.previous = apiMode.secret;
   apiMode.secret = secret;
@@ -874,10 +887,10 @@ await step('the previous secret is revoked at once, and every change of the API 
   await page.getByRole('heading', { name: "L'ancien secret est révoqué" }).waitFor();
   await assert.rejects(token(base, apiMode.clientId, apiMode.previous, 'SI'), /401/, 'revoked at once');
   assert.ok(await token(base, apiMode.clientId, apiMode.secret, 'SI'), 'the new secret still works');
-  const history = page.getByRole('table', { name: /Historique de l'accès API/ });
+  const history = page.getByRole('table', { name: /Historique de l['’]accès API/ });
   await history.getByText('Ancien secret révoqué').waitFor();
   await history.getByText(/Secret régénéré/).waitFor();
-  await history.getByText(/Modalité d'accès : API, secret émis/).waitFor();
+  await history.getByText(/Modalité d['’]accès\s: API, secret émis/).waitFor();
   await accessible('Abonnement with the history of the API access');
 });
 
@@ -952,6 +965,8 @@ await step('the subscriptions and the accounts lists export as CSV files', async
   await accessible('Gestion des comptes, filtered');
 });
 
+await walkLoadingAndSiteMap(walker);
+
 /** This month in Paris, `YYYY-MM`, as the statistics name it. */
 const parisMonth = () =>
   new Intl.DateTimeFormat('fr-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit' }).format(new Date());
@@ -1011,12 +1026,12 @@ async function filterAudit(values) {
 }
 
 await step('the administrator finds its own sign-in in the audit journal, and the wrong password refused', async () => {
-  await page.getByRole('link', { name: "Journal d'audit" }).first().click();
-  await page.getByRole('heading', { name: "Journal d'audit", level: 1 }).waitFor();
+  await page.getByRole('link', { name: 'Journal d’audit' }).first().click();
+  await page.getByRole('heading', { name: 'Journal d’audit', level: 1 }).waitFor();
   await page.getByText('audit verify').first().waitFor();
   await auditTable().locator('tbody tr').first().waitFor();
-  await accessible("Journal d'audit");
-  await fitsNarrowScreen("Journal d'audit");
+  await accessible('Journal d’audit');
+  await fitsNarrowScreen('Journal d’audit');
   // Its own sign-ins: the password, then the e-mailed code that opened the session.
   await filterAudit({ actor: ADMIN, action: 'signIn' });
   await page.waitForURL(/action=signIn/);
@@ -1025,7 +1040,7 @@ await step('the administrator finds its own sign-in in the audit journal, and th
   const row = await code.innerText();
   assert.match(row, new RegExp(ADMIN.replace(/\./g, '\\.')));
   assert.match(row, /compte/);
-  assert.match(row, /Connexion : code/);
+  assert.match(row, /Connexion\s: code/);
   assert.match(row, /Autorisé/i, 'the badge (in capitals on screen)');
   assert.match(row, /Session ouverte/);
   assert.match(row, /127\.0\.0\.1/, 'the address it came from');
@@ -1099,7 +1114,7 @@ await step('the delegate accepts the invitation on the home page, then serves bo
   await answerCode(await signIn(DELEGATE, passwordOf(DELEGATE)));
   await page.getByRole('heading', { name: 'Invitations à intervenir comme délégué technique' }).waitFor();
   await accessible('home page with an invitation');
-  await page.getByRole('button', { name: "Accepter l'invitation de Mairie de Valfleuri" }).click();
+  await page.getByRole('button', { name: 'Accepter l’invitation de Mairie de Valfleuri' }).click();
   await page.getByRole('heading', { name: 'Invitation acceptée' }).waitFor();
   await page.getByRole('link', { name: 'Gestion des abonnements' }).first().click();
   await page.getByText('Mairie de Valfleuri').first().waitFor();
@@ -1164,7 +1179,7 @@ await step('the national administrator signs in to the national back office, wit
   await answerCode(await signIn(NATIONAL, passwordOf(NATIONAL)));
   await page.waitForURL(`${base}/national/organisations`);
   await page.getByRole('heading', { name: 'Organisations', level: 1 }).waitFor();
-  await page.getByText("Vous n'avez accès ni au contenu des télédossiers ni à leurs pièces jointes.").waitFor();
+  await page.getByText('Vous n’avez accès ni au contenu des télédossiers ni à leurs pièces jointes.').waitFor();
   const menu = await mainMenu().getByRole('link').allInnerTexts();
   assert.deepEqual(
     menu.map((t) => t.trim()),
@@ -1177,7 +1192,7 @@ await step('the national administrator signs in to the national back office, wit
       'Envois en échec',
       'Fusions',
       'Journal',
-      "Journal d'audit",
+      'Journal d’audit',
       'Statistiques nationales',
     ],
   );
@@ -1193,7 +1208,7 @@ await step('the organisations filter by SIREN and by type', async () => {
   await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
   assert.deepEqual(await page.locator('table tbody th').allInnerTexts(), ['Mairie de Valfleuri']);
   await page.getByRole('button', { name: 'Réinitialiser' }).click();
-  await page.getByLabel("Type d'organisation").selectOption('OSL');
+  await page.getByLabel('Type d’organisation').selectOption('OSL');
   await page.getByRole('button', { name: 'Filtrer' }).click();
   await page.waitForURL(/type=OSL/);
   await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
@@ -1206,7 +1221,7 @@ await step('the organisations filter by SIREN and by type', async () => {
 await step('the national administrator creates an operator with its code and a contact', async () => {
   await page.getByRole('link', { name: 'Créer une organisation' }).click();
   await page.getByRole('heading', { name: 'Créer une organisation' }).waitFor();
-  await page.getByRole('button', { name: "Créer l'organisation" }).click();
+  await page.getByRole('button', { name: 'Créer l’organisation' }).click();
   await page.getByRole('heading', { name: /problèmes à corriger/ }).waitFor();
   await accessible('Créer une organisation, with errors');
   await choose(page.getByLabel(/^Opérateur de service en ligne \(OSL\)/));
@@ -1217,7 +1232,7 @@ await step('the national administrator creates an operator with its code and a c
   await page.getByRole('textbox', { name: /^Nom ou service/ }).fill('Support E2E');
   await page.getByRole('textbox', { name: /^Adresse électronique/ }).fill(`support.${run}@operateur.example`);
   await fitsNarrowScreen('Créer une organisation');
-  await page.getByRole('button', { name: "Créer l'organisation" }).click();
+  await page.getByRole('button', { name: 'Créer l’organisation' }).click();
   await page.getByRole('heading', { name: 'Organisation créée' }).waitFor();
   await page.getByRole('heading', { name: operator.name, level: 1 }).waitFor();
   await page.locator('.hubee-details').getByText(`Support E2E <support.${run}@operateur.example>`).waitFor();
@@ -1228,16 +1243,16 @@ await step('the national administrator creates an operator with its code and a c
 
 await step('the organisation is closed and reopened, each after a confirmation', async () => {
   await confirmIn(
-    page.getByRole('button', { name: "Fermer l'organisation" }),
-    "Fermer l'organisation",
-    "Fermer l'organisation",
+    page.getByRole('button', { name: 'Fermer l’organisation' }),
+    'Fermer l’organisation',
+    'Fermer l’organisation',
   );
   await page.getByRole('heading', { name: 'Organisation fermée' }).waitFor();
   await page.locator('.hubee-details .fr-badge', { hasText: 'Fermée' }).waitFor();
   await confirmIn(
-    page.getByRole('button', { name: "Rouvrir l'organisation" }),
-    "Rouvrir l'organisation",
-    "Rouvrir l'organisation",
+    page.getByRole('button', { name: 'Rouvrir l’organisation' }),
+    'Rouvrir l’organisation',
+    'Rouvrir l’organisation',
   );
   await page.getByRole('heading', { name: 'Organisation rouverte' }).waitFor();
   await page.locator('.hubee-details .fr-badge', { hasText: 'Ouverte' }).waitFor();
@@ -1254,12 +1269,12 @@ await step('the national administrator creates a procedure run by that operator,
   await page.getByRole('textbox', { name: /^Code de la démarche/ }).fill(procedure.code);
   await page.getByRole('textbox', { name: /^Intitulé/ }).fill(procedure.title);
   await page.getByRole('combobox', { name: /^Opérateur/ }).selectOption(operator.code);
-  await page.getByRole('textbox', { name: /^Taille maximale d'une pièce jointe de l'opérateur/ }).fill('vingt');
+  await page.getByRole('textbox', { name: /^Taille maximale d['’]une pièce jointe de l['’]opérateur/ }).fill('vingt');
   await page.getByRole('button', { name: 'Créer la démarche' }).click();
   await page.getByText('Indiquez une taille en Mo').first().waitFor();
   await accessible('Créer une démarche, with an error');
-  await page.getByRole('textbox', { name: /^Taille maximale d'une pièce jointe de l'opérateur/ }).fill('20');
-  await page.getByRole('textbox', { name: /^Formats acceptés de l'opérateur/ }).fill('application/pdf');
+  await page.getByRole('textbox', { name: /^Taille maximale d['’]une pièce jointe de l['’]opérateur/ }).fill('20');
+  await page.getByRole('textbox', { name: /^Formats acceptés de l['’]opérateur/ }).fill('application/pdf');
   const messages = page.getByLabel(/échanger des messages/);
   assert.ok(await messages.isChecked(), 'messages are allowed by default');
   await messages.focus();
@@ -1268,7 +1283,7 @@ await step('the national administrator creates a procedure run by that operator,
   await fitsNarrowScreen('Créer une démarche');
   await page.getByRole('button', { name: 'Créer la démarche' }).click();
   await page.getByRole('heading', { name: 'Démarche créée' }).waitFor();
-  await page.getByRole('heading', { name: `Démarche - ${procedure.title}`, level: 1 }).waitFor();
+  await page.getByRole('heading', { name: `Démarche ${procedure.code} - ${procedure.title}`, level: 1 }).waitFor();
   const info = page.locator('.hubee-details').first();
   await info.getByText('20 Mo').first().waitFor();
   assert.match(await info.innerText(), /Messages\s+Non/);
@@ -1282,7 +1297,7 @@ await step('a rule of the procedure changes: the retention of its attachments', 
   await page.getByRole('heading', { name: 'Modifications enregistrées' }).waitFor();
   await page
     .locator('.hubee-details')
-    .getByText(/Purge des pièces jointes : 10 jours après/)
+    .getByText(/Purge des pièces jointes\s: 10 jours après/)
     .waitFor();
 });
 
@@ -1335,7 +1350,7 @@ await step('the operator gets its client: the secret, shown once and copied, dep
   await choose(page.getByLabel(/^Opérateur \(OSL\)/));
   assert.equal(await page.getByRole('textbox', { name: /^SIRET/ }).inputValue(), operator.siret);
   await page.getByRole('button', { name: 'Créer le client API' }).click();
-  await page.getByRole('heading', { name: 'Secret du client API : copiez-le maintenant' }).waitFor();
+  await page.getByRole('heading', { name: 'Secret du client API\u00a0: copiez-le maintenant' }).waitFor();
   await page.getByText('Le secret ne sera plus jamais affiché').waitFor();
   nationalRun.clientId = await page.locator('[data-credential="client_id"]').inputValue();
   nationalRun.secret = await page.locator('[data-credential="client_secret"]').inputValue();
@@ -1360,7 +1375,7 @@ const folderRead = (accessToken) =>
 
 await step('the client is disabled after a confirmation: its token is refused at once', async () => {
   assert.equal(await folderRead(nationalRun.token), 200);
-  await page.getByRole('link', { name: "Les clients API de l'organisation" }).click();
+  await page.getByRole('link', { name: 'Les clients API de l’organisation' }).click();
   await page.getByRole('heading', { name: 'Clients API', level: 1 }).waitFor();
   await page.waitForURL(new RegExp(`siret=${operator.siret}`));
   await page.getByRole('rowheader', { name: nationalRun.clientId }).waitFor();
@@ -1386,10 +1401,10 @@ await step('enabled again, the client gets a new secret and the old one is revok
   const dialog = page.getByRole('dialog', { name: 'Générer un nouveau secret' });
   await dialog.waitFor();
   await settled(page);
-  await choose(dialog.getByLabel(/Révoquer l'ancien secret immédiatement/));
+  await choose(dialog.getByLabel(/Révoquer l['’]ancien secret immédiatement/));
   await accessible('dialog "Générer un nouveau secret"');
   await dialog.getByRole('button', { name: 'Générer le secret' }).click();
-  await page.getByRole('heading', { name: "Nouveau secret généré, l'ancien est révoqué" }).waitFor();
+  await page.getByRole('heading', { name: 'Nouveau secret généré, l’ancien est révoqué' }).waitFor();
   const secret = await page.locator('[data-credential="client_secret"]').inputValue();
   assert.notEqual(secret, nationalRun.secret);
   await assert.rejects(token(base, nationalRun.clientId, nationalRun.secret, 'OSL'), /401|400/, 'revoked at once');
@@ -1401,7 +1416,7 @@ await step('enabled again, the client gets a new secret and the old one is revok
 await step('the procedure is closed after a confirmation: the operator can no longer deposit', async () => {
   await mainMenu().getByRole('link', { name: 'Démarches' }).click();
   await page.getByRole('link', { name: procedure.code, exact: true }).click();
-  await page.getByRole('heading', { name: `Démarche - ${procedure.title}`, level: 1 }).waitFor();
+  await page.getByRole('heading', { name: `Démarche ${procedure.code} - ${procedure.title}`, level: 1 }).waitFor();
   await confirmIn(page.getByRole('button', { name: 'Fermer la démarche' }), 'Fermer la démarche', 'Fermer la démarche');
   await page.getByRole('heading', { name: 'Démarche fermée' }).waitFor();
   await page.locator('.hubee-details .fr-badge', { hasText: 'Fermée' }).waitFor();
@@ -1425,22 +1440,22 @@ await step('the journal lists these actions, newest first, with the fields each 
   await rows.first().waitFor();
   const actions = await page.locator('#journal tbody th').allInnerTexts();
   assert.deepEqual(actions, [
-    "Fermeture d'une démarche",
-    "Nouveau secret d'un client API",
-    "Réactivation d'un client API",
-    "Désactivation d'un client API",
-    "Création d'un client API",
-    "Création d'un client API",
-    "Modification d'une démarche",
-    "Création d'une démarche",
-    "Modification d'une organisation",
-    "Modification d'une organisation",
+    'Fermeture d’une démarche',
+    'Nouveau secret d’un client API',
+    'Réactivation d’un client API',
+    'Désactivation d’un client API',
+    'Création d’un client API',
+    'Création d’un client API',
+    'Modification d’une démarche',
+    'Création d’une démarche',
+    'Modification d’une organisation',
+    'Modification d’une organisation',
   ]);
   const closing = await rows.nth(0).innerText();
   assert.match(closing, new RegExp(`Démarche ${procedure.code}`));
-  assert.match(closing, /Fermée : non\s*→\s*devient\s*oui/);
+  assert.match(closing, /Fermée\s: non\s*→\s*devient\s*oui/);
   assert.match(closing, /Nadia Roux/);
-  assert.match(await rows.nth(6).innerText(), /Conservation : par défaut\s*→\s*devient\s*purge 10 jours/);
+  assert.match(await rows.nth(6).innerText(), /Conservation\s: par défaut\s*→\s*devient\s*purge 10 jours/);
   assert.doesNotMatch(await page.locator('#journal').innerText(), /argon2|client_secret/);
   await rows
     .nth(0)
@@ -1451,8 +1466,8 @@ await step('the journal lists these actions, newest first, with the fields each 
   await page.getByRole('button', { name: 'Page suivante' }).click();
   await page.getByText('Page 2 : 1 action').waitFor();
   assert.equal(await page.evaluate(() => document.activeElement.getAttribute('role')), 'status', 'the focus follows');
-  assert.deepEqual(await page.locator('#journal tbody th').allInnerTexts(), ["Création d'une organisation"]);
-  assert.match(await rows.nth(0).innerText(), new RegExp(`Code : ${operator.code}`));
+  assert.deepEqual(await page.locator('#journal tbody th').allInnerTexts(), ['Création d’une organisation']);
+  assert.match(await rows.nth(0).innerText(), new RegExp(`Code\\s: ${operator.code}`));
   await page.getByRole('button', { name: 'Page précédente' }).click();
   await page.getByText('Page 1 : 10 actions').waitFor();
   await accessible('Journal');
@@ -1523,7 +1538,7 @@ await step('the subscriptions of the platform filter by procedure and status', a
   await page.getByText('2 abonnements.').waitFor();
   const organisations = await page.locator('#abonnements tbody tr td:nth-child(2)').allInnerTexts();
   assert.deepEqual(organisations.sort(), ['11001401600015 (75108)', '21000005908301 (69123)']);
-  await page.getByRole('searchbox', { name: /^SIRET de l'organisation/ }).fill('11001401600016');
+  await page.getByRole('searchbox', { name: /^SIRET de l['’]organisation/ }).fill('11001401600016');
   await page.getByRole('button', { name: 'Filtrer' }).click();
   await page.getByRole('heading', { name: 'Un problème à corriger' }).waitFor();
   await accessible('Abonnements, filters with an error');
@@ -1534,7 +1549,7 @@ await step('the subscriptions of the platform filter by procedure and status', a
 await step('no e-mail has failed yet: the failed e-mails page says so', async () => {
   await mainMenu().getByRole('link', { name: 'Envois en échec' }).click();
   await page.getByRole('heading', { name: 'Envois en échec', level: 1 }).waitFor();
-  await page.getByText('Aucun e-mail en échec : tous les envois ont abouti ou sont en cours.').waitFor();
+  await page.getByText('Aucun e-mail en échec\u00a0: tous les envois ont abouti ou sont en cours.').waitFor();
   await accessible('Envois en échec, empty');
 });
 
@@ -1542,23 +1557,23 @@ await step("a subscription is suspended then resumed from its organisation's pag
   await mainMenu().getByRole('link', { name: 'Organisations' }).click();
   await page.getByRole('link', { name: 'Mairie de Valfleuri', exact: true }).click();
   await page.getByRole('heading', { name: 'Mairie de Valfleuri', level: 1 }).waitFor();
-  await page.getByRole('link', { name: "Gérer l'abonnement CERTDC" }).click();
+  await page.getByRole('link', { name: 'Gérer l’abonnement CERTDC' }).click();
   await page.getByRole('heading', { name: 'Abonnement - Mairie de Valfleuri - CERTDC', level: 1 }).waitFor();
-  assert.deepEqual(await decisionButtons(), ["Suspendre l'abonnement", "Mettre fin à l'abonnement"]);
+  assert.deepEqual(await decisionButtons(), ['Suspendre l’abonnement', 'Mettre fin à l’abonnement']);
   await accessible('Abonnement (national)');
   await fitsNarrowScreen('Abonnement (national)');
   const seen = mailsSoFar(dataDir, ADMIN);
-  await decideOn("Suspendre l'abonnement", 'Contrôle de sécurité E2E');
+  await decideOn('Suspendre l’abonnement', 'Contrôle de sécurité E2E');
   await page.getByRole('heading', { name: 'Abonnement suspendu' }).waitFor();
   await page.locator('.hubee-details .fr-badge', { hasText: 'Suspendu' }).waitFor();
-  assert.deepEqual(await decisionButtons(), ["Rétablir l'abonnement", "Mettre fin à l'abonnement"]);
+  assert.deepEqual(await decisionButtons(), ['Rétablir l’abonnement', 'Mettre fin à l’abonnement']);
   assert.equal(
     await waitForMail(dataDir, ADMIN, /« Certificat de décès électronique » a été suspendu[\s\S]*Motif : ([^\r\n]+)/, {
       seen,
     }),
     'Contrôle de sécurité E2E',
   );
-  await decideOn("Rétablir l'abonnement");
+  await decideOn('Rétablir l’abonnement');
   await page.getByRole('heading', { name: 'Abonnement rétabli' }).waitFor();
   await page.locator('.hubee-details .fr-badge', { hasText: 'Actif' }).waitFor();
   await waitForMail(dataDir, ADMIN, /« Certificat de décès électronique » (a été rétabli)/, { seen });
@@ -1584,24 +1599,24 @@ await step('a new subscription (Inactif) is refused, with its reason, which it r
   await mainMenu().getByRole('link', { name: 'Abonnements' }).click();
   await page.getByLabel('Démarche').selectOption('EtatCivil');
   await page.getByLabel('Statut').selectOption('Inactif');
-  await page.getByRole('searchbox', { name: /^SIRET de l'organisation/ }).fill(MONTVAL.companyRegister);
+  await page.getByRole('searchbox', { name: /^SIRET de l['’]organisation/ }).fill(MONTVAL.companyRegister);
   await page.getByRole('button', { name: 'Filtrer' }).click();
   await page.getByText('1 abonnement.').waitFor();
-  await page.getByRole('link', { name: `Gérer l'abonnement EtatCivil de ${MONTVAL.companyRegister} (33063)` }).click();
+  await page.getByRole('link', { name: `Gérer l’abonnement EtatCivil de ${MONTVAL.companyRegister} (33063)` }).click();
   await page.getByRole('heading', { name: 'Abonnement - Mairie de Montval - EtatCivil', level: 1 }).waitFor();
-  assert.deepEqual(await decisionButtons(), ["Valider l'abonnement", "Refuser l'abonnement"]);
-  await page.getByRole('button', { name: "Refuser l'abonnement" }).click();
-  const dialog = page.getByRole('dialog', { name: "Refuser l'abonnement" });
+  assert.deepEqual(await decisionButtons(), ['Valider l’abonnement', 'Refuser l’abonnement']);
+  await page.getByRole('button', { name: 'Refuser l’abonnement' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Refuser l’abonnement' });
   await dialog.waitFor();
   await settled(page);
-  await dialog.getByRole('button', { name: "Refuser l'abonnement" }).click();
+  await dialog.getByRole('button', { name: 'Refuser l’abonnement' }).click();
   await dialog.getByText('Indiquez le motif du refus.').first().waitFor();
   await accessible('dialog "Refuser l\'abonnement" without its reason');
   await dialog.getByRole('textbox', { name: /^Motif du refus/ }).fill('SIRET d’une autre commune (E2E)');
-  await dialog.getByRole('button', { name: "Refuser l'abonnement" }).click();
+  await dialog.getByRole('button', { name: 'Refuser l’abonnement' }).click();
   await page.getByRole('heading', { name: 'Abonnement refusé' }).waitFor();
   await page.locator('.hubee-details').getByText('SIRET d’une autre commune (E2E)').waitFor();
-  await page.getByText("Aucune décision ne s'applique à un abonnement au statut « Refusé ».").waitFor();
+  await page.getByText('Aucune décision ne s’applique à un abonnement au statut « Refusé ».').waitFor();
   await accessible('Abonnement refusé');
 });
 
@@ -1617,11 +1632,11 @@ await step("the refusal its local administrator's address cannot receive is list
   }
   const row = page.getByRole('row', { name: new RegExp(UNREACHABLE.replace(/\./g, '\\.')) });
   await row.getByText('Décision sur un abonnement').waitFor();
-  await row.getByText("Adresse refusée par le service d'envoi").waitFor();
+  await row.getByText('Adresse refusée par le service d’envoi').waitFor();
   await row.getByText('E-mail à une personne').waitFor();
   await accessible('Envois en échec');
   await fitsNarrowScreen('Envois en échec');
-  await row.getByRole('button', { name: `Renvoyer l'e-mail à ${UNREACHABLE}` }).click();
+  await row.getByRole('button', { name: `Renvoyer l’e-mail à ${UNREACHABLE}` }).click();
   await page.getByRole('heading', { name: 'E-mail renvoyé' }).waitFor();
   assert.equal(
     await page.evaluate(() => document.activeElement.textContent),
@@ -1646,8 +1661,8 @@ await step('support finds an account by name, sees it locked after wrong passwor
   await fitsNarrowScreen('Support');
   await page.getByRole('link', { name: 'PETIT Bruno' }).click();
   await page.getByRole('heading', { name: 'Compte - Bruno Petit', level: 1 }).waitFor();
-  await page.locator('.hubee-details .fr-badge', { hasText: "Verrouillé jusqu'au" }).waitFor();
-  assert.match(await page.locator('.hubee-details').innerText(), /Verrouillé jusqu'au\s+\d{2}\/\d{2}\/\d{4} à/);
+  await page.locator('.hubee-details .fr-badge', { hasText: 'Verrouillé jusqu’au' }).waitFor();
+  assert.match(await page.locator('.hubee-details').innerText(), /Verrouillé jusqu['’]au\s+\d{2}\/\d{2}\/\d{4} à/);
   await page.getByRole('link', { name: 'Mairie de Valfleuri' }).waitFor();
   assert.equal(await page.locator('input[type="password"]').count(), 0, 'support never asks for a password');
   assert.doesNotMatch(await page.locator('main').innerText(), /argon2|\$2[aby]\$/);
@@ -1700,15 +1715,15 @@ await step('support sends its activation e-mail again to an account waiting for 
   await page.getByText('1 compte trouvé.').waitFor();
   await page.getByRole('link', { name: 'GARNIER Lina' }).click();
   await page.getByRole('heading', { name: 'Compte - Lina Garnier', level: 1 }).waitFor();
-  await page.locator('.hubee-details .fr-badge', { hasText: "En attente d'activation" }).waitFor();
+  await page.locator('.hubee-details .fr-badge', { hasText: 'En attente d’activation' }).waitFor();
   await page
     .getByRole('row', { name: /Mairie de Villebourg/ })
-    .getByText("Organisation d'appartenance")
+    .getByText('Organisation d’appartenance')
     .waitFor();
   await accessible('Compte (support), waiting for its activation');
   const seen = mailsSoFar(dataDir, WAITING);
-  await page.getByRole('button', { name: "Renvoyer l'e-mail d'activation" }).click();
-  await page.getByRole('heading', { name: "E-mail d'activation renvoyé" }).waitFor();
+  await page.getByRole('button', { name: 'Renvoyer l’e-mail d’activation' }).click();
+  await page.getByRole('heading', { name: 'E-mail d’activation renvoyé' }).waitFor();
   const link = await waitForMail(dataDir, WAITING, /(https?:\/\/\S+\/activation\?token=\S+)/, { seen });
   assert.match(link, /\/activation\?token=/);
 });
@@ -1749,7 +1764,7 @@ await step("a commune merger moves the mairie's CERTDC dossiers to another, coun
   );
   assert.match(result, new RegExp(`: ${moved} télédossiers déplacés, (\\d+) notifications déplacées\\.`));
   assert.ok(Number(/(\d+) notifications/.exec(result)[1]) >= moved, 'a notification at least per dossier');
-  assert.match(await page.getByRole('status').filter({ hasText: 'Fusion' }).innerText(), /^Fusion terminée : /);
+  assert.match(await page.getByRole('status').filter({ hasText: 'Fusion' }).innerText(), /^Fusion terminée\s: /);
   await accessible('Fusions de communes, done');
   nationalRun.merged = moved;
 });
@@ -1759,35 +1774,35 @@ await step('the journal lists these decisions and support actions, newest first'
   await page.getByRole('heading', { name: 'Journal des actions nationales' }).waitFor();
   await page.locator('#journal tbody tr').first().waitFor();
   assert.deepEqual(await page.locator('#journal tbody th').allInnerTexts(), [
-    'Fusion : télédossiers déplacés',
-    "Nouvel e-mail d'activation d'un compte",
-    "Rétablissement d'un compte",
-    "Suspension d'un compte",
-    "Déverrouillage d'un compte",
-    "Nouvel envoi d'un e-mail en échec",
-    "Refus d'un abonnement",
-    "Rétablissement d'un abonnement",
-    "Suspension d'un abonnement",
-    "Fermeture d'une démarche",
+    'Fusion\u00a0: télédossiers déplacés',
+    'Nouvel e-mail d’activation d’un compte',
+    'Rétablissement d’un compte',
+    'Suspension d’un compte',
+    'Déverrouillage d’un compte',
+    'Nouvel envoi d’un e-mail en échec',
+    'Refus d’un abonnement',
+    'Rétablissement d’un abonnement',
+    'Suspension d’un abonnement',
+    'Fermeture d’une démarche',
   ]);
   const rows = page.locator('#journal tbody tr');
   assert.match(
     await rows.nth(0).innerText(),
-    /Organisation 11001401600015-75108 → Organisation 21000005908301-69123[\s\S]*Télédossiers déplacés : \d+/,
+    /Organisation 11001401600015-75108 → Organisation 21000005908301-69123[\s\S]*Télédossiers déplacés\s: \d+/,
   );
   await rows
     .nth(4)
     .getByRole('link', { name: `Compte ${BRUNO}` })
     .waitFor();
   await rows.nth(8).getByRole('link', { name: 'Abonnement CERTDC de 11001401600015-75108' }).waitFor();
-  assert.match(await rows.nth(8).innerText(), /Statut : Actif\s*→\s*devient\s*Suspendu/);
+  assert.match(await rows.nth(8).innerText(), /Statut\s: Actif\s*→\s*devient\s*Suspendu/);
   await accessible('Journal with the support actions');
 });
 
 await step("the national audit journal lists every organisation's entries, or one organisation's", async () => {
-  await mainMenu().getByRole('link', { name: "Journal d'audit" }).click();
-  await page.getByRole('heading', { name: "Journal d'audit", level: 1 }).waitFor();
-  await page.getByText("Vous n'avez accès ni au contenu des télédossiers ni à leurs pièces jointes.").waitFor();
+  await mainMenu().getByRole('link', { name: 'Journal d’audit' }).click();
+  await page.getByRole('heading', { name: 'Journal d’audit', level: 1 }).waitFor();
+  await page.getByText('Vous n’avez accès ni au contenu des télédossiers ni à leurs pièces jointes.').waitFor();
   await auditTable().locator('tbody tr').first().waitFor();
   assert.ok((await auditTable().locator('thead th').allInnerTexts()).includes('Organisation'));
   await accessible("Journal d'audit national");
@@ -1811,12 +1826,12 @@ await step("the national audit journal lists every organisation's entries, or on
 await step('the national administrator gets no local page: the inbox is refused', async () => {
   await page.goto(`${base}/teledossiers`);
   await page.getByRole('heading', { name: 'Accès refusé' }).waitFor();
-  await page.getByRole('heading', { name: "L'administration nationale n'a pas accès à cette page" }).waitFor();
+  await page.getByRole('heading', { name: 'L’administration nationale n’a pas accès à cette page' }).waitFor();
   assert.equal(await mainMenu().getByRole('link', { name: 'Télédossiers' }).count(), 0);
   const status = await page.evaluate(() => fetch('/portail/v1/cases').then((r) => r.status));
   assert.equal(status, 403, 'the hub refuses the inbox too');
   await accessible('Accès refusé to the national administrator');
-  await page.getByRole('link', { name: "Aller à l'administration nationale" }).click();
+  await page.getByRole('link', { name: 'Aller à l’administration nationale' }).click();
   await page.waitForURL(`${base}/national/organisations`);
   await signOut();
 });
@@ -1826,7 +1841,7 @@ await step("after the merger, the mairie's agent finds no dossier left in the in
   await page.waitForURL(`${base}/teledossiers`);
   assert.deepEqual(await rowsShown(), []);
   assert.equal(await tabCount('Tous'), 0, `the ${nationalRun.merged} dossiers moved to the Mairie de Villebourg`);
-  await page.getByText("Aucun télédossier dans l'onglet « Tous ».").waitFor();
+  await page.getByText('Aucun télédossier dans l’onglet « Tous ».').waitFor();
   await accessible('Télédossiers, empty after a merger');
   await signOut();
 });

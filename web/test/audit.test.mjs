@@ -17,9 +17,9 @@ import {
 import { problemsOf } from '../src/js/messages.js';
 
 test('the common actions have their French label, the others a readable one from their code', () => {
-  assert.equal(auditAction('signIn.password'), 'Connexion : mot de passe');
-  assert.equal(auditAction('signIn.code'), 'Connexion : code');
-  assert.equal(auditAction('token.issue'), "Jeton d'API");
+  assert.equal(auditAction('signIn.password'), 'Connexion\u00a0: mot de passe');
+  assert.equal(auditAction('signIn.code'), 'Connexion\u00a0: code');
+  assert.equal(auditAction('token.issue'), 'Jeton d’API');
   assert.equal(auditAction('access.denied'), 'Accès refusé');
   assert.equal(auditAction('accounts.update'), 'Modification : comptes');
   assert.equal(auditAction('cases.attachments.read'), 'Consultation : télédossiers › pièces jointes');
@@ -95,12 +95,12 @@ test("the hub's refusals of a journal query are in French, under their field", (
   assert.deepEqual(
     problemsOf(400, body).map((p) => [p.field, p.message]),
     [
-      ['from', 'Date invalide : format attendu JJ/MM/AAAA.'],
+      ['from', 'Date invalide\u00a0: format attendu JJ/MM/AAAA.'],
       ['from', 'La fin de période doit suivre le début de période.'],
       ['from', 'La période ne doit pas dépasser 366 jours.'],
       ['outcome', 'Valeur non reconnue.'],
       ['branchCode', 'Le SIRET et le code établissement vont ensemble.'],
-      ['cursor', "Cette page du journal n'existe plus : revenez à la première page."],
+      ['cursor', 'Cette page du journal n’existe plus\u00a0: revenez à la première page.'],
       ['limit', 'Un nombre de 1 à 200.'],
     ],
   );

@@ -112,7 +112,7 @@ test('a refused file (the deposit withdrawn) or a failed PUT is an error in Fren
   });
   largeDepositHub({ putStatus: 403, history: () => [] });
   await assert.rejects(dossiers.deposit(CASE, file(INLINE_DEPOSIT_LIMIT + 1)), (e) => {
-    assert.match(e.message, /L'envoi du fichier n'a pas abouti/);
+    assert.match(e.message, /L’envoi du fichier n’a pas abouti/);
     return true;
   });
 });

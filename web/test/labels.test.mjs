@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { fileStatusLabel } from '../src/js/labels.js';
 
 test('a file rejected by the antivirus is labelled as such, in red', () => {
-  assert.deepEqual(fileStatusLabel('CORRUPTED'), ["Rejeté par l'antivirus", 'error']);
+  assert.deepEqual(fileStatusLabel('CORRUPTED'), ['Rejeté par l’antivirus', 'error']);
 });
 
 test('a received file carries no badge', () => {

@@ -72,8 +72,8 @@ test('every message of the portal API has its French sentence', () => {
 });
 
 test('sentences carry the values of their message', () => {
-  assert.equal(translate('Wrong code: 1 attempt left'), 'Code incorrect : il vous reste 1 essai.');
-  assert.equal(translate('Wrong code: 3 attempts left'), 'Code incorrect : il vous reste 3 essais.');
+  assert.equal(translate('Wrong code: 1 attempt left'), 'Code incorrect\u00a0: il vous reste 1 essai.');
+  assert.equal(translate('Wrong code: 3 attempts left'), 'Code incorrect\u00a0: il vous reste 3 essais.');
   assert.equal(
     translate('ConfirmReception is not possible on a dossier in status REFUSED'),
     'Action « Accuser réception » impossible sur un télédossier au statut « Refusé ».',
@@ -87,7 +87,7 @@ test('a deposit the procedure refuses says which limit', () => {
   );
   assert.equal(
     translate('Attachment 0 (a b.exe): procedure CERTDC does not accept the format application/x-msdownload'),
-    "La démarche CERTDC n'accepte pas ce format de fichier (application/x-msdownload).",
+    'La démarche CERTDC n’accepte pas ce format de fichier (application/x-msdownload).',
   );
 });
 
@@ -126,7 +126,7 @@ test('query problems and rule messages name their field too', () => {
   assert.deepEqual(query, [
     {
       field: 'cursor',
-      message: 'Cette page de résultats a expiré : relancez la recherche.',
+      message: 'Cette page de résultats a expiré\u00a0: relancez la recherche.',
       raw: '[ERROR][REQUEST] @query.cursor: not a cursor this inbox issued',
     },
   ]);

@@ -61,11 +61,11 @@ test('support searches an exact address or the beginning of a last name', () => 
 });
 
 test('a failed e-mail says why in words', () => {
-  assert.equal(deliveryReason('refused'), "Adresse refusée par le service d'envoi");
-  assert.equal(deliveryReason('unavailable'), "Service d'envoi indisponible");
+  assert.equal(deliveryReason('refused'), 'Adresse refusée par le service d’envoi');
+  assert.equal(deliveryReason('unavailable'), 'Service d’envoi indisponible');
   assert.equal(
     deliveryReason('message refused: invalid recipient address'),
-    "Adresse refusée par le service d'envoi (invalid recipient address)",
+    'Adresse refusée par le service d’envoi (invalid recipient address)',
   );
   assert.equal(deliveryReason('the subscription is gone'), 'the subscription is gone');
   assert.equal(deliveryReason(null), 'Inconnu');
@@ -84,10 +84,10 @@ test("a merger's calls add up until the hub says it is done", () => {
 });
 
 test('the journal names these actions and their targets in French, with their pages', () => {
-  assert.equal(journalAction('subscription.suspend'), "Suspension d'un abonnement");
-  assert.equal(journalAction('account.unlock'), "Déverrouillage d'un compte");
-  assert.equal(journalAction('delivery.resend'), "Nouvel envoi d'un e-mail en échec");
-  assert.equal(journalAction('cases.migrate'), 'Fusion : télédossiers déplacés');
+  assert.equal(journalAction('subscription.suspend'), 'Suspension d’un abonnement');
+  assert.equal(journalAction('account.unlock'), 'Déverrouillage d’un compte');
+  assert.equal(journalAction('delivery.resend'), 'Nouvel envoi d’un e-mail en échec');
+  assert.equal(journalAction('cases.migrate'), 'Fusion\u00a0: télédossiers déplacés');
   const subscription = 'subscription 0b5c3c3e-3d1f-4f7e-9a59-1b1f7a3e2c11 (11001401600015-75108 CERTDC)';
   assert.equal(targetHref(subscription), '/national/abonnements/11001401600015/75108/CERTDC');
   assert.equal(targetLabel(subscription), 'Abonnement CERTDC de 11001401600015-75108');
@@ -125,9 +125,9 @@ test("the journal describes a decision's, an account's and an e-mail's fields in
   assert.equal(describe('lockedUntil', '2026-06-01T10:15:00Z', date), 'le 2026-06-01');
   assert.equal(describe('actorType', 'NATIONAL_ADMIN'), 'Administrateur national');
   assert.equal(describe('accessMode', 'PORTAIL'), 'Portail');
-  assert.equal(describe('status', 'PENDING'), "en attente d'envoi");
+  assert.equal(describe('status', 'PENDING'), 'en attente d’envoi');
   assert.equal(describe('message', 'SUBSCRIPTION_DECIDED'), 'Décision sur un abonnement');
-  assert.equal(describe('lastError', 'refused'), "Adresse refusée par le service d'envoi");
+  assert.equal(describe('lastError', 'refused'), 'Adresse refusée par le service d’envoi');
   assert.equal(
     describe('organisations', [
       { siret: '110', branchCode: '75108', relation: 'HOME' },
@@ -203,7 +203,7 @@ test('every message of these routes has its French sentence', () => {
   });
   assert.deepEqual(
     problems.map((p) => [p.field, p.message]),
-    [['q', "Saisissez une adresse électronique ou le début d'un nom de famille."]],
+    [['q', 'Saisissez une adresse électronique ou le début d’un nom de famille.']],
   );
   assert.deepEqual(
     problemsOf(400, { errors: [{ code: 400, message: 'A refusal needs a reason' }] }).map((p) => p.field),

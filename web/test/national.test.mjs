@@ -88,14 +88,14 @@ test("a procedure's rules read in a few French words", () => {
     statusPolicy: 'strict',
   });
   assert.deepEqual(summary, [
-    'Pièces jointes : 1 Go au plus, application/pdf',
-    'Dépôts des services : non',
-    'Demande de compléments : oui',
-    'Messages : non',
-    'Statuts : contrôle strict',
+    'Pièces jointes\u00a0: 1 Go au plus, application/pdf',
+    'Dépôts des services\u00a0: non',
+    'Demande de compléments\u00a0: oui',
+    'Messages\u00a0: non',
+    'Statuts\u00a0: contrôle strict',
   ]);
   const sensitive = rulesSummary({ messages: true, statusPolicy: 'compatible', sensitive: true });
-  assert.ok(sensitive.includes('Sensible : double authentification'), 'a sensitive procedure says so');
+  assert.ok(sensitive.includes('Sensible\u00a0: double authentification'), 'a sensitive procedure says so');
 });
 
 test('the journal shows only the fields an action changed, in words', () => {
@@ -112,7 +112,7 @@ test('the journal shows only the fields an action changed, in words', () => {
     found.map((c) => [c.label, describe(c.field, c.before), describe(c.field, c.after)]),
     [
       ['Fermée', 'non', 'oui'],
-      ["Taille maximale (pièces de l'opérateur)", '1 Go', '2 Mo'],
+      ['Taille maximale (pièces de l’opérateur)', '1 Go', '2 Mo'],
       ['Conservation', 'par défaut', 'purge 10 jours'],
     ],
   );
@@ -136,7 +136,7 @@ test('the journal shows only the fields an action changed, in words', () => {
 });
 
 test('journal actions and targets in French, with the page of what has one', () => {
-  assert.equal(journalAction('procedure.close'), "Fermeture d'une démarche");
+  assert.equal(journalAction('procedure.close'), 'Fermeture d’une démarche');
   assert.equal(journalAction('subscription.somethingNew'), 'subscription.somethingNew');
   assert.equal(targetHref('organisation 11001401600015-75108'), '/national/organisations/11001401600015/75108');
   assert.equal(targetHref('procedure CERTDC'), '/national/demarches/CERTDC');

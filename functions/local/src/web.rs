@@ -75,6 +75,13 @@ const PAGES: &[&str] = &[
     "/national/statistiques",
     "/journal-audit",
     "/national/journal-audit",
+    // Help and the footer's pages (accessibility, legal notice, personal data, cookies, site map).
+    "/aide",
+    "/plan-du-site",
+    "/accessibilite",
+    "/mentions-legales",
+    "/donnees-personnelles",
+    "/gestion-des-cookies",
 ];
 /// Pages with one more path segment (`/dossiers/{id}`, `/comptes/{email}`, `/abonnements/{id}`).
 const PAGE_PREFIXES: &[&str] = &[
@@ -90,6 +97,24 @@ const PAGE_PREFIXES: &[&str] = &[
 /// (`/national/organisations/{siret}/{branchCode}`) and its subscription to a procedure
 /// (`/national/abonnements/{siret}/{branchCode}/{processCode}`).
 const SEGMENTED_PAGE_PREFIXES: &[(&str, usize)] = &[("/national/organisations/", 2), ("/national/abonnements/", 3)];
+
+/// The API's own addresses: an unknown one there stays the API's JSON `404`, whoever asks.
+const API_PREFIXES: &[&str] = &["/portail/", "/teledossiers/v1", "/referential/", "/token", "/.well-known/", "/health"];
+
+/// Whether a request is a browser's navigation (a link followed, an address typed), which gets
+/// the front's "Page non trouvée" rather than the API's JSON: `Sec-Fetch-Mode: navigate`, or an
+/// `Accept` naming HTML before JSON. Scripts and API clients (`*/*`, `application/json`) do not.
+fn is_navigation(headers: &HeaderMap) -> bool {
+    if headers.get("sec-fetch-mode").is_some_and(|mode| mode.as_bytes() == b"navigate") {
+        return true;
+    }
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    accept
+        .split(',')
+        .map(|item| item.split(';').next().unwrap_or_default().trim())
+        .find(|media| *media == "text/html" || *media == "application/json")
+        .is_some_and(|media| media == "text/html")
+}
 
 /// Whether `path` is one of the front's pages (answered with `index.html`). The CloudFront
 /// function `WebPages` of infra/template.yaml does the same on AWS.
@@ -115,6 +140,10 @@ pub fn front(web_dir: &Path, csp: &str) -> Router {
 
 async fn serve(dir: PathBuf, csp: HeaderValue, request: Request) -> Response {
     let path = request.uri().path().to_owned();
+    // An unknown address a browser navigates to: the front, which says so in French, as a 404.
+    let html_not_found = is_navigation(request.headers()) && !API_PREFIXES.iter().any(|p| path.starts_with(p));
+    let encoding = request.headers().get(header::ACCEPT_ENCODING).cloned();
+    let method = request.method().clone();
     let mut response = if !matches!(*request.method(), Method::GET | Method::HEAD) {
         ApiError::not_found("Not Found").into_response()
     } else if is_page(&path) {
@@ -128,6 +157,7 @@ async fn serve(dir: PathBuf, csp: HeaderValue, request: Request) -> Response {
         let mut files =
             ServeDir::new(&dir).precompressed_br().precompressed_gzip().append_index_html_on_directories(false);
         match file_response(files.try_call(request).await) {
+            r if r.status() == StatusCode::NOT_FOUND && html_not_found => not_found_page(&dir, method, encoding).await,
             r if r.status() == StatusCode::NOT_FOUND => ApiError::not_found("Not Found").into_response(),
             r => r,
         }
@@ -136,6 +166,28 @@ async fn serve(dir: PathBuf, csp: HeaderValue, request: Request) -> Response {
     set_headers(response.headers_mut(), &path, status);
     response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, csp);
     response
+}
+
+/// `index.html` with the status `404 Not Found`: the front's router finds no page for the
+/// address and shows "Page non trouvée" with the site's header and a way back. Asked afresh
+/// (no conditional header: a `304` would lose the status), compressed as the browser accepts.
+async fn not_found_page(dir: &Path, method: Method, encoding: Option<HeaderValue>) -> Response {
+    let index = dir.join("index.html");
+    if !index.is_file() {
+        let mut page = not_built(dir);
+        *page.status_mut() = StatusCode::NOT_FOUND;
+        return page;
+    }
+    let mut fresh = Request::new(Body::empty());
+    *fresh.method_mut() = method;
+    if let Some(encoding) = encoding {
+        fresh.headers_mut().insert(header::ACCEPT_ENCODING, encoding);
+    }
+    let mut page = file_response(ServeFile::new(index).precompressed_br().precompressed_gzip().try_call(fresh).await);
+    if page.status() == StatusCode::OK {
+        *page.status_mut() = StatusCode::NOT_FOUND;
+    }
+    page
 }
 
 fn file_response(result: Result<axum::http::Response<ServeFileSystemResponseBody>, std::io::Error>) -> Response {
@@ -330,6 +382,53 @@ mod tests {
         assert_eq!(r.headers()[header::CACHE_CONTROL], "no-store");
         assert_eq!(r.headers()[header::CONTENT_SECURITY_POLICY], CONTENT_SECURITY_POLICY);
         assert!(text(r).await.contains("Not Found"));
+    }
+
+    async fn navigate(dist: &Dist, path: &str, headers: &[(&str, &str)]) -> Response {
+        let mut request = Request::get(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        serve(dist.0.clone(), HeaderValue::from_static(CONTENT_SECURITY_POLICY), request.body(Body::empty()).unwrap())
+            .await
+    }
+
+    const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+    #[tokio::test]
+    async fn a_browser_at_an_unknown_address_gets_the_front_as_a_404() {
+        let dist = Dist::new("navigation", true);
+        for (path, headers) in [
+            ("/page-inexistante", &[("accept", BROWSER_ACCEPT)][..]),
+            ("/teledossiers/", &[("accept", BROWSER_ACCEPT)][..]),
+            ("/dossiers/a/b", &[("sec-fetch-mode", "navigate"), ("accept", "*/*")][..]),
+        ] {
+            let r = navigate(&dist, path, headers).await;
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+            assert_eq!(r.headers()[header::CACHE_CONTROL], "no-store", "{path}");
+            assert_eq!(r.headers()[header::CONTENT_SECURITY_POLICY], CONTENT_SECURITY_POLICY, "{path}");
+            assert!(r.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"), "{path}");
+            assert!(text(r).await.contains("Portail HubEE"), "{path}");
+        }
+    }
+
+    #[tokio::test]
+    async fn api_clients_and_the_apis_addresses_keep_the_json_404() {
+        let dist = Dist::new("api-404", true);
+        for (path, headers) in [
+            ("/page-inexistante", &[("accept", "application/json")][..]),
+            ("/page-inexistante", &[("accept", "application/json, text/html")][..]),
+            ("/page-inexistante", &[("accept", "*/*")][..]),
+            ("/page-inexistante", &[][..]),
+            ("/portail/v1/nothing", &[("accept", BROWSER_ACCEPT), ("sec-fetch-mode", "navigate")][..]),
+            ("/teledossiers/v1/nothing", &[("accept", BROWSER_ACCEPT)][..]),
+            ("/referential/v1/nothing", &[("sec-fetch-mode", "navigate")][..]),
+            ("/assets/0123abcd/js/missing.js", &[("sec-fetch-mode", "no-cors"), ("accept", "*/*")][..]),
+        ] {
+            let r = navigate(&dist, path, headers).await;
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path} {headers:?}");
+            assert!(text(r).await.contains("\"errors\""), "{path} {headers:?}: the API's error body");
+        }
     }
 
     #[tokio::test]

@@ -4,6 +4,7 @@
 
 mod antivirus;
 mod audit;
+mod cloudfront_front;
 mod credentials;
 mod csv_exports;
 mod enumeration;

@@ -31,7 +31,7 @@ fn root() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn template() -> Value {
+pub(crate) fn template() -> Value {
     let text = std::fs::read_to_string(root().join("infra/template.yaml")).unwrap();
     serde_norway::from_str(&text).unwrap()
 }
@@ -264,7 +264,7 @@ fn each_function_is_built_with_the_adapters_its_policies_allow() {
 }
 
 /// A string of the template, through an intrinsic tag such as `!Sub` if there is one.
-fn text(value: &Value) -> &str {
+pub(crate) fn text(value: &Value) -> &str {
     match value {
         Value::Tagged(tagged) => tagged.value.as_str().unwrap(),
         value => value.as_str().unwrap(),

@@ -68,6 +68,12 @@ async fn every_page_address_answers_the_front_with_the_security_headers() {
         "/national/support/agent%40mairie.example",
         "/national/envois-en-echec",
         "/national/fusions",
+        "/aide",
+        "/plan-du-site",
+        "/accessibilite",
+        "/mentions-legales",
+        "/donnees-personnelles",
+        "/gestion-des-cookies",
     ] {
         let r = hub.request(Method::GET, path).send().await.unwrap();
         assert_secured(&r, path);
@@ -132,4 +138,29 @@ async fn the_api_keeps_its_own_answers_and_unknown_addresses_are_404() {
     }
     let post = hub.request(Method::POST, "/connexion").send().await.unwrap();
     assert_eq!(post.status(), StatusCode::NOT_FOUND, "pages are read, never posted to");
+}
+
+#[tokio::test]
+async fn a_browser_at_an_unknown_address_gets_a_french_page_and_api_clients_the_json_404() {
+    let hub = TestHub::spawn().await;
+    let browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    for path in ["/page-inexistante", "/teledossiers/", "/comptes/a/b"] {
+        let r = hub.request(Method::GET, path).header("accept", browser).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_secured(&r, path);
+        assert_eq!(header(&r, "cache-control"), "no-store", "{path}");
+        assert!(header(&r, "content-type").starts_with("text/html"), "{path}");
+        assert!(r.text().await.unwrap().contains("<html lang=\"fr\">"), "{path}");
+    }
+    for (path, accept) in [
+        ("/page-inexistante", "application/json"),
+        ("/teledossiers/", "*/*"),
+        ("/portail/v1/nothing-here", browser),
+        ("/teledossiers/v1/nothing", browser),
+    ] {
+        let r = hub.request(Method::GET, path).header("accept", accept).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path} ({accept})");
+        let (_, body) = answer(r).await;
+        assert_eq!(first_error(&body), (404, "Not Found".to_owned()), "{path} ({accept})");
+    }
 }

@@ -70,13 +70,36 @@ function fileNameOf(disposition) {
   return plain ? plain[1] : null;
 }
 
+/** Requests under way, and who waits for there to be none (the busy state of lists and forms). */
+let inFlight = 0;
+let idleWaiters = [];
+
+/** Resolves once no request is under way: at once when none is. */
+export function idle() {
+  return inFlight === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
+}
+
+async function request(method, path, options = {}, retried = false) {
+  inFlight += 1;
+  try {
+    return await exchange(method, path, options, retried);
+  } finally {
+    inFlight -= 1;
+    if (inFlight === 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+}
+
 /**
  * One request. Options: `query`, `json` (a body to send as JSON), `body` + `headers` (raw),
  * `anonymous` (a route without session: its 401 is not an expired session), `as` (`'json'`,
  * the default, `'file'`: `{blob, fileName}`, or `'range'`: `{items, contentRange}`, the body with
  * the `Content-Range` header the referential's listings page with).
  */
-async function request(method, path, options = {}, retried = false) {
+async function exchange(method, path, options = {}, retried = false) {
   const { query, json, body, headers = {}, anonymous = false, as = 'json' } = options;
   const sent = { Accept: as === 'file' ? '*/*' : 'application/json', ...headers };
   let payload = body;

@@ -3,9 +3,9 @@
 
 /** The actions people look for most, by their code. */
 const ACTIONS = {
-  'signIn.password': 'Connexion : mot de passe',
-  'signIn.code': 'Connexion : code',
-  'token.issue': "Jeton d'API",
+  'signIn.password': 'Connexion\u00a0: mot de passe',
+  'signIn.code': 'Connexion\u00a0: code',
+  'token.issue': 'Jeton d’API',
   'access.denied': 'Accès refusé',
 };
 
@@ -97,7 +97,7 @@ const REASONS = {
   'account locked after repeated failures': 'Compte verrouillé après des échecs répétés',
   'account suspended': 'Compte suspendu',
   'wrong code': 'Code incorrect',
-  'wrong code: account locked': 'Code incorrect : compte verrouillé',
+  'wrong code: account locked': 'Code incorrect\u00a0: compte verrouillé',
   'challenge unknown, expired or spent, or account no longer allowed':
     'Code inconnu, expiré ou déjà utilisé, ou compte plus autorisé',
 };
@@ -137,8 +137,9 @@ export const MAX_DAYS = 366;
  */
 export function periodProblems(from, to) {
   const problems = [];
-  if (from && !isDay(from)) problems.push({ field: 'from', message: 'Date invalide : format attendu JJ/MM/AAAA.' });
-  if (to && !isDay(to)) problems.push({ field: 'to', message: 'Date invalide : format attendu JJ/MM/AAAA.' });
+  if (from && !isDay(from))
+    problems.push({ field: 'from', message: 'Date invalide\u00a0: format attendu JJ/MM/AAAA.' });
+  if (to && !isDay(to)) problems.push({ field: 'to', message: 'Date invalide\u00a0: format attendu JJ/MM/AAAA.' });
   if (problems.length === 0 && from && to) {
     const days = daysBetween(from, to);
     if (days < 1) problems.push({ field: 'to', message: 'La fin de période doit suivre le début de période.' });

@@ -14,7 +14,7 @@ export const TABS = [
   { key: 'REFUSE', label: 'Refusés' },
   { key: 'TRAITE', label: 'Traités' },
   { key: 'CLOS', label: 'Clos' },
-  { key: 'ERREUR', label: "Erreur d'intégration", onlyWhenPresent: true },
+  { key: 'ERREUR', label: 'Erreur d’intégration', onlyWhenPresent: true },
   { key: 'ARCHIVE', label: 'Archivés', onlyWhenPresent: true },
 ];
 
@@ -27,7 +27,7 @@ const DOSSIER_STATUS = {
   REFUSE: ['Refusé', 'error'],
   TRAITE: ['Traité', 'success'],
   CLOS: ['Clos', null],
-  ERREUR: ["Erreur d'intégration", 'error'],
+  ERREUR: ['Erreur d’intégration', 'error'],
   ARCHIVE: ['Archivé', null],
 };
 
@@ -72,7 +72,7 @@ export function statusBadge(code) {
  * rejected (`CORRUPTED`) is listed, never downloadable (docs/ANTIVIRUS.md).
  */
 const FILE_STATUS = {
-  CORRUPTED: ["Rejeté par l'antivirus", 'error'],
+  CORRUPTED: ['Rejeté par l’antivirus', 'error'],
 };
 
 /** `[label, badge modifier]` for a file's status worth showing; `null` for a received file. */
@@ -151,7 +151,7 @@ export function subscriptionBadge(status) {
 
 export function accountBadge(account) {
   if (!account.active) return badge('Suspendu', 'error');
-  return account.activated ? badge('Actif', 'success') : badge("En attente d'activation", 'info');
+  return account.activated ? badge('Actif', 'success') : badge('En attente d’activation', 'info');
 }
 
 export function deliveryBadge(status) {

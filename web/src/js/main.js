@@ -7,13 +7,18 @@ import { ROUTES, SECTIONS } from './routes.js';
 import { navigate, start, toSignIn } from './router.js';
 import { flash, idleMinutes, load, onUserChange, organisation, signedOut, user } from './session.js';
 import { alert } from './ui/feedback.js';
+import { footerLabel } from './accessibility.js';
+import { supportSentence, supportAddress } from './support.js';
 
 const slots = (name) => [...document.querySelectorAll(`[data-slot="${name}"]`)];
+
+/** "Aide" in the header's tools, for everyone. */
+const helpLink = () => h('li', {}, h('a', { class: 'fr-btn fr-icon-question-line', href: '/aide' }, 'Aide'));
 
 function renderTools(person) {
   for (const slot of slots('tools')) {
     if (!person) {
-      fill(slot);
+      fill(slot, h('ul', { class: 'fr-btns-group' }, helpLink()));
       continue;
     }
     const org = organisation();
@@ -32,6 +37,7 @@ function renderTools(person) {
             org?.name && h('span', { class: 'hubee-identity__org' }, org.name),
           ),
         ),
+        helpLink(),
         h(
           'li',
           {},
@@ -89,7 +95,17 @@ async function signOut() {
   await navigate('/connexion');
 }
 
+/** The footer's support line, once the hub says whether it has a support address. */
+async function renderSupport() {
+  const address = await supportAddress();
+  for (const slot of slots('support')) fill(slot, ...supportSentence(address));
+}
+
 async function boot() {
+  renderTools(null);
+  renderSupport();
+  // The status the statement derives from its checklist (index.html says the same without script).
+  for (const link of document.querySelectorAll('[data-slot="accessibility"]')) link.textContent = footerLabel();
   onUserChange((person) => {
     renderTools(person);
     renderNavigation();

@@ -26,8 +26,8 @@ export const SCOPES = {
 export const SCOPE_ORG_TYPE = { OSL: 'OSL', SI: 'SI', ADMIN: 'ADMIN', DATAPASS: 'ADMIN' };
 
 export const STATUS_POLICIES = {
-  compatible: 'Souple : tout statut documenté, de chaque partie',
-  strict: 'Stricte : seules les transitions du circuit de traitement',
+  compatible: 'Souple\u00a0: tout statut documenté, de chaque partie',
+  strict: 'Stricte\u00a0: seules les transitions du circuit de traitement',
 };
 
 export const NATIONAL_ACTOR = 'Administrateur national';
@@ -48,38 +48,39 @@ export const SUBSCRIPTION_STATUSES = ['Actif', 'Inactif', 'Refusé', 'Suspendu']
 export const DECISIONS = {
   VALIDATE: {
     from: ['Inactif'],
-    button: "Valider l'abonnement",
+    button: 'Valider l’abonnement',
     done: 'Abonnement validé',
     effect:
-      "L'abonnement devient actif dès maintenant : l'organisation reçoit les télédossiers de la démarche à partir de cet instant.",
+      'L’abonnement devient actif dès maintenant\u00a0: l’organisation reçoit les télédossiers de la démarche à partir de cet instant.',
   },
   REFUSE: {
     from: ['Inactif'],
     needsReason: true,
-    button: "Refuser l'abonnement",
+    button: 'Refuser l’abonnement',
     done: 'Abonnement refusé',
     effect:
-      "L'abonnement est refusé : l'organisation ne recevra pas les télédossiers de la démarche. Le motif lui est communiqué.",
+      'L’abonnement est refusé\u00a0: l’organisation ne recevra pas les télédossiers de la démarche. Le motif lui est communiqué.',
   },
   SUSPEND: {
     from: ['Actif'],
-    button: "Suspendre l'abonnement",
+    button: 'Suspendre l’abonnement',
     done: 'Abonnement suspendu',
     effect:
-      "L'organisation ne reçoit plus de nouveau télédossier de la démarche et ses clients API pour cet abonnement sont refusés, jusqu'à son rétablissement.",
+      'L’organisation ne reçoit plus de nouveau télédossier de la démarche et ses clients API pour cet abonnement sont refusés, jusqu’à son rétablissement.',
   },
   RESUME: {
     from: ['Suspendu'],
-    button: "Rétablir l'abonnement",
+    button: 'Rétablir l’abonnement',
     done: 'Abonnement rétabli',
     effect:
-      "L'abonnement redevient actif : l'organisation reçoit de nouveau les télédossiers de la démarche et ses clients API fonctionnent de nouveau.",
+      'L’abonnement redevient actif\u00a0: l’organisation reçoit de nouveau les télédossiers de la démarche et ses clients API fonctionnent de nouveau.',
   },
   END: {
     from: ['Actif', 'Suspendu'],
-    button: "Mettre fin à l'abonnement",
-    done: "Fin de l'abonnement enregistrée",
-    effect: "L'abonnement prend fin aujourd'hui : il est suspendu avec sa date de fin. Il pourra encore être rétabli.",
+    button: 'Mettre fin à l’abonnement',
+    done: 'Fin de l’abonnement enregistrée',
+    effect:
+      'L’abonnement prend fin aujourd’hui\u00a0: il est suspendu avec sa date de fin. Il pourra encore être rétabli.',
   },
 };
 
@@ -94,7 +95,7 @@ export function decisionsFor(subscription) {
 
 /** How an account relates to an organisation it acts for. */
 export const ACCOUNT_RELATIONS = {
-  HOME: "Organisation d'appartenance",
+  HOME: 'Organisation d’appartenance',
   INVITED: 'Délégué technique invité (invitation en attente)',
   ACCEPTED: 'Délégué technique (invitation acceptée)',
 };
@@ -106,7 +107,7 @@ export function accountSearch(text) {
   if (q.includes('@')) {
     return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(q)
       ? { q, by: 'email' }
-      : { q, problem: 'Adresse électronique invalide (format attendu : nom@domaine.fr).' };
+      : { q, problem: 'Adresse électronique invalide (format attendu\u00a0: nom@domaine.fr).' };
   }
   // The hub compares names without accents, case or punctuation: at least a letter or a digit.
   if (!/[\p{L}\p{N}]/u.test(q)) return { q, problem: 'Saisissez au moins une lettre du nom de famille.' };
@@ -121,18 +122,18 @@ export const DELIVERY_MESSAGES = {
   REOPENED_CASE: 'Télédossier de nouveau transmis',
   DIGEST: 'Récapitulatif des télédossiers',
   RESET_LINK: 'Réinitialisation du mot de passe',
-  CREDENTIALS_CHANGED: "Changement des accès à l'API",
+  CREDENTIALS_CHANGED: 'Changement des accès à l’API',
   SUBSCRIPTION_DECIDED: 'Décision sur un abonnement',
 };
 
 /** Who it was for (`kind`). */
 export const DELIVERY_KINDS = {
-  NOTIFICATION: "Notification à l'adresse d'un abonnement",
+  NOTIFICATION: 'Notification à l’adresse d’un abonnement',
   MAIL: 'E-mail à une personne',
 };
 
 export const DELIVERY_STATUSES = {
-  PENDING: "en attente d'envoi",
+  PENDING: 'en attente d’envoi',
   SENT: 'envoyé',
   FAILED: 'en échec',
   CLOSED: 'sans objet',
@@ -145,10 +146,10 @@ export const DELIVERY_STATUSES = {
 export function deliveryReason(lastError) {
   const error = String(lastError ?? '').trim();
   if (error === '') return 'Inconnu';
-  if (error === 'refused') return "Adresse refusée par le service d'envoi";
-  if (error === 'unavailable') return "Service d'envoi indisponible";
+  if (error === 'refused') return 'Adresse refusée par le service d’envoi';
+  if (error === 'unavailable') return 'Service d’envoi indisponible';
   const refused = /^message refused: (.+)$/.exec(error);
-  if (refused) return `Adresse refusée par le service d'envoi (${refused[1]})`;
+  if (refused) return `Adresse refusée par le service d’envoi (${refused[1]})`;
   return error;
 }
 
@@ -173,27 +174,27 @@ export function migrationCounts(total) {
 
 /** The journal's actions (`<thing>.<verb>`); an action added since shows its code. */
 export const JOURNAL_ACTIONS = {
-  'organisation.create': "Création d'une organisation",
-  'organisation.update': "Modification d'une organisation",
-  'procedure.create': "Création d'une démarche",
-  'procedure.update': "Modification d'une démarche",
-  'procedure.close': "Fermeture d'une démarche",
-  'procedure.open': "Réouverture d'une démarche",
-  'apiClient.create': "Création d'un client API",
-  'apiClient.disable': "Désactivation d'un client API",
-  'apiClient.enable': "Réactivation d'un client API",
-  'apiClient.rotateSecret': "Nouveau secret d'un client API",
-  'subscription.validate': "Validation d'un abonnement",
-  'subscription.refuse': "Refus d'un abonnement",
-  'subscription.suspend': "Suspension d'un abonnement",
-  'subscription.resume': "Rétablissement d'un abonnement",
-  'subscription.end': "Fin d'un abonnement",
-  'account.unlock': "Déverrouillage d'un compte",
-  'account.resendActivation': "Nouvel e-mail d'activation d'un compte",
-  'account.suspend': "Suspension d'un compte",
-  'account.reinstate': "Rétablissement d'un compte",
-  'delivery.resend': "Nouvel envoi d'un e-mail en échec",
-  'cases.migrate': 'Fusion : télédossiers déplacés',
+  'organisation.create': 'Création d’une organisation',
+  'organisation.update': 'Modification d’une organisation',
+  'procedure.create': 'Création d’une démarche',
+  'procedure.update': 'Modification d’une démarche',
+  'procedure.close': 'Fermeture d’une démarche',
+  'procedure.open': 'Réouverture d’une démarche',
+  'apiClient.create': 'Création d’un client API',
+  'apiClient.disable': 'Désactivation d’un client API',
+  'apiClient.enable': 'Réactivation d’un client API',
+  'apiClient.rotateSecret': 'Nouveau secret d’un client API',
+  'subscription.validate': 'Validation d’un abonnement',
+  'subscription.refuse': 'Refus d’un abonnement',
+  'subscription.suspend': 'Suspension d’un abonnement',
+  'subscription.resume': 'Rétablissement d’un abonnement',
+  'subscription.end': 'Fin d’un abonnement',
+  'account.unlock': 'Déverrouillage d’un compte',
+  'account.resendActivation': 'Nouvel e-mail d’activation d’un compte',
+  'account.suspend': 'Suspension d’un compte',
+  'account.reinstate': 'Rétablissement d’un compte',
+  'delivery.resend': 'Nouvel envoi d’un e-mail en échec',
+  'cases.migrate': 'Fusion\u00a0: télédossiers déplacés',
 };
 
 export function journalAction(code) {
@@ -302,12 +303,12 @@ export function isMimeType(value) {
 export function rulesSummary(p) {
   const formats = p.allowedMimeTypes?.length ? p.allowedMimeTypes.join(', ') : 'tous formats';
   return [
-    `Pièces jointes : ${size(p.maxAttachmentSize)} au plus, ${formats}`,
-    `Dépôts des services : ${p.instructingDeposits ? 'oui' : 'non'}`,
-    `Demande de compléments : ${p.awaitingComplements ? 'oui' : 'non'}`,
-    `Messages : ${p.messages ? 'oui' : 'non'}`,
-    ...(p.sensitive ? ['Sensible : double authentification'] : []),
-    `Statuts : ${p.statusPolicy === 'strict' ? 'contrôle strict' : 'contrôle souple'}`,
+    `Pièces jointes\u00a0: ${size(p.maxAttachmentSize)} au plus, ${formats}`,
+    `Dépôts des services\u00a0: ${p.instructingDeposits ? 'oui' : 'non'}`,
+    `Demande de compléments\u00a0: ${p.awaitingComplements ? 'oui' : 'non'}`,
+    `Messages\u00a0: ${p.messages ? 'oui' : 'non'}`,
+    ...(p.sensitive ? ['Sensible\u00a0: double authentification'] : []),
+    `Statuts\u00a0: ${p.statusPolicy === 'strict' ? 'contrôle strict' : 'contrôle souple'}`,
   ];
 }
 
@@ -329,8 +330,8 @@ export const FIELD_LABELS = {
   legalFramework: 'Cadre juridique',
   operator: 'Opérateur',
   statusPolicy: 'Contrôle des statuts',
-  maxAttachmentSize: "Taille maximale (pièces de l'opérateur)",
-  allowedMimeTypes: "Formats acceptés (pièces de l'opérateur)",
+  maxAttachmentSize: 'Taille maximale (pièces de l’opérateur)',
+  allowedMimeTypes: 'Formats acceptés (pièces de l’opérateur)',
   instructingDeposits: 'Dépôts des services instructeurs',
   instructingMaxAttachmentSize: 'Taille maximale (dépôts des services)',
   instructingAllowedMimeTypes: 'Formats acceptés (dépôts des services)',
@@ -350,9 +351,9 @@ export const FIELD_LABELS = {
   id: 'Identifiant',
   datapassId: 'N° DataPass',
   subscriber: 'Organisation abonnée',
-  accessMode: "Modalité d'accès",
+  accessMode: 'Modalité d’accès',
   notificationFrequency: 'Fréquence des notifications',
-  activateDateTime: "Date d'activation",
+  activateDateTime: 'Date d’activation',
   validateDateTime: 'Date de validation',
   rejectDateTime: 'Date de refus',
   endDateTime: 'Date de fin',
@@ -365,21 +366,21 @@ export const FIELD_LABELS = {
   // Accounts.
   firstName: 'Prénom',
   lastName: 'Nom de famille',
-  actorType: "Type d'acteur",
+  actorType: 'Type d’acteur',
   organisations: 'Organisations',
   active: 'Actif',
   activated: 'Activé',
   recentFailures: 'Échecs de connexion récents',
-  lockedUntil: "Verrouillé jusqu'au",
+  lockedUntil: 'Verrouillé jusqu’au',
   lastSignIn: 'Dernière connexion',
   // Failed e-mails.
-  kind: "Type d'envoi",
+  kind: 'Type d’envoi',
   message: 'Message',
   to: 'Destinataire',
   subscriptionId: 'Abonnement',
   recipient: 'Organisation destinataire',
   attempts: 'Tentatives',
-  lastError: "Motif de l'échec",
+  lastError: 'Motif de l’échec',
   created: 'Créé le',
   failedAt: 'En échec depuis le',
   // Commune mergers.
@@ -438,7 +439,7 @@ export function describe(field, value, formatDate = (v) => v) {
   if (field === 'secrets' && Array.isArray(value)) {
     const lines = value.map((s) =>
       s.expires
-        ? `créé le ${formatDate(s.created)}, valable jusqu'au ${formatDate(s.expires)}`
+        ? `créé le ${formatDate(s.created)}, valable jusqu’au ${formatDate(s.expires)}`
         : `créé le ${formatDate(s.created)}`,
     );
     return lines.length ? lines.join(' ; ') : 'aucun';

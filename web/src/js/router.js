@@ -8,6 +8,7 @@ import { fill, focus, h } from './dom.js';
 import { closeAll } from './ui/modal.js';
 import { alert, errorAlert } from './ui/feedback.js';
 import { ApiError } from './api.js';
+import { supportParagraph } from './support.js';
 
 const SITE = 'Portail HubEE';
 
@@ -73,9 +74,25 @@ export function toSignIn({ message } = {}) {
   return navigate(`/connexion${back}`, { replace: true });
 }
 
-function messagePage(view, title, message) {
+/** A page of its own for what went wrong: what happened, a way back, and where to find help. */
+function messagePage(view, title, message, { back = true } = {}) {
   document.title = `${title} – ${SITE}`;
-  fill(view, h('h1', { 'data-page-title': true }, title), message);
+  fill(
+    view,
+    h('h1', { 'data-page-title': true }, title),
+    message,
+    back &&
+      h(
+        'p',
+        {},
+        h(
+          'a',
+          { class: 'fr-link fr-icon-arrow-left-line fr-link--icon-left', href: '/' },
+          'Retour à l’accueil du portail',
+        ),
+      ),
+    supportParagraph(),
+  );
 }
 
 async function render(initial) {
@@ -94,8 +111,8 @@ async function render(initial) {
       'Page non trouvée',
       alert({
         type: 'info',
-        title: "Cette page n'existe pas",
-        text: "Vérifiez l'adresse, ou revenez à l'accueil du portail.",
+        title: 'Cette page n’existe pas',
+        text: 'L’adresse est peut-être mal saisie, ou la page a été déplacée. Vérifiez l’adresse, ou revenez à l’accueil du portail.',
       }),
     );
   } else if (!found.route.public && !user()) {
@@ -104,22 +121,27 @@ async function render(initial) {
     return navigate(home() ?? '/', { replace: true });
   } else if (found.route.allowed && !found.route.allowed() && can.national()) {
     // A national administrator on a local page: the hub would answer 403 anyway.
-    messagePage(view, 'Accès refusé', [
-      alert({
-        type: 'error',
-        title: "L'administration nationale n'a pas accès à cette page",
-        text: "Les télédossiers, les comptes et les abonnements d'une organisation sont réservés à ses agents et administrateurs locaux : l'administration nationale travaille sur les métadonnées seulement.",
-      }),
-      h('p', {}, h('a', { class: 'fr-link', href: '/national' }, "Aller à l'administration nationale")),
-    ]);
+    messagePage(
+      view,
+      'Accès refusé',
+      [
+        alert({
+          type: 'error',
+          title: 'L’administration nationale n’a pas accès à cette page',
+          text: 'Les télédossiers, les comptes et les abonnements d’une organisation sont réservés à ses agents et administrateurs locaux\u00a0: l’administration nationale travaille sur les métadonnées seulement.',
+        }),
+        h('p', {}, h('a', { class: 'fr-link', href: '/national' }, 'Aller à l’administration nationale')),
+      ],
+      { back: false },
+    );
   } else if (found.route.allowed && !found.route.allowed()) {
     messagePage(
       view,
       'Accès refusé',
       alert({
         type: 'error',
-        title: "Vous n'avez pas accès à cette page",
-        text: "Un rôle vous manque pour cette partie du portail : adressez-vous à l'administrateur local de votre service.",
+        title: 'Vous n’avez pas accès à cette page',
+        text: 'Un rôle vous manque pour cette partie du portail\u00a0: adressez-vous à l’administrateur local de votre service.',
       }),
     );
   } else {
@@ -140,7 +162,7 @@ async function render(initial) {
     } catch (error) {
       if (count !== renderCount) return undefined;
       if (error instanceof ApiError && error.status === 401) return undefined;
-      messagePage(view, found.route.title, errorAlert(error, { title: "La page n'a pas pu être affichée" }));
+      messagePage(view, found.route.title, errorAlert(error, { title: 'La page n’a pas pu être affichée' }));
     }
   }
   if (count !== renderCount) return undefined;

@@ -159,13 +159,13 @@ export const ROUTES = [
   },
   {
     path: '/journal-audit',
-    title: "Journal d'audit",
+    title: 'Journal d’audit',
     allowed: can.manageUsers,
     page: () => import('./pages/audit.js'),
   },
   {
     path: '/national/journal-audit',
-    title: "Journal d'audit (national)",
+    title: 'Journal d’audit (national)',
     allowed: can.national,
     page: () => import('./pages/national/audit.js'),
   },
@@ -174,6 +174,33 @@ export const ROUTES = [
     title: 'Statistiques nationales',
     allowed: can.national,
     page: () => import('./pages/statistics-national.js'),
+  },
+  // Help and the pages the DSFR and the law ask for, linked from the footer: open to anyone.
+  { path: '/aide', title: 'Aide', public: true, page: () => import('./pages/info/help.js') },
+  { path: '/plan-du-site', title: 'Plan du site', public: true, page: () => import('./pages/info/sitemap.js') },
+  {
+    path: '/accessibilite',
+    title: 'Déclaration d’accessibilité',
+    public: true,
+    page: () => import('./pages/info/accessibility.js'),
+  },
+  {
+    path: '/mentions-legales',
+    title: 'Mentions légales',
+    public: true,
+    page: () => import('./pages/info/legal-notice.js'),
+  },
+  {
+    path: '/donnees-personnelles',
+    title: 'Données personnelles',
+    public: true,
+    page: () => import('./pages/info/personal-data.js'),
+  },
+  {
+    path: '/gestion-des-cookies',
+    title: 'Gestion des cookies',
+    public: true,
+    page: () => import('./pages/info/cookies.js'),
   },
 ];
 
@@ -207,12 +234,12 @@ export const SECTIONS = [
   { href: '/national/journal', label: 'Journal', allowed: can.national, paths: ['/national/journal'] },
   {
     href: '/national/journal-audit',
-    label: "Journal d'audit",
+    label: 'Journal d’audit',
     allowed: can.national,
     paths: ['/national/journal-audit'],
   },
   { href: '/statistiques', label: 'Statistiques', allowed: can.manageUsers, paths: ['/statistiques'] },
-  { href: '/journal-audit', label: "Journal d'audit", allowed: can.manageUsers, paths: ['/journal-audit'] },
+  { href: '/journal-audit', label: 'Journal d’audit', allowed: can.manageUsers, paths: ['/journal-audit'] },
   {
     href: '/national/statistiques',
     label: 'Statistiques nationales',

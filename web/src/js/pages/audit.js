@@ -109,7 +109,7 @@ function entriesTable(items, { national, caption }) {
 export async function renderAudit(view, { query, isCurrent }, { national = false } = {}) {
   const names = national ? NATIONAL_FILTERS : LOCAL_FILTERS;
   const path = national ? '/national/journal-audit' : '/journal-audit';
-  const title = "Journal d'audit";
+  const title = 'Journal d’audit';
   const lead = national
     ? 'Les connexions, jetons d’API, refus d’accès, actions d’administration et consultations de télédossiers de toutes les organisations, les plus récents d’abord.'
     : 'Les connexions, jetons d’API, refus d’accès, actions d’administration et consultations de télédossiers de votre organisation, les plus récents d’abord.';
@@ -119,28 +119,28 @@ export async function renderAudit(view, { query, isCurrent }, { national = false
     alert({
       type: 'info',
       title: 'Un journal infalsifiable',
-      text: "Chaque entrée porte l'empreinte (SHA-256) de l'entrée précédente de sa chaîne, une chaîne par organisation et par jour, et les têtes des chaînes sont scellées chaque jour. Une entrée modifiée, supprimée ou déplacée se voit : un auditeur vérifie le journal avec la commande « audit verify » (docs/AUDIT.md). Le journal ne contient ni mot de passe, ni code, ni jeton, ni contenu de télédossier.",
+      text: 'Chaque entrée porte l’empreinte (SHA-256) de l’entrée précédente de sa chaîne, une chaîne par organisation et par jour, et les têtes des chaînes sont scellées chaque jour. Une entrée modifiée, supprimée ou déplacée se voit\u00a0: un auditeur vérifie le journal avec la commande « audit verify » (docs/AUDIT.md). Le journal ne contient ni mot de passe, ni code, ni jeton, ni contenu de télédossier.',
       level: 2,
       small: false,
     }),
   );
 
   const fields = {
-    from: textField({ label: 'Du', name: 'from', type: 'date', hint: 'Par défaut : les 30 derniers jours' }),
-    to: textField({ label: 'Au (inclus)', name: 'to', type: 'date', hint: "Par défaut : aujourd'hui" }),
+    from: textField({ label: 'Du', name: 'from', type: 'date', hint: 'Par défaut\u00a0: les 30 derniers jours' }),
+    to: textField({ label: 'Au (inclus)', name: 'to', type: 'date', hint: 'Par défaut\u00a0: aujourd’hui' }),
     actor: textField({
       label: 'Acteur',
       name: 'actor',
       type: 'search',
       spellcheck: 'false',
-      hint: "Une partie de l'adresse électronique ou de l'identifiant du client API",
+      hint: 'Une partie de l’adresse électronique ou de l’identifiant du client API',
     }),
     action: textField({
       label: 'Action',
       name: 'action',
       type: 'search',
       spellcheck: 'false',
-      hint: 'Une action ou son début : signIn, token, access, accounts, subscriptions, cases…',
+      hint: 'Une action ou son début\u00a0: signIn, token, access, accounts, subscriptions, cases…',
     }),
     outcome: selectField({
       label: 'Résultat',
@@ -166,10 +166,10 @@ export async function renderAudit(view, { query, isCurrent }, { national = false
   }
   if (national) {
     fields.siret = textField({
-      label: "SIRET de l'organisation",
+      label: 'SIRET de l’organisation',
       name: 'siret',
       inputmode: 'numeric',
-      hint: '14 chiffres ; vide : toutes les organisations',
+      hint: '14 chiffres\u00a0; vide\u00a0: toutes les organisations',
     });
     fields.branchCode = textField({
       label: 'Code établissement',
@@ -184,7 +184,7 @@ export async function renderAudit(view, { query, isCurrent }, { national = false
   const status = h('p', { class: 'fr-mb-2w', role: 'status' });
   const results = h('div', {}, loading('Chargement du journal…'));
   const pager = cursorPager({
-    label: "Pages du journal d'audit",
+    label: 'Pages du journal d’audit',
     onMove: async () => {
       await load();
       focus(status);
@@ -197,7 +197,7 @@ export async function renderAudit(view, { query, isCurrent }, { national = false
     if (national) {
       const siret = fields.siret.value.replace(/\s/g, '');
       if (siret && !isSiret(siret)) {
-        found.push({ field: 'siret', message: 'SIRET invalide : 14 chiffres avec leur clé.' });
+        found.push({ field: 'siret', message: 'SIRET invalide\u00a0: 14 chiffres avec leur clé.' });
       }
       if (Boolean(siret) !== Boolean(fields.branchCode.value)) {
         found.push({
@@ -220,7 +220,7 @@ export async function renderAudit(view, { query, isCurrent }, { national = false
     {
       class: 'hubee-filters fr-mb-4w',
       role: 'search',
-      'aria-label': "Filtrer le journal d'audit",
+      'aria-label': 'Filtrer le journal d’audit',
       on: {
         submit: (event) => {
           event.preventDefault();
@@ -281,15 +281,15 @@ export async function renderAudit(view, { query, isCurrent }, { national = false
       const count = plural(page.items.length, 'entrée', 'entrées');
       status.textContent =
         pager.page > 1 || page.nextCursor
-          ? `Page ${pager.page} : ${count}, les plus récentes d'abord.`
-          : `${count}, les plus récentes d'abord.`;
+          ? `Page ${pager.page} : ${count}, les plus récentes d’abord.`
+          : `${count}, les plus récentes d’abord.`;
       fill(
         results,
         page.items.length === 0
           ? h('p', { class: 'hubee-empty' }, 'Aucune entrée du journal ne correspond à ces filtres sur cette période.')
           : entriesTable(page.items, {
               national,
-              caption: `Journal d'audit${pager.page > 1 ? `, page ${pager.page}` : ''} : ${count}`,
+              caption: `Journal d’audit${pager.page > 1 ? `, page ${pager.page}` : ''} : ${count}`,
             }),
       );
       pager.shown(page.nextCursor);
@@ -301,7 +301,7 @@ export async function renderAudit(view, { query, isCurrent }, { national = false
         fill(results);
         showProblems(problems, error.problems, fields);
       } else {
-        fill(results, errorAlert(error, { title: "Le journal d'audit est indisponible" }));
+        fill(results, errorAlert(error, { title: 'Le journal d’audit est indisponible' }));
       }
     } finally {
       if (ticket === loads) results.removeAttribute('aria-busy');

@@ -10,7 +10,7 @@ import { time } from '../ui/layout.js';
 function who(entry, names) {
   if (entry.author) return entry.author;
   if (entry.actorId) return names.get(entry.actorId) ?? entry.actorId;
-  return entry.by?.type === 'OSL' ? "L'opérateur" : 'Votre service';
+  return entry.by?.type === 'OSL' ? "L’opérateur" : 'Votre service';
 }
 
 function fileList(files) {
@@ -26,7 +26,7 @@ function fileList(files) {
 function describe(entry) {
   switch (entry.kind) {
     case 'CREATED':
-      return ["Création du télédossier par l'opérateur"];
+      return ["Création du télédossier par l’opérateur"];
     case 'TRANSMITTED':
       return ['Transmission au service instructeur'];
     case 'STATUS':
@@ -39,8 +39,8 @@ function describe(entry) {
       return ['Téléchargement de tous les éléments'];
     case 'ATTACHMENT_QUARANTINED':
       return [
-        `Fichier « ${entry.fileName ?? ''} » rejeté par l'antivirus : il ne peut pas être téléchargé`,
-        entry.signature && h('p', { class: 'fr-mb-0 fr-text--sm' }, `Signature détectée : ${entry.signature}`),
+        `Fichier « ${entry.fileName ?? ''} » rejeté par l’antivirus : il ne peut pas être téléchargé`,
+        entry.signature && h('p', { class: 'fr-mb-0 fr-text--sm' }, `Signature détectée : ${entry.signature}`),
       ];
     case 'ATTACHMENT_PURGED':
       return [`Suppression du fichier « ${entry.fileName ?? ''} » (durée de conservation écoulée)`];
@@ -65,24 +65,24 @@ function describeEvent(e) {
     case 'STATUS_UPDATE':
       return [
         fromOperator
-          ? `Mise à jour de l'opérateur : statut « ${statusLabel(e.caseNewStatus)} »`
-          : `Statut « ${statusLabel(e.caseNewStatus)} » transmis à l'opérateur`,
-        e.message && h('p', { class: 'fr-mb-0' }, `Motif : ${e.message}`),
+          ? `Mise à jour de l’opérateur : statut « ${statusLabel(e.caseNewStatus)} »`
+          : `Statut « ${statusLabel(e.caseNewStatus)} » transmis à l’opérateur`,
+        e.message && h('p', { class: 'fr-mb-0' }, `Motif : ${e.message}`),
       ];
     case 'ATTACH_DEPOSIT':
       return [
-        fromOperator ? "Nouvelles pièces de l'opérateur" : "Dépôt de pièce jointe, transmise à l'opérateur",
+        fromOperator ? "Nouvelles pièces de l’opérateur" : "Dépôt de pièce jointe, transmise à l’opérateur",
         fileList(e.attachments),
       ];
     case 'SENDING_MESSAGE':
       return [
-        fromOperator ? "Message de l'opérateur" : "Message envoyé à l'opérateur",
+        fromOperator ? "Message de l’opérateur" : "Message envoyé à l’opérateur",
         e.message && h('blockquote', { class: 'hubee-comment' }, e.message),
       ];
     case 'ATTACH_DL_ALL':
       return ['Téléchargement de tous les éléments'];
     case 'ATTACH_DL':
-      return ["Téléchargement d'une pièce jointe", e.message && h('p', { class: 'fr-mb-0' }, e.message)];
+      return ["Téléchargement d’une pièce jointe", e.message && h('p', { class: 'fr-mb-0' }, e.message)];
     default:
       return [
         `Événement ${e.actionType ?? ''}`.trim(),

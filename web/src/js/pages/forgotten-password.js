@@ -17,7 +17,7 @@ export async function render(view) {
     required: true,
     autocomplete: 'username',
     spellcheck: 'false',
-    hint: 'Format attendu : nom@domaine.fr',
+    hint: 'Format attendu\u00a0: nom@domaine.fr',
   });
   const submit = button('Réinitialiser mon mot de passe', { type: 'submit' });
   const resetForm = form(
@@ -38,7 +38,7 @@ export async function render(view) {
             const done = alert({
               type: 'success',
               title: 'Demande enregistrée',
-              text: `Si l'adresse ${email.value} correspond à un compte du portail, un lien de réinitialisation valable 48 heures vient d'y être envoyé. Pas de message ? Vérifiez vos courriers indésirables, puis contactez l'administrateur local HubEE de votre service.`,
+              text: `Si l’adresse ${email.value} correspond à un compte du portail, un lien de réinitialisation valable 48 heures vient d’y être envoyé. Pas de message\u00a0? Vérifiez vos courriers indésirables, puis contactez l’administrateur local HubEE de votre service.`,
             });
             fill(result, done);
             done.querySelector('.fr-alert__title').setAttribute('tabindex', '-1');
@@ -69,11 +69,11 @@ export async function render(view) {
       h(
         'div',
         { class: 'fr-col-12 fr-col-md-8 fr-col-lg-6' },
-        ...pageTitle('Mot de passe oublié ?'),
+        ...pageTitle('Mot de passe oublié\u00a0?'),
         h(
           'p',
           {},
-          "Vous allez recevoir un e-mail vous permettant de choisir un nouveau mot de passe. En cas de problème, contactez l'administrateur de votre service.",
+          'Vous allez recevoir un e-mail vous permettant de choisir un nouveau mot de passe. En cas de problème, contactez l’administrateur de votre service.',
         ),
         result,
         problems,

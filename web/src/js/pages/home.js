@@ -23,8 +23,8 @@ export async function render(view, { navigate }) {
       ...pageTitle('Portail HubEE'),
       alert({
         type: 'info',
-        title: "Votre compte n'a encore aucun rôle",
-        text: "Pour consulter des télédossiers ou administrer votre service, demandez à l'administrateur local de votre organisation de vous attribuer un rôle.",
+        title: 'Votre compte n’a encore aucun rôle',
+        text: 'Pour consulter des télédossiers ou administrer votre service, demandez à l’administrateur local de votre organisation de vous attribuer un rôle.',
       }),
     );
     return;
@@ -41,12 +41,12 @@ export async function render(view, { navigate }) {
         title: accept ? 'Invitation acceptée' : 'Invitation refusée',
         text: accept
           ? `Vous intervenez désormais pour ${org.name ?? 'cette organisation'}, avec les rôles que ses administrateurs vous donnent.`
-          : `Vous n'interviendrez pas pour ${org.name ?? 'cette organisation'}.`,
+          : `Vous n’interviendrez pas pour ${org.name ?? 'cette organisation'}.`,
       });
       await navigate('/', { replace: true });
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) await load();
-      show(messages, errorAlert(error, { title: "La réponse à l'invitation n'a pas été enregistrée" }));
+      show(messages, errorAlert(error, { title: 'La réponse à l’invitation n’a pas été enregistrée' }));
     }
   };
   add(
@@ -58,7 +58,7 @@ export async function render(view, { navigate }) {
       h(
         'p',
         {},
-        "Ces organisations vous ont désigné comme délégué technique. Vous n'avez accès à leurs abonnements qu'après avoir accepté ; refusez une invitation d'une organisation que vous ne connaissez pas.",
+        'Ces organisations vous ont désigné comme délégué technique. Vous n’avez accès à leurs abonnements qu’après avoir accepté\u00a0; refusez une invitation d’une organisation que vous ne connaissez pas.',
       ),
       h(
         'ul',
@@ -80,12 +80,12 @@ export async function render(view, { navigate }) {
               h(
                 'li',
                 {},
-                button(`Accepter l'invitation de ${org.name ?? org.siret}`, { on: { click: answer(org, true) } }),
+                button(`Accepter l’invitation de ${org.name ?? org.siret}`, { on: { click: answer(org, true) } }),
               ),
               h(
                 'li',
                 {},
-                button(`Refuser l'invitation de ${org.name ?? org.siret}`, {
+                button(`Refuser l’invitation de ${org.name ?? org.siret}`, {
                   kind: 'secondary',
                   on: { click: answer(org, false) },
                 }),

@@ -103,14 +103,14 @@ export async function render(view, { query, navigate, isCurrent }) {
     name: 'from',
     type: 'date',
     value: filters.from,
-    hint: 'Format : jj/mm/aaaa',
+    hint: 'Format : jj/mm/aaaa',
   });
   const to = textField({
     label: 'Fin de période de transmission (incluse)',
     name: 'to',
     type: 'date',
     value: filters.to,
-    hint: 'Format : jj/mm/aaaa',
+    hint: 'Format : jj/mm/aaaa',
   });
   const sort = selectField({
     label: 'Trier par',
@@ -171,7 +171,7 @@ export async function render(view, { query, navigate, isCurrent }) {
   // Every page of the list, with the tab and the search as they are when the button is pressed.
   const exporting = exportControl({
     read: () => dossiers.exportCsv(inboxQuery()),
-    hint: "Un fichier pour tableur avec tous les télédossiers de l'onglet et de la recherche (toutes les pages, 50 000 au plus) : numéro, démarche, statut, personne concernée, dates.",
+    hint: "Un fichier pour tableur avec tous les télédossiers de l’onglet et de la recherche (toutes les pages, 50 000 au plus) : numéro, démarche, statut, personne concernée, dates.",
     fallbackName: 'teledossiers.csv',
   });
   const results = h('div', {}, statusLine, countsNote, exporting, selection?.element, bulkSlot, listSlot, pagination);
@@ -191,7 +191,7 @@ export async function render(view, { query, navigate, isCurrent }) {
         formProblems,
         partial.map((d) => ({
           field: d === from ? 'from' : 'to',
-          message: 'Cette date est incomplète : saisissez-la au format jj/mm/aaaa, ou effacez-la.',
+          message: 'Cette date est incomplète : saisissez-la au format jj/mm/aaaa, ou effacez-la.',
         })),
         fields,
       );
@@ -384,7 +384,7 @@ export async function render(view, { query, navigate, isCurrent }) {
           { class: 'hubee-empty' },
           searching
             ? 'Aucun télédossier ne correspond à votre recherche.'
-            : `Aucun télédossier dans l'onglet « ${tab.label} ».`,
+            : `Aucun télédossier dans l’onglet « ${tab.label} ».`,
         ),
       );
     } else {
@@ -433,7 +433,7 @@ export async function render(view, { query, navigate, isCurrent }) {
           'td',
           {},
           h('p', { class: 'fr-text--bold fr-mb-1v' }, row.procedureTitle ?? row.processCode),
-          h('p', { class: 'fr-mb-0' }, `Concerné : ${concerned || 'non renseigné'}`),
+          h('p', { class: 'fr-mb-0' }, `Concerné : ${concerned || 'non renseigné'}`),
           h(
             'p',
             { class: 'fr-mb-0 fr-text--sm', 'data-assignee': row.assignee?.email ?? '' },
@@ -504,7 +504,7 @@ export async function render(view, { query, navigate, isCurrent }) {
             h(
               'table',
               { id: 'liste-teledossiers' },
-              h('caption', {}, `Télédossiers : ${tab.label}`),
+              h('caption', {}, `Télédossiers : ${tab.label}`),
               h('thead', {}, h('tr', {}, head)),
               h('tbody', {}, body),
             ),
@@ -654,7 +654,7 @@ export async function render(view, { query, navigate, isCurrent }) {
       name: 'reason',
       required: true,
       maxlength: '1000',
-      hint: "1 000 caractères au plus. Il est transmis à l'opérateur, qui informe le demandeur.",
+      hint: "1 000 caractères au plus. Il est transmis à l’opérateur, qui informe le demandeur.",
     });
     const problems = h('div', {});
     const confirm = button('Refuser les télédossiers', { type: 'submit', form: 'formulaire-refus-groupe' });
@@ -713,7 +713,7 @@ export async function render(view, { query, navigate, isCurrent }) {
       });
       summary.setAttribute('data-bulk-result', '');
     } catch (error) {
-      summary = errorAlert(error, { title: `${label} : l'action n'a pas abouti` });
+      summary = errorAlert(error, { title: `${label} : l’action n’a pas abouti` });
     }
     fill(bulkSlot, summary);
     await load();
@@ -738,7 +738,7 @@ export async function render(view, { query, navigate, isCurrent }) {
       );
       await load();
     } catch (error) {
-      fill(bulkSlot, errorAlert(error, { title: "Le téléchargement n'a pas abouti" }));
+      fill(bulkSlot, errorAlert(error, { title: "Le téléchargement n’a pas abouti" }));
       focus(bulkSlot.querySelector('.fr-alert__title'));
     }
   }
@@ -759,7 +759,7 @@ export async function render(view, { query, navigate, isCurrent }) {
       await load();
       focus(listSlot.querySelector(`tr[data-case-id="${row.id}"] a`) ?? trigger);
     } catch (error) {
-      fill(bulkSlot, alert({ type: 'error', title: "Le téléchargement n'a pas abouti", text: messageOf(error) }));
+      fill(bulkSlot, alert({ type: 'error', title: "Le téléchargement n’a pas abouti", text: messageOf(error) }));
       focus(bulkSlot.querySelector('.fr-alert__title'));
     }
   }

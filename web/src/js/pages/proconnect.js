@@ -12,38 +12,38 @@ import { pageTitle } from '../ui/layout.js';
 const REASONS = {
   inconnu: [
     'Aucun compte HubEE ne correspond à cette adresse',
-    "ProConnect vous a bien identifié, mais aucun compte du Portail HubEE n'a été créé pour cette adresse. " +
-      "Demandez à l'administrateur local de votre organisation de vous créer un compte avec cette adresse.",
+    'ProConnect vous a bien identifié, mais aucun compte du Portail HubEE n’a été créé pour cette adresse. ' +
+      'Demandez à l’administrateur local de votre organisation de vous créer un compte avec cette adresse.',
   ],
   organisation: [
-    "Votre compte HubEE ne relève pas de l'établissement indiqué par ProConnect",
-    "ProConnect vous a identifié comme agent d'un établissement qui n'est aucune des organisations de votre compte " +
-      "HubEE. Connectez-vous avec le compte de l'organisation concernée, ou demandez à son administrateur local de " +
+    'Votre compte HubEE ne relève pas de l’établissement indiqué par ProConnect',
+    'ProConnect vous a identifié comme agent d’un établissement qui n’est aucune des organisations de votre compte ' +
+      'HubEE. Connectez-vous avec le compte de l’organisation concernée, ou demandez à son administrateur local de ' +
       'vérifier votre compte.',
   ],
   'double-authentification': [
     'Une double authentification est nécessaire',
     'Votre rôle sur le Portail HubEE demande une connexion avec un second facteur (code, clé ou application), que ' +
-      "votre fournisseur d'identité n'a pas fourni. Recommencez en choisissant une méthode avec double " +
+      'votre fournisseur d’identité n’a pas fourni. Recommencez en choisissant une méthode avec double ' +
       'authentification, ou contactez le support de votre organisation.',
   ],
   suspendu: [
     'Votre compte HubEE est suspendu',
-    "Votre compte a été suspendu par l'administrateur local de votre organisation : contactez-le pour le réactiver.",
+    'Votre compte a été suspendu par l’administrateur local de votre organisation\u00a0: contactez-le pour le réactiver.',
   ],
   'adresse-changee': [
     'Votre identité ProConnect est liée à une autre adresse',
-    "L'identité ProConnect utilisée est déjà liée à un autre compte HubEE. Si votre adresse a changé, demandez à " +
-      "l'administrateur local de votre organisation de mettre votre compte à jour.",
+    'L’identité ProConnect utilisée est déjà liée à un autre compte HubEE. Si votre adresse a changé, demandez à ' +
+      'l’administrateur local de votre organisation de mettre votre compte à jour.',
   ],
-  annulee: ['Connexion annulée', "La connexion avec ProConnect a été annulée : vous n'êtes pas connecté."],
+  annulee: ['Connexion annulée', 'La connexion avec ProConnect a été annulée\u00a0: vous n’êtes pas connecté.'],
   expiree: [
     'La connexion a expiré',
-    "Cette tentative de connexion n'est plus valable (elle a déjà servi, ou plus de 10 minutes se sont écoulées). " +
+    'Cette tentative de connexion n’est plus valable (elle a déjà servi, ou plus de 10 minutes se sont écoulées). ' +
       'Recommencez depuis la page de connexion.',
   ],
   proconnect: [
-    "ProConnect n'a pas pu vous identifier",
+    'ProConnect n’a pas pu vous identifier',
     'ProConnect a répondu par une erreur. Recommencez, ou utilisez votre mot de passe si votre compte en a un.',
   ],
   technique: [
@@ -93,7 +93,7 @@ export async function render(view) {
           ? h(
               'p',
               {},
-              "Besoin d'aide ? L'administrateur local de votre organisation gère les comptes du Portail HubEE ; " +
+              'Besoin d’aide\u00a0? L’administrateur local de votre organisation gère les comptes du Portail HubEE\u00a0; ' +
                 'le support de HubEE répond à ',
               h('a', { href: `mailto:${support}` }, support),
               '.',
@@ -101,7 +101,7 @@ export async function render(view) {
           : h(
               'p',
               {},
-              "Besoin d'aide ? Contactez l'administrateur local de votre organisation, qui gère les comptes du " +
+              'Besoin d’aide\u00a0? Contactez l’administrateur local de votre organisation, qui gère les comptes du ' +
                 'Portail HubEE.',
             ),
         h(

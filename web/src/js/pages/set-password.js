@@ -29,7 +29,7 @@ export async function renderSetPassword(view, { query, navigate }, texts) {
       alert({
         type: 'error',
         title: 'Lien incomplet',
-        text: "L'adresse ouverte ne contient pas de jeton : copiez le lien complet reçu par e-mail, ou demandez-en un nouveau.",
+        text: 'L’adresse ouverte ne contient pas de jeton\u00a0: copiez le lien complet reçu par e-mail, ou demandez-en un nouveau.',
       }),
       h('p', {}, h('a', { class: 'fr-link', href: '/mot-de-passe-oublie' }, 'Demander un nouveau lien')),
     );
@@ -57,7 +57,8 @@ export async function renderSetPassword(view, { query, navigate }, texts) {
           clearProblems(problems, fields);
           const found = [];
           for (const rule of PASSWORD_RULES) {
-            if (!rule.test(password.value)) found.push({ field: 'password', message: `Il manque : ${rule.text}.` });
+            if (!rule.test(password.value))
+              found.push({ field: 'password', message: `Il manque\u00a0: ${rule.text}.` });
           }
           if (password.value !== confirmation.value) {
             found.push({ field: 'confirmation', message: 'Les deux mots de passe ne sont pas identiques.' });

@@ -200,7 +200,7 @@ function figures(page, scopeLabel) {
       ? alert({
           type: 'info',
           title: 'Non comptés par opérateur',
-          text: 'Un e-mail (un récapitulatif notamment) peut annoncer des dossiers de plusieurs opérateurs : les e-mails sont comptés par organisation et par démarche.',
+          text: 'Un e-mail (un récapitulatif notamment) peut annoncer des dossiers de plusieurs opérateurs\u00a0: les e-mails sont comptés par organisation et par démarche.',
           level: 3,
           small: true,
         })
@@ -214,7 +214,7 @@ function figures(page, scopeLabel) {
             { unit: 'e-mails' },
           ),
           wideTable({
-            caption: `E-mails envoyés et en échec par mois d'envoi – ${scopeLabel}`,
+            caption: `E-mails envoyés et en échec par mois d’envoi – ${scopeLabel}`,
             columns: [{ label: 'Mois' }, { label: 'Envoyés' }, { label: 'En échec' }],
             rows: months.map((m) => [{ header: monthLabel(m.month) }, number(m.emailsSent), number(m.emailsFailed)]),
           }),
@@ -251,7 +251,7 @@ function figures(page, scopeLabel) {
 
 /** The month fields' values (`YYYY-MM`), as the browser's month input gives them. */
 function monthField(label, name, value) {
-  return textField({ label, name, type: 'month', value, hint: 'Format : AAAA-MM', pattern: '[0-9]{4}-[0-9]{2}' });
+  return textField({ label, name, type: 'month', value, hint: 'Format\u00a0: AAAA-MM', pattern: '[0-9]{4}-[0-9]{2}' });
 }
 
 /**
@@ -312,7 +312,7 @@ export async function renderStatistics(view, { query, navigate, isCurrent }, { n
       label: 'Opérateur',
       name: 'operator',
       value: params.operator,
-      hint: 'SIRET et code établissement de l’opérateur : 11000000000007-00000',
+      hint: 'SIRET et code établissement de l’opérateur\u00a0: 11000000000007-00000',
     });
   }
   const apply = (event) => {
@@ -349,7 +349,7 @@ export async function renderStatistics(view, { query, navigate, isCurrent }, { n
   const body = h('div', {});
   add(
     view,
-    h('p', { class: 'fr-text--lead fr-mb-2w', 'data-statistics-scope': scope.kind }, `Périmètre : ${scopeLabel}.`),
+    h('p', { class: 'fr-text--lead fr-mb-2w', 'data-statistics-scope': scope.kind }, `Périmètre\u00a0: ${scopeLabel}.`),
     alert({
       type: 'info',
       title: 'À savoir',
@@ -359,7 +359,7 @@ export async function renderStatistics(view, { query, navigate, isCurrent }, { n
     }),
     exportControl({
       read: exportRead,
-      hint: 'Un fichier pour tableur : une ligne par démarche et par mois, avec les dossiers par statut, les délais en heures et les e-mails.',
+      hint: 'Un fichier pour tableur\u00a0: une ligne par démarche et par mois, avec les dossiers par statut, les délais en heures et les e-mails.',
       fallbackName: 'statistiques.csv',
     }),
     body,

@@ -13,7 +13,7 @@ export async function copy(value, what) {
     await navigator.clipboard.writeText(value);
     announce(`${what} copié dans le presse-papiers.`);
   } catch {
-    announce(`La copie automatique n'est pas possible : sélectionnez le texte du champ ${what}, puis copiez-le.`);
+    announce(`La copie automatique n’est pas possible\u00a0: sélectionnez le texte du champ ${what}, puis copiez-le.`);
   }
 }
 
@@ -24,8 +24,8 @@ export async function copy(value, what) {
 export function credentialsPanel(
   credentials,
   {
-    title = "Identifiants de l'API : copiez-les maintenant",
-    text = 'Collez-les dans votre logiciel métier. Le secret ne sera plus jamais affiché : en cas de perte, régénérez-en un nouveau.',
+    title = 'Identifiants de l’API\u00a0: copiez-les maintenant',
+    text = 'Collez-les dans votre logiciel métier. Le secret ne sera plus jamais affiché\u00a0: en cas de perte, régénérez-en un nouveau.',
   } = {},
 ) {
   const line = (label, value, name) => {
@@ -50,7 +50,7 @@ export function credentialsPanel(
         }),
         button('Copier', {
           kind: 'secondary',
-          'aria-label': `Copier : ${label}`,
+          'aria-label': `Copier\u00a0: ${label}`,
           on: { click: () => copy(value, label) },
         }),
       ),
@@ -66,7 +66,7 @@ export function credentialsPanel(
       h(
         'p',
         { class: 'fr-hint-text' },
-        `L'ancien secret reste valable jusqu'au ${dateTime(credentials.previousSecretValidUntil)}, le temps de mettre à jour votre logiciel.`,
+        `L’ancien secret reste valable jusqu’au ${dateTime(credentials.previousSecretValidUntil)}, le temps de mettre à jour votre logiciel.`,
       ),
   );
 }

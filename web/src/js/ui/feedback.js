@@ -31,11 +31,11 @@ export function alert({ type = 'info', title, text, items, level = 2, small = fa
 export function messageOf(error) {
   if (error instanceof ApiError) return error.message;
   console.error(error);
-  return error instanceof TypeError ? NETWORK : "Une erreur inattendue s'est produite : rechargez la page.";
+  return error instanceof TypeError ? NETWORK : 'Une erreur inattendue s’est produite\u00a0: rechargez la page.';
 }
 
 /** An error alert for a failed call: one line per problem. */
-export function errorAlert(error, { title = "L'opération n'a pas abouti", level = 2 } = {}) {
+export function errorAlert(error, { title = 'L’opération n’a pas abouti', level = 2 } = {}) {
   const problems = error instanceof ApiError ? error.problems.map((p) => p.message) : [messageOf(error)];
   const unique = [...new Set(problems)];
   return unique.length === 1

@@ -44,7 +44,7 @@ export function exportControl({ read, hint, fallbackName }) {
           save(await read(), fallbackName);
           announce('Le fichier CSV est téléchargé.');
         } catch (error) {
-          fill(problems, errorAlert(error, { title: "L'export n'a pas abouti", level: 3 }));
+          fill(problems, errorAlert(error, { title: 'L’export n’a pas abouti', level: 3 }));
           focus(problems.querySelector('.fr-alert__title'));
         } finally {
           running = false;

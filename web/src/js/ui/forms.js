@@ -2,7 +2,7 @@
 // (`aria-describedby`, `aria-invalid`), and the error summary of a form. Forms are `novalidate`:
 // the portal checks fields itself and speaks French whatever the browser's language.
 
-import { ApiError } from '../api.js';
+import { ApiError, idle } from '../api.js';
 import { FIELDS } from '../messages.js';
 import { fill, focus, h, uid } from '../dom.js';
 import { alert } from './feedback.js';
@@ -180,7 +180,7 @@ export const PASSWORD_RULES = [
   { text: '8 caractères minimum', test: (p) => [...p].length >= 8 },
   { text: '1 chiffre minimum', test: (p) => /\d/.test(p) },
   { text: '1 lettre majuscule minimum', test: (p) => /\p{Lu}/u.test(p) },
-  { text: '1 caractère spécial minimum parmi ! @ # $ % & * ( )', test: (p) => /[!@#$%&*()]/.test(p) },
+  { text: '1 caractère spécial minimum parmi\u00a0! @ # $ % & * ( )', test: (p) => /[!@#$%&*()]/.test(p) },
 ];
 
 /**
@@ -201,7 +201,7 @@ export function passwordField({ label = 'Mot de passe', name = 'password', autoc
   const messages = h(
     'div',
     { class: 'fr-messages-group', id: `${inputId}-messages`, 'aria-live': 'polite' },
-    rules && h('p', { class: 'fr-message' }, 'Votre mot de passe doit contenir :'),
+    rules && h('p', { class: 'fr-message' }, 'Votre mot de passe doit contenir\u00a0:'),
     ruleLines,
     errorLine,
   );
@@ -261,9 +261,61 @@ export function uploadField({ label, name, hint }) {
   return field;
 }
 
-/** A form element that leaves checks to the portal. */
+/** A macrotask later: requests a handler starts after its first `await` have started then. */
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * Marks `region` busy until no request is under way: `aria-busy`, its buttons `aria-disabled`
+ * (not `disabled`, which would drop the focus of the button just pressed) and refused meanwhile,
+ * and `status` saying so. Returns a function that starts it; a start while busy does nothing.
+ */
+export function busyWhileLoading(region, status, text = 'Chargement en cours…') {
+  let busy = false;
+  // Presses while busy are refused before the page's own handlers see them.
+  const refuse = (event) => {
+    if (busy && (event.type === 'submit' || event.target.closest?.('button'))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  };
+  region.addEventListener('submit', refuse, true);
+  region.addEventListener('click', refuse, true);
+  return async () => {
+    if (busy) return;
+    busy = true;
+    const controls = [...region.querySelectorAll('button:not([disabled]):not([aria-disabled])')];
+    region.setAttribute('aria-busy', 'true');
+    for (const control of controls) control.setAttribute('aria-disabled', 'true');
+    if (status) status.textContent = text;
+    try {
+      await nextTask();
+      await idle();
+    } finally {
+      busy = false;
+      region.removeAttribute('aria-busy');
+      for (const control of controls) control.removeAttribute('aria-disabled');
+      if (status) status.textContent = '';
+    }
+  };
+}
+
+/**
+ * A form element that leaves checks to the portal. A search form (`role: 'search'`) says it is
+ * searching while the list it asked for loads: a slow network shows, and a second press waits.
+ */
 export function form(attributes, ...children) {
-  return h('form', { novalidate: true, ...attributes }, ...children);
+  const element = h('form', { novalidate: true, ...attributes }, ...children);
+  if (attributes.role === 'search') {
+    const status = h('p', { class: 'fr-hint-text fr-mb-0 hubee-busy-status', role: 'status' });
+    element.append(status);
+    const start = busyWhileLoading(element, status, 'Recherche en cours…');
+    // After the page's own handlers (added first), which start the requests.
+    element.addEventListener('submit', () => start());
+    element.addEventListener('click', (event) => {
+      if (event.target.closest?.('button[type="button"]')) start();
+    });
+  }
+  return element;
 }
 
 /** A DSFR button; `kind`: `primary` (default), `secondary`, `tertiary`. */
@@ -298,6 +350,23 @@ export function buttons(...items) {
 }
 
 /**
+ * The words a person sees for a field: its label or legend without the hint and the asterisk,
+ * so that an error summary never names a field by the API's name for it (`phoneNumber`) when
+ * messages.js has no name of its own for it.
+ */
+export function labelOf(field) {
+  const label = field?.element?.querySelector?.('label, legend');
+  if (!label) return null;
+  const own = [...label.childNodes]
+    .filter((node) => node.nodeType === 3)
+    .map((node) => node.textContent)
+    .join('')
+    .replace(/\s*\*\s*$/, '')
+    .trim();
+  return own || null;
+}
+
+/**
  * Shows what went wrong: each problem under its field when the form has it, the others (and a
  * list of all of them) in an error summary put in `slot`, which takes the focus.
  * `fields`: `{apiFieldName: field}`.
@@ -310,7 +379,7 @@ export function showProblems(slot, problems, fields = {}) {
   }
   for (const [name, message] of byField) fields[name].setError(message);
   const lines = problems.map((p) => {
-    const name = p.field && (fields[p.field] ? (FIELDS[p.field] ?? p.field) : FIELDS[p.field]);
+    const name = p.field && (FIELDS[p.field] ?? labelOf(fields[p.field]));
     const text = name ? `${name} : ${p.message}` : p.message;
     const target = p.field && fields[p.field];
     if (!target) return text;
@@ -345,7 +414,11 @@ export function showError(slot, error, fields = {}) {
   if (error instanceof ApiError) {
     showProblems(slot, error.problems, fields);
   } else {
-    showProblems(slot, [{ field: null, message: "Une erreur inattendue s'est produite : rechargez la page." }], fields);
+    showProblems(
+      slot,
+      [{ field: null, message: 'Une erreur inattendue s’est produite\u00a0: rechargez la page.' }],
+      fields,
+    );
     console.error(error);
   }
 }
@@ -358,5 +431,5 @@ export function clearProblems(slot, fields = {}) {
 
 /** `Les champs marqués d'un astérisque (*) sont obligatoires.` */
 export function requiredNote() {
-  return h('p', { class: 'fr-hint-text fr-mb-2w' }, "Les champs marqués d'un astérisque (*) sont obligatoires.");
+  return h('p', { class: 'fr-hint-text fr-mb-2w' }, 'Les champs marqués d’un astérisque (*) sont obligatoires.');
 }

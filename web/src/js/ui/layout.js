@@ -43,9 +43,11 @@ export function details(rows) {
 
 /**
  * A DSFR table. `columns`: `[{label, srOnly}]`; `rows`: arrays of cells (nodes or text; a cell
- * `{header: content}` is a row header). The table scrolls sideways on narrow screens.
+ * `{header: content}` is a row header). The table scrolls sideways on narrow screens; a table of
+ * sentences (`multiline`, its caption a text) wraps its cells' text, and scrolls only when it must.
  */
-export function table({ caption, columns, rows, captionHidden = false, id }) {
+export function table({ caption, columns, rows, captionHidden = false, id, multiline = false }) {
+  const cellClass = multiline ? 'fr-cell--multiline' : null;
   return h(
     'div',
     { class: ['fr-table', captionHidden && 'fr-table--no-caption'], id },
@@ -54,7 +56,14 @@ export function table({ caption, columns, rows, captionHidden = false, id }) {
       { class: 'fr-table__wrapper' },
       h(
         'div',
-        { class: 'fr-table__container' },
+        // A table of sentences may still scroll on a narrow screen: its frame then takes the
+        // keyboard's focus (arrows scroll it), named by the caption.
+        {
+          class: 'fr-table__container',
+          tabindex: multiline ? '0' : null,
+          role: multiline ? 'region' : null,
+          'aria-label': multiline ? caption : null,
+        },
         h(
           'div',
           { class: 'fr-table__content' },
@@ -82,8 +91,8 @@ export function table({ caption, columns, rows, captionHidden = false, id }) {
                   {},
                   cells.map((cell) =>
                     cell && typeof cell === 'object' && 'header' in cell
-                      ? h('th', { scope: 'row' }, cell.header)
-                      : h('td', {}, cell),
+                      ? h('th', { scope: 'row', class: cellClass }, cell.header)
+                      : h('td', { class: cellClass }, cell),
                   ),
                 ),
               ),

@@ -4,6 +4,7 @@
 // (`Content-Range: subscriptions 0-19/57`: every page is known).
 
 import { fill, h } from '../dom.js';
+import { busyWhileLoading } from './forms.js';
 
 /** An enabled pagination control is a button (it changes the list, not the address). */
 function link(text, modifier, enabled, onClick, attributes = {}) {
@@ -34,6 +35,22 @@ function navigation(label, ...items) {
 }
 
 /**
+ * The element a pagination lives in, busy while a page loads on a slow network (its buttons
+ * refused meanwhile, a status line saying so), and `whileMoving(onMove)`, which runs a move so.
+ */
+function pagerElement() {
+  const status = h('p', { class: 'fr-hint-text fr-mb-0 hubee-busy-status', role: 'status' });
+  const nav = h('div', {});
+  const start = busyWhileLoading(nav, status, 'Chargement de la page…');
+  const whileMoving = (onMove) => {
+    const moved = onMove();
+    start();
+    return moved;
+  };
+  return { element: h('div', {}, nav, status), nav, whileMoving };
+}
+
+/**
  * `onMove()`: reads and shows the page whose cursor is `pager.cursor` (then calls
  * `pager.shown(nextCursor)`) and moves the focus to it. `label`: the navigation's name.
  */
@@ -41,21 +58,21 @@ export function cursorPager({ onMove, label = 'Pages de résultats' }) {
   let cursors = [null];
   let page = 0;
   let next = null;
-  const element = h('div', {});
+  const { element, nav, whileMoving } = pagerElement();
 
   const go = (target) => {
     if (target === page + 1) cursors[target] = next;
     page = target;
-    return onMove();
+    return whileMoving(onMove);
   };
 
   function render() {
     if (page === 0 && !next) {
-      fill(element);
+      fill(nav);
       return;
     }
     fill(
-      element,
+      nav,
       navigation(
         label,
         link('Première page', 'first', page > 0, () => go(0)),
@@ -133,23 +150,23 @@ export function pageNumbers(currentPage, count) {
 export function offsetPager({ onMove, pageSize, label = 'Pages de résultats' }) {
   let page = 0;
   let total = 0;
-  const element = h('div', {});
+  const { element, nav, whileMoving } = pagerElement();
   const count = () => Math.max(1, Math.ceil(total / pageSize));
 
   const go = (target) => {
     page = target;
-    return onMove();
+    return whileMoving(onMove);
   };
 
   function render() {
     const pages = count();
     if (pages <= 1 && page === 0) {
-      fill(element);
+      fill(nav);
       return;
     }
     const last = pages - 1;
     fill(
-      element,
+      nav,
       navigation(
         label,
         link('Première page', 'first', page > 0, () => go(0)),

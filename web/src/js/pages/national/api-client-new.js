@@ -21,10 +21,10 @@ import { details, section } from '../../ui/layout.js';
 import { clientsHref, issuedSecret, nationalTitle, organisationHref } from './common.js';
 
 const HINTS = {
-  OSL: 'Un opérateur : dépose les télédossiers de ses démarches',
-  SI: "Le logiciel métier d'un service instructeur, pour un de ses abonnements",
-  ADMIN: "Les outils de l'équipe HubEE : le référentiel des abonnements",
-  DATAPASS: 'DataPass : crée les abonnements des habilitations validées',
+  OSL: 'Un opérateur\u00a0: dépose les télédossiers de ses démarches',
+  SI: 'Le logiciel métier d’un service instructeur, pour un de ses abonnements',
+  ADMIN: 'Les outils de l’équipe HubEE\u00a0: le référentiel des abonnements',
+  DATAPASS: 'DataPass\u00a0: crée les abonnements des habilitations validées',
 };
 
 export async function render(view, { query, isCurrent }) {
@@ -45,7 +45,7 @@ export async function render(view, { query, isCurrent }) {
       })),
     }),
     siret: textField({
-      label: "SIRET de l'organisation",
+      label: 'SIRET de l’organisation',
       name: 'siret',
       required: true,
       inputmode: 'numeric',
@@ -65,7 +65,7 @@ export async function render(view, { query, isCurrent }) {
       required: true,
       placeholder: 'Choisir une démarche',
       options: procedures.map((p) => ({ value: p.code, label: `${p.code} - ${p.title}` })),
-      hint: "Un client SI sert un abonnement de l'organisation : la démarche à laquelle elle est abonnée",
+      hint: 'Un client SI sert un abonnement de l’organisation\u00a0: la démarche à laquelle elle est abonnée',
     }),
   };
   const processSlot = h('div', { hidden: true }, fields.processCode.element);
@@ -79,9 +79,9 @@ export async function render(view, { query, isCurrent }) {
     const found = [];
     if (!fields.scope.value) found.push({ field: 'scope', message: 'Choisissez la portée du client.' });
     if (!isSiret(fields.siret.value.replace(/\s/g, '')))
-      found.push({ field: 'siret', message: 'Numéro SIRET invalide : 14 chiffres, clé de contrôle comprise.' });
+      found.push({ field: 'siret', message: 'Numéro SIRET invalide\u00a0: 14 chiffres, clé de contrôle comprise.' });
     if (!isBranchCode(fields.branchCode.value))
-      found.push({ field: 'branchCode', message: 'Code établissement invalide : 1 à 10 lettres ou chiffres.' });
+      found.push({ field: 'branchCode', message: 'Code établissement invalide\u00a0: 1 à 10 lettres ou chiffres.' });
     if (fields.scope.value === 'SI' && !fields.processCode.value)
       found.push({ field: 'processCode', message: 'Choisissez la démarche de l’abonnement.' });
     return found;
@@ -167,7 +167,7 @@ export async function render(view, { query, isCurrent }) {
             h(
               'a',
               { class: 'fr-btn fr-btn--secondary', href: clientsHref(issued.siret, issued.branchCode) },
-              "Les clients API de l'organisation",
+              'Les clients API de l’organisation',
             ),
           ),
           h(

@@ -22,7 +22,7 @@ function secretsOf(c) {
   const secrets = list(
     c.secrets.map((s) =>
       s.expires
-        ? `Créé le ${dateTime(s.created)}, valable jusqu'au ${dateTime(s.expires)}`
+        ? `Créé le ${dateTime(s.created)}, valable jusqu’au ${dateTime(s.expires)}`
         : `Créé le ${dateTime(s.created)}`,
     ),
   );
@@ -69,13 +69,16 @@ export async function render(view, { query, isCurrent }) {
     const found = [];
     const v = (name) => fields[name].value;
     if (v('siret') && !isSiret(v('siret').replace(/\s/g, '')))
-      found.push({ field: 'siret', message: 'Numéro SIRET invalide : 14 chiffres, clé de contrôle comprise.' });
+      found.push({ field: 'siret', message: 'Numéro SIRET invalide\u00a0: 14 chiffres, clé de contrôle comprise.' });
     if (v('branchCode') && !isBranchCode(v('branchCode')))
-      found.push({ field: 'branchCode', message: 'Code établissement invalide : 1 à 10 lettres ou chiffres.' });
+      found.push({ field: 'branchCode', message: 'Code établissement invalide\u00a0: 1 à 10 lettres ou chiffres.' });
     if (v('branchCode') && !v('siret'))
       found.push({ field: 'branchCode', message: 'Le code établissement ne filtre qu’avec un SIRET.' });
     if (v('processCode') && !isProcessCode(v('processCode')))
-      found.push({ field: 'processCode', message: 'Code de démarche invalide : 1 à 30 lettres, chiffres, _ ou -.' });
+      found.push({
+        field: 'processCode',
+        message: 'Code de démarche invalide\u00a0: 1 à 30 lettres, chiffres, _ ou -.',
+      });
     return found;
   }
 
@@ -138,7 +141,7 @@ export async function render(view, { query, isCurrent }) {
       h(
         'p',
         {},
-        'Ses jetons déjà délivrés sont refusés immédiatement, et il ne peut plus en obtenir. Vous pourrez le réactiver : il devra alors demander de nouveaux jetons.',
+        'Ses jetons déjà délivrés sont refusés immédiatement, et il ne peut plus en obtenir. Vous pourrez le réactiver\u00a0: il devra alors demander de nouveaux jetons.',
       ),
     ],
     actions: [
@@ -153,8 +156,8 @@ export async function render(view, { query, isCurrent }) {
     options: [
       {
         value: 'true',
-        label: "Révoquer l'ancien secret immédiatement",
-        hint: "S'il a pu être divulgué : il cesse de fonctionner tout de suite, avec les jetons obtenus avec lui. Sinon il reste valable 24 heures, le temps de mettre à jour le logiciel.",
+        label: 'Révoquer l’ancien secret immédiatement',
+        hint: 'S’il a pu être divulgué\u00a0: il cesse de fonctionner tout de suite, avec les jetons obtenus avec lui. Sinon il reste valable 24 heures, le temps de mettre à jour le logiciel.',
       },
     ],
   });
@@ -186,7 +189,7 @@ export async function render(view, { query, isCurrent }) {
       await disableDialog.close();
       show(
         messages,
-        errorAlert(error, { title: disabled ? "Le client n'a pas été désactivé" : "Le client n'a pas été réactivé" }),
+        errorAlert(error, { title: disabled ? 'Le client n’a pas été désactivé' : 'Le client n’a pas été réactivé' }),
       );
     }
   }
@@ -201,14 +204,14 @@ export async function render(view, { query, isCurrent }) {
         messages,
         alert({
           type: 'success',
-          title: revokePrevious ? "Nouveau secret généré, l'ancien est révoqué" : 'Nouveau secret généré',
+          title: revokePrevious ? 'Nouveau secret généré, l’ancien est révoqué' : 'Nouveau secret généré',
         }),
         issuedSecret(issued),
       );
       focus(messages.querySelector('[data-credentials] .fr-alert__title'));
     } catch (error) {
       await rotateDialog.close();
-      show(messages, errorAlert(error, { title: "Le secret n'a pas été généré" }));
+      show(messages, errorAlert(error, { title: 'Le secret n’a pas été généré' }));
     }
   }
 
@@ -285,7 +288,11 @@ export async function render(view, { query, isCurrent }) {
                           on: {
                             click: () => {
                               current = c;
-                              fill(disableTarget, 'Client : ', h('strong', { class: 'hubee-credential' }, c.clientId));
+                              fill(
+                                disableTarget,
+                                'Client\u00a0: ',
+                                h('strong', { class: 'hubee-credential' }, c.clientId),
+                              );
                             },
                           },
                         }),
@@ -299,7 +306,7 @@ export async function render(view, { query, isCurrent }) {
                         click: () => {
                           current = c;
                           revoke.value = [];
-                          fill(rotateTarget, 'Client : ', h('strong', { class: 'hubee-credential' }, c.clientId));
+                          fill(rotateTarget, 'Client\u00a0: ', h('strong', { class: 'hubee-credential' }, c.clientId));
                         },
                       },
                     }),

@@ -19,7 +19,7 @@ export function nationalTitle(title, options) {
       alert({
         type: 'info',
         small: true,
-        text: "Administration nationale : vous travaillez sur les métadonnées de la plateforme. Vous n'avez accès ni au contenu des télédossiers ni à leurs pièces jointes.",
+        text: 'Administration nationale\u00a0: vous travaillez sur les métadonnées de la plateforme. Vous n’avez accès ni au contenu des télédossiers ni à leurs pièces jointes.',
       }),
     ),
   ];
@@ -75,8 +75,8 @@ export function accountBadges(a, formatDate) {
     'ul',
     { class: 'fr-badges-group' },
     h('li', {}, a.active ? badge('Actif', 'success') : badge('Suspendu', 'error')),
-    h('li', {}, a.activated ? badge('Activé', 'info') : badge("En attente d'activation", 'new')),
-    a.lockedUntil && h('li', {}, badge(`Verrouillé jusqu'au ${formatDate(a.lockedUntil)}`, 'warning')),
+    h('li', {}, a.activated ? badge('Activé', 'info') : badge('En attente d’activation', 'new')),
+    a.lockedUntil && h('li', {}, badge(`Verrouillé jusqu’au ${formatDate(a.lockedUntil)}`, 'warning')),
   );
 }
 
@@ -108,7 +108,7 @@ export function contactsEditor(contacts = [], { level = 3 } = {}) {
         required: true,
         spellcheck: 'false',
         value: contact.email,
-        hint: 'Format attendu : nom@domaine.fr',
+        hint: 'Format attendu\u00a0: nom@domaine.fr',
       }),
       phone: textField({ label: 'Téléphone', name: 'contactPhone', type: 'tel', value: contact.phone }),
     };
@@ -165,8 +165,8 @@ export function contactsEditor(contacts = [], { level = 3 } = {}) {
   const element = h(
     'div',
     { id, class: 'fr-mb-3w' },
-    h(`h${level}`, { class: 'fr-h6' }, "Contacts de l'organisation"),
-    h('p', { class: 'fr-hint-text' }, "Les personnes que l'équipe HubEE contacte au sujet de cette organisation."),
+    h(`h${level}`, { class: 'fr-h6' }, 'Contacts de l’organisation'),
+    h('p', { class: 'fr-hint-text' }, 'Les personnes que l’équipe HubEE contacte au sujet de cette organisation.'),
     list,
     messages,
     addButton,
@@ -188,7 +188,7 @@ export function contactsEditor(contacts = [], { level = 3 } = {}) {
       rows.forEach((row, i) => {
         row.name.setError(row.name.value ? null : 'Indiquez le nom du contact ou de son service.');
         row.email.setError(
-          EMAIL.test(row.email.value) ? null : 'Saisissez une adresse valide (format attendu : nom@domaine.fr).',
+          EMAIL.test(row.email.value) ? null : 'Saisissez une adresse valide (format attendu\u00a0: nom@domaine.fr).',
         );
         if (!row.name.value || !EMAIL.test(row.email.value)) {
           found.push({ field: 'contacts', message: `Contact ${i + 1} : nom et adresse électronique valides requis.` });
@@ -216,8 +216,8 @@ export function issuedSecret(issued) {
       previousSecretValidUntil: issued.secrets?.find((s) => s.expires)?.expires,
     },
     {
-      title: 'Secret du client API : copiez-le maintenant',
-      text: "Transmettez l'identifiant et le secret à l'organisation par un canal sûr. Le secret ne sera plus jamais affiché : en cas de perte, générez-en un nouveau.",
+      title: 'Secret du client API\u00a0: copiez-le maintenant',
+      text: 'Transmettez l’identifiant et le secret à l’organisation par un canal sûr. Le secret ne sera plus jamais affiché\u00a0: en cas de perte, générez-en un nouveau.',
     },
   );
 }

@@ -17,7 +17,7 @@ const PAGE_SIZE = 20;
 
 /** The address, or where a notification goes when the item does not name it. */
 function recipientOf(d) {
-  return d.to ?? "Adresse des notifications de l'abonnement";
+  return d.to ?? 'Adresse des notifications de l’abonnement';
 }
 
 export async function render(view, { isCurrent }) {
@@ -34,7 +34,7 @@ export async function render(view, { isCurrent }) {
   add(
     view,
     ...nationalTitle('Envois en échec', {
-      lead: "Les e-mails que la plateforme n'a pas pu remettre après leur dernière tentative, les plus récents d'abord. Corrigez d'abord la cause (une adresse erronée se corrige dans l'abonnement ou le compte), puis renvoyez-les.",
+      lead: 'Les e-mails que la plateforme n’a pas pu remettre après leur dernière tentative, les plus récents d’abord. Corrigez d’abord la cause (une adresse erronée se corrige dans l’abonnement ou le compte), puis renvoyez-les.',
     }),
     messages,
     status,
@@ -53,12 +53,12 @@ export async function render(view, { isCurrent }) {
         alert({
           type: 'success',
           title: 'E-mail renvoyé',
-          text: `« ${what} » à ${recipientOf(d)} repart avec de nouvelles tentatives. S'il échoue encore, il reviendra dans cette liste.`,
+          text: `« ${what} » à ${recipientOf(d)} repart avec de nouvelles tentatives. S’il échoue encore, il reviendra dans cette liste.`,
         }),
       );
     } catch (error) {
       control.disabled = false;
-      show(messages, errorAlert(error, { title: "L'e-mail n'a pas été renvoyé" }));
+      show(messages, errorAlert(error, { title: 'L’e-mail n’a pas été renvoyé' }));
     }
   }
 
@@ -75,7 +75,11 @@ export async function render(view, { isCurrent }) {
       fill(
         results,
         page.items.length === 0
-          ? h('p', { class: 'hubee-empty' }, 'Aucun e-mail en échec : tous les envois ont abouti ou sont en cours.')
+          ? h(
+              'p',
+              { class: 'hubee-empty' },
+              'Aucun e-mail en échec\u00a0: tous les envois ont abouti ou sont en cours.',
+            )
           : table({
               caption: `E-mails en échec, page ${pager.page}`,
               id: 'envois',
@@ -90,7 +94,7 @@ export async function render(view, { isCurrent }) {
               rows: page.items.map((d) => {
                 const when = d.failedAt ?? d.created;
                 const org = d.recipient;
-                const resendButton = button(['Renvoyer', srOnly(` l'e-mail à ${recipientOf(d)}`)], {
+                const resendButton = button(['Renvoyer', srOnly(` l’e-mail à ${recipientOf(d)}`)], {
                   kind: 'secondary',
                   size: 'sm',
                   icon: 'fr-icon-mail-line',

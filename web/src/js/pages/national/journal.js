@@ -51,7 +51,7 @@ export async function render(view, { isCurrent }) {
   add(
     view,
     ...nationalTitle('Journal des actions nationales', {
-      lead: "Chaque modification faite par l'administration nationale, avec son auteur, son heure et les champs modifiés.",
+      lead: 'Chaque modification faite par l’administration nationale, avec son auteur, son heure et les champs modifiés.',
     }),
     status,
     results,
@@ -66,11 +66,11 @@ export async function render(view, { isCurrent }) {
     try {
       const page = await national.journal({ cursor: pager.cursor, limit: PAGE_SIZE });
       if (!isCurrent() || ticket !== loads) return;
-      status.textContent = `Page ${pager.page} : ${plural(page.items.length, 'action', 'actions')}, les plus récentes d'abord.`;
+      status.textContent = `Page ${pager.page} : ${plural(page.items.length, 'action', 'actions')}, les plus récentes d’abord.`;
       fill(
         results,
         page.items.length === 0
-          ? h('p', { class: 'hubee-empty' }, "Aucune action nationale n'a encore été enregistrée.")
+          ? h('p', { class: 'hubee-empty' }, 'Aucune action nationale n’a encore été enregistrée.')
           : table({
               caption: `Actions nationales, page ${pager.page}`,
               id: 'journal',

@@ -69,8 +69,8 @@ export async function render(view, { isCurrent }) {
     processCode: selectField({
       label: 'Démarche',
       name: 'processCode',
-      placeholder: "Toutes les démarches de l'organisation source",
-      hint: "L'organisation cible doit être abonnée à chaque démarche concernée.",
+      placeholder: 'Toutes les démarches de l’organisation source',
+      hint: 'L’organisation cible doit être abonnée à chaque démarche concernée.',
       options: procedures.map((p) => ({ value: p.code, label: procedureName(p.code, p.title) })),
     }),
   };
@@ -90,7 +90,7 @@ export async function render(view, { isCurrent }) {
       alert({
         type: 'warning',
         small: true,
-        text: "Les télédossiers déplacés disparaissent de la boîte de réception de l'organisation source. Une fusion ne s'annule pas.",
+        text: 'Les télédossiers déplacés disparaissent de la boîte de réception de l’organisation source. Une fusion ne s’annule pas.',
       }),
     ],
     actions: [
@@ -106,18 +106,18 @@ export async function render(view, { isCurrent }) {
       if (!isSiret(v(`${side}Siret`)))
         found.push({
           field: `${side}Siret`,
-          message: 'Numéro SIRET invalide : 14 chiffres, clé de contrôle comprise.',
+          message: 'Numéro SIRET invalide\u00a0: 14 chiffres, clé de contrôle comprise.',
         });
       if (!isBranchCode(v(`${side}BranchCode`)))
         found.push({
           field: `${side}BranchCode`,
-          message: 'Code établissement invalide : 1 à 10 lettres ou chiffres.',
+          message: 'Code établissement invalide\u00a0: 1 à 10 lettres ou chiffres.',
         });
     }
     if (found.length === 0 && v('sourceSiret') === v('targetSiret') && v('sourceBranchCode') === v('targetBranchCode'))
       found.push({
         field: 'targetSiret',
-        message: "L'organisation cible doit être différente de l'organisation source.",
+        message: 'L’organisation cible doit être différente de l’organisation source.',
       });
     return found;
   }
@@ -139,7 +139,7 @@ export async function render(view, { isCurrent }) {
               organisationOf(v('sourceSiret'), v('sourceBranchCode')),
               organisationOf(v('targetSiret'), v('targetBranchCode')),
             ]);
-            const unknown = "Aucune organisation n'a ce SIRET et ce code établissement.";
+            const unknown = 'Aucune organisation n’a ce SIRET et ce code établissement.';
             const missing = [
               !source && { field: 'sourceSiret', message: unknown },
               !target && { field: 'targetSiret', message: unknown },
@@ -183,7 +183,7 @@ export async function render(view, { isCurrent }) {
       { class: 'fr-grid-row fr-grid-row--gutters' },
       [
         ['source', 'Organisation source', 'La commune fusionnée, dont les télédossiers partent'],
-        ['target', 'Organisation cible', 'La commune nouvelle, qui les reçoit : un service instructeur ouvert'],
+        ['target', 'Organisation cible', 'La commune nouvelle, qui les reçoit\u00a0: un service instructeur ouvert'],
       ].map(([side, legend, hint]) =>
         h(
           'div',
@@ -210,7 +210,7 @@ export async function render(view, { isCurrent }) {
     alert({
       type: 'warning',
       title: 'Une opération définitive',
-      text: "La fusion déplace chaque télédossier transmis à l'organisation source (pour la démarche choisie, ou pour toutes ses démarches), avec son historique et les notifications de la source, vers l'organisation cible : la source ne les voit plus. Elle ne s'annule pas (la fusion inverse déplacerait aussi les télédossiers propres à la cible). Restez sur la page jusqu'à la fin : si vous la quittez, la fusion s'arrête, et la relancer reprend où elle s'était arrêtée.",
+      text: 'La fusion déplace chaque télédossier transmis à l’organisation source (pour la démarche choisie, ou pour toutes ses démarches), avec son historique et les notifications de la source, vers l’organisation cible\u00a0: la source ne les voit plus. Elle ne s’annule pas (la fusion inverse déplacerait aussi les télédossiers propres à la cible). Restez sur la page jusqu’à la fin\u00a0: si vous la quittez, la fusion s’arrête, et la relancer reprend où elle s’était arrêtée.',
     }),
     messages,
     problems,
@@ -236,8 +236,8 @@ export async function render(view, { isCurrent }) {
         total = addMigration(total, await national.migrate(body));
         if (!isCurrent()) return;
         progress.textContent = total.done
-          ? `Fusion terminée : ${migrationCounts(total)}.`
-          : `Fusion en cours : ${migrationCounts(total)} jusqu'ici…`;
+          ? `Fusion terminée\u00a0: ${migrationCounts(total)}.`
+          : `Fusion en cours\u00a0: ${migrationCounts(total)} jusqu’ici…`;
       }
       show(
         messages,
@@ -249,17 +249,17 @@ export async function render(view, { isCurrent }) {
             })
           : alert({
               type: 'warning',
-              title: "La fusion n'est pas terminée",
-              text: `${migrationCounts(total)} jusqu'ici. Relancez-la : elle reprend où elle s'est arrêtée.`,
+              title: 'La fusion n’est pas terminée',
+              text: `${migrationCounts(total)} jusqu’ici. Relancez-la\u00a0: elle reprend où elle s’est arrêtée.`,
             }),
       );
     } catch (error) {
       if (!isCurrent()) return;
-      progress.textContent = `Fusion interrompue : ${migrationCounts(total)}.`;
-      const alertElement = errorAlert(error, { title: "La fusion n'a pas abouti" });
+      progress.textContent = `Fusion interrompue\u00a0: ${migrationCounts(total)}.`;
+      const alertElement = errorAlert(error, { title: 'La fusion n’a pas abouti' });
       if (total.calls > 0)
         alertElement.append(
-          h('p', {}, "Ce qui a été déplacé l'est pour de bon ; relancez la fusion pour déplacer le reste."),
+          h('p', {}, 'Ce qui a été déplacé l’est pour de bon\u00a0; relancez la fusion pour déplacer le reste.'),
         );
       show(messages, alertElement);
     } finally {

@@ -22,13 +22,13 @@ export async function render(view, { navigate }) {
   const problems = h('div', {});
   const fields = {
     type: radioGroup({
-      legend: "Type d'organisation",
+      legend: 'Type d’organisation',
       name: 'type',
       required: true,
       options: [
-        { value: 'SI', label: ORG_TYPES.SI, hint: 'Une mairie, une administration : reçoit les télédossiers' },
+        { value: 'SI', label: ORG_TYPES.SI, hint: 'Une mairie, une administration\u00a0: reçoit les télédossiers' },
         { value: 'OSL', label: ORG_TYPES.OSL, hint: 'Envoie les télédossiers de ses démarches' },
-        { value: 'ADMIN', label: ORG_TYPES.ADMIN, hint: "L'équipe HubEE, ses outils (DataPass…)" },
+        { value: 'ADMIN', label: ORG_TYPES.ADMIN, hint: 'L’équipe HubEE, ses outils (DataPass…)' },
       ],
     }),
     siret: textField({
@@ -45,7 +45,7 @@ export async function render(view, { navigate }) {
       required: true,
       value: '00000',
       maxlength: '10',
-      hint: "1 à 10 lettres ou chiffres ; en général le code INSEE de la commune, 00000 s'il n'y en a pas",
+      hint: '1 à 10 lettres ou chiffres\u00a0; en général le code INSEE de la commune, 00000 s’il n’y en a pas',
     }),
     name: textField({ label: 'Nom', name: 'name', required: true, maxlength: '255' }),
     code: textField({
@@ -54,7 +54,7 @@ export async function render(view, { navigate }) {
       required: true,
       maxlength: '30',
       spellcheck: 'false',
-      hint: 'Le code que ses démarches citent (par exemple DGS) : 1 à 30 majuscules, chiffres, _ ou -. Il ne change plus ensuite.',
+      hint: 'Le code que ses démarches citent (par exemple DGS)\u00a0: 1 à 30 majuscules, chiffres, _ ou -. Il ne change plus ensuite.',
     }),
     contacts: contactsEditor([], { level: 2 }),
   };
@@ -69,22 +69,22 @@ export async function render(view, { navigate }) {
   function check() {
     const found = [];
     const siret = fields.siret.value.replace(/\s/g, '');
-    if (!fields.type.value) found.push({ field: 'type', message: "Choisissez le type d'organisation." });
+    if (!fields.type.value) found.push({ field: 'type', message: 'Choisissez le type d’organisation.' });
     if (!isSiret(siret))
-      found.push({ field: 'siret', message: 'Numéro SIRET invalide : 14 chiffres, clé de contrôle comprise.' });
+      found.push({ field: 'siret', message: 'Numéro SIRET invalide\u00a0: 14 chiffres, clé de contrôle comprise.' });
     if (!isBranchCode(fields.branchCode.value))
-      found.push({ field: 'branchCode', message: 'Code établissement invalide : 1 à 10 lettres ou chiffres.' });
-    if (!fields.name.value) found.push({ field: 'name', message: "Indiquez le nom de l'organisation." });
+      found.push({ field: 'branchCode', message: 'Code établissement invalide\u00a0: 1 à 10 lettres ou chiffres.' });
+    if (!fields.name.value) found.push({ field: 'name', message: 'Indiquez le nom de l’organisation.' });
     if (fields.type.value === 'OSL' && !isOperatorCode(fields.code.value))
       found.push({
         field: 'code',
-        message: 'Code opérateur invalide : 1 à 30 caractères parmi les majuscules, les chiffres, _ et -.',
+        message: 'Code opérateur invalide\u00a0: 1 à 30 caractères parmi les majuscules, les chiffres, _ et -.',
       });
     found.push(...fields.contacts.problems());
     return found;
   }
 
-  const submit = button("Créer l'organisation", { type: 'submit' });
+  const submit = button('Créer l’organisation', { type: 'submit' });
   const create = form(
     {
       'aria-label': 'Créer une organisation',

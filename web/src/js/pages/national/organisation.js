@@ -45,25 +45,25 @@ export async function render(view, { params, setTitle, isCurrent }) {
 
   // --- Closing and reopening --------------------------------------------------------------------
   const closeDialog = modal({
-    title: "Fermer l'organisation",
+    title: 'Fermer l’organisation',
     content: [
       h(
         'p',
         {},
         'Une organisation fermée (une commune fusionnée, un opérateur disparu) ne reçoit plus de nouvel abonnement ni de nouveau télédossier, et aucun client API ne peut plus lui être créé.',
       ),
-      h('p', {}, "Ce qu'elle détient reste consultable et continue d'être traité. Vous pourrez la rouvrir."),
+      h('p', {}, 'Ce qu’elle détient reste consultable et continue d’être traité. Vous pourrez la rouvrir.'),
     ],
     actions: [
-      button("Fermer l'organisation", { on: { click: () => setClosed(true) } }),
+      button('Fermer l’organisation', { on: { click: () => setClosed(true) } }),
       button('Annuler', { kind: 'secondary', on: { click: () => closeDialog.close() } }),
     ],
   });
   const reopenDialog = modal({
-    title: "Rouvrir l'organisation",
-    content: [h('p', {}, "L'organisation pourra de nouveau recevoir des abonnements et des télédossiers.")],
+    title: 'Rouvrir l’organisation',
+    content: [h('p', {}, 'L’organisation pourra de nouveau recevoir des abonnements et des télédossiers.')],
     actions: [
-      button("Rouvrir l'organisation", { on: { click: () => setClosed(false) } }),
+      button('Rouvrir l’organisation', { on: { click: () => setClosed(false) } }),
       button('Annuler', { kind: 'secondary', on: { click: () => reopenDialog.close() } }),
     ],
   });
@@ -89,7 +89,7 @@ export async function render(view, { params, setTitle, isCurrent }) {
       show(
         messages,
         errorAlert(error, {
-          title: closed ? "L'organisation n'a pas été fermée" : "L'organisation n'a pas été rouverte",
+          title: closed ? 'L’organisation n’a pas été fermée' : 'L’organisation n’a pas été rouverte',
         }),
       );
     }
@@ -106,12 +106,12 @@ export async function render(view, { params, setTitle, isCurrent }) {
           type: 'success',
           title: only ? 'Connexion par ProConnect uniquement' : 'Connexion par mot de passe rétablie',
           text: only
-            ? `Les comptes de ${org.name} ne se connectent plus qu'avec ProConnect.`
+            ? `Les comptes de ${org.name} ne se connectent plus qu’avec ProConnect.`
             : `Les comptes de ${org.name} peuvent de nouveau se connecter avec leur mot de passe.`,
         }),
       );
     } catch (error) {
-      show(messages, errorAlert(error, { title: "La connexion de l'organisation n'a pas été modifiée" }));
+      show(messages, errorAlert(error, { title: 'La connexion de l’organisation n’a pas été modifiée' }));
     }
   }
 
@@ -159,17 +159,17 @@ export async function render(view, { params, setTitle, isCurrent }) {
           alert({
             type: 'warning',
             title: 'Organisation à compléter',
-            text: "Elle a été créée par un abonnement sans que son nom soit connu. Vérifiez son nom dans l'annuaire des entreprises, puis enregistrez-le ci-dessous.",
+            text: 'Elle a été créée par un abonnement sans que son nom soit connu. Vérifiez son nom dans l’annuaire des entreprises, puis enregistrez-le ci-dessous.',
             level: 3,
           }),
         h(
           'p',
           { class: 'fr-mt-2w' },
           org.closedAt
-            ? reopenDialog.opener("Rouvrir l'organisation", {
+            ? reopenDialog.opener('Rouvrir l’organisation', {
                 class: 'fr-btn--secondary fr-btn--icon-left fr-icon-lock-unlock-line',
               })
-            : closeDialog.opener("Fermer l'organisation", {
+            : closeDialog.opener('Fermer l’organisation', {
                 class: 'fr-btn--secondary fr-btn--icon-left fr-icon-lock-line',
               }),
           ' ',
@@ -192,13 +192,13 @@ export async function render(view, { params, setTitle, isCurrent }) {
     const submit = button('Enregistrer les modifications', { type: 'submit' });
     const edit = form(
       {
-        'aria-label': "Modifier le nom et les contacts de l'organisation",
+        'aria-label': 'Modifier le nom et les contacts de l’organisation',
         on: {
           submit: async (event) => {
             event.preventDefault();
             clearProblems(problems, fields);
             const found = [];
-            if (!fields.name.value) found.push({ field: 'name', message: "Indiquez le nom de l'organisation." });
+            if (!fields.name.value) found.push({ field: 'name', message: 'Indiquez le nom de l’organisation.' });
             found.push(...fields.contacts.problems());
             if (found.length) return showProblems(problems, found, fields);
             const change = {};
@@ -242,14 +242,14 @@ export async function render(view, { params, setTitle, isCurrent }) {
     fill(
       subscriptionsSlot,
       org.subscriptions.length === 0
-        ? h('p', { class: 'hubee-empty' }, "L'organisation n'a aucun abonnement.")
+        ? h('p', { class: 'hubee-empty' }, 'L’organisation n’a aucun abonnement.')
         : table({
             caption: `Abonnements de ${org.name}`,
             captionHidden: true,
             columns: [
               { label: 'Démarche' },
               { label: 'Statut' },
-              { label: "Modalité d'accès" },
+              { label: 'Modalité d’accès' },
               { label: 'Actions', srOnly: true },
             ],
             rows: org.subscriptions.map((s) => [
@@ -263,7 +263,7 @@ export async function render(view, { params, setTitle, isCurrent }) {
                   href: subscriptionHref(org.siret, org.branchCode, s.processCode),
                 },
                 'Gérer',
-                srOnly(` l'abonnement ${s.processCode}`),
+                srOnly(` l’abonnement ${s.processCode}`),
               ),
             ]),
           }),
@@ -273,14 +273,14 @@ export async function render(view, { params, setTitle, isCurrent }) {
       h(
         'p',
         { class: 'fr-hint-text' },
-        "Les personnes qui agissent pour l'organisation : noms et types seulement. Leurs comptes sont gérés par les administrateurs locaux.",
+        'Les personnes qui agissent pour l’organisation\u00a0: noms et types seulement. Leurs comptes sont gérés par les administrateurs locaux.',
       ),
       org.accounts.length === 0
         ? h('p', { class: 'hubee-empty' }, 'Aucun compte.')
         : table({
             caption: `Comptes de ${org.name}`,
             captionHidden: true,
-            columns: [{ label: 'Nom' }, { label: 'Prénom' }, { label: "Type d'acteur" }, { label: 'Actif' }],
+            columns: [{ label: 'Nom' }, { label: 'Prénom' }, { label: 'Type d’acteur' }, { label: 'Actif' }],
             rows: org.accounts.map((a) => [
               { header: a.lastName },
               a.firstName,
@@ -292,7 +292,7 @@ export async function render(view, { params, setTitle, isCurrent }) {
     fill(
       clientsSlot,
       org.apiClients.length === 0
-        ? h('p', { class: 'hubee-empty' }, "L'organisation n'a aucun client API.")
+        ? h('p', { class: 'hubee-empty' }, 'L’organisation n’a aucun client API.')
         : table({
             caption: `Clients API de ${org.name}`,
             captionHidden: true,

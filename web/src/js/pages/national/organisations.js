@@ -21,7 +21,7 @@ export async function render(view, { query, isCurrent }) {
       name: 'siret',
       type: 'search',
       inputmode: 'numeric',
-      hint: 'Un SIRET (14 chiffres) ou ses premiers chiffres : un SIREN (9) liste tous ses établissements',
+      hint: 'Un SIRET (14 chiffres) ou ses premiers chiffres\u00a0: un SIREN (9) liste tous ses établissements',
     }),
     name: textField({
       label: 'Nom',
@@ -30,7 +30,7 @@ export async function render(view, { query, isCurrent }) {
       hint: 'Une partie du nom, accents et majuscules indifférents',
     }),
     type: selectField({
-      label: "Type d'organisation",
+      label: 'Type d’organisation',
       name: 'type',
       placeholder: 'Tous',
       options: Object.entries(ORG_TYPES).map(([value, label]) => ({ value, label })),

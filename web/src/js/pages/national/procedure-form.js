@@ -30,10 +30,10 @@ const RULES = [
     label: 'Les services instructeurs peuvent demander des compléments',
     hint: 'Statut « En attente de compléments » (ADD_AWAITING)',
   },
-  { value: 'messages', label: "L'opérateur et les services peuvent échanger des messages", hint: 'SENDING_MESSAGE' },
+  { value: 'messages', label: 'L’opérateur et les services peuvent échanger des messages', hint: 'SENDING_MESSAGE' },
   {
     value: 'sensitive',
-    label: 'Démarche sensible : les agents habilités se connectent avec une double authentification',
+    label: 'Démarche sensible\u00a0: les agents habilités se connectent avec une double authentification',
     hint: 'Par exemple la protection de l’enfance (SNATED), quand ils passent par ProConnect',
     off: true,
   },
@@ -42,7 +42,7 @@ const RULES = [
 const RETENTION_DAYS = [
   ['purgeDelayDays', 'Purge des pièces jointes, en jours', 'après le statut choisi ci-dessus'],
   ['archiveDelayDays', 'Archivage, en jours', 'après la clôture du télédossier (traité, refusé ou clos)'],
-  ['deleteDelayDays', 'Suppression, en jours', "après l'archivage du dernier télédossier du dépôt"],
+  ['deleteDelayDays', 'Suppression, en jours', 'après l’archivage du dernier télédossier du dépôt'],
 ];
 
 /** The operators a procedure may name: every OSL organisation, `[{code, name, closed}]`. */
@@ -84,7 +84,7 @@ export function procedureFields({ procedure = null, operatorList = [], withCode 
           required: true,
           maxlength: '30',
           spellcheck: 'false',
-          hint: 'Le code que les opérateurs envoient (par exemple CERTDC) : 1 à 30 lettres, chiffres, _ ou -. Il ne change plus ensuite.',
+          hint: 'Le code que les opérateurs envoient (par exemple CERTDC)\u00a0: 1 à 30 lettres, chiffres, _ ou -. Il ne change plus ensuite.',
         })
       : null,
     title: textField({ label: 'Intitulé', name: 'title', required: true, maxlength: '255', value: p?.title }),
@@ -95,7 +95,7 @@ export function procedureFields({ procedure = null, operatorList = [], withCode 
       placeholder: 'Choisir un opérateur',
       value: p?.operator ?? '',
       options,
-      hint: "L'organisation opérateur (OSL) qui envoie les télédossiers de la démarche",
+      hint: 'L’organisation opérateur (OSL) qui envoie les télédossiers de la démarche',
     }),
     description: textArea({
       label: 'Description',
@@ -126,26 +126,26 @@ export function procedureFields({ procedure = null, operatorList = [], withCode 
       options: RULES.map(({ off, ...option }) => option),
     }),
     maxAttachmentSize: textField({
-      label: "Taille maximale d'une pièce jointe de l'opérateur, en Mo",
+      label: 'Taille maximale d’une pièce jointe de l’opérateur, en Mo',
       name: 'maxAttachmentSize',
       inputmode: 'decimal',
       value: p ? megabytes(p.maxAttachmentSize) : '',
-      hint: `1 Go = 1024 Mo. Vide : la valeur par défaut (1 Go).${p ? ` Actuellement : ${size(p.maxAttachmentSize)}.` : ''}`,
+      hint: `1 Go = 1024 Mo. Vide\u00a0: la valeur par défaut (1 Go).${p ? ` Actuellement : ${size(p.maxAttachmentSize)}.` : ''}`,
     }),
     allowedMimeTypes: textArea({
-      label: "Formats acceptés de l'opérateur (types MIME)",
+      label: 'Formats acceptés de l’opérateur (types MIME)',
       name: 'allowedMimeTypes',
       rows: 3,
       spellcheck: 'false',
       value: lines(p?.allowedMimeTypes),
-      hint: 'Un type par ligne, par exemple application/pdf. Vide : tous les formats.',
+      hint: 'Un type par ligne, par exemple application/pdf. Vide\u00a0: tous les formats.',
     }),
     instructingMaxAttachmentSize: textField({
-      label: "Taille maximale d'un dépôt des services instructeurs, en Mo",
+      label: 'Taille maximale d’un dépôt des services instructeurs, en Mo',
       name: 'instructingMaxAttachmentSize',
       inputmode: 'decimal',
       value: p ? megabytes(p.instructingMaxAttachmentSize) : '',
-      hint: `Vide : la taille maximale de l'opérateur.${p ? ` Actuellement : ${size(p.instructingMaxAttachmentSize)}.` : ''}`,
+      hint: `Vide\u00a0: la taille maximale de l’opérateur.${p ? ` Actuellement : ${size(p.instructingMaxAttachmentSize)}.` : ''}`,
     }),
     instructingAllowedMimeTypes: textArea({
       label: 'Formats acceptés des services instructeurs (types MIME)',
@@ -153,12 +153,12 @@ export function procedureFields({ procedure = null, operatorList = [], withCode 
       rows: 3,
       spellcheck: 'false',
       value: lines(p?.instructingAllowedMimeTypes),
-      hint: "Un type par ligne. Vide : les formats de l'opérateur.",
+      hint: 'Un type par ligne. Vide\u00a0: les formats de l’opérateur.',
     }),
     purgeAfterStatus: selectField({
       label: 'Statut à partir duquel la purge des pièces jointes est décomptée',
       name: 'purgeAfterStatus',
-      placeholder: `Par défaut : ${PURGE_STATUSES[RETENTION_DEFAULTS.purgeAfterStatus]}`,
+      placeholder: `Par défaut\u00a0: ${PURGE_STATUSES[RETENTION_DEFAULTS.purgeAfterStatus]}`,
       value: p?.retention?.purgeAfterStatus ?? '',
       options: Object.entries(PURGE_STATUSES).map(([value, label]) => ({ value, label })),
     }),
@@ -169,7 +169,7 @@ export function procedureFields({ procedure = null, operatorList = [], withCode 
       name,
       inputmode: 'numeric',
       value: p?.retention?.[name] ?? '',
-      hint: `Délai ${after}. Vide : ${RETENTION_DEFAULTS[name]} jours (par défaut).`,
+      hint: `Délai ${after}. Vide\u00a0: ${RETENTION_DEFAULTS[name]} jours (par défaut).`,
     });
   }
   if (!withCode) delete fields.code;
@@ -214,9 +214,9 @@ export function procedureFields({ procedure = null, operatorList = [], withCode 
   function problems() {
     const found = [];
     if (withCode && !isProcessCode(fields.code.value))
-      found.push({ field: 'code', message: 'Code invalide : 1 à 30 lettres, chiffres, _ ou -.' });
-    if (!fields.title.value) found.push({ field: 'title', message: "Indiquez l'intitulé de la démarche." });
-    if (!fields.operator.value) found.push({ field: 'operator', message: "Choisissez l'opérateur de la démarche." });
+      found.push({ field: 'code', message: 'Code invalide\u00a0: 1 à 30 lettres, chiffres, _ ou -.' });
+    if (!fields.title.value) found.push({ field: 'title', message: 'Indiquez l’intitulé de la démarche.' });
+    if (!fields.operator.value) found.push({ field: 'operator', message: 'Choisissez l’opérateur de la démarche.' });
     for (const name of ['maxAttachmentSize', 'instructingMaxAttachmentSize']) {
       if (Number.isNaN(parseMegabytes(fields[name].value)))
         found.push({ field: name, message: 'Indiquez une taille en Mo, supérieure à 0 (par exemple 20 ou 1,5).' });
@@ -226,7 +226,7 @@ export function procedureFields({ procedure = null, operatorList = [], withCode 
       if (wrong.length)
         found.push({
           field: name,
-          message: `Type MIME invalide : ${wrong.join(', ')}. Format attendu : type/sous-type, par exemple application/pdf.`,
+          message: `Type MIME invalide\u00a0: ${wrong.join(', ')}. Format attendu\u00a0: type/sous-type, par exemple application/pdf.`,
         });
     }
     for (const [name] of RETENTION_DAYS) {

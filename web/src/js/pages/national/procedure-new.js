@@ -30,7 +30,7 @@ export async function render(view, { navigate, isCurrent }) {
             flash({
               type: 'success',
               title: 'Démarche créée',
-              text: `${created.title} (${created.code}) est ouverte : les organisations peuvent s'y abonner.`,
+              text: `${created.title} (${created.code}) est ouverte\u00a0: les organisations peuvent s’y abonner.`,
             });
             await navigate(procedureHref(created.code));
           } catch (error) {
@@ -57,7 +57,7 @@ export async function render(view, { navigate, isCurrent }) {
       alert({
         type: 'warning',
         title: 'Aucun opérateur',
-        text: "Une démarche est envoyée par un opérateur : créez d'abord l'organisation opérateur (OSL) avec son code.",
+        text: 'Une démarche est envoyée par un opérateur\u00a0: créez d’abord l’organisation opérateur (OSL) avec son code.',
       }),
     problems,
     create,

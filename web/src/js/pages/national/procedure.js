@@ -1,6 +1,7 @@
 // `/national/demarches/{code}`: one procedure. Its details and rules; every rule editable (only
 // what changed is sent); closing it to new folders, or reopening it, after a confirmation.
 
+import { procedureName } from '../../labels.js';
 import { national } from '../../api.js';
 import { add, fill, h } from '../../dom.js';
 import { size } from '../../format.js';
@@ -18,9 +19,11 @@ export async function render(view, { params, setTitle, isCurrent }) {
   const code = params.code;
   let [p, operatorList] = await Promise.all([national.procedure(code), operators()]);
   if (!isCurrent()) return;
-  setTitle(`Démarche - ${p.title}`);
+  // The code too: procedures are known by it (CERTDC) as much as by their title.
+  const headingOf = (procedure) => `Démarche ${procedureName(procedure.code ?? code, procedure.title)}`;
+  setTitle(headingOf(p));
 
-  const heading = h('span', {}, `Démarche - ${p.title}`);
+  const heading = h('span', {}, headingOf(p));
   const messages = h('div', {});
   const infoSlot = h('div', {});
   const editSlot = h('div', {});
@@ -31,7 +34,7 @@ export async function render(view, { params, setTitle, isCurrent }) {
       h(
         'p',
         {},
-        "Une démarche fermée ne reçoit plus de nouveau dépôt : l'opérateur qui en envoie un reçoit une erreur.",
+        'Une démarche fermée ne reçoit plus de nouveau dépôt\u00a0: l’opérateur qui en envoie un reçoit une erreur.',
       ),
       h(
         'p',
@@ -46,7 +49,7 @@ export async function render(view, { params, setTitle, isCurrent }) {
   });
   const reopenDialog = modal({
     title: 'Rouvrir la démarche',
-    content: [h('p', {}, "L'opérateur pourra de nouveau déposer des télédossiers pour cette démarche.")],
+    content: [h('p', {}, 'L’opérateur pourra de nouveau déposer des télédossiers pour cette démarche.')],
     actions: [
       button('Rouvrir la démarche', { on: { click: () => setClosed(false) } }),
       button('Annuler', { kind: 'secondary', on: { click: () => reopenDialog.close() } }),
@@ -65,15 +68,15 @@ export async function render(view, { params, setTitle, isCurrent }) {
           type: 'success',
           title: closed ? 'Démarche fermée' : 'Démarche rouverte',
           text: closed
-            ? `${p.title} ne reçoit plus de nouveau télédossier.`
-            : `${p.title} reçoit de nouveau des télédossiers.`,
+            ? `${procedureName(p.code ?? code, p.title)} ne reçoit plus de nouveau télédossier.`
+            : `${procedureName(p.code ?? code, p.title)} reçoit de nouveau des télédossiers.`,
         }),
       );
     } catch (error) {
       await dialog.close();
       show(
         messages,
-        errorAlert(error, { title: closed ? "La démarche n'a pas été fermée" : "La démarche n'a pas été rouverte" }),
+        errorAlert(error, { title: closed ? 'La démarche n’a pas été fermée' : 'La démarche n’a pas été rouverte' }),
       );
     }
   }
@@ -94,9 +97,9 @@ export async function render(view, { params, setTitle, isCurrent }) {
       `${r[name] ?? RETENTION_DEFAULTS[name]} jours${r[name] === undefined ? ' (par défaut)' : ''}`;
     const from = PURGE_STATUSES[r.purgeAfterStatus ?? RETENTION_DEFAULTS.purgeAfterStatus];
     return list([
-      `Purge des pièces jointes : ${days('purgeDelayDays')} après le statut « ${from} »`,
-      `Archivage : ${days('archiveDelayDays')} après la clôture`,
-      `Suppression : ${days('deleteDelayDays')} après l'archivage`,
+      `Purge des pièces jointes\u00a0: ${days('purgeDelayDays')} après le statut « ${from} »`,
+      `Archivage\u00a0: ${days('archiveDelayDays')} après la clôture`,
+      `Suppression\u00a0: ${days('deleteDelayDays')} après l’archivage`,
     ]);
   }
 
@@ -118,8 +121,8 @@ export async function render(view, { params, setTitle, isCurrent }) {
           ['Demande de compléments', yesNo(p.awaitingComplements)],
           ['Messages', yesNo(p.messages)],
           ['Démarche sensible (double authentification)', yesNo(p.sensitive)],
-          ["Taille maximale (pièces de l'opérateur)", size(p.maxAttachmentSize)],
-          ["Formats acceptés (pièces de l'opérateur)", formats(p.allowedMimeTypes)],
+          ['Taille maximale (pièces de l’opérateur)', size(p.maxAttachmentSize)],
+          ['Formats acceptés (pièces de l’opérateur)', formats(p.allowedMimeTypes)],
           ['Taille maximale (dépôts des services)', size(p.instructingMaxAttachmentSize)],
           ['Formats acceptés (dépôts des services)', formats(p.instructingAllowedMimeTypes)],
           ['Conservation', retentionText()],
@@ -176,8 +179,8 @@ export async function render(view, { params, setTitle, isCurrent }) {
             submit.disabled = true;
             try {
               p = await national.updateProcedure(code, change);
-              heading.textContent = `Démarche - ${p.title}`;
-              setTitle(`Démarche - ${p.title}`);
+              heading.textContent = headingOf(p);
+              setTitle(headingOf(p));
               showInfo();
               showEdit();
               show(
@@ -185,7 +188,7 @@ export async function render(view, { params, setTitle, isCurrent }) {
                 alert({
                   type: 'success',
                   title: 'Modifications enregistrées',
-                  text: "Elles s'appliquent dès maintenant aux nouveaux échanges de la démarche.",
+                  text: 'Elles s’appliquent dès maintenant aux nouveaux échanges de la démarche.',
                   level: 3,
                 }),
               );
@@ -200,7 +203,7 @@ export async function render(view, { params, setTitle, isCurrent }) {
       h(
         'p',
         { class: 'fr-hint-text' },
-        "Les champs marqués d'un astérisque (*) sont obligatoires. Seul ce qui change est enregistré.",
+        'Les champs marqués d’un astérisque (*) sont obligatoires. Seul ce qui change est enregistré.',
       ),
       built.groups,
       h(

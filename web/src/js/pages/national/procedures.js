@@ -31,9 +31,9 @@ export async function render(view, { isCurrent }) {
       ),
     ),
     procedures.length === 0
-      ? h('p', { class: 'hubee-empty' }, "La plateforme n'a encore aucune démarche.")
+      ? h('p', { class: 'hubee-empty' }, 'La plateforme n’a encore aucune démarche.')
       : table({
-          caption: `Démarches de la plateforme : ${plural(procedures.length, 'démarche')}`,
+          caption: `Démarches de la plateforme\u00a0: ${plural(procedures.length, 'démarche')}`,
           columns: [
             { label: 'Code' },
             { label: 'Intitulé' },

@@ -38,8 +38,8 @@ export async function render(view, { params, setTitle, isCurrent }) {
       ...nationalTitle('Abonnement introuvable', { back }),
       alert({
         type: 'info',
-        title: "L'organisation n'est pas abonnée à cette démarche",
-        text: `${org.name} (SIRET ${siret}, code établissement ${branchCode}) n'a pas d'abonnement à la démarche ${processCode}.`,
+        title: 'L’organisation n’est pas abonnée à cette démarche',
+        text: `${org.name} (SIRET ${siret}, code établissement ${branchCode}) n’a pas d’abonnement à la démarche ${processCode}.`,
       }),
     );
     return;
@@ -63,7 +63,7 @@ export async function render(view, { params, setTitle, isCurrent }) {
         required: Boolean(decision.needsReason),
         maxlength: String(REASON_MAX),
         rows: 3,
-        hint: `Communiqué dans l'e-mail aux administrateurs locaux. ${REASON_MAX} caractères au plus.`,
+        hint: `Communiqué dans l’e-mail aux administrateurs locaux. ${REASON_MAX} caractères au plus.`,
       });
       const dialog = modal({
         title: decision.button,
@@ -114,7 +114,7 @@ export async function render(view, { params, setTitle, isCurrent }) {
         alert({
           type: 'success',
           title: DECISIONS[code].done,
-          text: `Statut de l'abonnement : ${s.status}. Les administrateurs locaux de ${org.name} en sont informés par e-mail.`,
+          text: `Statut de l’abonnement\u00a0: ${s.status}. Les administrateurs locaux de ${org.name} en sont informés par e-mail.`,
         }),
       );
     } catch (error) {
@@ -145,13 +145,13 @@ export async function render(view, { params, setTitle, isCurrent }) {
           ['Opérateur', procedure?.operator],
           ['N° DataPass', s.datapassId ?? '—'],
           ['Statut', subscriptionBadge(s.status)],
-          ["Modalité d'accès", ACCESS_MODES[s.accessMode] ?? 'Non choisie'],
+          ['Modalité d’accès', ACCESS_MODES[s.accessMode] ?? 'Non choisie'],
           ['Administrateur local', s.localAdministrator?.email ?? '—'],
           ['Délégué technique', s.delegationActor?.email ?? 'Aucun'],
           ['Adresse des notifications', s.email ?? 'Aucune'],
           ['Fréquence des notifications', FREQUENCIES[s.notificationFrequency] ?? s.notificationFrequency],
           ['Date de validation', dateTime(s.validateDateTime)],
-          ["Date d'activation", dateTime(s.activateDateTime) || 'Non définie'],
+          ['Date d’activation', dateTime(s.activateDateTime) || 'Non définie'],
           ['Date de refus', dateTime(s.rejectDateTime)],
           ['Motif du refus', s.rejectionReason],
           ['Date de fin', dateTime(s.endDateTime)],
@@ -168,10 +168,10 @@ export async function render(view, { params, setTitle, isCurrent }) {
       h(
         'p',
         { class: 'fr-hint-text' },
-        "Chaque décision est enregistrée dans le journal des actions nationales et envoyée par e-mail aux administrateurs locaux de l'organisation.",
+        'Chaque décision est enregistrée dans le journal des actions nationales et envoyée par e-mail aux administrateurs locaux de l’organisation.',
       ),
       fitting.length === 0
-        ? h('p', { class: 'hubee-empty' }, `Aucune décision ne s'applique à un abonnement au statut « ${s.status} ».`)
+        ? h('p', { class: 'hubee-empty' }, `Aucune décision ne s’applique à un abonnement au statut « ${s.status} ».`)
         : buttons(
             fitting.map((code, i) =>
               dialogs[code].opener(DECISIONS[code].button, { class: i > 0 ? 'fr-btn--secondary' : null }),

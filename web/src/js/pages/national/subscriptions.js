@@ -36,7 +36,7 @@ export async function render(view, { query, isCurrent }) {
       options: SUBSCRIPTION_STATUSES.map((s) => ({ value: s, label: s })),
     }),
     siret: textField({
-      label: "SIRET de l'organisation",
+      label: 'SIRET de l’organisation',
       name: 'siret',
       type: 'search',
       inputmode: 'numeric',
@@ -72,7 +72,7 @@ export async function render(view, { query, isCurrent }) {
           if (siretOf() && !isSiret(siretOf())) {
             return showProblems(
               problems,
-              [{ field: 'siret', message: 'Numéro SIRET invalide : 14 chiffres, clé de contrôle comprise.' }],
+              [{ field: 'siret', message: 'Numéro SIRET invalide\u00a0: 14 chiffres, clé de contrôle comprise.' }],
               fields,
             );
           }
@@ -118,7 +118,7 @@ export async function render(view, { query, isCurrent }) {
   add(
     view,
     ...nationalTitle('Abonnements', {
-      lead: "Les abonnements des organisations aux démarches. Depuis la page d'un abonnement, l'administration nationale le valide, le refuse, le suspend, le rétablit ou y met fin.",
+      lead: 'Les abonnements des organisations aux démarches. Depuis la page d’un abonnement, l’administration nationale le valide, le refuse, le suspend, le rétablit ou y met fin.',
     }),
     problems,
     filters,
@@ -167,8 +167,8 @@ export async function render(view, { query, isCurrent }) {
                 { label: 'Organisation' },
                 { label: 'N° DataPass' },
                 { label: 'Statut' },
-                { label: "Modalité d'accès" },
-                { label: "Date d'activation" },
+                { label: 'Modalité d’accès' },
+                { label: 'Date d’activation' },
                 { label: 'Date de fin' },
                 { label: 'Actions', srOnly: true },
               ],
@@ -196,7 +196,7 @@ export async function render(view, { query, isCurrent }) {
                       href: subscriptionHref(siret, branchCode, s.processCode),
                     },
                     'Gérer',
-                    srOnly(` l'abonnement ${s.processCode} de ${siret} (${branchCode})`),
+                    srOnly(` l’abonnement ${s.processCode} de ${siret} (${branchCode})`),
                   ),
                 ];
               }),

@@ -43,7 +43,7 @@ export async function render(view, { params, query, setTitle, isCurrent }) {
     add(
       view,
       ...nationalTitle('Compte introuvable', { back }),
-      alert({ type: 'info', title: "Aucun compte n'a cette adresse", text: `Adresse recherchée : ${email}.` }),
+      alert({ type: 'info', title: 'Aucun compte n’a cette adresse', text: `Adresse recherchée\u00a0: ${email}.` }),
     );
     return;
   }
@@ -76,7 +76,7 @@ export async function render(view, { params, query, setTitle, isCurrent }) {
     title: 'Suspendre le compte',
     content: [
       h('p', {}, `${name} ne pourra plus se connecter au portail, et ses sessions en cours seront fermées.`),
-      h('p', {}, 'Vous pourrez rétablir le compte à tout moment ; la personne devra alors se reconnecter.'),
+      h('p', {}, 'Vous pourrez rétablir le compte à tout moment\u00a0; la personne devra alors se reconnecter.'),
     ],
     actions: [
       button('Suspendre le compte', {
@@ -84,8 +84,8 @@ export async function render(view, { params, query, setTitle, isCurrent }) {
           click: () =>
             act(
               () => national.setAccountSuspended(email, true),
-              { title: 'Compte suspendu', text: `${name} ne peut plus se connecter ; ses sessions sont fermées.` },
-              "Le compte n'a pas été suspendu",
+              { title: 'Compte suspendu', text: `${name} ne peut plus se connecter\u00a0; ses sessions sont fermées.` },
+              'Le compte n’a pas été suspendu',
               suspendDialog,
             ),
         },
@@ -103,7 +103,7 @@ export async function render(view, { params, query, setTitle, isCurrent }) {
             act(
               () => national.setAccountSuspended(email, false),
               { title: 'Compte rétabli', text: `${name} peut de nouveau se connecter.` },
-              "Le compte n'a pas été rétabli",
+              'Le compte n’a pas été rétabli',
               reinstateDialog,
             ),
         },
@@ -133,7 +133,7 @@ export async function render(view, { params, query, setTitle, isCurrent }) {
           ['Nom', account.lastName],
           ['Prénom', account.firstName],
           ['Adresse électronique', account.email],
-          ["Type d'acteur", ALL_ACTOR_TYPES[account.actorType] ?? account.actorType],
+          ['Type d’acteur', ALL_ACTOR_TYPES[account.actorType] ?? account.actorType],
           ['État', accountBadges(account, dateTime)],
           // Counted in a window of 15 minutes, afresh once a lock is set.
           [
@@ -144,7 +144,7 @@ export async function render(view, { params, query, setTitle, isCurrent }) {
                 ? null
                 : 'Aucun',
           ],
-          ["Verrouillé jusqu'au", account.lockedUntil ? dateTime(account.lockedUntil) : null],
+          ['Verrouillé jusqu’au', account.lockedUntil ? dateTime(account.lockedUntil) : null],
           ['Dernière connexion', account.lastSignIn ? dateTime(account.lastSignIn) : 'Jamais'],
         ]),
       ),
@@ -190,17 +190,17 @@ export async function render(view, { params, query, setTitle, isCurrent }) {
           'li',
           {},
           account.lockedUntil
-            ? `Le compte est verrouillé jusqu'au ${dateTime(account.lockedUntil)} après des erreurs de mot de passe ou de code.`
+            ? `Le compte est verrouillé jusqu’au ${dateTime(account.lockedUntil)} après des erreurs de mot de passe ou de code.`
             : account.recentFailures
               ? 'Le compte a des échecs de connexion récents, sans être verrouillé.'
-              : "Le compte n'est pas verrouillé.",
+              : 'Le compte n’est pas verrouillé.',
         ),
         h(
           'li',
           {},
           account.activated
-            ? 'Le compte est activé : la personne a choisi son mot de passe.'
-            : "Le compte attend son activation : la personne n'a pas encore choisi son mot de passe.",
+            ? 'Le compte est activé\u00a0: la personne a choisi son mot de passe.'
+            : 'Le compte attend son activation\u00a0: la personne n’a pas encore choisi son mot de passe.',
         ),
         h('li', {}, account.active ? 'Le compte est actif.' : 'Le compte est suspendu.'),
       ),
@@ -216,12 +216,12 @@ export async function render(view, { params, query, setTitle, isCurrent }) {
                     title: 'Compte déverrouillé',
                     text: `${name} peut de nouveau se connecter avec son mot de passe.`,
                   },
-                  "Le compte n'a pas été déverrouillé",
+                  'Le compte n’a pas été déverrouillé',
                 ),
             },
           }),
         !account.activated &&
-          button("Renvoyer l'e-mail d'activation", {
+          button('Renvoyer l’e-mail d’activation', {
             kind: locked ? 'secondary' : 'primary',
             icon: 'fr-icon-mail-line',
             on: {
@@ -229,10 +229,10 @@ export async function render(view, { params, query, setTitle, isCurrent }) {
                 act(
                   () => national.resendActivation(email),
                   {
-                    title: "E-mail d'activation renvoyé",
-                    text: `Un nouveau lien d'activation, valable 48 heures, est envoyé à ${account.email}.`,
+                    title: 'E-mail d’activation renvoyé',
+                    text: `Un nouveau lien d’activation, valable 48 heures, est envoyé à ${account.email}.`,
                   },
-                  "L'e-mail d'activation n'a pas été renvoyé",
+                  'L’e-mail d’activation n’a pas été renvoyé',
                 ),
             },
           }),

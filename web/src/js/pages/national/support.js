@@ -15,7 +15,7 @@ import { accountBadges, accountHref, nationalTitle, organisationHref } from './c
 const PAGE_SIZE = 20;
 
 export const SUPPORT_NOTICE =
-  "Le support ne voit jamais de mot de passe ni de code de connexion, et n'en demande jamais : une personne qui a oublié son mot de passe utilise « Mot de passe oublié ? » sur la page de connexion.";
+  'Le support ne voit jamais de mot de passe ni de code de connexion, et n’en demande jamais\u00a0: une personne qui a oublié son mot de passe utilise « Mot de passe oublié\u00a0? » sur la page de connexion.';
 
 export async function render(view, { query, isCurrent }) {
   const fields = {
@@ -25,7 +25,7 @@ export async function render(view, { query, isCurrent }) {
       type: 'search',
       spellcheck: 'false',
       autocomplete: 'off',
-      hint: "Une adresse complète, ou le début d'un nom de famille (accents et majuscules indifférents)",
+      hint: 'Une adresse complète, ou le début d’un nom de famille (accents et majuscules indifférents)',
     }),
   };
   fields.q.value = query.get('q') ?? '';
@@ -75,7 +75,7 @@ export async function render(view, { query, isCurrent }) {
   add(
     view,
     ...nationalTitle('Support', {
-      lead: "Retrouvez le compte d'une personne pour la dépanner : le déverrouiller, lui renvoyer son e-mail d'activation, le suspendre ou le rétablir.",
+      lead: 'Retrouvez le compte d’une personne pour la dépanner\u00a0: le déverrouiller, lui renvoyer son e-mail d’activation, le suspendre ou le rétablir.',
     }),
     h('p', { class: 'fr-hint-text' }, SUPPORT_NOTICE),
     problems,
@@ -107,8 +107,8 @@ export async function render(view, { query, isCurrent }) {
               columns: [
                 { label: 'Nom' },
                 { label: 'Adresse électronique' },
-                { label: "Type d'acteur" },
-                { label: "Organisation d'appartenance" },
+                { label: 'Type d’acteur' },
+                { label: 'Organisation d’appartenance' },
                 { label: 'État' },
               ],
               rows: page.items.map((a) => {
