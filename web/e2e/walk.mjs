@@ -6,7 +6,8 @@
 // 320 px wide. Prints `e2e: N passed, M failed` and exits non-zero on any failure.
 //
 // Environment: E2E_BASE_URL (the hub), E2E_DATA_DIR (its data directory: demo credentials and
-// outbox), E2E_SCREENSHOTS=1 (writes docs/screenshots/inbox.png and dossier.png).
+// outbox), E2E_SCREENSHOTS=1 (writes docs/screenshots/: the inbox, a dossier, the accounts and
+// the subscriptions, at 1280 and 375 px).
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -92,6 +93,27 @@ async function fitsNarrowScreen(name, width = 320) {
 }
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+/** With E2E_SCREENSHOTS=1: the page as it is, whole, at 1280 px (`name.png`) and 375 px (`name-375.png`). */
+async function screenshot(name) {
+  if (!screenshots) return;
+  mkdirSync(screenshots, { recursive: true });
+  const viewport = page.viewportSize();
+  try {
+    for (const [width, file] of [
+      [1280, `${name}.png`],
+      [375, `${name}-375.png`],
+    ]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.mouse.move(0, 0);
+      await settled(page);
+      await page.screenshot({ path: join(screenshots, file), fullPage: true });
+    }
+  } finally {
+    await page.setViewportSize(viewport);
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -570,13 +592,7 @@ await step('the agent finishes the dossier: Traité, in the history', async () =
   const history = await historyText();
   assert.match(history, /Statut modifié de « En cours » à « Traité »/);
   assert.match(history, /Statut modifié de « Nouveau » à « Reçu »/);
-  if (screenshots) {
-    mkdirSync(screenshots, { recursive: true });
-    await page.evaluate(() => window.scrollTo(0, 0));
-    await page.mouse.move(0, 0);
-    await settled(page);
-    await page.screenshot({ path: join(screenshots, 'dossier.png'), fullPage: true });
-  }
+  await screenshot('dossier');
 });
 
 await step('the agent refuses another dossier with a reason: Refusé, with the reason in the history', async () => {
@@ -777,12 +793,7 @@ await step('a bulk action on three dossiers reports each result', async () => {
   );
   await page.waitForFunction(() => /Reçus \(2\)/.test(document.querySelector('[role=tablist]')?.textContent ?? ''));
   await accessible('Télédossiers with a bulk result');
-  if (screenshots) {
-    await page.evaluate(() => window.scrollTo(0, 0));
-    await page.mouse.move(0, 0);
-    await settled(page);
-    await page.screenshot({ path: join(screenshots, 'inbox.png'), fullPage: true });
-  }
+  await screenshot('inbox');
 });
 
 await step('several dossiers download as one zip, a folder per dossier', async () => {

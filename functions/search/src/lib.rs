@@ -136,7 +136,7 @@ fn inbox_filters(query: &QueryParams, visible: &[ProcessCode]) -> Result<(Vec<Pr
         to: query.date("to", true)?,
         sort,
         ascending,
-        agent: query.one("agent").map(str::to_owned),
+        agent: query.one("agent").map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned),
         ..InboxQuery::default()
     };
     Ok((visible, filters))

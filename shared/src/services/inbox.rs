@@ -369,8 +369,10 @@ async fn by_index(
     Ok((all, next))
 }
 
-/// The dossiers an agent holds ([`crate::store::AssignedEntry`], a person's workload: read
-/// whole), with the other filters, sorted and paged in memory by the order's key.
+/// The dossiers an agent holds ([`crate::store::AssignedEntry`], a person's workload: its list
+/// read whole). By transmission date without other filters, the list's own order pages it and
+/// only the page's cases are read; otherwise every case is read, filtered, sorted and paged in
+/// memory by the order's key.
 #[allow(clippy::too_many_arguments)]
 async fn by_agent(
     state: &AppState,
@@ -382,10 +384,33 @@ async fn by_agent(
     cursor: Option<String>,
     limit: usize,
 ) -> Result<(Vec<Case>, Option<String>), ExchangeError> {
-    let entries = state.store.assigned_entries(org, &agent.trim().to_lowercase()).await?;
+    let mut entries = state.store.assigned_entries(org, &agent.trim().to_lowercase()).await?;
+    entries.retain(|e| visible.contains(&e.process_code));
+    let plain = q.is_none()
+        && query.tab.is_none()
+        && query.from.is_none()
+        && query.to.is_none()
+        && query.sort == InboxSort::Transmission;
+    let after = |key: &String| cursor.as_ref().is_none_or(|k| if query.ascending { key > k } else { key < k });
+    if plain {
+        // Newest first as stored; the cursor is the last sort key shown.
+        if query.ascending {
+            entries.reverse();
+        }
+        let mut page: Vec<_> = entries.iter().filter(|e| after(&e.sort_key())).take(limit + 1).collect();
+        let more = page.len() > limit;
+        page.truncate(limit);
+        let mut reads = Reads::new();
+        let slots: Vec<_> = page.iter().map(|e| reads.case(e.case_id)).collect();
+        let read = state.store.read_all(reads).await?;
+        let mut cases = Vec::with_capacity(slots.len());
+        for slot in slots {
+            cases.extend(read.get(slot)?);
+        }
+        return Ok((cases, if more { page.last().map(|e| e.sort_key()) } else { None }));
+    }
     let mut reads = Reads::new();
-    let slots: Vec<_> =
-        entries.iter().filter(|e| visible.contains(&e.process_code)).map(|e| reads.case(e.case_id)).collect();
+    let slots: Vec<_> = entries.iter().map(|e| reads.case(e.case_id)).collect();
     let read = state.store.read_all(reads).await?;
     let number = q.map(|q| q.to_uppercase());
     let name = q.map(search_key);
@@ -396,8 +421,7 @@ async fn by_agent(
         let Some(c) = read.get(slot)? else { continue };
         let matches = number.as_deref().is_none_or(|n| c.external_id.trim().to_uppercase() == n)
             || name.as_deref().is_some_and(|n| c.search_name().is_some_and(|s| s.starts_with(n)));
-        let after_cursor = cursor.as_ref().is_none_or(|k| if query.ascending { &key(&c) > k } else { &key(&c) < k });
-        if matches && after_cursor && selected(query, &c) {
+        if matches && after(&key(&c)) && selected(query, &c) {
             all.push(c);
         }
     }

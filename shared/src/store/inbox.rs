@@ -32,6 +32,15 @@ pub enum InboxIndex<'a> {
 pub struct AssignedEntry {
     pub case_id: Uuid,
     pub process_code: ProcessCode,
+    #[serde(with = "crate::domain::contract_time")]
+    pub transmission_date_time: chrono::DateTime<chrono::Utc>,
+}
+
+impl AssignedEntry {
+    /// Its sort key in the agent's list, which is the case's in the inbox by transmission date.
+    pub fn sort_key(&self) -> String {
+        format!("{}#{}", format_time(self.transmission_date_time), self.case_id)
+    }
 }
 
 /// Where a case stands in its agent's list: present while it is assigned, transmitted and not
@@ -55,11 +64,18 @@ pub(super) fn assignment_writes(before: Option<&Case>, after: Option<&Case>) -> 
         return Ok(Vec::new());
     }
     let mut writes: Vec<Write> = old.map(|key| Write::Delete { key, condition: Condition::None }).into_iter().collect();
-    if let Some((key, c)) = new {
-        let entry = AssignedEntry { case_id: c.id, process_code: c.process_code.clone() };
+    if let Some((key, entry)) = new.and_then(|(key, c)| Some((key, assigned_entry(c)?))) {
         writes.push(Write::Put { item: to_item(&entry, "Assigned", &key, &[], 1)?, condition: Condition::None });
     }
     Ok(writes)
+}
+
+fn assigned_entry(c: &Case) -> Option<AssignedEntry> {
+    Some(AssignedEntry {
+        case_id: c.id,
+        process_code: c.process_code.clone(),
+        transmission_date_time: c.transmission_date_time?,
+    })
 }
 
 impl Store {

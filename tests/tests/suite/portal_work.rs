@@ -151,6 +151,20 @@ async fn the_inbox_sorts_three_ways_both_directions_and_pages_exactly() {
         assert_eq!(walk(&t, &agent, query).await, expected, "{query}, a page at a time");
         assert_eq!(ids(&get(&t, &agent, &format!("/cases?{query}")).await), expected, "{query}, one page");
     }
+    // The agent's own list pages the same ways.
+    for id in [&bernard, &adam, &caron] {
+        let path = format!("/cases/{id}/assignee");
+        assert_eq!(call(&t, &agent, Method::PUT, &path, Some(json!({"email": AGENT}))).await.0, 200);
+    }
+    for (query, expected) in [
+        (format!("agent={AGENT}"), newest.to_vec()),
+        (format!("agent={AGENT}&order=asc"), newest.iter().rev().cloned().collect()),
+        (format!("agent={AGENT}&sort=name&order=asc"), by_name.to_vec()),
+        (format!("agent={AGENT}&sort=updateDate"), by_update.to_vec()),
+        (format!("agent={AGENT}&status=NOUVEAU&order=asc"), vec![adam.clone(), caron.clone()]),
+    ] {
+        assert_eq!(walk(&t, &agent, &query).await, expected, "{query}, a page at a time");
+    }
     let (status, bad) = call(&t, &agent, Method::GET, "/cases?sort=size", None).await;
     assert_eq!(status, 400, "{bad}");
     assert_eq!(call(&t, &agent, Method::GET, "/cases?order=up", None).await.0, 400);
