@@ -45,6 +45,12 @@ const EXACT = {
     'Ce compte appartient à votre organisation : il ne peut pas être retiré, mais il peut être suspendu.',
   'Invitation is not found': "Cette invitation n'existe pas ou a été retirée par l'organisation.",
   'You cannot suspend your own account': 'Vous ne pouvez pas suspendre votre propre compte.',
+  'You cannot remove your own account': 'Vous ne pouvez pas retirer votre propre compte.',
+  "This account is the organisation's last active local administrator: name another local administrator before removing it":
+    'Ce compte est le dernier administrateur local actif de l’organisation : désignez un autre administrateur local avant de le retirer.',
+  'Three codes were already sent for this sign-in: sign in again':
+    'Trois codes ont déjà été envoyés pour cette connexion : reconnectez-vous pour recevoir un nouveau code.',
+  'At least one role is required': 'Cochez au moins un rôle.',
   'You cannot remove your own GESTION_UTILISATEURS role: another administrator of the organisation must':
     "Vous ne pouvez pas retirer votre propre rôle « Gestion des utilisateurs » : un autre administrateur de l'organisation doit le faire.",
   'A refusal needs a reason': 'Un refus doit être motivé : indiquez le motif du refus.',
@@ -172,8 +178,9 @@ const PATTERNS = [
     () => "L'empreinte du fichier n'a pas pu être calculée : recommencez.",
   ],
   [
-    /is not a phone number with its country code/,
-    () => "Numéro invalide : indiquez l'indicatif du pays, sans le 0 initial (par exemple +33612345678).",
+    /is not a phone number/,
+    () =>
+      'Numéro invalide : un numéro français (par exemple 06 12 34 56 78) ou avec l’indicatif du pays (par exemple +33612345678).',
   ],
   [/is not a valid e-mail address$/, () => 'Adresse électronique invalide (format attendu : nom@domaine.fr).'],
   [/^"?.*"? is not a valid (?:process code|procedure code)/, () => 'Code de démarche invalide.'],
@@ -272,6 +279,7 @@ export const FIELDS = {
   password: 'Mot de passe',
   code: 'Code',
   challengeId: 'Code',
+  file: 'Pièce jointe',
   token: 'Lien',
   actorType: "Type d'acteur",
   civility: 'Civilité',

@@ -345,6 +345,24 @@ export async function render(view, { params, setTitle, isCurrent }) {
       hint: "Obligatoire si la personne n'a pas encore de compte",
     }),
   };
+  const removeDelegate = h(
+    'li',
+    { hidden: !s.technicalDelegate },
+    button('Retirer le délégué technique', {
+      kind: 'secondary',
+      on: {
+        click: async () => {
+          await change(
+            delegateProblems,
+            delegate,
+            () => subscriptions.setDelegate(id, { email: null }),
+            'Délégué technique retiré',
+          );
+          delegate.email.value = '';
+        },
+      },
+    }),
+  );
   const delegateForm = form(
     {
       on: {
@@ -381,28 +399,13 @@ export async function render(view, { params, setTitle, isCurrent }) {
       'ul',
       { class: 'fr-btns-group fr-btns-group--inline-md' },
       h('li', {}, button('Enregistrer le délégué technique', { type: 'submit' })),
-      h(
-        'li',
-        {},
-        button('Retirer le délégué technique', {
-          kind: 'secondary',
-          on: {
-            click: async () => {
-              await change(
-                delegateProblems,
-                delegate,
-                () => subscriptions.setDelegate(id, { email: null }),
-                'Délégué technique retiré',
-              );
-              delegate.email.value = '';
-            },
-          },
-        }),
-      ),
+      removeDelegate,
     ),
   );
 
   function showDelegate() {
+    // Only when there is a delegate to remove.
+    removeDelegate.hidden = !s.technicalDelegate;
     fill(
       delegateSlot,
       h(
