@@ -100,9 +100,19 @@ async fn an_administrator_manages_the_subscriptions_of_the_mairie() {
         "attachments": [{"fileName": "a.pdf", "type": "T", "size": 1, "mimeType": "application/pdf", "recipients": ["S"]}]
     });
     assert_eq!(create(&t, &op, &strict_body).await.0, 400, "an inactive subscription receives nothing");
-    let (_, now) =
-        send(&t, &admin, Method::PUT, &activation, json!({"activateDateTime": "2026-01-01T00:00:00.000Z"})).await;
-    assert_eq!(now["status"], "Actif");
+    // A day in the past is refused, and nothing changes; today activates at once.
+    let (status, err) =
+        send(&t, &admin, Method::PUT, &activation, json!({"activateDateTime": "2020-01-01T00:00:00.000Z"})).await;
+    assert_eq!(
+        (status, first_error(&err).1.as_str()),
+        (400, "The activation date cannot be in the past: choose today or a later day")
+    );
+    let (_, unchanged) =
+        answer(t.portal_as(&admin, Method::GET, &format!("/subscriptions/{strict}")).send().await.unwrap()).await;
+    assert_eq!(unchanged["status"], "Inactif", "{unchanged}");
+    let today = hubee_shared::domain::format_time(chrono::Utc::now());
+    let (_, now) = send(&t, &admin, Method::PUT, &activation, json!({"activateDateTime": today})).await;
+    assert_eq!(now["status"], "Actif", "{now}");
     assert_eq!(create(&t, &op, &strict_body).await.0, 201);
 
     // The technical delegate: a new address needs names and gets an account and its activation

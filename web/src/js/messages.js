@@ -51,6 +51,8 @@ const EXACT = {
   'Three codes were already sent for this sign-in: sign in again':
     'Trois codes ont déjà été envoyés pour cette connexion : reconnectez-vous pour recevoir un nouveau code.',
   'At least one role is required': 'Cochez au moins un rôle.',
+  'The activation date cannot be in the past: choose today or a later day':
+    'La date d’activation ne peut pas être passée : choisissez aujourd’hui ou une date à venir.',
   'You cannot remove your own GESTION_UTILISATEURS role: another administrator of the organisation must':
     "Vous ne pouvez pas retirer votre propre rôle « Gestion des utilisateurs » : un autre administrateur de l'organisation doit le faire.",
   'A refusal needs a reason': 'Un refus doit être motivé : indiquez le motif du refus.',

@@ -68,13 +68,16 @@ export async function render(view, { params, setTitle, isCurrent }) {
 
   // --- Activation ---------------------------------------------------------------------------
   const activationProblems = h('div', {});
+  const PAST_ACTIVATION = 'La date d’activation ne peut pas être passée : choisissez aujourd’hui ou une date à venir.';
   const activationDate = textField({
     label: "Date d'activation",
     name: 'activateDateTime',
     type: 'date',
     required: true,
     value: todayInParis(),
-    hint: 'Passé cette date, votre service commence à recevoir les télédossiers de la démarche (à partir de 0 h, heure de Paris).',
+    // The calendar offers no day in the past; the hub refuses one too.
+    min: todayInParis(),
+    hint: 'Aujourd’hui ou une date à venir : à partir de cette date, votre service reçoit les télédossiers de la démarche (dès 0 h, heure de Paris).',
   });
   const activationDialog = modal({
     title: "Activer l'abonnement",
@@ -94,6 +97,12 @@ export async function render(view, { params, setTitle, isCurrent }) {
                   [{ field: 'activateDateTime', message: 'Choisissez une date dans le calendrier.' }],
                   { activateDateTime: activationDate },
                 );
+              }
+              // `YYYY-MM-DD` strings compare as the days they name.
+              if (activationDate.value < todayInParis()) {
+                return showProblems(activationProblems, [{ field: 'activateDateTime', message: PAST_ACTIVATION }], {
+                  activateDateTime: activationDate,
+                });
               }
               clearProblems(activationProblems, { activateDateTime: activationDate });
               try {
