@@ -154,3 +154,24 @@ async fn agents_and_other_organisations_cannot_touch_the_subscriptions() {
     assert_eq!(get(&t, &admin, &format!("/subscriptions/{}", uuid::Uuid::new_v4())).await.0, 404);
     assert_eq!(get(&t, &admin, "/subscriptions/not-a-uuid").await.0, 400);
 }
+
+#[tokio::test]
+async fn the_subscriptions_show_what_each_procedure_is_and_the_texts_it_rests_on() {
+    let t = TestHub::spawn().await;
+    let national = t.sign_in(NATIONAL_ADMIN, NATIONAL_ADMIN_PASSWORD).await;
+    let texts = json!({"description": "Le certificat de décès rédigé par le médecin.",
+                       "legalFramework": "Code général des collectivités territoriales, article L. 2223-42."});
+    let (status, body) = send(&t, &national, Method::PATCH, "/national/procedures/CERTDC", texts).await;
+    assert_eq!(status, 200, "{body}");
+
+    let admin = t.sign_in(PORTAL_ADMIN, PORTAL_ADMIN_PASSWORD).await;
+    let (_, list) = get(&t, &admin, "/subscriptions").await;
+    let rows = list["items"].as_array().unwrap();
+    let certdc = rows.iter().find(|s| s["processCode"] == "CERTDC").unwrap();
+    assert_eq!(certdc["procedureDescription"], "Le certificat de décès rédigé par le médecin.");
+    assert_eq!(certdc["legalFramework"], "Code général des collectivités territoriales, article L. 2223-42.");
+    let (_, detail) = get(&t, &admin, &format!("/subscriptions/{}", certdc["id"].as_str().unwrap())).await;
+    assert_eq!(detail["legalFramework"], certdc["legalFramework"], "the detail too");
+    let other = rows.iter().find(|s| s["processCode"] != "CERTDC").unwrap();
+    assert!(other.get("procedureDescription").is_none() && other.get("legalFramework").is_none(), "none written");
+}

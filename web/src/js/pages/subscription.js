@@ -143,6 +143,8 @@ export async function render(view, { params, setTitle, isCurrent }) {
         details([
           ['Opérateur', s.operator],
           ['Démarche', procedureName(s.processCode, s.procedureTitle)],
+          ...(s.procedureDescription ? [['Description de la démarche', s.procedureDescription]] : []),
+          ...(s.legalFramework ? [['Cadre juridique', s.legalFramework]] : []),
           ['Service instructeur', `${s.subscriber?.name ?? ''} (N° SIRET : ${s.subscriber?.siret ?? ''})`.trim()],
           ['Administrateur local responsable', s.localAdministrator ?? '—'],
           ['N° DataPass', s.datapassId ?? '—'],
@@ -356,7 +358,7 @@ export async function render(view, { params, setTitle, isCurrent }) {
   };
   const removeDelegate = h(
     'li',
-    { hidden: !s.technicalDelegate },
+    {},
     button('Retirer le délégué technique', {
       kind: 'secondary',
       on: {
@@ -371,6 +373,11 @@ export async function render(view, { params, setTitle, isCurrent }) {
         },
       },
     }),
+  );
+  const delegateButtons = h(
+    'ul',
+    { class: 'fr-btns-group fr-btns-group--inline-md' },
+    h('li', {}, button('Enregistrer le délégué technique', { type: 'submit' })),
   );
   const delegateForm = form(
     {
@@ -404,17 +411,13 @@ export async function render(view, { params, setTitle, isCurrent }) {
       h('div', { class: 'fr-col-12 fr-col-md-6' }, delegate.firstName.element),
       h('div', { class: 'fr-col-12 fr-col-md-6' }, delegate.lastName.element),
     ),
-    h(
-      'ul',
-      { class: 'fr-btns-group fr-btns-group--inline-md' },
-      h('li', {}, button('Enregistrer le délégué technique', { type: 'submit' })),
-      removeDelegate,
-    ),
+    delegateButtons,
   );
 
   function showDelegate() {
-    // Only when there is a delegate to remove.
-    removeDelegate.hidden = !s.technicalDelegate;
+    // Only when there is a delegate to remove (the DSFR's buttons group would show a hidden item).
+    if (s.technicalDelegate) delegateButtons.append(removeDelegate);
+    else removeDelegate.remove();
     fill(
       delegateSlot,
       h(
