@@ -363,7 +363,7 @@ mod tests {
 
         let (status, err) = send(&h.state, request("POST", ACCOUNTS, &admin, Some(new))).await;
         assert_eq!((status, err["errors"][0]["message"].as_str()), (StatusCode::CONFLICT, Some(accounts::TAKEN)));
-        let bad = json!({"actorType": "AGENT", "email": "not an address", "phoneNumber": "0612345678",
+        let bad = json!({"actorType": "AGENT", "email": "not an address", "phoneNumber": "061234567",
             "habilitations": ["EtatCivil", "bad code!"], "lastName": " "});
         let (status, err) = send(&h.state, request("POST", ACCOUNTS, &admin, Some(bad))).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
