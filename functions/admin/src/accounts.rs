@@ -36,6 +36,7 @@ pub const PORTAL_ROUTES: &[(&str, &str)] = &[
     ("GET", ACCOUNTS_CSV),
     ("GET", ACCOUNT),
     ("PATCH", ACCOUNT),
+    ("DELETE", ACCOUNT),
     ("POST", SUSPENSION),
     ("DELETE", SUSPENSION),
     ("DELETE", DELEGATION),
@@ -50,6 +51,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("GET", ACCOUNTS_CSV) => get(export_accounts),
         ("GET", ACCOUNT) => get(get_account),
         ("PATCH", ACCOUNT) => patch(update_account),
+        ("DELETE", ACCOUNT) => delete(remove_account),
         ("POST", SUSPENSION) => post(suspend_account),
         ("DELETE", SUSPENSION) => delete(reactivate_account),
         ("DELETE", DELEGATION) => delete(detach_delegate),
@@ -173,6 +175,23 @@ async fn detach_delegate(
     let org = organisation(&user, &line, &query, &["organisation"])?;
     accounts::detach(&state, &user.account, &org, &email).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// "Retirer le compte": a delegate of another organisation is detached, an account of the
+/// organisation closed; `{"outcome": "DETACHED" | "CLOSED"}` says which.
+async fn remove_account(
+    State(state): State<AppState>,
+    user: PortalUser,
+    line: RequestLine,
+    query: QueryParams,
+    Path(email): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let org = organisation(&user, &line, &query, &["organisation"])?;
+    let outcome = match accounts::remove(&state, &user.account, &org, &email).await? {
+        accounts::Removed::Detached => "DETACHED",
+        accounts::Removed::Closed => "CLOSED",
+    };
+    Ok(Json(serde_json::json!({ "outcome": outcome })))
 }
 
 /// The organisation of an invitation path (`<siret>-<branchCode>`): a malformed one is no
@@ -344,7 +363,7 @@ mod tests {
 
         let (status, err) = send(&h.state, request("POST", ACCOUNTS, &admin, Some(new))).await;
         assert_eq!((status, err["errors"][0]["message"].as_str()), (StatusCode::CONFLICT, Some(accounts::TAKEN)));
-        let bad = json!({"actorType": "AGENT", "email": "not an address", "phoneNumber": "0612345678",
+        let bad = json!({"actorType": "AGENT", "email": "not an address", "phoneNumber": "061234567",
             "habilitations": ["EtatCivil", "bad code!"], "lastName": " "});
         let (status, err) = send(&h.state, request("POST", ACCOUNTS, &admin, Some(bad))).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);

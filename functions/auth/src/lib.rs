@@ -27,6 +27,7 @@ pub mod proconnect;
 
 pub const SESSION: &str = "/portail/v1/session";
 pub const SESSION_OTP: &str = "/portail/v1/session/otp";
+pub const SESSION_OTP_RESEND: &str = "/portail/v1/session/otp/resend";
 pub const ME: &str = "/portail/v1/me";
 pub const PASSWORD: &str = "/portail/v1/password";
 pub const PASSWORD_FORGOTTEN: &str = "/portail/v1/password/forgotten";
@@ -39,6 +40,7 @@ pub const JWKS: &str = "/.well-known/jwks.json";
 pub const PORTAL_ROUTES: &[(&str, &str)] = &[
     ("POST", SESSION),
     ("POST", SESSION_OTP),
+    ("POST", SESSION_OTP_RESEND),
     ("DELETE", SESSION),
     ("GET", ME),
     ("POST", PASSWORD_FORGOTTEN),
@@ -57,6 +59,7 @@ fn portal_handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
     Some(match (method, path) {
         ("POST", SESSION) => post(sign_in),
         ("POST", SESSION_OTP) => post(verify_code),
+        ("POST", SESSION_OTP_RESEND) => post(resend_code),
         ("DELETE", SESSION) => delete(sign_out),
         ("GET", ME) => get(me),
         ("POST", PASSWORD_FORGOTTEN) => post(forgotten_password),
@@ -167,6 +170,16 @@ async fn sign_in(
 ) -> Result<Response, ApiError> {
     let sent = portal_auth::sign_in(&state, portal_auth::SignIn::parse(&line.0, &body)?).await?;
     Ok(no_store(Json(sent).into_response()))
+}
+
+/// "Renvoyer le code": a new code for the same challenge, the previous one void.
+async fn resend_code(
+    State(state): State<AppState>,
+    line: RequestLine,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let challenge_id = portal_auth::challenge_to_resend(&line.0, &body)?;
+    Ok(no_store(Json(portal_auth::resend_code(&state, challenge_id).await?).into_response()))
 }
 
 async fn verify_code(

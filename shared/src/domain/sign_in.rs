@@ -12,6 +12,9 @@ use super::{Email, contract_time};
 pub const CODE_VALIDITY_MINUTES: i64 = 10;
 /// ... and accepts this many wrong guesses, then a new sign-in is needed.
 pub const CODE_ATTEMPTS: u32 = 5;
+/// A challenge sends at most this many codes ("Renvoyer le code": the first and two more), then
+/// a new sign-in is needed.
+pub const CODES_PER_CHALLENGE: u32 = 3;
 /// A session ends after this long without a request ...
 pub const SESSION_IDLE_MINUTES: i64 = 30;
 /// ... or this long for a national administrator, whose session reaches the whole platform.
@@ -71,14 +74,35 @@ pub struct SignInChallenge {
     /// Hex SHA-256 of the salt and the code.
     pub code_hash: String,
     pub salt: String,
+    /// When its current code was sent: each code is valid [`CODE_VALIDITY_MINUTES`] from then.
     #[serde(with = "contract_time")]
     pub created_at: DateTime<Utc>,
+    /// Wrong guesses, over every code it sent: a new code buys no more guesses.
     pub wrong_attempts: u32,
+    /// How many codes it sent (challenges stored before codes could be sent again: one).
+    #[serde(default = "one")]
+    pub codes_sent: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 impl SignInChallenge {
     pub fn new(id: Uuid, email: Email, salt: String, code_hash: String, now: DateTime<Utc>) -> Self {
-        Self { id, email, code_hash, salt, created_at: now, wrong_attempts: 0 }
+        Self { id, email, code_hash, salt, created_at: now, wrong_attempts: 0, codes_sent: 1 }
+    }
+
+    /// The challenge with a new code sent at `now` (its salt and hash): the previous code is
+    /// void, the wrong guesses are kept. `None` once [`CODES_PER_CHALLENGE`] codes were sent.
+    pub fn with_new_code(&self, salt: String, code_hash: String, now: DateTime<Utc>) -> Option<Self> {
+        (self.codes_sent < CODES_PER_CHALLENGE).then(|| Self {
+            code_hash,
+            salt,
+            created_at: now,
+            codes_sent: self.codes_sent + 1,
+            ..self.clone()
+        })
     }
 
     pub fn expires_at(&self) -> DateTime<Utc> {
@@ -316,6 +340,28 @@ mod tests {
 
     fn t(s: &str) -> DateTime<Utc> {
         parse_time(s).unwrap()
+    }
+
+    #[test]
+    fn a_challenge_sends_three_codes_at_most_and_each_new_one_restarts_the_validity() {
+        let start = t("2026-03-02T09:00:00.000Z");
+        let email = Email::parse("agent@mairie.example").unwrap();
+        let mut c = SignInChallenge::new(Uuid::nil(), email, "s1".into(), "h1".into(), start);
+        c.wrong_attempts = 2;
+        let later = start + Duration::minutes(9);
+        let second = c.with_new_code("s2".into(), "h2".into(), later).unwrap();
+        assert_eq!((second.codes_sent, second.code_hash.as_str(), second.wrong_attempts), (2, "h2", 2));
+        assert_eq!(second.id, c.id, "the same challenge");
+        assert!(!second.is_spent(start + Duration::minutes(CODE_VALIDITY_MINUTES)), "valid from its own sending");
+        let third = second.with_new_code("s3".into(), "h3".into(), later).unwrap();
+        assert_eq!(third.codes_sent, CODES_PER_CHALLENGE);
+        assert_eq!(third.with_new_code("s4".into(), "h4".into(), later), None, "a fourth is refused");
+        let stored: SignInChallenge = serde_json::from_value(serde_json::json!({
+            "id": Uuid::nil(), "email": "agent@mairie.example", "codeHash": "h", "salt": "s",
+            "createdAt": "2026-03-02T09:00:00.000Z", "wrongAttempts": 0
+        }))
+        .unwrap();
+        assert_eq!(stored.codes_sent, 1, "a challenge stored before resending sent one code");
     }
 
     #[test]

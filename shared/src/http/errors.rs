@@ -87,6 +87,7 @@ impl From<PortalAuthError> for ApiError {
                 ApiError::bad_request(portal_auth::wrong_code_message(attempts_left))
             }
             PortalAuthError::SignInAgain => ApiError::bad_request(portal_auth::SIGN_IN_AGAIN),
+            PortalAuthError::TooManyCodes => ApiError::new(StatusCode::TOO_MANY_REQUESTS, portal_auth::TOO_MANY_CODES),
             PortalAuthError::InvalidLink => ApiError::bad_request(portal_auth::INVALID_LINK),
             PortalAuthError::WeakPassword(problems) => ApiError::bad_requests(problems),
             PortalAuthError::NotSignedIn | PortalAuthError::SessionEnded => {

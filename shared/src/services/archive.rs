@@ -2,11 +2,14 @@
 //! mostly PDFs, already compressed), written from the object store through a small pipe while
 //! the client reads, so that memory does not grow with the archive. The first entry,
 //! `manifest.csv`, lists every file with its size and SHA-256, its cells made safe for a
-//! spreadsheet by [`csv::cell`].
+//! spreadsheet by [`csv::cell`]. Each file is dated when the hub received it (Paris time, as
+//! zip dates have no zone), the manifest when the archive is written.
 
 use std::collections::HashSet;
 
-use async_zip::{Compression, ZipEntryBuilder, tokio::write::ZipFileWriter};
+use async_zip::{Compression, ZipDateTime, ZipDateTimeBuilder, ZipEntryBuilder, tokio::write::ZipFileWriter};
+use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono_tz::Europe::Paris;
 use futures::{AsyncWriteExt, StreamExt};
 use tokio_util::io::ReaderStream;
 
@@ -29,6 +32,23 @@ pub struct ArchiveEntry {
     pub key: ObjectKey,
     pub size: u64,
     pub sha256: Sha256Digest,
+    /// When the hub received the file (its upload): its date in the archive. Unknown, it gets
+    /// the archive's own date rather than the format's zero (1980).
+    pub received: Option<DateTime<Utc>>,
+}
+
+/// A zip entry's date: the local time in Paris, two-second precision, within the years the
+/// format holds (1980 to 2107).
+fn zip_time(at: DateTime<Utc>) -> ZipDateTime {
+    let local = at.with_timezone(&Paris);
+    ZipDateTimeBuilder::new()
+        .year(local.year().clamp(1980, 2107))
+        .month(local.month())
+        .day(local.day())
+        .hour(local.hour())
+        .minute(local.minute())
+        .second(local.second())
+        .build()
 }
 
 /// A path segment safe in any archive: no separators, control characters or leading dots.
@@ -88,15 +108,17 @@ pub fn stream(state: AppState, entries: Vec<ArchiveEntry>) -> ByteStream {
 
 async fn write(state: &AppState, out: tokio::io::DuplexStream, entries: &[ArchiveEntry]) -> anyhow::Result<()> {
     let mut zip = ZipFileWriter::with_tokio(out);
+    let now = zip_time(state.clock.now());
     zip.write_entry_whole(
-        ZipEntryBuilder::new(MANIFEST.to_owned().into(), Compression::Stored),
+        ZipEntryBuilder::new(MANIFEST.to_owned().into(), Compression::Stored).last_modification_date(now),
         manifest(entries).as_bytes(),
     )
     .await?;
     for e in entries {
         let mut object = state.objects.get(&e.key, None).await?.body;
-        let mut entry =
-            zip.write_entry_stream(ZipEntryBuilder::new(e.path.clone().into(), Compression::Stored)).await?;
+        let date = e.received.map_or(now, zip_time);
+        let builder = ZipEntryBuilder::new(e.path.clone().into(), Compression::Stored).last_modification_date(date);
+        let mut entry = zip.write_entry_stream(builder).await?;
         while let Some(chunk) = object.next().await {
             entry.write_all(&chunk?).await?;
         }
@@ -129,9 +151,49 @@ mod tests {
             key: ObjectKey::new(["folders".to_owned(), "f".to_owned()]).unwrap(),
             size: 3,
             sha256: Sha256Digest([7; 32]),
+            received: None,
         };
         let text = manifest(&[entry("=1+1.pdf"), entry("a;b.pdf")]);
         let hex = "07".repeat(32);
         assert_eq!(text, format!("fichier;taille;sha256\n'=1+1.pdf;3;{hex}\n\"a;b.pdf\";3;{hex}\n"));
+    }
+
+    #[tokio::test]
+    async fn each_file_is_dated_when_it_was_received_and_the_manifest_when_the_archive_is_written() {
+        #![allow(clippy::unwrap_used)] // Test code: a failed step is a failed test.
+        let dir = tempfile::tempdir().unwrap();
+        let state = crate::testkit::state(dir.path());
+        let key = ObjectKey::new(["archive".to_owned(), "a".to_owned()]).unwrap();
+        let body = crate::testkit::objects::body_of(vec![b"%PDF".to_vec()]);
+        let info = state.objects.put(&key, "application/pdf", body, Default::default()).await.unwrap();
+        // 14:31:08 in Paris (summer time), 12:31:08 UTC.
+        let received = crate::domain::parse_time("2026-06-15T12:31:08Z").unwrap();
+        let entry = |path: &str, received| ArchiveEntry {
+            path: path.to_owned(),
+            key: key.clone(),
+            size: info.size,
+            sha256: info.sha256,
+            received,
+        };
+        let mut bytes = Vec::new();
+        let mut zip = stream(state.clone(), vec![entry("a.pdf", Some(received)), entry("b.pdf", None)]);
+        while let Some(chunk) = zip.next().await {
+            bytes.extend_from_slice(&chunk.unwrap());
+        }
+        let reader = async_zip::base::read::mem::ZipFileReader::new(bytes).await.unwrap();
+        let dates: Vec<_> = reader
+            .file()
+            .entries()
+            .iter()
+            .map(|e| {
+                let d = e.last_modification_date();
+                (d.year(), d.month(), d.day(), d.hour(), d.minute(), d.second())
+            })
+            .collect();
+        assert_eq!(dates[1], (2026, 6, 15, 14, 31, 8), "the upload time, in Paris");
+        let today = state.clock.now().with_timezone(&Paris);
+        for (i, d) in [(0, dates[0]), (2, dates[2])] {
+            assert_eq!((d.0, d.1, d.2), (today.year(), today.month(), today.day()), "entry {i}: not 1980");
+        }
     }
 }

@@ -795,7 +795,7 @@ fn an_archive_holds_every_file_under_its_safe_name() {
             let info =
                 bed.rt.block_on(bed.state.objects.put(&key, "application/pdf", body, PutCheck::default())).unwrap();
             let path = archive::entry_path(&mut taken, dir.as_deref(), name);
-            entries.push(ArchiveEntry { path, key, size: info.size, sha256: info.sha256 });
+            entries.push(ArchiveEntry { path, key, size: info.size, sha256: info.sha256, received: None });
         }
         let zip = bed.rt.block_on(async {
             use futures::TryStreamExt;

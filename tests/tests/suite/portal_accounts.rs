@@ -73,14 +73,14 @@ async fn an_administrator_creates_an_agent_who_activates_the_account_and_sees_it
 async fn an_invalid_creation_lists_every_problem_and_a_taken_address_is_a_conflict() {
     let t = TestHub::spawn().await;
     let admin = t.sign_in(PORTAL_ADMIN, PORTAL_ADMIN_PASSWORD).await;
-    let bad = json!({"actorType": "AGENT", "email": "pas-une-adresse", "phoneNumber": "06 12 34 56 78",
+    let bad = json!({"actorType": "AGENT", "email": "pas-une-adresse", "phoneNumber": "06 12 34 56",
                      "secondaryPhoneNumber": "+330612345678", "habilitations": ["EtatCivil", "INCONNUE"]});
     let (status, err) = call(&t, &admin, Method::POST, "/accounts", Some(bad)).await;
     assert_eq!(status, 400);
     let message = first_error(&err).1;
     for part in [
         "@body.email] \"pas-une-adresse\" is not a valid e-mail address",
-        "@body.phoneNumber] \"06 12 34 56 78\" is not a phone number with its country code",
+        "@body.phoneNumber] \"06 12 34 56\" is not a phone number",
         "@body.secondaryPhoneNumber]",
         "@body.habilitations[0]] The organisation does not subscribe to procedure EtatCivil",
         "@body.habilitations[1]] The organisation does not subscribe to procedure INCONNUE",
@@ -123,7 +123,12 @@ async fn edits_and_roles_take_effect_on_the_next_request_and_suspension_ends_the
     let (status, list) = call(&t, &agent, Method::GET, "/accounts", None).await;
     assert_eq!(status, 200, "the same session, the new role: {list}");
     assert!(emails(&list).contains(&PORTAL_ADMIN));
-    assert_eq!(call(&t, &admin, Method::PATCH, NEW_AGENT_PATH, Some(json!({"roles": []}))).await.0, 200);
+    let (status, err) = call(&t, &admin, Method::PATCH, NEW_AGENT_PATH, Some(json!({"roles": []}))).await;
+    assert_eq!(status, 400, "an account keeps at least one role");
+    assert!(first_error(&err).1.contains("@body.roles] At least one role is required"), "{err}");
+    assert_eq!(call(&t, &agent, Method::GET, "/accounts", None).await.0, 200, "nothing changed");
+    let roles = json!({"roles": ["CONSULTATION_ABONNEMENTS"]});
+    assert_eq!(call(&t, &admin, Method::PATCH, NEW_AGENT_PATH, Some(roles)).await.0, 200);
     assert_eq!(call(&t, &agent, Method::GET, "/accounts", None).await.0, 403);
     assert_eq!(call(&t, &agent, Method::GET, "/cases", None).await.0, 403, "no dossier role left");
     let roles = json!({"roles": ["CONSULTATION_TELEDOSSIERS"]});
@@ -210,4 +215,61 @@ async fn the_list_filters_and_stays_inside_the_organisation() {
     assert_eq!(call(&t, &agent, Method::GET, "/accounts", None).await.0, 403);
     assert_eq!(call(&t, &agent, Method::POST, "/accounts", Some(new_agent())).await.0, 403);
     assert_eq!(call(&t, &agent, Method::GET, NEW_AGENT_PATH, None).await.0, 403);
+}
+
+#[tokio::test]
+async fn removing_an_account_closes_it_for_good_but_keeps_its_history_and_an_organisation_keeps_an_administrator() {
+    const SELF_REMOVAL: &str = "You cannot remove your own account";
+    const LAST_ADMINISTRATOR: &str = "This account is the organisation's last active local administrator: name another \
+                                      local administrator before removing it";
+    let t = TestHub::spawn().await;
+    let admin = t.sign_in(PORTAL_ADMIN, PORTAL_ADMIN_PASSWORD).await;
+    let agent = activated_agent(&t, &admin).await;
+
+    let own = "/accounts/admin%40mairie-a.example";
+    let (status, err) = call(&t, &admin, Method::DELETE, own, None).await;
+    assert_eq!((status, first_error(&err).1.as_str()), (400, SELF_REMOVAL));
+
+    let (status, removed) = call(&t, &admin, Method::DELETE, NEW_AGENT_PATH, None).await;
+    assert_eq!((status, removed), (200, json!({"outcome": "CLOSED"})));
+    // Its live session ends, it cannot sign in again, and it is out of the organisation's lists.
+    assert_eq!(call(&t, &agent, Method::GET, "/me", None).await.0, 401);
+    let (status, _) = t.portal_password(NEW_AGENT, NEW_PASSWORD).await;
+    assert_eq!(status, 401);
+    let (_, list) = call(&t, &admin, Method::GET, "/accounts", None).await;
+    assert!(!emails(&list).contains(&NEW_AGENT), "{list}");
+    let csv = t.portal_as(&admin, Method::GET, "/accounts.csv").send().await.unwrap().text().await.unwrap();
+    assert!(!csv.contains(NEW_AGENT), "{csv}");
+    assert_eq!(call(&t, &admin, Method::GET, NEW_AGENT_PATH, None).await.0, 404);
+    assert_eq!(call(&t, &admin, Method::DELETE, NEW_AGENT_PATH, None).await.0, 404, "removed once");
+    let back = call(&t, &admin, Method::DELETE, &format!("{NEW_AGENT_PATH}/suspension"), None).await;
+    assert_eq!(back.0, 404, "a removed account is not reactivated");
+    // The item stays, closed and without rights, so that what it did stays attributed to it.
+    let kept = t.hub().state.store.account(NEW_AGENT).await.unwrap().expect("the account item is kept");
+    assert!(kept.removed_at.is_some() && !kept.active && kept.roles.is_empty() && kept.habilitations.is_empty());
+    let (_, journal) = call(&t, &admin, Method::GET, "/audit?limit=200", None).await;
+    let entries = journal["items"].as_array().unwrap();
+    assert!(entries.iter().any(|e| e["action"] == "signIn.code" && e["actor"]["id"] == NEW_AGENT), "{journal}");
+    assert!(entries.iter().any(|e| e["action"] == "accounts.delete" && e["actor"]["id"] == PORTAL_ADMIN));
+
+    // The address may be given again: a new account, which activates anew.
+    let (status, again) = call(&t, &admin, Method::POST, "/accounts", Some(new_agent())).await;
+    assert_eq!((status, again["active"].as_bool(), again["activated"].as_bool()), (201, Some(true), Some(false)));
+    assert!(emails(&call(&t, &admin, Method::GET, "/accounts", None).await.1).contains(&NEW_AGENT));
+
+    // The delegate, given "Gestion des utilisateurs", may not remove the only local administrator...
+    let delegate_path = "/accounts/delegue%40editeur.example";
+    let roles = json!({"roles": ["GESTION_ABONNEMENTS", "GESTION_UTILISATEURS"]});
+    assert_eq!(call(&t, &admin, Method::PATCH, delegate_path, Some(roles)).await.0, 200);
+    let delegate = t.sign_in("delegue@editeur.example", "Delegue-Test-2026!").await;
+    let (status, err) = call(&t, &delegate, Method::DELETE, own, None).await;
+    assert_eq!((status, first_error(&err).1.as_str()), (400, LAST_ADMINISTRATOR));
+    assert!(t.hub().state.store.account(PORTAL_ADMIN).await.unwrap().unwrap().active, "nothing changed");
+    // ... but may once there is another one.
+    let second = json!({"actorType": "LOCAL_ADMIN", "email": "second.admin@mairie-a.example", "firstName": "Marc",
+                        "lastName": "Second", "phoneNumber": "06 12 34 56 78"});
+    let (status, created) = call(&t, &admin, Method::POST, "/accounts", Some(second)).await;
+    assert_eq!((status, created["phoneNumber"].as_str()), (201, Some("+33612345678")), "stored in E.164");
+    assert_eq!(call(&t, &delegate, Method::DELETE, own, None).await.0, 200);
+    assert_eq!(call(&t, &admin, Method::GET, "/me", None).await.0, 401, "its session ended");
 }

@@ -382,3 +382,47 @@ async fn reset_e_mails_to_an_account_are_capped_at_three_an_hour() {
     let latest = t.wait_for_email_with_subject(PORTAL_ADMIN, RESET_SUBJECT, 4).await;
     assert_eq!(set_password(&t, &link_token_in(&latest).unwrap(), "Capped-Admin-Pass-2026!").await.0, 204);
 }
+
+#[tokio::test]
+async fn resending_the_code_voids_the_previous_one_and_stops_at_three_codes() {
+    const TOO_MANY_CODES: &str = "Three codes were already sent for this sign-in: sign in again";
+    let t = TestHub::spawn().await;
+    let (_, challenge) = t.portal_password(PORTAL_ADMIN, PORTAL_ADMIN_PASSWORD).await;
+    let id = challenge["challengeId"].clone();
+    let first = t.sign_in_code(PORTAL_ADMIN, 1).await;
+    let hub = &t;
+    let resend = |body: Value| async move {
+        answer(hub.portal(Method::POST, "/session/otp/resend").json(&body).send().await.unwrap()).await
+    };
+
+    let (status, body) = resend(json!({"challengeId": id})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!((&body["challengeId"], &body["email"]), (&id, &json!(PORTAL_ADMIN)), "the same challenge");
+    let second = t.sign_in_code(PORTAL_ADMIN, 2).await;
+    assert_eq!(resend(json!({"challengeId": id})).await.0, 200);
+    let third = t.sign_in_code(PORTAL_ADMIN, 3).await;
+    let (status, body) = resend(json!({"challengeId": id})).await;
+    assert_eq!((status, messages(&body)), (429, vec![TOO_MANY_CODES]), "a fourth code is refused");
+    assert_eq!(t.emails_with_subject(PORTAL_ADMIN, SIGN_IN_SUBJECT).len(), 3, "and not sent");
+
+    // The earlier codes are void: each is a wrong guess now (unless the draw repeated a code).
+    for old in [&first, &second].into_iter().filter(|c| **c != third) {
+        let (status, body) = answer(t.portal_code(&id, old).await).await;
+        assert_eq!(status, 400);
+        assert!(messages(&body)[0].starts_with("Wrong code:"), "{body}");
+    }
+    assert_eq!(answer(t.portal_code(&id, &third).await).await.0, 200, "the last code opens the session");
+    let (status, body) = resend(json!({"challengeId": id})).await;
+    assert_eq!((status, messages(&body)), (400, vec![SIGN_IN_AGAIN]), "a used challenge sends no more codes");
+    let (status, _) = resend(json!({"challengeId": "not-a-uuid"})).await;
+    assert_eq!(status, 400);
+
+    // Each code sent, and the refused fourth, are in the organisation's journal.
+    let admin = t.sign_in(PORTAL_ADMIN, PORTAL_ADMIN_PASSWORD).await;
+    let (_, journal) =
+        answer(t.portal_as(&admin, Method::GET, "/audit?action=signIn.resend").send().await.unwrap()).await;
+    let outcomes: Vec<_> =
+        journal["items"].as_array().unwrap().iter().map(|e| e["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes.iter().filter(|o| **o == "GRANTED").count(), 2, "{journal}");
+    assert_eq!(outcomes.iter().filter(|o| **o == "DENIED").count(), 1, "{journal}");
+}

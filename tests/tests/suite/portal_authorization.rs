@@ -115,6 +115,20 @@ async fn every_portal_route_answers_each_kind_of_person_as_expected() {
         (Method::GET, "/accounts".into(), None, [401, 403, 403, 403, 200, 403, 401, 403, 403]),
         (Method::GET, "/accounts.csv".into(), None, [401, 403, 403, 403, 200, 403, 401, 403, 403]),
         (Method::GET, "/accounts/agent%40mairie-a.example".into(), None, [401, 403, 403, 403, 200, 403, 401, 403, 403]),
+        // Removing: allowed for the administrator only (404: it names nobody of the organisation).
+        (
+            Method::DELETE,
+            "/accounts/nobody%40mairie-a.example".into(),
+            None,
+            [401, 403, 403, 403, 404, 403, 401, 403, 403],
+        ),
+        // "Renvoyer le code" needs no session: an unknown challenge is everyone's 400.
+        (
+            Method::POST,
+            "/session/otp/resend".into(),
+            Some(json!({"challengeId": uuid::Uuid::nil()})),
+            [400, 400, 400, 400, 400, 400, 400, 400, 400],
+        ),
         (Method::GET, "/subscriptions".into(), None, [401, 403, 403, 403, 200, 200, 401, 403, 403]),
         (Method::GET, "/subscriptions.csv".into(), None, [401, 403, 403, 403, 200, 200, 401, 403, 403]),
         (Method::GET, format!("/subscriptions/{sub}"), None, [401, 403, 403, 403, 200, 200, 401, 403, 403]),

@@ -176,3 +176,25 @@ async fn naming_an_existing_delegate_as_an_account_invites_it_and_answers_its_na
     assert_eq!(call(&t, &delegate, Method::POST, &invitation_path, None).await.0, 404);
     assert_eq!(call(&t, &delegate, Method::POST, "/me/invitations/not-an-organisation", None).await.0, 404);
 }
+
+#[tokio::test]
+async fn removing_a_delegate_of_another_organisation_detaches_it_and_its_account_lives_on_at_home() {
+    let t = TestHub::spawn().await;
+    let admin_b = admin_of_mairie_b(&t).await;
+    let store = &t.hub().state.store;
+    let mut delegate = store.account(DELEGATE).await.unwrap().unwrap();
+    let org_b = OrgId { siret: Siret::parse(MAIRIE_B.0).unwrap(), branch_code: BranchCode::parse(MAIRIE_B.1).unwrap() };
+    let mut serving = hubee_shared::domain::Delegation::invitation(org_b, chrono::Utc::now());
+    serving.status = hubee_shared::domain::DelegationStatus::Accepted;
+    delegate.delegations.push(serving);
+    store.save_account(&delegate).await.unwrap();
+    assert!(emails(&call(&t, &admin_b, Method::GET, "/accounts", None).await.1).contains(&DELEGATE));
+
+    let path = "/accounts/delegue%40editeur.example";
+    let (status, removed) = call(&t, &admin_b, Method::DELETE, path, None).await;
+    assert_eq!((status, removed), (200, json!({"outcome": "DETACHED"})));
+    assert!(!emails(&call(&t, &admin_b, Method::GET, "/accounts", None).await.1).contains(&DELEGATE));
+    let session = t.sign_in(DELEGATE, DELEGATE_PASSWORD).await;
+    assert_eq!(session.me["organisations"].as_array().unwrap().len(), 1, "it serves its own organisation only");
+    assert!(store.account(DELEGATE).await.unwrap().unwrap().removed_at.is_none(), "only detached");
+}

@@ -100,9 +100,19 @@ async fn an_administrator_manages_the_subscriptions_of_the_mairie() {
         "attachments": [{"fileName": "a.pdf", "type": "T", "size": 1, "mimeType": "application/pdf", "recipients": ["S"]}]
     });
     assert_eq!(create(&t, &op, &strict_body).await.0, 400, "an inactive subscription receives nothing");
-    let (_, now) =
-        send(&t, &admin, Method::PUT, &activation, json!({"activateDateTime": "2026-01-01T00:00:00.000Z"})).await;
-    assert_eq!(now["status"], "Actif");
+    // A day in the past is refused, and nothing changes; today activates at once.
+    let (status, err) =
+        send(&t, &admin, Method::PUT, &activation, json!({"activateDateTime": "2020-01-01T00:00:00.000Z"})).await;
+    assert_eq!(
+        (status, first_error(&err).1.as_str()),
+        (400, "The activation date cannot be in the past: choose today or a later day")
+    );
+    let (_, unchanged) =
+        answer(t.portal_as(&admin, Method::GET, &format!("/subscriptions/{strict}")).send().await.unwrap()).await;
+    assert_eq!(unchanged["status"], "Inactif", "{unchanged}");
+    let today = hubee_shared::domain::format_time(chrono::Utc::now());
+    let (_, now) = send(&t, &admin, Method::PUT, &activation, json!({"activateDateTime": today})).await;
+    assert_eq!(now["status"], "Actif", "{now}");
     assert_eq!(create(&t, &op, &strict_body).await.0, 201);
 
     // The technical delegate: a new address needs names and gets an account and its activation
@@ -143,4 +153,25 @@ async fn agents_and_other_organisations_cannot_touch_the_subscriptions() {
     assert_eq!(r.status(), 403, "no CSRF token, no change");
     assert_eq!(get(&t, &admin, &format!("/subscriptions/{}", uuid::Uuid::new_v4())).await.0, 404);
     assert_eq!(get(&t, &admin, "/subscriptions/not-a-uuid").await.0, 400);
+}
+
+#[tokio::test]
+async fn the_subscriptions_show_what_each_procedure_is_and_the_texts_it_rests_on() {
+    let t = TestHub::spawn().await;
+    let national = t.sign_in(NATIONAL_ADMIN, NATIONAL_ADMIN_PASSWORD).await;
+    let texts = json!({"description": "Le certificat de décès rédigé par le médecin.",
+                       "legalFramework": "Code général des collectivités territoriales, article L. 2223-42."});
+    let (status, body) = send(&t, &national, Method::PATCH, "/national/procedures/CERTDC", texts).await;
+    assert_eq!(status, 200, "{body}");
+
+    let admin = t.sign_in(PORTAL_ADMIN, PORTAL_ADMIN_PASSWORD).await;
+    let (_, list) = get(&t, &admin, "/subscriptions").await;
+    let rows = list["items"].as_array().unwrap();
+    let certdc = rows.iter().find(|s| s["processCode"] == "CERTDC").unwrap();
+    assert_eq!(certdc["procedureDescription"], "Le certificat de décès rédigé par le médecin.");
+    assert_eq!(certdc["legalFramework"], "Code général des collectivités territoriales, article L. 2223-42.");
+    let (_, detail) = get(&t, &admin, &format!("/subscriptions/{}", certdc["id"].as_str().unwrap())).await;
+    assert_eq!(detail["legalFramework"], certdc["legalFramework"], "the detail too");
+    let other = rows.iter().find(|s| s["processCode"] != "CERTDC").unwrap();
+    assert!(other.get("procedureDescription").is_none() && other.get("legalFramework").is_none(), "none written");
 }

@@ -163,6 +163,8 @@ export const auth = {
   signIn: (email, password) => post('/session', { email, password }, { anonymous: true }),
   /** The profile (as `/me`, with the CSRF token): the session is open. */
   answerCode: (challengeId, code) => post('/session/otp', { challengeId, code }, { anonymous: true }),
+  /** "Renvoyer le code": `{challengeId, email}`, a new code e-mailed, the previous one void. */
+  resendCode: (challengeId) => post('/session/otp/resend', { challengeId }, { anonymous: true }),
   /** The signed-in person, or an `ApiError` 401 without session. */
   me: () => get('/me', undefined, { anonymous: true }),
   /** `{endSessionUrl}` for a session ProConnect opened (sign out of ProConnect too), else null. */
@@ -335,6 +337,11 @@ export const accounts = {
   suspend: (email, organisation) => request('POST', `/accounts/${enc(email)}/suspension`, { query: { organisation } }),
   reactivate: (email, organisation) =>
     request('DELETE', `/accounts/${enc(email)}/suspension`, { query: { organisation } }),
+  /**
+   * "Retirer le compte": `{outcome: 'DETACHED' | 'CLOSED'}` (a delegate of another organisation
+   * is detached, an account of the organisation closed for good).
+   */
+  remove: (email, organisation) => request('DELETE', `/accounts/${enc(email)}`, { query: { organisation } }),
   /** A technical delegate of another organisation no longer serves this one. */
   detach: (email, organisation) => request('DELETE', `/accounts/${enc(email)}/delegation`, { query: { organisation } }),
 };

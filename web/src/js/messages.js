@@ -45,6 +45,14 @@ const EXACT = {
     'Ce compte appartient à votre organisation\u00a0: il ne peut pas être retiré, mais il peut être suspendu.',
   'Invitation is not found': 'Cette invitation n’existe pas ou a été retirée par l’organisation.',
   'You cannot suspend your own account': 'Vous ne pouvez pas suspendre votre propre compte.',
+  'You cannot remove your own account': 'Vous ne pouvez pas retirer votre propre compte.',
+  "This account is the organisation's last active local administrator: name another local administrator before removing it":
+    'Ce compte est le dernier administrateur local actif de l’organisation\u00a0: désignez un autre administrateur local avant de le retirer.',
+  'Three codes were already sent for this sign-in: sign in again':
+    'Trois codes ont déjà été envoyés pour cette connexion\u00a0: reconnectez-vous pour recevoir un nouveau code.',
+  'At least one role is required': 'Cochez au moins un rôle.',
+  'The activation date cannot be in the past: choose today or a later day':
+    'La date d’activation ne peut pas être passée\u00a0: choisissez aujourd’hui ou une date à venir.',
   'You cannot remove your own GESTION_UTILISATEURS role: another administrator of the organisation must':
     'Vous ne pouvez pas retirer votre propre rôle « Gestion des utilisateurs » : un autre administrateur de l’organisation doit le faire.',
   'A refusal needs a reason': 'Un refus doit être motivé\u00a0: indiquez le motif du refus.',
@@ -173,8 +181,9 @@ const PATTERNS = [
     () => 'L’empreinte du fichier n’a pas pu être calculée\u00a0: recommencez.',
   ],
   [
-    /is not a phone number with its country code/,
-    () => 'Numéro invalide\u00a0: indiquez l’indicatif du pays, sans le 0 initial (par exemple +33612345678).',
+    /is not a phone number/,
+    () =>
+      'Numéro invalide\u00a0: un numéro français (par exemple 06 12 34 56 78) ou avec l’indicatif du pays (par exemple +33612345678).',
   ],
   [/is not a valid e-mail address$/, () => 'Adresse électronique invalide (format attendu\u00a0: nom@domaine.fr).'],
   [/^"?.*"? is not a valid (?:process code|procedure code)/, () => 'Code de démarche invalide.'],
@@ -280,6 +289,7 @@ export const FIELDS = {
   password: 'Mot de passe',
   code: 'Code',
   challengeId: 'Code',
+  file: 'Pièce jointe',
   token: 'Lien',
   actorType: 'Type d’acteur',
   civility: 'Civilité',

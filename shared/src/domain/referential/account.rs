@@ -199,6 +199,11 @@ pub struct Account {
     /// address); later sign-ins find the account by it (docs/PROCONNECT.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proconnect_sub: Option<String>,
+    /// When its organisation removed it ("Retirer le compte"): closed for good, it keeps its
+    /// item so that the history and the audit journal stay attributed, but it is out of the
+    /// organisation's lists, holds no role and cannot sign in (see [`Account::removed`]).
+    #[serde(default, with = "contract_time::option", skip_serializing_if = "Option::is_none")]
+    pub removed_at: Option<DateTime<Utc>>,
 }
 
 fn yes() -> bool {
@@ -245,6 +250,8 @@ struct StoredAccount {
     credentials_version: u32,
     #[serde(default)]
     proconnect_sub: Option<String>,
+    #[serde(default, with = "contract_time::option")]
+    removed_at: Option<DateTime<Utc>>,
 }
 
 impl From<StoredAccount> for Account {
@@ -275,6 +282,7 @@ impl From<StoredAccount> for Account {
             active: s.active,
             credentials_version: s.credentials_version,
             proconnect_sub: s.proconnect_sub,
+            removed_at: s.removed_at,
         }
     }
 }
@@ -307,6 +315,7 @@ impl Account {
             active: true,
             credentials_version: 0,
             proconnect_sub: None,
+            removed_at: None,
         }
     }
 
@@ -387,9 +396,29 @@ impl Account {
         matches!(self.actor_type, ActorType::LocalAdmin | ActorType::NationalAdmin)
     }
 
-    /// Whether it may sign in at all: active, with a password.
+    /// Whether it may sign in at all: active, not removed, with a password.
     pub fn may_sign_in(&self) -> bool {
-        self.active && self.password_hash.is_some()
+        self.active && self.removed_at.is_none() && self.password_hash.is_some()
+    }
+
+    /// Whether its organisation removed it.
+    pub fn is_removed(&self) -> bool {
+        self.removed_at.is_some()
+    }
+
+    /// The account closed by its organisation at `now`: inactive, without roles, habilitations
+    /// or delegations, and every session and link it had void (a raised credentials version).
+    #[must_use]
+    pub fn removed(self, now: DateTime<Utc>) -> Self {
+        Self {
+            active: false,
+            roles: Vec::new(),
+            habilitations: Vec::new(),
+            delegations: Vec::new(),
+            credentials_version: self.credentials_version.saturating_add(1),
+            removed_at: Some(now),
+            ..self
+        }
     }
 }
 

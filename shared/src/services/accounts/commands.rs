@@ -105,23 +105,68 @@ fn civility(s: &str) -> Result<Civility, String> {
 /// international form drops (`06 12 34 56 78` → `+33612345678`).
 const FRENCH_COUNTRY_CODES: &[&str] = &["33", "262", "269", "508", "590", "594", "596", "681", "687", "689"];
 
-/// A phone number with its country code: `+`, then 8 to 15 digits (E.164), spaces, dots and
-/// dashes allowed between them and dropped; for a French code, without the national leading 0.
+/// The overseas departments and territories reached through a national number (`0` and nine
+/// digits) whose country code is not +33: its first four digits, then its country code.
+const OVERSEAS_PREFIXES: &[(&str, &str)] = &[
+    ("0262", "262"),
+    ("0263", "262"),
+    ("0269", "262"),
+    ("0639", "262"),
+    ("0692", "262"),
+    ("0693", "262"),
+    ("0508", "508"),
+    ("0590", "590"),
+    ("0690", "590"),
+    ("0691", "590"),
+    ("0594", "594"),
+    ("0694", "594"),
+    ("0596", "596"),
+    ("0696", "596"),
+    ("0697", "596"),
+];
+
+/// A phone number, stored in E.164 (`+33612345678`). Accepted as written by people: the
+/// international form (`+33 6 12 34 56 78`, `0033…`), or a French national number
+/// (`06 12 34 56 78`, `0612345678`, `06.12.34.56.78`), which gets its country code (+33, or the
+/// overseas department's); spaces, dots, dashes and brackets between digits are dropped. An
+/// international number has 8 to 15 digits and, for a French code, no national leading 0.
 ///
 /// # Errors
 /// The rule, to show the person.
 pub fn phone_number(s: &str) -> Result<String, String> {
-    let rule =
-        format!("\"{s}\" is not a phone number with its country code, without the leading 0 (e.g. +33612345678)");
-    let compact: String = s.chars().filter(|c| !matches!(c, ' ' | '.' | '-')).collect();
-    let Some(digits) = compact.strip_prefix('+') else { return Err(rule) };
+    let rule = format!(
+        "\"{s}\" is not a phone number: a French number (e.g. 06 12 34 56 78) or one with its country code (e.g. +33612345678)"
+    );
+    let compact: String = s.trim().chars().filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')' | '\u{a0}')).collect();
+    let international = match (compact.strip_prefix('+'), compact.strip_prefix("00")) {
+        (Some(digits), _) | (None, Some(digits)) => digits.to_owned(),
+        (None, None) => {
+            // A national number: 0, then nine digits, the first of them not 0.
+            let national = compact.len() == 10
+                && compact.bytes().all(|b| b.is_ascii_digit())
+                && compact.starts_with('0')
+                && !compact[1..].starts_with('0');
+            if !national {
+                return Err(rule);
+            }
+            let code = OVERSEAS_PREFIXES.iter().find(|(p, _)| compact.starts_with(p)).map_or("33", |(_, c)| c);
+            format!("{code}{}", &compact[1..])
+        }
+    };
+    let digits = international.as_str();
     if !(8..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.starts_with('0') {
         return Err(rule);
     }
     if FRENCH_COUNTRY_CODES.iter().any(|code| digits.strip_prefix(code).is_some_and(|rest| rest.starts_with('0'))) {
         return Err(rule);
     }
-    Ok(compact)
+    // A French number has nine digits after +33.
+    if let Some(rest) = digits.strip_prefix("33")
+        && rest.len() != 9
+    {
+        return Err(rule);
+    }
+    Ok(format!("+{digits}"))
 }
 
 /// A person's name: trimmed, 1 to 100 characters.
@@ -175,6 +220,9 @@ fn habilitation(subscribed: &[ProcessCode]) -> impl Fn(&str) -> Result<ProcessCo
         }
     }
 }
+
+/// The guide marks the roles required: an account without any would be a dead account.
+const NO_ROLE: &str = "At least one role is required";
 
 const LOCAL_ADMIN_HABILITATIONS: &str =
     "A local administrator has no habilitations: they see every procedure of the organisation";
@@ -337,6 +385,9 @@ impl AccountChanges {
         ch.secondary_phone_number = c.parsed(root, "", "secondaryPhoneNumber", false, 40, phone_number).map(Some);
         if cleared(root, "secondaryPhoneNumber") {
             ch.secondary_phone_number = Some(None);
+        }
+        if ch.roles.as_ref().is_some_and(Vec::is_empty) {
+            c.problem(".roles", NO_ROLE);
         }
         if ch.actor_type == Some(ActorType::LocalAdmin) && ch.habilitations.as_ref().is_some_and(|h| !h.is_empty()) {
             c.problem(".habilitations", LOCAL_ADMIN_HABILITATIONS);

@@ -1,7 +1,7 @@
 //! "Gestion des comptes": the accounts of an organisation, as its holders of "Gestion des
-//! utilisateurs" list, create, edit, suspend and reactivate them, and the technical delegates of
-//! other organisations who serve it: invited, accepted from the portal, given their roles there,
-//! detached (docs/PORTAL-API.md).
+//! utilisateurs" list, create, edit, suspend, reactivate and remove them, and the technical
+//! delegates of other organisations who serve it: invited, accepted from the portal, given their
+//! roles there, detached (docs/PORTAL-API.md).
 
 use super::{Attempt, Contended, optimistic, portal_auth};
 use crate::{
@@ -14,9 +14,11 @@ use crate::{
 };
 
 mod commands;
+mod removal;
 mod views;
 
 pub use commands::{AccountChanges, AccountFilters, LIST_PARAMETERS, NewAccount, phone_number};
+pub use removal::{LAST_ADMINISTRATOR, Removed, SELF_REMOVAL, remove};
 pub use views::{
     AccountList, AccountView, DelegateView, DelegationView, InvitationView, OrgAccountView, OtherOrganisation,
 };
@@ -148,7 +150,7 @@ async fn subscribed_procedures(state: &AppState, org: &OrgId) -> Result<Vec<Proc
 async fn find(state: &AppState, org: &OrgId, email: &str) -> Result<Versioned<Account>, AccountsError> {
     let email = Email::parse(email).map_err(|_| AccountsError::NotFound)?;
     match state.store.versioned_account(email.as_str()).await? {
-        Some(v) if v.value.home() == *org || v.value.delegation(org).is_some() => Ok(v),
+        Some(v) if !v.value.is_removed() && (v.value.home() == *org || v.value.delegation(org).is_some()) => Ok(v),
         _ => Err(AccountsError::NotFound),
     }
 }
@@ -170,7 +172,7 @@ pub async fn list(
 ) -> Result<AccountList, AccountsError> {
     require(caller, org)?;
     let mut accounts = state.store.accounts_of_organisation(org).await?;
-    accounts.retain(|a| filters.matches(a, org));
+    accounts.retain(|a| !a.is_removed() && filters.matches(a, org));
     accounts.sort_by_cached_key(|a| (search_key(&a.last_name), search_key(&a.first_name), a.email.to_string()));
     Ok(AccountList { items: accounts.iter().map(|a| OrgAccountView::of(a, org)).collect() })
 }
@@ -228,7 +230,11 @@ pub async fn create(
         secondary_phone_number,
         habilitations,
     } = command;
-    if let Some(existing) = state.store.versioned_account(email.as_str()).await? {
+    let existing = state.store.versioned_account(email.as_str()).await?;
+    // A removed account's address may be given again: a new account in the same item, whose
+    // history before stays attributed to the address.
+    let reused = existing.as_ref().filter(|e| e.value.is_removed()).map(|e| (e.version, e.value.credentials_version));
+    if let Some(existing) = existing.filter(|e| !e.value.is_removed()) {
         return invite(state, org, existing, actor).await.map(Created::DelegateInvited);
     }
     let account = Account {
@@ -237,9 +243,14 @@ pub async fn create(
         phone_number: Some(phone_number),
         secondary_phone_number,
         habilitations,
+        // Above the removed account's: none of its links or sessions revives.
+        credentials_version: reused.map_or(0, |(_, v)| v.saturating_add(1)),
         ..Account::new(email, actor, org.clone(), first_name, last_name)
     };
-    let write = state.store.create_account_write(&account)?;
+    let write = match reused {
+        Some((version, _)) => state.store.update_account_write(&account, version)?,
+        None => state.store.create_account_write(&account)?,
+    };
     match state.store.commit(vec![write]).await {
         Ok(()) => {}
         Err(StoreError::Conflict) => return Err(AccountsError::Taken),
@@ -558,15 +569,50 @@ mod tests {
     }
 
     #[test]
-    fn phone_numbers_need_their_country_code_and_no_national_leading_zero() {
-        assert_eq!(phone_number("+33612345678").unwrap(), "+33612345678");
-        assert_eq!(phone_number("+33 6 12 34 56 78").unwrap(), "+33612345678", "spaces are dropped");
+    fn phone_numbers_are_read_as_people_write_them_and_stored_in_e164() {
+        for written in [
+            "06 12 34 56 78",
+            "0612345678",
+            "+33 6 12 34 56 78",
+            "06.12.34.56.78",
+            "06-12-34-56-78",
+            "0033612345678",
+            "+33612345678",
+        ] {
+            assert_eq!(phone_number(written).unwrap(), "+33612345678", "{written:?}");
+        }
+        assert_eq!(phone_number("01 23 45 67 89").unwrap(), "+33123456789");
         assert_eq!(phone_number("+262 262 12 34 56").unwrap(), "+262262123456");
+        assert_eq!(phone_number("0692 12 34 56").unwrap(), "+262692123456", "Réunion's mobiles are +262");
+        assert_eq!(phone_number("0590 12 34 56").unwrap(), "+590590123456", "Guadeloupe's are +590");
         assert_eq!(phone_number("+4915112345678").unwrap(), "+4915112345678");
-        for wrong in ["0612345678", "+330612345678", "+262 0692 12 34 56", "+33 6x", "+0612345678", "+3361", "", "+"] {
+        for wrong in [
+            "+330612345678",
+            "+262 0692 12 34 56",
+            "+33 6x",
+            "+0612345678",
+            "+3361",
+            "+336123456789",
+            "",
+            "+",
+            "061234567",
+            "06123456789",
+            "0012",
+            "six cent douze",
+            "06 12 34 56 7a",
+        ] {
             assert!(phone_number(wrong).is_err(), "{wrong:?} is refused");
         }
         assert!(phone_number("06").unwrap_err().contains("+33612345678"), "the message shows the form");
+    }
+
+    #[test]
+    fn stored_e164_numbers_read_back_unchanged() {
+        // Numbers stored before national forms were accepted are already E.164: an edit that
+        // sends them back keeps them as they are.
+        for stored in ["+33612345678", "+262262123456", "+4915112345678", "+687123456"] {
+            assert_eq!(phone_number(stored).unwrap(), stored);
+        }
     }
 
     /// The organisation as the handlers pick it: the role anywhere, the parameter, the role there.
@@ -651,5 +697,15 @@ mod tests {
             panic!("refused");
         };
         assert_eq!(problems.len(), 5, "{problems:#?}");
+    }
+
+    #[test]
+    fn an_edit_cannot_leave_an_account_without_a_role() {
+        let Err(AccountsError::Invalid(problems)) = AccountChanges::parse("PATCH /a", &json!({"roles": []}), &[])
+        else {
+            panic!("refused");
+        };
+        assert_eq!(problems, ["[ERROR][REQUEST][PATCH /a @body.roles] At least one role is required"]);
+        assert!(AccountChanges::parse("PATCH /a", &json!({"roles": ["GESTION_ABONNEMENTS"]}), &[]).is_ok());
     }
 }

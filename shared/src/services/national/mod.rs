@@ -183,7 +183,8 @@ pub async fn organisation_page(
     Ok(OrganisationPage {
         organisation: OrganisationView::of(&org),
         subscriptions: subscriptions.iter().map(SubscriptionSummary::of).collect(),
-        accounts: accounts.iter().map(AccountSummary::of).collect(),
+        // Accounts its administrators removed are no longer the organisation's.
+        accounts: accounts.iter().filter(|a| !a.is_removed()).map(AccountSummary::of).collect(),
         api_clients: clients.iter().map(ApiClientView::of).collect(),
     })
 }

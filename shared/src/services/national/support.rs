@@ -210,6 +210,12 @@ pub async fn set_active(
         if stored.value.active == active {
             return Ok(Attempt::Done(before));
         }
+        if active && stored.value.is_removed() {
+            return Err(ExchangeError::Refused(vec![
+                "This account was removed by its organisation: it cannot be reinstated (its organisation creates it again)"
+                    .into(),
+            ]));
+        }
         let changed = Account { active, ..stored.value.clone() };
         let after = SupportAccountView::of(&changed, None, now);
         let action = if active { "account.reinstate" } else { "account.suspend" };

@@ -98,6 +98,19 @@ impl CodeAnswer {
     }
 }
 
+/// `POST /portail/v1/session/otp/resend` `{challengeId}`: the challenge to send a new code for.
+///
+/// # Errors
+/// `Invalid` for a malformed body or challenge id.
+pub fn challenge_to_resend(line: &str, body: &Value) -> Result<Uuid, PortalAuthError> {
+    let [challenge_id] = strings(line, body, [("challengeId", 64)])?;
+    Uuid::parse_str(challenge_id.trim()).map_err(|_| {
+        let mut c = Checker::new(line);
+        c.problem(".challengeId", "Input string is not a valid UUID");
+        PortalAuthError::Invalid(c.problems)
+    })
+}
+
 /// `POST /portail/v1/password/forgotten` `{email}`.
 #[derive(Clone, Debug)]
 pub struct ForgottenPassword {

@@ -17,10 +17,10 @@ mod links;
 mod session;
 mod sign_in;
 
-pub use commands::{CodeAnswer, ForgottenPassword, NewPassword, SignIn};
+pub use commands::{CodeAnswer, ForgottenPassword, NewPassword, SignIn, challenge_to_resend};
 pub use links::{forgotten_password, issue_activation, set_password};
 pub use session::{Authenticated, Profile, ProfileInvitation, ProfileOrganisation, authenticate, profile, sign_out};
-pub use sign_in::{ChallengeSent, NewSession, sign_in, verify_code};
+pub use sign_in::{ChallengeSent, NewSession, resend_code, sign_in, verify_code};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PortalAuthError {
@@ -39,6 +39,9 @@ pub enum PortalAuthError {
     /// The challenge expired, was used, or ran out of attempts.
     #[error("sign in again")]
     SignInAgain,
+    /// The challenge already sent its codes (`CODES_PER_CHALLENGE`).
+    #[error("no more codes for this challenge")]
+    TooManyCodes,
     /// An activation or reset link that is unknown, expired, used or void.
     #[error("invalid link")]
     InvalidLink,
@@ -75,6 +78,7 @@ impl Contended for PortalAuthError {
 /// The answers' messages, stable: the web front maps them to French.
 pub const INVALID_CREDENTIALS: &str = "Invalid e-mail address or password";
 pub const SIGN_IN_AGAIN: &str = "This code has expired or can no longer be used: sign in again";
+pub const TOO_MANY_CODES: &str = "Three codes were already sent for this sign-in: sign in again";
 pub const INVALID_LINK: &str = "This link is invalid, has expired or was already used: ask for a new one";
 pub const NOT_SIGNED_IN: &str = "Not signed in, or the session has expired: sign in again";
 pub const CSRF_REFUSED: &str = "Missing or wrong X-CSRF-Token header";

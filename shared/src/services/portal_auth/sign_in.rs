@@ -136,6 +136,70 @@ pub async fn sign_in(state: &AppState, command: SignIn) -> Result<ChallengeSent,
     Ok(ChallengeSent { challenge_id: challenge.id, email: account.email })
 }
 
+/// `POST /portail/v1/session/otp/resend` `{challengeId}` ("Renvoyer le code"): e-mails a new
+/// code for the same challenge, the way the first one went; the previous code is void at once.
+/// At most [`crate::domain::CODES_PER_CHALLENGE`] codes per challenge; the wrong guesses already made still
+/// count (a new code buys no more guesses), and so does the lockout.
+///
+/// # Errors
+/// `SignInAgain` when the challenge is unknown, expired, spent, or its account may no longer
+/// sign in (or is locked); `TooManyCodes` for a fourth code; `Mail` when it cannot be sent.
+pub async fn resend_code(state: &AppState, challenge_id: Uuid) -> Result<ChallengeSent, PortalAuthError> {
+    let code = generate_code();
+    let salt = generate_secret();
+    let code_hash = hash_code(&salt, &code);
+    let (salt, code_hash) = (&salt, &code_hash);
+    let resent = optimistic::<_, PortalAuthError, _, _>(state, || async move {
+        let now = state.clock.now();
+        let Some(Versioned { value: challenge, version }) = state.store.challenge(challenge_id).await? else {
+            return Err(PortalAuthError::SignInAgain);
+        };
+        let (account, failures) = state.store.account_for_sign_in(challenge.email.as_str()).await?;
+        let Some(account) = account.map(|a| a.value).filter(Account::may_sign_in) else {
+            return Err(PortalAuthError::SignInAgain);
+        };
+        if challenge.is_spent(now) || failures.as_ref().is_some_and(|f| f.value.is_locked(now)) {
+            return Err(PortalAuthError::SignInAgain);
+        }
+        let Some(next) = challenge.with_new_code(salt.clone(), code_hash.clone(), now) else {
+            return Ok(Attempt::Done(Err(account)));
+        };
+        Ok(Attempt::Commit(vec![state.store.update_challenge_write(&next, version)?], Ok(account)))
+    })
+    .await;
+    let account = match resent {
+        Ok(Ok(account)) => account,
+        Ok(Err(account)) => {
+            let home = Some(account.home());
+            let reason = "no more codes for this challenge";
+            audit_sign_in(state, &account.email, home, "signIn.resend", Outcome::Denied, reason).await;
+            return Err(PortalAuthError::TooManyCodes);
+        }
+        Err(e) => {
+            if matches!(e, PortalAuthError::SignInAgain) {
+                let record = AuditRecord::new(
+                    AuditActor::anonymous(None),
+                    "signIn.resend",
+                    format!("challenge {challenge_id}"),
+                    Outcome::Denied,
+                )
+                .reason("challenge unknown, expired or spent, or account no longer allowed");
+                audit::record(state, record).await;
+            }
+            return Err(e);
+        }
+    };
+    let message = templates::sign_in_code(account.email.as_str(), &code, CODE_VALIDITY_MINUTES);
+    state.mailer.send(&message).await.map_err(|e| {
+        tracing::error!(permanent = matches!(e, MailError::Rejected(_)), "sending a sign-in code again failed");
+        PortalAuthError::Mail(e)
+    })?;
+    tracing::info!(challenge_id = %challenge_id, "sign-in code sent again");
+    let home = Some(account.home());
+    audit_sign_in(state, &account.email, home, "signIn.resend", Outcome::Granted, "new code sent").await;
+    Ok(ChallengeSent { challenge_id, email: account.email })
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sign-in, step 2: the code
 // ---------------------------------------------------------------------------------------------

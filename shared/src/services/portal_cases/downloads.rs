@@ -141,6 +141,7 @@ fn archive_entries(
                 key,
                 size: a.size,
                 sha256: a.sha256?,
+                received: a.received_date_time,
             })
         })
         .collect()

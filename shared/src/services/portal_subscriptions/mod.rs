@@ -165,6 +165,9 @@ pub async fn activate(
 ) -> Result<SubscriptionRow, ExchangeError> {
     let date = command.activate_date_time;
     let now = state.clock.now();
+    if activation_in_the_past(date, now) {
+        return Err(refused(PAST_ACTIVATION));
+    }
     let s = change(state, viewer, id, |s| {
         if !matches!(s.status, SubscriptionStatus::Inactif | SubscriptionStatus::Actif) {
             return Err(refused(format!("A subscription {:?} cannot be activated", s.status)));
@@ -175,6 +178,16 @@ pub async fn activate(
     })
     .await?;
     row(state, &s, now).await
+}
+
+/// The answer to an activation date before today.
+pub const PAST_ACTIVATION: &str = "The activation date cannot be in the past: choose today or a later day";
+
+/// Whether `date` falls on a day before today, days as in Paris (the portal's calendar picks a
+/// day, sent as its midnight in Paris): dossiers cannot have been received from then.
+fn activation_in_the_past(date: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    use chrono_tz::Europe::Paris;
+    date.with_timezone(&Paris).date_naive() < now.with_timezone(&Paris).date_naive()
 }
 
 /// The notification frequency and address.
@@ -484,4 +497,26 @@ pub async fn revoke_previous_secret(
 ) -> Result<ApiClientState, ExchangeError> {
     let (_, client, _) = change_access(state, viewer, id, None, Some(ClientChange::RevokePrevious)).await?;
     Ok(ApiClientState { api_client: client.as_ref().map(ApiClientView::of) })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // Test code: a failed step is a failed test.
+
+    use super::*;
+    use crate::domain::parse_time;
+
+    #[test]
+    fn an_activation_date_before_today_in_paris_is_in_the_past() {
+        // 23:30 in Paris on 7 December, 22:30 UTC.
+        let now = parse_time("2026-12-07T22:30:00Z").unwrap();
+        let day = |s: &str| parse_time(s).unwrap();
+        assert!(activation_in_the_past(day("2020-01-01T00:00:00+01:00"), now));
+        assert!(activation_in_the_past(day("2026-12-06T00:00:00+01:00"), now), "yesterday");
+        assert!(!activation_in_the_past(day("2026-12-07T00:00:00+01:00"), now), "today, from its midnight");
+        assert!(!activation_in_the_past(day("2026-12-08T00:00:00+01:00"), now), "tomorrow");
+        // Just after midnight in Paris, still the 7th in UTC: the 7th is yesterday already.
+        let after_midnight = parse_time("2026-12-07T23:30:00Z").unwrap();
+        assert!(activation_in_the_past(day("2026-12-07T00:00:00+01:00"), after_midnight));
+    }
 }

@@ -26,6 +26,12 @@ pub struct SubscriptionRow {
     pub id: Uuid,
     pub process_code: ProcessCode,
     pub procedure_title: Option<String>,
+    /// What the procedure is, and the texts it rests on, as the national team wrote them
+    /// (absent when it wrote none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub procedure_description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legal_framework: Option<String>,
     pub operator: Option<String>,
     pub datapass_id: Option<i64>,
     pub access_mode: Option<AccessMode>,
@@ -58,6 +64,8 @@ impl SubscriptionRow {
             id: s.id,
             process_code: s.process_code.clone(),
             procedure_title: procedure.map(|p| p.title.clone()),
+            procedure_description: procedure.map(|p| p.description.clone()).filter(|d| !d.trim().is_empty()),
+            legal_framework: procedure.map(|p| p.legal_framework.clone()).filter(|l| !l.trim().is_empty()),
             operator: procedure.map(|p| p.operator.clone()),
             datapass_id: s.datapass_id,
             access_mode: s.access_mode,

@@ -8,16 +8,45 @@ import { procedureLabel } from '../procedures.js';
 import { checkboxGroup, radioGroup, selectField, textField } from '../ui/forms.js';
 
 const FRENCH_CODES = ['33', '262', '269', '508', '590', '594', '596', '681', '687', '689'];
-const PHONE_HINT = "Avec l'indicatif du pays et sans le 0 initial, par exemple +33612345678";
+// National numbers of overseas departments whose country code is not +33 (the hub's table).
+const OVERSEAS = {
+  '0262': '262',
+  '0263': '262',
+  '0269': '262',
+  '0639': '262',
+  '0692': '262',
+  '0693': '262',
+  '0508': '508',
+  '0590': '590',
+  '0690': '590',
+  '0691': '590',
+  '0594': '594',
+  '0694': '594',
+  '0596': '596',
+  '0696': '596',
+  '0697': '596',
+};
+const PHONE_HINT = 'Un numéro français (par exemple 06 12 34 56 78) ou avec l’indicatif du pays (+33612345678)';
 
-/** The compact form of a phone number, or an error message (the hub's rule). */
+/**
+ * The E.164 form of a phone number (`+33612345678`), or an error message: the hub's rule
+ * (a French national number gets its country code; separators are dropped).
+ */
 export function checkPhone(value) {
-  const compact = value.replace(/[\s.-]/g, '');
-  const digits = compact.startsWith('+') ? compact.slice(1) : null;
-  if (digits === null || !/^[1-9]\d{7,14}$/.test(digits) || FRENCH_CODES.some((c) => digits.startsWith(`${c}0`))) {
+  const compact = value.trim().replace(/[\s.()\-\u00a0]/g, '');
+  let digits = null;
+  if (compact.startsWith('+')) digits = compact.slice(1);
+  else if (compact.startsWith('00')) digits = compact.slice(2);
+  else if (/^0[1-9]\d{8}$/.test(compact)) digits = (OVERSEAS[compact.slice(0, 4)] ?? '33') + compact.slice(1);
+  if (
+    digits === null ||
+    !/^[1-9]\d{7,14}$/.test(digits) ||
+    FRENCH_CODES.some((c) => digits.startsWith(`${c}0`)) ||
+    (digits.startsWith('33') && digits.length !== 11)
+  ) {
     return { error: `Numéro invalide. ${PHONE_HINT}.` };
   }
-  return { value: compact };
+  return { value: `+${digits}` };
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -42,6 +71,7 @@ export function accountFields({ account = {}, procedures, withEmail, withRoles, 
     fields.roles = checkboxGroup({
       legend: 'Rôles assignés',
       name: 'roles',
+      required: true,
       values: account.roles ?? [],
       hint: 'Tous les rôles peuvent être attribués à tout compte.',
       options: Object.entries(ROLES).map(([value, label]) => ({ value, label })),
@@ -121,9 +151,14 @@ export function accountFields({ account = {}, procedures, withEmail, withRoles, 
     { class: 'fr-hint-text', hidden: true },
     "Un administrateur local n'a pas d'habilitation : il voit les télédossiers de toutes les démarches de l'organisation.",
   );
+  // A local administrator has no habilitations: its procedure boxes are unticked and disabled
+  // (still shown, so that the person sees why), and enabled again for another actor type.
   const syncActorType = () => {
     const admin = fields.actorType.value === 'LOCAL_ADMIN';
-    fields.habilitations.element.hidden = admin;
+    for (const input of fields.habilitations.inputs) {
+      if (admin) input.checked = false;
+      input.disabled = admin;
+    }
     habilitationsNote.hidden = !admin;
   };
   fields.actorType.input.addEventListener('change', syncActorType);
@@ -168,6 +203,8 @@ export function problemsOf(fields) {
     else if (!EMAIL.test(fields.email.value))
       problems.push({ field: 'email', message: 'Adresse invalide (format attendu : nom@domaine.fr).' });
   }
+  if (fields.roles && fields.roles.value.length === 0)
+    problems.push({ field: 'roles', message: 'Cochez au moins un rôle.' });
   if (!fields.firstName.value) problems.push({ field: 'firstName', message: 'Saisissez le prénom.' });
   if (!fields.lastName.value) problems.push({ field: 'lastName', message: 'Saisissez le nom.' });
   if (!fields.phoneNumber.value) problems.push({ field: 'phoneNumber', message: 'Saisissez le téléphone principal.' });

@@ -1,5 +1,6 @@
 // `/comptes/{email}`: "Compte utilisateur". The account's information, its edit (profile, actor
-// type, roles and habilitations: only what changed is sent), and its suspension or reactivation.
+// type, roles and habilitations: only what changed is sent), its suspension or reactivation and
+// its removal ("Retirer le compte") — neither offered on one's own account.
 
 import { accounts } from '../api.js';
 import { add, fill, h } from '../dom.js';
@@ -51,6 +52,8 @@ export async function render(view, { params, query, setTitle, isCurrent, navigat
     summary,
   );
   const home = organisationKey(account.organisation) === org;
+  // Nobody suspends or removes their own account (the hub refuses it too).
+  const own = account.email === user()?.email;
 
   const suspendDialog = modal({
     title: 'Suspendre le compte',
@@ -63,7 +66,38 @@ export async function render(view, { params, query, setTitle, isCurrent, navigat
       button('Annuler', { kind: 'secondary', on: { click: () => suspendDialog.close() } }),
     ],
   });
-  add(view, suspendDialog.element);
+  const removeDialog = modal({
+    title: 'Retirer le compte',
+    content: [
+      h(
+        'p',
+        {},
+        `${name} ne fera plus partie de votre organisation : son compte est fermé définitivement, ses sessions en cours sont fermées et ses rôles et habilitations retirés.`,
+      ),
+      h(
+        'p',
+        {},
+        'L’historique des télédossiers et le journal d’audit gardent la trace de ses actions. Vous pourrez créer plus tard un nouveau compte avec la même adresse électronique.',
+      ),
+    ],
+    actions: [
+      button('Retirer le compte', { on: { click: removeAccount } }),
+      button('Annuler', { kind: 'secondary', on: { click: () => removeDialog.close() } }),
+    ],
+  });
+  add(view, suspendDialog.element, removeDialog.element);
+
+  async function removeAccount() {
+    try {
+      await accounts.remove(email, org);
+      await removeDialog.close();
+      flash({ type: 'success', title: 'Compte retiré', text: `${name} ne fait plus partie de votre organisation.` });
+      await navigate(back);
+    } catch (error) {
+      await removeDialog.close();
+      show(messages, errorAlert(error, { title: "Le compte n'a pas été retiré" }));
+    }
+  }
 
   function showSummary() {
     fill(
@@ -91,6 +125,7 @@ export async function render(view, { params, query, setTitle, isCurrent, navigat
               ],
         ),
         home &&
+          !own &&
           h(
             'ul',
             { class: 'fr-btns-group fr-btns-group--inline-md fr-btns-group--icon-left fr-mt-2w' },
@@ -106,6 +141,13 @@ export async function render(view, { params, query, setTitle, isCurrent, navigat
                     icon: 'fr-icon-lock-unlock-line',
                     on: { click: () => setActive(true) },
                   }),
+            ),
+            h(
+              'li',
+              {},
+              removeDialog.opener('Retirer le compte', {
+                class: 'fr-btn--tertiary fr-btn--icon-left fr-icon-user-unfollow-line',
+              }),
             ),
           ),
       ),

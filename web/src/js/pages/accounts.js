@@ -1,6 +1,8 @@
 // `/comptes`: "Gestion des comptes". The organisation's accounts (Actif oui/non, nom, prénom,
-// type d'acteur, rôles, habilitations), filtered by actor type, role, procedure, name and state;
-// "Ajouter un utilisateur". A technical delegate serving several organisations picks one.
+// adresse électronique — two people may share a name —, type d'acteur, rôles, habilitations),
+// filtered by actor type, role, procedure, name and state; "Ajouter un utilisateur"; a warning
+// while the organisation has a single active local administrator (the guide: "Pensez à créer 2
+// comptes d'administrateurs locaux"). A technical delegate serving several organisations picks one.
 
 import { accounts } from '../api.js';
 import { add, fill, h, srOnly } from '../dom.js';
@@ -8,7 +10,7 @@ import { plural } from '../format.js';
 import { ACTOR_TYPES, ROLES } from '../labels.js';
 import { procedureLabel, subscribedProcedures } from '../procedures.js';
 import { organisation, organisationKey, organisationsWith } from '../session.js';
-import { errorAlert, announce } from '../ui/feedback.js';
+import { alert, errorAlert, announce } from '../ui/feedback.js';
 import { exportControl } from '../ui/files.js';
 import { button, form, selectField, textField } from '../ui/forms.js';
 import { list, loading, pageTitle, table } from '../ui/layout.js';
@@ -135,7 +137,31 @@ export async function render(view, { query, navigate, isCurrent }) {
     hint: "Un fichier pour tableur avec les comptes de la liste : nom, prénom, adresse électronique, type d'acteur, rôles, habilitations, statut.",
     fallbackName: 'comptes.csv',
   });
-  add(view, filters, exporting, results);
+  const warning = h('div', {});
+  add(view, warning, filters, exporting, results);
+
+  /** The guide's advice, while the organisation has one active local administrator (or none). */
+  async function checkAdministrators() {
+    try {
+      const { items } = await accounts.list({ actorType: 'LOCAL_ADMIN', active: 'true' }, org);
+      // Its own accounts only: a delegate of another organisation is no administrator here.
+      const admins = items.filter((a) => !a.delegation).length;
+      if (!isCurrent() || admins > 1) return;
+      fill(
+        warning,
+        alert({
+          type: 'warning',
+          title:
+            admins === 1
+              ? 'Votre organisation n’a qu’un administrateur local actif'
+              : 'Votre organisation n’a aucun administrateur local actif',
+          text: 'Pensez à créer 2 comptes d’administrateurs locaux, a minima pour gérer les absences.',
+        }),
+      );
+    } catch {
+      // The list below says when accounts cannot be read.
+    }
+  }
 
   // Of several loads under way, only the last one asked shows.
   let loads = 0;
@@ -163,6 +189,7 @@ export async function render(view, { query, navigate, isCurrent }) {
                 { label: 'Actif' },
                 { label: 'Nom' },
                 { label: 'Prénom' },
+                { label: 'Adresse électronique' },
                 { label: "Type d'acteur" },
                 { label: 'Rôles' },
                 { label: 'Habilitations démarches' },
@@ -178,6 +205,7 @@ export async function render(view, { query, navigate, isCurrent }) {
                 ),
                 { header: a.lastName },
                 a.firstName,
+                h('span', { class: 'hubee-email' }, a.email),
                 ACTOR_TYPES[a.actorType] ?? a.actorType,
                 list(a.roles.map((r) => ROLES[r] ?? r)),
                 a.actorType === 'LOCAL_ADMIN'
@@ -202,5 +230,5 @@ export async function render(view, { query, navigate, isCurrent }) {
     }
   }
 
-  await load();
+  await Promise.all([load(), checkAdministrators()]);
 }

@@ -16,6 +16,7 @@ import {
   showProblems,
   textField,
 } from '../ui/forms.js';
+import { alert, announce } from '../ui/feedback.js';
 import { pageTitle } from '../ui/layout.js';
 
 /** Only a path of this portal: never another site. */
@@ -152,6 +153,29 @@ export async function render(view, { query, navigate }) {
       hint: '6 chiffres, valable 10 minutes. Le code change à chaque connexion ; pensez à vérifier vos courriers indésirables.',
     });
     const submit = button("S'authentifier", { type: 'submit' });
+    // "Renvoyer le code": the same challenge, a new code (3 at most), the previous one void.
+    const resend = button('Renvoyer le code', {
+      kind: 'tertiary',
+      icon: 'fr-icon-mail-line',
+      on: {
+        click: async () => {
+          clearProblems(problems, { code });
+          resend.disabled = true;
+          try {
+            const sent = await auth.resendCode(challenge.challengeId);
+            code.value = '';
+            const text = `Un nouveau code a été envoyé à ${sent.email}. Le code précédent n’est plus valable.`;
+            fill(problems, alert({ type: 'success', title: 'Nouveau code envoyé', text }));
+            announce(text);
+            resend.disabled = false;
+          } catch (error) {
+            showError(problems, error, { code });
+            // A fourth code, or a spent challenge: only a new sign-in helps.
+            resend.disabled = error?.status === 429 || error?.status === 400;
+          }
+        },
+      },
+    });
     const heading = h('h1', { 'data-page-title': true }, "Vérification de l'OTP");
     const codeForm = form(
       {
@@ -194,6 +218,12 @@ export async function render(view, { query, navigate }) {
         h('li', {}, submit),
         h('li', {}, button('Recommencer la connexion', { kind: 'secondary', on: { click: passwordStep } })),
       ),
+      h(
+        'p',
+        { class: 'fr-hint-text fr-mb-1w' },
+        'Vous n’avez pas reçu le code ? Vous pouvez en demander un nouveau (3 envois au plus).',
+      ),
+      resend,
     );
     fill(content, heading, problems, codeForm);
     focus(heading);

@@ -68,13 +68,16 @@ export async function render(view, { params, setTitle, isCurrent }) {
 
   // --- Activation ---------------------------------------------------------------------------
   const activationProblems = h('div', {});
+  const PAST_ACTIVATION = 'La date d’activation ne peut pas être passée : choisissez aujourd’hui ou une date à venir.';
   const activationDate = textField({
     label: "Date d'activation",
     name: 'activateDateTime',
     type: 'date',
     required: true,
     value: todayInParis(),
-    hint: 'Passé cette date, votre service commence à recevoir les télédossiers de la démarche (à partir de 0 h, heure de Paris).',
+    // The calendar offers no day in the past; the hub refuses one too.
+    min: todayInParis(),
+    hint: 'Aujourd’hui ou une date à venir : à partir de cette date, votre service reçoit les télédossiers de la démarche (dès 0 h, heure de Paris).',
   });
   const activationDialog = modal({
     title: "Activer l'abonnement",
@@ -94,6 +97,12 @@ export async function render(view, { params, setTitle, isCurrent }) {
                   [{ field: 'activateDateTime', message: 'Choisissez une date dans le calendrier.' }],
                   { activateDateTime: activationDate },
                 );
+              }
+              // `YYYY-MM-DD` strings compare as the days they name.
+              if (activationDate.value < todayInParis()) {
+                return showProblems(activationProblems, [{ field: 'activateDateTime', message: PAST_ACTIVATION }], {
+                  activateDateTime: activationDate,
+                });
               }
               clearProblems(activationProblems, { activateDateTime: activationDate });
               try {
@@ -134,6 +143,8 @@ export async function render(view, { params, setTitle, isCurrent }) {
         details([
           ['Opérateur', s.operator],
           ['Démarche', procedureName(s.processCode, s.procedureTitle)],
+          ...(s.procedureDescription ? [['Description de la démarche', s.procedureDescription]] : []),
+          ...(s.legalFramework ? [['Cadre juridique', s.legalFramework]] : []),
           ['Service instructeur', `${s.subscriber?.name ?? ''} (N° SIRET : ${s.subscriber?.siret ?? ''})`.trim()],
           ['Administrateur local responsable', s.localAdministrator ?? '—'],
           ['N° DataPass', s.datapassId ?? '—'],
@@ -345,6 +356,29 @@ export async function render(view, { params, setTitle, isCurrent }) {
       hint: "Obligatoire si la personne n'a pas encore de compte",
     }),
   };
+  const removeDelegate = h(
+    'li',
+    {},
+    button('Retirer le délégué technique', {
+      kind: 'secondary',
+      on: {
+        click: async () => {
+          await change(
+            delegateProblems,
+            delegate,
+            () => subscriptions.setDelegate(id, { email: null }),
+            'Délégué technique retiré',
+          );
+          delegate.email.value = '';
+        },
+      },
+    }),
+  );
+  const delegateButtons = h(
+    'ul',
+    { class: 'fr-btns-group fr-btns-group--inline-md' },
+    h('li', {}, button('Enregistrer le délégué technique', { type: 'submit' })),
+  );
   const delegateForm = form(
     {
       on: {
@@ -377,32 +411,13 @@ export async function render(view, { params, setTitle, isCurrent }) {
       h('div', { class: 'fr-col-12 fr-col-md-6' }, delegate.firstName.element),
       h('div', { class: 'fr-col-12 fr-col-md-6' }, delegate.lastName.element),
     ),
-    h(
-      'ul',
-      { class: 'fr-btns-group fr-btns-group--inline-md' },
-      h('li', {}, button('Enregistrer le délégué technique', { type: 'submit' })),
-      h(
-        'li',
-        {},
-        button('Retirer le délégué technique', {
-          kind: 'secondary',
-          on: {
-            click: async () => {
-              await change(
-                delegateProblems,
-                delegate,
-                () => subscriptions.setDelegate(id, { email: null }),
-                'Délégué technique retiré',
-              );
-              delegate.email.value = '';
-            },
-          },
-        }),
-      ),
-    ),
+    delegateButtons,
   );
 
   function showDelegate() {
+    // Only when there is a delegate to remove (the DSFR's buttons group would show a hidden item).
+    if (s.technicalDelegate) delegateButtons.append(removeDelegate);
+    else removeDelegate.remove();
     fill(
       delegateSlot,
       h(
