@@ -103,8 +103,9 @@ async function actionsInView(name) {
     await page.waitForTimeout(150);
     const outside = await page.evaluate(() => {
       const right = document.documentElement.clientWidth;
+      // The DSFR's tab list scrolls sideways by design; a closed dialog is not on screen.
       return [...document.querySelectorAll('main a.fr-btn, main button')]
-        .filter((e) => e.getClientRects().length > 0)
+        .filter((e) => e.getClientRects().length > 0 && !e.closest('dialog') && !e.classList.contains('fr-tabs__tab'))
         .map((e) => ({ text: e.textContent.trim(), box: e.getBoundingClientRect() }))
         .filter(({ box }) => box.left < 0 || box.right > right)
         .map(({ text, box }) => `${text} (${Math.round(box.left)}–${Math.round(box.right)} px)`);
@@ -202,7 +203,7 @@ async function signIn(email, password) {
   await page.getByLabel('Adresse électronique').fill(email);
   await page.locator('input[name="password"]').fill(password);
   await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.getByRole('heading', { name: "Vérification de l'OTP" }).waitFor();
+  await page.getByRole('heading', { name: 'Vérification de votre identité' }).waitFor();
   await page.getByText(`Saisissez le code envoyé à votre adresse électronique (${email})`).waitFor();
   const code = await waitForMail(dataDir, email, /mot de passe à usage unique.*?(\d{6})/s, { seen }).catch(() =>
     waitForMail(dataDir, email, /\b(\d{6})\b/, { seen }),
@@ -212,7 +213,7 @@ async function signIn(email, password) {
 
 async function answerCode(code) {
   await page.getByLabel('Code de vérification').fill(code);
-  await page.getByRole('button', { name: "S'authentifier" }).click();
+  await page.getByRole('button', { name: 'S’authentifier' }).click();
   await page.getByRole('button', { name: 'Se déconnecter' }).first().waitFor();
 }
 
@@ -372,15 +373,15 @@ await step('"Mot de passe oublié ?" e-mails a reset link, which sets a new pass
 
 await step('the administrator asks for a new code, and signs in with it: the first one is void', async () => {
   const first = await signIn(ADMIN, adminPassword);
-  await accessible("Vérification de l'OTP");
+  await accessible('Vérification de votre identité');
   const seen = mailsSoFar(dataDir, ADMIN);
   await page.getByRole('button', { name: 'Renvoyer le code' }).click();
   await page.getByRole('heading', { name: 'Nouveau code envoyé' }).waitFor();
-  await accessible("Vérification de l'OTP, a new code sent");
+  await accessible('Vérification de votre identité, a new code sent');
   const code = await waitForMail(dataDir, ADMIN, /mot de passe à usage unique.*?(\d{6})/s, { seen });
   if (first !== code) {
     await page.getByLabel('Code de vérification').fill(first);
-    await page.getByRole('button', { name: "S'authentifier" }).click();
+    await page.getByRole('button', { name: 'S’authentifier' }).click();
     await page.getByText('Code incorrect : il vous reste 4 essais.').first().waitFor();
   }
   await answerCode(code);
@@ -396,14 +397,15 @@ await step('the administrator asks for a new code, and signs in with it: the fir
     .waitFor();
   await accessible('Gestion des comptes');
   await fitsNarrowScreen('Gestion des comptes');
+  await screenshot('accounts');
 });
 
 await step('the administrator creates an agent with a habilitation (the button waits for valid fields)', async () => {
   await page.getByRole('link', { name: 'Ajouter un utilisateur' }).click();
-  await page.getByRole('heading', { name: "Création d'un nouveau compte utilisateur" }).waitFor();
-  const add = page.getByRole('button', { name: "Ajouter l'utilisateur" });
+  await page.getByRole('heading', { name: 'Création d’un nouveau compte utilisateur' }).waitFor();
+  const add = page.getByRole('button', { name: 'Ajouter l’utilisateur' });
   assert.ok(await add.isDisabled(), 'the button is disabled while mandatory fields are empty');
-  await page.getByLabel("Type d'acteur").selectOption('AGENT');
+  await page.getByLabel('Type d’acteur').selectOption('AGENT');
   await choose(page.getByLabel('Certificat de décès électronique (CERTDC)'));
   await page.getByLabel('Adresse électronique').fill(agent.email);
   await choose(page.getByLabel('Madame'));
@@ -560,6 +562,19 @@ await step('one file downloads on its own, byte for byte', async () => {
   assert.equal(sha256(got.bytes), sha256(wanted.bytes));
 });
 
+await step('a comment over 1,000 characters is counted and refused, never cut', async () => {
+  const long = `${'Relecture complète des pièces. '.repeat(34)}fin`;
+  assert.ok(long.length > 1000);
+  const field = page.getByLabel('Ajout d’un nouveau commentaire');
+  await field.fill(long);
+  await page.getByText(`${long.length} caractères sur 1000 : raccourcissez le texte`).waitFor();
+  await page.getByRole('button', { name: 'Ajouter le commentaire' }).click();
+  await page.getByText('Le texte dépasse 1000 caractères : raccourcissez-le.').first().waitFor();
+  assert.equal((await field.inputValue()).length, long.length, 'the text is kept whole');
+  await accessible('dossier, comment too long');
+  await field.fill('');
+});
+
 await step('the agent comments, deposits an attachment, and both show in the history', async () => {
   const comment = `Pièces vérifiées par l'état civil (${run})`;
   await page.getByLabel('Ajout d’un nouveau commentaire').fill(comment);
@@ -576,19 +591,6 @@ await step('the agent comments, deposits an attachment, and both show in the his
   await page.getByRole('heading', { name: 'Pièce jointe déposée' }).waitFor();
   await page.locator('.hubee-files__item', { hasText: 'réponse-mairie.txt' }).waitFor();
   await page.locator('.hubee-timeline', { hasText: 'Dépôt de pièce jointe' }).waitFor();
-});
-
-await step('a comment over 1,000 characters is counted and refused, never cut', async () => {
-  const long = `${'Relecture complète des pièces. '.repeat(34)}fin`;
-  assert.ok(long.length > 1000);
-  const field = page.getByLabel('Ajout d’un nouveau commentaire');
-  await field.fill(long);
-  await page.getByText(`${long.length} caractères sur 1000 : raccourcissez le texte`).waitFor();
-  await page.getByRole('button', { name: 'Ajouter le commentaire' }).click();
-  await page.getByText('Le texte dépasse 1000 caractères : raccourcissez-le.').first().waitFor();
-  assert.equal((await field.inputValue()).length, long.length, 'the text is kept whole');
-  await accessible('dossier, comment too long');
-  await field.fill('');
 });
 
 await step('the agent takes the dossier ("Me l\'attribuer"), which says so and records it', async () => {
@@ -689,21 +691,6 @@ await step('both changes show in the tab counts', async () => {
   );
 });
 
-/** No button or link of the page's main content lies outside the viewport (tables included; the
- * DSFR's tab list scrolls by design). */
-async function actionsInView(name) {
-  const outside = await page.evaluate(() =>
-    [...document.querySelectorAll('main button, main a.fr-btn')]
-      .filter((e) => e.offsetParent !== null && !e.closest('dialog') && !e.classList.contains('fr-tabs__tab'))
-      .filter((e) => {
-        const r = e.getBoundingClientRect();
-        return r.right > document.documentElement.clientWidth + 1 || r.left < -1;
-      })
-      .map((e) => e.textContent.trim()),
-  );
-  assert.deepEqual(outside, [], `${name}: controls out of view`);
-}
-
 await step(
   'the inbox lists the dossiers the agent follows under « Mes télédossiers », with who follows each',
   async () => {
@@ -749,26 +736,12 @@ await step('the inbox sorts by name both ways, and a half-typed date is refused 
 });
 
 await step('every action of the inbox and of a dossier is in view at 1280 px and at 375 px', async () => {
-  const viewport = page.viewportSize();
-  try {
-    for (const width of [1280, 375]) {
-      await page.setViewportSize({ width, height: 900 });
-      await page.waitForTimeout(150);
-      await rowsShown();
-      await actionsInView(`inbox at ${width} px`);
-    }
-    await page.setViewportSize(viewport);
-    await page.getByRole('link', { name: `Consulter le télédossier ${dossiers.A.number}` }).click();
-    await page.waitForURL(`${base}/dossiers/${dossiers.A.caseId}`);
-    await page.getByRole('heading', { name: 'Historique' }).waitFor();
-    for (const width of [1280, 375]) {
-      await page.setViewportSize({ width, height: 900 });
-      await page.waitForTimeout(150);
-      await actionsInView(`dossier at ${width} px`);
-    }
-  } finally {
-    await page.setViewportSize(viewport);
-  }
+  await rowsShown();
+  await actionsInView('Télédossiers');
+  await page.getByRole('link', { name: `Consulter le télédossier ${dossiers.A.number}` }).click();
+  await page.waitForURL(`${base}/dossiers/${dossiers.A.caseId}`);
+  await page.getByRole('heading', { name: 'Historique' }).waitFor();
+  await actionsInView('dossier');
   await page.getByRole('link', { name: 'Télédossiers', exact: true }).first().click();
   await page.getByRole('heading', { name: 'Télédossiers' }).waitFor();
   await rowsShown();
@@ -883,22 +856,23 @@ await step('the administrator activates a subscription from a date chosen in the
   // Each procedure says what it is and the texts it rests on; "Modifier" is never off screen.
   await page.getByText('Cadre juridique : Code civil, articles 34 à 54').waitFor();
   await actionsInView('Gestion des abonnements');
-  await page.getByRole('link', { name: "Modifier l'abonnement EtatCivil" }).click();
+  await screenshot('subscriptions');
+  await page.getByRole('link', { name: 'Modifier l’abonnement EtatCivil' }).click();
   await page.getByRole('heading', { name: "Abonnement - Demande d'acte d'état civil" }).waitFor();
   await accessible('Abonnement');
   await fitsNarrowScreen('Abonnement');
-  await page.getByRole('button', { name: "Modifier la date d'activation" }).click();
-  const dialog = page.getByRole('dialog', { name: "Activer l'abonnement" });
+  await page.getByRole('button', { name: 'Modifier la date d’activation' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Activer l’abonnement' });
   await dialog.waitFor();
   await settled(page); // the DSFR moves the focus into the dialog as it opens
-  const today = await dialog.getByLabel("Date d'activation").inputValue();
+  const today = await dialog.getByLabel('Date d’activation').inputValue();
   assert.match(today, /^\d{4}-\d{2}-\d{2}$/, "today's date is proposed");
   // A day in the past is refused: dossiers cannot have arrived from then.
-  await dialog.getByLabel("Date d'activation").fill('2020-01-01');
+  await dialog.getByLabel('Date d’activation').fill('2020-01-01');
   await dialog.getByRole('button', { name: 'Activer', exact: true }).click();
   await dialog.getByText('La date d’activation ne peut pas être passée').first().waitFor();
   await accessible('dialog "Activer l\'abonnement" with a date in the past');
-  await dialog.getByLabel("Date d'activation").fill(today);
+  await dialog.getByLabel('Date d’activation').fill(today);
   await accessible('dialog "Activer l\'abonnement"');
   await dialog.getByRole('button', { name: 'Activer', exact: true }).click();
   await page.getByRole('heading', { name: 'Abonnement activé' }).waitFor();
@@ -907,7 +881,7 @@ await step('the administrator activates a subscription from a date chosen in the
 
 await step('in API mode the credentials are shown once, copied, and obtain a token', async () => {
   await choose(page.getByLabel('API', { exact: true }));
-  await page.getByRole('button', { name: "Enregistrer la modalité d'accès" }).click();
+  await page.getByRole('button', { name: 'Enregistrer la modalité d’accès' }).click();
   await page.getByRole('heading', { name: 'Identifiants de l’API\u00a0: copiez-les maintenant' }).waitFor();
   apiMode.clientId = await page.locator('[data-credential="client_id"]').inputValue();
   await page.getByRole('button', { name: 'Copier : Secret (client_secret)' }).click();
@@ -943,13 +917,13 @@ await step('a regenerated secret is shown once and obtains a token too', async (
 
 await step('the previous secret is revoked at once, and every change of the API access is in the history', async () => {
   assert.ok(await token(base, apiMode.clientId, apiMode.previous, 'SI'), 'the 24-hour overlap');
-  await page.getByRole('button', { name: "Révoquer l'ancien secret maintenant" }).click();
-  const dialog = page.getByRole('dialog', { name: "Révoquer l'ancien secret" });
+  await page.getByRole('button', { name: 'Révoquer l’ancien secret maintenant' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Révoquer l’ancien secret' });
   await dialog.waitFor();
   await settled(page);
   await accessible('dialog "Révoquer l\'ancien secret"');
-  await dialog.getByRole('button', { name: "Révoquer l'ancien secret" }).click();
-  await page.getByRole('heading', { name: "L'ancien secret est révoqué" }).waitFor();
+  await dialog.getByRole('button', { name: 'Révoquer l’ancien secret' }).click();
+  await page.getByRole('heading', { name: 'L’ancien secret est révoqué' }).waitFor();
   await assert.rejects(token(base, apiMode.clientId, apiMode.previous, 'SI'), /401/, 'revoked at once');
   assert.ok(await token(base, apiMode.clientId, apiMode.secret, 'SI'), 'the new secret still works');
   const history = page.getByRole('table', { name: /Historique de l['’]accès API/ });
@@ -977,7 +951,7 @@ await step(
   'the administrator names a technical delegate, who gets an activation e-mail, and sees the e-mail deliveries',
   async () => {
     await page.getByRole('link', { name: 'Retour aux abonnements' }).click();
-    await page.getByRole('link', { name: "Modifier l'abonnement CERTDC" }).click();
+    await page.getByRole('link', { name: 'Modifier l’abonnement CERTDC' }).click();
     await page.getByRole('heading', { name: 'Abonnement - Certificat de décès électronique' }).waitFor();
     const deliveries = page.getByRole('table', { name: 'Les 20 derniers envois' });
     assert.ok(
@@ -1025,7 +999,7 @@ await step('the subscriptions and the accounts lists export as CSV files', async
     [created.Nom, created.Prénom, created["Type d'acteur"], created['Habilitations démarches'], created.Statut],
     ['Nouvel', 'Inès', 'Agent', 'Certificat de décès électronique', 'Actif'],
   );
-  await page.getByLabel("Type d'acteur").selectOption('AGENT');
+  await page.getByLabel('Type d’acteur').selectOption('AGENT');
   await page.getByRole('button', { name: 'Filtrer' }).click();
   await page.waitForURL(/actorType=AGENT/);
   await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
@@ -1168,13 +1142,13 @@ await step('the administrator names a delegate of another organisation, who is i
   await answerCode(await signIn(ADMIN, adminPassword));
   await page.getByRole('link', { name: 'Gestion des comptes' }).first().click();
   await page.getByRole('link', { name: 'Ajouter un utilisateur' }).click();
-  await page.getByRole('heading', { name: "Création d'un nouveau compte utilisateur" }).waitFor();
-  await page.getByLabel("Type d'acteur").selectOption('TECHNICAL_DELEGATE');
+  await page.getByRole('heading', { name: 'Création d’un nouveau compte utilisateur' }).waitFor();
+  await page.getByLabel('Type d’acteur').selectOption('TECHNICAL_DELEGATE');
   await page.getByLabel('Adresse électronique').fill(DELEGATE);
   await page.getByRole('textbox', { name: 'Prénom *', exact: true }).fill('Samia');
   await page.getByRole('textbox', { name: 'Nom *', exact: true }).fill('Renaud');
   await page.getByLabel('Téléphone principal').fill('+33 1 23 45 67 89');
-  await page.getByRole('button', { name: "Ajouter l'utilisateur" }).click();
+  await page.getByRole('button', { name: 'Ajouter l’utilisateur' }).click();
   await page.getByRole('heading', { name: 'Délégué technique invité' }).waitFor();
   await waitForMail(dataDir, DELEGATE, /Mairie de Valfleuri \(SIRET \d{14}\) vous a désigné/);
   await signOut();
@@ -1215,19 +1189,19 @@ await step('the administrator removes an account, which leaves the list; its own
   await answerCode(await signIn(ADMIN, adminPassword));
   await page.getByRole('link', { name: 'Gestion des comptes' }).first().click();
   await page.getByRole('link', { name: 'Ajouter un utilisateur' }).click();
-  await page.getByRole('heading', { name: "Création d'un nouveau compte utilisateur" }).waitFor();
+  await page.getByRole('heading', { name: 'Création d’un nouveau compte utilisateur' }).waitFor();
   // A local administrator has no habilitation: its procedure boxes are unticked and disabled.
   const certdc = page.getByLabel('Certificat de décès électronique (CERTDC)');
   await choose(certdc);
-  await page.getByLabel("Type d'acteur").selectOption('LOCAL_ADMIN');
+  await page.getByLabel('Type d’acteur').selectOption('LOCAL_ADMIN');
   assert.ok((await certdc.isDisabled()) && !(await certdc.isChecked()), 'unticked and disabled');
-  await page.getByLabel("Type d'acteur").selectOption('AGENT');
+  await page.getByLabel('Type d’acteur').selectOption('AGENT');
   assert.ok(await certdc.isEnabled(), 'enabled again for an agent');
   await page.getByLabel('Adresse électronique').fill(LEAVING.email);
   await page.getByRole('textbox', { name: 'Prénom *', exact: true }).fill(LEAVING.first);
   await page.getByRole('textbox', { name: 'Nom *', exact: true }).fill(LEAVING.last);
   await page.getByLabel('Téléphone principal').fill('0612345678');
-  await page.getByRole('button', { name: "Ajouter l'utilisateur" }).click();
+  await page.getByRole('button', { name: 'Ajouter l’utilisateur' }).click();
   await page.getByRole('heading', { name: 'Compte créé' }).waitFor();
   // Roles are required: the only one unticked, the edit is refused before it is sent.
   const role = page.getByLabel('Gestion des télédossiers');
@@ -1988,8 +1962,8 @@ await step('an agent the administrator enrolled signs in with the ProConnect but
   }
   await answerCode(await signIn(ADMIN, adminPassword));
   await page.goto(`${base}/comptes/nouveau`);
-  await page.getByRole('heading', { name: "Création d'un nouveau compte utilisateur" }).waitFor();
-  await page.getByLabel("Type d'acteur").selectOption('AGENT');
+  await page.getByRole('heading', { name: 'Création d’un nouveau compte utilisateur' }).waitFor();
+  await page.getByLabel('Type d’acteur').selectOption('AGENT');
   await choose(page.getByLabel('Certificat de décès électronique (CERTDC)'));
   await page.getByLabel('Adresse électronique').fill('camille.martin@mairie-a.test');
   await choose(page.getByLabel('Madame'));
@@ -1998,7 +1972,7 @@ await step('an agent the administrator enrolled signs in with the ProConnect but
   const phone = page.getByLabel('Téléphone principal');
   await phone.fill('+33 6 12 34 56 79');
   await phone.blur();
-  await page.getByRole('button', { name: "Ajouter l'utilisateur" }).click();
+  await page.getByRole('button', { name: 'Ajouter l’utilisateur' }).click();
   await page.getByRole('heading', { name: 'Compte créé' }).waitFor();
   await signOut();
 

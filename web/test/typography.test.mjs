@@ -1,8 +1,8 @@
 // French typography in the portal's UI strings: a typographic apostrophe (’) rather than the
 // ASCII one between letters, and a non-breaking space (U+00A0, or `\u00a0` in the source) rather
 // than a plain one before ":", ";", "!" and "?". The string literals of the front's modules are
-// read with a small tokenizer (comments and regular expressions skipped). Modules other
-// engineers own for now are listed in NOT_YET and checked once they move to the new typography.
+// read with a small tokenizer (comments and regular expressions skipped). Every module is
+// checked.
 
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -11,17 +11,6 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const src = join(dirname(fileURLToPath(import.meta.url)), '..', 'src');
-
-/** Modules still in the old typography (owned by the accounts and sign-in work). */
-const NOT_YET = new Set([
-  'js/pages/accounts.js',
-  'js/pages/account.js',
-  'js/pages/account-form.js',
-  'js/pages/account-new.js',
-  'js/pages/sign-in.js',
-  'js/pages/subscriptions.js',
-  'js/pages/subscription.js',
-]);
 
 /** The hub's own English texts the front compares with, which keep the hub's spelling. */
 const API_TEXTS = new Set([
@@ -149,7 +138,6 @@ test('the UI strings of the front use French typography', () => {
   const wrong = [];
   for (const path of modules(join(src, 'js'))) {
     const name = relative(src, path).split('\\').join('/');
-    if (NOT_YET.has(name)) continue;
     for (const { text, line } of stringLiterals(readFileSync(path, 'utf8'))) {
       if (API_TEXTS.has(text)) continue;
       for (const problem of typographyProblems(text)) wrong.push(`${name}:${line}: ${problem}: ${text.slice(0, 80)}`);

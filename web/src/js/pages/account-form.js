@@ -60,7 +60,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export function accountFields({ account = {}, procedures, withEmail, withRoles, level = 2 }) {
   const fields = {
     actorType: selectField({
-      label: "Type d'acteur",
+      label: 'Type d’acteur',
       name: 'actorType',
       required: true,
       value: account.actorType ?? 'AGENT',
@@ -84,7 +84,7 @@ export function accountFields({ account = {}, procedures, withEmail, withRoles, 
     hint:
       procedures.length > 0
         ? 'Les démarches auxquelles votre service est abonné. Sans habilitation, un agent ne voit aucun télédossier.'
-        : "Votre service n'est abonné à aucune démarche pour le moment.",
+        : 'Votre service n’est abonné à aucune démarche pour le moment.',
     options: procedures.map((p) => ({ value: p.code, label: procedureLabel(p) })),
   });
   if (withEmail) {
@@ -126,7 +126,7 @@ export function accountFields({ account = {}, procedures, withEmail, withRoles, 
     name: 'function',
     value: account.function,
     maxlength: '200',
-    hint: "Utile pour contacter la personne, par exemple « Officier d'état civil »",
+    hint: 'Utile pour contacter la personne, par exemple « Officier d’état civil »',
   });
   fields.phoneNumber = textField({
     label: 'Téléphone principal',
@@ -149,7 +149,7 @@ export function accountFields({ account = {}, procedures, withEmail, withRoles, 
   const habilitationsNote = h(
     'p',
     { class: 'fr-hint-text', hidden: true },
-    "Un administrateur local n'a pas d'habilitation : il voit les télédossiers de toutes les démarches de l'organisation.",
+    'Un administrateur local n’a pas d’habilitation : il voit les télédossiers de toutes les démarches de l’organisation.',
   );
   // A local administrator has no habilitations: its procedure boxes are unticked and disabled
   // (still shown, so that the person sees why), and enabled again for another actor type.
@@ -170,7 +170,7 @@ export function accountFields({ account = {}, procedures, withEmail, withRoles, 
     h(
       'legend',
       { class: 'fr-fieldset__legend' },
-      h(`h${level}`, { class: 'fr-h4 fr-mb-0' }, "Rôles et droits d'accès"),
+      h(`h${level}`, { class: 'fr-h4 fr-mb-0' }, 'Rôles et droits d’accès'),
     ),
     h('div', { class: 'fr-fieldset__element' }, fields.actorType.element),
     fields.roles && h('div', { class: 'fr-fieldset__element' }, fields.roles.element),
@@ -199,9 +199,9 @@ export function accountFields({ account = {}, procedures, withEmail, withRoles, 
 export function problemsOf(fields) {
   const problems = [];
   if (fields.email) {
-    if (!fields.email.value) problems.push({ field: 'email', message: "Saisissez l'adresse électronique." });
+    if (!fields.email.value) problems.push({ field: 'email', message: 'Saisissez l’adresse électronique.' });
     else if (!EMAIL.test(fields.email.value))
-      problems.push({ field: 'email', message: 'Adresse invalide (format attendu : nom@domaine.fr).' });
+      problems.push({ field: 'email', message: 'Adresse invalide (format attendu : nom@domaine.fr).' });
   }
   if (fields.roles && fields.roles.value.length === 0)
     problems.push({ field: 'roles', message: 'Cochez au moins un rôle.' });

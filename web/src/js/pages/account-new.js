@@ -17,7 +17,7 @@ export async function render(view, { query, navigate, isCurrent }) {
   if (!isCurrent()) return;
   const { fields, sections } = accountFields({ procedures, withEmail: true, withRoles: false });
   const problems = h('div', {});
-  const submit = button("Ajouter l'utilisateur", { type: 'submit', disabled: true, 'aria-describedby': 'aide-ajout' });
+  const submit = button('Ajouter l’utilisateur', { type: 'submit', disabled: true, 'aria-describedby': 'aide-ajout' });
   const back = `/comptes${query.get('organisation') ? `?organisation=${encodeURIComponent(org)}` : ''}`;
   const update = () => {
     submit.disabled = problemsOf(fields).length > 0;
@@ -46,12 +46,12 @@ export async function render(view, { query, navigate, isCurrent }) {
                 ? {
                     type: 'success',
                     title: 'Compte créé',
-                    text: `Un e-mail d'activation, valable 48 heures, a été envoyé à ${created.email}. Passé ce délai, la personne utilisera « Mot de passe oublié ? ».`,
+                    text: `Un e-mail d’activation, valable 48 heures, a été envoyé à ${created.email}. Passé ce délai, la personne utilisera « Mot de passe oublié ? ».`,
                   }
                 : {
                     type: 'success',
                     title: 'Délégué technique invité',
-                    text: `${created.firstName} ${created.lastName} (${created.email}) est délégué technique d'une autre organisation : une invitation lui a été envoyée par e-mail. Il n'aura accès à votre organisation qu'après l'avoir acceptée.`,
+                    text: `${created.firstName} ${created.lastName} (${created.email}) est délégué technique d’une autre organisation : une invitation lui a été envoyée par e-mail. Il n’aura accès à votre organisation qu’après l’avoir acceptée.`,
                   },
             );
             await navigate(
@@ -70,7 +70,7 @@ export async function render(view, { query, navigate, isCurrent }) {
     h(
       'p',
       { class: 'fr-hint-text', id: 'aide-ajout' },
-      "Le bouton « Ajouter l'utilisateur » s'active quand tous les champs obligatoires sont correctement remplis. Les rôles sont ceux du type d'acteur ; vous pourrez les adapter ensuite en modifiant le compte.",
+      'Le bouton « Ajouter l’utilisateur » s’active quand tous les champs obligatoires sont correctement remplis. Les rôles sont ceux du type d’acteur ; vous pourrez les adapter ensuite en modifiant le compte.',
     ),
     h(
       'ul',
@@ -81,7 +81,7 @@ export async function render(view, { query, navigate, isCurrent }) {
   );
   add(
     view,
-    ...pageTitle("Création d'un nouveau compte utilisateur", {
+    ...pageTitle('Création d’un nouveau compte utilisateur', {
       back: { href: back, label: 'Retour aux comptes utilisateurs' },
     }),
     problems,

@@ -46,7 +46,7 @@ export async function render(view, { params, query, setTitle, isCurrent, navigat
     view,
     ...pageTitle(`Compte utilisateur - ${name}`, {
       back: { href: back, label: 'Retour aux comptes utilisateurs' },
-      lead: "Gestion des informations de compte de l'utilisateur.",
+      lead: 'Gestion des informations de compte de l’utilisateur.',
     }),
     messages,
     summary,
@@ -59,7 +59,7 @@ export async function render(view, { params, query, setTitle, isCurrent, navigat
     title: 'Suspendre le compte',
     content: [
       h('p', {}, `${name} ne pourra plus se connecter au portail, et ses sessions en cours seront fermées.`),
-      h('p', {}, 'Vous pourrez réactiver le compte à tout moment ; la personne devra alors se reconnecter.'),
+      h('p', {}, 'Vous pourrez réactiver le compte à tout moment ; la personne devra alors se reconnecter.'),
     ],
     actions: [
       button('Suspendre le compte', { on: { click: () => setActive(false) } }),
@@ -72,7 +72,7 @@ export async function render(view, { params, query, setTitle, isCurrent, navigat
       h(
         'p',
         {},
-        `${name} ne fera plus partie de votre organisation : son compte est fermé définitivement, ses sessions en cours sont fermées et ses rôles et habilitations retirés.`,
+        `${name} ne fera plus partie de votre organisation : son compte est fermé définitivement, ses sessions en cours sont fermées et ses rôles et habilitations retirés.`,
       ),
       h(
         'p',
@@ -95,7 +95,7 @@ export async function render(view, { params, query, setTitle, isCurrent, navigat
       await navigate(back);
     } catch (error) {
       await removeDialog.close();
-      show(messages, errorAlert(error, { title: "Le compte n'a pas été retiré" }));
+      show(messages, errorAlert(error, { title: 'Le compte n’a pas été retiré' }));
     }
   }
 
@@ -107,20 +107,20 @@ export async function render(view, { params, query, setTitle, isCurrent, navigat
         details(
           home
             ? [
-                ['Service instructeur', `${orgName ?? ''} (N° SIRET : ${account.organisation.siret})`.trim()],
+                ['Service instructeur', `${orgName ?? ''} (N° SIRET : ${account.organisation.siret})`.trim()],
                 ['Adresse électronique', account.email],
-                ["Type d'acteur", ACTOR_TYPES[account.actorType] ?? account.actorType],
+                ['Type d’acteur', ACTOR_TYPES[account.actorType] ?? account.actorType],
                 ['État du compte', accountBadge(account)],
               ]
             : [
                 ['Adresse électronique', account.email],
-                ["Type d'acteur", ACTOR_TYPES[account.actorType] ?? account.actorType],
+                ['Type d’acteur', ACTOR_TYPES[account.actorType] ?? account.actorType],
                 ['État du compte', accountBadge(account)],
                 [
                   'Délégation',
                   account.delegation?.status === 'INVITED'
-                    ? "Invitation envoyée, en attente d'acceptation"
-                    : 'Acceptée : intervient pour votre organisation',
+                    ? 'Invitation envoyée, en attente d’acceptation'
+                    : 'Acceptée : intervient pour votre organisation',
                 ],
               ],
         ),
@@ -166,14 +166,14 @@ export async function render(view, { params, query, setTitle, isCurrent, navigat
           title: active ? 'Compte réactivé' : 'Compte suspendu',
           text: active
             ? `${name} peut de nouveau se connecter.`
-            : `${name} ne peut plus se connecter ; ses sessions sont fermées.`,
+            : `${name} ne peut plus se connecter ; ses sessions sont fermées.`,
         }),
       );
     } catch (error) {
       await suspendDialog.close();
       show(
         messages,
-        errorAlert(error, { title: active ? "Le compte n'a pas été réactivé" : "Le compte n'a pas été suspendu" }),
+        errorAlert(error, { title: active ? 'Le compte n’a pas été réactivé' : 'Le compte n’a pas été suspendu' }),
       );
     }
   }
@@ -219,7 +219,7 @@ export async function render(view, { params, query, setTitle, isCurrent, navigat
               showSummary();
               show(problems, alert({ type: 'success', title: 'Modifications enregistrées' }));
             } catch (error) {
-              show(problems, errorAlert(error, { title: "Les modifications n'ont pas été enregistrées" }));
+              show(problems, errorAlert(error, { title: 'Les modifications n’ont pas été enregistrées' }));
             }
           },
         },
@@ -235,7 +235,7 @@ export async function render(view, { params, query, setTitle, isCurrent, navigat
     const detachDialog = modal({
       title: 'Retirer le délégué technique',
       content: [
-        h('p', {}, `${name} n'aura plus accès à votre organisation, y compris dans ses sessions en cours.`),
+        h('p', {}, `${name} n’aura plus accès à votre organisation, y compris dans ses sessions en cours.`),
         h('p', {}, 'Son compte, qui appartient à une autre organisation, n’est pas supprimé.'),
       ],
       actions: [
@@ -250,12 +250,12 @@ export async function render(view, { params, query, setTitle, isCurrent, navigat
         flash({
           type: 'success',
           title: 'Délégué technique retiré',
-          text: `${name} n'a plus accès à votre organisation.`,
+          text: `${name} n’a plus accès à votre organisation.`,
         });
         await navigate(back);
       } catch (error) {
         await detachDialog.close();
-        show(problems, errorAlert(error, { title: "Le délégué n'a pas été retiré" }));
+        show(problems, errorAlert(error, { title: 'Le délégué n’a pas été retiré' }));
       }
     }
     add(

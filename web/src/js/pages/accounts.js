@@ -58,7 +58,7 @@ export async function render(view, { query, navigate, isCurrent }) {
 
   const fields = {
     actorType: selectField({
-      label: "Type d'acteur",
+      label: 'Type d’acteur',
       name: 'actorType',
       placeholder: 'Tous',
       options: Object.entries(ACTOR_TYPES).map(([value, label]) => ({ value, label })),
@@ -134,7 +134,7 @@ export async function render(view, { query, navigate, isCurrent }) {
   let shown = {};
   const exporting = exportControl({
     read: () => accounts.exportCsv(shown, org),
-    hint: "Un fichier pour tableur avec les comptes de la liste : nom, prénom, adresse électronique, type d'acteur, rôles, habilitations, statut.",
+    hint: 'Un fichier pour tableur avec les comptes de la liste : nom, prénom, adresse électronique, type d’acteur, rôles, habilitations, statut.',
     fallbackName: 'comptes.csv',
   });
   const warning = h('div', {});
@@ -184,13 +184,13 @@ export async function render(view, { query, navigate, isCurrent }) {
         items.length === 0
           ? h('p', { class: 'hubee-empty' }, 'Aucun compte ne correspond à ces filtres.')
           : table({
-              caption: `Liste des résultats : ${plural(items.length, 'compte', 'comptes')}`,
+              caption: `Liste des résultats : ${plural(items.length, 'compte', 'comptes')}`,
               columns: [
                 { label: 'Actif' },
                 { label: 'Nom' },
                 { label: 'Prénom' },
                 { label: 'Adresse électronique' },
-                { label: "Type d'acteur" },
+                { label: 'Type d’acteur' },
                 { label: 'Rôles' },
                 { label: 'Habilitations démarches' },
                 { label: 'Actions', srOnly: true },

@@ -10,7 +10,7 @@ import { time } from '../ui/layout.js';
 function who(entry, names) {
   if (entry.author) return entry.author;
   if (entry.actorId) return names.get(entry.actorId) ?? entry.actorId;
-  return entry.by?.type === 'OSL' ? "L’opérateur" : 'Votre service';
+  return entry.by?.type === 'OSL' ? 'L’opérateur' : 'Votre service';
 }
 
 function fileList(files) {
@@ -26,7 +26,7 @@ function fileList(files) {
 function describe(entry) {
   switch (entry.kind) {
     case 'CREATED':
-      return ["Création du télédossier par l’opérateur"];
+      return ['Création du télédossier par l’opérateur'];
     case 'TRANSMITTED':
       return ['Transmission au service instructeur'];
     case 'STATUS':
@@ -71,18 +71,18 @@ function describeEvent(e) {
       ];
     case 'ATTACH_DEPOSIT':
       return [
-        fromOperator ? "Nouvelles pièces de l’opérateur" : "Dépôt de pièce jointe, transmise à l’opérateur",
+        fromOperator ? 'Nouvelles pièces de l’opérateur' : 'Dépôt de pièce jointe, transmise à l’opérateur',
         fileList(e.attachments),
       ];
     case 'SENDING_MESSAGE':
       return [
-        fromOperator ? "Message de l’opérateur" : "Message envoyé à l’opérateur",
+        fromOperator ? 'Message de l’opérateur' : 'Message envoyé à l’opérateur',
         e.message && h('blockquote', { class: 'hubee-comment' }, e.message),
       ];
     case 'ATTACH_DL_ALL':
       return ['Téléchargement de tous les éléments'];
     case 'ATTACH_DL':
-      return ["Téléchargement d’une pièce jointe", e.message && h('p', { class: 'fr-mb-0' }, e.message)];
+      return ['Téléchargement d’une pièce jointe', e.message && h('p', { class: 'fr-mb-0' }, e.message)];
     default:
       return [
         `Événement ${e.actionType ?? ''}`.trim(),

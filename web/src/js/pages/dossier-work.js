@@ -121,7 +121,7 @@ export function assignmentSection({ id, me, manages, processCode, onChange }) {
     const a = state.assignee;
     fill(
       holder,
-      a ? `Suivi par ${a.name}${a.email === me ? ' (vous)' : ''}.` : "Aucun agent n’est attribué à ce télédossier.",
+      a ? `Suivi par ${a.name}${a.email === me ? ' (vous)' : ''}.` : 'Aucun agent n’est attribué à ce télédossier.',
     );
     if (!manages) return fill(controls);
     const mine = a?.email === me;
@@ -130,7 +130,7 @@ export function assignmentSection({ id, me, manages, processCode, onChange }) {
       h(
         'ul',
         { class: 'fr-btns-group fr-btns-group--inline-md fr-btns-group--sm' },
-        !mine && h('li', {}, button("Me l’attribuer", { size: 'sm', on: { click: () => change(me) } })),
+        !mine && h('li', {}, button('Me l’attribuer', { size: 'sm', on: { click: () => change(me) } })),
         a &&
           h(
             'li',
@@ -159,13 +159,13 @@ export function assignmentSection({ id, me, manages, processCode, onChange }) {
 export function messageSection({ id, onSent }) {
   const problems = h('div', {});
   const text = longText({
-    label: "Message à l’opérateur",
+    label: 'Message à l’opérateur',
     name: 'message',
-    hint: "Transmis à l’opérateur de la démarche, qui en informe le demandeur ; le statut ne change pas.",
+    hint: 'Transmis à l’opérateur de la démarche, qui en informe le demandeur ; le statut ne change pas.',
   });
   const submit = button('Envoyer le message', { type: 'submit', kind: 'secondary' });
   return section(
-    "Envoyer un message à l’opérateur",
+    'Envoyer un message à l’opérateur',
     problems,
     form(
       {
@@ -181,7 +181,7 @@ export function messageSection({ id, onSent }) {
               text.value = '';
               show(
                 problems,
-                alert({ type: 'success', title: 'Message envoyé', text: "L’opérateur en est informé.", level: 3 }),
+                alert({ type: 'success', title: 'Message envoyé', text: 'L’opérateur en est informé.', level: 3 }),
               );
               await onSent();
             } catch (error) {

@@ -19,13 +19,13 @@ import { assignmentSection, commentList, longText, messageSection } from './doss
 
 /** Every file of the dossier: the operator's, then those of the events (deposits). */
 function filesOf(dossier) {
-  const own = (dossier.attachments ?? []).map((a) => ({ ...a, origin: "Transmis par l’opérateur" }));
+  const own = (dossier.attachments ?? []).map((a) => ({ ...a, origin: 'Transmis par l’opérateur' }));
   const fromEvents = (dossier.events ?? []).flatMap((e) =>
     (e.attachments ?? []).map((a) => ({
       ...a,
       origin:
         e.transmitter?.type === 'OSL'
-          ? "Transmis par l’opérateur"
+          ? 'Transmis par l’opérateur'
           : `Déposé par ${e.author ?? 'votre service'} le ${dateTime(e.createDateTime)}`,
     })),
   );
@@ -89,7 +89,7 @@ export async function render(view, { params, navigate, setTitle, isCurrent }) {
     const reason = longText({
       label: 'Motif',
       name: 'reason',
-      hint: "Obligatoire pour un refus. Il est transmis à l’opérateur, qui informe le demandeur.",
+      hint: 'Obligatoire pour un refus. Il est transmis à l’opérateur, qui informe le demandeur.',
     });
     const fields = { action: choice, reason };
     const dialog = modal({
@@ -98,7 +98,7 @@ export async function render(view, { params, navigate, setTitle, isCurrent }) {
         h(
           'p',
           {},
-          "Chaque changement de statut est transmis à l’opérateur de la démarche, qui en informe le demandeur.",
+          'Chaque changement de statut est transmis à l’opérateur de la démarche, qui en informe le demandeur.',
         ),
         problems,
         form({ id: 'formulaire-statut', on: { submit: (event) => submit(event) } }, choiceSlot, reason.element),
@@ -163,7 +163,7 @@ export async function render(view, { params, navigate, setTitle, isCurrent }) {
       content: [
         problems,
         h('p', {}, 'En consultant le télédossier vous confirmez sa réception par votre service au concerné.'),
-        h('p', {}, "Son statut passera de « Nouveau » à « Reçu », et l’opérateur en sera informé."),
+        h('p', {}, 'Son statut passera de « Nouveau » à « Reçu », et l’opérateur en sera informé.'),
       ],
       actions: [
         button('Confirmer la réception', {
@@ -183,7 +183,7 @@ export async function render(view, { params, navigate, setTitle, isCurrent }) {
                   }),
                 );
               } catch (error) {
-                show(problems, errorAlert(error, { title: "La réception n’a pas pu être confirmée", level: 3 }));
+                show(problems, errorAlert(error, { title: 'La réception n’a pas pu être confirmée', level: 3 }));
               }
             },
           },
@@ -213,7 +213,7 @@ export async function render(view, { params, navigate, setTitle, isCurrent }) {
 
   // --- Content --------------------------------------------------------------------------------
   const attachmentsSlot = h('div', {});
-  const historySlot = h('div', {}, loading("Chargement de l’historique…"));
+  const historySlot = h('div', {}, loading('Chargement de l’historique…'));
   const detailsSlot = h('div', {});
   const commentsSlot = h('div', {});
   const depositForm = manages ? depositSection() : null;
@@ -332,7 +332,7 @@ export async function render(view, { params, navigate, setTitle, isCurrent }) {
       announce(`${fallbackName} téléchargé.`);
       await refresh();
     } catch (error) {
-      show(messages, errorAlert(error, { title: "Le téléchargement n’a pas abouti" }));
+      show(messages, errorAlert(error, { title: 'Le téléchargement n’a pas abouti' }));
     }
   }
 
@@ -341,7 +341,7 @@ export async function render(view, { params, navigate, setTitle, isCurrent }) {
     const file = uploadField({
       label: 'Déposer une pièce jointe',
       name: 'file',
-      hint: "Le fichier est ajouté au télédossier et transmis à l’opérateur de la démarche.",
+      hint: 'Le fichier est ajouté au télédossier et transmis à l’opérateur de la démarche.',
     });
     const submit = button('Déposer le fichier', { type: 'submit', kind: 'secondary', icon: 'fr-icon-upload-2-line' });
     return form(
@@ -387,9 +387,9 @@ export async function render(view, { params, navigate, setTitle, isCurrent }) {
   function commentSection() {
     const problems = h('div', {});
     const text = longText({
-      label: "Ajout d’un nouveau commentaire",
+      label: 'Ajout d’un nouveau commentaire',
       name: 'text',
-      hint: "Commentaire interne, visible des agents de votre service uniquement : il n’est pas transmis à l’opérateur.",
+      hint: 'Commentaire interne, visible des agents de votre service uniquement : il n’est pas transmis à l’opérateur.',
     });
     const submit = button('Ajouter le commentaire', { type: 'submit', kind: 'secondary' });
     return section(
@@ -452,7 +452,7 @@ export async function render(view, { params, navigate, setTitle, isCurrent }) {
           assigned.kind === 'ASSIGNED' ? { email: assigned.assigneeId, name: assigned.assigneeName } : null;
       assignment.update(dossier);
     } catch (error) {
-      fill(historySlot, errorAlert(error, { title: "L’historique est indisponible", level: 3 }));
+      fill(historySlot, errorAlert(error, { title: 'L’historique est indisponible', level: 3 }));
     }
   }
 

@@ -171,7 +171,7 @@ export async function render(view, { query, navigate, isCurrent }) {
   // Every page of the list, with the tab and the search as they are when the button is pressed.
   const exporting = exportControl({
     read: () => dossiers.exportCsv(inboxQuery()),
-    hint: "Un fichier pour tableur avec tous les télédossiers de l’onglet et de la recherche (toutes les pages, 50 000 au plus) : numéro, démarche, statut, personne concernée, dates.",
+    hint: 'Un fichier pour tableur avec tous les télédossiers de l’onglet et de la recherche (toutes les pages, 50 000 au plus) : numéro, démarche, statut, personne concernée, dates.',
     fallbackName: 'teledossiers.csv',
   });
   const results = h('div', {}, statusLine, countsNote, exporting, selection?.element, bulkSlot, listSlot, pagination);
@@ -654,7 +654,7 @@ export async function render(view, { query, navigate, isCurrent }) {
       name: 'reason',
       required: true,
       maxlength: '1000',
-      hint: "1 000 caractères au plus. Il est transmis à l’opérateur, qui informe le demandeur.",
+      hint: '1 000 caractères au plus. Il est transmis à l’opérateur, qui informe le demandeur.',
     });
     const problems = h('div', {});
     const confirm = button('Refuser les télédossiers', { type: 'submit', form: 'formulaire-refus-groupe' });
@@ -738,7 +738,7 @@ export async function render(view, { query, navigate, isCurrent }) {
       );
       await load();
     } catch (error) {
-      fill(bulkSlot, errorAlert(error, { title: "Le téléchargement n’a pas abouti" }));
+      fill(bulkSlot, errorAlert(error, { title: 'Le téléchargement n’a pas abouti' }));
       focus(bulkSlot.querySelector('.fr-alert__title'));
     }
   }
@@ -759,7 +759,7 @@ export async function render(view, { query, navigate, isCurrent }) {
       await load();
       focus(listSlot.querySelector(`tr[data-case-id="${row.id}"] a`) ?? trigger);
     } catch (error) {
-      fill(bulkSlot, alert({ type: 'error', title: "Le téléchargement n’a pas abouti", text: messageOf(error) }));
+      fill(bulkSlot, alert({ type: 'error', title: 'Le téléchargement n’a pas abouti', text: messageOf(error) }));
       focus(bulkSlot.querySelector('.fr-alert__title'));
     }
   }

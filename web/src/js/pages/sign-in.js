@@ -1,5 +1,5 @@
 // `/connexion`: the ProConnect button when the hub is registered with it (docs/PROCONNECT.md),
-// then e-mail and password, then "Vérification de l'OTP" with the code e-mailed to the address
+// then e-mail and password, then « Vérification de votre identité » with the code e-mailed to the address
 // shown. After sign-in, back to the page the person wanted (`?retour=`), or home.
 
 import { auth } from '../api.js';
@@ -53,9 +53,9 @@ function proconnectButton() {
           href: 'https://www.proconnect.gouv.fr/',
           target: '_blank',
           rel: 'noopener',
-          title: 'Qu’est-ce que ProConnect ? - nouvelle fenêtre',
+          title: 'Qu’est-ce que ProConnect ? - nouvelle fenêtre',
         },
-        'Qu’est-ce que ProConnect ?',
+        'Qu’est-ce que ProConnect ?',
       ),
     ),
   );
@@ -76,7 +76,7 @@ export async function render(view, { query, navigate }) {
       required: true,
       autocomplete: 'username',
       spellcheck: 'false',
-      hint: 'Format attendu : nom@domaine.fr',
+      hint: 'Format attendu : nom@domaine.fr',
     });
     const password = passwordField({ label: 'Mot de passe', name: 'password', autocomplete: 'current-password' });
     const submit = button('Se connecter', { type: 'submit' });
@@ -119,7 +119,7 @@ export async function render(view, { query, navigate }) {
         h(
           'div',
           { class: 'fr-fieldset__element' },
-          h('p', {}, h('a', { class: 'fr-link', href: '/mot-de-passe-oublie' }, 'Mot de passe oublié ?')),
+          h('p', {}, h('a', { class: 'fr-link', href: '/mot-de-passe-oublie' }, 'Mot de passe oublié ?')),
         ),
       ),
       h('ul', { class: 'fr-btns-group' }, h('li', {}, submit)),
@@ -150,9 +150,9 @@ export async function render(view, { query, navigate }) {
       autocomplete: 'one-time-code',
       maxlength: '6',
       pattern: '[0-9]{6}',
-      hint: '6 chiffres, valable 10 minutes. Le code change à chaque connexion ; pensez à vérifier vos courriers indésirables.',
+      hint: '6 chiffres, valable 10 minutes. Le code change à chaque connexion ; pensez à vérifier vos courriers indésirables.',
     });
-    const submit = button("S'authentifier", { type: 'submit' });
+    const submit = button('S’authentifier', { type: 'submit' });
     // "Renvoyer le code": the same challenge, a new code (3 at most), the previous one void.
     const resend = button('Renvoyer le code', {
       kind: 'tertiary',
@@ -176,7 +176,7 @@ export async function render(view, { query, navigate }) {
         },
       },
     });
-    const heading = h('h1', { 'data-page-title': true }, "Vérification de l'OTP");
+    const heading = h('h1', { 'data-page-title': true }, 'Vérification de votre identité');
     const codeForm = form(
       {
         'aria-labelledby': 'titre-otp',
@@ -221,7 +221,7 @@ export async function render(view, { query, navigate }) {
       h(
         'p',
         { class: 'fr-hint-text fr-mb-1w' },
-        'Vous n’avez pas reçu le code ? Vous pouvez en demander un nouveau (3 envois au plus).',
+        'Vous n’avez pas reçu le code ? Vous pouvez en demander un nouveau (3 envois au plus).',
       ),
       resend,
     );

@@ -37,14 +37,14 @@ export async function render(view, { params, setTitle, isCurrent }) {
     view,
     ...pageTitle(`Abonnement - ${title}`, {
       back: { href: '/abonnements', label: 'Retour aux abonnements' },
-      lead: "Informations détaillées sur l'abonnement",
+      lead: 'Informations détaillées sur l’abonnement',
     }),
     messages,
     infoSlot,
-    section("Modalité d'accès", credentialsSlot, accessSlot),
+    section('Modalité d’accès', credentialsSlot, accessSlot),
     section('Délégué technique', delegateSlot),
     section('Notifications', notificationsSlot),
-    section("Derniers envois d'e-mails", deliveriesSlot),
+    section('Derniers envois d’e-mails', deliveriesSlot),
   );
 
   async function reload() {
@@ -68,21 +68,21 @@ export async function render(view, { params, setTitle, isCurrent }) {
 
   // --- Activation ---------------------------------------------------------------------------
   const activationProblems = h('div', {});
-  const PAST_ACTIVATION = 'La date d’activation ne peut pas être passée : choisissez aujourd’hui ou une date à venir.';
+  const PAST_ACTIVATION = 'La date d’activation ne peut pas être passée : choisissez aujourd’hui ou une date à venir.';
   const activationDate = textField({
-    label: "Date d'activation",
+    label: 'Date d’activation',
     name: 'activateDateTime',
     type: 'date',
     required: true,
     value: todayInParis(),
     // The calendar offers no day in the past; the hub refuses one too.
     min: todayInParis(),
-    hint: 'Aujourd’hui ou une date à venir : à partir de cette date, votre service reçoit les télédossiers de la démarche (dès 0 h, heure de Paris).',
+    hint: 'Aujourd’hui ou une date à venir : à partir de cette date, votre service reçoit les télédossiers de la démarche (dès 0 h, heure de Paris).',
   });
   const activationDialog = modal({
-    title: "Activer l'abonnement",
+    title: 'Activer l’abonnement',
     content: [
-      h('p', {}, "Veuillez définir une date d'activation."),
+      h('p', {}, 'Veuillez définir une date d’activation.'),
       activationProblems,
       form(
         {
@@ -145,20 +145,20 @@ export async function render(view, { params, setTitle, isCurrent }) {
           ['Démarche', procedureName(s.processCode, s.procedureTitle)],
           ...(s.procedureDescription ? [['Description de la démarche', s.procedureDescription]] : []),
           ...(s.legalFramework ? [['Cadre juridique', s.legalFramework]] : []),
-          ['Service instructeur', `${s.subscriber?.name ?? ''} (N° SIRET : ${s.subscriber?.siret ?? ''})`.trim()],
+          ['Service instructeur', `${s.subscriber?.name ?? ''} (N° SIRET : ${s.subscriber?.siret ?? ''})`.trim()],
           ['Administrateur local responsable', s.localAdministrator ?? '—'],
           ['N° DataPass', s.datapassId ?? '—'],
           ['Date de validation', day(s.validateDateTime) || '—'],
           ['Mis à jour le', day(s.updateDateTime) || '—'],
           ['Statut', subscriptionBadge(s.status)],
-          ["Date d'activation", day(s.activateDateTime) || 'Non définie'],
+          ['Date d’activation', day(s.activateDateTime) || 'Non définie'],
           ['Date de suspension', day(s.endDateTime) || '—'],
         ]),
         activable &&
           h(
             'p',
             { class: 'fr-mt-2w' },
-            activationDialog.opener(s.status === 'Actif' ? "Modifier la date d'activation" : "Activer l'abonnement", {
+            activationDialog.opener(s.status === 'Actif' ? 'Modifier la date d’activation' : 'Activer l’abonnement', {
               class: 'fr-icon-calendar-line fr-btn--icon-left',
             }),
           ),
@@ -169,12 +169,12 @@ export async function render(view, { params, setTitle, isCurrent }) {
   // --- Access mode --------------------------------------------------------------------------
   const accessProblems = h('div', {});
   const mode = radioGroup({
-    legend: "Mode d'accès aux télédossiers",
+    legend: 'Mode d’accès aux télédossiers',
     name: 'accessMode',
     inline: true,
     required: true,
     value: s.accessMode ?? '',
-    hint: "En mode API, votre logiciel métier reçoit les télédossiers ; vérifiez d'abord avec son éditeur qu'il est compatible.",
+    hint: 'En mode API, votre logiciel métier reçoit les télédossiers ; vérifiez d’abord avec son éditeur qu’il est compatible.',
     options: Object.entries(ACCESS_MODES).map(([value, label]) => ({ value, label })),
   });
   const regenerate = async (revokePrevious) => {
@@ -183,7 +183,7 @@ export async function render(view, { params, setTitle, isCurrent }) {
       accessProblems,
       {},
       () => subscriptions.regenerateSecret(id, revokePrevious),
-      revokePrevious ? "Nouveau secret généré, l'ancien est révoqué" : 'Nouveau secret généré',
+      revokePrevious ? 'Nouveau secret généré, l’ancien est révoqué' : 'Nouveau secret généré',
     );
     if (credentials) showCredentials(credentials);
   };
@@ -193,12 +193,12 @@ export async function render(view, { params, setTitle, isCurrent }) {
       h(
         'p',
         {},
-        "Un nouveau secret sera affiché une seule fois. L'ancien reste valable 24 heures, le temps de mettre à jour votre logiciel métier.",
+        'Un nouveau secret sera affiché une seule fois. L’ancien reste valable 24 heures, le temps de mettre à jour votre logiciel métier.',
       ),
       h(
         'p',
         {},
-        "Si l'ancien secret a pu être divulgué, révoquez-le immédiatement : il cessera de fonctionner tout de suite, ainsi que les jetons obtenus avec lui.",
+        'Si l’ancien secret a pu être divulgué, révoquez-le immédiatement : il cessera de fonctionner tout de suite, ainsi que les jetons obtenus avec lui.',
       ),
       h(
         'p',
@@ -208,22 +208,22 @@ export async function render(view, { params, setTitle, isCurrent }) {
     ],
     actions: [
       button('Régénérer le secret', { on: { click: () => regenerate(false) } }),
-      button("Régénérer et révoquer l'ancien", { kind: 'secondary', on: { click: () => regenerate(true) } }),
+      button('Régénérer et révoquer l’ancien', { kind: 'secondary', on: { click: () => regenerate(true) } }),
       button('Annuler', { kind: 'tertiary', on: { click: () => regenerateDialog.close() } }),
     ],
   });
   add(view, regenerateDialog.element);
   const revokeDialog = modal({
-    title: "Révoquer l'ancien secret",
+    title: 'Révoquer l’ancien secret',
     content: [
       h(
         'p',
         {},
-        "L'ancien secret cessera de fonctionner immédiatement, ainsi que les jetons obtenus avant la révocation. Vérifiez d'abord que votre logiciel métier utilise le nouveau secret.",
+        'L’ancien secret cessera de fonctionner immédiatement, ainsi que les jetons obtenus avant la révocation. Vérifiez d’abord que votre logiciel métier utilise le nouveau secret.',
       ),
     ],
     actions: [
-      button("Révoquer l'ancien secret", {
+      button('Révoquer l’ancien secret', {
         on: {
           click: async () => {
             await revokeDialog.close();
@@ -231,7 +231,7 @@ export async function render(view, { params, setTitle, isCurrent }) {
               accessProblems,
               {},
               () => subscriptions.revokePreviousSecret(id),
-              "L'ancien secret est révoqué",
+              'L’ancien secret est révoqué',
             );
           },
         },
@@ -246,14 +246,14 @@ export async function render(view, { params, setTitle, isCurrent }) {
         submit: async (event) => {
           event.preventDefault();
           if (!mode.value)
-            return showProblems(accessProblems, [{ field: 'accessMode', message: "Choisissez la modalité d'accès." }], {
+            return showProblems(accessProblems, [{ field: 'accessMode', message: 'Choisissez la modalité d’accès.' }], {
               accessMode: mode,
             });
           const answer = await change(
             accessProblems,
             { accessMode: mode },
             () => subscriptions.setAccessMode(id, mode.value),
-            "Modalité d'accès enregistrée",
+            'Modalité d’accès enregistrée',
           );
           if (answer?.credentials) showCredentials(answer.credentials);
           return undefined;
@@ -264,7 +264,7 @@ export async function render(view, { params, setTitle, isCurrent }) {
     h(
       'ul',
       { class: 'fr-btns-group fr-btns-group--inline-md' },
-      h('li', {}, button("Enregistrer la modalité d'accès", { type: 'submit' })),
+      h('li', {}, button('Enregistrer la modalité d’accès', { type: 'submit' })),
     ),
   );
 
@@ -281,7 +281,7 @@ export async function render(view, { params, setTitle, isCurrent }) {
       accessSlot,
       manages
         ? [accessProblems, accessForm]
-        : h('p', {}, `Modalité d'accès : ${ACCESS_MODES[s.accessMode] ?? 'non choisie'}.`),
+        : h('p', {}, `Modalité d’accès : ${ACCESS_MODES[s.accessMode] ?? 'non choisie'}.`),
       s.accessMode === 'API' &&
         h(
           'div',
@@ -299,7 +299,7 @@ export async function render(view, { params, setTitle, isCurrent }) {
           manages && client && regenerateDialog.opener('Régénérer le secret', { class: 'fr-btn--secondary fr-mt-2w' }),
           manages &&
             client?.secrets.some((secret) => secret.expires) &&
-            revokeDialog.opener("Révoquer l'ancien secret maintenant", { class: 'fr-btn--tertiary fr-mt-2w fr-ml-2w' }),
+            revokeDialog.opener('Révoquer l’ancien secret maintenant', { class: 'fr-btn--tertiary fr-mt-2w fr-ml-2w' }),
         ),
       credentialHistory(),
     );
@@ -312,10 +312,10 @@ export async function render(view, { params, setTitle, isCurrent }) {
     const what = (e) => {
       switch (e.kind) {
         case 'ACCESS_MODE':
-          return `Modalité d'accès : ${ACCESS_MODES[e.to] ?? e.to}${e.secretIssued ? ', secret émis' : ''}`;
+          return `Modalité d’accès : ${ACCESS_MODES[e.to] ?? e.to}${e.secretIssued ? ', secret émis' : ''}`;
         case 'SECRET_REGENERATED':
           return e.previousValidUntil
-            ? `Secret régénéré, l'ancien valable jusqu'au ${dateTime(e.previousValidUntil)}`
+            ? `Secret régénéré, l’ancien valable jusqu’au ${dateTime(e.previousValidUntil)}`
             : 'Secret régénéré';
         case 'PREVIOUS_SECRET_REVOKED':
           return 'Ancien secret révoqué';
@@ -327,7 +327,7 @@ export async function render(view, { params, setTitle, isCurrent }) {
       'div',
       { class: 'fr-mt-3w' },
       table({
-        caption: "Historique de l'accès API (administrateurs locaux prévenus par e-mail)",
+        caption: 'Historique de l’accès API (administrateurs locaux prévenus par e-mail)',
         columns: [{ label: 'Date' }, { label: 'Changement' }, { label: 'Par' }],
         rows: events.map((e) => [dateTime(e.dateTime), what(e), e.actor]),
       }),
@@ -348,12 +348,12 @@ export async function render(view, { params, setTitle, isCurrent }) {
     firstName: textField({
       label: 'Prénom',
       name: 'firstName',
-      hint: "Obligatoire si la personne n'a pas encore de compte",
+      hint: 'Obligatoire si la personne n’a pas encore de compte',
     }),
     lastName: textField({
       label: 'Nom',
       name: 'lastName',
-      hint: "Obligatoire si la personne n'a pas encore de compte",
+      hint: 'Obligatoire si la personne n’a pas encore de compte',
     }),
   };
   const removeDelegate = h(
@@ -387,7 +387,7 @@ export async function render(view, { params, setTitle, isCurrent }) {
           if (!EMAIL.test(delegate.email.value)) {
             return showProblems(
               delegateProblems,
-              [{ field: 'email', message: 'Saisissez une adresse valide (format attendu : nom@domaine.fr).' }],
+              [{ field: 'email', message: 'Saisissez une adresse valide (format attendu : nom@domaine.fr).' }],
               delegate,
             );
           }
@@ -398,7 +398,7 @@ export async function render(view, { params, setTitle, isCurrent }) {
             delegateProblems,
             delegate,
             () => subscriptions.setDelegate(id, body),
-            'Délégué technique enregistré : une personne sans compte reçoit un e-mail pour activer le sien.',
+            'Délégué technique enregistré : une personne sans compte reçoit un e-mail pour activer le sien.',
           );
           return undefined;
         },
@@ -423,13 +423,13 @@ export async function render(view, { params, setTitle, isCurrent }) {
       h(
         'p',
         {},
-        s.technicalDelegate ? `Délégué technique actuel : ${s.technicalDelegate}.` : 'Aucun délégué technique.',
+        s.technicalDelegate ? `Délégué technique actuel : ${s.technicalDelegate}.` : 'Aucun délégué technique.',
       ),
       manages &&
         h(
           'p',
           { class: 'fr-hint-text' },
-          "Une personne extérieure à votre service (par exemple l'éditeur de votre logiciel métier) à qui vous confiez la gestion de cet abonnement.",
+          'Une personne extérieure à votre service (par exemple l’éditeur de votre logiciel métier) à qui vous confiez la gestion de cet abonnement.',
         ),
       manages && [delegateProblems, delegateForm],
     );
@@ -453,7 +453,7 @@ export async function render(view, { params, setTitle, isCurrent }) {
       required: true,
       spellcheck: 'false',
       value: s.email ?? '',
-      hint: "Une adresse collective (boîte partagée) permet à tout le service de voir l'arrivée des télédossiers. Facultative avec la fréquence « Aucune ».",
+      hint: 'Une adresse collective (boîte partagée) permet à tout le service de voir l’arrivée des télédossiers. Facultative avec la fréquence « Aucune ».',
     }),
   };
   const notificationForm = form(
@@ -466,9 +466,9 @@ export async function render(view, { params, setTitle, isCurrent }) {
           const found = [];
           if (!frequency) found.push({ field: 'notificationFrequency', message: 'Choisissez une fréquence.' });
           if (frequency !== 'aucune' && !address)
-            found.push({ field: 'email', message: "Indiquez l'adresse qui recevra les notifications." });
+            found.push({ field: 'email', message: 'Indiquez l’adresse qui recevra les notifications.' });
           if (address && !EMAIL.test(address))
-            found.push({ field: 'email', message: 'Adresse invalide (format attendu : nom@domaine.fr).' });
+            found.push({ field: 'email', message: 'Adresse invalide (format attendu : nom@domaine.fr).' });
           if (found.length) return showProblems(notificationProblems, found, notification);
           await change(
             notificationProblems,
@@ -497,7 +497,7 @@ export async function render(view, { params, setTitle, isCurrent }) {
         : h(
             'p',
             {},
-            `Fréquence : ${FREQUENCIES[s.notificationFrequency] ?? s.notificationFrequency}. Adresse notifiée : ${s.email ?? 'aucune'}.`,
+            `Fréquence : ${FREQUENCIES[s.notificationFrequency] ?? s.notificationFrequency}. Adresse notifiée : ${s.email ?? 'aucune'}.`,
           ),
     );
   }

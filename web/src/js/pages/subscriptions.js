@@ -24,7 +24,7 @@ function procedureCell(s) {
     h('span', { class: 'hubee-procedure__title' }, procedureName(s.processCode, s.procedureTitle)),
     s.procedureDescription && h('span', { class: 'fr-hint-text hubee-procedure__text' }, s.procedureDescription),
     s.legalFramework &&
-      h('span', { class: 'fr-hint-text hubee-procedure__text' }, `Cadre juridique : ${s.legalFramework}`),
+      h('span', { class: 'fr-hint-text hubee-procedure__text' }, `Cadre juridique : ${s.legalFramework}`),
   );
 }
 
@@ -33,9 +33,9 @@ function datesCell(s) {
   return h(
     'div',
     {},
-    h('span', { class: 'hubee-nowrap' }, `Activation : ${day(s.activateDateTime) || '—'}`),
+    h('span', { class: 'hubee-nowrap' }, `Activation : ${day(s.activateDateTime) || '—'}`),
     h('br'),
-    h('span', { class: 'hubee-nowrap' }, `Suspension : ${day(s.endDateTime) || '—'}`),
+    h('span', { class: 'hubee-nowrap' }, `Suspension : ${day(s.endDateTime) || '—'}`),
   );
 }
 
@@ -59,7 +59,7 @@ export async function render(view, { isCurrent }) {
   add(
     view,
     ...pageTitle('Gestion des abonnements', {
-      lead: "Les abonnements de votre service aux démarches en ligne. Un abonnement n'est visible que le lendemain de sa validation.",
+      lead: 'Les abonnements de votre service aux démarches en ligne. Un abonnement n’est visible que le lendemain de sa validation.',
     }),
   );
   if (items.length === 0) {
@@ -68,7 +68,7 @@ export async function render(view, { isCurrent }) {
       alert({
         type: 'info',
         title: 'Aucun abonnement',
-        text: "Votre service n'est abonné à aucune démarche : l'abonnement se demande avec le formulaire DataPass de la démarche.",
+        text: 'Votre service n’est abonné à aucune démarche : l’abonnement se demande avec le formulaire DataPass de la démarche.',
       }),
     );
     return;
@@ -80,20 +80,20 @@ export async function render(view, { isCurrent }) {
     { label: 'Démarche' },
     { label: 'Opérateur' },
     { label: 'Statut' },
-    { label: "Modalité d'accès" },
+    { label: 'Modalité d’accès' },
     { label: 'Délégué technique' },
     { label: 'N° DataPass' },
     { label: 'Dates' },
   ];
   const subscriptionsTable = table({
-    caption: `Abonnements : ${plural(items.length, 'abonnement')}`,
+    caption: `Abonnements : ${plural(items.length, 'abonnement')}`,
     columns,
     rows: items.map((s) => [
       h(
         'a',
         { class: 'fr-btn fr-btn--sm fr-btn--secondary', href: `/abonnements/${s.id}` },
         action,
-        srOnly(` l'abonnement ${s.processCode}${several ? ` de ${nameOf(s)}` : ''}`),
+        srOnly(` l’abonnement ${s.processCode}${several ? ` de ${nameOf(s)}` : ''}`),
       ),
       ...(several ? [nameOf(s)] : []),
       { header: procedureCell(s) },
@@ -115,7 +115,7 @@ export async function render(view, { isCurrent }) {
     view,
     exportControl({
       read: () => subscriptions.exportCsv(),
-      hint: "Un fichier pour tableur avec les abonnements de la liste : organisation, opérateur, démarche, n° DataPass, modalité d'accès, délégué technique, statut, dates, notifications.",
+      hint: 'Un fichier pour tableur avec les abonnements de la liste : organisation, opérateur, démarche, n° DataPass, modalité d’accès, délégué technique, statut, dates, notifications.',
       fallbackName: 'abonnements.csv',
     }),
     subscriptionsTable,
