@@ -71,6 +71,13 @@ async fn portal_status(
     Ok(Json(serde_json::json!({"caseId": id, "status": status})))
 }
 
+/// The body's one required string `field`, of at most `max` characters.
+fn required_text(line: &str, body: &serde_json::Value, field: &str, max: usize) -> Result<String, ApiError> {
+    let mut c = Checker::new(line);
+    let text = c.root(body).and_then(|root| c.string(root, "", field, true, max));
+    text.filter(|_| c.is_ok()).ok_or_else(|| ApiError::validation(&c.problems))
+}
+
 /// `POST /portail/v1/cases/{caseId}/comments` `{text}`: an internal comment.
 async fn portal_comment(
     State(state): State<AppState>,
@@ -81,9 +88,7 @@ async fn portal_comment(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let id = path_uuid(&line, "caseId", &id)?;
-    let mut c = Checker::new(&line.0);
-    let text = c.root(&body).and_then(|root| c.string(root, "", "text", true, portal_cases::MAX_TEXT));
-    let Some(text) = text.filter(|_| c.is_ok()) else { return Err(ApiError::validation(&c.problems)) };
+    let text = required_text(&line.0, &body, "text", portal_cases::MAX_TEXT)?;
     let actor = portal_actor(&state, &user.account).await?;
     let entry = portal_cases::comment(&state, &actor, id, &text).await?;
     Ok((StatusCode::CREATED, Json(entry)).into_response())
@@ -100,9 +105,7 @@ async fn portal_assign(
     JsonBody(body): JsonBody,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id = path_uuid(&line, "caseId", &id)?;
-    let mut c = Checker::new(&line.0);
-    let email = c.root(&body).and_then(|root| c.string(root, "", "email", true, 254));
-    let Some(email) = email.filter(|_| c.is_ok()) else { return Err(ApiError::validation(&c.problems)) };
+    let email = required_text(&line.0, &body, "email", 254)?;
     let actor = portal_actor(&state, &user.account).await?;
     let assignee = portal_cases::assign(&state, &actor, id, Some(&email)).await?;
     Ok(Json(serde_json::json!({"caseId": id, "assignee": assignee})))
@@ -132,9 +135,7 @@ async fn portal_message(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let id = path_uuid(&line, "caseId", &id)?;
-    let mut c = Checker::new(&line.0);
-    let text = c.root(&body).and_then(|root| c.string(root, "", "message", true, portal_cases::MAX_TEXT));
-    let Some(text) = text.filter(|_| c.is_ok()) else { return Err(ApiError::validation(&c.problems)) };
+    let text = required_text(&line.0, &body, "message", portal_cases::MAX_TEXT)?;
     let actor = portal_actor(&state, &user.account).await?;
     let event = portal_cases::send_message(&state, &actor, id, &text).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({"caseId": id, "eventId": event}))).into_response())

@@ -155,47 +155,59 @@ export function assignmentSection({ id, me, manages, processCode, onChange }) {
   };
 }
 
-/** "Envoyer un message à l'opérateur": an exchange without a status change. */
-export function messageSection({ id, onSent }) {
+/**
+ * A form sending one long text (`send(text)`), its problems above it; once sent, the field is
+ * emptied, `done()` runs (the history read again) and `sent` is said (an alert's title and text).
+ */
+export function textForm({ label, name, hint, empty, submitLabel, send, done, sent }) {
   const problems = h('div', {});
-  const text = longText({
-    label: 'Message à l’opérateur',
-    name: 'message',
-    hint: 'Transmis à l’opérateur de la démarche, qui en informe le demandeur ; le statut ne change pas.',
-  });
-  const submit = button('Envoyer le message', { type: 'submit', kind: 'secondary' });
-  return section(
-    'Envoyer un message à l’opérateur',
-    problems,
-    form(
-      {
-        on: {
-          submit: async (event) => {
-            event.preventDefault();
-            clearProblems(problems, { message: text });
-            const problem = text.problem('message', 'Écrivez le message.');
-            if (problem) return showProblems(problems, [problem], { message: text });
-            submit.disabled = true;
-            try {
-              await dossiers.message(id, text.value);
-              text.value = '';
-              show(
-                problems,
-                alert({ type: 'success', title: 'Message envoyé', text: 'L’opérateur en est informé.', level: 3 }),
-              );
-              await onSent();
-            } catch (error) {
-              showError(problems, error, { message: text });
-            } finally {
-              submit.disabled = false;
-            }
-            return undefined;
-          },
+  const text = longText({ label, name, hint });
+  const fields = { [name]: text };
+  const submit = button(submitLabel, { type: 'submit', kind: 'secondary' });
+  return form(
+    {
+      class: 'hubee-no-print',
+      on: {
+        submit: async (event) => {
+          event.preventDefault();
+          clearProblems(problems, fields);
+          const problem = text.problem(name, empty);
+          if (problem) return showProblems(problems, [problem], fields);
+          submit.disabled = true;
+          try {
+            await send(text.value);
+            text.value = '';
+            await done();
+            show(problems, alert({ type: 'success', level: 3, ...sent }));
+          } catch (error) {
+            showError(problems, error, fields);
+          } finally {
+            submit.disabled = false;
+          }
+          return undefined;
         },
       },
-      text.element,
-      h('ul', { class: 'fr-btns-group fr-btns-group--inline-md' }, h('li', {}, submit)),
-    ),
+    },
+    problems,
+    text.element,
+    h('ul', { class: 'fr-btns-group fr-btns-group--inline-md' }, h('li', {}, submit)),
+  );
+}
+
+/** "Envoyer un message à l'opérateur": an exchange without a status change. */
+export function messageSection({ id, onSent }) {
+  return section(
+    'Envoyer un message à l’opérateur',
+    textForm({
+      label: 'Message à l’opérateur',
+      name: 'message',
+      hint: 'Transmis à l’opérateur de la démarche, qui en informe le demandeur\u00a0; le statut ne change pas.',
+      empty: 'Écrivez le message.',
+      submitLabel: 'Envoyer le message',
+      send: (text) => dossiers.message(id, text),
+      done: onSent,
+      sent: { title: 'Message envoyé', text: 'L’opérateur en est informé.' },
+    }),
   );
 }
 

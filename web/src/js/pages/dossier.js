@@ -15,7 +15,7 @@ import { button, clearProblems, form, radioGroup, showError, showProblems, uploa
 import { details, loading, pageTitle, section, time } from '../ui/layout.js';
 import { modal } from '../ui/modal.js';
 import { commentsOf, timeline } from './dossier-history.js';
-import { assignmentSection, commentList, longText, messageSection } from './dossier-work.js';
+import { assignmentSection, commentList, longText, messageSection, textForm } from './dossier-work.js';
 
 /** Every file of the dossier: the operator's, then those of the events (deposits). */
 function filesOf(dossier) {
@@ -385,46 +385,23 @@ export async function render(view, { params, navigate, setTitle, isCurrent }) {
   }
 
   function commentSection() {
-    const problems = h('div', {});
-    const text = longText({
-      label: 'Ajout d’un nouveau commentaire',
-      name: 'text',
-      hint: 'Commentaire interne, visible des agents de votre service uniquement : il n’est pas transmis à l’opérateur.',
-    });
-    const submit = button('Ajouter le commentaire', { type: 'submit', kind: 'secondary' });
     return section(
       'Commentaires internes',
       commentsSlot,
       manages &&
-        form(
-          {
-            class: 'hubee-no-print',
-            on: {
-              submit: async (event) => {
-                event.preventDefault();
-                clearProblems(problems, { text });
-                const problem = text.problem('text', 'Écrivez le commentaire.');
-                if (problem) return showProblems(problems, [problem], { text });
-                submit.disabled = true;
-                try {
-                  await dossiers.comment(id, text.value);
-                  text.value = '';
-                  await showHistory();
-                  showStatus();
-                  show(problems, alert({ type: 'success', title: 'Commentaire ajouté', level: 3 }));
-                } catch (error) {
-                  showError(problems, error, { text });
-                } finally {
-                  submit.disabled = false;
-                }
-                return undefined;
-              },
-            },
+        textForm({
+          label: 'Ajout d’un nouveau commentaire',
+          name: 'text',
+          hint: 'Commentaire interne, visible des agents de votre service uniquement\u00a0: il n’est pas transmis à l’opérateur.',
+          empty: 'Écrivez le commentaire.',
+          submitLabel: 'Ajouter le commentaire',
+          send: (text) => dossiers.comment(id, text),
+          done: async () => {
+            await showHistory();
+            showStatus();
           },
-          problems,
-          text.element,
-          h('ul', { class: 'fr-btns-group fr-btns-group--inline-md' }, h('li', {}, submit)),
-        ),
+          sent: { title: 'Commentaire ajouté' },
+        }),
     );
   }
 
