@@ -123,8 +123,9 @@ fn inbox_filters(query: &QueryParams, visible: &[ProcessCode]) -> Result<(Vec<Pr
         .transpose()?
         .unwrap_or_default();
     let ascending = match query.one("order") {
-        None | Some("desc") => false,
-        Some("asc") => true,
+        None => None,
+        Some("desc") => Some(false),
+        Some("asc") => Some(true),
         Some(o) => {
             return Err(ApiError::validation(&[format!("[ERROR][REQUEST] @query.order: \"{o}\" is not asc or desc")]));
         }

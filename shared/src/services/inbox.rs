@@ -63,8 +63,9 @@ pub struct InboxQuery {
     /// Transmitted before.
     pub to: Option<DateTime<Utc>>,
     pub sort: InboxSort,
-    /// Oldest (or A to Z) first; newest (or Z to A) by default.
-    pub ascending: bool,
+    /// Oldest (or A to Z) first, or the other way; none for the order's own: newest first by
+    /// date, A to Z by name (a name search too).
+    pub ascending: Option<bool>,
     /// Only the dossiers this agent (an address) holds.
     pub agent: Option<String>,
     /// The person looking, whose dossiers are counted under `MES`.
@@ -272,10 +273,11 @@ async fn by_date(
     cursor: Option<String>,
     limit: usize,
 ) -> Result<(Vec<Case>, Option<String>), ExchangeError> {
+    let ascending = query.ascending.unwrap_or(false);
     let mut lower = query.from.map(format_time).unwrap_or_default();
     let mut upper = query.to.map_or_else(|| MAX_CHAR.to_string(), format_time);
     if let Some(c) = &cursor {
-        if query.ascending {
+        if ascending {
             lower = lower.max(c.clone());
         } else {
             upper = upper.min(c.clone());
@@ -287,7 +289,7 @@ async fn by_date(
     let read = limit + 1 + usize::from(cursor.is_some());
     let pages = visible.iter().map(|code| {
         let range = SortKey::Between(lower.clone(), upper.clone());
-        state.store.inbox_page(org, code, index, Some(range), !query.ascending, read)
+        state.store.inbox_page(org, code, index, Some(range), !ascending, read)
     });
     let mut all: Vec<Case> = Vec::new();
     for page in futures::future::try_join_all(pages).await? {
@@ -295,7 +297,7 @@ async fn by_date(
             page.into_iter().map(|v: Versioned<Case>| v.value).filter(|c| cursor.as_ref() != Some(&date_key(c))),
         );
     }
-    sort(&mut all, date_key, query.ascending);
+    sort(&mut all, date_key, ascending);
     let more = all.len() > limit;
     all.truncate(limit);
     let next = if more { all.last().map(date_key) } else { None };
@@ -324,13 +326,13 @@ async fn by_index(
     cursor: Option<String>,
     limit: usize,
 ) -> Result<(Vec<Case>, Option<String>), ExchangeError> {
-    let key = match index {
-        InboxIndex::Updated => update_key,
-        _ => name_key,
+    let (key, ascending) = match index {
+        InboxIndex::Updated => (update_key as fn(&Case) -> String, query.ascending.unwrap_or(false)),
+        _ => (name_key as fn(&Case) -> String, query.ascending.unwrap_or(true)),
     };
     let (mut lower, mut upper) = (prefix.to_owned(), format!("{prefix}{MAX_CHAR}"));
     match &cursor {
-        Some(c) if query.ascending => lower = c.clone(),
+        Some(c) if ascending => lower = c.clone(),
         Some(c) => upper = c.clone(),
         None => {}
     }
@@ -340,7 +342,7 @@ async fn by_index(
     let scan = if filtered { (SCAN_PAGES * page).min(MAX_SCAN) } else { page };
     let pages = visible.iter().map(|code| {
         let range = SortKey::Between(lower.clone(), upper.clone());
-        state.store.inbox_page(org, code, index, Some(range), !query.ascending, scan)
+        state.store.inbox_page(org, code, index, Some(range), !ascending, scan)
     });
     let mut all: Vec<Case> = Vec::new();
     // Where the partitions' reads stopped: keys past it are not known yet.
@@ -350,7 +352,7 @@ async fn by_index(
             && let Some(last) = page.last().map(|v| key(&v.value))
         {
             stop = Some(match stop {
-                Some(s) if query.ascending => s.min(last),
+                Some(s) if ascending => s.min(last),
                 Some(s) => s.max(last),
                 None => last,
             });
@@ -360,9 +362,9 @@ async fn by_index(
         );
     }
     if let Some(stop) = &stop {
-        all.retain(|c| if query.ascending { &key(c) <= stop } else { &key(c) >= stop });
+        all.retain(|c| if ascending { &key(c) <= stop } else { &key(c) >= stop });
     }
-    sort(&mut all, key, query.ascending);
+    sort(&mut all, key, ascending);
     let more = all.len() > limit || stop.is_some();
     all.truncate(limit);
     let next = if more { all.last().map(key).or(stop) } else { None };
@@ -391,10 +393,13 @@ async fn by_agent(
         && query.from.is_none()
         && query.to.is_none()
         && query.sort == InboxSort::Transmission;
-    let after = |key: &String| cursor.as_ref().is_none_or(|k| if query.ascending { key > k } else { key < k });
+    // A name search and the order by name read A to Z unless asked otherwise.
+    let by_name = q.is_some() || query.sort == InboxSort::Name;
+    let ascending = query.ascending.unwrap_or(by_name);
+    let after = |key: &String| cursor.as_ref().is_none_or(|k| if ascending { key > k } else { key < k });
     if plain {
         // Newest first as stored; the cursor is the last sort key shown.
-        if query.ascending {
+        if ascending {
             entries.reverse();
         }
         let mut page: Vec<_> = entries.iter().filter(|e| after(&e.sort_key())).take(limit + 1).collect();
@@ -425,7 +430,7 @@ async fn by_agent(
             all.push(c);
         }
     }
-    sort(&mut all, key, query.ascending);
+    sort(&mut all, key, ascending);
     let more = all.len() > limit;
     all.truncate(limit);
     let next = if more { all.last().map(key) } else { None };

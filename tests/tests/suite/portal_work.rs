@@ -140,7 +140,8 @@ async fn the_inbox_sorts_three_ways_both_directions_and_pages_exactly() {
         ("sort=transmissionDate", newest.to_vec()),
         ("sort=transmissionDate&order=asc", newest.iter().rev().cloned().collect()),
         ("sort=name&order=asc", by_name.to_vec()),
-        ("sort=name", by_name.iter().rev().cloned().collect()),
+        ("sort=name&order=desc", by_name.iter().rev().cloned().collect()),
+        ("sort=name", by_name.to_vec()),
         ("sort=updateDate", by_update.to_vec()),
         ("sort=updateDate&order=asc", by_update.iter().rev().cloned().collect()),
         // Filters still apply: the tab, and a name search (in name order).
