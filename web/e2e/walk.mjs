@@ -2002,7 +2002,7 @@ await step('someone ProConnect knows but the hub does not lands on a page saying
   await page.locator('button[name="user"][value="unknown"]').click();
   await page.getByRole('heading', { name: 'Aucun compte HubEE ne correspond à cette adresse' }).waitFor();
   await page.getByText('inconnu.dupont@mairie-a.test').waitFor();
-  await page.getByRole('link', { name: 'support@hubee-demo.example' }).waitFor();
+  await page.locator('#contenu').getByRole('link', { name: 'support@hubee-demo.example' }).waitFor();
   assert.equal(new URL(page.url()).hash, '', 'the address does not stay in the address bar');
   await accessible('ProConnect refusal page');
   await fitsNarrowScreen('ProConnect refusal page');
