@@ -386,7 +386,9 @@ async fn by_agent(
     cursor: Option<String>,
     limit: usize,
 ) -> Result<(Vec<Case>, Option<String>), ExchangeError> {
-    let mut entries = state.store.assigned_entries(org, &agent.trim().to_lowercase()).await?;
+    // An address no account can have holds nothing.
+    let Ok(agent) = crate::domain::Email::parse(agent) else { return Ok((Vec::new(), None)) };
+    let mut entries = state.store.assigned_entries(org, agent.as_str()).await?;
     entries.retain(|e| visible.contains(&e.process_code));
     let plain = q.is_none()
         && query.tab.is_none()

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{log, require_manager};
 use crate::{
-    domain::{Account, Assignee, LogKind, OrgId, Party, ProcessCode, Role},
+    domain::{Account, Assignee, Email, LogKind, OrgId, Party, ProcessCode, Role},
     services::{Attempt, ExchangeError, actor::Actor, cases, optimistic, refused},
     state::AppState,
 };
@@ -71,7 +71,7 @@ pub async fn assign(
     to: Option<&str>,
 ) -> Result<Option<Assignee>, ExchangeError> {
     require_manager(actor)?;
-    let to = to.map(|t| t.trim().to_lowercase());
+    let to = to.map(Email::parse).transpose().map_err(refused)?;
     optimistic::<_, ExchangeError, _, _>(state, || {
         let to = to.clone();
         async move {
@@ -88,7 +88,7 @@ pub async fn assign(
                 Some(email) => {
                     let org =
                         OrgId { siret: actor.org.company_register.clone(), branch_code: actor.org.branch_code.clone() };
-                    let account = state.store.account(email).await?;
+                    let account = state.store.account(email.as_str()).await?;
                     match account.filter(|a| handles(a, &org, &case.value.process_code)) {
                         Some(a) => Some(Assignee {
                             email: a.email.as_str().to_owned(),
