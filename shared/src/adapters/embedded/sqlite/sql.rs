@@ -1,113 +1,20 @@
-//! `SqliteTable`: the `Table` port on one SQLite file (WAL), storing the same key strings as
-//! the DynamoDB table so that the single-table design is exercised by every local run.
+//! The rows behind the `Table` port: reading, writing and conditions on one connection, queries
+//! and scans with their cursors. Each function works inside whatever transaction the caller holds.
 
-use std::{
-    collections::HashSet,
-    path::Path,
-    sync::{Arc, Mutex, MutexGuard},
-};
-
-use anyhow::Context;
-use async_trait::async_trait;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use rusqlite::{Connection, OptionalExtension, params_from_iter, types::Value as SqlValue};
 use serde_json::Value;
 
-use crate::ports::{
-    Condition, Cursor, Index, Item, Key, MAX_TRANSACTION_WRITES, PK, Page, Query, SK, SortKey, Table, TableError,
-    Write, check_deltas, item_key,
-};
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS items (
-    pk TEXT NOT NULL,
-    sk TEXT NOT NULL,
-    gsi1pk TEXT, gsi1sk TEXT,
-    gsi2pk TEXT, gsi2sk TEXT,
-    gsi3pk TEXT, gsi3sk TEXT,
-    gsi4pk TEXT, gsi4sk TEXT,
-    data TEXT NOT NULL,
-    PRIMARY KEY (pk, sk)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS gsi1 ON items (gsi1pk, gsi1sk, pk, sk) WHERE gsi1pk IS NOT NULL;
-CREATE INDEX IF NOT EXISTS gsi2 ON items (gsi2pk, gsi2sk, pk, sk) WHERE gsi2pk IS NOT NULL;
-CREATE INDEX IF NOT EXISTS gsi3 ON items (gsi3pk, gsi3sk, pk, sk) WHERE gsi3pk IS NOT NULL;
-";
-
-/// Indexes added after the first schema: the columns are added to older files on open.
-const LATER_INDEXES: &[u8] = &[4, 5];
+use crate::ports::{Cursor, Index, Item, Key, PK, Page, Query, SK, SortKey, TableError, Write, check_deltas, item_key};
 
 /// The highest code point: `prefix + MAX_CHAR` bounds every string that begins with `prefix`.
 const MAX_CHAR: char = '\u{10FFFF}';
 
-#[derive(Clone)]
-pub struct SqliteTable {
-    conn: Arc<Mutex<Connection>>,
-}
-
-impl SqliteTable {
-    /// Opens (creating if needed) the table in a SQLite file.
-    ///
-    /// # Errors
-    /// When the file cannot be opened or the schema not created.
-    pub fn open(path: &Path) -> anyhow::Result<Self> {
-        let conn = Connection::open(path).with_context(|| format!("opening {}", path.display()))?;
-        // FULL: a commit survives a power cut, not only a process crash.
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;").context("configuring SQLite")?;
-        // Another connection to the file (a hub restarting in the same process, whose last
-        // blocking call is still finishing) makes a write wait rather than fail at once.
-        conn.busy_timeout(std::time::Duration::from_secs(5)).context("configuring SQLite")?;
-        Self::init(conn)
-    }
-
-    /// A private table in memory, for unit tests.
-    ///
-    /// # Errors
-    /// When SQLite cannot start.
-    pub fn in_memory() -> anyhow::Result<Self> {
-        Self::init(Connection::open_in_memory()?)
-    }
-
-    fn init(conn: Connection) -> anyhow::Result<Self> {
-        conn.execute_batch(SCHEMA).context("creating the schema")?;
-        for n in LATER_INDEXES {
-            let present: bool = conn
-                .prepare("SELECT 1 FROM pragma_table_info('items') WHERE name = ?1")?
-                .exists([format!("gsi{n}pk")])?;
-            if !present {
-                conn.execute_batch(&format!(
-                    "ALTER TABLE items ADD COLUMN gsi{n}pk TEXT; ALTER TABLE items ADD COLUMN gsi{n}sk TEXT;"
-                ))?;
-            }
-            conn.execute_batch(&format!(
-                "CREATE INDEX IF NOT EXISTS gsi{n} ON items (gsi{n}pk, gsi{n}sk, pk, sk) WHERE gsi{n}pk IS NOT NULL;"
-            ))
-            .context("creating an index")?;
-        }
-        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
-    }
-
-    /// Runs blocking SQLite work off the async threads.
-    async fn run<T, F>(&self, f: F) -> Result<T, TableError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, TableError> + Send + 'static,
-    {
-        let conn = Arc::clone(&self.conn);
-        tokio::task::spawn_blocking(move || {
-            let mut guard: MutexGuard<'_, Connection> = conn.lock().unwrap_or_else(|e| e.into_inner());
-            f(&mut guard)
-        })
-        .await
-        .map_err(|e| TableError::Unavailable(anyhow::anyhow!("SQLite task failed: {e}")))?
-    }
-}
-
-fn sql_err(e: rusqlite::Error) -> TableError {
+pub(super) fn sql_err(e: rusqlite::Error) -> TableError {
     TableError::Unavailable(anyhow::Error::new(e).context("SQLite"))
 }
 
-fn read(conn: &Connection, key: &Key) -> Result<Option<Item>, TableError> {
+pub(super) fn read(conn: &Connection, key: &Key) -> Result<Option<Item>, TableError> {
     let data: Option<String> = conn
         .prepare_cached("SELECT data FROM items WHERE pk = ?1 AND sk = ?2")
         .and_then(|mut statement| statement.query_row([&key.pk, &key.sk], |r| r.get(0)))
@@ -158,7 +65,7 @@ fn remove(conn: &Connection, key: &Key) -> Result<(), TableError> {
     Ok(())
 }
 
-fn add_to(conn: &Connection, key: &Key, attr: &str, delta: i64) -> Result<i64, TableError> {
+pub(super) fn add_to(conn: &Connection, key: &Key, attr: &str, delta: i64) -> Result<i64, TableError> {
     add_all_to(conn, key, &[(attr.to_owned(), delta)])?.pop().ok_or_else(|| TableError::Invalid("no attribute".into()))
 }
 
@@ -187,7 +94,7 @@ fn add_all_to(conn: &Connection, key: &Key, deltas: &[(String, i64)]) -> Result<
 }
 
 /// Applies one write after checking its condition; `Ok(false)` when the condition fails.
-fn apply(conn: &Connection, write: &Write) -> Result<bool, TableError> {
+pub(super) fn apply(conn: &Connection, write: &Write) -> Result<bool, TableError> {
     match write {
         Write::Put { item, condition } => {
             let current = read(conn, &key_of(item)?)?;
@@ -241,7 +148,7 @@ fn decode_cursor(index: Option<Index>, cursor: &Cursor) -> Result<Vec<String>, T
     if parts.len() == expected { Ok(parts) } else { Err(invalid()) }
 }
 
-fn run_query(conn: &Connection, q: &Query) -> Result<Page, TableError> {
+pub(super) fn run_query(conn: &Connection, q: &Query) -> Result<Page, TableError> {
     let (pk_col, sk_col, tie) = match q.index {
         None => ("pk".to_owned(), "sk".to_owned(), String::new()),
         Some(ix) => {
@@ -311,7 +218,7 @@ fn run_query(conn: &Connection, q: &Query) -> Result<Page, TableError> {
 
 /// A page of every item in key order, from after the key the cursor holds (`["<pk>", "<sk>"]`,
 /// marked as a scan's so that a query's cursor is refused).
-fn run_scan(conn: &Connection, cursor: Option<&Cursor>, limit: usize) -> Result<Page, TableError> {
+pub(super) fn run_scan(conn: &Connection, cursor: Option<&Cursor>, limit: usize) -> Result<Page, TableError> {
     let limit = limit.max(1);
     let after = cursor.map(decode_scan_cursor).transpose()?;
     let mut stmt = conn
@@ -346,123 +253,30 @@ fn decode_scan_cursor(cursor: &Cursor) -> Result<(String, String), TableError> {
     }
 }
 
-#[async_trait]
-impl Table for SqliteTable {
-    async fn get(&self, key: &Key) -> Result<Option<Item>, TableError> {
-        let key = key.clone();
-        self.run(move |c| read(c, &key)).await
-    }
-
-    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, TableError> {
-        let keys = keys.to_vec();
-        // One call on the connection, whose lock no writer holds meanwhile: one snapshot.
-        self.run(move |c| keys.iter().map(|key| read(c, key)).collect()).await
-    }
-
-    async fn put(&self, item: Item, condition: Condition) -> Result<(), TableError> {
-        self.run(move |c| {
-            let tx = c.transaction().map_err(sql_err)?;
-            if !apply(&tx, &Write::Put { item, condition })? {
-                return Err(TableError::ConditionFailed);
+/// A transaction's writes, all or nothing: every condition is checked before anything is
+/// written, as DynamoDB does; `TransactionCancelled` names the writes whose condition fails.
+/// The caller rolls back on an error.
+pub(super) fn transact(conn: &Connection, writes: &[Write]) -> Result<(), TableError> {
+    let mut failed = Vec::new();
+    for (i, w) in writes.iter().enumerate() {
+        let (key, cond) = match w {
+            Write::Put { item, condition } => (key_of(item)?, condition),
+            Write::Delete { key, condition } | Write::Check { key, condition } => (key.clone(), condition),
+            Write::AddAll { deltas, .. } => {
+                check_deltas(deltas)?;
+                continue;
             }
-            tx.commit().map_err(sql_err)
-        })
-        .await
-    }
-
-    async fn delete(&self, key: &Key, condition: Condition) -> Result<(), TableError> {
-        let key = key.clone();
-        self.run(move |c| {
-            let tx = c.transaction().map_err(sql_err)?;
-            if !apply(&tx, &Write::Delete { key, condition })? {
-                return Err(TableError::ConditionFailed);
-            }
-            tx.commit().map_err(sql_err)
-        })
-        .await
-    }
-
-    async fn add(&self, key: &Key, attr: &str, delta: i64) -> Result<i64, TableError> {
-        let (key, attr) = (key.clone(), attr.to_owned());
-        self.run(move |c| {
-            let tx = c.transaction().map_err(sql_err)?;
-            let v = add_to(&tx, &key, &attr, delta)?;
-            tx.commit().map_err(sql_err)?;
-            Ok(v)
-        })
-        .await
-    }
-
-    async fn query(&self, query: Query) -> Result<Page, TableError> {
-        self.run(move |c| run_query(c, &query)).await
-    }
-
-    async fn scan(&self, cursor: Option<Cursor>, limit: usize) -> Result<Page, TableError> {
-        self.run(move |c| run_scan(c, cursor.as_ref(), limit)).await
-    }
-
-    async fn transact_write(&self, writes: Vec<Write>) -> Result<(), TableError> {
-        if writes.len() > MAX_TRANSACTION_WRITES {
-            return Err(TableError::Invalid(format!(
-                "{} writes in one transaction (at most {MAX_TRANSACTION_WRITES})",
-                writes.len()
-            )));
+            Write::Add { .. } => continue,
+        };
+        if !cond.holds(read(conn, &key)?.as_ref()) {
+            failed.push(i);
         }
-        let mut seen = HashSet::new();
-        for w in &writes {
-            let key = w.key().ok_or_else(|| TableError::Invalid("an item needs string PK and SK attributes".into()))?;
-            if !seen.insert(key) {
-                return Err(TableError::Invalid("two writes on the same item in one transaction".into()));
-            }
-        }
-        self.run(move |c| {
-            let tx = c.transaction().map_err(sql_err)?;
-            // Check every condition before writing anything, as DynamoDB does.
-            let mut failed = Vec::new();
-            for (i, w) in writes.iter().enumerate() {
-                let (key, cond) = match w {
-                    Write::Put { item, condition } => (key_of(item)?, condition),
-                    Write::Delete { key, condition } | Write::Check { key, condition } => (key.clone(), condition),
-                    Write::AddAll { deltas, .. } => {
-                        check_deltas(deltas)?;
-                        continue;
-                    }
-                    Write::Add { .. } => continue,
-                };
-                if !cond.holds(read(&tx, &key)?.as_ref()) {
-                    failed.push(i);
-                }
-            }
-            if !failed.is_empty() {
-                return Err(TableError::TransactionCancelled { failed });
-            }
-            for w in &writes {
-                apply(&tx, w)?;
-            }
-            tx.commit().map_err(sql_err)
-        })
-        .await
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn the_sqlite_table_passes_the_table_conformance_suite() {
-        crate::testkit::table::conformance(Arc::new(SqliteTable::in_memory().unwrap())).await;
+    if !failed.is_empty() {
+        return Err(TableError::TransactionCancelled { failed });
     }
-
-    #[tokio::test]
-    async fn a_file_table_keeps_its_items_when_reopened() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("hub.sqlite");
-        let mut item = Item::new();
-        item.insert(PK.into(), "A".into());
-        item.insert(SK.into(), "B".into());
-        SqliteTable::open(&path).unwrap().put(item.clone(), Condition::None).await.unwrap();
-        let again = SqliteTable::open(&path).unwrap();
-        assert_eq!(again.get(&Key::new("A", "B")).await.unwrap(), Some(item));
+    for w in writes {
+        apply(conn, w)?;
     }
+    Ok(())
 }

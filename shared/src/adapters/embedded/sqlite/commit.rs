@@ -1,0 +1,133 @@
+//! Group commit: the writes of concurrent callers gathered into one SQLite transaction, so one
+//! fsync, each caller's write still all or nothing.
+//!
+//! A caller queues its write, then waits for the connection; whoever holds it takes everything
+//! queued so far and commits it: while one batch is being made durable, the next one gathers.
+//! Each caller's write runs in its own savepoint: a failed condition (or any error) rolls back
+//! that caller's writes only and answers it with its error, the others commit. A caller is
+//! answered only after the commit that holds its writes has returned, so durability is that of
+//! a commit of its own; when the commit itself fails, every caller of the batch gets the error
+//! and nothing of the batch is stored.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use rusqlite::{Connection, TransactionBehavior};
+use tokio::sync::oneshot;
+
+use super::sql::{add_to, apply, transact};
+use crate::ports::{Key, TableError, Write};
+
+/// One caller's write.
+pub(super) enum Op {
+    /// A `put` or a `delete`: `ConditionFailed` when its condition does not hold.
+    Single(Write),
+    /// An `add`: answers the attribute's new value.
+    Add { key: Key, attr: String, delta: i64 },
+    /// A `transact_write`: `TransactionCancelled` names the writes whose condition fails.
+    Transact(Vec<Write>),
+}
+
+/// What a caller is answered: the new value for an `add`.
+pub(super) type Answer = Result<Option<i64>, TableError>;
+
+struct Pending {
+    op: Op,
+    reply: oneshot::Sender<Answer>,
+}
+
+/// The most callers one commit gathers; those left go in the next, at once.
+const MAX_BATCH: usize = 256;
+
+pub(super) struct GroupCommit {
+    conn: Mutex<Connection>,
+    queue: Mutex<Vec<Pending>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl GroupCommit {
+    pub(super) fn new(conn: Connection) -> Self {
+        Self { conn: Mutex::new(conn), queue: Mutex::new(Vec::new()) }
+    }
+
+    /// The writing connection, between commits: for the reads of a table that has no other
+    /// connection (in memory).
+    pub(super) fn connection(&self) -> MutexGuard<'_, Connection> {
+        lock(&self.conn)
+    }
+
+    /// Writes `op` in the next commit; answers once that commit is durable.
+    pub(super) async fn submit(self: &Arc<Self>, op: Op) -> Answer {
+        let (reply, answer) = oneshot::channel();
+        lock(&self.queue).push(Pending { op, reply });
+        let this = Arc::clone(self);
+        tokio::task::spawn_blocking(move || this.commit_queued())
+            .await
+            .map_err(|e| TableError::Unavailable(anyhow::anyhow!("SQLite task failed: {e}")))?;
+        // Our write was queued before we took the connection, and whoever held it since has
+        // emptied the queue and answered what it took before letting go.
+        answer.await.map_err(|_| TableError::Unavailable(anyhow::anyhow!("SQLite: the write was abandoned")))?
+    }
+
+    /// Commits what is queued, batch after batch, until the queue is empty.
+    fn commit_queued(&self) {
+        let mut conn = lock(&self.conn);
+        loop {
+            let batch: Vec<Pending> = {
+                let mut queue = lock(&self.queue);
+                let n = queue.len().min(MAX_BATCH);
+                queue.drain(..n).collect()
+            };
+            if batch.is_empty() {
+                return;
+            }
+            let answers = run_batch(&mut conn, &batch).unwrap_or_else(|e| {
+                // Nothing of the batch is stored: each caller gets the error.
+                let message = e.to_string();
+                batch.iter().map(|_| Err(TableError::Unavailable(anyhow::anyhow!("SQLite: {message}")))).collect()
+            });
+            for (pending, answer) in batch.into_iter().zip(answers) {
+                // A caller that went away (its request was cancelled) needs no answer.
+                let _ = pending.reply.send(answer);
+            }
+        }
+    }
+}
+
+/// One transaction for the batch, a savepoint per caller; the callers' answers, in order, once
+/// the transaction is committed.
+fn run_batch(conn: &mut Connection, batch: &[Pending]) -> Result<Vec<Answer>, rusqlite::Error> {
+    // IMMEDIATE: the file's write lock is taken at once (another process writing to the file
+    // makes this wait, within the busy timeout, rather than fail half-way).
+    let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut answers = Vec::with_capacity(batch.len());
+    for pending in batch {
+        let mut savepoint = tx.savepoint()?;
+        let answer = run(&savepoint, &pending.op);
+        if answer.is_ok() {
+            savepoint.commit()?;
+        } else {
+            savepoint.rollback()?;
+            savepoint.finish()?;
+        }
+        answers.push(answer);
+    }
+    tx.commit()?;
+    Ok(answers)
+}
+
+fn run(conn: &Connection, op: &Op) -> Answer {
+    match op {
+        Op::Single(write) => {
+            if apply(conn, write)? {
+                Ok(None)
+            } else {
+                Err(TableError::ConditionFailed)
+            }
+        }
+        Op::Add { key, attr, delta } => add_to(conn, key, attr, *delta).map(Some),
+        Op::Transact(writes) => transact(conn, writes).map(|()| None),
+    }
+}
