@@ -63,7 +63,7 @@ fn email(to: &str, subject: String, paragraphs: &[Paragraph]) -> Email {
     text.push_str(SIGNATURE_TEXT);
     html.push_str(SIGNATURE_HTML);
     html.push_str("</body></html>");
-    Email { to: vec![to.to_owned()], subject, text, html }
+    Email { to: vec![to.to_owned()], subject, text, html, key: None }
 }
 
 enum Paragraph {

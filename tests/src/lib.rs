@@ -255,6 +255,17 @@ impl TestHub {
         hubee_local::maintenance::run(command, self.config()).await
     }
 
+    /// Starts a second hub on this hub's data directory and configuration, the first still
+    /// running: the embedded backend refuses it.
+    pub async fn start_another(&self) -> anyhow::Result<Hub> {
+        hubee_local::start(self.config(), self.clock.clone()).await
+    }
+
+    /// Whether the hub runs on its embedded storage (not on the AWS adapters).
+    pub fn is_embedded(&self) -> bool {
+        matches!(self.backend, Backend::Embedded)
+    }
+
     /// Stops the hub and starts it again on the same data directory.
     pub async fn restart(&mut self) {
         if let Some(hub) = self.hub.take() {

@@ -15,10 +15,11 @@ use anyhow::Context;
 use axum::{Json, Router, routing::get};
 use hubee_shared::{
     bootstrap::{self, LocalAdapters},
-    config::LocalConfig,
+    config::{Backend, LocalConfig},
     http,
     ports::{Clock, Table},
     seed::Provisioning,
+    services::notify,
     state::AppState,
 };
 use serde_json::json;
@@ -41,6 +42,8 @@ pub struct Hub {
     task: JoinHandle<std::io::Result<()>>,
     /// The dispatcher and the timer (see `schedule`).
     background: Vec<JoinHandle<()>>,
+    /// The embedded data directory's lock, held while the hub runs (`lock_data_dir`).
+    _data_dir: Option<std::fs::File>,
 }
 
 impl Hub {
@@ -71,6 +74,29 @@ impl Hub {
         shutdown_signal().await;
         tracing::info!("shutting down");
         self.stop().await
+    }
+}
+
+/// Locks the embedded data directory (`hub.lock`, an advisory lock the system drops with the
+/// process): two hubs on one directory would each take the other's outbox leases back.
+///
+/// # Errors
+/// When the directory cannot be created or another hub holds it.
+fn lock_data_dir(dir: &Path) -> anyhow::Result<std::fs::File> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join("hub.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            anyhow::bail!("another hub is running on the data directory {}", dir.display())
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("locking {}", path.display())),
     }
 }
 
@@ -136,6 +162,10 @@ pub async fn start_on_system_clock(config: LocalConfig) -> anyhow::Result<Hub> {
 /// # Errors
 /// When the address cannot be bound, the data directory opened or the seed file loaded.
 pub async fn start(config: LocalConfig, clock: Arc<dyn Clock>) -> anyhow::Result<Hub> {
+    let data_dir = match config.backend {
+        Backend::Embedded => Some(lock_data_dir(&config.data_dir)?),
+        Backend::Aws(_) => None,
+    };
     let listener = TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
     let addr = listener.local_addr()?;
     let common = config.common(addr);
@@ -159,6 +189,14 @@ pub async fn start(config: LocalConfig, clock: Arc<dyn Clock>) -> anyhow::Result
             .with_context(|| format!("loading {}", path.display()))?;
         tracing::info!(written = report.written, unchanged = report.unchanged, "provisioning file loaded");
     }
+    if data_dir.is_some() {
+        // The only dispatcher of this data directory: what a previous run held when it stopped
+        // (killed, or the machine cut off) is free to send at once.
+        let freed = notify::take_back_leases(&state).await.context("taking back the outbox's leases")?;
+        if freed > 0 {
+            tracing::info!(freed, "outbox items a previous run held taken back");
+        }
+    }
     let background = schedule::spawn(state.clone(), outbox_written);
     let router = app(state.clone(), &adapters, &config.web_dir);
     let (tx, rx) = oneshot::channel();
@@ -170,5 +208,5 @@ pub async fn start(config: LocalConfig, clock: Arc<dyn Clock>) -> anyhow::Result
             .await
     });
     tracing::info!(%addr, data_dir = %config.data_dir.display(), "hub listening");
-    Ok(Hub { addr, state, adapters, table, demo, shutdown: Some(tx), task, background })
+    Ok(Hub { addr, state, adapters, table, demo, shutdown: Some(tx), task, background, _data_dir: data_dir })
 }

@@ -55,6 +55,7 @@ mod tests {
             subject: n.to_string(),
             text: String::new(),
             html: String::new(),
+            key: None,
         };
         assert!(mail.send(&email(0)).await.is_err());
         for n in 1..=201 {

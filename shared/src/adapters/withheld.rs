@@ -105,6 +105,7 @@ mod tests {
             subject: "Objet".into(),
             text: "Texte".into(),
             html: "<p>Texte</p>".into(),
+            key: None,
         };
         let refused = Withheld.send(&email).await.unwrap_err();
         assert!(matches!(&refused, MailError::Unavailable(e) if e.to_string().contains("agent@mairie.example")));

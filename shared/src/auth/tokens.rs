@@ -9,6 +9,11 @@
 //! signatures are deterministic (RFC 6979): signing needs no random nonce.
 
 use base64::{Engine, engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD};
+use std::{
+    collections::HashMap,
+    sync::{Mutex, PoisonError},
+};
+
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{
     Algorithm, DecodingKey, EncodingKey, Header, Validation,
@@ -23,6 +28,7 @@ use p256::{
     pkcs8::{DecodePrivateKey, EncodePrivateKey},
 };
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::domain::{BranchCode, OrgRef, OrgType, ProcessCode, Scope, Siret};
 
@@ -171,6 +177,34 @@ pub struct TokenKeys {
     verifying: Vec<(String, DecodingKey)>,
     public: JwkSet,
     validation: Validation,
+    verified: Verified,
+}
+
+/// The claims of tokens whose signature was checked, by the token's SHA-256: a client sends the
+/// same token with every call of its hour, and checking an ES256 signature costs a hundred
+/// times a lookup. The keys never change in a process (they are read at start-up), so a token
+/// verified once stays so; its expiry is checked at each use.
+#[derive(Default)]
+struct Verified(Mutex<HashMap<[u8; 32], Claims>>);
+
+/// Tokens remembered at most; past it, the expired ones are dropped, then all if need be.
+const VERIFIED_CAPACITY: usize = 10_000;
+
+impl Verified {
+    fn get(&self, digest: &[u8; 32]) -> Option<Claims> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).get(digest).cloned()
+    }
+
+    fn remember(&self, digest: [u8; 32], claims: &Claims, now: i64) {
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if map.len() >= VERIFIED_CAPACITY {
+            map.retain(|_, c| c.exp > now);
+            if map.len() >= VERIFIED_CAPACITY {
+                map.clear();
+            }
+        }
+        map.insert(digest, claims.clone());
+    }
 }
 
 impl TokenKeys {
@@ -202,7 +236,7 @@ impl TokenKeys {
         validation.validate_exp = false;
         validation.required_spec_claims = ["exp", "iss", "sub"].iter().map(|s| (*s).to_owned()).collect();
         validation.set_issuer(&[ISSUER]);
-        Ok(Self { signing: None, verifying, public, validation })
+        Ok(Self { signing: None, verifying, public, validation, verified: Verified::default() })
     }
 
     /// Signs with `key` and verifies with `public`, which must hold the key's public half: a
@@ -268,6 +302,24 @@ impl TokenKeys {
     /// `Invalid` for a forged or malformed token, one of another algorithm or signed by a key
     /// that is not (or no longer) published; `Expired` past its expiry.
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Claims, TokenError> {
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let claims = match self.verified.get(&digest) {
+            Some(claims) => claims,
+            None => {
+                let claims = self.check_signature(token)?;
+                if claims.exp > now.timestamp() {
+                    self.verified.remember(digest, &claims, now.timestamp());
+                }
+                claims
+            }
+        };
+        if claims.exp <= now.timestamp() {
+            return Err(TokenError::Expired);
+        }
+        Ok(claims)
+    }
+
+    fn check_signature(&self, token: &str) -> Result<Claims, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|e| TokenError::Invalid(e.to_string()))?;
         if header.alg != ALGORITHM {
             return Err(TokenError::Invalid(format!("{:?} tokens are not accepted", header.alg)));
@@ -280,9 +332,6 @@ impl TokenKeys {
             .ok_or_else(|| TokenError::Invalid("the token's key is unknown".into()))?;
         let data = jsonwebtoken::decode::<Claims>(token, key, &self.validation)
             .map_err(|e| TokenError::Invalid(e.to_string()))?;
-        if data.claims.exp <= now.timestamp() {
-            return Err(TokenError::Expired);
-        }
         Ok(data.claims)
     }
 }
@@ -322,6 +371,26 @@ mod tests {
         let header = jsonwebtoken::decode_header(&t).unwrap();
         assert_eq!(header.alg, Algorithm::ES256);
         assert_eq!(header.kid.as_deref(), keys.public_keys().keys[0].common.key_id.as_deref());
+    }
+
+    #[test]
+    fn the_memory_of_verified_tokens_is_bounded_and_drops_the_expired_first() {
+        let keys = TokenKeys::single(&SigningKey::generate()).unwrap();
+        let now = Utc::now();
+        let (siret, branch) = ids();
+        let t = keys.issue("dgs-osl", Scope::Osl, &siret, &branch, None, now).unwrap();
+        let claims = keys.verify(&t, now).unwrap();
+        let verified = Verified::default();
+        let expired = Claims { exp: now.timestamp() - 1, ..claims.clone() };
+        for i in 0..VERIFIED_CAPACITY - 1 {
+            let digest: [u8; 32] = Sha256::digest(i.to_le_bytes()).into();
+            verified.remember(digest, &expired, now.timestamp() - 10);
+        }
+        verified.remember([1; 32], &claims, now.timestamp());
+        verified.remember([2; 32], &claims, now.timestamp());
+        let map = verified.0.lock().unwrap();
+        assert_eq!(map.len(), 2, "the expired ones made room");
+        assert!(map.contains_key(&[1; 32]) && map.contains_key(&[2; 32]));
     }
 
     #[test]

@@ -524,6 +524,11 @@ pub struct Email {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// The outbox item the message delivers, when it comes from the outbox: a mailer that can
+    /// keeps one message per key, so that a resend after a crash (the item sent, its mark lost)
+    /// replaces the first instead of adding a second (`OutboxMailer`). SES and SMTP cannot
+    /// take a message back: they send it again (docs/NOTIFICATIONS.md).
+    pub key: Option<Uuid>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -92,7 +92,7 @@ async fn send_claimed(state: &AppState, claimed: Versioned<MailItem>) -> Result<
             item.status = OutboxStatus::Closed;
             None
         }
-        Some(email) => match state.mailer.send(&email).await {
+        Some(email) => match state.mailer.send(&Email { key: Some(item.id), ..email }).await {
             Ok(_) => {
                 item.status = OutboxStatus::Sent;
                 None
@@ -130,7 +130,7 @@ async fn send_claimed(state: &AppState, claimed: Versioned<MailItem>) -> Result<
 /// # Errors
 /// When the store fails.
 pub async fn deliver(state: &AppState, id: Uuid) -> Result<(), StoreError> {
-    super::notify::deliver_claimed(|owned| claim(state, id, owned), |claimed| send_claimed(state, claimed)).await
+    super::notify::deliver_claimed(None, |owned| claim(state, id, owned), |claimed| send_claimed(state, claimed)).await
 }
 
 /// The mail items waiting to be sent and free to take.

@@ -10,6 +10,7 @@ pub async fn conformance(mailer: Arc<dyn Mailer>) {
         subject: "Nouveau télédossier CERTDC".into(),
         text: "Bonjour,\nun nouveau télédossier est arrivé.".into(),
         html: "<p>Bonjour,</p><p>un nouveau télédossier est arrivé.</p>".into(),
+        key: None,
     };
     let a = mailer.send(&email).await.unwrap();
     let b = mailer.send(&email).await.unwrap();

@@ -63,6 +63,7 @@ fn email(to: &str) -> Email {
         subject: "Nouveau télédossier CERTDC".into(),
         text: "Bonjour,\nun nouveau télédossier est arrivé.".into(),
         html: "<p>Bonjour,</p><p>un nouveau télédossier est arrivé.</p>".into(),
+        key: None,
     }
 }
 

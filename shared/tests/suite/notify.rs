@@ -6,8 +6,9 @@
 use std::sync::Arc;
 
 use chrono::Duration;
+use hubee_shared::ports::Mailer;
 use hubee_shared::{
-    adapters::ManualClock,
+    adapters::{ManualClock, embedded::OutboxMailer},
     domain::{OutboxMessage, OutboxStatus, parse_time},
     seed::Provisioning,
     services::{UploadHeaders, folders, notify},
@@ -35,6 +36,11 @@ async fn bed(mailer: RecordingMailer, now: &str) -> Bed {
     let clock = ManualClock::new(parse_time(now).unwrap());
     let mailer = Arc::new(mailer);
     let state = state_with(dir.path(), Arc::new(clock.clone()), mailer.clone());
+    provision(&state).await;
+    Bed { state, clock, mailer, _dir: dir }
+}
+
+async fn provision(state: &AppState) {
     let sub = |o: (&str, &str), f: &str, email: &str| {
         json!({"siret": o.0, "branchCode": o.1, "processCode": "CERTDC", "status": "Actif", "accessMode": "PORTAIL",
                "notificationFrequency": f, "email": email})
@@ -56,7 +62,6 @@ async fn bed(mailer: RecordingMailer, now: &str) -> Bed {
         ]
     });
     Provisioning::parse(&seed.to_string()).unwrap().load(&state.store).await.unwrap();
-    Bed { state, clock, mailer, _dir: dir }
 }
 
 /// Deposits and completes a folder for the given mairies; returns the case ids in order.
@@ -235,7 +240,6 @@ async fn a_crash_between_sending_and_marking_sends_one_duplicate_not_zero() {
     let id = pending_ids(&b.state).await[0];
     // A dispatcher claims the item and sends it, then dies before marking it sent.
     let claimed = notify::claim(&b.state, id, None).await.unwrap().expect("claimed");
-    use hubee_shared::ports::Mailer;
     b.mailer
         .send(&hubee_shared::templates::new_dossier(
             "etat-civil@mairie-a.example",
@@ -261,6 +265,69 @@ async fn a_crash_between_sending_and_marking_sends_one_duplicate_not_zero() {
     notify::sweep(&b.state).await.unwrap();
     assert_eq!(b.mailer.sent().len(), 2);
     assert!(matches!(item.message, OutboxMessage::NewCase { .. }));
+}
+
+#[tokio::test]
+async fn after_a_crash_the_leases_are_taken_back_and_the_outbox_holds_each_email_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(parse_time("2026-03-02T10:00:00Z").unwrap());
+    let outbox = dir.path().join("outbox");
+    let mailer = Arc::new(OutboxMailer::open(&outbox, "ne-pas-repondre@hubee.example").unwrap());
+    let state = state_with(dir.path(), Arc::new(clock.clone()), mailer.clone());
+    provision(&state).await;
+    complete(&state, "DGS-40", &[A]).await;
+    complete(&state, "DGS-41", &[A]).await;
+    let ids = pending_ids(&state).await;
+    assert_eq!(ids.len(), 2);
+    // A dispatcher claims both items, sends the first one's e-mail, and dies before marking it.
+    let first = notify::claim(&state, ids[0], None).await.unwrap().expect("claimed");
+    notify::claim(&state, ids[1], None).await.unwrap().expect("claimed");
+    let mut email = hubee_shared::templates::new_dossier(
+        "etat-civil@mairie-a.example",
+        &hubee_shared::templates::DossierNotice {
+            procedure_title: "Certificat de décès électronique".into(),
+            number: "DGS-40-0".into(),
+            transmitted: parse_time("2026-03-02T10:00:00Z").unwrap(),
+            link: "l".into(),
+        },
+    );
+    email.key = Some(first.value.id);
+    mailer.send(&email).await.unwrap();
+    let emls = || {
+        std::fs::read_dir(&outbox)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .count()
+    };
+    assert_eq!(emls(), 1);
+    // Their leases hold them from a sweep (a minute)...
+    assert_eq!(notify::sweep(&state).await.unwrap(), 0);
+    // ...until the only dispatcher of the data directory takes them back at its start.
+    assert_eq!(notify::take_back_leases(&state).await.unwrap(), 2);
+    assert_eq!(notify::sweep(&state).await.unwrap(), 2, "sent at once, without waiting for the leases");
+    for id in &ids {
+        let item = state.store.outbox_item(*id).await.unwrap().unwrap().value;
+        assert_eq!((item.status, item.attempts), (OutboxStatus::Sent, 2));
+    }
+    assert_eq!(emls(), 2, "the e-mail sent before the crash was written over, not added");
+    assert_eq!(notify::take_back_leases(&state).await.unwrap(), 0, "nothing held any more");
+}
+
+#[tokio::test]
+async fn a_sweep_claims_and_marks_a_page_in_batches_and_sends_each_item_once() {
+    let b = bed(RecordingMailer::default(), "2026-03-02T10:00:00Z").await;
+    // 150 dossiers for A (unitaire): more than two batches, fewer than a page.
+    for n in 0..150 {
+        complete(&b.state, &format!("DGS-5{n:03}"), &[A]).await;
+    }
+    assert_eq!(notify::sweep(&b.state).await.unwrap(), 150);
+    let sent = b.mailer.sent();
+    assert_eq!(sent.len(), 150);
+    let keys: std::collections::HashSet<_> = sent.iter().map(|e| e.key.expect("an outbox item's key")).collect();
+    assert_eq!(keys.len(), 150, "one e-mail per item");
+    assert!(pending_ids(&b.state).await.is_empty());
+    assert_eq!(notify::sweep(&b.state).await.unwrap(), 0);
 }
 
 impl Bed {

@@ -134,6 +134,13 @@ async fn an_operator_deposits_a_certdc_folder_for_two_mairies_and_both_are_notif
     assert!(store.pending_outbox(10).await.unwrap().is_empty(), "nothing left to send");
     assert_eq!(t.delivered().await.len(), 2);
 
+    // A second hub on the same data directory is refused: the dispatcher of the first one
+    // would lose its leases to it. (On the AWS adapters the table is shared by design.)
+    if t.is_embedded() {
+        let refused = t.start_another().await.err().expect("a second hub on one data directory is refused");
+        assert!(refused.to_string().contains("another hub is running"), "{refused:#}");
+    }
+
     // A restart on the same data directory keeps everything, and the binaries.
     t.restart().await;
     let token = t.operator_token().await;

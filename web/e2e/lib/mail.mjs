@@ -1,7 +1,7 @@
 // The e-mails the local hub writes to `<data dir>/outbox/*.eml`: the newest one to an address,
 // its plain-text part decoded (quoted-printable, UTF-8), and what the walk needs from it.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 function decodeQuotedPrintable(text) {
@@ -35,9 +35,13 @@ function messagesTo(dataDir, address) {
   const dir = join(dataDir, 'outbox');
   let names = [];
   try {
+    // Oldest first by the time written: an outbox item's message is named by the item, the
+    // others by their time.
     names = readdirSync(dir)
       .filter((n) => n.endsWith('.eml'))
-      .sort();
+      .map((name) => ({ name, written: statSync(join(dir, name)).mtimeMs }))
+      .sort((a, b) => a.written - b.written || a.name.localeCompare(b.name))
+      .map(({ name }) => name);
   } catch {
     return [];
   }

@@ -106,6 +106,7 @@ mod tests {
             subject: "Nouveau télédossier".into(),
             text: "Bonjour".into(),
             html: "<p>Bonjour</p>".into(),
+            key: None,
         };
         let id = mailer.send(&email).await.unwrap();
         assert!(id.contains("FAKE1"), "{id}");

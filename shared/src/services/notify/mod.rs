@@ -16,16 +16,21 @@ use futures::{StreamExt, stream};
 use rand::Rng;
 use uuid::Uuid;
 
+mod sweep;
+
+pub use sweep::{sweep, take_back_leases};
+
 use crate::{
-    domain::{NotificationFrequency, OutboxItem, OutboxMessage, OutboxStatus},
+    domain::{Case, NotificationFrequency, OutboxItem, OutboxMessage, OutboxStatus},
     ports::{Email, MailError},
     state::AppState,
-    store::{OutboxEntity, StoreError, Versioned},
+    store::{OutboxEntity, Reads, StoreError, Versioned},
     templates::{self, DossierNotice},
 };
 
 /// Items sent at the same time by one dispatcher.
 const CONCURRENCY: usize = 16;
+/// Items read from an index at a time.
 const PAGE: usize = 200;
 /// The most dossiers one digest transaction gathers (plus the digest itself: 99 writes).
 const DIGEST_CHUNK: usize = 98;
@@ -64,28 +69,6 @@ async fn deliver_any(state: &AppState, id: Uuid) -> Result<(), StoreError> {
         Some(OutboxEntity::Notification) => deliver(state, id).await,
         None => Ok(()),
     }
-}
-
-/// Delivers every item waiting to be sent (start-up, timers, and after a crash): notifications
-/// and e-mails to people.
-///
-/// # Errors
-/// When the store fails.
-pub async fn sweep(state: &AppState) -> Result<usize, StoreError> {
-    let mut cursor = None;
-    let mut ids = super::mail::pending(state).await?;
-    loop {
-        let (items, next) = state.store.pending_outbox_page(PAGE, cursor.take()).await?;
-        let now = state.clock.now();
-        ids.extend(items.into_iter().filter(|i| i.value.lease_until.is_none_or(|l| l <= now)).map(|i| i.value.id));
-        match next {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
-    }
-    let count = ids.len();
-    let failed = handle(state, ids).await;
-    Ok(count - failed.len())
 }
 
 pub(crate) fn backoff(state: &AppState, attempts: u32) -> Duration {
@@ -146,15 +129,22 @@ async fn settle(state: &AppState, item: &OutboxItem, version: i64) -> Result<Opt
 /// When the store fails.
 pub async fn send_claimed(state: &AppState, claimed: Versioned<OutboxItem>) -> Result<Option<Duration>, StoreError> {
     let Versioned { value: mut item, version } = claimed;
+    let wait = attempt(state, &mut item).await?;
+    // Retried only while the item is still ours.
+    Ok(settle(state, &item, version).await?.and(wait))
+}
+
+/// Sends a claimed item and sets the outcome on it (sent, parked, closed, or held through a
+/// backoff); `Some(wait)` when it is to be sent again after `wait`. Recording it is the caller's.
+async fn attempt(state: &AppState, item: &mut OutboxItem) -> Result<Option<Duration>, StoreError> {
     let now = state.clock.now();
     item.lease_until = None;
     if item.frequency == NotificationFrequency::Aucune && !matches!(item.message, OutboxMessage::Digest { .. }) {
         item.status = OutboxStatus::Closed;
         item.done_at = Some(now);
-        settle(state, &item, version).await?;
         return Ok(None);
     }
-    let email = match render(state, &item).await {
+    let email = match render(state, item).await {
         Ok(e) => e,
         Err(RenderError::Store(e)) => return Err(e),
         Err(e) => {
@@ -162,7 +152,6 @@ pub async fn send_claimed(state: &AppState, claimed: Versioned<OutboxItem>) -> R
             item.last_error = Some(e.to_string());
             item.done_at = Some(now);
             tracing::warn!(outbox_id = %item.id, error = %e, "outbox item parked");
-            settle(state, &item, version).await?;
             return Ok(None);
         }
     };
@@ -172,7 +161,6 @@ pub async fn send_claimed(state: &AppState, claimed: Versioned<OutboxItem>) -> R
             item.done_at = Some(state.clock.now());
             item.sent_to = email.to.first().cloned();
             item.message_id = Some(message_id);
-            settle(state, &item, version).await?;
             tracing::info!(outbox_id = %item.id, attempts = item.attempts, "e-mail sent");
             Ok(None)
         }
@@ -184,36 +172,39 @@ pub async fn send_claimed(state: &AppState, claimed: Versioned<OutboxItem>) -> R
                 item.done_at = Some(state.clock.now());
                 item.sent_to = email.to.first().cloned();
                 tracing::warn!(outbox_id = %item.id, attempts = item.attempts, error = %e, "e-mail parked as failed");
-                settle(state, &item, version).await?;
                 return Ok(None);
             }
             let wait = backoff(state, item.attempts);
             // Hold the item through the backoff, so that a sweep does not take it meanwhile.
             item.lease_until = Some(later(state.clock.now(), wait + state.config.delivery.lease));
             tracing::info!(outbox_id = %item.id, attempts = item.attempts, error = %e, "e-mail failed, will retry");
-            Ok(settle(state, &item, version).await?.map(|_| wait))
+            Ok(Some(wait))
         }
     }
 }
 
 /// Claims, sends and marks one item, retrying failures with backoff until sent or parked.
 async fn deliver(state: &AppState, id: Uuid) -> Result<(), StoreError> {
-    deliver_claimed(|owned| claim(state, id, owned), |claimed| send_claimed(state, claimed)).await
+    deliver_claimed(None, |owned| claim(state, id, owned), |claimed| send_claimed(state, claimed)).await
 }
 
 /// The delivery loop of any outbox (notifications here, e-mails to people in `services::mail`):
 /// `claim` takes the item (`None`: it is done, or someone else holds it), `send` sends and marks
 /// it, answering how long to wait before the next attempt when it is to be retried. The lease
 /// `send` extended over that wait stays this dispatcher's: the next claim names the version it
-/// wrote, so that it retakes the item its lease still holds.
-pub(crate) async fn deliver_claimed<T, C, CF, S, SF>(mut claim: C, mut send: S) -> Result<(), StoreError>
+/// wrote, so that it retakes the item its lease still holds: `owned` is that version when the
+/// loop starts on an item this dispatcher already holds.
+pub(crate) async fn deliver_claimed<T, C, CF, S, SF>(
+    mut owned: Option<i64>,
+    mut claim: C,
+    mut send: S,
+) -> Result<(), StoreError>
 where
     C: FnMut(Option<i64>) -> CF,
     CF: Future<Output = Result<Option<Versioned<T>>, StoreError>>,
     S: FnMut(Versioned<T>) -> SF,
     SF: Future<Output = Result<Option<Duration>, StoreError>>,
 {
-    let mut owned = None;
     while let Some(claimed) = claim(owned).await? {
         let version = claimed.version;
         match send(claimed).await? {
@@ -227,43 +218,52 @@ where
     Ok(())
 }
 
-async fn notice(state: &AppState, case_id: Uuid) -> Result<DossierNotice, RenderError> {
-    let case = state.store.case(case_id).await?.ok_or(RenderError::MissingCase(case_id))?.value;
-    let title =
-        state.store.procedure(&case.process_code).await?.map_or_else(|| case.process_code.to_string(), |p| p.title);
-    Ok(DossierNotice {
-        procedure_title: title,
+fn notice(state: &AppState, procedure_title: &str, case: Case) -> DossierNotice {
+    DossierNotice {
+        procedure_title: procedure_title.to_owned(),
         number: case.external_id,
         transmitted: case.transmission_date_time.unwrap_or(case.create_date_time),
         link: templates::dossier_link(&state.config.public_url, case.id),
-    })
+    }
 }
 
-/// The e-mail for an item, to the subscription's current notification address.
+/// The e-mail for an item, to the subscription's current notification address: what it needs
+/// (the subscription, the procedure, the dossiers) read in one round trip.
 async fn render(state: &AppState, item: &OutboxItem) -> Result<Email, RenderError> {
     let r = &item.recipient;
-    let sub = state.store.subscription(&r.company_register, &r.branch_code, &item.process_code).await?;
-    let to = sub.and_then(|s| s.email).ok_or(RenderError::NoAddress)?;
-    Ok(match &item.message {
-        OutboxMessage::NewCase { case_id } => templates::new_dossier(to.as_str(), &notice(state, *case_id).await?),
+    let case_ids = match &item.message {
+        OutboxMessage::NewCase { case_id } | OutboxMessage::ReopenedCase { case_id } => std::slice::from_ref(case_id),
+        OutboxMessage::Digest { case_ids, .. } => case_ids.as_slice(),
+    };
+    let mut reads = Reads::new();
+    let subscription = reads.subscription(&r.company_register, &r.branch_code, &item.process_code);
+    let procedure = reads.procedure(&item.process_code);
+    let cases: Vec<_> = case_ids.iter().map(|id| reads.case(*id)).collect();
+    let read = state.store.read_all(reads).await?;
+    let to = read.get(subscription)?.and_then(|s| s.email).ok_or(RenderError::NoAddress)?;
+    let title = read.get(procedure)?.map_or_else(|| item.process_code.to_string(), |p| p.title);
+    let mut notices = Vec::with_capacity(cases.len());
+    for (id, slot) in case_ids.iter().zip(cases) {
+        match read.get(slot)? {
+            Some(case) => notices.push(notice(state, &title, case)),
+            // A dossier deleted since (retention) is left out of a summary.
+            None if matches!(item.message, OutboxMessage::Digest { .. }) => {}
+            None => return Err(RenderError::MissingCase(*id)),
+        }
+    }
+    let email = match &item.message {
+        OutboxMessage::Digest { until, .. } => templates::digest(to.as_str(), &notices, *until),
+        // A single dossier, found: its absence was answered above.
+        OutboxMessage::NewCase { case_id } => {
+            templates::new_dossier(to.as_str(), &notices.pop().ok_or(RenderError::MissingCase(*case_id))?)
+        }
         OutboxMessage::ReopenedCase { case_id } => {
-            let mut n = notice(state, *case_id).await?;
+            let mut n = notices.pop().ok_or(RenderError::MissingCase(*case_id))?;
             n.transmitted = item.created;
             templates::reopened_dossier(to.as_str(), &n)
         }
-        OutboxMessage::Digest { case_ids, until } => {
-            let mut notices = Vec::with_capacity(case_ids.len());
-            for id in case_ids {
-                match notice(state, *id).await {
-                    Ok(n) => notices.push(n),
-                    // A dossier deleted since (retention) is left out of the summary.
-                    Err(RenderError::MissingCase(_)) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            templates::digest(to.as_str(), &notices, *until)
-        }
-    })
+    };
+    Ok(Email { key: Some(item.id), ..email })
 }
 
 // ---------------------------------------------------------------------------------------------
