@@ -19,7 +19,7 @@ import { settled, violations } from './lib/axe.mjs';
 import { walkInformationPages, walkLoadingAndSiteMap } from './lib/pages.mjs';
 import { launch } from './lib/browser.mjs';
 import { mailsSoFar, waitForMail } from './lib/mail.mjs';
-import { depositDossier, token } from './lib/operator.mjs';
+import { depositDossier, setCaseStatus, token } from './lib/operator.mjs';
 import { parseCsv } from './lib/csv.mjs';
 import { entries } from './lib/zip.mjs';
 import { isSiret } from '../src/js/national.js';
@@ -163,6 +163,7 @@ const credentials = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json
 const secretOf = (id) => credentials.apiClients.find(([client]) => client === id)[1];
 const passwordOf = (email) => credentials.accounts.find(([address]) => address === email)[1];
 const ADMIN = 'admin@valfleuri.example';
+const NATIONAL = 'national@hubee-demo.example';
 const VALFLEURI = { companyRegister: '11001401600015', branchCode: '75108' };
 const agent = { email: `ines.nouvel.${run}@valfleuri.example`, password: `Agent-${run}-2026!` };
 
@@ -312,6 +313,37 @@ await step('the operator deposits five dossiers for the Mairie de Valfleuri thro
       files,
     });
   }
+});
+
+// A dossier retention archives during the walk, for the « Archivés » tab: the national team sets
+// the archive delay of « Demande d'acte d'état civil » to 0 days, then its operator closes a
+// dossier for the mairie. Retention runs every minute on the local hub; the agent, given that
+// procedure later, finds it archived near the end of the walk.
+const archived = { person: { lastName: 'Rousseau', firstName: 'Anne' } };
+await step('the national team archives closed EtatCivil dossiers at once, and its operator closes one', async () => {
+  await answerCode(await signIn(NATIONAL, passwordOf(NATIONAL)));
+  await page.goto(`${base}/national/demarches/EtatCivil`);
+  await page.getByRole('heading', { name: "Démarche EtatCivil - Demande d'acte d'état civil", level: 1 }).waitFor();
+  await page.getByRole('textbox', { name: /^Archivage, en jours/ }).fill('0');
+  await page.getByRole('button', { name: 'Enregistrer les modifications' }).click();
+  await page.getByRole('heading', { name: 'Modifications enregistrées' }).waitFor();
+  await page
+    .locator('.hubee-details')
+    .getByText(/Archivage\s: 0 jour après la clôture/)
+    .waitFor();
+  await signOut();
+  const dila = await token(base, 'dila-osl', secretOf('dila-osl'), 'OSL');
+  Object.assign(
+    archived,
+    await depositDossier(base, dila, {
+      processCode: 'EtatCivil',
+      number: `E2E-${run}-ARC-01`.toUpperCase(),
+      applicant: archived.person,
+      recipient: VALFLEURI,
+      files: [file('ER20190860001_20190517_1512_VA.pdf', 'PJ', 'application/pdf')],
+    }),
+  );
+  await setCaseStatus(base, dila, archived.caseId, 'CLOSED');
 });
 
 await step('the sign-in page has the DSFR header, skip links and footer, and works with the keyboard', async () => {
@@ -1114,27 +1146,33 @@ await step('the administrator finds its own sign-in in the audit journal, and th
   await auditTable().locator('tbody tr').first().waitFor();
 });
 
-await step('the administrator gives the agent a role, suspends the account and reactivates it', async () => {
-  await page.getByRole('link', { name: 'Gestion des comptes' }).first().click();
-  await page.getByRole('link', { name: 'Modifier le compte de Inès Nouvel' }).click();
-  await page.getByRole('heading', { name: 'Compte utilisateur - Inès Nouvel' }).waitFor();
-  await choose(page.getByLabel('Consultation des abonnements'));
-  await page.getByRole('button', { name: 'Enregistrer les modifications' }).click();
-  await page.getByRole('heading', { name: 'Modifications enregistrées' }).waitFor();
-  await page.getByRole('button', { name: 'Suspendre le compte' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Suspendre le compte' });
-  await dialog.waitFor();
-  await settled(page); // the DSFR moves the focus into the dialog as it opens
-  await accessible('dialog "Suspendre le compte"');
-  await dialog.getByRole('button', { name: 'Suspendre le compte' }).click();
-  await page.getByRole('heading', { name: 'Compte suspendu' }).waitFor();
-  await page.locator('.hubee-details .fr-badge', { hasText: 'Suspendu' }).waitFor();
-  await page.getByRole('button', { name: 'Réactiver le compte' }).click();
-  await page.getByRole('heading', { name: 'Compte réactivé' }).waitFor();
-  await page.reload();
-  assert.ok(await page.getByLabel('Consultation des abonnements').isChecked(), 'the new role is kept');
-  await signOut();
-});
+const etatCivil = () => page.getByRole('checkbox', { name: /\(EtatCivil\)/ });
+await step(
+  'the administrator gives the agent a role and a procedure, suspends the account and reactivates it',
+  async () => {
+    await page.getByRole('link', { name: 'Gestion des comptes' }).first().click();
+    await page.getByRole('link', { name: 'Modifier le compte de Inès Nouvel' }).click();
+    await page.getByRole('heading', { name: 'Compte utilisateur - Inès Nouvel' }).waitFor();
+    await choose(page.getByLabel('Consultation des abonnements'));
+    await choose(etatCivil());
+    await page.getByRole('button', { name: 'Enregistrer les modifications' }).click();
+    await page.getByRole('heading', { name: 'Modifications enregistrées' }).waitFor();
+    await page.getByRole('button', { name: 'Suspendre le compte' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Suspendre le compte' });
+    await dialog.waitFor();
+    await settled(page); // the DSFR moves the focus into the dialog as it opens
+    await accessible('dialog "Suspendre le compte"');
+    await dialog.getByRole('button', { name: 'Suspendre le compte' }).click();
+    await page.getByRole('heading', { name: 'Compte suspendu' }).waitFor();
+    await page.locator('.hubee-details .fr-badge', { hasText: 'Suspendu' }).waitFor();
+    await page.getByRole('button', { name: 'Réactiver le compte' }).click();
+    await page.getByRole('heading', { name: 'Compte réactivé' }).waitFor();
+    await page.reload();
+    assert.ok(await page.getByLabel('Consultation des abonnements').isChecked(), 'the new role is kept');
+    assert.ok(await etatCivil().isChecked(), 'the new procedure is kept');
+    await signOut();
+  },
+);
 
 const DELEGATE = 'support@editeur-demo.example';
 
@@ -1231,7 +1269,6 @@ await step('the administrator removes an account, which leaves the list; its own
 // The national back office: HubEE's own team runs the platform from metadata only.
 // ---------------------------------------------------------------------------------------------
 
-const NATIONAL = 'national@hubee-demo.example';
 const RUN = run.toUpperCase().replace(/[^A-Z0-9]/g, '');
 /** A fictional SIRET of this run: 13 digits from the clock, and the Luhn key the hub checks. */
 const operatorSiret = (() => {
@@ -1549,11 +1586,19 @@ await step('the journal lists these actions, newest first, with the fields each 
     .getByRole('link', { name: `Démarche ${procedure.code}` })
     .waitFor();
   await accessible('Journal');
-  // Ten a page: the first action is on the next one.
+  // Ten a page: the first actions are on the next one (the oldest, the archive delay set at the
+  // start of the walk).
   await page.getByRole('button', { name: 'Page suivante' }).click();
-  await page.getByText('Page 2 : 1 action').waitFor();
+  await page.getByText('Page 2 : 2 actions').waitFor();
   assert.equal(await page.evaluate(() => document.activeElement.getAttribute('role')), 'status', 'the focus follows');
-  assert.deepEqual(await page.locator('#journal tbody th').allInnerTexts(), ['Création d’une organisation']);
+  assert.deepEqual(await page.locator('#journal tbody th').allInnerTexts(), [
+    'Création d’une organisation',
+    'Modification d’une démarche',
+  ]);
+  assert.match(
+    await rows.nth(1).innerText(),
+    /Démarche EtatCivil[\s\S]*Conservation\s: par défaut\s*→\s*devient[\s\S]*archivage 0 jour/,
+  );
   assert.match(await rows.nth(0).innerText(), new RegExp(`Code\\s: ${operator.code}`));
   await page.getByRole('button', { name: 'Page précédente' }).click();
   await page.getByText('Page 1 : 10 actions').waitFor();
@@ -1923,9 +1968,59 @@ await step('the national administrator gets no local page: the inbox is refused'
   await signOut();
 });
 
+await step(
+  'retention archived the dossier its operator closed: « Archivés » counts it, lists it, opens it read-only',
+  async () => {
+    await answerCode(await signIn(agent.email, agent.password));
+    await page.waitForURL(`${base}/teledossiers`);
+    // Retention runs every minute on the local hub: the dossier closed at the start of the walk
+    // is archived by now, or at the next run.
+    const counted = () =>
+      page.waitForFunction(() => /Tous \(\d+\)/.test(document.querySelector('[role=tablist]')?.textContent ?? ''));
+    const waiting = Date.now();
+    await counted();
+    while ((await page.getByRole('tab', { name: /^Archivés \(/ }).count()) === 0) {
+      assert.ok(Date.now() - waiting < 90_000, 'retention archives the closed dossier within 90 s');
+      await page.waitForTimeout(2_000);
+      await page.reload();
+      await counted();
+    }
+    if (Date.now() - waiting > 1_000)
+      console.log(`    (${Math.round((Date.now() - waiting) / 1000)} s for retention's next run)`);
+    assert.equal(await tabCount('Archivés'), 1);
+    await page.getByRole('tab', { name: /^Archivés/ }).click();
+    await page.waitForURL(/statut=ARCHIVE/);
+    await page.waitForFunction(() => document.querySelectorAll('#liste-teledossiers tbody tr').length === 1);
+    assert.deepEqual(await rowsShown(), [archived.caseId]);
+    const row = page.locator(`tr[data-case-id="${archived.caseId}"]`);
+    await row.locator('.fr-badge', { hasText: 'Archivé' }).waitFor();
+    await row.getByText(archived.person.lastName.toLocaleUpperCase('fr-FR')).waitFor();
+    await accessible('Télédossiers, tab Archivés');
+    await page.getByRole('link', { name: `Consulter le télédossier ${archived.number}` }).click();
+    await page.waitForURL(`${base}/dossiers/${archived.caseId}`);
+    await expectBadge('Archivé');
+    await page.getByText('Ce télédossier est archivé\u00a0: vous pouvez le consulter jusqu’à sa suppression').waitFor();
+    await page.locator('.hubee-timeline', { hasText: 'Statut modifié de « Clos » à « Archivé »' }).waitFor();
+    // Read, never changed: no status, assignment, comment, deposit or message.
+    assert.equal(await page.getByRole('dialog', { name: 'Confirmer la réception' }).count(), 0);
+    for (const control of [
+      page.getByRole('button', { name: 'Modifier le statut' }),
+      page.getByRole('button', { name: 'Me l’attribuer' }),
+      page.getByLabel('Attribuer à un collègue'),
+      page.getByLabel('Ajout d’un nouveau commentaire'),
+      page.getByLabel('Déposer une pièce jointe'),
+      page.getByLabel('Message à l’opérateur'),
+    ])
+      assert.equal(await control.count(), 0, `${control} is not offered`);
+    await page.getByRole('button', { name: 'Télécharger tous les éléments' }).waitFor();
+    await accessible('archived dossier, read-only');
+    await fitsNarrowScreen('archived dossier');
+    await page.getByRole('link', { name: 'Télédossiers', exact: true }).first().click();
+    await page.waitForURL(`${base}/teledossiers`);
+  },
+);
+
 await step("after the merger, the mairie's agent finds no dossier left in the inbox", async () => {
-  await answerCode(await signIn(agent.email, agent.password));
-  await page.waitForURL(`${base}/teledossiers`);
   assert.deepEqual(await rowsShown(), []);
   assert.equal(await tabCount('Tous'), 0, `the ${nationalRun.merged} dossiers moved to the Mairie de Villebourg`);
   await page.getByText('Aucun télédossier dans l’onglet « Tous ».').waitFor();

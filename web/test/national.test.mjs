@@ -116,6 +116,11 @@ test('the journal shows only the fields an action changed, in words', () => {
       ['Conservation', 'par défaut', 'purge 10 jours'],
     ],
   );
+  // Zero and one day in the singular, as French writes them.
+  assert.equal(
+    describe('retention', { archiveDelayDays: 0, purgeDelayDays: 1, deleteDelayDays: 2 }),
+    'archivage 0 jour, purge 1 jour, suppression 2 jours',
+  );
   // Key order does not make a change.
   assert.deepEqual(changes({ retention: { a: 1, b: 2 } }, { retention: { b: 2, a: 1 } }), []);
   // A creation lists what it set.

@@ -198,7 +198,39 @@ async fn archived_dossiers_have_their_own_tab_and_are_read_only() {
     let (status, refused) =
         call(&t, &agent, Method::PUT, &format!("/cases/{archived}/assignee"), Some(json!({"email": AGENT}))).await;
     assert_eq!(status, 400, "{refused}");
-    assert_eq!(get(&t, &agent, &format!("/cases/{archived}")).await["actions"], json!([]));
+    let page = get(&t, &agent, &format!("/cases/{archived}")).await;
+    assert_eq!(
+        (&page["actions"], &page["depositsAllowed"], &page["messagesAllowed"], &page["receptionToConfirm"]),
+        (&json!([]), &json!(false), &json!(false), &json!(false)),
+        "the page offers no change"
+    );
+    // Nor does the API take one: no comment, message or deposit (inline or through an upload URL).
+    for (path, body) in [
+        ("comments", json!({"text": "Trop tard"})),
+        ("messages", json!({"message": "Trop tard"})),
+        ("attachments/upload-url", json!({"fileName": "tardif.pdf", "size": 4, "mimeType": "application/pdf"})),
+    ] {
+        let (status, refused) = call(&t, &agent, Method::POST, &format!("/cases/{archived}/{path}"), Some(body)).await;
+        assert_eq!(status, 400, "{path}: {refused}");
+        assert!(refused.to_string().contains("An archived dossier is read-only"), "{path}: {refused}");
+    }
+    let r = t
+        .portal_as(&agent, Method::POST, &format!("/cases/{archived}/attachments"))
+        .header("x-file-name", "tardif.pdf")
+        .header("content-type", "application/pdf")
+        .body(b"%PDF".to_vec())
+        .send()
+        .await
+        .unwrap();
+    let (status, refused) = answer(r).await;
+    assert_eq!(status, 400, "{refused}");
+    let history = get(&t, &agent, &format!("/cases/{archived}/history")).await;
+    assert!(!history.to_string().contains("Trop tard"), "nothing was written: {history}");
+    // Its kept twin still takes them.
+    assert_eq!(
+        call(&t, &agent, Method::POST, &format!("/cases/{kept}/comments"), Some(json!({"text": "À temps"}))).await.0,
+        201
+    );
 }
 
 #[tokio::test]

@@ -75,3 +75,8 @@ export async function depositDossier(base, accessToken, { processCode, number, a
   });
   return { folderId: folder.id, caseId: folder.cases[0].id, number, files };
 }
+
+/** Sets a case's status as its operator (`PATCH /cases/{id}`), e.g. `CLOSED` once it is over. */
+export async function setCaseStatus(base, accessToken, caseId, status) {
+  return call(base, accessToken, 'PATCH', `/teledossiers/v1/cases/${caseId}`, { json: { status } });
+}

@@ -448,7 +448,7 @@ export function describe(field, value, formatDate = (v) => v) {
     const parts = Object.entries(value).map(([name, v]) =>
       name === 'purgeAfterStatus'
         ? `${RETENTION_LABELS[name]} « ${PURGE_STATUSES[v] ?? statusLabel(v)} »`
-        : `${RETENTION_LABELS[name] ?? name} ${v} jours`,
+        : `${RETENTION_LABELS[name] ?? name} ${plural(v, 'jour')}`,
     );
     return parts.length ? parts.join(', ') : 'par défaut';
   }

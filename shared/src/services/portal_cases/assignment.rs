@@ -80,7 +80,7 @@ pub async fn assign(
             if access.party != Party::Recipient {
                 return Err(ExchangeError::Forbidden);
             }
-            if case.value.tab() == Some(crate::domain::InboxTab::Archive) {
+            if super::archived(&case.value) {
                 return Err(refused("An archived dossier is read-only"));
             }
             let assignee = match &to {

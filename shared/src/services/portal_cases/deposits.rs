@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{SENT, require_manager};
+use super::{SENT, open_for_change, require_manager};
 use crate::{
     domain::AttachmentStatus,
     services::{
@@ -48,13 +48,14 @@ pub fn deposit_file(
 }
 
 /// Creates a deposit's `ATTACH_DEPOSIT` event (`IN_PROGRESS`, its one file `PENDING`): the
-/// event as the API shows it, its id and its file's id.
+/// event as the API shows it, its id and its file's id. `Refused` on an archived dossier.
 async fn open_deposit(
     state: &AppState,
     actor: &Actor,
     case_id: Uuid,
     file: &crate::services::FileMeta,
 ) -> Result<(EventView, Uuid, Uuid), ExchangeError> {
+    open_for_change(state, actor, case_id).await?;
     let request = json!({
         "actionType": "ATTACH_DEPOSIT",
         "notification": true,
@@ -83,8 +84,8 @@ async fn withdraw(state: &AppState, actor: &Actor, case_id: Uuid, event_id: Uuid
 /// # Errors
 /// `TooLarge` above the deployment's inline limit (checked before anything is written; the
 /// message names the upload-URL route, [`deposit_upload_url`]); `Forbidden` without the
-/// management role; `Refused` for a file the procedure refuses or a body that does not match its
-/// declared size.
+/// management role; `Refused` for a file the procedure refuses, a body that does not match its
+/// declared size, or an archived dossier.
 pub async fn deposit(
     state: &AppState,
     actor: &Actor,
@@ -134,7 +135,8 @@ pub struct DepositUpload {
 ///
 /// # Errors
 /// `Forbidden` without the management role; `Refused` for a file the procedure refuses, a
-/// malformed digest or a file too large for an upload URL (nothing stays then).
+/// malformed digest, a file too large for an upload URL (nothing stays then), or an archived
+/// dossier.
 pub async fn deposit_upload_url(
     state: &AppState,
     actor: &Actor,

@@ -136,6 +136,8 @@ pub async fn read(state: &AppState, actor: &Actor, case_id: Uuid) -> Result<Doss
         (access, procedure)
     };
     let status = access.case().status;
+    // Nothing changes an archived dossier: no action, deposit or message is offered.
+    let open = actor.manages && !archived(access.case());
     let actions: Vec<Action> = if actor.manages {
         let allowed = |a: &Action| a.allowed_from(status) && procedure.as_ref().is_none_or(|p| a.allowed_by(p));
         Action::ALL.into_iter().filter(allowed).collect()
@@ -146,8 +148,8 @@ pub async fn read(state: &AppState, actor: &Actor, case_id: Uuid) -> Result<Doss
         case: CaseView::of(&access, actor, false),
         reception_to_confirm: actor.manages && Action::ConfirmReception.allowed_from(status),
         actions,
-        deposits_allowed: actor.manages && procedure.as_ref().is_none_or(|p| p.instructing_deposits),
-        messages_allowed: actor.manages && procedure.as_ref().is_some_and(|p| p.messages),
+        deposits_allowed: open && procedure.as_ref().is_none_or(|p| p.instructing_deposits),
+        messages_allowed: open && procedure.as_ref().is_some_and(|p| p.messages),
         digests: downloads::case_files(&access).filter_map(|a| Some((a.id, a.sha256?.to_hex()))).collect(),
         assignee: access.case().assignee.clone(),
         procedure_title: procedure.map(|p| p.title),
@@ -247,6 +249,22 @@ fn require_manager(actor: &Actor) -> Result<(), ExchangeError> {
     if actor.manages { Ok(()) } else { Err(ExchangeError::Forbidden) }
 }
 
+/// Whether retention archived the case: the dossier is then read-only until it is deleted
+/// (docs/PORTAL-DOSSIERS.md).
+fn archived(case: &crate::domain::Case) -> bool {
+    case.tab() == Some(crate::domain::InboxTab::Archive)
+}
+
+/// The case a portal change is about, read as for reading it (so an invisible dossier is not
+/// found); `Refused` for an archived one, which takes no comment, message, deposit or assignment.
+async fn open_for_change(state: &AppState, actor: &Actor, case_id: Uuid) -> Result<cases::CaseAccess, ExchangeError> {
+    let access = cases::access(state, actor, case_id).await?;
+    if archived(access.case()) {
+        return Err(refused("An archived dossier is read-only"));
+    }
+    Ok(access)
+}
+
 /// What a bulk action did to one dossier: its new status, or why it was not changed.
 #[derive(Debug)]
 pub struct BulkOutcome {
@@ -305,7 +323,8 @@ impl CaseSelection {
 /// Adds an internal comment ("Ajout d'un nouveau commentaire"): seen by the organisation only.
 ///
 /// # Errors
-/// `Refused` for an empty or too long text; `Forbidden` without the management role.
+/// `Refused` for an empty or too long text, or an archived dossier; `Forbidden` without the
+/// management role.
 pub async fn comment(state: &AppState, actor: &Actor, case_id: Uuid, text: &str) -> Result<LogEntry, ExchangeError> {
     if !actor.manages {
         return Err(ExchangeError::Forbidden);
@@ -314,7 +333,7 @@ pub async fn comment(state: &AppState, actor: &Actor, case_id: Uuid, text: &str)
     if text.is_empty() || text.chars().count() > MAX_TEXT {
         return Err(refused(format!("A comment has 1 to {MAX_TEXT} characters")));
     }
-    cases::access(state, actor, case_id).await?;
+    open_for_change(state, actor, case_id).await?;
     let entry = log(actor, case_id, LogKind::Comment { text: text.to_owned() }, state);
     state.store.commit(vec![state.store.record_log_write(&entry)?]).await?;
     Ok(entry)
@@ -324,14 +343,15 @@ pub async fn comment(state: &AppState, actor: &Actor, case_id: Uuid, text: &str)
 /// event, notified), when the procedure allows messages.
 ///
 /// # Errors
-/// `Forbidden` without the management role; `Refused` for an empty or too long text, or a
-/// procedure without messages.
+/// `Forbidden` without the management role; `Refused` for an empty or too long text, a
+/// procedure without messages, or an archived dossier.
 pub async fn send_message(state: &AppState, actor: &Actor, case_id: Uuid, text: &str) -> Result<Uuid, ExchangeError> {
     require_manager(actor)?;
     let text = text.trim();
     if text.is_empty() || text.chars().count() > MAX_TEXT {
         return Err(refused(format!("A message has 1 to {MAX_TEXT} characters")));
     }
+    open_for_change(state, actor, case_id).await?;
     let body = json!({"actionType": "SENDING_MESSAGE", "notification": true, "message": text});
     let event = events::create_event(state, actor, case_id, events::NewEvent::parse("PORTAIL", &body)?, None).await?;
     Ok(event.id)

@@ -3,6 +3,8 @@
 // files with their sizes, "Télécharger tous les éléments" and one button per file, "Déposer une
 // pièce jointe", a message to the operator, internal comments, and the full history (who did
 // what, when); "Imprimer" prints it all with each file's SHA-256 (what an agent files on paper).
+// An archived dossier is read-only: it says so, and offers no status change, assignment,
+// deposit, message or comment.
 
 import { dossiers } from '../api.js';
 import { add, fill, h, srOnly } from '../dom.js';
@@ -37,6 +39,9 @@ export async function render(view, { params, navigate, setTitle, isCurrent }) {
   const manages = can.manageDossiers();
   let dossier = await dossiers.read(id);
   if (!isCurrent()) return;
+  // Retention archived it: it can be read (and its files downloaded) until it is deleted, not changed.
+  const archived = dossier.tab === 'ARCHIVE';
+  const changes = manages && !archived;
   const title = dossier.procedureTitle ?? dossier.processCode;
   setTitle(`Télédossier n° ${dossier.externalId}`);
 
@@ -76,6 +81,12 @@ export async function render(view, { params, navigate, setTitle, isCurrent }) {
     fill(
       statusSlot,
       h('p', { class: 'fr-mb-1w' }, 'Statut actuel : ', statusBadge(dossier.tab ?? dossier.status)),
+      archived &&
+        h(
+          'p',
+          { class: 'fr-text--sm fr-mb-1w', 'data-read-only': '' },
+          'Ce télédossier est archivé\u00a0: vous pouvez le consulter jusqu’à sa suppression, mais plus le modifier.',
+        ),
       !dossier.receptionToConfirm &&
         actions.length > 0 &&
         statusDialog.opener('Modifier le statut', { class: 'fr-btn--secondary fr-btn--icon-left fr-icon-edit-line' }),
@@ -216,12 +227,13 @@ export async function render(view, { params, navigate, setTitle, isCurrent }) {
   const historySlot = h('div', {}, loading('Chargement de l’historique…'));
   const detailsSlot = h('div', {});
   const commentsSlot = h('div', {});
-  const depositForm = manages ? depositSection() : null;
+  // What the procedure and the dossier allow (nothing once archived), as the page says.
+  const depositForm = dossier.depositsAllowed ? depositSection() : null;
   const commentForm = commentSection();
   const assignment = assignmentSection({
     id,
     me: user()?.email,
-    manages: manages && !dossier.tab?.startsWith('ARCHIVE'),
+    manages: changes,
     processCode: dossier.processCode,
     onChange: () => showHistory(),
   });
@@ -388,7 +400,7 @@ export async function render(view, { params, navigate, setTitle, isCurrent }) {
     return section(
       'Commentaires internes',
       commentsSlot,
-      manages &&
+      changes &&
         textForm({
           label: 'Ajout d’un nouveau commentaire',
           name: 'text',

@@ -4,7 +4,7 @@
 import { procedureName } from '../../labels.js';
 import { national } from '../../api.js';
 import { add, fill, h } from '../../dom.js';
-import { size } from '../../format.js';
+import { plural, size } from '../../format.js';
 import { PURGE_STATUSES, RETENTION_DEFAULTS, STATUS_POLICIES } from '../../national.js';
 import { alert, errorAlert, show } from '../../ui/feedback.js';
 import { button, clearProblems, form, showError, showProblems } from '../../ui/forms.js';
@@ -94,7 +94,7 @@ export async function render(view, { params, setTitle, isCurrent }) {
   function retentionText() {
     const r = p.retention ?? {};
     const days = (name) =>
-      `${r[name] ?? RETENTION_DEFAULTS[name]} jours${r[name] === undefined ? ' (par défaut)' : ''}`;
+      `${plural(r[name] ?? RETENTION_DEFAULTS[name], 'jour')}${r[name] === undefined ? ' (par défaut)' : ''}`;
     const from = PURGE_STATUSES[r.purgeAfterStatus ?? RETENTION_DEFAULTS.purgeAfterStatus];
     return list([
       `Purge des pièces jointes\u00a0: ${days('purgeDelayDays')} après le statut « ${from} »`,
