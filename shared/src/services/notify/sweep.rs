@@ -10,8 +10,6 @@
 //! digest changed one), its items are claimed or marked one by one instead. An item to retry
 //! after a backoff is marked on its own and goes on in the one-by-one loop.
 
-use std::time::Duration;
-
 use futures::{StreamExt, stream};
 
 use super::{CONCURRENCY, PAGE, attempt, claim, deliver_claimed, handle, later, send_claimed, settle};
@@ -57,23 +55,21 @@ pub async fn sweep(state: &AppState) -> Result<usize, StoreError> {
 async fn dispatch(state: &AppState, items: Vec<Versioned<OutboxItem>>) -> Result<usize, StoreError> {
     let claimed = claim_together(state, items).await?;
     let count = claimed.len();
-    let attempts: Vec<Result<(Versioned<OutboxItem>, Option<Duration>), StoreError>> = stream::iter(claimed)
+    let mut attempts = stream::iter(claimed)
         .map(|Versioned { value: mut item, version }| async move {
-            let wait = attempt(state, &mut item).await?;
-            Ok((Versioned { value: item, version }, wait))
+            let wait = attempt(state, &mut item).await;
+            (Versioned { value: item, version }, wait)
         })
-        .buffer_unordered(CONCURRENCY)
-        .collect()
-        .await;
+        .buffer_unordered(CONCURRENCY);
     let (mut settled, mut retried) = (Vec::with_capacity(count), Vec::new());
     let mut failed = 0;
-    for a in attempts {
-        match a {
-            Ok((item, None)) => settled.push(item),
-            Ok((item, Some(wait))) => retried.push((item, wait)),
+    while let Some((item, wait)) = attempts.next().await {
+        match wait {
+            Ok(None) => settled.push(item),
+            Ok(Some(wait)) => retried.push((item, wait)),
             Err(e) => {
                 // Left under its lease: taken again when it expires.
-                tracing::error!(error = %e, "outbox item not processed");
+                tracing::error!(outbox_id = %item.value.id, error = %e, "outbox item not processed");
                 failed += 1;
             }
         }
