@@ -1,6 +1,6 @@
 //! The instructing service of the load benchmark (Mairie A's API client): polls its
 //! notifications, and for each new one reads the case, downloads an attachment and
-//! acknowledges it (`DELETE /notifications/{id}`), a few at a time, while polling goes on.
+//! acknowledges it (`DELETE /notifications/{id}`), several at a time, while polling goes on.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -22,8 +22,6 @@ use super::{
 };
 
 const POLL_EVERY: Duration = Duration::from_millis(50);
-/// Notifications processed at the same time.
-const WORKERS: usize = 4;
 /// The contract's cap on `maxResult`.
 const PAGE: usize = 500;
 
@@ -59,9 +57,10 @@ impl Inbox {
     }
 }
 
-/// Polls until told to stop.
-pub async fn run(api: Arc<Api>, inbox: Arc<Inbox>) {
-    let workers = Arc::new(Semaphore::new(WORKERS));
+/// Polls until told to stop, processing up to `workers` notifications at the same time: the
+/// instructing service stands for all the hub's instructing services, as many as the operators.
+pub async fn run(api: Arc<Api>, inbox: Arc<Inbox>, workers: usize) {
+    let workers = Arc::new(Semaphore::new(workers));
     while !inbox.stop.load(Ordering::Relaxed) {
         let sent = Instant::now();
         let request = api.request(As::Instructing, Method::GET, &format!("/notifications?maxResult={PAGE}"));
