@@ -61,6 +61,18 @@ impl HubProcess {
             .unwrap_or_else(|| panic!("{field} not in /proc/{}/status", self.pid))
     }
 
+    /// The CPU time (user and system) the hub used so far, in seconds.
+    pub fn cpu_seconds(&self) -> f64 {
+        cpu_seconds(&self.pid.to_string())
+    }
+
+    /// Kills the hub with SIGKILL, as a crash would: no shutdown, no flush.
+    pub fn kill9(mut self) {
+        // `Child::kill` is SIGKILL on Unix.
+        self.child.kill().expect("killing the hub");
+        self.child.wait().expect("reaping the hub");
+    }
+
     /// Resets the peak resident size to the current one (Linux: `clear_refs` 5) and returns the
     /// current resident size, in KiB.
     pub fn reset_peak(&self) -> u64 {
@@ -74,6 +86,30 @@ impl Drop for HubProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The CPU time (user and system) of a process so far, in seconds: `utime` and `stime` of
+/// `/proc/<pid>/stat` (`self` for this process).
+pub fn cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("reading /proc/<pid>/stat");
+    // The fields after the command name, which is in parentheses and may hold spaces: the
+    // state (field 3) first, utime and stime are fields 14 and 15.
+    let fields: Vec<&str> = stat.rsplit_once(')').expect("a stat line").1.split_whitespace().collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    ticks as f64 / clock_ticks_per_second()
+}
+
+/// `getconf CLK_TCK` (100 on Linux unless it says otherwise).
+fn clock_ticks_per_second() -> f64 {
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+            .unwrap_or(100.0)
+    })
 }
 
 /// A bearer token for an operator client (`POST /token`, scope OSL).

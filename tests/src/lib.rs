@@ -23,6 +23,7 @@ use tempfile::TempDir;
 
 pub mod bench;
 pub mod folders;
+pub mod load;
 
 pub const OPERATOR_SIRET: &str = "11000000000007";
 pub const OTHER_OPERATOR_SIRET: &str = "11000024656321";
