@@ -30,8 +30,9 @@ pub struct AppState {
     /// Where the audit journal's daily seals go: none (`Withheld`) but where the journal is
     /// sealed (the local hub, the retention function on AWS), which sets it after `new`.
     pub anchors: Arc<dyn AnchorStore>,
-    /// The audit chains' heads this process last wrote (see `services::audit::HeadCache`).
-    pub audit_heads: Arc<crate::services::audit::HeadCache>,
+    /// The audit chains this process appends to: their queues and the heads it last wrote
+    /// (see `services::audit::Chains`).
+    pub audit_chains: Arc<crate::services::audit::Chains>,
     /// ProConnect, where the hub is registered with it (`HUBEE_PROCONNECT_*`): set after `new`
     /// by the functions that sign people in.
     pub proconnect: Option<Arc<crate::adapters::ProConnect>>,
@@ -62,7 +63,7 @@ impl AppState {
             config: Arc::new(config),
             scanner: None,
             anchors: Arc::new(crate::adapters::Withheld),
-            audit_heads: Arc::default(),
+            audit_chains: Arc::default(),
             proconnect: None,
         }
     }

@@ -12,7 +12,7 @@ mod web;
 use std::{net::SocketAddr, path::Path, sync::Arc};
 
 use anyhow::Context;
-use axum::{Json, Router, routing::get};
+use axum::{Json, Router, routing::get, serve::ListenerExt};
 use hubee_shared::{
     bootstrap::{self, LocalAdapters},
     config::{Backend, LocalConfig},
@@ -200,6 +200,14 @@ pub async fn start(config: LocalConfig, clock: Arc<dyn Clock>) -> anyhow::Result
     let background = schedule::spawn(state.clone(), outbox_written);
     let router = app(state.clone(), &adapters, &config.web_dir);
     let (tx, rx) = oneshot::channel();
+    // TCP_NODELAY: an answer goes out as its headers, then its body; with Nagle's algorithm the
+    // body waits for the client's acknowledgement of the headers, which the client delays by up
+    // to 40 ms (measured: a 48 KiB download took 45 ms on an idle hub).
+    let listener = listener.tap_io(|stream| {
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::warn!(error = %e, "TCP_NODELAY could not be set on a connection");
+        }
+    });
     let task = tokio::spawn(async move {
         axum::serve(listener, router.into_make_service_with_connect_info())
             .with_graceful_shutdown(async {

@@ -30,27 +30,35 @@ impl Store {
         self.read(&keys::audit_head(chain, day)).await
     }
 
-    /// The writes appending `entry` after the head read at `head_version` (none: the chain's
-    /// first entry of the day): the entry, created, and the head, moved on if nobody else did.
+    /// The writes appending `entries` (consecutive places of one chain's day) after the head read
+    /// at `head_version` (none: the chain's first entries of the day): the entries, created, and
+    /// the head moved on to the last one, if nobody else moved it.
     ///
     /// # Errors
-    /// When the entry does not serialise.
-    pub fn audit_append_writes(&self, entry: &AuditEntry, head_version: Option<i64>) -> Result<Vec<Write>, StoreError> {
-        let key = keys::audit_entry(&entry.chain, entry.day, entry.seq);
-        let by_time = format!("{}#{}#{:012}", format_time(entry.at), entry.chain, entry.seq);
-        let indexes = [IndexEntry::new(Index::Gsi2, keys::audit_day(entry.day), by_time)];
-        let head = ChainHead { chain: entry.chain.clone(), day: entry.day, seq: entry.seq, hash: entry.digest() };
-        let head_key = keys::audit_head(&entry.chain, entry.day);
-        let head_index = [IndexEntry::new(Index::Gsi3, keys::audit_heads(entry.day), entry.chain.clone())];
+    /// When an entry does not serialise, or there is none.
+    pub fn audit_append_writes(
+        &self,
+        entries: &[AuditEntry],
+        head_version: Option<i64>,
+    ) -> Result<Vec<Write>, StoreError> {
+        let last = entries.last().ok_or_else(|| StoreError::Corrupt("an append without an entry".into()))?;
+        let mut writes = Vec::with_capacity(entries.len() + 1);
+        for entry in entries {
+            let key = keys::audit_entry(&entry.chain, entry.day, entry.seq);
+            let by_time = format!("{}#{}#{:012}", format_time(entry.at), entry.chain, entry.seq);
+            let indexes = [IndexEntry::new(Index::Gsi2, keys::audit_day(entry.day), by_time)];
+            writes.push(Write::create(to_item(entry, ENTRY, &key, &indexes, 1)?));
+        }
+        let head = ChainHead { chain: last.chain.clone(), day: last.day, seq: last.seq, hash: last.digest() };
+        let head_key = keys::audit_head(&last.chain, last.day);
+        let head_index = [IndexEntry::new(Index::Gsi3, keys::audit_heads(last.day), last.chain.clone())];
         let version = head_version.map_or(1, |v| v + 1);
         let head_item = to_item(&head, HEAD, &head_key, &head_index, version)?;
-        Ok(vec![
-            Write::create(to_item(entry, ENTRY, &key, &indexes, 1)?),
-            match head_version {
-                Some(v) => Write::Put { item: head_item, condition: Condition::equals(super::VERSION, v) },
-                None => Write::create(head_item),
-            },
-        ])
+        writes.push(match head_version {
+            Some(v) => Write::Put { item: head_item, condition: Condition::equals(super::VERSION, v) },
+            None => Write::create(head_item),
+        });
+        Ok(writes)
     }
 
     /// Every entry of a chain's day, in sequence order as stored.

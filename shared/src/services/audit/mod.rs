@@ -12,21 +12,20 @@ use bytes::Bytes;
 use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
 
-use super::backoff;
 use crate::{
-    domain::{Anchor, AuditActor, AuditEntry, AuditRecord, ChainBreak, ChainHead, GENESIS, verify_chain},
+    domain::{Anchor, AuditActor, AuditEntry, AuditRecord, ChainBreak, ChainHead, verify_chain},
     ports::AnchorError,
     state::AppState,
-    store::{StoreError, Versioned},
+    store::StoreError,
 };
 
+mod append;
 mod read;
 mod retention;
+pub use append::{Chains, append};
 pub use read::{AuditEntryView, AuditPage, AuditQuery, LOCAL_PARAMETERS, NATIONAL_PARAMETERS, list};
 pub use retention::{Retained, TABLE_DAYS, export_and_expire};
 
-/// How many times an append re-reads its chain's head after losing it to another writer.
-const APPEND_RETRIES: usize = 20;
 /// How long after a day's end its chains are sealed: requests that straddled midnight have
 /// long finished.
 const SEAL_AFTER: Duration = Duration::minutes(10);
@@ -99,71 +98,6 @@ pub async fn record(state: &AppState, mut record: AuditRecord) {
     );
     if let Err(e) = append(state, record).await {
         tracing::error!(kind = %e, "the audit journal could not record a decision");
-    }
-}
-
-/// Appends `record` to its chain of the day: the next sequence number, the previous entry's
-/// hash, the head moved on in the same transaction; a concurrent append to the same chain makes
-/// one of them read the head again.
-///
-/// # Errors
-/// When the table fails, or the chain stayed contended through every retry.
-pub async fn append(state: &AppState, record: AuditRecord) -> Result<AuditEntry, StoreError> {
-    let chain = record.chain();
-    for round in 0..APPEND_RETRIES {
-        if round > 0 {
-            backoff(round).await;
-        }
-        let at = state.clock.now();
-        let day = at.date_naive();
-        // The head this instance wrote last, when it has one for the chain's day: right unless
-        // another instance appended since, which the head's version condition then tells.
-        let head = match state.audit_heads.get(&chain, day).filter(|_| round == 0) {
-            Some(cached) => Some(cached),
-            None => state.store.audit_head(&chain, day).await?,
-        };
-        let (seq, prev) = head.as_ref().map_or((1, GENESIS.to_owned()), |h| (h.value.seq + 1, h.value.hash.clone()));
-        let entry = AuditEntry { chain: chain.clone(), day, seq, prev, at, record: record.clone() };
-        let version = head.map(|h| h.version);
-        let writes = state.store.audit_append_writes(&entry, version)?;
-        match state.store.commit(writes).await {
-            Ok(()) => {
-                let written = ChainHead { chain: chain.clone(), day, seq, hash: entry.digest() };
-                state.audit_heads.put(Versioned { value: written, version: version.map_or(1, |v| v + 1) });
-                return Ok(entry);
-            }
-            Err(StoreError::Conflict) => state.audit_heads.forget(&chain, day),
-            Err(e) => return Err(e),
-        }
-    }
-    Err(StoreError::Conflict)
-}
-
-/// The chain heads a process last wrote, by chain and day: an append usually finds its chain's
-/// head here and writes in one round trip instead of reading it first. A head another process
-/// moved since makes the write's condition fail; the append then reads it. Yesterday's heads are
-/// dropped as days pass.
-#[derive(Debug, Default)]
-pub struct HeadCache(Mutex<std::collections::HashMap<String, Versioned<ChainHead>>>);
-
-impl HeadCache {
-    fn get(&self, chain: &str, day: NaiveDate) -> Option<Versioned<ChainHead>> {
-        let heads = self.0.lock().ok()?;
-        heads.get(chain).filter(|h| h.value.day == day).cloned()
-    }
-
-    fn put(&self, head: Versioned<ChainHead>) {
-        if let Ok(mut heads) = self.0.lock() {
-            heads.insert(head.value.chain.clone(), head);
-        }
-    }
-
-    fn forget(&self, chain: &str, day: NaiveDate) {
-        if let Ok(mut heads) = self.0.lock()
-            && heads.get(chain).is_some_and(|h| h.value.day == day)
-        {
-            heads.remove(chain);
-        }
     }
 }
 
