@@ -41,6 +41,7 @@ pub async fn kill_and_check(b: &mut Bench, hub: HubProcess, deposits: &mut Vec<D
     tokio::time::sleep(LOAD_BEFORE_KILL).await;
     let killed = Instant::now();
     hub.kill9();
+    let at_kill = b.outbox.scan();
     let runs = ops.await.unwrap();
     let hub = b.start_hub().await;
     let ready = Instant::now();
@@ -158,6 +159,11 @@ pub async fn kill_and_check(b: &mut Bench, hub: HubProcess, deposits: &mut Vec<D
         "| e-mails written twice or more | {} (extra copies: {}) | none |",
         count(emails.duplicated),
         emails.extra_copies
+    );
+    println!(
+        "| e-mails sent again after the restart (written over in the outbox folder; through SES or SMTP, each one a duplicate) | {} of {} written before the kill | |",
+        count(tally.rewritten_since(&at_kill)),
+        at_kill.files
     );
     println!("| other messages in the outbox | {} | |", count(emails.unexpected + tally.other));
 

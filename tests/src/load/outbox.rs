@@ -6,6 +6,7 @@ use std::{
     collections::HashMap,
     ffi::OsString,
     path::{Path, PathBuf},
+    time::SystemTime,
 };
 
 use base64::{Engine, engine::general_purpose::STANDARD};
@@ -117,6 +118,16 @@ pub struct Tally {
     pub files: usize,
     /// Messages that are not new-dossier e-mails (or could not be read).
     pub other: usize,
+    /// When each file was last written: an outbox item's e-mail sent again is written over.
+    pub written: HashMap<OsString, SystemTime>,
+}
+
+impl Tally {
+    /// How many of the files `earlier` saw were written again since: e-mails sent a second time,
+    /// which the outbox folder keeps once but SES or SMTP would deliver twice.
+    pub fn rewritten_since(&self, earlier: &Tally) -> usize {
+        earlier.written.iter().filter(|(name, at)| self.written.get(*name).is_some_and(|now| now != *at)).count()
+    }
 }
 
 impl Outbox {
@@ -132,6 +143,9 @@ impl Outbox {
             let s = name.to_string_lossy();
             if s.starts_with('.') || !s.ends_with(".eml") {
                 continue;
+            }
+            if let Ok(at) = entry.metadata().and_then(|m| m.modified()) {
+                tally.written.insert(name.clone(), at);
             }
             let key = self
                 .parsed

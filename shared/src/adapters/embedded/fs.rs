@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::{
     fs::File,
-    io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufWriter},
+    io::{AsyncReadExt, AsyncWriteExt, BufWriter},
 };
 use tokio_util::io::ReaderStream;
 
@@ -147,8 +147,8 @@ impl FsObjects {
         placement: Placement,
     ) -> Result<ObjectInfo, ObjectError> {
         let tmp = self.tmp.join(uuid::Uuid::new_v4().to_string());
-        let info = match self.write_tmp(&tmp, content_type, body, &check).await {
-            Ok(info) => info,
+        let (file, info, header) = match self.write_tmp(&tmp, content_type, body, &check).await {
+            Ok(written) => written,
             Err(e) => {
                 let _ = tokio::fs::remove_file(&tmp).await;
                 return Err(e);
@@ -156,33 +156,23 @@ impl FsObjects {
         };
         let path = self.path(key);
         let dir = path.parent().unwrap_or(&self.root).to_owned();
-        let placed = async {
-            tokio::fs::create_dir_all(&dir).await?;
-            match placement {
-                Placement::Replace => tokio::fs::rename(&tmp, &path).await?,
-                Placement::CreateOnly => {
-                    tokio::fs::hard_link(&tmp, &path).await?;
-                    tokio::fs::remove_file(&tmp).await?;
-                }
-            }
-            // Make the new directory entry itself durable.
-            File::open(&dir).await?.sync_all().await
-        }
-        .await;
-        if let Err(e) = placed {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(if e.kind() == std::io::ErrorKind::AlreadyExists { ObjectError::Exists } else { io_err(e) });
-        }
+        let file = file.into_std().await;
+        // The end of the write in one blocking task rather than a thread hop per call.
+        tokio::task::spawn_blocking(move || place(file, &header, &tmp, &path, &dir, placement))
+            .await
+            .map_err(|e| ObjectError::Unavailable(anyhow::anyhow!("object storage task failed: {e}")))??;
         Ok(info)
     }
 
+    /// Streams the body into a temporary file after room for the header, checking its size and
+    /// digest; the file, what it holds, and its header (written by [`place`]).
     async fn write_tmp(
         &self,
         tmp: &Path,
         content_type: &str,
         mut body: ByteStream,
         check: &PutCheck,
-    ) -> Result<ObjectInfo, ObjectError> {
+    ) -> Result<(File, ObjectInfo, Vec<u8>), ObjectError> {
         let file = File::create(tmp).await.map_err(io_err)?;
         let mut out = BufWriter::with_capacity(WRITE_BUFFER, file);
         out.write_all(&[0u8; HEADER_LEN as usize]).await.map_err(io_err)?;
@@ -207,12 +197,42 @@ impl FsObjects {
         let info = ObjectInfo { size, sha256, content_type: content_type.to_owned() };
         let header = encode_header(&info)?;
         out.flush().await.map_err(io_err)?;
-        let mut file = out.into_inner();
-        file.seek(SeekFrom::Start(0)).await.map_err(io_err)?;
-        file.write_all(&header).await.map_err(io_err)?;
-        file.sync_all().await.map_err(io_err)?;
-        Ok(info)
+        Ok((out.into_inner(), info, header))
     }
+}
+
+/// Writes the header of a temporary file holding an object, makes it durable, and moves it to
+/// `path` (the new directory entry made durable too); the temporary file is removed on failure.
+fn place(
+    mut file: std::fs::File,
+    header: &[u8],
+    tmp: &Path,
+    path: &Path,
+    dir: &Path,
+    placement: Placement,
+) -> Result<(), ObjectError> {
+    use std::io::{Seek, Write};
+    let durable = (|| {
+        file.seek(SeekFrom::Start(0))?;
+        file.write_all(header)?;
+        file.sync_all()
+    })();
+    let placed = durable.and_then(|()| {
+        std::fs::create_dir_all(dir)?;
+        match placement {
+            Placement::Replace => std::fs::rename(tmp, path)?,
+            Placement::CreateOnly => {
+                std::fs::hard_link(tmp, path)?;
+                std::fs::remove_file(tmp)?;
+            }
+        }
+        // Make the new directory entry itself durable.
+        std::fs::File::open(dir)?.sync_all()
+    });
+    placed.map_err(|e| {
+        let _ = std::fs::remove_file(tmp);
+        if e.kind() == std::io::ErrorKind::AlreadyExists { ObjectError::Exists } else { io_err(e) }
+    })
 }
 
 fn io_err(e: std::io::Error) -> ObjectError {
@@ -232,19 +252,30 @@ fn encode_header(info: &ObjectInfo) -> Result<Vec<u8>, ObjectError> {
     Ok(header)
 }
 
-async fn open_object(path: &Path) -> Result<(File, ObjectInfo), ObjectError> {
-    let mut file = match File::open(path).await {
+/// Opens an object and reads its header (blocking: run it off the async threads).
+fn open_object(path: &Path) -> Result<(std::fs::File, ObjectInfo), ObjectError> {
+    use std::io::Read;
+    let mut file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ObjectError::NotFound),
         Err(e) => return Err(io_err(e)),
     };
     let mut header = vec![0u8; HEADER_LEN as usize];
-    file.read_exact(&mut header).await.map_err(io_err)?;
+    file.read_exact(&mut header).map_err(io_err)?;
     let corrupt = || ObjectError::Unavailable(anyhow::anyhow!("corrupt object header in {}", path.display()));
     let json = header.strip_prefix(MAGIC).ok_or_else(corrupt)?;
     let h: Header =
         serde_json::Deserializer::from_slice(json).into_iter().next().and_then(Result::ok).ok_or_else(corrupt)?;
     Ok((file, ObjectInfo { size: h.size, sha256: h.sha256, content_type: h.content_type }))
+}
+
+/// Runs blocking file work off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ObjectError> + Send + 'static,
+) -> Result<T, ObjectError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ObjectError::Unavailable(anyhow::anyhow!("object storage task failed: {e}")))?
 }
 
 #[async_trait]
@@ -260,19 +291,27 @@ impl ObjectStore for FsObjects {
     }
 
     async fn get(&self, key: &ObjectKey, range: Option<Range<u64>>) -> Result<ObjectBody, ObjectError> {
-        let (mut file, info) = open_object(&self.path(key)).await?;
-        let range = match range {
-            None => 0..info.size,
-            Some(r) if r.start < r.end && r.end <= info.size => r,
-            Some(_) => return Err(ObjectError::InvalidRange),
-        };
-        file.seek(SeekFrom::Start(HEADER_LEN + range.start)).await.map_err(io_err)?;
-        let body = ReaderStream::with_capacity(file.take(range.end - range.start), READ_CHUNK);
+        let path = self.path(key);
+        // Opened, its header read and the file at the range's start in one blocking task.
+        let (file, info, range) = blocking(move || {
+            use std::io::Seek;
+            let (mut file, info) = open_object(&path)?;
+            let range = match range {
+                None => 0..info.size,
+                Some(r) if r.start < r.end && r.end <= info.size => r,
+                Some(_) => return Err(ObjectError::InvalidRange),
+            };
+            file.seek(SeekFrom::Start(HEADER_LEN + range.start)).map_err(io_err)?;
+            Ok((file, info, range))
+        })
+        .await?;
+        let body = ReaderStream::with_capacity(File::from_std(file).take(range.end - range.start), READ_CHUNK);
         Ok(ObjectBody { info, range, body: Box::pin(body) })
     }
 
     async fn head(&self, key: &ObjectKey) -> Result<ObjectInfo, ObjectError> {
-        open_object(&self.path(key)).await.map(|(_, info)| info)
+        let path = self.path(key);
+        blocking(move || open_object(&path).map(|(_, info)| info)).await
     }
 
     async fn delete(&self, key: &ObjectKey) -> Result<(), ObjectError> {
