@@ -47,8 +47,14 @@ impl HubProcess {
             }
         }
         let base = base.expect("the hub prints its address");
-        // Keep draining the hub's output so that its writes never block or fail.
-        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+        // Keep draining the hub's output so that its writes never block or fail; into the file
+        // `BENCH_HUB_LOG` names, if any (appended to: a restarted hub's lines follow).
+        let log = std::env::var_os("BENCH_HUB_LOG")
+            .and_then(|path| std::fs::OpenOptions::new().create(true).append(true).open(path).ok());
+        std::thread::spawn(move || match log {
+            Some(mut file) => std::io::copy(&mut out, &mut file),
+            None => std::io::copy(&mut out, &mut std::io::sink()),
+        });
         Self { child, pid, base }
     }
 

@@ -88,10 +88,12 @@ impl Api {
 
 /// Sends the request and reads the whole answer.
 pub async fn untimed(request: RequestBuilder) -> Answer {
-    let response = request.send().await.ok()?;
-    let status = response.status().as_u16();
-    let body = response.bytes().await.ok()?;
-    Some((status, body))
+    let answer = async {
+        let response = request.send().await?;
+        let status = response.status().as_u16();
+        Ok::<_, reqwest::Error>((status, response.bytes().await?))
+    };
+    answer.await.ok()
 }
 
 /// The answer's body as JSON (`Null` when it is not).

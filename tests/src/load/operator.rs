@@ -130,7 +130,7 @@ pub async fn converge(ctx: &Ctx, d: &mut Deposit) -> Result<Vec<String>, String>
     };
     if d.folder.is_none() {
         // Same externalId and body: the existing folder when the cut POST had been committed.
-        let answer = api.timed(Kind::Create, create(api, &folder_body(&d.external_id))).await;
+        let answer = answered(api, Kind::Create, || create(api, &folder_body(&d.external_id))).await;
         match &answer {
             Some((201, body)) => d.folder = folder_ids(&json(body), &d.external_id),
             _ => return Err(fail("create", &answer)),
@@ -142,7 +142,7 @@ pub async fn converge(ctx: &Ctx, d: &mut Deposit) -> Result<Vec<String>, String>
         if d.uploaded[i] {
             continue;
         }
-        let answer = api.timed(Kind::Upload, upload(ctx, &ids, i)).await;
+        let answer = answered(api, Kind::Upload, || upload(ctx, &ids, i)).await;
         match &answer {
             Some((204, _)) => answers.push("upload: 204".to_owned()),
             // The cut upload had been stored: the contract refuses a second one.
@@ -153,7 +153,7 @@ pub async fn converge(ctx: &Ctx, d: &mut Deposit) -> Result<Vec<String>, String>
         }
         d.uploaded[i] = true;
     }
-    let answer = api.timed(Kind::Complete, complete(api, &ids.id)).await;
+    let answer = answered(api, Kind::Complete, || complete(api, &ids.id)).await;
     match &answer {
         Some((204, _)) => answers.push("complete: 204".to_owned()),
         _ => return Err(fail("complete", &answer)),
@@ -161,6 +161,19 @@ pub async fn converge(ctx: &Ctx, d: &mut Deposit) -> Result<Vec<String>, String>
     d.completed = true;
     ctx.ledger.completed_at.lock().unwrap().insert(ids.cases[0].clone(), Instant::now());
     Ok(answers)
+}
+
+/// A retry's call, sent again (three times at most) when the connection broke before an answer
+/// came, as an operator's software would: the hub refuses an upload of an attachment already
+/// received without reading its body and closes the connection, which the client sees as a
+/// broken pipe, or the next call on that connection as an incomplete message.
+async fn answered(api: &Api, kind: Kind, request: impl Fn() -> reqwest::RequestBuilder) -> Answer {
+    for _ in 0..3 {
+        if let Some(answer) = api.timed(kind, request()).await {
+            return Some(answer);
+        }
+    }
+    None
 }
 
 fn create(api: &Api, body: &Value) -> reqwest::RequestBuilder {
