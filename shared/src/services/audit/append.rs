@@ -81,13 +81,33 @@ pub async fn append(state: &AppState, record: AuditRecord) -> Result<AuditEntry,
     answer.await.map_err(|_| StoreError::Table(TableError::Unavailable(anyhow::anyhow!("the audit writer stopped"))))?
 }
 
+/// Should the writer stop other than by emptying the queue (a panic), the chain is freed and
+/// those waiting are answered (an error) rather than left waiting for a writer that is gone.
+struct Writer {
+    chain: Arc<Mutex<Chain>>,
+    done: bool,
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        if !self.done {
+            let mut c = lock(&self.chain);
+            c.writing = false;
+            c.head = None;
+            c.queued.clear();
+        }
+    }
+}
+
 /// The chain's writer: appends what is queued, batch after batch, until the queue is empty.
 async fn write_queued(state: AppState, name: String, chain: Arc<Mutex<Chain>>) {
+    let mut writer = Writer { chain: Arc::clone(&chain), done: false };
     loop {
         let (batch, head) = {
             let mut c = lock(&chain);
             if c.queued.is_empty() {
                 c.writing = false;
+                writer.done = true;
                 return;
             }
             let n = c.queued.len().min(BATCH);
