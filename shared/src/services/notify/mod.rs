@@ -4,7 +4,9 @@
 //!
 //! Each item is *claimed* (a lease, with a conditional write) before it is sent and *marked*
 //! after; a dispatcher that dies between the two leaves a lease that expires, and the item is
-//! sent again: at most one duplicate per crash, never a loss. Failures are retried with
+//! sent again: at most one duplicate per crash, never a loss (the local hub, the only dispatcher
+//! of its data directory, takes a dead run's leases back at start-up, and its outbox mailer
+//! keeps one message per item: [`take_back_leases`], `Email::key`). Failures are retried with
 //! exponential backoff and jitter, then the item is parked as `FAILED` with its last error,
 //! which the subscription's delivery record shows.
 
