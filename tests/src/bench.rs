@@ -120,16 +120,21 @@ fn clock_ticks_per_second() -> f64 {
 
 /// A bearer token for an operator client (`POST /token`, scope OSL).
 pub async fn operator_token(http: &reqwest::Client, base: &str, client: &str, secret: &str) -> String {
-    let token: Value = http
+    client_token(http, base, client, secret, "OSL").await
+}
+
+/// A bearer token for an API client (`POST /token` with HTTP Basic) in `scope`.
+pub async fn client_token(http: &reqwest::Client, base: &str, client: &str, secret: &str, scope: &str) -> String {
+    let answer: Value = http
         .post(format!("{base}/token"))
         .header("authorization", format!("Basic {}", STANDARD.encode(format!("{client}:{secret}"))))
         .header("content-type", "application/x-www-form-urlencoded")
-        .body("grant_type=client_credentials&scope=OSL")
+        .body(format!("grant_type=client_credentials&scope={scope}"))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    token["access_token"].as_str().unwrap().to_owned()
+    answer["access_token"].as_str().unwrap_or_else(|| panic!("a token for {client}: {answer}")).to_owned()
 }

@@ -12,6 +12,7 @@ use reqwest::{Client, Method, RequestBuilder};
 use serde_json::Value;
 
 use super::{
+    super::bench::client_token,
     fixture::{OPERATOR_CLIENT, SI_CLIENT, Secrets},
     stats::{Kind, Stats},
 };
@@ -112,23 +113,7 @@ pub fn error_message(body: &[u8]) -> String {
 async fn target(http: &Client, base: &str, secrets: &Secrets) -> Target {
     Target {
         base: base.to_owned(),
-        operator: token(http, base, OPERATOR_CLIENT, &secrets.operator, "OSL").await,
-        si: token(http, base, SI_CLIENT, &secrets.si, "SI").await,
+        operator: client_token(http, base, OPERATOR_CLIENT, &secrets.operator, "OSL").await,
+        si: client_token(http, base, SI_CLIENT, &secrets.si, "SI").await,
     }
-}
-
-async fn token(http: &Client, base: &str, client: &str, secret: &str, scope: &str) -> String {
-    use base64::{Engine, engine::general_purpose::STANDARD};
-    let answer: Value = http
-        .post(format!("{base}/token"))
-        .header("authorization", format!("Basic {}", STANDARD.encode(format!("{client}:{secret}"))))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("grant_type=client_credentials&scope={scope}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    answer["access_token"].as_str().unwrap_or_else(|| panic!("a token for {client}: {answer}")).to_owned()
 }
