@@ -9,10 +9,7 @@
 //! signatures are deterministic (RFC 6979): signing needs no random nonce.
 
 use base64::{Engine, engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD};
-use std::{
-    collections::HashMap,
-    sync::{Mutex, PoisonError},
-};
+use std::{collections::HashMap, sync::Mutex};
 
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{
@@ -30,7 +27,10 @@ use p256::{
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::domain::{BranchCode, OrgRef, OrgType, ProcessCode, Scope, Siret};
+use crate::{
+    domain::{BranchCode, OrgRef, OrgType, ProcessCode, Scope, Siret},
+    lock,
+};
 
 pub const TOKEN_LIFETIME_SECS: i64 = 3600;
 const ISSUER: &str = "hubee";
@@ -192,11 +192,11 @@ const VERIFIED_CAPACITY: usize = 10_000;
 
 impl Verified {
     fn get(&self, digest: &[u8; 32]) -> Option<Claims> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).get(digest).cloned()
+        lock(&self.0).get(digest).cloned()
     }
 
     fn remember(&self, digest: [u8; 32], claims: &Claims, now: i64) {
-        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut map = lock(&self.0);
         if map.len() >= VERIFIED_CAPACITY {
             map.retain(|_, c| c.exp > now);
             if map.len() >= VERIFIED_CAPACITY {

@@ -158,9 +158,7 @@ impl FsObjects {
         let dir = path.parent().unwrap_or(&self.root).to_owned();
         let file = file.into_std().await;
         // The end of the write in one blocking task rather than a thread hop per call.
-        tokio::task::spawn_blocking(move || place(file, &header, &tmp, &path, &dir, placement))
-            .await
-            .map_err(|e| ObjectError::Unavailable(anyhow::anyhow!("object storage task failed: {e}")))??;
+        blocking(move || place(file, &header, &tmp, &path, &dir, placement)).await?;
         Ok(info)
     }
 

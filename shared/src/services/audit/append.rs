@@ -12,7 +12,7 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex, MutexGuard, PoisonError},
+    sync::{Arc, Mutex},
 };
 
 use tokio::sync::oneshot;
@@ -20,6 +20,7 @@ use tokio::sync::oneshot;
 use super::super::backoff;
 use crate::{
     domain::{AuditEntry, AuditRecord, ChainHead, GENESIS},
+    lock,
     ports::TableError,
     state::AppState,
     store::{StoreError, Versioned},
@@ -48,10 +49,6 @@ struct Chain {
 struct Queued {
     record: AuditRecord,
     reply: oneshot::Sender<Result<AuditEntry, StoreError>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Chains {

@@ -255,14 +255,14 @@ fn archived(case: &crate::domain::Case) -> bool {
     case.tab() == Some(crate::domain::InboxTab::Archive)
 }
 
-/// The case a portal change is about, read as for reading it (so an invisible dossier is not
-/// found); `Refused` for an archived one, which takes no comment, message, deposit or assignment.
-async fn open_for_change(state: &AppState, actor: &Actor, case_id: Uuid) -> Result<cases::CaseAccess, ExchangeError> {
+/// Refuses a portal change to a dossier that is not open to it: not visible (read as for reading
+/// it), or archived, which takes no comment, message, deposit or assignment.
+async fn open_for_change(state: &AppState, actor: &Actor, case_id: Uuid) -> Result<(), ExchangeError> {
     let access = cases::access(state, actor, case_id).await?;
     if archived(access.case()) {
         return Err(refused("An archived dossier is read-only"));
     }
-    Ok(access)
+    Ok(())
 }
 
 /// What a bulk action did to one dossier: its new status, or why it was not changed.

@@ -9,13 +9,16 @@
 //! a commit of its own; when the commit itself fails, every caller of the batch gets the error
 //! and nothing of the batch is stored.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::oneshot;
 
 use super::sql::{add_to, apply, transact};
-use crate::ports::{Key, TableError, Write};
+use crate::{
+    lock,
+    ports::{Key, TableError, Write},
+};
 
 /// One caller's write.
 pub(super) enum Op {
@@ -41,10 +44,6 @@ const MAX_BATCH: usize = 256;
 pub(super) struct GroupCommit {
     conn: Mutex<Connection>,
     queue: Mutex<Vec<Pending>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl GroupCommit {

@@ -11,7 +11,7 @@ mod sql;
 use std::{
     collections::HashSet,
     path::{Path, PathBuf},
-    sync::{Arc, Mutex, PoisonError},
+    sync::{Arc, Mutex},
 };
 
 use anyhow::Context;
@@ -22,7 +22,10 @@ use self::{
     commit::{GroupCommit, Op},
     sql::{read, run_query, run_scan, sql_err},
 };
-use crate::ports::{Condition, Cursor, Item, Key, MAX_TRANSACTION_WRITES, Page, Query, Table, TableError, Write};
+use crate::{
+    lock,
+    ports::{Condition, Cursor, Item, Key, MAX_TRANSACTION_WRITES, Page, Query, Table, TableError, Write},
+};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS items (
@@ -115,13 +118,13 @@ impl SqliteTable {
         tokio::task::spawn_blocking(move || match readers.as_ref() {
             Readers::Writer => f(&mut writer.connection()),
             Readers::Pool { path, idle } => {
-                let taken = idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+                let taken = lock(idle).pop();
                 let mut conn = match taken {
                     Some(conn) => conn,
                     None => open_reader(path)?,
                 };
                 let result = f(&mut conn);
-                let mut idle = idle.lock().unwrap_or_else(PoisonError::into_inner);
+                let mut idle = lock(idle);
                 if idle.len() < IDLE_READERS {
                     idle.push(conn);
                 }

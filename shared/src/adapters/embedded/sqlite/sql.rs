@@ -207,10 +207,19 @@ pub(super) fn run_query(conn: &Connection, q: &Query) -> Result<Page, TableError
         .map_err(sql_err)?
         .collect::<Result<Vec<_>, _>>()
         .map_err(sql_err)?;
-    let more = rows.len() > limit;
+    page(&rows, limit, |last| encode_cursor(q.index, last))
+}
+
+/// The page of `rows` (one more than `limit` fetched, telling whether more follow): its items,
+/// and a cursor after the last when more follow.
+fn page(
+    rows: &[String],
+    limit: usize,
+    cursor_after: impl Fn(&Item) -> Result<Cursor, TableError>,
+) -> Result<Page, TableError> {
     let items = rows.iter().take(limit).map(|d| decode_item(d)).collect::<Result<Vec<_>, _>>()?;
-    let cursor = match (more, items.last()) {
-        (true, Some(last)) => Some(encode_cursor(q.index, last)?),
+    let cursor = match (rows.len() > limit, items.last()) {
+        (true, Some(last)) => Some(cursor_after(last)?),
         _ => None,
     };
     Ok(Page { items, cursor })
@@ -231,17 +240,11 @@ pub(super) fn run_scan(conn: &Connection, cursor: Option<&Cursor>, limit: usize)
         .map_err(sql_err)?
         .collect::<Result<Vec<_>, _>>()
         .map_err(sql_err)?;
-    let more = rows.len() > limit;
-    let items = rows.iter().take(limit).map(|d| decode_item(d)).collect::<Result<Vec<_>, _>>()?;
-    let cursor = match (more, items.last()) {
-        (true, Some(last)) => {
-            let key = key_of(last)?;
-            let json = serde_json::to_vec(&("scan", key.pk, key.sk)).map_err(|e| TableError::Invalid(e.to_string()))?;
-            Some(Cursor(URL_SAFE_NO_PAD.encode(json)))
-        }
-        _ => None,
-    };
-    Ok(Page { items, cursor })
+    page(&rows, limit, |last| {
+        let key = key_of(last)?;
+        let json = serde_json::to_vec(&("scan", key.pk, key.sk)).map_err(|e| TableError::Invalid(e.to_string()))?;
+        Ok(Cursor(URL_SAFE_NO_PAD.encode(json)))
+    })
 }
 
 fn decode_scan_cursor(cursor: &Cursor) -> Result<(String, String), TableError> {
