@@ -1,3 +1,8 @@
+/// mimalloc rather than glibc's malloc: under concurrent load the hub allocates and frees
+/// small buffers from many threads (docs/PERFORMANCE.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     hubee_shared::bootstrap::init_tracing();

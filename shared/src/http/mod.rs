@@ -3,6 +3,7 @@
 
 mod audit;
 mod download;
+mod drain;
 mod error;
 mod errors;
 mod extract;
@@ -58,8 +59,9 @@ pub fn finish(router: Router<AppState>, state: AppState) -> MethodOverride {
 /// portal request with a session ([`SameOrigin`]; the state's public URL is the hub's
 /// address), a request id, the audit journal's view of the request (its id and source for the
 /// entries recorded while it is served, an entry for each 403: `audit`), and one tracing span
-/// per request (method, route, status, latency); and, before the router matches, the method
-/// override ([`MethodOverride`]).
+/// per request (method, route, status, latency), what is left of a request's body read once it
+/// is answered (up to a bound: `drain`, so that a client refused mid-upload reads the answer);
+/// and, before the router matches, the method override ([`MethodOverride`]).
 ///
 /// The span names the route's template (`/portail/v1/accounts/{email}`), never the request's
 /// path or query: paths carry e-mail addresses, and every log line of the request repeats the
@@ -80,6 +82,7 @@ pub fn layers(router: Router, state: &AppState) -> MethodOverride {
             let method = sent_method(req.method(), req.extensions());
             tracing::info_span!("request", %method, route, request_id = %id)
         }))
-        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid));
+        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
+        .layer(middleware::from_fn(drain::drain_unread));
     MethodOverride::new(router)
 }

@@ -341,3 +341,71 @@ async fn a_file_name_an_operator_chose_as_a_formula_is_text_in_the_manifest() {
     let names: Vec<&str> = entries.iter().map(|e| e.0.as_str()).collect();
     assert!(names.contains(&"+1+1.xml") && names.contains(&"-1+1.pdf"), "{names:?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// A request refused before its body is read: the client reads the answer, the connection lives
+// ---------------------------------------------------------------------------------------------
+
+/// Sends one request on `conn` (a keep-alive connection) and reads its response: the status and
+/// the body. An error when the hub cut the connection instead.
+async fn over(
+    conn: &mut tokio::io::BufReader<tokio::net::TcpStream>,
+    head: &str,
+    body: &[u8],
+) -> std::io::Result<(u16, String)> {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+    conn.get_mut().write_all(format!("{head}content-length: {}\r\n\r\n", body.len()).as_bytes()).await?;
+    conn.get_mut().write_all(body).await?;
+    let mut line = String::new();
+    conn.read_line(&mut line).await?;
+    let status = line.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or(std::io::ErrorKind::UnexpectedEof)?;
+    let mut length = 0;
+    loop {
+        line.clear();
+        conn.read_line(&mut line).await?;
+        if line.trim().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().unwrap();
+        }
+    }
+    let mut answer = vec![0; length];
+    conn.read_exact(&mut answer).await?;
+    Ok((status, String::from_utf8(answer).unwrap()))
+}
+
+#[tokio::test]
+async fn a_refused_upload_is_answered_on_a_connection_that_stays_open() {
+    let t = TestHub::spawn().await;
+    let op = t.operator_token().await;
+    let (body, files) = certdc_folder("DGS-CERTDC-0904");
+    let folder = deposit(&t, &op, &body, &files).await;
+    let path = format!(
+        "/teledossiers/v1/folders/{}/attachments/{}",
+        folder["id"].as_str().unwrap(),
+        folder["attachments"][0]["id"].as_str().unwrap()
+    );
+    let host = t.base.trim_start_matches("http://");
+    let mut conn = tokio::io::BufReader::new(tokio::net::TcpStream::connect(host).await.unwrap());
+    // Larger than the socket buffers take at once: the hub has to read it.
+    let binary = vec![b'%'; 768 * 1024];
+
+    // Without a token, then for an attachment already received: each refused before the hub
+    // reads a byte of the binary, each answered, and the connection carries the next request.
+    let put = |auth: &str| format!("PUT {path} HTTP/1.1\r\nhost: {host}\r\n{auth}content-type: application/pdf\r\n");
+    let (status, err) = over(&mut conn, &put(""), &binary).await.expect("the 401 is read");
+    assert_eq!(status, 401, "{err}");
+    let (status, err) =
+        over(&mut conn, &put(&format!("authorization: Bearer {op}\r\n")), &binary).await.expect("the 400 is read");
+    assert_eq!(status, 400, "{err}");
+    assert!(err.contains("cannot be uploaded again"), "{err}");
+    let (status, _) = over(&mut conn, &format!("GET /health HTTP/1.1\r\nhost: {host}\r\n"), b"")
+        .await
+        .expect("the connection is still open");
+    assert_eq!(status, 200);
+    let (_, stored) = get_folder(&t, &op, folder["id"].as_str().unwrap()).await;
+    assert_eq!(stored["attachments"][0]["status"], "RECEIVED", "the refused uploads changed nothing");
+}

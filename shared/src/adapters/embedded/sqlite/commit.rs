@@ -1,15 +1,22 @@
 //! Group commit: the writes of concurrent callers gathered into one SQLite transaction, so one
 //! fsync, each caller's write still all or nothing.
 //!
-//! A caller queues its write, then waits for the connection; whoever holds it takes everything
-//! queued so far and commits it: while one batch is being made durable, the next one gathers.
-//! Each caller's write runs in its own savepoint: a failed condition (or any error) rolls back
-//! that caller's writes only and answers it with its error, the others commit. A caller is
-//! answered only after the commit that holds its writes has returned, so durability is that of
-//! a commit of its own; when the commit itself fails, every caller of the batch gets the error
-//! and nothing of the batch is stored.
+//! A caller queues its write and waits for its answer; one thread of the table's own, the writer,
+//! takes everything queued so far and commits it: while one batch is being made durable, the
+//! next one gathers. Each caller's write runs in its own savepoint: a failed condition (or any
+//! error) rolls back that caller's writes only and answers it with its error, the others commit.
+//! A caller is answered only after the commit that holds its writes has returned, so durability
+//! is that of a commit of its own; when the commit itself fails, every caller of the batch gets
+//! the error and nothing of the batch is stored.
+//!
+//! One long-lived thread rather than a blocking task per caller: a caller's write costs one
+//! wake-up of the writer (none while it is committing) instead of a thread of its own waiting
+//! for the connection. The thread ends when the table (every clone of it) is dropped.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{
+    Arc, Mutex, MutexGuard,
+    mpsc::{self, Receiver, Sender, SyncSender},
+};
 
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::oneshot;
@@ -42,13 +49,24 @@ struct Pending {
 const MAX_BATCH: usize = 256;
 
 pub(super) struct GroupCommit {
-    conn: Mutex<Connection>,
-    queue: Mutex<Vec<Pending>>,
+    conn: Arc<Mutex<Connection>>,
+    queue: Sender<Pending>,
 }
 
 impl GroupCommit {
-    pub(super) fn new(conn: Connection) -> Self {
-        Self { conn: Mutex::new(conn), queue: Mutex::new(Vec::new()) }
+    /// Starts the writer thread on `conn`; after each commit it nudges `checkpoints`, if any
+    /// (`checkpoint`).
+    ///
+    /// # Errors
+    /// When the thread cannot be started.
+    pub(super) fn start(conn: Connection, checkpoints: Option<SyncSender<()>>) -> std::io::Result<Self> {
+        let conn = Arc::new(Mutex::new(conn));
+        let (queue, pending) = mpsc::channel();
+        let writer = Arc::clone(&conn);
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || commit_queued(&writer, &pending, checkpoints.as_ref()))?;
+        Ok(Self { conn, queue })
     }
 
     /// The writing connection, between commits: for the reads of a table that has no other
@@ -58,39 +76,33 @@ impl GroupCommit {
     }
 
     /// Writes `op` in the next commit; answers once that commit is durable.
-    pub(super) async fn submit(self: &Arc<Self>, op: Op) -> Answer {
+    pub(super) async fn submit(&self, op: Op) -> Answer {
         let (reply, answer) = oneshot::channel();
-        lock(&self.queue).push(Pending { op, reply });
-        let this = Arc::clone(self);
-        tokio::task::spawn_blocking(move || this.commit_queued())
-            .await
-            .map_err(|e| TableError::Unavailable(anyhow::anyhow!("SQLite task failed: {e}")))?;
-        // Our write was queued before we took the connection, and whoever held it since has
-        // emptied the queue and answered what it took before letting go.
+        self.queue
+            .send(Pending { op, reply })
+            .map_err(|_| TableError::Unavailable(anyhow::anyhow!("SQLite: the writer has stopped")))?;
         answer.await.map_err(|_| TableError::Unavailable(anyhow::anyhow!("SQLite: the write was abandoned")))?
     }
+}
 
-    /// Commits what is queued, batch after batch, until the queue is empty.
-    fn commit_queued(&self) {
-        let mut conn = lock(&self.conn);
-        loop {
-            let batch: Vec<Pending> = {
-                let mut queue = lock(&self.queue);
-                let n = queue.len().min(MAX_BATCH);
-                queue.drain(..n).collect()
-            };
-            if batch.is_empty() {
-                return;
-            }
-            let answers = run_batch(&mut conn, &batch).unwrap_or_else(|e| {
-                // Nothing of the batch is stored: each caller gets the error.
-                let message = e.to_string();
-                batch.iter().map(|_| Err(TableError::Unavailable(anyhow::anyhow!("SQLite: {message}")))).collect()
-            });
-            for (pending, answer) in batch.into_iter().zip(answers) {
-                // A caller that went away (its request was cancelled) needs no answer.
-                let _ = pending.reply.send(answer);
-            }
+/// The writer thread: commits what is queued, batch after batch, until every sender is gone.
+fn commit_queued(conn: &Mutex<Connection>, pending: &Receiver<Pending>, checkpoints: Option<&SyncSender<()>>) {
+    while let Ok(first) = pending.recv() {
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        batch.push(first);
+        batch.extend(pending.try_iter().take(MAX_BATCH - 1));
+        let answers = run_batch(&mut lock(conn), &batch).unwrap_or_else(|e| {
+            // Nothing of the batch is stored: each caller gets the error.
+            let message = e.to_string();
+            batch.iter().map(|_| Err(TableError::Unavailable(anyhow::anyhow!("SQLite: {message}")))).collect()
+        });
+        for (pending, answer) in batch.into_iter().zip(answers) {
+            // A caller that went away (its request was cancelled) needs no answer.
+            let _ = pending.reply.send(answer);
+        }
+        if let Some(checkpoints) = checkpoints {
+            // Full: a nudge is already waiting.
+            let _ = checkpoints.try_send(());
         }
     }
 }

@@ -3,15 +3,17 @@
 //!
 //! Writes go through one connection, committed in groups (`commit`): concurrent requests share
 //! a transaction and its fsync. Reads take a connection of their own from a pool: under WAL
-//! they see the last commit and never wait for the writer.
+//! they see the last commit and never wait for the writer. Key lookups run where they are
+//! called; queries and scans, which may read many rows, on the blocking threads.
 
+mod checkpoint;
 mod commit;
 mod sql;
 
 use std::{
     collections::HashSet,
     path::{Path, PathBuf},
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, mpsc::SyncSender},
 };
 
 use anyhow::Context;
@@ -46,6 +48,13 @@ CREATE INDEX IF NOT EXISTS gsi3 ON items (gsi3pk, gsi3sk, pk, sk) WHERE gsi3pk I
 /// Indexes added after the first schema: the columns are added to older files on open.
 const LATER_INDEXES: &[u8] = &[4, 5];
 
+/// The writing connection's settings, found by profiling the load benchmark
+/// (docs/PERFORMANCE.md): a group commit holds a savepoint per caller, and SQLite copies each
+/// page a savepoint changes to its sub-journal first, a temporary file by default: in memory
+/// instead (the sub-journal only serves rollbacks within the open transaction); and a page
+/// cache of 16 MiB rather than 2, so that a batch finds the pages it changes in memory.
+const WRITER_SETTINGS: &str = "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384;";
+
 /// Reading connections kept open between reads; more are opened when more read at once.
 const IDLE_READERS: usize = 8;
 
@@ -76,9 +85,12 @@ impl SqliteTable {
         let conn = Connection::open(path).with_context(|| format!("opening {}", path.display()))?;
         // FULL: a commit survives a power cut, not only a process crash.
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;").context("configuring SQLite")?;
+        conn.execute_batch(WRITER_SETTINGS).context("configuring SQLite")?;
+        // Checkpoints run on a thread of their own (`checkpoint`), never in a commit.
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 0;").context("configuring SQLite")?;
         conn.busy_timeout(BUSY_TIMEOUT).context("configuring SQLite")?;
         let readers = Readers::Pool { path: path.to_owned(), idle: Mutex::new(Vec::new()) };
-        Self::init(conn, readers)
+        Self::init(conn, readers, Some(checkpoint::start(path)?))
     }
 
     /// A private table in memory, for unit tests.
@@ -86,10 +98,10 @@ impl SqliteTable {
     /// # Errors
     /// When SQLite cannot start.
     pub fn in_memory() -> anyhow::Result<Self> {
-        Self::init(Connection::open_in_memory()?, Readers::Writer)
+        Self::init(Connection::open_in_memory()?, Readers::Writer, None)
     }
 
-    fn init(conn: Connection, readers: Readers) -> anyhow::Result<Self> {
+    fn init(conn: Connection, readers: Readers, checkpoints: Option<SyncSender<()>>) -> anyhow::Result<Self> {
         conn.execute_batch(SCHEMA).context("creating the schema")?;
         for n in LATER_INDEXES {
             let present: bool = conn
@@ -105,18 +117,14 @@ impl SqliteTable {
             ))
             .context("creating an index")?;
         }
-        Ok(Self { writer: Arc::new(GroupCommit::new(conn)), readers: Arc::new(readers) })
+        let writer = GroupCommit::start(conn, checkpoints).context("starting the SQLite writer")?;
+        Ok(Self { writer: Arc::new(writer), readers: Arc::new(readers) })
     }
 
-    /// Runs blocking reads off the async threads, on a connection of their own.
-    async fn read<T, F>(&self, f: F) -> Result<T, TableError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, TableError> + Send + 'static,
-    {
-        let (writer, readers) = (Arc::clone(&self.writer), Arc::clone(&self.readers));
-        tokio::task::spawn_blocking(move || match readers.as_ref() {
-            Readers::Writer => f(&mut writer.connection()),
+    /// Runs a read on a connection of its own (the writer's, between commits, in memory).
+    fn read_now<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, TableError>) -> Result<T, TableError> {
+        match self.readers.as_ref() {
+            Readers::Writer => f(&mut self.writer.connection()),
             Readers::Pool { path, idle } => {
                 let taken = lock(idle).pop();
                 let mut conn = match taken {
@@ -130,9 +138,19 @@ impl SqliteTable {
                 }
                 result
             }
-        })
-        .await
-        .map_err(|e| TableError::Unavailable(anyhow::anyhow!("SQLite task failed: {e}")))?
+        }
+    }
+
+    /// Runs a read that may go through many rows (a query, a scan) off the async threads.
+    async fn read<T, F>(&self, f: F) -> Result<T, TableError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, TableError> + Send + 'static,
+    {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || this.read_now(f))
+            .await
+            .map_err(|e| TableError::Unavailable(anyhow::anyhow!("SQLite task failed: {e}")))?
     }
 }
 
@@ -163,21 +181,22 @@ fn check_transaction(writes: &[Write]) -> Result<(), TableError> {
 
 #[async_trait]
 impl Table for SqliteTable {
+    // Key lookups run on the calling (async) thread: a lookup in the page cache takes a few
+    // microseconds, less than the two thread wake-ups of a blocking task. Under WAL a reader
+    // never waits for the writer; it may wait (within the busy timeout) only while another
+    // connection recovers the file after a crash, at start-up.
     async fn get(&self, key: &Key) -> Result<Option<Item>, TableError> {
-        let key = key.clone();
-        self.read(move |c| read(c, &key)).await
+        self.read_now(|c| read(c, key))
     }
 
     async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, TableError> {
-        let keys = keys.to_vec();
         // One read transaction: one snapshot.
-        self.read(move |c| {
+        self.read_now(|c| {
             let tx = c.transaction().map_err(sql_err)?;
             let items = keys.iter().map(|key| read(&tx, key)).collect::<Result<_, _>>()?;
             tx.commit().map_err(sql_err)?;
             Ok(items)
         })
-        .await
     }
 
     async fn put(&self, item: Item, condition: Condition) -> Result<(), TableError> {
