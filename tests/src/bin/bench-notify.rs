@@ -17,6 +17,10 @@ use hubee_shared::{
 };
 use serde_json::json;
 
+/// The local hub's allocator (functions/local/src/main.rs): the dispatch runs in this process.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const CASES: usize = 10_000;
 const MAIRIES: usize = 100;
 const CASES_PER_FOLDER: usize = 20;

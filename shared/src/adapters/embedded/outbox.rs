@@ -2,7 +2,10 @@
 //! One log line per message. A message with a key (an outbox item's) is `<key>.eml`, written
 //! once whatever the number of sends; the others `<UTC time>-<id>.eml`.
 
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 use anyhow::Context;
 use async_trait::async_trait;
@@ -17,6 +20,10 @@ use crate::ports::{Email, MailError, Mailer};
 pub struct OutboxMailer {
     dir: PathBuf,
     from: Mailbox,
+    /// Files are written into the folder one at a time: creating and renaming a file hold the
+    /// folder's lock in the kernel, and concurrent writers spin on it (about a tenth of the
+    /// dispatch benchmark's CPU) without writing any faster.
+    one_at_a_time: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl OutboxMailer {
@@ -25,7 +32,7 @@ impl OutboxMailer {
     pub fn open(dir: &Path, from: &str) -> anyhow::Result<Self> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         let from = from.parse().with_context(|| format!("invalid sender address {from:?}"))?;
-        Ok(Self { dir: dir.to_owned(), from })
+        Ok(Self { dir: dir.to_owned(), from, one_at_a_time: Arc::default() })
     }
 
     pub fn dir(&self) -> &Path {
@@ -68,6 +75,7 @@ impl Mailer for OutboxMailer {
         let (tmp, path) = (self.dir.join(format!(".{name}.tmp")), self.dir.join(&name));
         let bytes = message.formatted();
         // One blocking task for the file and its move into place.
+        let _turn = self.one_at_a_time.lock().await;
         tokio::task::spawn_blocking(move || {
             std::fs::write(&tmp, &bytes)?;
             std::fs::rename(&tmp, &path)
