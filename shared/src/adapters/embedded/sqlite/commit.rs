@@ -15,7 +15,7 @@
 
 use std::sync::{
     Arc, Mutex, MutexGuard,
-    mpsc::{self, Receiver, Sender, SyncSender},
+    mpsc::{self, Receiver, Sender},
 };
 
 use rusqlite::{Connection, TransactionBehavior};
@@ -54,18 +54,15 @@ pub(super) struct GroupCommit {
 }
 
 impl GroupCommit {
-    /// Starts the writer thread on `conn`; after each commit it nudges `checkpoints`, if any
-    /// (`checkpoint`).
+    /// Starts the writer thread on `conn`.
     ///
     /// # Errors
     /// When the thread cannot be started.
-    pub(super) fn start(conn: Connection, checkpoints: Option<SyncSender<()>>) -> std::io::Result<Self> {
+    pub(super) fn start(conn: Connection) -> std::io::Result<Self> {
         let conn = Arc::new(Mutex::new(conn));
         let (queue, pending) = mpsc::channel();
         let writer = Arc::clone(&conn);
-        std::thread::Builder::new()
-            .name("sqlite-writer".into())
-            .spawn(move || commit_queued(&writer, &pending, checkpoints.as_ref()))?;
+        std::thread::Builder::new().name("sqlite-writer".into()).spawn(move || commit_queued(&writer, &pending))?;
         Ok(Self { conn, queue })
     }
 
@@ -86,7 +83,7 @@ impl GroupCommit {
 }
 
 /// The writer thread: commits what is queued, batch after batch, until every sender is gone.
-fn commit_queued(conn: &Mutex<Connection>, pending: &Receiver<Pending>, checkpoints: Option<&SyncSender<()>>) {
+fn commit_queued(conn: &Mutex<Connection>, pending: &Receiver<Pending>) {
     while let Ok(first) = pending.recv() {
         let mut batch = Vec::with_capacity(MAX_BATCH);
         batch.push(first);
@@ -99,10 +96,6 @@ fn commit_queued(conn: &Mutex<Connection>, pending: &Receiver<Pending>, checkpoi
         for (pending, answer) in batch.into_iter().zip(answers) {
             // A caller that went away (its request was cancelled) needs no answer.
             let _ = pending.reply.send(answer);
-        }
-        if let Some(checkpoints) = checkpoints {
-            // Full: a nudge is already waiting.
-            let _ = checkpoints.try_send(());
         }
     }
 }

@@ -6,14 +6,13 @@
 //! they see the last commit and never wait for the writer. Key lookups run where they are
 //! called; queries and scans, which may read many rows, on the blocking threads.
 
-mod checkpoint;
 mod commit;
 mod sql;
 
 use std::{
     collections::HashSet,
     path::{Path, PathBuf},
-    sync::{Arc, Mutex, mpsc::SyncSender},
+    sync::{Arc, Mutex},
 };
 
 use anyhow::Context;
@@ -53,6 +52,11 @@ const LATER_INDEXES: &[u8] = &[4, 5];
 /// page a savepoint changes to its sub-journal first, a temporary file by default: in memory
 /// instead (the sub-journal only serves rollbacks within the open transaction); and a page
 /// cache of 16 MiB rather than 2, so that a batch finds the pages it changes in memory.
+///
+/// Checkpoints stay SQLite's automatic ones, in the commit that crosses 1,000 WAL pages: only
+/// a checkpoint the writer runs between its own commits can complete and let the next commit
+/// reuse the WAL from its start. (A checkpoint thread of its own, tried, never caught up with a
+/// writer that never pauses: the WAL grew until the disk was full.)
 const WRITER_SETTINGS: &str = "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384;";
 
 /// Reading connections kept open between reads; more are opened when more read at once.
@@ -86,11 +90,9 @@ impl SqliteTable {
         // FULL: a commit survives a power cut, not only a process crash.
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;").context("configuring SQLite")?;
         conn.execute_batch(WRITER_SETTINGS).context("configuring SQLite")?;
-        // Checkpoints run on a thread of their own (`checkpoint`), never in a commit.
-        conn.execute_batch("PRAGMA wal_autocheckpoint = 0;").context("configuring SQLite")?;
         conn.busy_timeout(BUSY_TIMEOUT).context("configuring SQLite")?;
         let readers = Readers::Pool { path: path.to_owned(), idle: Mutex::new(Vec::new()) };
-        Self::init(conn, readers, Some(checkpoint::start(path)?))
+        Self::init(conn, readers)
     }
 
     /// A private table in memory, for unit tests.
@@ -98,10 +100,10 @@ impl SqliteTable {
     /// # Errors
     /// When SQLite cannot start.
     pub fn in_memory() -> anyhow::Result<Self> {
-        Self::init(Connection::open_in_memory()?, Readers::Writer, None)
+        Self::init(Connection::open_in_memory()?, Readers::Writer)
     }
 
-    fn init(conn: Connection, readers: Readers, checkpoints: Option<SyncSender<()>>) -> anyhow::Result<Self> {
+    fn init(conn: Connection, readers: Readers) -> anyhow::Result<Self> {
         conn.execute_batch(SCHEMA).context("creating the schema")?;
         for n in LATER_INDEXES {
             let present: bool = conn
@@ -117,7 +119,7 @@ impl SqliteTable {
             ))
             .context("creating an index")?;
         }
-        let writer = GroupCommit::start(conn, checkpoints).context("starting the SQLite writer")?;
+        let writer = GroupCommit::start(conn).context("starting the SQLite writer")?;
         Ok(Self { writer: Arc::new(writer), readers: Arc::new(readers) })
     }
 
