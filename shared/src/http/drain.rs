@@ -30,10 +30,10 @@ use http_body::{Body as _, Frame, SizeHint};
 use crate::lock;
 
 /// The most of a body read after its answer.
-pub const DRAIN_LIMIT: u64 = 1024 * 1024;
+const DRAIN_LIMIT: u64 = 1024 * 1024;
 
 /// How long reading the rest of a body may delay its answer.
-pub const DRAIN_TIME: Duration = Duration::from_secs(2);
+const DRAIN_TIME: Duration = Duration::from_secs(2);
 
 /// The middleware (`axum::middleware::from_fn`).
 pub async fn drain_unread(req: Request, next: Next) -> Response {

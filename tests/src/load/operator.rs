@@ -164,9 +164,9 @@ pub async fn converge(ctx: &Ctx, d: &mut Deposit) -> Result<Vec<String>, String>
 }
 
 /// A retry's call, sent again (three times at most) when the connection broke before an answer
-/// came, as an operator's software would: the hub refuses an upload of an attachment already
-/// received without reading its body and closes the connection, which the client sees as a
-/// broken pipe, or the next call on that connection as an incomplete message.
+/// came, as an operator's software would: a pooled connection to the killed hub fails on its
+/// first use. (Before the hub read refused bodies, `http::drain`, an upload refused as already
+/// received broke its connection too.)
 async fn answered(api: &Api, kind: Kind, request: impl Fn() -> reqwest::RequestBuilder) -> Answer {
     for _ in 0..3 {
         if let Some(answer) = api.timed(kind, request()).await {

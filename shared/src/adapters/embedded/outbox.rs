@@ -74,8 +74,8 @@ impl Mailer for OutboxMailer {
         };
         let (tmp, path) = (self.dir.join(format!(".{name}.tmp")), self.dir.join(&name));
         let bytes = message.formatted();
-        // One blocking task for the file and its move into place.
         let _turn = self.one_at_a_time.lock().await;
+        // One blocking task for the file and its move into place.
         tokio::task::spawn_blocking(move || {
             std::fs::write(&tmp, &bytes)?;
             std::fs::rename(&tmp, &path)
