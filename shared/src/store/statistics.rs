@@ -7,18 +7,18 @@
 //! folder's operator (`OPSTATS#<operator>#<proc>`), both sharded into
 //! [`keys::STATISTICS_SHARDS`] items per month.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Store, StoreError, keys};
+use super::{Store, StoreError, Versioned, keys};
 use crate::{
     domain::{
         Case, CaseStatus, Figure, LAST_BUCKET, Month, MonthFigures, OrgRef, OutboxItem, OutboxStatus, ProcessCode,
         case_moves,
     },
-    ports::{Item, Key, Query, SK, SortKey, Write},
+    ports::{Item, Key, MAX_TRANSACTION_WRITES, Query, SK, SortKey, Write},
 };
 
 /// A figure's attribute on a month item.
@@ -140,11 +140,19 @@ pub(super) fn purge_counter_writes(case: &Case) -> Vec<Write> {
     vec![add_all(keys::statistics_month(&case.recipient, &case.process_code, Month::of(sent)), &moves)]
 }
 
+/// The item a counter write adds to; `None` for other writes.
+fn counter_key(write: &Write) -> Option<&Key> {
+    match write {
+        Write::Add { key, .. } | Write::AddAll { key, .. } => Some(key),
+        _ => None,
+    }
+}
+
 /// Counter writes on one item merged into one `AddAll` (deltas on one attribute summed, zeros
 /// dropped): a transaction may touch an item once, and a folder's cases add to the same
 /// national items. Other writes are kept as they are, in order.
 pub(super) fn merge_counters(writes: Vec<Write>) -> Vec<Write> {
-    let counters = writes.iter().filter(|w| matches!(w, Write::Add { .. } | Write::AddAll { .. })).count();
+    let counters = writes.iter().filter_map(counter_key).count();
     if counters < 2 {
         return writes;
     }
@@ -263,6 +271,40 @@ impl Store {
         Ok(writes)
     }
 
+    /// The outcomes of claimed items (as [`Store::settle_outbox_writes`]) grouped into as few
+    /// transactions as their writes allow once counters on one item are merged (at most
+    /// [`MAX_TRANSACTION_WRITES`], an item's writes never split): each transaction with the
+    /// number of items it records, in order.
+    ///
+    /// # Errors
+    /// When an item does not serialise.
+    pub fn settle_outbox_transactions(
+        &self,
+        items: &[Versioned<OutboxItem>],
+    ) -> Result<Vec<(usize, Vec<Write>)>, StoreError> {
+        let mut transactions = Vec::new();
+        let (mut writes, mut count, mut kept, mut counters) = (Vec::new(), 0, 0, HashSet::new());
+        for item in items {
+            let more = self.settle_outbox_writes(&item.value, item.version)?;
+            let more_kept = more.iter().filter(|w| counter_key(w).is_none()).count();
+            let new_counters: HashSet<&Key> =
+                more.iter().filter_map(counter_key).filter(|k| !counters.contains(*k)).collect();
+            if count > 0 && kept + more_kept + counters.len() + new_counters.len() > MAX_TRANSACTION_WRITES {
+                transactions.push((count, std::mem::take(&mut writes)));
+                (count, kept) = (0, 0);
+                counters.clear();
+            }
+            kept += more_kept;
+            counters.extend(more.iter().filter_map(counter_key).cloned());
+            writes.extend(more);
+            count += 1;
+        }
+        if count > 0 {
+            transactions.push((count, writes));
+        }
+        Ok(transactions)
+    }
+
     /// Counter writes merged per item, as [`Store::commit`] does.
     pub fn merge_counter_writes(&self, writes: Vec<Write>) -> Vec<Write> {
         merge_counters(writes)
@@ -341,6 +383,46 @@ mod tests {
         assert_eq!(merged.len(), 24 + 2, "24 recipients, the procedure and the operator");
         let national = merged.iter().map(deltas).find(|(pk, _)| pk.starts_with("NSTATS#")).unwrap();
         assert_eq!(national.1, [("s_HUBEE_NOTIFIED".to_owned(), 24)]);
+    }
+
+    /// `n` items sent, to `recipients` organisations in turn, as the sweep marks them.
+    fn sent_items(n: usize, recipients: usize) -> Vec<Versioned<OutboxItem>> {
+        let subscription: crate::domain::Subscription = serde_json::from_value(serde_json::json!({
+            "id": Uuid::new_v4(), "siret": "13002526500013", "branchCode": "00000", "processCode": "CERFA",
+            "status": "Actif", "accessMode": "PORTAIL", "notificationFrequency": "unitaire"
+        }))
+        .unwrap();
+        let now = chrono::Utc::now();
+        (0..n)
+            .map(|i| {
+                let recipient = OrgRef {
+                    org_type: crate::domain::OrgType::Si,
+                    company_register: crate::domain::Siret::parse("13002526500013").unwrap(),
+                    branch_code: crate::domain::BranchCode::parse(&format!("{:05}", i % recipients)).unwrap(),
+                };
+                let message = crate::domain::OutboxMessage::NewCase { case_id: Uuid::new_v4() };
+                let mut item = OutboxItem::new(Uuid::new_v4(), message, &subscription, recipient, now);
+                (item.status, item.done_at) = (OutboxStatus::Sent, Some(now));
+                Versioned { value: item, version: 2 }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn outcomes_are_grouped_into_transactions_of_at_most_100_writes_once_merged() {
+        let store = Store::new(std::sync::Arc::new(crate::adapters::embedded::SqliteTable::in_memory().unwrap()));
+        for (items, recipients, transactions) in [(64, 40, 2), (64, 1, 1), (200, 200, 5), (1, 1, 1)] {
+            let sent = sent_items(items, recipients);
+            let grouped = store.settle_outbox_transactions(&sent).unwrap();
+            assert_eq!(grouped.len(), transactions, "{items} items to {recipients} recipients");
+            assert_eq!(grouped.iter().map(|(n, _)| n).sum::<usize>(), items, "every item recorded once");
+            for (n, writes) in grouped {
+                let merged = merge_counters(writes);
+                assert!(merged.len() <= MAX_TRANSACTION_WRITES, "{} writes", merged.len());
+                let puts = merged.iter().filter(|w| counter_key(w).is_none()).count();
+                assert_eq!(puts, n, "each item's update in the transaction that counts it");
+            }
+        }
     }
 
     #[test]

@@ -110,9 +110,10 @@ async fn main() {
     }
     let deposit_seconds = started.elapsed().as_secs_f64();
 
-    let started = Instant::now();
+    let (started, cpu_before) = (Instant::now(), hubee_tests::bench::cpu_seconds("self"));
     let sent = notify::sweep(&state).await.unwrap();
     let dispatch_seconds = started.elapsed().as_secs_f64();
+    let dispatch_cpu = hubee_tests::bench::cpu_seconds("self") - cpu_before;
 
     // Every case exactly once: 10,000 messages in the outbox folder, every item sent at the
     // first attempt, nothing pending; a second sweep sends nothing.
@@ -150,6 +151,11 @@ async fn main() {
     );
     println!("| e-mails dispatched (claim, render, write .eml, mark sent) | {sent} in {dispatch_seconds:.1} s |");
     println!("| throughput | {:.0} e-mails/s |", sent as f64 / dispatch_seconds);
+    println!(
+        "| CPU per e-mail (utime + stime of the process while dispatching) | {:.0} µs ({:.0} % of one core) |",
+        dispatch_cpu * 1e6 / sent as f64,
+        dispatch_cpu * 100.0 / dispatch_seconds
+    );
     println!(
         "| .eml files / items sent at the first attempt / left after a second sweep | {files} / {first_attempt} / {again} |"
     );

@@ -59,6 +59,9 @@ const LATER_INDEXES: &[u8] = &[4, 5];
 /// writer that never pauses: the WAL grew until the disk was full.)
 const WRITER_SETTINGS: &str = "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384;";
 
+/// Prepared statements the writing connection keeps (rusqlite's default is 16).
+const WRITER_STATEMENTS: usize = 64;
+
 /// Reading connections kept open between reads; more are opened when more read at once.
 const IDLE_READERS: usize = 8;
 
@@ -119,6 +122,9 @@ impl SqliteTable {
             ))
             .context("creating an index")?;
         }
+        // The writer's statements (a transaction's, a savepoint's, reads and writes of an item)
+        // stay parsed beside the queries a table in memory also runs on this connection.
+        conn.set_prepared_statement_cache_capacity(WRITER_STATEMENTS);
         let writer = GroupCommit::start(conn).context("starting the SQLite writer")?;
         Ok(Self { writer: Arc::new(writer), readers: Arc::new(readers) })
     }

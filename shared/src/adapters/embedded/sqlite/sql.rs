@@ -47,21 +47,25 @@ fn write_item(conn: &Connection, item: &Item) -> Result<(), TableError> {
     let key = key_of(item)?;
     let cols = index_columns(item);
     let data = serde_json::to_string(item).map_err(|e| TableError::Invalid(e.to_string()))?;
-    conn.execute(
+    conn.prepare_cached(
         "INSERT OR REPLACE INTO items
          (pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk, gsi4pk, gsi4sk, gsi5pk, gsi5sk, data)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        rusqlite::params![
+    )
+    .and_then(|mut statement| {
+        statement.execute(rusqlite::params![
             key.pk, key.sk, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7], cols[8], cols[9],
             data
-        ],
-    )
+        ])
+    })
     .map_err(sql_err)?;
     Ok(())
 }
 
 fn remove(conn: &Connection, key: &Key) -> Result<(), TableError> {
-    conn.execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", [&key.pk, &key.sk]).map_err(sql_err)?;
+    conn.prepare_cached("DELETE FROM items WHERE pk = ?1 AND sk = ?2")
+        .and_then(|mut statement| statement.execute([&key.pk, &key.sk]))
+        .map_err(sql_err)?;
     Ok(())
 }
 
