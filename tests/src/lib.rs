@@ -424,7 +424,11 @@ impl TestHub {
     /// How many binaries the object store holds under `prefix` (`folders/`, say).
     pub async fn stored_objects(&self, prefix: &str) -> usize {
         match &self.backend {
-            Backend::Embedded => walk(&self.dir.path().join("data/objects").join(prefix)),
+            Backend::Embedded => {
+                hubee_shared::adapters::embedded::FsObjects::keys_in(&self.dir.path().join("data/objects"), prefix)
+                    .expect("the objects directory is readable")
+                    .len()
+            }
             Backend::Aws(aws) => {
                 let sdk = hubee_shared::adapters::aws::sdk_config().await;
                 let s3 = aws_sdk_s3::Client::from_conf(
@@ -449,12 +453,6 @@ impl TestHub {
 }
 
 /// The files under a directory, recursively (0 when it does not exist).
-fn walk(dir: &std::path::Path) -> usize {
-    std::fs::read_dir(dir)
-        .map(|entries| entries.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum())
-        .unwrap_or(0)
-}
-
 /// The answer's status and JSON body (`Null` for an empty body).
 pub async fn answer(r: Response) -> (u16, Value) {
     let status = r.status().as_u16();

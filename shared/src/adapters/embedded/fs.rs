@@ -3,6 +3,13 @@
 //! a temporary file, is fsynced, then renamed into place, so a reader sees the old object or the
 //! new one, never a part (a create-only put, [`FsObjects::put_new`], hard-links it instead);
 //! presigned URLs are HMAC-signed paths that `functions/local` serves.
+//!
+//! A key's file is `<root>/<first segment>/<the other segments joined by '.'>`
+//! (`folders/<folder>.<attachment>.<upload>`): one directory per first segment, made once. A
+//! directory per segment, as before, cost a folder's deposit three `mkdir`s (its folder's, one
+//! per attachment), each a new inode and block to find and to make durable: a twentieth of the
+//! hub's CPU under load (docs/PERFORMANCE.md), and empty directories left behind by deletions.
+//! Objects stored in that former layout are still read and deleted where they are.
 
 use std::{
     io::SeekFrom,
@@ -70,9 +77,36 @@ impl FsObjects {
         Ok(Self { root: root.to_owned(), tmp, base_url: base_url.trim_end_matches('/').to_owned(), signing_key, clock })
     }
 
+    /// Where a key's object is written. Key segments are restricted to `[A-Za-z0-9_-]`: they
+    /// cannot climb out of the root, and joined by `.` they name one file per key.
     fn path(&self, key: &ObjectKey) -> PathBuf {
-        // Key segments are restricted to [A-Za-z0-9_-]: they cannot climb out of the root.
-        self.root.join(key.as_str())
+        match key.as_str().split_once('/') {
+            Some((first, rest)) => self.root.join(first).join(rest.replace('/', ".")),
+            None => self.root.join(key.as_str()),
+        }
+    }
+
+    /// Where the former layout (a directory per segment) kept a key's object, when that differs
+    /// from [`Self::path`]: keys of three segments or more.
+    fn nested_path(&self, key: &ObjectKey) -> Option<PathBuf> {
+        (key.as_str().matches('/').count() > 1).then(|| self.root.join(key.as_str()))
+    }
+
+    /// The paths a key's object may be at, the current layout's first.
+    fn paths(&self, key: &ObjectKey) -> impl Iterator<Item = PathBuf> {
+        std::iter::once(self.path(key)).chain(self.nested_path(key))
+    }
+
+    /// The keys of the objects stored in the store at `root` under `prefix` (a string prefix of
+    /// the key, as S3 lists), in either layout; it reads whole directories (for tests).
+    ///
+    /// # Errors
+    /// When a directory cannot be read.
+    pub fn keys_in(root: &Path, prefix: &str) -> std::io::Result<Vec<ObjectKey>> {
+        let mut keys = Vec::new();
+        collect_keys(root, &mut Vec::new(), &mut keys)?;
+        keys.retain(|k| k.as_str().starts_with(prefix));
+        Ok(keys)
     }
 
     fn signature(&self, key: &str, method: PresignMethod, expires: i64, disposition: Option<&str>) -> Hmac<Sha256> {
@@ -156,9 +190,18 @@ impl FsObjects {
         };
         let path = self.path(key);
         let dir = path.parent().unwrap_or(&self.root).to_owned();
+        // A create-only put also finds an object stored in the former layout.
+        let nested = self.nested_path(key).filter(|_| matches!(placement, Placement::CreateOnly));
         let file = file.into_std().await;
         // The end of the write in one blocking task rather than a thread hop per call.
-        blocking(move || place(file, &header, &tmp, &path, &dir, placement)).await?;
+        blocking(move || {
+            if nested.is_some_and(|n| n.exists()) {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(ObjectError::Exists);
+            }
+            place(file, &header, &tmp, &path, &dir, placement)
+        })
+        .await?;
         Ok(info)
     }
 
@@ -255,7 +298,7 @@ fn open_object(path: &Path) -> Result<(std::fs::File, ObjectInfo), ObjectError> 
     use std::io::Read;
     let mut file = match std::fs::File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ObjectError::NotFound),
+        Err(e) if absent(&e) => return Err(ObjectError::NotFound),
         Err(e) => return Err(io_err(e)),
     };
     let mut header = vec![0u8; HEADER_LEN as usize];
@@ -265,6 +308,50 @@ fn open_object(path: &Path) -> Result<(std::fs::File, ObjectInfo), ObjectError> 
     let h: Header =
         serde_json::Deserializer::from_slice(json).into_iter().next().and_then(Result::ok).ok_or_else(corrupt)?;
     Ok((file, ObjectInfo { size: h.size, sha256: h.sha256, content_type: h.content_type }))
+}
+
+/// Whether an error opening a key's path says that no object is there: nothing by that name,
+/// or (in the former layout) a file where the path has a directory.
+fn absent(e: &std::io::Error) -> bool {
+    matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory)
+}
+
+/// Opens the first of `paths` that holds an object (blocking).
+fn open_first(paths: &[PathBuf]) -> Result<(std::fs::File, ObjectInfo), ObjectError> {
+    let mut result = Err(ObjectError::NotFound);
+    for path in paths {
+        result = open_object(path);
+        if !matches!(result, Err(ObjectError::NotFound)) {
+            break;
+        }
+    }
+    result
+}
+
+/// Adds to `keys` the objects under `dir`, whose key segments so far are `segments`: a file's
+/// name holds its remaining segments joined by `.` (a directory per segment in the former
+/// layout). Temporary files (`.tmp`, names starting with `.`) are not objects.
+fn collect_keys(dir: &Path, segments: &mut Vec<String>, keys: &mut Vec<ObjectKey>) -> std::io::Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let Ok(name) = entry.file_name().into_string() else { continue };
+        if name.starts_with('.') {
+            continue;
+        }
+        if entry.file_type()?.is_dir() {
+            segments.push(name);
+            collect_keys(&entry.path(), segments, keys)?;
+            segments.pop();
+        } else if let Ok(key) = ObjectKey::new(segments.iter().map(String::as_str).chain(name.split('.'))) {
+            keys.push(key);
+        }
+    }
+    Ok(())
 }
 
 /// Runs blocking file work off the async threads.
@@ -289,11 +376,11 @@ impl ObjectStore for FsObjects {
     }
 
     async fn get(&self, key: &ObjectKey, range: Option<Range<u64>>) -> Result<ObjectBody, ObjectError> {
-        let path = self.path(key);
+        let paths: Vec<_> = self.paths(key).collect();
         // Opened, its header read and the file at the range's start in one blocking task.
         let (file, info, range) = blocking(move || {
             use std::io::Seek;
-            let (mut file, info) = open_object(&path)?;
+            let (mut file, info) = open_first(&paths)?;
             let range = match range {
                 None => 0..info.size,
                 Some(r) if r.start < r.end && r.end <= info.size => r,
@@ -308,16 +395,23 @@ impl ObjectStore for FsObjects {
     }
 
     async fn head(&self, key: &ObjectKey) -> Result<ObjectInfo, ObjectError> {
-        let path = self.path(key);
-        blocking(move || open_object(&path).map(|(_, info)| info)).await
+        let paths: Vec<_> = self.paths(key).collect();
+        blocking(move || open_first(&paths).map(|(_, info)| info)).await
     }
 
     async fn delete(&self, key: &ObjectKey) -> Result<(), ObjectError> {
-        match tokio::fs::remove_file(self.path(key)).await {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(io_err(e)),
-        }
+        let paths: Vec<_> = self.paths(key).collect();
+        blocking(move || {
+            for path in paths {
+                match std::fs::remove_file(path) {
+                    Ok(()) => {}
+                    Err(e) if absent(&e) => {}
+                    Err(e) => return Err(io_err(e)),
+                }
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn presign(
@@ -383,6 +477,46 @@ mod tests {
         store.put(&key, "text/plain", body_of(vec![b"fourth".to_vec()]), PutCheck::default()).await.unwrap();
         assert_eq!(read_all(store.as_ref(), &key, None).await, b"fourth");
         assert_eq!(std::fs::read_dir(dir.path().join(".tmp")).unwrap().count(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_key_is_one_file_under_its_first_segment_and_the_former_layout_is_still_read() {
+        use crate::testkit::objects::{body_of, read_all};
+        let dir = tempfile::tempdir().unwrap();
+        let store = FsObjects::open(dir.path(), "http://h", b"k".to_vec(), Arc::new(SystemClock)).unwrap();
+        let key = ObjectKey::new(["folders", "f1", "a1", "u1"]).unwrap();
+        store.put_new(&key, "text/plain", body_of(vec![b"new".to_vec()]), PutCheck::default()).await.unwrap();
+        assert!(dir.path().join("folders/f1.a1.u1").is_file());
+        let entries: Vec<_> = std::fs::read_dir(dir.path().join("folders")).unwrap().flatten().collect();
+        assert_eq!(entries.len(), 1, "one file, no directory per folder or attachment");
+
+        // An object of the former layout, a directory per segment: read, listed, kept from a
+        // create-only put, deleted.
+        let former = ObjectKey::new(["folders", "f2", "a2", "u2"]).unwrap();
+        std::fs::create_dir_all(dir.path().join("folders/f2/a2")).unwrap();
+        std::fs::copy(dir.path().join("folders/f1.a1.u1"), dir.path().join("folders/f2/a2/u2")).unwrap();
+        assert_eq!(read_all(&store, &former, None).await, b"new");
+        assert_eq!(store.head(&former).await.unwrap().size, 3);
+        let mut listed = FsObjects::keys_in(dir.path(), "folders/").unwrap();
+        listed.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        assert_eq!(listed, [key.clone(), former.clone()]);
+        assert_eq!(FsObjects::keys_in(dir.path(), "folders/f2").unwrap(), std::slice::from_ref(&former));
+        let again = store.put_new(&former, "text/plain", body_of(vec![b"x".to_vec()]), PutCheck::default()).await;
+        assert!(matches!(again, Err(ObjectError::Exists)), "{again:?}");
+        store.delete(&former).await.unwrap();
+        assert!(matches!(store.head(&former).await, Err(ObjectError::NotFound)));
+        assert_eq!(read_all(&store, &key, None).await, b"new", "the other object stays");
+
+        // A key whose former path runs through another object's file is absent, not an error.
+        let short = ObjectKey::new(["a", "b"]).unwrap();
+        store.put(&short, "text/plain", body_of(vec![b"s".to_vec()]), PutCheck::default()).await.unwrap();
+        let longer = ObjectKey::new(["a", "b", "c"]).unwrap();
+        assert!(matches!(store.head(&longer).await, Err(ObjectError::NotFound)));
+        store.put_new(&longer, "text/plain", body_of(vec![b"l".to_vec()]), PutCheck::default()).await.unwrap();
+        assert_eq!(read_all(&store, &longer, None).await, b"l");
+        assert_eq!(read_all(&store, &short, None).await, b"s");
+        store.delete(&longer).await.unwrap();
+        assert!(matches!(store.head(&longer).await, Err(ObjectError::NotFound)));
     }
 
     #[tokio::test]
