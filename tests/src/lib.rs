@@ -452,7 +452,6 @@ impl TestHub {
     }
 }
 
-/// The files under a directory, recursively (0 when it does not exist).
 /// The answer's status and JSON body (`Null` for an empty body).
 pub async fn answer(r: Response) -> (u16, Value) {
     let status = r.status().as_u16();
