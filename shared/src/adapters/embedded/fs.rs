@@ -190,18 +190,10 @@ impl FsObjects {
         };
         let path = self.path(key);
         let dir = path.parent().unwrap_or(&self.root).to_owned();
-        // A create-only put also finds an object stored in the former layout.
-        let nested = self.nested_path(key).filter(|_| matches!(placement, Placement::CreateOnly));
+        let former = self.nested_path(key);
         let file = file.into_std().await;
         // The end of the write in one blocking task rather than a thread hop per call.
-        blocking(move || {
-            if nested.is_some_and(|n| n.exists()) {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(ObjectError::Exists);
-            }
-            place(file, &header, &tmp, &path, &dir, placement)
-        })
-        .await?;
+        blocking(move || place(file, &header, &tmp, &path, former.as_deref(), &dir, placement)).await?;
         Ok(info)
     }
 
@@ -244,11 +236,14 @@ impl FsObjects {
 
 /// Writes the header of a temporary file holding an object, makes it durable, and moves it to
 /// `path` (the new directory entry made durable too); the temporary file is removed on failure.
+/// A create-only placement also fails when the key's `former` path (the former layout) holds
+/// an object.
 fn place(
     mut file: std::fs::File,
     header: &[u8],
     tmp: &Path,
     path: &Path,
+    former: Option<&Path>,
     dir: &Path,
     placement: Placement,
 ) -> Result<(), ObjectError> {
@@ -263,6 +258,9 @@ fn place(
         match placement {
             Placement::Replace => std::fs::rename(tmp, path)?,
             Placement::CreateOnly => {
+                if former.is_some_and(Path::exists) {
+                    return Err(std::io::ErrorKind::AlreadyExists.into());
+                }
                 std::fs::hard_link(tmp, path)?;
                 std::fs::remove_file(tmp)?;
             }
